@@ -1,0 +1,42 @@
+import type { Code } from "./memory.js";
+
+/**
+ * A Subject is an implementation of one API family as the explorer and the stress runner see it:
+ * a block of shared memory and, for each API call an interpreter makes, the implementation code
+ * that performs it.
+ *
+ * `Call` and `Result` are the family's vocabulary (see `model/`). A call may refer to values the
+ * same interpreter received earlier (the index an earlier `PyThread_EnsureGlobalLock` returned);
+ * those live in the interpreter's *carry*: a short array of int32 that `after` computes from each
+ * completed call. The carry is part of a thread's state (the explorer hashes it), so a Subject
+ * must keep nothing else between calls: all state that outlives a call is in shared memory or in
+ * the carry.
+ */
+export interface Subject<Call, Result> {
+  /** Human name, e.g. "module_slots" or "module_slots/mutant:unlocked-check-then-act". */
+  readonly name: string;
+  /** Size of shared memory in int32 words. Memory starts zeroed (C statics), then `init` runs. */
+  readonly words: number;
+  /** Writes the initial contents of shared memory, if zero is not the initial state. */
+  init?(mem: Int32Array): void;
+  /**
+   * The call as it is actually made, with references to carried values filled in (an index of -1
+   * means "the index this interpreter last received for that (def, name)"). Histories record the
+   * resolved call. Defaults to the call unchanged.
+   */
+  resolve?(interp: number, call: Call, carry: readonly number[]): Call;
+  /** The implementation code of one API call made by interpreter `interp` (1-based). */
+  start(interp: number, call: Call, carry: readonly number[]): Code<Result>;
+  /** The carry after `call` returned `result`; defaults to leaving the carry unchanged. */
+  after?(interp: number, call: Call, result: Result, carry: readonly number[]): readonly number[];
+  /** Shared memory decoded into named fields, for reports. */
+  decode?(mem: Int32Array): Record<string, number>;
+  /** The call as a line a CPython developer reads, e.g. `Py_mod_global_init(odbc)`. */
+  describeCall?(call: Call): string;
+}
+
+/** A Program is the sequence of calls one interpreter makes. */
+export interface Program<Call> {
+  readonly interp: number;
+  readonly calls: readonly Call[];
+}

@@ -1,0 +1,198 @@
+import { Schema } from "effect";
+
+/**
+ * The vocabulary every family shares: who acts, which module defs and names exist, what a call
+ * returns, and the errors a misuse gets. Defined once with effect's Schema so the TypeScript type,
+ * the JSON codec (reports, history files) and the fast-check arbitrary all come from one place.
+ */
+
+/**
+ * An interpreter id, 1-based. The acting party of every call is an interpreter running one thread
+ * (model/README.md, decision D1): interpreter 1 is the main interpreter.
+ */
+export const Interp = Schema.Int.pipe(Schema.between(1, 8));
+export type Interp = typeof Interp.Type;
+
+/**
+ * A module def: the identity of a `PyModuleDef` (C compares the pointer). Two defs are enough for
+ * every question the thread raises (same name under another def, several extensions at once).
+ */
+export const Def = Schema.Literal("odbc", "mylib");
+export type Def = typeof Def.Type;
+export const defs: readonly Def[] = Def.literals;
+
+/** A lock or key name (C compares the bytes). Three names cover one resource and several resources. */
+export const Name = Schema.Literal("henv", "ext1", "ext2");
+export type Name = typeof Name.Type;
+export const names: readonly Name[] = Name.literals;
+
+/**
+ * Every error a call can return. A *misuse* error (everything but the three failures InitFailed,
+ * ExecFailed, SetupFailed) changes nothing at all; see model/README.md, decision D2.
+ */
+export const ErrorCode = Schema.Literal(
+  "CapacityExhausted", // the runtime's fixed-size registry is full
+  "StaleIndex", // the index or key does not resolve to a live entry (freed, reused, or never valid)
+  "NameMismatch", // the index resolves, but to another (def, name)
+  "NotEnsured", // this interpreter holds no ensure of that lock or key
+  "LockHeld", // releasing an ensure / unloading while this interpreter still holds the lock
+  "NotHeld", // unlocking, or calling under, a lock this interpreter does not hold
+  "Reentrant", // acquiring a non-recursive lock this interpreter already holds (would self-deadlock)
+  "AlreadyImported", // the module is already executed in this interpreter
+  "NotImported", // the module is not (or no longer) executed in this interpreter
+  "ImportCycle", // global_init imports its own module: detected, not a hang (P6)
+  "InitFailed", // global_init / setup reported failure: the import fails, nothing is kept (P5)
+  "ExecFailed", // Py_mod_exec failed after global_init succeeded: m_free balanced the count (P3)
+  "InterpreterFinalized", // the calling interpreter has been finalised
+  "InterpreterAlive", // Py_NewInterpreter on an interpreter slot still in use
+  "RuntimeFinalized", // the runtime is finalised; only Py_Initialize is allowed
+  "RuntimeInitialized", // Py_Initialize while the runtime is running
+  "NotMainInterpreter", // Py_FinalizeEx / Py_Initialize from an interpreter other than the main one
+  "MainInterpreter", // Py_EndInterpreter on the main interpreter: only Py_FinalizeEx ends it
+);
+export type ErrorCode = typeof ErrorCode.Type;
+
+/** The result of a call: Ok with one integer (an index, a key, a handle, a 0/1 flag) or Err. */
+export const Ok = Schema.TaggedStruct("Ok", { value: Schema.Int });
+export const Err = Schema.TaggedStruct("Err", { error: ErrorCode });
+export const Result = Schema.Union(Ok, Err);
+export type Result = typeof Result.Type;
+
+export const ok = (value: number): Result => ({ _tag: "Ok", value });
+export const err = (error: ErrorCode): Result => ({ _tag: "Err", error });
+
+export function equalResult(a: Result, b: Result): boolean {
+  return a._tag === "Ok" ? b._tag === "Ok" && a.value === b.value : b._tag === "Err" && a.error === b.error;
+}
+
+export function describeResult(r: Result): string {
+  return r._tag === "Ok" ? `${r.value}` : `error ${r.error}`;
+}
+
+/**
+ * The runtime calls every family shares: interpreter creation and finalisation, runtime
+ * finalisation and re-initialisation.
+ */
+export const Py_NewInterpreter = Schema.TaggedStruct("Py_NewInterpreter", {});
+export const Py_EndInterpreter = Schema.TaggedStruct("Py_EndInterpreter", {});
+export const Py_FinalizeEx = Schema.TaggedStruct("Py_FinalizeEx", {});
+export const Py_Initialize = Schema.TaggedStruct("Py_Initialize", {});
+export const RuntimeCall = Schema.Union(Py_NewInterpreter, Py_EndInterpreter, Py_FinalizeEx, Py_Initialize);
+export type RuntimeCall = typeof RuntimeCall.Type;
+export const runtimeCallTags = ["Py_NewInterpreter", "Py_EndInterpreter", "Py_FinalizeEx", "Py_Initialize"] as const;
+
+/** Sizes of the runtime: how many interpreters exist and how many registry slots the runtime has. */
+export interface ModelConfig {
+  readonly interpreters: number;
+  readonly capacity: number;
+}
+export const defaultConfig: ModelConfig = { interpreters: 3, capacity: 4 };
+
+/**
+ * A StepResult is what a call does in a state: its result and the next state. A step function
+ * returns `undefined` instead when the call is not enabled in that state: it blocks there (acquiring
+ * a lock another interpreter holds) and would complete only after another interpreter moves.
+ */
+export interface StepResult<S> {
+  readonly state: S;
+  readonly result: Result;
+}
+
+/**
+ * Ghost state: what the properties P1–P9 need and the API does not expose. Counted since the model
+ * was created, per module def where it concerns a def's global state.
+ */
+export interface Ghost {
+  /** Per def: how many times global_init / setup ran successfully (one per lifetime epoch). */
+  readonly inits: Readonly<Record<Def, number>>;
+  /** Per def: how many times global_exit / teardown ran (closing an epoch). */
+  readonly exits: Readonly<Record<Def, number>>;
+  /** Locks an interpreter still held when it was finalised (force-released by the runtime). */
+  readonly abandoned: number;
+  /** Registry entries or references still live after runtime finalisation: leaks (P7). */
+  readonly leaks: number;
+  /** Values owned by an interpreter that were still in process-global storage when it died (P4). */
+  readonly dangling: number;
+}
+
+export const emptyGhost: Ghost = {
+  inits: { odbc: 0, mylib: 0 },
+  exits: { odbc: 0, mylib: 0 },
+  abandoned: 0,
+  leaks: 0,
+  dangling: 0,
+};
+
+export function ghostKey(g: Ghost): string {
+  return `${g.inits.odbc},${g.inits.mylib},${g.exits.odbc},${g.exits.mylib},${g.abandoned},${g.leaks},${g.dangling}`;
+}
+
+export function bumpDef(counts: Readonly<Record<Def, number>>, def: Def): Record<Def, number> {
+  return def === "odbc" ? { odbc: counts.odbc + 1, mylib: counts.mylib } : { odbc: counts.odbc, mylib: counts.mylib + 1 };
+}
+
+/**
+ * The runtime part of every family's state: which interpreters are alive (a bitmask, bit i-1 for
+ * interpreter i) and whether the runtime is finalised.
+ */
+export interface RuntimeState {
+  readonly alive: number;
+  readonly finalized: boolean;
+}
+
+export const bit = (interp: number): number => 1 << (interp - 1);
+export const allAlive = (config: ModelConfig): number => (1 << config.interpreters) - 1;
+
+/**
+ * The gate every call passes first: a finalised runtime accepts only Py_Initialize from the main
+ * interpreter; a finalised interpreter accepts only Py_NewInterpreter. Returns the error, if any.
+ */
+export function gate(rt: RuntimeState, interp: number, tag: string): ErrorCode | undefined {
+  if (rt.finalized) {
+    if (tag !== "Py_Initialize") return "RuntimeFinalized";
+    return interp === 1 ? undefined : "NotMainInterpreter";
+  }
+  if (tag === "Py_Initialize") return "RuntimeInitialized";
+  const alive = (rt.alive & bit(interp)) !== 0;
+  if (tag === "Py_NewInterpreter") return alive ? "InterpreterAlive" : undefined;
+  if (!alive) return "InterpreterFinalized";
+  if (tag === "Py_FinalizeEx" && interp !== 1) return "NotMainInterpreter";
+  if (tag === "Py_EndInterpreter" && interp === 1) return "MainInterpreter";
+  return undefined;
+}
+
+/** Interpreters finalised by Py_FinalizeEx, in order: subinterpreters ascending, then the main one. */
+export function finalizationOrder(alive: number, config: ModelConfig): number[] {
+  const order: number[] = [];
+  for (let i = 2; i <= config.interpreters; i++) if (alive & bit(i)) order.push(i);
+  if (alive & bit(1)) order.push(1);
+  return order;
+}
+
+/** An index (or store key) names a registry slot and the slot's generation; 0 is never valid. */
+export const INDEX_SLOT_RADIX = 256;
+export const encodeIndex = (slot: number, generation: number): number => generation * INDEX_SLOT_RADIX + slot + 1;
+export function decodeIndex(index: number): { slot: number; generation: number } | undefined {
+  if (!Number.isInteger(index) || index <= 0) return undefined;
+  const raw = index - 1;
+  return { slot: raw % INDEX_SLOT_RADIX, generation: Math.floor(raw / INDEX_SLOT_RADIX) };
+}
+
+/**
+ * A reference to a carried value: a negative index or key in a program means "the index this
+ * interpreter last received for (def, name)". Programs use references because real indices depend
+ * on the schedule; the reference is resolved before the call is made and histories record the
+ * resolved value. The carry of an interpreter holds one slot per (def, name).
+ */
+export const carrySlots = defs.length * names.length;
+export const refTo = (def: Def, name: Name): number => -(1 + defs.indexOf(def) * names.length + names.indexOf(name));
+export const carrySlotOf = (def: Def, name: Name): number => defs.indexOf(def) * names.length + names.indexOf(name);
+/** The carry slot a reference points at, or undefined for a plain (non-negative) value. */
+export function refSlot(index: number): number | undefined {
+  return index < 0 && index >= -carrySlots ? -index - 1 : undefined;
+}
+export function refTarget(index: number): { def: Def; name: Name } | undefined {
+  const slot = refSlot(index);
+  if (slot === undefined) return undefined;
+  return { def: defs[Math.floor(slot / names.length)]!, name: names[slot % names.length]! };
+}

@@ -1,0 +1,193 @@
+import { Schema } from "effect";
+import {
+  bit,
+  Def,
+  defaultConfig,
+
+  emptyGhost,
+  err,
+  finalizationOrder,
+  gate,
+  ghostKey,
+  Name,
+  ok,
+  RuntimeCall,
+  allAlive,
+  type Ghost,
+  type ModelConfig,
+  type RuntimeState,
+  type StepResult,
+} from "./common.js";
+import type { FamilyModel } from "./family.js";
+import {
+  describeRegistry,
+  dropRef,
+  emptyRegistry,
+  ensure,
+  liveEntries,
+  registryKey,
+  replaceSlot,
+  resolve,
+  type Registry,
+} from "./registry.js";
+
+/**
+ * Named runtime-global locks — Eric Snow's first sketch (thread.txt, "Return the ID for the
+ * requested lock, allocating if necessary"): the runtime owns a registry of locks named by
+ * (module def, name); `PyThread_EnsureGlobalLock` returns the lock's index, allocating it if needed;
+ * `PyThread_GetGlobalLock` resolves an index after verifying module and name;
+ * `PyThread_ReleaseGlobalLock` says the current interpreter no longer needs it. The lock itself is
+ * acquired and released with `PyThread_acquire_lock` / `PyThread_release_lock`.
+ */
+
+const Ref = { def: Def, name: Name };
+/** An index argument; negative values are references resolved before the call (see impl/subject.ts). */
+const Index = { def: Def, name: Name, index: Schema.Int };
+
+export const PyThread_EnsureGlobalLock = Schema.TaggedStruct("PyThread_EnsureGlobalLock", Ref);
+export const PyThread_GetGlobalLock = Schema.TaggedStruct("PyThread_GetGlobalLock", Index);
+export const PyThread_ReleaseGlobalLock = Schema.TaggedStruct("PyThread_ReleaseGlobalLock", Index);
+export const PyThread_acquire_lock = Schema.TaggedStruct("PyThread_acquire_lock", Index);
+export const PyThread_release_lock = Schema.TaggedStruct("PyThread_release_lock", Index);
+/** The client's critical section: one call into a thread-unsafe C library while holding the lock. */
+export const call_unsafe_library = Schema.TaggedStruct("call_unsafe_library", Index);
+
+export const GlobalLockCall = Schema.Union(
+  PyThread_EnsureGlobalLock,
+  PyThread_GetGlobalLock,
+  PyThread_ReleaseGlobalLock,
+  PyThread_acquire_lock,
+  PyThread_release_lock,
+  call_unsafe_library,
+  RuntimeCall,
+);
+export type GlobalLockCall = typeof GlobalLockCall.Type;
+
+/** A lock's payload: who holds it (0: nobody) and how many library calls ran under it. */
+export interface LockPayload {
+  readonly holder: number;
+  readonly calls: number;
+}
+
+export interface GlobalLockState {
+  readonly rt: RuntimeState;
+  readonly reg: Registry<LockPayload>;
+  readonly ghost: Ghost;
+  readonly config: ModelConfig;
+}
+
+const freshLock: LockPayload = { holder: 0, calls: 0 };
+
+function init(config: ModelConfig = defaultConfig): GlobalLockState {
+  return { rt: { alive: allAlive(config), finalized: false }, reg: emptyRegistry(config.capacity), ghost: emptyGhost, config };
+}
+
+/** Everything `interp` holds is let go: locks it holds are force-released (abandoned), ensures dropped. */
+function endInterpreter(s: GlobalLockState, interp: number): GlobalLockState {
+  let reg = s.reg;
+  let abandoned = 0;
+  for (let slot = 0; slot < reg.slots.length; slot++) {
+    const e = reg.slots[slot];
+    if (!e || !(e.refs & bit(interp))) continue;
+    if (e.payload.holder === interp) {
+      abandoned++;
+      reg = replaceSlot(reg, slot, { ...e, payload: { ...e.payload, holder: 0 } });
+    }
+    reg = dropRef(reg, slot, interp).registry;
+  }
+  const ghost = abandoned ? { ...s.ghost, abandoned: s.ghost.abandoned + abandoned } : s.ghost;
+  return { ...s, reg, ghost, rt: { ...s.rt, alive: s.rt.alive & ~bit(interp) } };
+}
+
+function step(s: GlobalLockState, interp: number, call: GlobalLockCall): StepResult<GlobalLockState> | undefined {
+  const denied = gate(s.rt, interp, call._tag);
+  if (denied) return { state: s, result: err(denied) };
+  switch (call._tag) {
+    case "Py_NewInterpreter":
+      return { state: { ...s, rt: { ...s.rt, alive: s.rt.alive | bit(interp) } }, result: ok(0) };
+    case "Py_EndInterpreter":
+      return { state: endInterpreter(s, interp), result: ok(0) };
+    case "Py_FinalizeEx": {
+      let t = s;
+      for (const i of finalizationOrder(s.rt.alive, s.config)) t = endInterpreter(t, i);
+      const leaks = liveEntries(t.reg);
+      let reg = t.reg;
+      for (let slot = 0; slot < reg.slots.length; slot++) if (reg.slots[slot]) reg = replaceSlot(reg, slot, null);
+      const ghost = leaks ? { ...t.ghost, leaks: t.ghost.leaks + leaks } : t.ghost;
+      return { state: { ...t, reg, ghost, rt: { alive: 0, finalized: true } }, result: ok(0) };
+    }
+    case "Py_Initialize":
+      return { state: { ...s, rt: { alive: allAlive(s.config), finalized: false } }, result: ok(0) };
+    case "PyThread_EnsureGlobalLock": {
+      const out = ensure(s.reg, call.def, call.name, interp, freshLock);
+      if (out.kind === "error") return { state: s, result: err(out.error) };
+      if (out.kind === "unchanged") return { state: s, result: ok(out.index) };
+      return { state: { ...s, reg: out.registry }, result: ok(out.index) };
+    }
+    default:
+      break;
+  }
+  const r = resolve(s.reg, call.index, interp, call.def, call.name);
+  if (r.kind === "error") return { state: s, result: err(r.error) };
+  const { slot, entry } = r;
+  const held = entry.payload.holder;
+  switch (call._tag) {
+    case "PyThread_GetGlobalLock":
+      return { state: s, result: ok(call.index) };
+    case "PyThread_ReleaseGlobalLock": {
+      if (held === interp) return { state: s, result: err("LockHeld") };
+      return { state: { ...s, reg: dropRef(s.reg, slot, interp).registry }, result: ok(0) };
+    }
+    case "PyThread_acquire_lock": {
+      if (held === interp) return { state: s, result: err("Reentrant") };
+      if (held !== 0) return undefined; // blocks until the holder releases
+      const reg = replaceSlot(s.reg, slot, { ...entry, payload: { ...entry.payload, holder: interp } });
+      return { state: { ...s, reg }, result: ok(0) };
+    }
+    case "PyThread_release_lock": {
+      if (held !== interp) return { state: s, result: err("NotHeld") };
+      const reg = replaceSlot(s.reg, slot, { ...entry, payload: { ...entry.payload, holder: 0 } });
+      return { state: { ...s, reg }, result: ok(0) };
+    }
+    case "call_unsafe_library": {
+      if (held !== interp) return { state: s, result: err("NotHeld") };
+      const calls = entry.payload.calls + 1;
+      const reg = replaceSlot(s.reg, slot, { ...entry, payload: { holder: held, calls } });
+      return { state: { ...s, reg }, result: ok(calls) };
+    }
+  }
+}
+
+function describeCall(interp: number, call: GlobalLockCall): string {
+  const who = `in interp ${interp}`;
+  switch (call._tag) {
+    case "PyThread_EnsureGlobalLock":
+      return `PyThread_EnsureGlobalLock(def=${call.def}, "${call.name}") ${who}`;
+    case "PyThread_GetGlobalLock":
+    case "PyThread_ReleaseGlobalLock":
+    case "PyThread_acquire_lock":
+    case "PyThread_release_lock":
+    case "call_unsafe_library":
+      return `${call._tag}(def=${call.def}, "${call.name}", idx=${call.index}) ${who}`;
+    default:
+      return `${call._tag}() ${who}`;
+  }
+}
+
+export const globalLockModel: FamilyModel<GlobalLockState, GlobalLockCall> = {
+  family: "global_lock",
+  title: "Named runtime-global locks (PyThread_EnsureGlobalLock / GetGlobalLock / ReleaseGlobalLock)",
+  Call: GlobalLockCall,
+  init,
+  step,
+  key: (s) =>
+    `${s.rt.alive}${s.rt.finalized ? "F" : "R"}|${registryKey(s.reg, (p) => `${p.holder}:${p.calls}`)}|${ghostKey(s.ghost)}`,
+  ghost: (s) => s.ghost,
+  describeCall,
+  describeState: (s) =>
+    s.rt.finalized
+      ? "runtime finalised"
+      : describeRegistry(s.reg, (p) => (p.holder ? `, held by interp ${p.holder}` : "") + `, ${p.calls} library calls`),
+  partitionOf: () => undefined, // indices are allocated from one registry: calls on different names interact
+};
+

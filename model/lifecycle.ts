@@ -1,0 +1,194 @@
+import {
+  allAlive,
+  bit,
+  bumpDef,
+  defaultConfig,
+  defs,
+  emptyGhost,
+  err,
+  finalizationOrder,
+  gate,
+  ghostKey,
+  ok,
+  type Def,
+  type Ghost,
+  type ModelConfig,
+
+  type RuntimeState,
+  type StepResult,
+} from "./common.js";
+
+/**
+ * The lifecycle of an extension's process-global state, as three of the families share it: a
+ * per-def count of module instances (one per interpreter), global state set up on 0→1 and torn
+ * down on 1→0, and — where the family has one — a process-global lock that the setup and teardown
+ * run under and that the extension also uses around its own critical sections.
+ *
+ * The families differ in *who* writes this code (the runtime for `Py_mod_global_init`, the
+ * refcounted lock for Petr's sketch, the extension itself for the shipped `PyMutex` baseline) and
+ * in which calls they expose; each family file maps its calls onto the abstract operations here.
+ */
+
+/** One def's process-global state. */
+export interface DefState {
+  /** Interpreters with a live module instance for this def (bitmask); its size is the refcount. */
+  readonly importers: number;
+  /** The global state's handle (the ODBC `henv`): the epoch number it was set up in; 0 = not set up. */
+  readonly handle: number;
+  /** The interpreter holding the def's lock, 0 if none (families without a client lock keep 0). */
+  readonly holder: number;
+  /** Library calls made under the lock (the thread-unsafe C library's shared state). */
+  readonly calls: number;
+}
+
+export interface LifecycleState {
+  readonly rt: RuntimeState;
+  readonly defs: Readonly<Record<Def, DefState>>;
+  readonly ghost: Ghost;
+  readonly config: ModelConfig;
+}
+
+const idle: DefState = { importers: 0, handle: 0, holder: 0, calls: 0 };
+
+export function initLifecycle(config: ModelConfig = defaultConfig): LifecycleState {
+  return { rt: { alive: allAlive(config), finalized: false }, defs: { odbc: idle, mylib: idle }, ghost: emptyGhost, config };
+}
+
+/** The abstract operations a family's calls map onto. */
+export type LifecycleOp =
+  | { readonly op: "import"; readonly def: Def; readonly initFails: boolean; readonly execFails: boolean; readonly initImportsSelf: boolean }
+  | { readonly op: "unload"; readonly def: Def }
+  | { readonly op: "lock"; readonly def: Def }
+  | { readonly op: "unlock"; readonly def: Def }
+  | { readonly op: "use"; readonly def: Def }
+  | { readonly op: "library"; readonly def: Def }
+  | { readonly op: "runtime"; readonly tag: "Py_NewInterpreter" | "Py_EndInterpreter" | "Py_FinalizeEx" | "Py_Initialize" };
+
+function withDef(s: LifecycleState, def: Def, d: DefState, ghost: Ghost = s.ghost): LifecycleState {
+  const next = def === "odbc" ? { odbc: d, mylib: s.defs.mylib } : { odbc: s.defs.odbc, mylib: d };
+  return { rt: s.rt, defs: next, ghost, config: s.config };
+}
+
+/** The module instance of `def` in `interp` goes away (m_free); teardown on the last one. */
+function release(s: LifecycleState, def: Def, interp: number): { state: LifecycleState; ranExit: boolean } {
+  const d = s.defs[def];
+  const importers = d.importers & ~bit(interp);
+  if (importers !== 0) return { state: withDef(s, def, { ...d, importers }), ranExit: false };
+  const ghost = { ...s.ghost, exits: bumpDef(s.ghost.exits, def) };
+  return { state: withDef(s, def, { ...d, importers: 0, handle: 0 }, ghost), ranExit: true };
+}
+
+/** An ending interpreter lets go of each def's lock (abandoned) and unloads its module instances. */
+function endInterpreter(s: LifecycleState, interp: number): LifecycleState {
+  let t = s;
+  for (const def of defs) {
+    const d = t.defs[def];
+    if (d.holder === interp) {
+      t = withDef(t, def, { ...d, holder: 0 }, { ...t.ghost, abandoned: t.ghost.abandoned + 1 });
+    }
+    if (t.defs[def].importers & bit(interp)) t = release(t, def, interp).state;
+  }
+  return { ...t, rt: { ...t.rt, alive: t.rt.alive & ~bit(interp) } };
+}
+
+/**
+ * One abstract operation by `interp`. `lockedLifecycle` says whether import and unload take the
+ * def's client-visible lock (refcounted lock, PyMutex baseline): then they block while another
+ * interpreter holds it and are refused while the caller holds it.
+ */
+export function stepLifecycle(
+  s: LifecycleState,
+  interp: number,
+  o: LifecycleOp,
+  lockedLifecycle: boolean,
+): StepResult<LifecycleState> | undefined {
+  const denied = gate(s.rt, interp, o.op === "runtime" ? o.tag : o.op);
+  if (denied) return { state: s, result: err(denied) };
+  if (o.op === "runtime") {
+    switch (o.tag) {
+      case "Py_NewInterpreter":
+        return { state: { ...s, rt: { ...s.rt, alive: s.rt.alive | bit(interp) } }, result: ok(0) };
+      case "Py_EndInterpreter":
+        return { state: endInterpreter(s, interp), result: ok(0) };
+      case "Py_FinalizeEx": {
+        let t = s;
+        for (const i of finalizationOrder(s.rt.alive, s.config)) t = endInterpreter(t, i);
+        let leaks = 0;
+        for (const def of defs) if (t.defs[def].importers !== 0) leaks++;
+        const ghost = leaks ? { ...t.ghost, leaks: t.ghost.leaks + leaks } : t.ghost;
+        return { state: { ...t, ghost, rt: { alive: 0, finalized: true } }, result: ok(0) };
+      }
+      case "Py_Initialize":
+        return { state: { ...s, rt: { alive: allAlive(s.config), finalized: false } }, result: ok(0) };
+    }
+  }
+  const def = o.def;
+  const d = s.defs[def];
+  const mine = (d.importers & bit(interp)) !== 0;
+  const fail = (e: Parameters<typeof err>[0]): StepResult<LifecycleState> => ({ state: s, result: err(e) });
+  switch (o.op) {
+    case "import": {
+      if (mine) return fail("AlreadyImported");
+      if (lockedLifecycle && d.holder !== 0) return d.holder === interp ? fail("Reentrant") : undefined;
+      let t = s;
+      let ranInit = false;
+      if (d.importers === 0) {
+        if (o.initImportsSelf) return fail("ImportCycle");
+        if (o.initFails) return fail("InitFailed");
+        const inits = bumpDef(s.ghost.inits, def);
+        t = withDef(s, def, { ...d, handle: inits[def] }, { ...s.ghost, inits });
+        ranInit = true;
+      }
+      if (o.execFails) {
+        if (!ranInit) return fail("ExecFailed");
+        // The instance was counted before exec; m_free after the failed exec balances it (P3).
+        const counted = withDef(t, def, { ...t.defs[def], importers: t.defs[def].importers | bit(interp) });
+        return { state: release(counted, def, interp).state, result: err("ExecFailed") };
+      }
+      return { state: withDef(t, def, { ...t.defs[def], importers: d.importers | bit(interp) }), result: ok(ranInit ? 1 : 0) };
+    }
+    case "unload": {
+      if (!mine) return fail("NotImported");
+      if (lockedLifecycle && d.holder !== 0) return d.holder === interp ? fail("LockHeld") : undefined;
+      const r = release(s, def, interp);
+      return { state: r.state, result: ok(r.ranExit ? 1 : 0) };
+    }
+    case "lock":
+      if (!mine) return fail("NotImported");
+      if (d.holder === interp) return fail("Reentrant");
+      if (d.holder !== 0) return undefined;
+      return { state: withDef(s, def, { ...d, holder: interp }), result: ok(0) };
+    case "unlock":
+      if (!mine) return fail("NotImported");
+      if (d.holder !== interp) return fail("NotHeld");
+      return { state: withDef(s, def, { ...d, holder: 0 }), result: ok(0) };
+    case "use":
+      if (!mine) return fail("NotImported");
+      return { state: s, result: ok(d.handle) };
+    case "library":
+      if (!mine) return fail("NotImported");
+      if (d.holder !== interp) return fail("NotHeld");
+      return { state: withDef(s, def, { ...d, calls: d.calls + 1 }), result: ok(d.calls + 1) };
+  }
+}
+
+export function lifecycleKey(s: LifecycleState): string {
+  const o = s.defs.odbc;
+  const m = s.defs.mylib;
+  return `${s.rt.alive}${s.rt.finalized ? "F" : "R"}|${o.importers},${o.handle},${o.holder},${o.calls}|${m.importers},${m.handle},${m.holder},${m.calls}|${ghostKey(s.ghost)}`;
+}
+
+export function describeLifecycle(s: LifecycleState, lockName: string): string {
+  if (s.rt.finalized) return "runtime finalised";
+  return defs
+    .map((def) => {
+      const d = s.defs[def];
+      const users: number[] = [];
+      for (let i = 1; i <= s.config.interpreters; i++) if (d.importers & bit(i)) users.push(i);
+      const state = d.handle ? `global state set up (handle ${d.handle})` : "no global state";
+      const lock = d.holder ? `, ${lockName} held by interp ${d.holder}` : "";
+      return `${def}: refcount ${users.length}${users.length ? ` {${users.join(",")}}` : ""}, ${state}${lock}`;
+    })
+    .join("; ");
+}
+

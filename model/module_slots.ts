@@ -1,0 +1,76 @@
+import { Schema } from "effect";
+import { Def, RuntimeCall } from "./common.js";
+import type { FamilyModel } from "./family.js";
+import { describeLifecycle, initLifecycle, lifecycleKey, stepLifecycle, type LifecycleOp, type LifecycleState } from "./lifecycle.js";
+
+/**
+ * Module slots `Py_mod_global_init` / `Py_mod_global_exit` — Erlend Aasland's proposal (thread.txt,
+ * "a pair of new module slots combined with some ref. counting mechanism in for example the import
+ * machinery"), with the pseudo-code of `PyModule_ExecDef` / `unload_module` from the same thread.
+ * The runtime keeps a refcount per module def; global_init runs on 0→1 before any interpreter's
+ * `Py_mod_exec` proceeds, global_exit on 1→0; the runtime's own lock protects both, so the
+ * extension writes no locking code at all.
+ */
+
+/**
+ * Executing a module def in the calling interpreter (an import). The flags say how the extension's
+ * slots behave in this call: global_init fails, Py_mod_exec fails, or global_init imports the
+ * module itself (an import cycle).
+ */
+export const PyModule_ExecDef = Schema.TaggedStruct("PyModule_ExecDef", {
+  def: Def,
+  initFails: Schema.Boolean,
+  execFails: Schema.Boolean,
+  initImportsSelf: Schema.Boolean,
+});
+/** The module instance is freed (m_free), e.g. when its interpreter unloads it. */
+export const unload_module = Schema.TaggedStruct("unload_module", { def: Def });
+/** The extension uses its process-global state (reads the `henv` handle). */
+export const use_global_state = Schema.TaggedStruct("use_global_state", { def: Def });
+
+export const ModuleSlotsCall = Schema.Union(PyModule_ExecDef, unload_module, use_global_state, RuntimeCall);
+export type ModuleSlotsCall = typeof ModuleSlotsCall.Type;
+
+function toOp(call: ModuleSlotsCall): LifecycleOp {
+  switch (call._tag) {
+    case "PyModule_ExecDef":
+      return { op: "import", def: call.def, initFails: call.initFails, execFails: call.execFails, initImportsSelf: call.initImportsSelf };
+    case "unload_module":
+      return { op: "unload", def: call.def };
+    case "use_global_state":
+      return { op: "use", def: call.def };
+    default:
+      return { op: "runtime", tag: call._tag };
+  }
+}
+
+function describeCall(interp: number, call: ModuleSlotsCall): string {
+  const who = `in interp ${interp}`;
+  switch (call._tag) {
+    case "PyModule_ExecDef": {
+      const how = [call.initFails && "global_init fails", call.execFails && "exec fails", call.initImportsSelf && "global_init imports itself"]
+        .filter(Boolean)
+        .join(", ");
+      return `import ${call.def} (PyModule_ExecDef${how ? `; ${how}` : ""}) ${who}`;
+    }
+    case "unload_module":
+      return `unload ${call.def} (m_free) ${who}`;
+    case "use_global_state":
+      return `use ${call.def}'s global state ${who}`;
+    default:
+      return `${call._tag}() ${who}`;
+  }
+}
+
+export const moduleSlotsModel: FamilyModel<LifecycleState, ModuleSlotsCall> = {
+  family: "module_slots",
+  title: "Module slots Py_mod_global_init / Py_mod_global_exit with a runtime refcount per def",
+  Call: ModuleSlotsCall,
+  init: initLifecycle,
+  step: (s, interp, call) => stepLifecycle(s, interp, toOp(call), false),
+  key: lifecycleKey,
+  ghost: (s) => s.ghost,
+  describeCall,
+  describeState: (s) => describeLifecycle(s, "lock"),
+  partitionOf: (call) => ("def" in call ? call.def : undefined),
+};

@@ -1,0 +1,83 @@
+import { Schema } from "effect";
+import { Def, RuntimeCall } from "./common.js";
+import type { FamilyModel } from "./family.js";
+import { describeLifecycle, initLifecycle, lifecycleKey, stepLifecycle, type LifecycleOp, type LifecycleState } from "./lifecycle.js";
+
+/**
+ * Refcounted lock with setup/teardown — Petr Viktorin's sketch (thread.txt, "internally,
+ * PyThread_type_lock has a new internal refcount field"; `mod_init` runs setup when
+ * `lock_was_just_allocated`, `mod_free` runs teardown when `lock_was_just_freed`). The model gives
+ * the sketch the protection Petr says it needs: the first user runs setup *while holding the lock*
+ * and later users wait for it; the last user runs teardown under the lock, and a new user arriving
+ * during teardown waits and starts a new epoch. The same lock serialises the extension's calls
+ * into its thread-unsafe library.
+ */
+
+/** mod_init: take a reference to the def's shared lock; the first reference runs setup. */
+export const mod_init = Schema.TaggedStruct("mod_init", { def: Def, setupFails: Schema.Boolean });
+/** mod_free: drop the reference; the last one runs teardown and frees the lock. */
+export const mod_free = Schema.TaggedStruct("mod_free", { def: Def });
+export const PyThread_acquire_lock = Schema.TaggedStruct("PyThread_acquire_lock", { def: Def });
+export const PyThread_release_lock = Schema.TaggedStruct("PyThread_release_lock", { def: Def });
+/** my_func: the extension uses the global state (reads the handle). */
+export const use_global_state = Schema.TaggedStruct("use_global_state", { def: Def });
+/** A call into the thread-unsafe C library, which needs the lock held. */
+export const call_unsafe_library = Schema.TaggedStruct("call_unsafe_library", { def: Def });
+
+export const RefcountedLockCall = Schema.Union(
+  mod_init,
+  mod_free,
+  PyThread_acquire_lock,
+  PyThread_release_lock,
+  use_global_state,
+  call_unsafe_library,
+  RuntimeCall,
+);
+export type RefcountedLockCall = typeof RefcountedLockCall.Type;
+
+function toOp(call: RefcountedLockCall): LifecycleOp {
+  switch (call._tag) {
+    case "mod_init":
+      return { op: "import", def: call.def, initFails: call.setupFails, execFails: false, initImportsSelf: false };
+    case "mod_free":
+      return { op: "unload", def: call.def };
+    case "PyThread_acquire_lock":
+      return { op: "lock", def: call.def };
+    case "PyThread_release_lock":
+      return { op: "unlock", def: call.def };
+    case "use_global_state":
+      return { op: "use", def: call.def };
+    case "call_unsafe_library":
+      return { op: "library", def: call.def };
+    default:
+      return { op: "runtime", tag: call._tag };
+  }
+}
+
+function describeCall(interp: number, call: RefcountedLockCall): string {
+  const who = `in interp ${interp}`;
+  switch (call._tag) {
+    case "mod_init":
+      return `mod_init(${call.def})${call.setupFails ? " with failing setup_global_state" : ""} ${who}`;
+    case "Py_NewInterpreter":
+    case "Py_EndInterpreter":
+    case "Py_FinalizeEx":
+    case "Py_Initialize":
+      return `${call._tag}() ${who}`;
+    default:
+      return `${call._tag}(${call.def}) ${who}`;
+  }
+}
+
+export const refcountedLockModel: FamilyModel<LifecycleState, RefcountedLockCall> = {
+  family: "refcounted_lock",
+  title: "Refcounted lock with setup/teardown (lock_was_just_allocated / lock_was_just_freed)",
+  Call: RefcountedLockCall,
+  init: initLifecycle,
+  step: (s, interp, call) => stepLifecycle(s, interp, toOp(call), true),
+  key: lifecycleKey,
+  ghost: (s) => s.ghost,
+  describeCall,
+  describeState: (s) => describeLifecycle(s, "lock"),
+  partitionOf: (call) => ("def" in call ? call.def : undefined),
+};

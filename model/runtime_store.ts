@@ -1,0 +1,189 @@
+import { Schema } from "effect";
+import {
+  allAlive,
+  bit,
+  Def,
+  defaultConfig,
+  emptyGhost,
+  err,
+  finalizationOrder,
+  gate,
+  ghostKey,
+  Name,
+  ok,
+  RuntimeCall,
+  type Ghost,
+  type ModelConfig,
+  type RuntimeState,
+  type StepResult,
+} from "./common.js";
+import type { FamilyModel } from "./family.js";
+import {
+  describeRegistry,
+  dropRef,
+  emptyRegistry,
+  ensure,
+  liveEntries,
+  registryKey,
+  replaceSlot,
+  resolve,
+  type Registry,
+} from "./registry.js";
+
+/**
+ * Runtime store keys — Eric Snow's second sketch, after `Py_tss_*` (thread.txt, "a general
+ * mechanism to store process-global state for an extension but protected/managed by the
+ * runtime"): `PyRuntime_store_ensure(def, name)` returns a key, creating it if necessary;
+ * `PyRuntime_store_release(key)` deallocates the key and its storage when no interpreter uses it;
+ * `is_set` / `set` / `get` / `delete` read and write the one value stored under the key.
+ */
+
+/** A key argument (the key's index; negative values are references, see `refTo`). */
+const Key = { key: Schema.Int };
+/**
+ * Who owns a stored value: "raw" memory belongs to the process (PyMem_RawMalloc), "interp" memory
+ * to the calling interpreter (an object of its allocator). The runtime cannot tell them apart, so
+ * both are accepted; the ghost records an interpreter-owned value left behind when its owner dies
+ * (P4).
+ */
+export const ValueOwner = Schema.Literal("raw", "interp");
+
+export const PyRuntime_store_ensure = Schema.TaggedStruct("PyRuntime_store_ensure", { def: Def, name: Name });
+export const PyRuntime_store_release = Schema.TaggedStruct("PyRuntime_store_release", Key);
+export const PyRuntime_store_is_set = Schema.TaggedStruct("PyRuntime_store_is_set", Key);
+export const PyRuntime_store_set = Schema.TaggedStruct("PyRuntime_store_set", {
+  key: Schema.Int,
+  value: Schema.Int.pipe(Schema.between(0, 1000)),
+  owner: ValueOwner,
+});
+export const PyRuntime_store_get = Schema.TaggedStruct("PyRuntime_store_get", Key);
+export const PyRuntime_store_delete = Schema.TaggedStruct("PyRuntime_store_delete", Key);
+
+export const RuntimeStoreCall = Schema.Union(
+  PyRuntime_store_ensure,
+  PyRuntime_store_release,
+  PyRuntime_store_is_set,
+  PyRuntime_store_set,
+  PyRuntime_store_get,
+  PyRuntime_store_delete,
+  RuntimeCall,
+);
+export type RuntimeStoreCall = typeof RuntimeStoreCall.Type;
+
+/** The storage of one key: whether a value is set (even NULL), the value, and its owner (0 = raw). */
+export interface StoreSlot {
+  readonly isSet: boolean;
+  readonly value: number;
+  readonly owner: number;
+}
+
+export interface RuntimeStoreState {
+  readonly rt: RuntimeState;
+  readonly reg: Registry<StoreSlot>;
+  readonly ghost: Ghost;
+  readonly config: ModelConfig;
+}
+
+const empty: StoreSlot = { isSet: false, value: 0, owner: 0 };
+
+function init(config: ModelConfig = defaultConfig): RuntimeStoreState {
+  return { rt: { alive: allAlive(config), finalized: false }, reg: emptyRegistry(config.capacity), ghost: emptyGhost, config };
+}
+
+/** An ending interpreter drops its ensures; a value it owns left in storage now dangles (P4). */
+function endInterpreter(s: RuntimeStoreState, interp: number): RuntimeStoreState {
+  let reg = s.reg;
+  let dangling = 0;
+  for (let slot = 0; slot < reg.slots.length; slot++) {
+    const e = reg.slots[slot];
+    if (!e) continue;
+    if (e.payload.isSet && e.payload.owner === interp) {
+      dangling++;
+      reg = replaceSlot(reg, slot, { ...e, payload: { ...e.payload, owner: 0 } });
+    }
+    if (e.refs & bit(interp)) reg = dropRef(reg, slot, interp).registry;
+  }
+  const ghost = dangling ? { ...s.ghost, dangling: s.ghost.dangling + dangling } : s.ghost;
+  return { ...s, reg, ghost, rt: { ...s.rt, alive: s.rt.alive & ~bit(interp) } };
+}
+
+function step(s: RuntimeStoreState, interp: number, call: RuntimeStoreCall): StepResult<RuntimeStoreState> | undefined {
+  const denied = gate(s.rt, interp, call._tag);
+  if (denied) return { state: s, result: err(denied) };
+  switch (call._tag) {
+    case "Py_NewInterpreter":
+      return { state: { ...s, rt: { ...s.rt, alive: s.rt.alive | bit(interp) } }, result: ok(0) };
+    case "Py_EndInterpreter":
+      return { state: endInterpreter(s, interp), result: ok(0) };
+    case "Py_FinalizeEx": {
+      let t = s;
+      for (const i of finalizationOrder(s.rt.alive, s.config)) t = endInterpreter(t, i);
+      const leaks = liveEntries(t.reg);
+      let reg = t.reg;
+      for (let slot = 0; slot < reg.slots.length; slot++) if (reg.slots[slot]) reg = replaceSlot(reg, slot, null);
+      const ghost = leaks ? { ...t.ghost, leaks: t.ghost.leaks + leaks } : t.ghost;
+      return { state: { ...t, reg, ghost, rt: { alive: 0, finalized: true } }, result: ok(0) };
+    }
+    case "Py_Initialize":
+      return { state: { ...s, rt: { alive: allAlive(s.config), finalized: false } }, result: ok(0) };
+    case "PyRuntime_store_ensure": {
+      const out = ensure(s.reg, call.def, call.name, interp, empty);
+      if (out.kind === "error") return { state: s, result: err(out.error) };
+      if (out.kind === "unchanged") return { state: s, result: ok(out.index) };
+      return { state: { ...s, reg: out.registry }, result: ok(out.index) };
+    }
+    default:
+      break;
+  }
+  const r = resolve(s.reg, call.key, interp);
+  if (r.kind === "error") return { state: s, result: err(r.error) };
+  const { slot, entry } = r;
+  const v = entry.payload;
+  const put = (payload: StoreSlot): RuntimeStoreState => ({ ...s, reg: replaceSlot(s.reg, slot, { ...entry, payload }) });
+  switch (call._tag) {
+    case "PyRuntime_store_release":
+      return { state: { ...s, reg: dropRef(s.reg, slot, interp).registry }, result: ok(0) };
+    case "PyRuntime_store_is_set":
+      return { state: s, result: ok(v.isSet ? 1 : 0) };
+    case "PyRuntime_store_get":
+      return { state: s, result: ok(v.isSet ? v.value : 0) };
+    case "PyRuntime_store_set":
+      return { state: put({ isSet: true, value: call.value, owner: call.owner === "interp" ? interp : 0 }), result: ok(0) };
+    case "PyRuntime_store_delete":
+      return { state: v.isSet ? put(empty) : s, result: ok(0) };
+  }
+}
+
+function describeCall(interp: number, call: RuntimeStoreCall): string {
+  const who = `in interp ${interp}`;
+  switch (call._tag) {
+    case "PyRuntime_store_ensure":
+      return `PyRuntime_store_ensure(def=${call.def}, "${call.name}") ${who}`;
+    case "PyRuntime_store_set":
+      return `PyRuntime_store_set(key=${call.key}, ${call.owner === "raw" ? "raw" : "interp-owned"} value ${call.value}) ${who}`;
+    case "PyRuntime_store_release":
+    case "PyRuntime_store_is_set":
+    case "PyRuntime_store_get":
+    case "PyRuntime_store_delete":
+      return `${call._tag}(key=${call.key}) ${who}`;
+    default:
+      return `${call._tag}() ${who}`;
+  }
+}
+
+export const runtimeStoreModel: FamilyModel<RuntimeStoreState, RuntimeStoreCall> = {
+  family: "runtime_store",
+  title: "Runtime store keys (PyRuntime_store_ensure / release / is_set / set / get / delete)",
+  Call: RuntimeStoreCall,
+  init,
+  step,
+  key: (s) =>
+    `${s.rt.alive}${s.rt.finalized ? "F" : "R"}|${registryKey(s.reg, (p) => (p.isSet ? `${p.value}:${p.owner}` : "unset"))}|${ghostKey(s.ghost)}`,
+  ghost: (s) => s.ghost,
+  describeCall,
+  describeState: (s) =>
+    s.rt.finalized
+      ? "runtime finalised"
+      : describeRegistry(s.reg, (p) => (p.isSet ? `, value ${p.value}${p.owner ? ` owned by interp ${p.owner}` : ""}` : ", no value")),
+  partitionOf: () => undefined, // keys are allocated from one registry: calls on different names interact
+};

@@ -1,0 +1,79 @@
+import { Schema } from "effect";
+import { Def, RuntimeCall } from "./common.js";
+import type { FamilyModel } from "./family.js";
+import { describeLifecycle, initLifecycle, lifecycleKey, stepLifecycle, type LifecycleOp, type LifecycleState } from "./lifecycle.js";
+
+/**
+ * The shipped baseline: what CPython 3.13 actually offers instead of the proposals — a static,
+ * zero-initialised `PyMutex` (no allocation, so no lock-creation race; never freed; not recursive)
+ * plus the extension's *own* refcount and init/teardown written under that mutex (anchors.md). The
+ * model is the meaning of that extension code written correctly: `mod_exec` locks the mutex,
+ * initialises on count 0→1, counts, unlocks; `mod_free` (m_free) locks, uncounts, tears down on
+ * 1→0, unlocks. The mutex, the count and the handle are C statics: they survive runtime
+ * finalisation (decision D14).
+ */
+
+export const mod_exec = Schema.TaggedStruct("mod_exec", { def: Def, initFails: Schema.Boolean });
+export const mod_free = Schema.TaggedStruct("mod_free", { def: Def });
+export const PyMutex_Lock = Schema.TaggedStruct("PyMutex_Lock", { def: Def });
+export const PyMutex_Unlock = Schema.TaggedStruct("PyMutex_Unlock", { def: Def });
+export const use_global_state = Schema.TaggedStruct("use_global_state", { def: Def });
+export const call_unsafe_library = Schema.TaggedStruct("call_unsafe_library", { def: Def });
+
+export const StaticMutexCall = Schema.Union(
+  mod_exec,
+  mod_free,
+  PyMutex_Lock,
+  PyMutex_Unlock,
+  use_global_state,
+  call_unsafe_library,
+  RuntimeCall,
+);
+export type StaticMutexCall = typeof StaticMutexCall.Type;
+
+function toOp(call: StaticMutexCall): LifecycleOp {
+  switch (call._tag) {
+    case "mod_exec":
+      return { op: "import", def: call.def, initFails: call.initFails, execFails: false, initImportsSelf: false };
+    case "mod_free":
+      return { op: "unload", def: call.def };
+    case "PyMutex_Lock":
+      return { op: "lock", def: call.def };
+    case "PyMutex_Unlock":
+      return { op: "unlock", def: call.def };
+    case "use_global_state":
+      return { op: "use", def: call.def };
+    case "call_unsafe_library":
+      return { op: "library", def: call.def };
+    default:
+      return { op: "runtime", tag: call._tag };
+  }
+}
+
+function describeCall(interp: number, call: StaticMutexCall): string {
+  const who = `in interp ${interp}`;
+  switch (call._tag) {
+    case "mod_exec":
+      return `mod_exec(${call.def})${call.initFails ? " with failing init" : ""} ${who}`;
+    case "Py_NewInterpreter":
+    case "Py_EndInterpreter":
+    case "Py_FinalizeEx":
+    case "Py_Initialize":
+      return `${call._tag}() ${who}`;
+    default:
+      return `${call._tag}(&${call.def}_mutex) ${who}`;
+  }
+}
+
+export const staticMutexModel: FamilyModel<LifecycleState, StaticMutexCall> = {
+  family: "static_mutex",
+  title: "Shipped baseline: static PyMutex plus the extension's own refcount and init/teardown",
+  Call: StaticMutexCall,
+  init: initLifecycle,
+  step: (s, interp, call) => stepLifecycle(s, interp, toOp(call), true),
+  key: lifecycleKey,
+  ghost: (s) => s.ghost,
+  describeCall,
+  describeState: (s) => describeLifecycle(s, "PyMutex"),
+  partitionOf: (call) => ("def" in call ? call.def : undefined),
+};
