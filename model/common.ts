@@ -161,13 +161,11 @@ export function gate(rt: RuntimeState, interp: number, tag: string): ErrorCode |
   return undefined;
 }
 
-/** Interpreters finalised by Py_FinalizeEx, in order: subinterpreters ascending, then the main one. */
-export function finalizationOrder(alive: number, config: ModelConfig): number[] {
-  const order: number[] = [];
-  for (let i = 2; i <= config.interpreters; i++) if (alive & bit(i)) order.push(i);
-  if (alive & bit(1)) order.push(1);
-  return order;
-}
+/**
+ * Py_FinalizeEx waits until every subinterpreter has ended (decision D3): a subinterpreter ends in
+ * its own thread, between its calls, never in the middle of one. True while it must wait.
+ */
+export const subinterpretersAlive = (rt: RuntimeState): boolean => (rt.alive & ~bit(1)) !== 0;
 
 /** An index (or store key) names a registry slot and the slot's generation; 0 is never valid. */
 export const INDEX_SLOT_RADIX = 256;

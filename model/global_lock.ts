@@ -6,7 +6,7 @@ import {
 
   emptyGhost,
   err,
-  finalizationOrder,
+  subinterpretersAlive,
   gate,
   ghostKey,
   Name,
@@ -108,8 +108,8 @@ function step(s: GlobalLockState, interp: number, call: GlobalLockCall): StepRes
     case "Py_EndInterpreter":
       return { state: endInterpreter(s, interp), result: ok(0) };
     case "Py_FinalizeEx": {
-      let t = s;
-      for (const i of finalizationOrder(s.rt.alive, s.config)) t = endInterpreter(t, i);
+      if (subinterpretersAlive(s.rt)) return undefined;
+      const t = endInterpreter(s, 1);
       const leaks = liveEntries(t.reg);
       let reg = t.reg;
       for (let slot = 0; slot < reg.slots.length; slot++) if (reg.slots[slot]) reg = replaceSlot(reg, slot, null);

@@ -13,6 +13,7 @@ import { staticMutexModel, type StaticMutexCall } from "./static_mutex.js";
 export * from "./common.js";
 export { familyNames, type FamilyModel, type FamilyName } from "./family.js";
 export { arbitraryOf } from "./arbitrary.js";
+export { emptyCarry, resolveCall, updateCarry } from "./carry.js";
 export { globalLockModel, runtimeStoreModel, moduleSlotsModel, refcountedLockModel, staticMutexModel };
 export type { GlobalLockCall, RuntimeStoreCall, ModuleSlotsCall, RefcountedLockCall, StaticMutexCall };
 export type { GlobalLockState, RuntimeStoreState, LifecycleState };

@@ -6,7 +6,7 @@ import {
   defs,
   emptyGhost,
   err,
-  finalizationOrder,
+  subinterpretersAlive,
   gate,
   ghostKey,
   ok,
@@ -111,8 +111,8 @@ export function stepLifecycle(
       case "Py_EndInterpreter":
         return { state: endInterpreter(s, interp), result: ok(0) };
       case "Py_FinalizeEx": {
-        let t = s;
-        for (const i of finalizationOrder(s.rt.alive, s.config)) t = endInterpreter(t, i);
+        if (subinterpretersAlive(s.rt)) return undefined;
+        const t = endInterpreter(s, 1);
         let leaks = 0;
         for (const def of defs) if (t.defs[def].importers !== 0) leaks++;
         const ghost = leaks ? { ...t.ghost, leaks: t.ghost.leaks + leaks } : t.ghost;

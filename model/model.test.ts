@@ -91,7 +91,8 @@ const globalLockRules: [string, Line[]][] = [
     [1, E("odbc", "henv"), "257"], [2, E("odbc", "henv"), "error InterpreterFinalized"], [2, RT("Py_NewInterpreter"), "0"], [2, E("odbc", "henv"), "257"],
   ]],
   ["runtime finalisation releases everything and re-initialisation starts from not set", [
-    [1, E("odbc", "henv"), "1"], [2, E("odbc", "ext1"), "2"], [2, RT("Py_FinalizeEx"), "error NotMainInterpreter"], [1, RT("Py_FinalizeEx"), "0"],
+    [1, E("odbc", "henv"), "1"], [2, E("odbc", "ext1"), "2"], [2, RT("Py_FinalizeEx"), "error NotMainInterpreter"], [1, RT("Py_FinalizeEx"), "blocks"],
+    [2, RT("Py_EndInterpreter"), "0"], [3, RT("Py_EndInterpreter"), "0"], [1, RT("Py_FinalizeEx"), "0"],
     [1, E("odbc", "henv"), "error RuntimeFinalized"], [2, RT("Py_Initialize"), "error NotMainInterpreter"], [1, RT("Py_Initialize"), "0"],
     [1, L("PyThread_GetGlobalLock", 1), "error StaleIndex"], [1, E("odbc", "henv"), "257"],
   ]],
@@ -146,7 +147,8 @@ const moduleSlotsRules: [string, Line[]][] = [
     [2, MI("odbc"), "1"], [3, MI("odbc"), "0"], [2, RT("Py_EndInterpreter"), "0"], [3, D("use_global_state"), "1"], [3, RT("Py_EndInterpreter"), "0"], [1, MI("odbc"), "1"], [1, D("use_global_state"), "2"],
   ]],
   ["runtime finalisation unloads everything and re-initialisation starts a new epoch", [
-    [1, MI("odbc"), "1"], [2, MI("odbc"), "0"], [1, RT("Py_FinalizeEx"), "0"], [2, D("use_global_state"), "error RuntimeFinalized"], [1, RT("Py_Initialize"), "0"],
+    [1, MI("odbc"), "1"], [2, MI("odbc"), "0"], [2, RT("Py_EndInterpreter"), "0"], [3, RT("Py_EndInterpreter"), "0"], [1, D("use_global_state"), "1"],
+    [1, RT("Py_FinalizeEx"), "0"], [2, D("use_global_state"), "error RuntimeFinalized"], [1, RT("Py_Initialize"), "0"],
     [2, D("use_global_state"), "error NotImported"], [2, MI("odbc"), "1"], [2, D("use_global_state"), "2"],
   ]],
 ];
@@ -183,7 +185,8 @@ const staticMutexRules: [string, Line[]][] = [
   ]],
   ["a failed init leaves the count at zero so the next mod_exec initialises", [[1, SX("odbc", true), "error InitFailed"], [2, SX("odbc"), "1"]]],
   ["the statics survive runtime finalisation and the next epoch starts clean", [
-    [1, SX("odbc"), "1"], [1, RT("Py_FinalizeEx"), "0"], [1, RT("Py_Initialize"), "0"], [1, SX("odbc"), "1"], [1, D("use_global_state"), "2"],
+    [1, SX("odbc"), "1"], [2, RT("Py_EndInterpreter"), "0"], [3, RT("Py_EndInterpreter"), "0"], [1, RT("Py_FinalizeEx"), "0"],
+    [1, RT("Py_Initialize"), "0"], [1, SX("odbc"), "1"], [1, D("use_global_state"), "2"],
   ]],
 ];
 
