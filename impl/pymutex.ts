@@ -1,0 +1,72 @@
+/**
+ * PyMutex: a runtime-global mutex in the shape CPython 3.13 shipped (`static PyMutex m;` — zero
+ * is "unlocked", so a static needs no allocation and the "lock to create the lock" problem does not
+ * arise), written over the memory protocol of `impl/memory.ts` so the explorer and the stress
+ * runner drive this very code.
+ *
+ * A PyMutex is two int32 words in shared memory:
+ *   - the *lock word*, Drepper's futex mutex ("Futexes Are Tricky", mutex3):
+ *     0 = unlocked, 1 = locked, 2 = locked and there may be waiters.
+ *     Lock: cas 0→1; if that fails, exchange(2) and `wait(lock, 2)` until the exchange returns 0.
+ *     Unlock: sub 1; if the previous value was not 1 (somebody may wait), store 0 and notify 1.
+ *     A blocked locker waits on the word (futex wait); it never spins without bound.
+ *   - the *owner word*: the holder's interpreter id (1-based), 0 when unlocked. CPython's PyMutex
+ *     keeps no owner; the model does, because releasing a lock one does not hold is an error there
+ *     (P9), and locking a lock one already holds must be reported rather than deadlock (P6: an
+ *     import cycle re-entering init). The owner is written right after the lock word is won and
+ *     cleared right before it is given up, so `owner == me` holds exactly while I hold the lock:
+ *     no other interpreter ever writes my id, and I am one sequential thread.
+ */
+import { type Code, cas, exchange, load, notify, store, sub, wait } from "./memory.js";
+
+/** Values of the lock word. Zero is the static, zero-initialised state. */
+export const PyMutexState = { unlocked: 0, locked: 1, lockedWithWaiters: 2 } as const;
+export type PyMutexState = (typeof PyMutexState)[keyof typeof PyMutexState];
+
+/** How many int32 words one PyMutex occupies: the lock word and the owner word. */
+export const PyMutex_WORDS = 2;
+
+/** The owner word's value while nobody holds the mutex. */
+export const PyMutex_NO_OWNER = 0;
+
+/**
+ * Acquires the mutex for interpreter `interp` (1-based), blocking while another holds it.
+ * Returns "acquired", or "reentrant" — without blocking and without changing anything — when
+ * `interp` already holds it (PyMutex is not recursive; re-entry would deadlock).
+ */
+export function* PyMutex_Lock(lockAddr: number, ownerAddr: number, interp: number): Code<"acquired" | "reentrant"> {
+  if ((yield load(ownerAddr)) === interp) return "reentrant";
+  let c = yield cas(lockAddr, PyMutexState.unlocked, PyMutexState.locked);
+  if (c !== PyMutexState.unlocked) {
+    // Contended: mark "maybe waiters" so the holder's unlock notifies, then sleep on the word.
+    if (c !== PyMutexState.lockedWithWaiters) c = yield exchange(lockAddr, PyMutexState.lockedWithWaiters);
+    while (c !== PyMutexState.unlocked) {
+      // Every wait outcome (woken, not-equal, timed-out) is followed by one more exchange, so the
+      // wait's result is not needed: the exchange decides whether we now hold the mutex.
+      yield wait(lockAddr, PyMutexState.lockedWithWaiters);
+      c = yield exchange(lockAddr, PyMutexState.lockedWithWaiters);
+    }
+  }
+  yield store(ownerAddr, interp);
+  return "acquired";
+}
+
+/**
+ * Releases the mutex held by interpreter `interp`. Returns true, or false — changing nothing — when
+ * `interp` is not the holder (unlocked, or held by another interpreter).
+ */
+export function* PyMutex_Unlock(lockAddr: number, ownerAddr: number, interp: number): Code<boolean> {
+  if ((yield load(ownerAddr)) !== interp) return false;
+  yield store(ownerAddr, PyMutex_NO_OWNER);
+  if ((yield sub(lockAddr, 1)) !== PyMutexState.locked) {
+    // The word was 2: somebody may be waiting. Hand the mutex back to "unlocked" and wake one.
+    yield store(lockAddr, PyMutexState.unlocked);
+    yield notify(lockAddr, 1);
+  }
+  return true;
+}
+
+/** Whether anybody holds the mutex at the moment of the load (a snapshot, as in CPython). */
+export function* PyMutex_IsLocked(lockAddr: number): Code<boolean> {
+  return (yield load(lockAddr)) !== PyMutexState.unlocked;
+}
