@@ -1,0 +1,55 @@
+import { readFileSync } from "node:fs";
+import { familyNames, isFamilyName, type FamilyName } from "../model/index.js";
+import { UsageError } from "./errors.js";
+
+/** Flag parsing helpers shared by the commands; each failure is a one-line UsageError. */
+
+export function str(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
+export function intFlag(v: unknown, flag: string, min: number, max: number, fallback: number): number {
+  if (v === undefined) return fallback;
+  const s = String(v);
+  if (!/^-?\d+$/.test(s)) throw new UsageError(`--${flag} must be a whole number, got "${s}"`);
+  const n = Number(s);
+  if (n < min || n > max) throw new UsageError(`--${flag} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+/** `--family f` or `--family f1,f2` or `all`. */
+export function familiesFlag(v: unknown, fallback: readonly FamilyName[] = familyNames): FamilyName[] {
+  if (v === undefined || v === "all") return [...fallback];
+  const names = String(v).split(",").map((x) => x.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!isFamilyName(n)) throw new UsageError(`unknown family "${n}"; expected one of ${familyNames.join(", ")} or all`);
+  }
+  return names as FamilyName[];
+}
+
+/** `--shard i/n`: this process does shard i (1-based) of n. */
+export function shardFlag(v: unknown): { index: number; count: number } {
+  if (v === undefined) return { index: 1, count: 1 };
+  const m = /^(\d+)\/(\d+)$/.exec(String(v));
+  if (!m) throw new UsageError(`--shard must look like i/n (e.g. 2/4), got "${String(v)}"`);
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1 || index < 1 || index > count) throw new UsageError(`--shard ${index}/${count}: need 1 ≤ i ≤ n`);
+  return { index, count };
+}
+
+/** Reads a JSON file; a missing, unreadable or ill-formed file is a UsageError naming it. */
+export function readJsonFile(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${what} "${path}"${code === "ENOENT" ? ": no such file" : code === "EISDIR" ? ": it is a directory" : code ? ` (${code})` : ""}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${what} "${path}" is not valid JSON (${(e as Error).message.split("\n")[0]}); is it truncated?`);
+  }
+}
