@@ -1,0 +1,356 @@
+import { getHeapStatistics } from "node:v8";
+import { explainStuck } from "./explain.js";
+import {
+  defaultBudget,
+  emptyStats,
+  memoEntriesCap,
+  type CheckOptions,
+  type CheckStats,
+  type Model,
+  type Operation,
+  type Verdict,
+} from "./model.js";
+import { byInvokeThenId, normalizeModel, validateHistory, type NormalModel } from "./normalize.js";
+
+/**
+ * Checks whether a history is linearizable with respect to a sequential model.
+ *
+ * The search is Wing & Gong's backtracking over a doubly-linked list of call and return events,
+ * with Lowe's memo of (set of linearized operations, model state) so no configuration is explored
+ * twice, and P-compositionality: when the model can `partition` the history, each part is checked
+ * on its own (in the order `partition` returns them) and the first part with no linearization
+ * ends the check. Pending operations (no response) may take effect anywhere after their invocation,
+ * with any result the model gives, or not at all. The same history (the same operations, in any
+ * array order) always gives the same verdict and the same witness.
+ *
+ * Malformed input (duplicate ids, a response before its invocation, a partition that loses or
+ * duplicates operations) is a programming error and throws; running out of budget is not, and
+ * ends in an `unknown` verdict.
+ */
+export function checkHistory<S, Call, Result>(
+  model: Model<S, Call, Result>,
+  ops: readonly Operation<Call, Result>[],
+  options: CheckOptions = {},
+): Verdict<Call, Result> {
+  const normal = normalizeModel(model);
+  validateHistory(ops);
+  const stats = options.stats ?? emptyStats();
+  const timeMs = options.timeMs ?? defaultBudget.timeMs;
+  const maxMemoEntries = Math.min(options.maxMemoEntries ?? defaultBudget.maxMemoEntries, memoEntriesCap);
+  const deadline = performance.now() + timeMs;
+  const sorted = [...ops].sort(byInvokeThenId);
+  const parts = options.partition !== false && model.partition ? checkedPartition(model.partition(sorted), sorted) : [sorted];
+
+  const linearization: Operation<Call, Result>[] = [];
+  let unknown: Verdict<Call, Result> | undefined;
+  for (const [index, part] of parts.entries()) {
+    if (performance.now() >= deadline) {
+      return { kind: "unknown", reason: "time", detail: timeDetail(timeMs, index, parts.length) };
+    }
+    stats.partitions++;
+    const outcome = searchPartition(normal, part, { deadline, maxMemoEntries, memo: options.memo !== false }, stats);
+    switch (outcome.kind) {
+      case "ok":
+        for (const op of outcome.order) linearization.push(op); // no spread: a part may be huge
+        break;
+      case "violation": {
+        const { stuck, explanation } = explainStuck(normal, part, outcome.prefix, index);
+        return { kind: "violation", partition: index, prefix: outcome.prefix, stuck, explanation };
+      }
+      case "time":
+        return { kind: "unknown", reason: "time", detail: timeDetail(timeMs, index, parts.length) };
+      case "memory":
+        // Another partition may still show a violation, which is a definite answer.
+        unknown ??= {
+          kind: "unknown",
+          reason: "memory",
+          detail:
+            `partition ${index} of ${parts.length} (${part.length} operations) ` +
+            (outcome.cause === "entries"
+              ? `filled the memo (maxMemoEntries ${maxMemoEntries})`
+              : "stopped with the JS heap nearly full") +
+            " before the search decided",
+        };
+        if (outcome.cause === "heap") return unknown;
+        break;
+    }
+  }
+  return unknown ?? { kind: "ok", linearization };
+}
+
+const timeDetail = (timeMs: number, index: number, count: number): string =>
+  `the time budget (timeMs ${timeMs}) ran out while checking partition ${index} of ${count}`;
+
+/** Rejects a partition that does not hold every operation exactly once. */
+function checkedPartition<Call, Result>(
+  parts: Operation<Call, Result>[][],
+  ops: readonly Operation<Call, Result>[],
+): Operation<Call, Result>[][] {
+  const seen = new Set<number>();
+  let count = 0;
+  for (const part of parts) {
+    for (const op of part) {
+      if (seen.has(op.id)) throw new Error(`Model.partition put operation ${op.id} in two partitions`);
+      seen.add(op.id);
+      count++;
+    }
+  }
+  if (count !== ops.length || ops.some((op) => !seen.has(op.id))) {
+    throw new Error(`Model.partition returned ${count} operations for a history of ${ops.length}`);
+  }
+  return parts.filter((part) => part.length > 0);
+}
+
+/**
+ * Builds a `Model.partition` from a per-call key: operations with the same key form one part, in
+ * order of first appearance. When any call has no key (it touches the whole state, e.g. a runtime
+ * finalisation), the history cannot be split and stays one part.
+ */
+export function partitionByKey<Call, Result>(
+  keyOf: (call: Call) => string | number | undefined,
+): (ops: readonly Operation<Call, Result>[]) => Operation<Call, Result>[][] {
+  return (ops) => {
+    const parts = new Map<string | number, Operation<Call, Result>[]>();
+    for (const op of ops) {
+      const key = keyOf(op.call);
+      if (key === undefined) return [[...ops]];
+      let part = parts.get(key);
+      if (part === undefined) parts.set(key, (part = []));
+      part.push(op);
+    }
+    return [...parts.values()];
+  };
+}
+
+type PartitionOutcome<Call, Result> =
+  | { kind: "ok"; order: Operation<Call, Result>[] }
+  | { kind: "violation"; prefix: Operation<Call, Result>[] }
+  | { kind: "time" }
+  | { kind: "memory"; cause: "entries" | "heap" };
+
+interface SearchLimits {
+  deadline: number;
+  maxMemoEntries: number;
+  memo: boolean;
+}
+
+/** How many search nodes pass between two looks at the clock and the heap. */
+const clockInterval = 1024;
+
+/**
+ * The heap headroom below which a search stops with `unknown` (memory) rather than let the process
+ * die of heap exhaustion, whatever the memo's entry count (entries of large states can fill the
+ * heap long before `maxMemoEntries`). V8's `total_available_size` still counts the young
+ * generation's reserve (48 MiB on Node 20) when the old space is already full, hence the fixed part.
+ */
+const heapHeadroom = (limit: number): number => 64 * 2 ** 20 + 0.1 * limit;
+const heapNearlyFull = (): boolean => {
+  const heap = getHeapStatistics();
+  return heap.total_available_size < heapHeadroom(heap.heap_size_limit);
+};
+
+/**
+ * Wing & Gong's search with Lowe's memo, over one partition.
+ *
+ * Operations are numbered returned-first (by invocation, then id), pending after them. Every
+ * operation has a call event; returned operations also have a return event. The events form a
+ * doubly-linked list in time order (a call before a return at an equal timestamp, since closed
+ * intervals that touch are concurrent). The search walks the list from its head: a call event is
+ * an operation that real-time order allows next, so it tries to place it (step enabled, result
+ * matching unless pending); on success it *lifts* the operation's events out of the list and
+ * restarts from the head. Reaching a return event means that operation had to be placed by now:
+ * backtrack. Pending operations have no return event, so they never force a backtrack and may be
+ * left out. The partition is linearizable once every returned operation is placed.
+ *
+ * The memo key of a linearized set is compact: `low`, the lowest returned operation not yet placed
+ * (all below it are placed), the bit words from `low` to the highest placed returned operation
+ * (only operations concurrent with `low` can be placed above it, so this window stays as small as
+ * the history's concurrency), and the bits of the pending operations.
+ */
+function searchPartition<S, Call, Result>(
+  model: NormalModel<S, Call, Result>,
+  partOps: readonly Operation<Call, Result>[],
+  limits: SearchLimits,
+  stats: CheckStats,
+): PartitionOutcome<Call, Result> {
+  const returned = partOps.filter((op) => op.respond !== undefined).sort(byInvokeThenId);
+  const pending = partOps.filter((op) => op.respond === undefined).sort(byInvokeThenId);
+  const ops = [...returned, ...pending];
+  const n = ops.length;
+  const r = returned.length;
+
+  // Events: 2i is the call of operation i, 2i+1 its return (returned operations only).
+  const events: number[] = [];
+  for (let i = 0; i < n; i++) {
+    events.push(2 * i);
+    if (i < r) events.push(2 * i + 1);
+  }
+  const timeOf = (e: number): number => {
+    const op = ops[e >> 1]!;
+    return e & 1 ? op.respond! : op.invoke;
+  };
+  events.sort((a, b) => timeOf(a) - timeOf(b) || (a & 1) - (b & 1) || a - b);
+
+  // The list: node e is event e; node `head` is the sentinel. -1 is the end.
+  const head = 2 * n;
+  const next = new Int32Array(2 * n + 1).fill(-1);
+  const prev = new Int32Array(2 * n + 1).fill(-1);
+  let last = head;
+  for (const e of events) {
+    next[last] = e;
+    prev[e] = last;
+    last = e;
+  }
+  const unlink = (e: number): void => {
+    const p = prev[e]!;
+    const q = next[e]!;
+    next[p] = q;
+    if (q !== -1) prev[q] = p;
+  };
+  const relink = (e: number): void => {
+    const p = prev[e]!;
+    const q = next[e]!;
+    next[p] = e;
+    if (q !== -1) prev[q] = e;
+  };
+  const lift = (i: number): void => {
+    unlink(2 * i);
+    if (i < r) unlink(2 * i + 1);
+  };
+  const unlift = (i: number): void => {
+    if (i < r) relink(2 * i + 1);
+    relink(2 * i);
+  };
+
+  // The linearized set: returned operations in `bits`, pending ones in `pendingBits`.
+  const bits = new Uint32Array((r + 31) >>> 5);
+  const pendingBits = new Uint32Array((n - r + 31) >>> 5);
+  let low = 0; // lowest returned operation not placed
+  let high = -1; // highest returned operation placed
+  const codes: number[] = [];
+  const setKey = (): string => {
+    const from = low >>> 5;
+    const to = high >= low ? high >>> 5 : from - 1;
+    codes.length = 0;
+    codes.push(low & 0xffff, low >>> 16, (to - from + 1) & 0xffff, (to - from + 1) >>> 16);
+    for (let w = from; w <= to; w++) codes.push(bits[w]! & 0xffff, bits[w]! >>> 16);
+    // The pending words have the same count in every key of this partition, so no length is needed.
+    for (let w = 0; w < pendingBits.length; w++) codes.push(pendingBits[w]! & 0xffff, pendingBits[w]! >>> 16);
+    return charCodesToString(codes);
+  };
+
+  // The memo: exact keys need only a Set; otherwise states sharing a key are told apart by `equal`.
+  const exactMemo = new Set<string>();
+  const bucketMemo = new Map<string, S[]>();
+  let memoEntries = 0;
+  /** Adds (current set, state); false when already present, "full" when the budget is spent. */
+  const remember = (state: S): boolean | "full" => {
+    const key = setKey() + model.stateKey(state);
+    if (model.exactKey) {
+      if (exactMemo.has(key)) return false;
+      if (memoEntries >= limits.maxMemoEntries) return "full";
+      exactMemo.add(key);
+    } else {
+      const bucket = bucketMemo.get(key);
+      if (bucket !== undefined && bucket.some((s) => model.equal(s, state))) return false;
+      if (memoEntries >= limits.maxMemoEntries) return "full";
+      if (bucket === undefined) bucketMemo.set(key, [state]);
+      else bucket.push(state);
+    }
+    memoEntries++;
+    if (memoEntries > stats.memoEntries) stats.memoEntries = memoEntries;
+    return true;
+  };
+
+  // The search stack: for each placed operation, the state before it and the low/high before it.
+  const stackOp = new Int32Array(n);
+  const stackLow = new Int32Array(n);
+  const stackHigh = new Int32Array(n);
+  const stackState: S[] = [];
+  let depth = 0;
+  let state = model.init();
+  let unplacedReturned = r;
+  let best: number[] = [];
+  let bestLength = -1;
+  let sinceClock = 0;
+
+  let e = next[head]!;
+  for (;;) {
+    if (unplacedReturned === 0) {
+      return { kind: "ok", order: Array.from(stackOp.subarray(0, depth), (i) => ops[i]!) };
+    }
+    if (++sinceClock === clockInterval) {
+      sinceClock = 0;
+      if (performance.now() >= limits.deadline) return { kind: "time" };
+      if (heapNearlyFull()) return { kind: "memory", cause: "heap" };
+    }
+    if (e !== -1 && (e & 1) === 0) {
+      // A call event: try to place operation i next.
+      const i = e >> 1;
+      const op = ops[i]!;
+      stats.nodes++;
+      const outcome = model.step(state, op.interp, op.call);
+      if (outcome !== undefined && (i >= r || model.equalResult(outcome.result, op.result as Result))) {
+        const savedLow = low;
+        const savedHigh = high;
+        if (i < r) {
+          bits[i >>> 5]! |= 1 << (i & 31);
+          if (i > high) high = i;
+          while (low < r && (bits[low >>> 5]! & (1 << (low & 31))) !== 0) low++;
+        } else {
+          pendingBits[(i - r) >>> 5]! |= 1 << ((i - r) & 31);
+        }
+        const fresh = limits.memo ? remember(outcome.state) : true;
+        if (fresh === "full") return { kind: "memory", cause: "entries" };
+        if (fresh) {
+          stackOp[depth] = i;
+          stackLow[depth] = savedLow;
+          stackHigh[depth] = savedHigh;
+          stackState[depth] = state;
+          depth++;
+          state = outcome.state;
+          lift(i);
+          if (i < r) unplacedReturned--;
+          e = next[head]!;
+          continue;
+        }
+        stats.memoHits++;
+        clearBit(i);
+        low = savedLow;
+        high = savedHigh;
+      }
+      e = next[e]!;
+      continue;
+    }
+    // A return event (or, defensively, the end of the list): that operation had to be placed by
+    // now. Backtrack: take back the last placement and try what follows it in the list.
+    if (depth > bestLength) {
+      bestLength = depth;
+      best = Array.from(stackOp.subarray(0, depth));
+    }
+    if (depth === 0) return { kind: "violation", prefix: best.map((i) => ops[i]!) };
+    stats.backtracks++;
+    depth--;
+    const i = stackOp[depth]!;
+    state = stackState[depth]!;
+    low = stackLow[depth]!;
+    high = stackHigh[depth]!;
+    clearBit(i);
+    unlift(i);
+    if (i < r) unplacedReturned++;
+    e = next[2 * i]!;
+  }
+
+  function clearBit(i: number): void {
+    if (i < r) bits[i >>> 5]! &= ~(1 << (i & 31));
+    else pendingBits[(i - r) >>> 5]! &= ~(1 << ((i - r) & 31));
+  }
+}
+
+/** The string of these UTF-16 code units, built in chunks so a long key cannot overflow the call stack. */
+function charCodesToString(codes: number[]): string {
+  if (codes.length <= 4096) return String.fromCharCode.apply(null, codes);
+  let out = "";
+  for (let k = 0; k < codes.length; k += 4096) out += String.fromCharCode.apply(null, codes.slice(k, k + 4096));
+  return out;
+}

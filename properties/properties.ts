@@ -1,0 +1,100 @@
+import { describeResult, type AnyCall, type Result } from "../model/index.js";
+
+/**
+ * The properties P1–P9 (../shared/reference/properties.md) by id, and how a disagreement between
+ * the implementation and the model maps onto them: when a call returns what the model says it
+ * cannot return at that point, *which* promise did the implementation break? Reports name it.
+ */
+export const propertyNames = {
+  P1: "exactly-once init per lifetime epoch",
+  P2: "no teardown while in use; teardown exactly once, by the last releaser",
+  P3: "balanced acquire/release per module instance",
+  P4: "process-global storage holds nothing a dying interpreter owns",
+  P5: "a failed init rolls back every global side effect",
+  P6: "no deadlock; lock order is safe",
+  P7: "runtime finalise and re-initialise leave nothing behind",
+  P8: "no ABA: a stale index never reaches a newer resource",
+  P9: "mutual exclusion and progress of the locks themselves",
+  agreement: "every history is linearizable with respect to the model",
+} as const;
+export type PropertyId = keyof typeof propertyNames;
+
+export interface Classified {
+  readonly property: PropertyId;
+  /** One sentence in API terms. */
+  readonly why: string;
+}
+
+const ok = (r: Result | undefined, v?: number): boolean => r !== undefined && r._tag === "Ok" && (v === undefined || r.value === v);
+const errIs = (r: Result | undefined, e: string): boolean => r !== undefined && r._tag === "Err" && r.error === e;
+
+/**
+ * Classifies a call the model could not place: `observed` is what the implementation returned,
+ * `expected` what the model would return at the longest linearizable prefix (undefined when the
+ * model says the call cannot complete there: it would block).
+ */
+export function classifyDisagreement(call: AnyCall, observed: Result | undefined, expected: Result | undefined): Classified {
+  const saw = observed ? describeResult(observed) : "nothing (pending)";
+  const want = expected ? describeResult(expected) : "to block";
+  const tag = call._tag;
+  const because = (property: PropertyId, why: string): Classified => ({ property, why: `${why} (returned ${saw}; the model says ${want})` });
+  if (expected === undefined && observed?._tag === "Ok") {
+    if (tag === "PyThread_acquire_lock" || tag === "PyMutex_Lock") return because("P9", "the lock was acquired while another interpreter held it");
+    if (tag === "Py_FinalizeEx") return because("P7", "the runtime finalised while a subinterpreter was still alive");
+    return because("P9", "a call went through a lock another interpreter held");
+  }
+  switch (tag) {
+    case "PyModule_ExecDef":
+    case "mod_init":
+    case "mod_exec":
+      if (ok(observed, 1) && ok(expected, 0)) return because("P1", "global state was initialised again while an earlier epoch was still alive");
+      if (ok(observed, 0) && ok(expected, 1)) return because("P1", "the import skipped initialisation although no epoch was alive");
+      if (errIs(expected, "InitFailed") || errIs(observed, "InitFailed") || errIs(expected, "ExecFailed") || errIs(observed, "ExecFailed")) {
+        return because("P5", "a failed init did not leave the state as the model requires");
+      }
+      if (errIs(observed, "ImportCycle") || errIs(expected, "ImportCycle") || errIs(observed, "Reentrant")) {
+        return because("P6", "re-entry into init was not handled as an import cycle");
+      }
+      return because("P3", "the module instance count disagrees with the model");
+    case "unload_module":
+    case "mod_free":
+      if (ok(observed, 1) && ok(expected, 0)) return because("P2", "global state was torn down while another interpreter still used it");
+      if (ok(observed, 0) && ok(expected, 1)) return because("P2", "the last user did not tear the global state down");
+      return because("P3", "an unload was accepted or refused against the instance count");
+    case "use_global_state":
+      if (ok(observed, 0)) return because("P2", "an interpreter used global state that was torn down or not yet set up");
+      if (observed?._tag === "Ok" && expected?._tag === "Ok") return because("P1", "an interpreter saw the handle of another epoch");
+      return because("P3", "use was accepted or refused against the instance count");
+    case "call_unsafe_library":
+      return because("P9", "two interpreters were inside the library at once (a lost update)");
+    case "PyThread_release_lock":
+    case "PyMutex_Unlock":
+      return because("P9", "the lock was released by an interpreter that did not hold it");
+    case "PyThread_acquire_lock":
+    case "PyMutex_Lock":
+      if (errIs(expected, "StaleIndex") || errIs(expected, "NameMismatch")) return because("P8", "a stale or mismatched index reached a lock");
+      return because("P9", "the lock's ownership disagrees with the model");
+    case "PyThread_EnsureGlobalLock":
+    case "PyRuntime_store_ensure":
+      if (observed?._tag === "Ok" && expected?._tag === "Ok") return because("P1", "two interpreters got different indices for the same (def, name): two resources for one name");
+      return because("P5", "ensure failed or succeeded against the registry's capacity");
+    case "PyThread_GetGlobalLock":
+    case "PyRuntime_store_is_set":
+    case "PyRuntime_store_get":
+    case "PyRuntime_store_set":
+    case "PyRuntime_store_delete":
+      if (observed?._tag === "Ok" && (errIs(expected, "StaleIndex") || errIs(expected, "NameMismatch"))) return because("P8", "a stale index or key resolved to a newer entry");
+      if (observed?._tag === "Ok" && errIs(expected, "NotEnsured")) return because("P3", "an interpreter reached an entry it never ensured");
+      return because("agreement", "the value read disagrees with the model");
+    case "PyThread_ReleaseGlobalLock":
+    case "PyRuntime_store_release":
+      if (observed?._tag === "Ok" && errIs(expected, "NotEnsured")) return because("P3", "a release was accepted from an interpreter that holds no ensure (released twice, or ensured by another)");
+      if (observed?._tag === "Ok" && errIs(expected, "StaleIndex")) return because("P8", "a stale index was released");
+      return because("P3", "the ensure count disagrees with the model");
+    case "Py_EndInterpreter":
+    case "Py_FinalizeEx":
+    case "Py_Initialize":
+    case "Py_NewInterpreter":
+      return because("P7", "interpreter or runtime finalisation disagrees with the model");
+  }
+}
