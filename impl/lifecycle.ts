@@ -1,0 +1,296 @@
+/**
+ * The lifecycle of an extension's process-global state over shared memory — the implementation of
+ * model/lifecycle.ts that module_slots, refcounted_lock and static_mutex share: a per-def count of
+ * module instances, global state set up on 0→1 and torn down on 1→0, and — in the families that
+ * have one — a client-visible lock the extension also uses around its thread-unsafe library calls.
+ *
+ * Two locks per def:
+ *   - the *lifecycle lock* (`inner`): COUNT, IMPORTERS and the global state (PHASE, HANDLE) change
+ *     only under it; global_init / setup, Py_mod_exec, and global_exit / teardown run under it.
+ *     It is held only inside one call, never across calls.
+ *   - the *client lock* (refcounted_lock: the refcounted lock object; static_mutex: the static
+ *     PyMutex; module_slots has none): import and unload take it first, so they wait while a
+ *     user holds it (model: `lockedLifecycle`), and setup/teardown run under both locks (D10).
+ * Why two: Py_EndInterpreter must let go of an interpreter's module instances in every def as one
+ * indivisible step (the model's End) and must never wait for another interpreter's user of the
+ * client lock, which may hold it across calls (D13). So ending takes only the lifecycle locks.
+ * When the ending interpreter is a def's last user nobody else can hold that def's client lock
+ * across calls (holding it needs an instance), so teardown without the client lock exposes nothing.
+ *
+ * The one global lock order: a def's client lock → lifecycle lock of odbc → lifecycle lock of
+ * mylib → the runtime lock. An import or unload holds one def's client and lifecycle locks; ending
+ * an interpreter (and runtime finalisation) takes every lifecycle lock, in def order, then the
+ * runtime lock; the refcounted lock's allocation takes the runtime lock alone. Nobody blocks while
+ * holding a lifecycle lock or the runtime lock (they only *release* client locks).
+ *
+ * A handle is the def's epoch number: EPOCH is bumped by every successful global_init and never
+ * reset (it is also the ghost init count), so the n-th set-up state has handle n, as in the model.
+ */
+import { bit, defs, err, ok, type Def, type ErrorCode, type ModelConfig, type Result } from "../model/index.js";
+import type { LifecycleOp } from "../model/lifecycle.js";
+import { decodeRuntime, Phase, type DefBlock, type LifecycleLayout, type MutexAt } from "./layout.js";
+import { add, load, store, sub, type Code } from "./memory.js";
+import { PyMutex_Lock, PyMutex_Unlock } from "./pymutex.js";
+import { lockOrDie, Runtime, unlockOrDie } from "./runtime.js";
+
+type ImportOp = Extract<LifecycleOp, { op: "import" }>;
+
+export abstract class Lifecycle<Call extends { readonly _tag: string }> extends Runtime<Call> {
+  readonly words: number;
+
+  constructor(
+    config: ModelConfig,
+    readonly layout: LifecycleLayout,
+  ) {
+    super(config, layout.rt);
+    this.words = layout.words;
+  }
+
+  /** The family's call as an abstract lifecycle operation (the model's `toOp`). */
+  protected abstract toOp(call: Call): LifecycleOp;
+
+  // ---- the client lock: where it lives differs per family -------------------------------------
+
+  /** For an import: a reference to the def's client lock (allocating it if the family does), or undefined if none. */
+  protected abstract openClientLock(def: Def, interp: number): Code<MutexAt | undefined>;
+  /** Gives back the reference `openClientLock` took (a failed import, or an unloaded instance). */
+  protected abstract closeClientLock(def: Def, interp: number): Code<void>;
+  /** The client lock of a def the caller has an instance of (its instance keeps the lock alive). */
+  protected abstract clientLock(def: Def): Code<MutexAt | undefined>;
+  /** With the world locked (runtime lock held): what `closeClientLock` does, for an ending interpreter. */
+  protected abstract endInstance(def: Def, interp: number): Code<void>;
+
+  protected block(def: Def): DefBlock {
+    return this.layout.def[def];
+  }
+
+  protected *familyCall(interp: number, call: Call): Code<Result> {
+    const o = this.toOp(call);
+    switch (o.op) {
+      case "import":
+        return yield* this.importModule(interp, o);
+      case "unload":
+        return yield* this.unloadModule(interp, o.def);
+      case "lock":
+        return yield* this.lockClient(interp, o.def);
+      case "unlock":
+        return yield* this.unlockClient(interp, o.def);
+      case "use":
+        return yield* this.useGlobalState(interp, o.def);
+      case "library":
+        return yield* this.callLibrary(interp, o.def);
+      case "runtime":
+        throw new Error(`internal: runtime call ${o.tag} reached the family`);
+    }
+  }
+
+  /** Whether `interp` has a module instance of `def`. Only `interp` itself changes its bit, so no lock is needed. */
+  *isImporter(def: Def, interp: number): Code<boolean> {
+    return ((yield load(this.block(def).importers)) & bit(interp)) !== 0;
+  }
+
+  /** An import (PyModule_ExecDef / mod_init / mod_exec): client lock, lifecycle lock, then `execDef`. */
+  *importModule(interp: number, o: ImportOp): Code<Result> {
+    const d = this.block(o.def);
+    if (yield* this.isImporter(o.def, interp)) return err("AlreadyImported");
+    const client = yield* this.openClientLock(o.def, interp);
+    if (client !== undefined && (yield* PyMutex_Lock(client.lock, client.owner, interp)) === "reentrant") {
+      yield* this.closeClientLock(o.def, interp);
+      return err("Reentrant");
+    }
+    // Only a global_init that imports its own module finds the lifecycle lock already its own.
+    const cycle = (yield* PyMutex_Lock(d.inner.lock, d.inner.owner, interp)) === "reentrant";
+    const result = cycle ? err("ImportCycle") : yield* this.execDef(interp, o);
+    if (!cycle) yield* unlockOrDie(d.inner, interp, `${o.def}'s lifecycle lock`);
+    if (client !== undefined) yield* unlockOrDie(client, interp, `${o.def}'s client lock`);
+    if (result._tag === "Err") yield* this.closeClientLock(o.def, interp);
+    return result;
+  }
+
+  /**
+   * Under the locks: global_init on 0→1, count the instance, run Py_mod_exec. A failed exec is
+   * balanced by m_free at once, still under the lock, so the failure is atomic (D12, P3, P5).
+   */
+  *execDef(interp: number, o: ImportOp): Code<Result> {
+    let ranInit = false;
+    if ((yield load(this.block(o.def).count)) === 0) {
+      const failed = yield* this.globalInit(interp, o);
+      if (failed !== undefined) return err(failed);
+      ranInit = true;
+    }
+    yield* this.countUp(o.def, interp);
+    if (o.execFails) {
+      yield* this.release(o.def, interp);
+      return err("ExecFailed");
+    }
+    return ok(ranInit ? 1 : 0);
+  }
+
+  /**
+   * global_init / setup_global_state: PHASE, then (with the import cycle and failure checked
+   * first, as the model orders them) a new epoch and its HANDLE, then PHASE ready. A failure
+   * rolls PHASE back. `initImportsSelf` is literal: global_init imports its own module.
+   */
+  *globalInit(interp: number, o: ImportOp): Code<ErrorCode | undefined> {
+    const d = this.block(o.def);
+    yield store(d.phase, Phase.settingUp);
+    if (o.initImportsSelf) {
+      const nested = yield* this.importModule(interp, { op: "import", def: o.def, initFails: false, execFails: false, initImportsSelf: false });
+      if (nested._tag === "Err") {
+        yield store(d.phase, Phase.none);
+        return nested.error;
+      }
+    }
+    if (o.initFails) {
+      yield store(d.phase, Phase.none);
+      return "InitFailed";
+    }
+    const epoch = (yield add(d.epoch, 1)) + 1;
+    yield store(d.handle, epoch);
+    yield store(d.phase, Phase.ready);
+    return undefined;
+  }
+
+  /** global_exit / teardown_global_state: PHASE, HANDLE cleared, the ghost exit count, PHASE none. */
+  *globalExit(def: Def): Code<void> {
+    const d = this.block(def);
+    yield store(d.phase, Phase.tearingDown);
+    yield store(d.handle, 0);
+    yield add(d.exits, 1);
+    yield store(d.phase, Phase.none);
+  }
+
+  /** Under the lifecycle lock: one more instance, `interp`'s. */
+  *countUp(def: Def, interp: number): Code<void> {
+    const d = this.block(def);
+    yield add(d.count, 1);
+    yield store(d.importers, (yield load(d.importers)) | bit(interp));
+  }
+
+  /** Under the lifecycle lock: `interp`'s instance goes; returns the count left. */
+  *countDown(def: Def, interp: number): Code<number> {
+    const d = this.block(def);
+    yield store(d.importers, (yield load(d.importers)) & ~bit(interp));
+    return (yield sub(d.count, 1)) - 1;
+  }
+
+  /** m_free under the lifecycle lock: uncount, and global_exit if that was the last instance. */
+  *release(def: Def, interp: number): Code<boolean> {
+    if ((yield* this.countDown(def, interp)) !== 0) return false;
+    yield* this.globalExit(def);
+    return true;
+  }
+
+  /** An unload (unload_module / mod_free): refused while the caller holds the client lock, waits while another does. */
+  *unloadModule(interp: number, def: Def): Code<Result> {
+    if (!(yield* this.isImporter(def, interp))) return err("NotImported");
+    const client = yield* this.clientLock(def);
+    if (client !== undefined) {
+      if ((yield load(client.owner)) === interp) return err("LockHeld");
+      if ((yield* PyMutex_Lock(client.lock, client.owner, interp)) === "reentrant") return err("LockHeld");
+    }
+    const d = this.block(def);
+    yield* lockOrDie(d.inner, interp, `${def}'s lifecycle lock`);
+    const ranExit = yield* this.release(def, interp);
+    yield* unlockOrDie(d.inner, interp, `${def}'s lifecycle lock`);
+    if (client !== undefined) yield* unlockOrDie(client, interp, `${def}'s client lock`);
+    yield* this.closeClientLock(def, interp);
+    return ok(ranExit ? 1 : 0);
+  }
+
+  *lockClient(interp: number, def: Def): Code<Result> {
+    if (!(yield* this.isImporter(def, interp))) return err("NotImported");
+    const client = yield* this.requireClientLock(def);
+    return (yield* PyMutex_Lock(client.lock, client.owner, interp)) === "acquired" ? ok(0) : err("Reentrant");
+  }
+
+  *unlockClient(interp: number, def: Def): Code<Result> {
+    if (!(yield* this.isImporter(def, interp))) return err("NotImported");
+    const client = yield* this.requireClientLock(def);
+    return (yield* PyMutex_Unlock(client.lock, client.owner, interp)) ? ok(0) : err("NotHeld");
+  }
+
+  /** my_func: reads the handle. An instance keeps the state set up, so no lock is needed. */
+  *useGlobalState(interp: number, def: Def): Code<Result> {
+    if (!(yield* this.isImporter(def, interp))) return err("NotImported");
+    return ok(yield load(this.block(def).handle));
+  }
+
+  /** The thread-unsafe library call: a deliberately NON-atomic load-then-store of CALLS under the client lock. */
+  *callLibrary(interp: number, def: Def): Code<Result> {
+    if (!(yield* this.isImporter(def, interp))) return err("NotImported");
+    const client = yield* this.requireClientLock(def);
+    if ((yield load(client.owner)) !== interp) return err("NotHeld");
+    const d = this.block(def);
+    const calls = (yield load(d.calls)) + 1;
+    yield store(d.calls, calls);
+    return ok(calls);
+  }
+
+  private *requireClientLock(def: Def): Code<MutexAt> {
+    const client = yield* this.clientLock(def);
+    if (client === undefined) throw new Error(`${this.layout.kind} has no client lock for ${def}`);
+    return client;
+  }
+
+  // ---- interpreter and runtime finalisation ---------------------------------------------------
+
+  protected *lockWorld(interp: number): Code<void> {
+    for (const def of defs) yield* lockOrDie(this.block(def).inner, interp, `${def}'s lifecycle lock`);
+    yield* this.lockRuntime(interp);
+  }
+
+  protected *unlockWorld(interp: number): Code<void> {
+    yield* this.unlockRuntime(interp);
+    for (const def of [...defs].reverse()) yield* unlockOrDie(this.block(def).inner, interp, `${def}'s lifecycle lock`);
+  }
+
+  /** Per def: let go of the client lock if held (abandoned), then unload the instance (teardown if last). */
+  protected *endEffects(interp: number): Code<void> {
+    for (const def of defs) {
+      if (!(yield* this.isImporter(def, interp))) continue;
+      const client = yield* this.clientLock(def);
+      if (client !== undefined && (yield load(client.owner)) === interp) {
+        yield* unlockOrDie(client, interp, `${def}'s client lock`);
+        yield add(this.rt.abandoned, 1);
+      }
+      yield* this.release(def, interp);
+      yield* this.endInstance(def, interp);
+    }
+  }
+
+  /** Statics survive finalisation; a def still counted after every interpreter ended is a leak (P7). */
+  protected *finalizeEffects(): Code<void> {
+    for (const def of defs) if ((yield load(this.block(def).importers)) !== 0) yield add(this.rt.leaks, 1);
+  }
+
+  decode(mem: Int32Array): Record<string, number> {
+    const out: Record<string, number> = {};
+    const at = (a: number): number => mem[a] ?? 0;
+    decodeRuntime(this.rt, mem, out);
+    for (const def of defs) {
+      const d = this.block(def);
+      out[`${def}.lifecycleLock`] = at(d.inner.lock);
+      out[`${def}.lifecycleLockOwner`] = at(d.inner.owner);
+      if (d.outer !== undefined) {
+        out[`${def}.mutex`] = at(d.outer.lock);
+        out[`${def}.mutexOwner`] = at(d.outer.owner);
+      }
+      if (d.lockRef !== undefined) out[`${def}.lockRef`] = at(d.lockRef);
+      out[`${def}.count`] = at(d.count);
+      out[`${def}.importers`] = at(d.importers);
+      out[`${def}.phase`] = at(d.phase);
+      out[`${def}.handle`] = at(d.handle);
+      out[`${def}.epoch`] = at(d.epoch);
+      out[`${def}.exits`] = at(d.exits);
+      out[`${def}.calls`] = at(d.calls);
+    }
+    this.layout.pool.forEach((o, k) => {
+      out[`lock${k}.live`] = at(o.live);
+      out[`lock${k}.mutex`] = at(o.mutex.lock);
+      out[`lock${k}.mutexOwner`] = at(o.mutex.owner);
+      out[`lock${k}.pins`] = at(o.pins);
+    });
+    return out;
+  }
+}

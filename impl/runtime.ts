@@ -1,0 +1,201 @@
+/**
+ * The runtime every family runs inside: the gate every call passes, interpreter creation and
+ * finalisation, runtime finalisation and re-initialisation — the implementation of
+ * model/common.ts `gate` and of the runtime calls each model shares.
+ *
+ * A family is a subclass of `Runtime`. Each step of the algorithm is a generator method, so a
+ * *mutant* — a deliberately broken variant — is a subclass that overrides one named step
+ * (`class extends GlobalLock { override *dropRef(...) {...} }`) and inherits everything else.
+ *
+ * Synchronisation of the runtime calls:
+ *   - A regular call's gate reads FINALIZED, then ALIVE, without a lock. That is linearizable
+ *     because an interpreter's own ALIVE bit changes only in its own calls, Py_FinalizeEx runs only
+ *     once every other bit is clear, and Py_Initialize writes ALIVE before it clears FINALIZED.
+ *   - Py_NewInterpreter and Py_Initialize run under the runtime lock; Py_EndInterpreter and
+ *     Py_FinalizeEx under the family's *world* lock (every lock the end of an interpreter must hold
+ *     to let go of its resources atomically, the runtime lock last), so a finalisation never
+ *     races an interpreter being created, and the release of everything an interpreter holds is
+ *     one indivisible step to every other interpreter, as the model's End is.
+ *   - Py_FinalizeEx waits (futex wait on ALIVE, with no lock held) until every subinterpreter has
+ *     ended; Py_EndInterpreter notifies ALIVE after clearing its bit.
+ */
+import {
+  allAlive,
+  bit,
+  err,
+  ok,
+  resolveCall,
+  updateCarry,
+  type AnyCall,
+  type ErrorCode,
+  type ModelConfig,
+  type Result,
+} from "../model/index.js";
+import type { MutexAt, RuntimeLayout } from "./layout.js";
+import { add, load, notify, store, sub, wait, type Code } from "./memory.js";
+import { PyMutex_Lock, PyMutex_Unlock } from "./pymutex.js";
+import type { Subject } from "./subject.js";
+
+/** The `count` of a notify that wakes every waiter. */
+export const WAKE_ALL = 0x7fffffff;
+
+const MAIN = 1;
+
+
+/** Acquires a mutex that can never be re-entered by correct code (the runtime lock, a lifecycle lock). */
+export function* lockOrDie(m: MutexAt, interp: number, what: string): Code<void> {
+  if ((yield* PyMutex_Lock(m.lock, m.owner, interp)) === "reentrant") {
+    throw new Error(`interp ${interp} re-entered ${what}: the implementation broke its own lock order`);
+  }
+}
+
+/** Releases a mutex the caller must hold. */
+export function* unlockOrDie(m: MutexAt, interp: number, what: string): Code<void> {
+  if (!(yield* PyMutex_Unlock(m.lock, m.owner, interp))) {
+    throw new Error(`interp ${interp} released ${what} without holding it`);
+  }
+}
+
+/**
+ * A family's implementation over the runtime. Subclasses provide the family's calls and what
+ * ending an interpreter and finalising the runtime mean for its resources.
+ */
+export abstract class Runtime<Call extends { readonly _tag: string }> {
+  constructor(
+    readonly config: ModelConfig,
+    readonly rt: RuntimeLayout,
+  ) {}
+
+  /** Size of the family's shared memory in words. */
+  abstract readonly words: number;
+
+  /** The family's own calls (everything but the runtime calls), after the gate let them through. */
+  protected abstract familyCall(interp: number, call: Call): Code<Result>;
+
+  /** Takes every lock needed to end an interpreter atomically, in the global lock order. */
+  protected abstract lockWorld(interp: number): Code<void>;
+  protected abstract unlockWorld(interp: number): Code<void>;
+
+  /** With the world locked: let go of everything `interp` holds (model: the family's endInterpreter). */
+  protected abstract endEffects(interp: number): Code<void>;
+
+  /** With the world locked, after the main interpreter ended: count leaks and free what is left. */
+  protected abstract finalizeEffects(): Code<void>;
+
+  /** Named fields of the family's region, for reports. */
+  abstract decode(mem: Int32Array): Record<string, number>;
+
+  /** The implementation of one call by `interp` (its references already resolved). */
+  *call(interp: number, call: Call): Code<Result> {
+    if (call._tag === "Py_NewInterpreter") return yield* this.Py_NewInterpreter(interp);
+    const denied = yield* this.gate(interp, call._tag);
+    if (denied !== undefined) return err(denied);
+    switch (call._tag) {
+      case "Py_EndInterpreter":
+        return yield* this.Py_EndInterpreter(interp);
+      case "Py_FinalizeEx":
+        return yield* this.Py_FinalizeEx();
+      case "Py_Initialize":
+        return yield* this.Py_Initialize(interp);
+      default:
+        return yield* this.familyCall(interp, call);
+    }
+  }
+
+  /** model/common.ts `gate`, over shared memory: FINALIZED first, then ALIVE. */
+  *gate(interp: number, tag: string): Code<ErrorCode | undefined> {
+    if ((yield load(this.rt.finalized)) !== 0) {
+      if (tag !== "Py_Initialize") return "RuntimeFinalized";
+      return interp === MAIN ? undefined : "NotMainInterpreter";
+    }
+    if (tag === "Py_Initialize") return "RuntimeInitialized";
+    const alive = ((yield load(this.rt.alive)) & bit(interp)) !== 0;
+    if (tag === "Py_NewInterpreter") return alive ? "InterpreterAlive" : undefined;
+    if (!alive) return "InterpreterFinalized";
+    if (tag === "Py_FinalizeEx" && interp !== MAIN) return "NotMainInterpreter";
+    if (tag === "Py_EndInterpreter" && interp === MAIN) return "MainInterpreter";
+    return undefined;
+  }
+
+  *lockRuntime(interp: number): Code<void> {
+    yield* lockOrDie(this.rt.lock, interp, "the runtime lock");
+  }
+
+  *unlockRuntime(interp: number): Code<void> {
+    yield* unlockOrDie(this.rt.lock, interp, "the runtime lock");
+  }
+
+  /** Under the runtime lock, so that it cannot slip past a Py_FinalizeEx that saw it dead. */
+  *Py_NewInterpreter(interp: number): Code<Result> {
+    yield* this.lockRuntime(interp);
+    const denied = yield* this.gate(interp, "Py_NewInterpreter");
+    if (denied === undefined) yield add(this.rt.alive, bit(interp));
+    yield* this.unlockRuntime(interp);
+    return denied === undefined ? ok(0) : err(denied);
+  }
+
+  *Py_EndInterpreter(interp: number): Code<Result> {
+    yield* this.lockWorld(interp);
+    yield* this.endEffects(interp);
+    yield* this.markEnded(interp);
+    yield* this.unlockWorld(interp);
+    return ok(0);
+  }
+
+  /** Clears the interpreter's ALIVE bit and wakes a Py_FinalizeEx waiting for it. */
+  *markEnded(interp: number): Code<void> {
+    yield sub(this.rt.alive, bit(interp));
+    yield notify(this.rt.alive, WAKE_ALL);
+  }
+
+  /** Waits for every subinterpreter to end, then ends the main one and frees everything. */
+  *Py_FinalizeEx(): Code<Result> {
+    for (;;) {
+      yield* this.lockWorld(MAIN);
+      const alive = yield load(this.rt.alive);
+      if ((alive & ~bit(MAIN)) === 0) break;
+      yield* this.unlockWorld(MAIN);
+      yield wait(this.rt.alive, alive);
+    }
+    yield* this.endEffects(MAIN);
+    yield* this.finalizeEffects();
+    yield store(this.rt.finalized, 1);
+    yield store(this.rt.alive, 0);
+    yield* this.unlockWorld(MAIN);
+    return ok(0);
+  }
+
+  /** Brings every interpreter back: ALIVE is written before FINALIZED is cleared (see the gate). */
+  *Py_Initialize(interp: number): Code<Result> {
+    yield* this.lockRuntime(interp);
+    yield store(this.rt.alive, allAlive(this.config));
+    yield store(this.rt.finalized, 0);
+    yield* this.unlockRuntime(interp);
+    return ok(0);
+  }
+}
+
+/**
+ * The Subject of a family implementation: memory starts as C statics (zero) with every interpreter
+ * alive; a call's carried references are resolved with model/carry.ts before it runs, and the carry
+ * after it is model/carry.ts `updateCarry`.
+ */
+export function subjectOf<Call extends { readonly _tag: string }>(
+  name: string,
+  impl: Runtime<Call>,
+  describe: (interp: number, call: Call) => string,
+): Subject<Call, Result> {
+  const resolve = (call: Call, carry: readonly number[]): Call => resolveCall(call as unknown as AnyCall, carry) as unknown as Call;
+  return {
+    name,
+    words: impl.words,
+    init(mem) {
+      mem[impl.rt.alive] = allAlive(impl.config);
+    },
+    resolve: (_interp, call, carry) => resolve(call, carry),
+    start: (interp, call, carry) => impl.call(interp, resolve(call, carry)),
+    after: (_interp, call, result, carry) => updateCarry(call as unknown as AnyCall, result, carry),
+    decode: (mem) => impl.decode(mem),
+    describeCall: (call) => describe(0, call).replace(/ in interp 0$/, ""),
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * Runtime store keys (`PyRuntime_store_ensure / release / is_set / set / get / delete`) over shared
+ * memory: the implementation of model/runtime_store.ts.
+ *
+ * A key is a registry index; its storage (ISSET, VALUE, OWNER) lives in the entry's payload. Every
+ * store call runs entirely under the runtime lock: a value is three words that must change
+ * together (a reader must never see ISSET without its VALUE), and the runtime lock already guards
+ * the entry's lifetime, so one lock covers both. OWNER is 0 for raw (process) memory, else the
+ * interpreter that owns the value; an ending interpreter that still owns a stored value leaves it
+ * dangling (ghost DANGLING, P4).
+ */
+import {
+  bit,
+  err,
+  ok,
+  runtimeStoreModel,
+  type ModelConfig,
+  type Result,
+  type RuntimeStoreCall,
+} from "../model/index.js";
+import { runtimeStoreLayout, type StorePayloadFields } from "./layout.js";
+import { add, load, store, type Code } from "./memory.js";
+import { Registry } from "./registry.js";
+import { subjectOf } from "./runtime.js";
+import type { Subject } from "./subject.js";
+
+type FamilyCall = Exclude<RuntimeStoreCall, { _tag: "Py_NewInterpreter" | "Py_EndInterpreter" | "Py_FinalizeEx" | "Py_Initialize" }>;
+type KeyCall = Exclude<FamilyCall, { _tag: "PyRuntime_store_ensure" }>;
+
+export class RuntimeStore extends Registry<RuntimeStoreCall, StorePayloadFields> {
+  constructor(config: ModelConfig) {
+    super(config, runtimeStoreLayout(config));
+  }
+
+  protected *familyCall(interp: number, call: RuntimeStoreCall): Code<Result> {
+    const c = call as FamilyCall;
+    yield* this.lockRuntime(interp);
+    const result = c._tag === "PyRuntime_store_ensure" ? yield* this.ensureEntry(c.def, c.name, interp) : yield* this.keyCall(interp, c);
+    yield* this.unlockRuntime(interp);
+    return result;
+  }
+
+  /** Under the runtime lock: a call on a key, after resolving it (model: resolve without def/name). */
+  *keyCall(interp: number, c: KeyCall): Code<Result> {
+    const r = yield* this.resolve(c.key, interp);
+    if ("error" in r) return err(r.error);
+    switch (c._tag) {
+      case "PyRuntime_store_release":
+        yield* this.dropRef(r.slot, interp);
+        return ok(0);
+      case "PyRuntime_store_is_set":
+        return ok(yield* this.isSet(r.slot));
+      case "PyRuntime_store_get":
+        return ok(yield* this.get(r.slot));
+      case "PyRuntime_store_set":
+        yield* this.set(r.slot, c.value, c.owner === "interp" ? interp : 0);
+        return ok(0);
+      case "PyRuntime_store_delete":
+        yield* this.delete(r.slot);
+        return ok(0);
+    }
+  }
+
+  *isSet(slot: number): Code<number> {
+    return yield load(this.layout.slot(slot).isSet);
+  }
+
+  /** The value, or NULL (0) when none is set. */
+  *get(slot: number): Code<number> {
+    const s = this.layout.slot(slot);
+    return (yield load(s.isSet)) !== 0 ? yield load(s.value) : 0;
+  }
+
+  *set(slot: number, value: number, owner: number): Code<void> {
+    const s = this.layout.slot(slot);
+    yield store(s.value, value);
+    yield store(s.owner, owner);
+    yield store(s.isSet, 1);
+  }
+
+  /** Clears the value; a no-op when nothing is set. */
+  *delete(slot: number): Code<void> {
+    const s = this.layout.slot(slot);
+    if ((yield load(s.isSet)) === 0) return;
+    yield store(s.isSet, 0);
+    yield store(s.value, 0);
+    yield store(s.owner, 0);
+  }
+
+  /** An ending interpreter leaves any value it owns dangling (P4) and drops its ensure. */
+  protected *endEntry(slot: number, interp: number): Code<void> {
+    const s = this.layout.slot(slot);
+    if ((yield load(s.isSet)) !== 0 && (yield load(s.owner)) === interp) {
+      yield add(this.rt.dangling, 1);
+      yield store(s.owner, 0);
+    }
+    if (((yield load(s.refs)) & bit(interp)) !== 0) yield* this.dropRef(slot, interp);
+  }
+
+  decode(mem: Int32Array): Record<string, number> {
+    return this.decodeSlots(mem, (p) => ({ isSet: p.isSet, value: p.value, owner: p.owner }));
+  }
+}
+
+/** The runtime-store family as a Subject (a variant passes its own subclass instance and name). */
+export function runtime_store(config: ModelConfig, impl: RuntimeStore = new RuntimeStore(config), name = "runtime_store"): Subject<RuntimeStoreCall, Result> {
+  return subjectOf(name, impl, runtimeStoreModel.describeCall);
+}
