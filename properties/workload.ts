@@ -39,6 +39,23 @@ function focus(call: AnyCall, on: boolean): AnyCall {
   return call;
 }
 
+/**
+ * Failure flags (global_init fails, exec fails, …) are each set one time in `FAILURE_ODDS`: a
+ * workload of mostly failing imports would rarely reach the interesting states behind them.
+ */
+const FAILURE_ODDS = 4;
+const failureArb = fc.integer({ min: 0, max: 4 * FAILURE_ODDS - 1 });
+const failureFlags = ["initFails", "execFails", "initImportsSelf", "setupFails"] as const;
+
+function rarelyFailing(call: AnyCall, roll: number): AnyCall {
+  if (!failureFlags.some((f) => f in call)) return call;
+  const next: Record<string, unknown> = { ...call };
+  failureFlags.forEach((f, i) => {
+    if (f in next) next[f] = roll === i; // at most one flag, each with odds 1 in 4·FAILURE_ODDS
+  });
+  return next as unknown as AnyCall;
+}
+
 function steer(call: AnyCall, index: number): AnyCall {
   if ("index" in call) {
     // A reference to this call's own (def, name) is the common, meaningful case.
@@ -68,7 +85,7 @@ export function callArbitrary(family: FamilyName, options: CallArbitraryOptions 
       if (isRuntime && options.runtime === false) continue;
       members.push({
         weight: isRuntime ? RUNTIME_WEIGHT : FAMILY_WEIGHT,
-        arbitrary: fc.tuple(arb, indexArb, focusArb).map(([c, i, f]) => steer(focus(c, f), i)),
+        arbitrary: fc.tuple(arb, indexArb, focusArb, failureArb).map(([c, i, f, roll]) => rarelyFailing(steer(focus(c, f), i), roll)),
       });
     }
   }
