@@ -98,7 +98,10 @@ async function main(): Promise<void> {
   const calls = await program();
   barrier();
   let carry: readonly number[] = [];
-  for (const call of calls) {
+  for (const raw of calls) {
+    // The call as actually made: carried references (an index received earlier) filled in, so the
+    // history records what the model must judge.
+    const call = subject.resolve !== undefined ? subject.resolve(interp, raw, carry) : raw;
     const invoke = recordHistory ? Atomics.add(words, layout.clock, 1) : 0;
     Atomics.store(words, slot + Slot.invoke, invoke);
     Atomics.store(words, slot + Slot.started, completed + 1);

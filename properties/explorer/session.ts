@@ -1,0 +1,191 @@
+/**
+ * A Session is one run of one strategy: the machine, the caller's hooks, the limits, the counters
+ * and the progress clock. Strategies decide *which* thread moves; the session judges each state.
+ */
+import type { Program, Subject } from "../../impl/subject.js";
+import { Machine, type HistoryKey } from "./machine.js";
+import { encodeToken } from "./token.js";
+import type {
+  Execution,
+  ExploreOptions,
+  FoundViolation,
+  Hooks,
+  LimitHit,
+  Limits,
+  Outcome,
+  Progress,
+  Stats,
+  Violation,
+  ViolationKind,
+} from "./types.js";
+
+/** Thrown inside a strategy when a limit is hit; the session turns it into an "incomplete" verdict. */
+export class LimitReached extends Error {
+  constructor(readonly hit: LimitHit) {
+    super(hit.message);
+  }
+}
+
+export class Session<Call, Result> {
+  readonly machine: Machine<Call, Result>;
+  executions = 0;
+  states = 0;
+  transitions = 0;
+  checkedExecutions = 0;
+  private readonly started = performance.now();
+  private lastProgress = this.started;
+  private nextClockCheck = 4096;
+
+  constructor(
+    subject: Subject<Call, Result>,
+    readonly programs: readonly Program<Call>[],
+    readonly hooks: Hooks<Call, Result>,
+    readonly limits: Limits,
+    symmetric: boolean,
+    historyKey: HistoryKey<Call> | undefined,
+    private readonly onProgress?: ExploreOptions<Call, Result>["onProgress"],
+    private readonly progressIntervalMs = 250,
+  ) {
+    if (programs.length > limits.maxThreads) {
+      throw new LimitReached({
+        limit: "maxThreads",
+        value: limits.maxThreads,
+        message: `exceeded maxThreads (${limits.maxThreads}): ${programs.length} interpreters`,
+      });
+    }
+    this.machine = new Machine(subject, programs, symmetric, historyKey);
+  }
+
+  elapsedMs(): number {
+    return performance.now() - this.started;
+  }
+
+  /** Counts a transition; every few thousand, checks the clock and reports progress. */
+  tick(): void {
+    if (++this.transitions < this.nextClockCheck) return;
+    this.nextClockCheck = this.transitions + 4096;
+    const now = performance.now();
+    if (now - this.started > this.limits.timeLimitMs) {
+      throw new LimitReached({
+        limit: "timeLimitMs",
+        value: this.limits.timeLimitMs,
+        message: `exceeded timeLimitMs (${this.limits.timeLimitMs} ms) after ${this.executions} executions and ${this.states} states`,
+      });
+    }
+    if (this.onProgress !== undefined && now - this.lastProgress >= this.progressIntervalMs) {
+      this.lastProgress = now;
+      this.onProgress(this.progress());
+    }
+  }
+
+  progress(): Progress {
+    const elapsedMs = this.elapsedMs();
+    return {
+      executions: this.executions,
+      states: this.states,
+      transitions: this.transitions,
+      elapsedMs,
+      stepsPerSecond: elapsedMs > 0 ? (this.transitions * 1000) / elapsedMs : 0,
+    };
+  }
+
+  stats(): Stats {
+    return { executions: this.executions, states: this.states, transitions: this.transitions, elapsedMs: this.elapsedMs() };
+  }
+
+  countExecution(): void {
+    if (++this.executions > this.limits.maxExecutions) {
+      throw new LimitReached({
+        limit: "maxExecutions",
+        value: this.limits.maxExecutions,
+        message: `exceeded maxExecutions (${this.limits.maxExecutions})`,
+      });
+    }
+  }
+
+  /** The monitor's verdict on the current state. */
+  monitor(): FoundViolation<Call, Result> | null {
+    const v = this.hooks.monitor?.(this.machine.view);
+    return v === undefined ? null : this.found("monitor", v, "stopped");
+  }
+
+  /**
+   * Judges a state with no enabled thread: a deadlock if work is left, otherwise the end of an
+   * execution, which the whole-history check judges.
+   */
+  terminal(): FoundViolation<Call, Result> | null {
+    const m = this.machine;
+    if (m.deadlocked()) {
+      const lines: string[] = [];
+      for (let t = 0; t < m.n; t++) lines.push(m.describeThread(t));
+      return this.found("deadlock", { property: "P6", message: `deadlock: no interpreter can move.\n  ${lines.join("\n  ")}` }, "deadlock");
+    }
+    this.countExecution();
+    if (this.hooks.check === undefined) return null;
+    this.checkedExecutions++;
+    const execution = this.execution("finished");
+    const v = this.hooks.check(execution);
+    return v === undefined ? null : { ...v, kind: "check", token: execution.token, execution };
+  }
+
+  /** The livelock verdict when an execution reaches maxSteps. */
+  livelock(): FoundViolation<Call, Result> {
+    const m = this.machine;
+    const lines: string[] = [];
+    for (let t = 0; t < m.n; t++) lines.push(m.describeThread(t));
+    return this.found(
+      "livelock",
+      {
+        property: "P6",
+        message: `exceeded maxSteps (${this.limits.maxSteps}) in one execution: likely a livelock or spin loop.\n  ${lines.join("\n  ")}`,
+      },
+      "livelock",
+    );
+  }
+
+  found(kind: ViolationKind, v: Violation, outcome: Outcome): FoundViolation<Call, Result> {
+    const execution = this.execution(outcome);
+    return { ...v, kind, token: execution.token, execution };
+  }
+
+  /** The current execution as data. */
+  execution(outcome: Outcome): Execution<Call, Result> {
+    const m = this.machine;
+    return {
+      outcome,
+      history: m.history(),
+      memory: m.mem.slice(),
+      steps: m.steps,
+      token: this.token(),
+    };
+  }
+
+  token(): string {
+    const m = this.machine;
+    return encodeToken(
+      m.scheduleSoFar().map((s) => ({ interp: (this.programs[s.thread] as Program<Call>).interp, callIndex: s.callIndex, accessIndex: s.accessIndex })),
+    );
+  }
+
+  /**
+   * Runs one execution from the initial state, letting `choose` pick among enabled threads
+   * (given in index order, never empty), judging every state. Returns the first violation or null.
+   */
+  runOne(choose: (enabled: readonly number[], machine: Machine<Call, Result>) => number): FoundViolation<Call, Result> | null {
+    const m = this.machine;
+    m.reset();
+    const enabled: number[] = [];
+    let v = this.monitor();
+    if (v !== null) return v;
+    for (;;) {
+      enabled.length = 0;
+      for (let t = 0; t < m.n; t++) if (m.isEnabled(t)) enabled.push(t);
+      if (enabled.length === 0) return this.terminal();
+      if (m.steps >= this.limits.maxSteps) return this.livelock();
+      m.step(choose(enabled, m));
+      this.tick();
+      v = this.monitor();
+      if (v !== null) return v;
+    }
+  }
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import type { FamilyName } from "../model/index.js";
+import { stressFamily } from "./stress.js";
+
+/**
+ * Stress mode on real threads (worker_threads over one SharedArrayBuffer, Atomics). Needs the
+ * compiled workers: `npm test` builds first.
+ */
+const lockFamilies: FamilyName[] = ["global_lock", "refcounted_lock", "static_mutex"];
+const allFamilies: FamilyName[] = ["global_lock", "runtime_store", "module_slots", "refcounted_lock", "static_mutex"];
+
+describe("stress: two workers, a million calls each", () => {
+  it.each(lockFamilies)("%s keeps mutual exclusion: no library call is lost, and finalisation leaks nothing", async (family) => {
+    const r = await stressFamily({ family, workers: 2, callsPerWorker: 1_000_000 });
+    expect(r.completed, JSON.stringify(r.interpreters)).toBe(true);
+    expect(r.totalCalls).toBe(2 * (1 + 3 * Math.floor((1_000_000 - 1) / 3))); // setup, then whole critical sections
+    expect(r.library).not.toBeNull();
+    expect(r.library!.counted).toBe(r.library!.expected);
+    expect(r.finalization.results.every((line) => line.endsWith(": ok"))).toBe(true);
+    expect(r.finalization.leaks).toBe(0);
+  });
+
+  it.each(["runtime_store", "module_slots"] as FamilyName[])("%s churns a million calls per worker and finalisation leaks nothing", async (family) => {
+    const r = await stressFamily({ family, workers: 2, callsPerWorker: 1_000_000 });
+    expect(r.completed, JSON.stringify(r.interpreters)).toBe(true);
+    expect(r.totalCalls).toBeGreaterThan(1_999_990);
+    expect(r.finalization.results.every((line) => line.endsWith(": ok"))).toBe(true);
+    expect(r.finalization.leaks).toBe(0);
+  });
+});
+
+describe("stress: recorded histories agree with the model", () => {
+  it.each(allFamilies)("a %s history of 3 workers × 1500 calls is linearizable", async (family) => {
+    const r = await stressFamily({ family, workers: 3, callsPerWorker: 1500, recordHistory: true });
+    expect(r.completed).toBe(true);
+    expect(r.operations.length).toBeGreaterThan(4490);
+    expect(r.verdict?.kind, r.verdict?.kind === "violation" ? r.verdict.explanation : "").toBe("ok");
+  });
+});

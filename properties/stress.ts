@@ -1,0 +1,105 @@
+import { defaultConfig, models, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../model/index.js";
+import { implementations } from "../impl/index.js";
+import { AtomicsMemory } from "../impl/memory.js";
+import { runStress, type InterpreterReport, type StressHistoryEntry } from "../impl/stress/run.js";
+import { checkHistory, type Operation, type Verdict } from "./checker/index.js";
+import { checkerModel } from "./family_checker.js";
+import { libraryCalls } from "./stress_programs.js";
+
+/**
+ * Stress mode for a family: N worker threads, each an interpreter running the family's critical
+ * program on the real backend (Atomics over one SharedArrayBuffer), then three judgements:
+ *   - mutual exclusion: the library counter, incremented by a non-atomic load-then-store under the
+ *     lock, ends at exactly the number of library calls (no lost update, P9);
+ *   - finalisation: every subinterpreter ends and the main one finalises the runtime, on the memory
+ *     the workers left; nothing may leak (P7);
+ *   - agreement: when the history is recorded, it must be linearizable with respect to the model.
+ */
+export interface FamilyStressOptions {
+  readonly family: FamilyName;
+  readonly workers: number;
+  readonly callsPerWorker: number;
+  /** Record the history and check it for linearizability (keep runs small then). */
+  readonly recordHistory?: boolean;
+  readonly config?: ModelConfig;
+  /** The module and export of the Subject factory; default: interlock's implementation of the family. */
+  readonly subject?: { readonly module: string | URL; readonly export: string };
+  readonly timeoutMs?: number;
+  readonly checkBudgetMs?: number;
+}
+
+export interface FamilyStressResult {
+  readonly completed: boolean;
+  readonly interpreters: readonly InterpreterReport<unknown>[];
+  readonly totalCalls: number;
+  readonly elapsedMs: number;
+  /** Library calls counted by the implementation vs made by the programs (families with a library counter). */
+  readonly library: { readonly expected: number; readonly counted: number } | null;
+  /** What runtime finalisation found after the run. */
+  readonly finalization: { readonly results: readonly string[]; readonly leaks: number };
+  readonly verdict: Verdict<AnyCall, Result> | null;
+  readonly operations: readonly Operation<AnyCall, Result>[];
+}
+
+const ownModule = (family: FamilyName): URL =>
+  new URL(`../impl/${family}${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
+const programsModule = (): URL => new URL(`./stress_programs${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
+
+/** Converts a stress history into checker operations (pending entries stay pending). */
+export function toOperations(history: readonly StressHistoryEntry<AnyCall, Result>[]): Operation<AnyCall, Result>[] {
+  return history.map((h, id) =>
+    h.status === "ok"
+      ? { id, interp: h.interp, call: h.call, invoke: h.invoke, respond: h.respond, result: h.result }
+      : { id, interp: h.interp, call: h.call, invoke: h.invoke },
+  );
+}
+
+export async function stressFamily(o: FamilyStressOptions): Promise<FamilyStressResult> {
+  const config = o.config ?? { ...defaultConfig, interpreters: Math.max(defaultConfig.interpreters, o.workers) };
+  const subjectRef = o.subject ?? { module: ownModule(o.family), export: o.family };
+  const programs = Array.from({ length: o.workers }, (_, i) => ({
+    generate: { module: programsModule(), export: `critical_${o.family}` },
+    seed: i + 1,
+    length: o.callsPerWorker,
+  }));
+  const run = await runStress<AnyCall, Result>({
+    subject: { module: subjectRef.module, export: subjectRef.export, options: config },
+    programs,
+    recordHistory: o.recordHistory ?? false,
+    timeoutMs: o.timeoutMs ?? 120_000,
+  });
+  const subject = implementations[o.family](config);
+  const decoded = subject.decode?.(run.memory) ?? {};
+  const libraryField = o.family === "global_lock" ? "slot0.calls" : o.family === "runtime_store" || o.family === "module_slots" ? undefined : "odbc.calls";
+  const library =
+    libraryField === undefined
+      ? null
+      : { expected: o.workers * libraryCalls(o.callsPerWorker), counted: decoded[libraryField] ?? Number.NaN };
+
+  // Finalise on the memory the workers left: subinterpreters end themselves, then the main one.
+  const mem = AtomicsMemory.allocate(subject.words);
+  mem.words.set(run.memory);
+  const results: string[] = [];
+  const order = [...Array.from({ length: config.interpreters - 1 }, (_, i) => i + 2), 1];
+  for (const interp of order) {
+    const call: AnyCall = interp === 1 ? { _tag: "Py_FinalizeEx" } : { _tag: "Py_EndInterpreter" };
+    const r = mem.run(subject.start(interp, call, []));
+    results.push(`${call._tag} in interp ${interp}: ${r._tag === "Ok" ? "ok" : r.error}`);
+  }
+  const leaks = subject.decode?.(mem.words)["ghost.leaks"] ?? Number.NaN;
+
+  const operations = run.history ? toOperations(run.history) : [];
+  const verdict = run.history
+    ? checkHistory(checkerModel(models[o.family], config), operations, { timeMs: o.checkBudgetMs ?? 30_000 })
+    : null;
+  return {
+    completed: run.outcome === "completed",
+    interpreters: run.interpreters as readonly InterpreterReport<unknown>[],
+    totalCalls: run.totalCalls,
+    elapsedMs: run.elapsedMs,
+    library,
+    finalization: { results, leaks },
+    verdict,
+    operations,
+  };
+}
