@@ -13,7 +13,7 @@
  */
 import { bit, err, globalLockModel, ok, type GlobalLockCall, type ModelConfig, type Result } from "../model/index.js";
 import { globalLockLayout, type LockPayloadFields } from "./layout.js";
-import { add, load, store, type Code } from "./memory.js";
+import { increment, load, store, testEquals, type Code } from "./memory.js";
 import { PyMutex_Lock, PyMutex_Unlock } from "./pymutex.js";
 import { Registry } from "./registry.js";
 import { subjectOf } from "./runtime.js";
@@ -58,7 +58,7 @@ export class GlobalLock extends Registry<GlobalLockCall, LockPayloadFields> {
     const r = yield* this.resolve(c.index, interp, c.def, c.name);
     let result = ok(0);
     if ("error" in r) result = err(r.error);
-    else if ((yield load(this.layout.slot(r.slot).mutex.owner)) === interp) result = err("LockHeld");
+    else if ((yield testEquals(this.layout.slot(r.slot).mutex.owner, interp)) === 1) result = err("LockHeld");
     else yield* this.dropRef(r.slot, interp);
     yield* this.unlockRuntime(interp);
     return result;
@@ -81,7 +81,7 @@ export class GlobalLock extends Registry<GlobalLockCall, LockPayloadFields> {
     const r = yield* this.underRuntimeLock(interp, this.resolve(c.index, interp, c.def, c.name));
     if ("error" in r) return err(r.error);
     const s = this.layout.slot(r.slot);
-    if ((yield load(s.mutex.owner)) !== interp) return err("NotHeld");
+    if ((yield testEquals(s.mutex.owner, interp)) === 0) return err("NotHeld");
     const calls = (yield load(s.calls)) + 1;
     yield store(s.calls, calls);
     return ok(calls);
@@ -103,11 +103,17 @@ export class GlobalLock extends Registry<GlobalLockCall, LockPayloadFields> {
   protected *endEntry(slot: number, interp: number): Code<void> {
     const s = this.layout.slot(slot);
     if (((yield load(s.refs)) & bit(interp)) === 0) return;
-    if ((yield load(s.mutex.owner)) === interp) {
+    if ((yield testEquals(s.mutex.owner, interp)) === 1) {
       yield* this.releaseEntry(slot, interp);
-      yield add(this.rt.abandoned, 1);
+      yield increment(this.rt.abandoned, 1);
     }
     yield* this.dropRef(slot, interp);
+  }
+
+  override ownerWords(): readonly number[] {
+    const words = [...super.ownerWords()];
+    for (let slot = 0; slot < this.layout.capacity; slot++) words.push(this.layout.slot(slot).mutex.owner);
+    return words;
   }
 
   decode(mem: Int32Array): Record<string, number> {

@@ -29,7 +29,7 @@
 import { bit, defs, err, ok, type Def, type ErrorCode, type ModelConfig, type Result } from "../model/index.js";
 import type { LifecycleOp } from "../model/lifecycle.js";
 import { decodeRuntime, Phase, type DefBlock, type LifecycleLayout, type MutexAt } from "./layout.js";
-import { add, load, store, sub, type Code } from "./memory.js";
+import { add, clearBits, increment, load, setBits, store, sub, testBits, testEquals, type Code } from "./memory.js";
 import { PyMutex_Lock, PyMutex_Unlock } from "./pymutex.js";
 import { lockOrDie, Runtime, unlockOrDie } from "./runtime.js";
 
@@ -86,7 +86,7 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
 
   /** Whether `interp` has a module instance of `def`. Only `interp` itself changes its bit, so no lock is needed. */
   *isImporter(def: Def, interp: number): Code<boolean> {
-    return ((yield load(this.block(def).importers)) & bit(interp)) !== 0;
+    return (yield testBits(this.block(def).importers, bit(interp))) === 1;
   }
 
   /** An import (PyModule_ExecDef / mod_init / mod_exec): client lock, lifecycle lock, then `execDef`. */
@@ -156,21 +156,21 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
     const d = this.block(def);
     yield store(d.phase, Phase.tearingDown);
     yield store(d.handle, 0);
-    yield add(d.exits, 1);
+    yield increment(d.exits, 1);
     yield store(d.phase, Phase.none);
   }
 
   /** Under the lifecycle lock: one more instance, `interp`'s. */
   *countUp(def: Def, interp: number): Code<void> {
     const d = this.block(def);
-    yield add(d.count, 1);
-    yield store(d.importers, (yield load(d.importers)) | bit(interp));
+    yield increment(d.count, 1);
+    yield setBits(d.importers, bit(interp));
   }
 
   /** Under the lifecycle lock: `interp`'s instance goes; returns the count left. */
   *countDown(def: Def, interp: number): Code<number> {
     const d = this.block(def);
-    yield store(d.importers, (yield load(d.importers)) & ~bit(interp));
+    yield clearBits(d.importers, bit(interp));
     return (yield sub(d.count, 1)) - 1;
   }
 
@@ -186,7 +186,7 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
     if (!(yield* this.isImporter(def, interp))) return err("NotImported");
     const client = yield* this.clientLock(def);
     if (client !== undefined) {
-      if ((yield load(client.owner)) === interp) return err("LockHeld");
+      if ((yield testEquals(client.owner, interp)) === 1) return err("LockHeld");
       if ((yield* PyMutex_Lock(client.lock, client.owner, interp)) === "reentrant") return err("LockHeld");
     }
     const d = this.block(def);
@@ -220,7 +220,7 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
   *callLibrary(interp: number, def: Def): Code<Result> {
     if (!(yield* this.isImporter(def, interp))) return err("NotImported");
     const client = yield* this.requireClientLock(def);
-    if ((yield load(client.owner)) !== interp) return err("NotHeld");
+    if ((yield testEquals(client.owner, interp)) === 0) return err("NotHeld");
     const d = this.block(def);
     const calls = (yield load(d.calls)) + 1;
     yield store(d.calls, calls);
@@ -250,9 +250,9 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
     for (const def of defs) {
       if (!(yield* this.isImporter(def, interp))) continue;
       const client = yield* this.clientLock(def);
-      if (client !== undefined && (yield load(client.owner)) === interp) {
+      if (client !== undefined && (yield testEquals(client.owner, interp)) === 1) {
         yield* unlockOrDie(client, interp, `${def}'s client lock`);
-        yield add(this.rt.abandoned, 1);
+        yield increment(this.rt.abandoned, 1);
       }
       yield* this.release(def, interp);
       yield* this.endInstance(def, interp);
@@ -261,7 +261,37 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
 
   /** Statics survive finalisation; a def still counted after every interpreter ended is a leak (P7). */
   protected *finalizeEffects(): Code<void> {
-    for (const def of defs) if ((yield load(this.block(def).importers)) !== 0) yield add(this.rt.leaks, 1);
+    for (const def of defs) if ((yield testBits(this.block(def).importers, -1)) === 1) yield increment(this.rt.leaks, 1);
+  }
+
+  /**
+   * The count and the global state's phase and ghost counters change only under the def's
+   * lifecycle lock. (Importers and handle are read without it by design — an interpreter reads its
+   * own bit and, while it holds an instance, the live handle — so they stay scheduling points.)
+   */
+  override protections(): ReadonlyMap<number, number> {
+    const guarded = new Map<number, number>();
+    for (const def of defs) {
+      const d = this.block(def);
+      for (const a of [d.count, d.phase, d.epoch, d.exits]) guarded.set(a, d.inner.owner);
+    }
+    return guarded;
+  }
+
+  override ownerWords(): readonly number[] {
+    const words = [...super.ownerWords()];
+    for (const def of defs) {
+      const d = this.block(def);
+      words.push(d.inner.owner);
+      if (d.outer !== undefined) words.push(d.outer.owner);
+    }
+    for (const o of this.layout.pool) words.push(o.mutex.owner);
+    return words;
+  }
+
+  /** An interpreter's bit in `importers` is set and cleared by that interpreter alone. */
+  override selfBitWords(): readonly number[] {
+    return defs.map((def) => this.block(def).importers);
   }
 
   decode(mem: Int32Array): Record<string, number> {

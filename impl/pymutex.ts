@@ -17,7 +17,7 @@
  *     cleared right before it is given up, so `owner == me` holds exactly while I hold the lock:
  *     no other interpreter ever writes my id, and I am one sequential thread.
  */
-import { type Code, cas, exchange, load, notify, store, sub, wait } from "./memory.js";
+import { type Code, cas, exchange, load, loopEnter, loopHead, notify, store, sub, testEquals, wait } from "./memory.js";
 
 /** Values of the lock word. Zero is the static, zero-initialised state. */
 export const PyMutexState = { unlocked: 0, locked: 1, lockedWithWaiters: 2 } as const;
@@ -35,12 +35,17 @@ export const PyMutex_NO_OWNER = 0;
  * `interp` already holds it (PyMutex is not recursive; re-entry would deadlock).
  */
 export function* PyMutex_Lock(lockAddr: number, ownerAddr: number, interp: number): Code<"acquired" | "reentrant"> {
-  if ((yield load(ownerAddr)) === interp) return "reentrant";
+  // Explorer checkpoints (impl/memory.ts): nothing observed inside the lock outlives it, so the
+  // caller's state after "acquired" does not depend on how the mutex was won.
+  yield loopEnter(lockAddr);
+  if ((yield testEquals(ownerAddr, interp)) === 1) return "reentrant";
   let c = yield cas(lockAddr, PyMutexState.unlocked, PyMutexState.locked);
   if (c !== PyMutexState.unlocked) {
     // Contended: mark "maybe waiters" so the holder's unlock notifies, then sleep on the word.
     if (c !== PyMutexState.lockedWithWaiters) c = yield exchange(lockAddr, PyMutexState.lockedWithWaiters);
     while (c !== PyMutexState.unlocked) {
+      // Everything the rest of the lock depends on is the arguments and c (always 2 here).
+      yield loopHead(lockAddr, c);
       // Every wait outcome (woken, not-equal, timed-out) is followed by one more exchange, so the
       // wait's result is not needed: the exchange decides whether we now hold the mutex.
       yield wait(lockAddr, PyMutexState.lockedWithWaiters);
@@ -48,6 +53,7 @@ export function* PyMutex_Lock(lockAddr: number, ownerAddr: number, interp: numbe
     }
   }
   yield store(ownerAddr, interp);
+  yield loopHead(lockAddr, 0);
   return "acquired";
 }
 
@@ -56,13 +62,16 @@ export function* PyMutex_Lock(lockAddr: number, ownerAddr: number, interp: numbe
  * `interp` is not the holder (unlocked, or held by another interpreter).
  */
 export function* PyMutex_Unlock(lockAddr: number, ownerAddr: number, interp: number): Code<boolean> {
-  if ((yield load(ownerAddr)) !== interp) return false;
+  yield loopEnter(lockAddr);
+  if ((yield testEquals(ownerAddr, interp)) === 0) return false;
   yield store(ownerAddr, PyMutex_NO_OWNER);
   if ((yield sub(lockAddr, 1)) !== PyMutexState.locked) {
     // The word was 2: somebody may be waiting. Hand the mutex back to "unlocked" and wake one.
     yield store(lockAddr, PyMutexState.unlocked);
     yield notify(lockAddr, 1);
   }
+  // Whether there were waiters, and how many woke, is dead once the mutex is released.
+  yield loopHead(lockAddr, 0);
   return true;
 }
 

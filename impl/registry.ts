@@ -15,7 +15,7 @@
  */
 import { bit, decodeIndex, encodeIndex, err, ok, type Def, type ErrorCode, type ModelConfig, type Name, type Result } from "../model/index.js";
 import { decodeRuntime, defIdentity, NAME_WORDS, packName, SlotState, type RegistryLayout, type SlotFields } from "./layout.js";
-import { add, load, store, type Code } from "./memory.js";
+import { increment, load, store, testBits, type Code } from "./memory.js";
 import { Runtime } from "./runtime.js";
 
 /** The outcome of resolving an index: the slot it names, or why it does not resolve. */
@@ -30,6 +30,17 @@ export abstract class Registry<Call extends { readonly _tag: string }, P> extend
   ) {
     super(config, layout.rt);
     this.words = layout.words;
+  }
+
+  /** A slot's identity and ensure fields change only under the runtime lock (see `protections`). */
+  override protections(): ReadonlyMap<number, number> {
+    const guarded = new Map<number, number>();
+    for (let slot = 0; slot < this.layout.capacity; slot++) {
+      const f = this.layout.slot(slot);
+      for (const a of [f.state, f.gen, f.def, f.refs]) guarded.set(a, this.rt.lock.owner);
+      for (let w = 0; w < NAME_WORDS; w++) guarded.set(f.name + w, this.rt.lock.owner);
+    }
+    return guarded;
   }
 
   /** With the world locked: what an ending interpreter's death means for one live entry. */
@@ -93,7 +104,7 @@ export abstract class Registry<Call extends { readonly _tag: string }, P> extend
     const s = this.layout.slot(at.slot);
     if ((yield load(s.state)) !== SlotState.live || (yield load(s.gen)) !== at.generation) return { error: "StaleIndex" };
     if (def !== undefined && name !== undefined && !(yield* this.holds(s, def, name))) return { error: "NameMismatch" };
-    if (((yield load(s.refs)) & bit(interp)) === 0) return { error: "NotEnsured" };
+    if ((yield testBits(s.refs, bit(interp))) === 0) return { error: "NotEnsured" };
     return { slot: at.slot };
   }
 
@@ -109,7 +120,7 @@ export abstract class Registry<Call extends { readonly _tag: string }, P> extend
   *free(slot: number): Code<void> {
     const s = this.layout.slot(slot);
     yield store(s.state, SlotState.free);
-    yield add(s.gen, 1);
+    yield increment(s.gen, 1);
     yield store(s.def, 0);
     for (let w = 0; w < NAME_WORDS; w++) yield store(s.name + w, 0);
     yield store(s.refs, 0);
@@ -142,7 +153,7 @@ export abstract class Registry<Call extends { readonly _tag: string }, P> extend
   protected *finalizeEffects(): Code<void> {
     for (let slot = 0; slot < this.layout.capacity; slot++) {
       if ((yield load(this.layout.slot(slot).state)) !== SlotState.live) continue;
-      yield add(this.rt.leaks, 1);
+      yield increment(this.rt.leaks, 1);
       yield* this.free(slot);
     }
   }

@@ -32,9 +32,9 @@ import {
   type Result,
 } from "../model/index.js";
 import type { MutexAt, RuntimeLayout } from "./layout.js";
-import { add, load, notify, store, sub, wait, type Code } from "./memory.js";
+import { clearBits, load, loopEnter, loopHead, notify, setBits, store, testBits, testEquals, wait, type Code } from "./memory.js";
 import { PyMutex_Lock, PyMutex_Unlock } from "./pymutex.js";
-import type { Subject } from "./subject.js";
+import type { Discipline, Subject } from "./subject.js";
 
 /** The `count` of a notify that wakes every waiter. */
 export const WAKE_ALL = 0x7fffffff;
@@ -85,6 +85,33 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
   /** Named fields of the family's region, for reports. */
   abstract decode(mem: Int32Array): Record<string, number>;
 
+  /**
+   * Lock-protected words and the owner word of the mutex protecting each: words this
+   * implementation only ever touches while holding that mutex (see Subject.discipline).
+   */
+  protections(): ReadonlyMap<number, number> {
+    return new Map();
+  }
+
+  /** Every mutex's owner word (PyMutex owner words follow the "owner" discipline). */
+  ownerWords(): readonly number[] {
+    return [this.rt.lock.owner];
+  }
+
+  /** Bitmasks in which each interpreter changes only its own bit. */
+  selfBitWords(): readonly number[] {
+    return [];
+  }
+
+  /** The sharing discipline of each word that has one (see Subject.discipline). */
+  disciplines(): ReadonlyMap<number, Discipline> {
+    const rules = new Map<number, Discipline>();
+    for (const [addr, owner] of this.protections()) rules.set(addr, { protectedBy: owner });
+    for (const addr of this.ownerWords()) rules.set(addr, "owner");
+    for (const addr of this.selfBitWords()) rules.set(addr, "self-bits");
+    return rules;
+  }
+
   /** The implementation of one call by `interp` (its references already resolved). */
   *call(interp: number, call: Call): Code<Result> {
     if (call._tag === "Py_NewInterpreter") return yield* this.Py_NewInterpreter(interp);
@@ -104,12 +131,12 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
 
   /** model/common.ts `gate`, over shared memory: FINALIZED first, then ALIVE. */
   *gate(interp: number, tag: string): Code<ErrorCode | undefined> {
-    if ((yield load(this.rt.finalized)) !== 0) {
+    if ((yield testEquals(this.rt.finalized, 0)) === 0) {
       if (tag !== "Py_Initialize") return "RuntimeFinalized";
       return interp === MAIN ? undefined : "NotMainInterpreter";
     }
     if (tag === "Py_Initialize") return "RuntimeInitialized";
-    const alive = ((yield load(this.rt.alive)) & bit(interp)) !== 0;
+    const alive = (yield testBits(this.rt.alive, bit(interp))) === 1;
     if (tag === "Py_NewInterpreter") return alive ? "InterpreterAlive" : undefined;
     if (!alive) return "InterpreterFinalized";
     if (tag === "Py_FinalizeEx" && interp !== MAIN) return "NotMainInterpreter";
@@ -129,7 +156,7 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
   *Py_NewInterpreter(interp: number): Code<Result> {
     yield* this.lockRuntime(interp);
     const denied = yield* this.gate(interp, "Py_NewInterpreter");
-    if (denied === undefined) yield add(this.rt.alive, bit(interp));
+    if (denied === undefined) yield setBits(this.rt.alive, bit(interp));
     yield* this.unlockRuntime(interp);
     return denied === undefined ? ok(0) : err(denied);
   }
@@ -144,13 +171,16 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
 
   /** Clears the interpreter's ALIVE bit and wakes a Py_FinalizeEx waiting for it. */
   *markEnded(interp: number): Code<void> {
-    yield sub(this.rt.alive, bit(interp));
+    yield clearBits(this.rt.alive, bit(interp));
     yield notify(this.rt.alive, WAKE_ALL);
   }
 
   /** Waits for every subinterpreter to end, then ends the main one and frees everything. */
   *Py_FinalizeEx(): Code<Result> {
+    yield loopEnter(this.rt.alive);
     for (;;) {
+      // Each round starts afresh: nothing from an earlier round is used later.
+      yield loopHead(this.rt.alive, 0);
       yield* this.lockWorld(MAIN);
       const alive = yield load(this.rt.alive);
       if ((alive & ~bit(MAIN)) === 0) break;
@@ -196,6 +226,10 @@ export function subjectOf<Call extends { readonly _tag: string }>(
     start: (interp, call, carry) => impl.call(interp, resolve(call, carry)),
     after: (_interp, call, result, carry) => updateCarry(call as unknown as AnyCall, result, carry),
     decode: (mem) => impl.decode(mem),
+    discipline: (() => {
+      const rules = impl.disciplines();
+      return (addr: number) => rules.get(addr);
+    })(),
     describeCall: (call) => describe(0, call).replace(/ in interp 0$/, ""),
   };
 }

@@ -19,7 +19,7 @@ import {
   type RuntimeStoreCall,
 } from "../model/index.js";
 import { runtimeStoreLayout, type StorePayloadFields } from "./layout.js";
-import { add, load, store, type Code } from "./memory.js";
+import { increment, load, store, testBits, type Code } from "./memory.js";
 import { Registry } from "./registry.js";
 import { subjectOf } from "./runtime.js";
 import type { Subject } from "./subject.js";
@@ -91,10 +91,10 @@ export class RuntimeStore extends Registry<RuntimeStoreCall, StorePayloadFields>
   protected *endEntry(slot: number, interp: number): Code<void> {
     const s = this.layout.slot(slot);
     if ((yield load(s.isSet)) !== 0 && (yield load(s.owner)) === interp) {
-      yield add(this.rt.dangling, 1);
+      yield increment(this.rt.dangling, 1);
       yield store(s.owner, 0);
     }
-    if (((yield load(s.refs)) & bit(interp)) !== 0) yield* this.dropRef(slot, interp);
+    if ((yield testBits(s.refs, bit(interp))) === 1) yield* this.dropRef(slot, interp);
   }
 
   decode(mem: Int32Array): Record<string, number> {

@@ -29,11 +29,32 @@ export interface Subject<Call, Result> {
   start(interp: number, call: Call, carry: readonly number[]): Code<Result>;
   /** The carry after `call` returned `result`; defaults to leaving the carry unchanged. */
   after?(interp: number, call: Call, result: Result, carry: readonly number[]): readonly number[];
+  /**
+   * How a word is shared, where the implementation follows a discipline the explorer can use to
+   * skip scheduling points that cannot change any outcome — the reductions C's data-race freedom
+   * allows. The explorer *checks the discipline at every access* and reports a break as a violation
+   * (P9), so a wrong declaration or a racy access can never hide an interleaving. Undefined: an
+   * ordinary shared word, every access a scheduling point.
+   */
+  discipline?(addr: number): Discipline | undefined;
   /** Shared memory decoded into named fields, for reports. */
   decode?(mem: Int32Array): Record<string, number>;
   /** The call as a line a CPython developer reads, e.g. `Py_mod_global_init(odbc)`. */
   describeCall?(call: Call): string;
 }
+
+/**
+ * Sharing disciplines (see Subject.discipline):
+ *   - `{ protectedBy: ownerWord }`: every access happens while holding the PyMutex whose owner word
+ *     is `ownerWord`; such accesses are performed without a scheduling point.
+ *   - `"owner"`: a mutex's owner word. An interpreter only stores its own id into it (after winning
+ *     the lock) or 0 over its own id (before releasing), and only ever asks "is it me?"
+ *     (`testEquals(word, self)`), so both are invisible to everyone else and need no scheduling point.
+ *   - `"self-bits"`: a bitmask in which bit i−1 changes only by interpreter i's own writes; asking
+ *     for one's own bit (`testBits(word, bit(self))`) then has one possible answer whatever the
+ *     others do, and needs no scheduling point. Writes stay scheduling points.
+ */
+export type Discipline = { readonly protectedBy: number } | "owner" | "self-bits";
 
 /** A Program is the sequence of calls one interpreter makes. */
 export interface Program<Call> {

@@ -23,9 +23,14 @@
  * must yield the same access, return the same result and carry) and throws `SymmetryBroken` the
  * first time they differ, e.g. when an interp id is written into a mutex owner word.
  */
-import { AccessOp, WaitResult, accessOpName, performPlain, type Access, type Code } from "../../impl/memory.js";
+import { AccessOp, LoadMode, WaitResult, accessOpName, performPlain, type Access, type Code } from "../../impl/memory.js";
 import type { Program, Subject } from "../../impl/subject.js";
 import type { CallRecord, StateView, ThreadView } from "./types.js";
+
+/** Sharing disciplines of words (see Subject.discipline). */
+const DISCIPLINE_PROTECTED = 1;
+const DISCIPLINE_OWNER = 2;
+const DISCIPLINE_SELF_BITS = 3;
 
 /** Marks a node whose program is done. */
 const FINISHED = -1;
@@ -50,6 +55,10 @@ interface TNode {
   readonly callIndex: number;
   readonly carry: readonly number[];
   readonly observed: readonly number[];
+  /** The node's identity within its call: observed values, with loop iterations folded (see `fold`). */
+  readonly hkey: string;
+  /** Per loop scope, the history key at the loop's entry (`loopEnter`); null if no loop entered. */
+  readonly scopes: ReadonlyMap<number, string> | null;
   /** `AccessOp` of the pending access, or FINISHED. */
   readonly op: number;
   readonly addr: number;
@@ -57,6 +66,29 @@ interface TNode {
   readonly edges: Map<number, Edge>;
   /** Live generators (one per class member) positioned at this node, if nobody consumed them. */
   gens: Code<unknown>[] | null;
+}
+
+/**
+ * Folds a loop checkpoint into a history key: `loopEnter` remembers the key at the loop's entry;
+ * `loopHead(scope, v)` replaces everything observed since then by `v` (the code's promise, see
+ * impl/memory.ts), so going round a wait loop returns to the same thread-local node.
+ */
+function fold(
+  hkey: string,
+  scopes: ReadonlyMap<number, string> | null,
+  cp: Access,
+): { hkey: string; scopes: ReadonlyMap<number, string> | null } {
+  if (cp.b === 1) return { hkey, scopes: new Map(scopes ?? []).set(cp.addr, hkey) };
+  const base = scopes?.get(cp.addr);
+  if (base === undefined) return { hkey: `${hkey}|@${cp.addr}:${cp.a}`, scopes: new Map(scopes ?? []).set(cp.addr, hkey) };
+  return { hkey: `${base}|@${cp.addr}:${cp.a}`, scopes };
+}
+
+/** Resumes a generator past any loop checkpoints it yields (they are no-ops returning 0). */
+function skipCheckpoints(g: Code<unknown>, r: IteratorResult<Access, unknown>): IteratorResult<Access, unknown> {
+  let step = r;
+  while (!step.done && step.value.op === AccessOp.checkpoint) step = g.next(0);
+  return step;
 }
 
 /** Thrown when interpreters assumed interchangeable turn out to behave differently. */
@@ -121,6 +153,12 @@ export class Machine<Call, Result> {
   private hEvent: number[] = [];
   private hResult: unknown[] = [];
   private readonly keyScratch: Int32Array;
+  /** Per word: its sharing discipline (Subject.discipline) as DISCIPLINE_*, or null if no word has one. */
+  private readonly kinds: Int8Array | null;
+  /** Per lock-protected word: the owner word of the mutex that protects it. */
+  private readonly guardOwner: Int32Array;
+  /** The first access to a protected word made without holding its mutex, since last taken. */
+  private guardViolation: string | null = null;
 
   constructor(
     readonly subject: Subject<Call, Result>,
@@ -159,6 +197,22 @@ export class Machine<Call, Result> {
     this.snapshotWidth = this.words + 3 * this.n + 2;
     this.keyWidth = this.words + this.n;
     this.keyScratch = new Int32Array(this.keyWidth);
+    let kinds: Int8Array | null = null;
+    this.guardOwner = new Int32Array(this.words).fill(-1);
+    if (subject.discipline !== undefined) {
+      kinds = new Int8Array(this.words);
+      for (let a = 0; a < this.words; a++) {
+        const d = subject.discipline(a);
+        if (d === undefined) continue;
+        if (d === "owner") kinds[a] = DISCIPLINE_OWNER;
+        else if (d === "self-bits") kinds[a] = DISCIPLINE_SELF_BITS;
+        else {
+          kinds[a] = DISCIPLINE_PROTECTED;
+          this.guardOwner[a] = d.protectedBy;
+        }
+      }
+    }
+    this.kinds = kinds;
     this.initialMem = new Int32Array(this.words);
     subject.init?.(this.initialMem);
     this.initialEdges = members.map((_, c) => this.startClass(c));
@@ -168,6 +222,7 @@ export class Machine<Call, Result> {
 
   /** Back to the initial state: memory as `init` left it, every thread before its first call. */
   reset(): void {
+    this.guardViolation = null;
     this.mem.set(this.initialMem);
     this.rank.fill(0);
     this.accessIndex.fill(0);
@@ -225,9 +280,78 @@ export class Machine<Call, Result> {
         this.advance(t, nd, this.wake(nd.addr, access.a));
         break;
       default:
+        if (this.kinds !== null && this.kinds[nd.addr] !== 0) this.invisible(t, nd);
         this.advance(t, nd, performPlain(this.mem, access));
     }
+    if (this.kinds !== null) this.runInvisible(t, s);
     this.steps = s + 1;
+  }
+
+  /**
+   * After a step, performs the thread's following *invisible* accesses at once, as part of the same
+   * step: accesses that, by a sharing discipline the Subject declares and this machine checks, no
+   * other interpreter can observe or influence (see Subject.discipline). Where they fall among the
+   * other threads' steps changes nothing, so they need no scheduling point. Stops at the first
+   * access that is a scheduling point (or that breaks the discipline: then the break is recorded).
+   */
+  private runInvisible(t: number, s: number): void {
+    for (;;) {
+      if (this.rank[t] !== 0) return;
+      const nd = this.nodes[this.node[t] as number] as TNode;
+      if (nd.op === FINISHED || nd.op === AccessOp.wait || nd.op === AccessOp.notify) return;
+      if (!this.invisible(t, nd)) return;
+      const at = this.accessIndex[t] as number;
+      if (at === 0) this.pushHistory(t, nd.callIndex, s, undefined, false);
+      this.accessIndex[t] = at + 1;
+      this.advance(t, nd, performPlain(this.mem, nd.access as Access));
+    }
+  }
+
+  /**
+   * Whether thread t's pending access is invisible under its word's discipline. An access the
+   * discipline forbids is recorded as a violation (and is not invisible).
+   */
+  private invisible(t: number, nd: TNode): boolean {
+    const kind = this.kinds === null ? 0 : (this.kinds[nd.addr] as number);
+    if (kind === 0) return false;
+    const a = nd.access as Access;
+    const me = this.interpOf(t);
+    const word = this.mem[nd.addr] as number;
+    if (kind === DISCIPLINE_PROTECTED) {
+      const owner = this.guardOwner[nd.addr] as number;
+      if (this.mem[owner] === me) return true;
+      return this.breaks(t, nd, `without holding the mutex that protects that word (its owner word ${owner} holds ${this.mem[owner]}): an unlocked access to lock-protected state, a data race`);
+    }
+    if (kind === DISCIPLINE_OWNER) {
+      if (a.op === AccessOp.load && a.b === LoadMode.equals && a.a === me) return true;
+      if (a.op === AccessOp.store && ((a.a === me && word === 0) || (a.a === 0 && (word === me || word === 0)))) return true;
+      return this.breaks(t, nd, `on a mutex owner word holding ${word}: only the holder may set or clear its own id, and others may only ask "is it me?"`);
+    }
+    // DISCIPLINE_SELF_BITS
+    const mine = 1 << (me - 1);
+    if (a.op === AccessOp.load && a.b === LoadMode.bits && a.a === mine) return true;
+    const writes = a.op !== AccessOp.load;
+    if (writes && !((a.op === AccessOp.or && a.a === mine) || (a.op === AccessOp.and && a.a === ~mine))) {
+      return this.breaks(t, nd, `on a bitmask whose bit i may change only by interpreter i (it holds ${word})`);
+    }
+    return false;
+  }
+
+  /** Records a break of a sharing discipline by thread t's pending access; returns false. */
+  private breaks(t: number, nd: TNode, why: string): false {
+    if (this.guardViolation !== null) return false;
+    const program = this.programs[t] as Program<Call>;
+    const call = program.calls[nd.callIndex] as Call;
+    const callText = this.subject.describeCall ? this.subject.describeCall(call) : JSON.stringify(call);
+    this.guardViolation = `interp ${program.interp} did ${describeAccess(nd.access)} during ${callText} ${why}`;
+    return false;
+  }
+
+  /** The protection claim's first violation since the last call, if any (and forgets it). */
+  takeGuardViolation(): string | null {
+    const v = this.guardViolation;
+    this.guardViolation = null;
+    return v;
   }
 
   /** Writes the whole state (memory, nodes, ranks, step count, history length) into `out` at `at`. */
@@ -242,6 +366,7 @@ export class Machine<Call, Result> {
 
   /** Restores a state written by `save`. */
   restore(from: Int32Array, at: number): void {
+    this.guardViolation = null;
     const w = this.words;
     const n = this.n;
     for (let i = 0; i < w; i++) this.mem[i] = from[at + i] as number;
@@ -329,6 +454,29 @@ export class Machine<Call, Result> {
         if (at === undefined) throw new Error(`internal: response without invoke for ${k}`);
         records[at] = { ...(records[at] as CallRecord<Call, Result>), response: { step, result: this.hResult[i] as Result } };
       }
+    }
+    return this.resolveRecords(records);
+  }
+
+  /**
+   * Records the calls as actually made: a call's carried references (an index received earlier)
+   * are filled in from the carry its interpreter had when the call started, so histories hold
+   * what the model must judge. Each interpreter's calls complete in program order.
+   */
+  private resolveRecords(records: CallRecord<Call, Result>[]): CallRecord<Call, Result>[] {
+    const resolve = this.subject.resolve;
+    if (resolve === undefined) return records;
+    const carries = new Map<number, readonly number[]>();
+    const order = records.map((_, i) => i).sort((a, b) => {
+      const x = records[a] as CallRecord<Call, Result>;
+      const y = records[b] as CallRecord<Call, Result>;
+      return x.interp - y.interp || x.callIndex - y.callIndex;
+    });
+    for (const i of order) {
+      const r = records[i] as CallRecord<Call, Result>;
+      const carry = carries.get(r.interp) ?? [];
+      records[i] = { ...r, call: resolve.call(this.subject, r.interp, r.call, carry) };
+      if (r.response !== null && this.subject.after) carries.set(r.interp, this.subject.after(r.interp, r.call, r.response.result, carry));
     }
     return records;
   }
@@ -427,14 +575,14 @@ export class Machine<Call, Result> {
   private rebuild(t: number, nd: TNode): Code<unknown> {
     const calls = (this.programs[t] as Program<Call>).calls;
     const g = this.subject.start(this.interpOf(t), calls[nd.callIndex] as Call, nd.carry) as Code<unknown>;
-    g.next();
-    for (const v of nd.observed) g.next(v);
+    skipCheckpoints(g, g.next());
+    for (const v of nd.observed) skipCheckpoints(g, g.next(v));
     return g;
   }
 
   private startClass(c: number): Edge {
     const members = this.classMembers[c] as readonly number[];
-    return this.settle(c, 0, [], [], members.map(() => null), members.map(() => null), true);
+    return this.settle(c, 0, [], [], members.map(() => null), members.map(() => null), true, "", null);
   }
 
   /** Builds the edge of one node for one value: generator work, done once per (node, value). */
@@ -443,7 +591,7 @@ export class Machine<Call, Result> {
     const gens = nd.gens ?? members.map((t) => this.rebuild(t, nd));
     nd.gens = null;
     const steps = gens.map((g) => g.next(value));
-    const e = this.settle(nd.cls, nd.callIndex, nd.carry, [...nd.observed, value], gens, steps, false);
+    const e = this.settle(nd.cls, nd.callIndex, nd.carry, [...nd.observed, value], gens, steps, false, `${nd.hkey},${value}`, nd.scopes);
     nd.edges.set(value, e);
     return e;
   }
@@ -461,6 +609,8 @@ export class Machine<Call, Result> {
     gensIn: readonly (Code<unknown> | null)[],
     stepsIn: readonly (IteratorResult<Access, unknown> | null)[],
     atStart: boolean,
+    hkeyIn: string,
+    scopesIn: ReadonlyMap<number, string> | null,
   ): Edge {
     const members = this.classMembers[cls] as readonly number[];
     const calls = (this.programs[members[0] as number] as Program<Call>).calls;
@@ -469,6 +619,8 @@ export class Machine<Call, Result> {
     const done: Completion[] = [];
     let accessless = atStart;
     let obs = observed;
+    let hkey = hkeyIn;
+    let scopes = scopesIn;
     for (;;) {
       if (steps[0] === null) {
         // start call `callIndex` in every member
@@ -479,6 +631,17 @@ export class Machine<Call, Result> {
           gens[i] = g;
           steps[i] = g.next();
         }
+      }
+      // Loop checkpoints are not scheduling points: fold them into the history key and resume.
+      for (;;) {
+        const head = steps[0] as IteratorResult<Access, unknown>;
+        if (head.done || head.value.op !== AccessOp.checkpoint) break;
+        for (let i = 1; i < members.length; i++) {
+          const other = steps[i] as IteratorResult<Access, unknown>;
+          if (other.done || !sameAccess(head.value, other.value)) throw new SymmetryBroken(this.asymmetry(members, 0, i, callIndex, obs.length, head, other));
+        }
+        ({ hkey, scopes } = fold(hkey, scopes, head.value));
+        for (let i = 0; i < members.length; i++) steps[i] = (gens[i] as Code<unknown>).next(0);
       }
       const first = steps[0] as IteratorResult<Access, unknown>;
       for (let i = 1; i < members.length; i++) {
@@ -503,11 +666,13 @@ export class Machine<Call, Result> {
       carry = nextCarry;
       callIndex++;
       obs = [];
+      hkey = "";
+      scopes = null;
       for (let i = 0; i < members.length; i++) steps[i] = null;
     }
     const first = steps[0] ?? null;
     const access = first === null || first.done ? null : first.value;
-    const history = this.historyKey !== undefined && access !== null ? this.historyKey(calls[callIndex] as Call, obs) : obs.join(",");
+    const history = this.historyKey !== undefined && access !== null ? this.historyKey(calls[callIndex] as Call, obs) : hkey;
     const key = `${cls}|${callIndex}|${carry.join(",")}|${history}`;
     let id = this.intern.get(key);
     if (id !== undefined && access !== null) {
@@ -528,6 +693,8 @@ export class Machine<Call, Result> {
         callIndex,
         carry,
         observed: obs,
+        hkey,
+        scopes,
         op: access === null ? FINISHED : access.op,
         addr: access === null ? -1 : access.addr,
         access,

@@ -103,8 +103,16 @@ export class Session<Call, Result> {
     }
   }
 
+  /** A violation of the Subject's lock-protection claim in the last step (see Subject.protectedBy). */
+  guard(): FoundViolation<Call, Result> | null {
+    const race = this.machine.takeGuardViolation();
+    return race === null ? null : this.found("monitor", { property: "P9", message: race }, "stopped");
+  }
+
   /** The monitor's verdict on the current state. */
   monitor(): FoundViolation<Call, Result> | null {
+    const race = this.guard();
+    if (race !== null) return race;
     const v = this.hooks.monitor?.(this.machine.view);
     return v === undefined ? null : this.found("monitor", v, "stopped");
   }
@@ -118,7 +126,19 @@ export class Session<Call, Result> {
     if (m.deadlocked()) {
       const lines: string[] = [];
       for (let t = 0; t < m.n; t++) lines.push(m.describeThread(t));
-      return this.found("deadlock", { property: "P6", message: `deadlock: no interpreter can move.\n  ${lines.join("\n  ")}` }, "deadlock");
+      const stuck = `deadlock: no interpreter can move.\n  ${lines.join("\n  ")}`;
+      // With a whole-history check, the caller decides whether the programs themselves block here
+      // (the model blocks too: allowed) or the implementation deadlocked where it must not.
+      if (this.hooks.check !== undefined) {
+        this.checkedExecutions++;
+        const v = this.hooks.check(this.execution("deadlock"));
+        if (v === undefined) {
+          this.countExecution();
+          return null;
+        }
+        return this.found("deadlock", { property: v.property, message: `${v.message}\n${stuck}` }, "deadlock");
+      }
+      return this.found("deadlock", { property: "P6", message: stuck }, "deadlock");
     }
     this.countExecution();
     if (this.hooks.check === undefined) return null;

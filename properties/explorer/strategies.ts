@@ -89,6 +89,8 @@ export function exhaustive<Call, Result>(session: Session<Call, Result>): Found<
     frames.next[d] = t + 1;
     m.step(t);
     session.tick();
+    const race = session.guard();
+    if (race !== null) return race;
     dirty = true;
     if (table.findOrInsert(m.key(), 0) >= 0) {
       // Seen before: its future is explored. A finished execution still gets its history judged.
@@ -180,6 +182,8 @@ export function bounded<Call, Result>(session: Session<Call, Result>, bound: num
     const left = lastRuns && t !== last ? budget - 1 : budget;
     m.step(t);
     session.tick();
+    const race = session.guard();
+    if (race !== null) return race;
     dirty = true;
     const entry = table.findOrInsert(keyOf(t), left);
     if (entry >= 0) {

@@ -70,7 +70,9 @@ export interface Execution<Call, Result> {
  * Hooks are the caller's checks. `monitor` runs after every step (and on the initial state) and
  * judges memory + thread positions; under the exhaustive strategy it runs on every reachable state
  * (modulo symmetry, so it must not tell apart interpreters with identical programs).
- * `check` runs on every execution that reaches its end and judges the whole history
+ * `check` runs on every execution that reaches its end and judges the whole history; it also
+ * judges executions that end with every unfinished interpreter blocked (outcome "deadlock"):
+ * returning undefined there says the programs block by design, a violation says they must not
  * (linearizability lives here); a stateful search runs it only on the executions it completes.
  */
 export interface Hooks<Call, Result> {
