@@ -3,3 +3,4 @@
  */
 import "./commands/check-history.js";
 import "./commands/bench.js";
+import "./commands/verify.js";

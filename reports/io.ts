@@ -282,6 +282,14 @@ export function writeReportFiles(dir: string, baseName: string, report: Report, 
   }
   const texts = wanted.map((f) => ({ path: join(dir, baseName + extension[f]), text: renderReport(report, f) }));
 
+  prepareDirectory(dir);
+
+  for (const { path, text } of texts) writeAtomically(path, text);
+  return texts.map((t) => t.path);
+}
+
+/** Creates `dir` (and its parents) if needed; a `dir` that is a file is a ReportError. */
+function prepareDirectory(dir: string): void {
   let isFile = false;
   try {
     isFile = !statSync(dir).isDirectory();
@@ -294,9 +302,6 @@ export function writeReportFiles(dir: string, baseName: string, report: Report, 
   } catch (e) {
     throw ioError(dir, e);
   }
-
-  for (const { path, text } of texts) writeAtomically(path, text);
-  return texts.map((t) => t.path);
 }
 
 function ioError(path: string, e: unknown): ReportError {
@@ -321,4 +326,16 @@ function writeAtomically(path: string, text: string): void {
     }
     throw ioError(path, e);
   }
+}
+
+/**
+ * Writes one text file (e.g. a combined junit.xml) into `dir` atomically, creating `dir` if needed;
+ * returns its path. The same guarantees and errors as `writeReportFiles`.
+ */
+export function writeTextFile(dir: string, fileName: string, text: string): string {
+  if (fileName === "" || /[\\/]/.test(fileName)) throw new ReportError(`file name "${fileName}" must be a plain file name`);
+  prepareDirectory(dir);
+  const path = join(dir, fileName);
+  writeAtomically(path, text);
+  return path;
 }

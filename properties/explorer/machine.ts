@@ -27,6 +27,21 @@ import { AccessOp, LoadMode, WaitResult, accessOpName, performPlain, type Access
 import type { Program, Subject } from "../../impl/subject.js";
 import type { CallRecord, StateView, ThreadView } from "./types.js";
 
+/**
+ * One access of a traced execution: at which step, by which thread (index into the programs), at
+ * which position, what it did and what it returned (null: a wait that blocked), and — if the call
+ * returned with this access — its result.
+ */
+export interface TraceRow {
+  readonly step: number;
+  readonly thread: number;
+  readonly callIndex: number;
+  readonly accessIndex: number;
+  readonly access: Access;
+  value: number | null;
+  returned: unknown;
+}
+
 /** Sharing disciplines of words (see Subject.discipline). */
 const DISCIPLINE_PROTECTED = 1;
 const DISCIPLINE_OWNER = 2;
@@ -153,6 +168,8 @@ export class Machine<Call, Result> {
   private hEvent: number[] = [];
   private hResult: unknown[] = [];
   private readonly keyScratch: Int32Array;
+  /** When non-null, every access performed is appended here (replay for reports; off while searching). */
+  traceRows: TraceRow[] | null = null;
   /** Per word: its sharing discipline (Subject.discipline) as DISCIPLINE_*, or null if no word has one. */
   private readonly kinds: Int8Array | null;
   /** Per lock-protected word: the owner word of the mutex that protects it. */
@@ -273,15 +290,23 @@ export class Machine<Call, Result> {
     const access = nd.access as Access;
     switch (nd.op) {
       case AccessOp.wait:
-        if (this.mem[nd.addr] !== access.a) this.advance(t, nd, WaitResult.notEqual);
-        else this.rank[t] = 1 + this.waitersOn(nd.addr);
+        if (this.mem[nd.addr] !== access.a) this.traced(t, nd, at, s, WaitResult.notEqual);
+        else {
+          this.rank[t] = 1 + this.waitersOn(nd.addr);
+          if (this.traceRows !== null) this.traceRows.push({ step: s, thread: t, callIndex: nd.callIndex, accessIndex: at, access, value: null, returned: undefined });
+        }
         break;
-      case AccessOp.notify:
-        this.advance(t, nd, this.wake(nd.addr, access.a));
+      case AccessOp.notify: {
+        const row = this.traceRows === null ? -1 : this.traceRows.length;
+        if (row >= 0) this.traceRows!.push({ step: s, thread: t, callIndex: nd.callIndex, accessIndex: at, access, value: 0, returned: undefined });
+        const woken = this.wake(nd.addr, access.a, s);
+        if (row >= 0) (this.traceRows![row] as { value: number | null }).value = woken;
+        this.advance(t, nd, woken, row);
         break;
+      }
       default:
         if (this.kinds !== null && this.kinds[nd.addr] !== 0) this.invisible(t, nd);
-        this.advance(t, nd, performPlain(this.mem, access));
+        this.traced(t, nd, at, s, performPlain(this.mem, access));
     }
     if (this.kinds !== null) this.runInvisible(t, s);
     this.steps = s + 1;
@@ -303,8 +328,18 @@ export class Machine<Call, Result> {
       const at = this.accessIndex[t] as number;
       if (at === 0) this.pushHistory(t, nd.callIndex, s, undefined, false);
       this.accessIndex[t] = at + 1;
-      this.advance(t, nd, performPlain(this.mem, nd.access as Access));
+      this.traced(t, nd, at, s, performPlain(this.mem, nd.access as Access));
     }
+  }
+
+  /** Advances thread t past its access with `value`, first appending a trace row when tracing. */
+  private traced(t: number, nd: TNode, accessIndex: number, step: number, value: number): void {
+    let row = -1;
+    if (this.traceRows !== null) {
+      row = this.traceRows.length;
+      this.traceRows.push({ step, thread: t, callIndex: nd.callIndex, accessIndex, access: nd.access as Access, value, returned: undefined });
+    }
+    this.advance(t, nd, value, row);
   }
 
   /**
@@ -501,12 +536,16 @@ export class Machine<Call, Result> {
 
   // ---- internals ----------------------------------------------------------------------------
 
-  private advance(t: number, nd: TNode, value: number): void {
+  private advance(t: number, nd: TNode, value: number, traceRow = -1): void {
     const e = nd.edges.get(value) ?? this.rawEdge(nd, value);
     this.node[t] = e.to;
     if (e.done !== null) {
       this.accessIndex[t] = 0;
       this.record(t, e.done);
+      if (traceRow >= 0 && this.traceRows !== null) {
+        const last = e.done[e.done.length - 1] as Completion;
+        (this.traceRows[traceRow] as { returned: unknown }).returned = last.result;
+      }
     }
   }
 
@@ -549,7 +588,7 @@ export class Machine<Call, Result> {
   }
 
   /** Wakes up to `count` waiters on addr in FIFO order; returns how many woke. */
-  private wake(addr: number, count: number): number {
+  private wake(addr: number, count: number, step = this.steps): number {
     const woken = Math.min(Math.max(count, 0), this.waitersOn(addr));
     if (woken === 0) return 0;
     for (let u = 0; u < this.n; u++) {
@@ -559,7 +598,7 @@ export class Machine<Call, Result> {
       if (nd.addr !== addr) continue;
       if (r <= woken) {
         this.rank[u] = 0;
-        this.advance(u, nd, WaitResult.woken);
+        this.traced(u, nd, (this.accessIndex[u] as number) - 1, step, WaitResult.woken);
       } else {
         this.rank[u] = r - woken;
       }

@@ -2,6 +2,7 @@
  * Replay and shrinking of schedule tokens.
  */
 import type { Program, Subject } from "../../impl/subject.js";
+import type { TraceRow } from "./machine.js";
 import { Session } from "./session.js";
 import { decodeToken, type TokenRun } from "./token.js";
 import { resolveLimits, type Execution, type FoundViolation, type Hooks, type Limits } from "./types.js";
@@ -12,6 +13,8 @@ export type ReplayResult<Call, Result> =
       readonly execution: Execution<Call, Result>;
       /** The violation this execution shows (the same hooks judge it as during the search), or null. */
       readonly violation: FoundViolation<Call, Result> | null;
+      /** Every access performed, in order (only when `trace` was asked for). */
+      readonly trace: readonly TraceRow[] | null;
     }
   | {
       readonly status: "mismatch";
@@ -24,6 +27,8 @@ export interface ReplayOptions<Call, Result> extends Hooks<Call, Result> {
   readonly limits?: Partial<Limits>;
   /** As in ExploreOptions; only affects memory use here. */
   readonly historyKey?: (call: Call, observed: readonly number[]) => string;
+  /** Record every access performed (for reports). */
+  readonly trace?: boolean;
 }
 
 /** Stops a replay at the first step the programs no longer match. */
@@ -51,6 +56,7 @@ export function replay<Call, Result>(
   const total = runs.reduce((sum, r) => sum + r.count, 0);
   const session = new Session(subject, programs, options, resolveLimits(options.limits), false, options.historyKey);
   const m = session.machine;
+  if (options.trace === true) m.traceRows = [];
   const threadOf = new Map(programs.map((p, t) => [p.interp, t]));
   let run = 0;
   let used = 0;
@@ -85,10 +91,10 @@ export function replay<Call, Result>(
     if (m.steps < total) {
       return { status: "mismatch", step: m.steps, message: `the execution ended at step ${m.steps} (${violation.kind}), but the token has ${total} steps` };
     }
-    return { status: "replayed", execution: violation.execution, violation };
+    return { status: "replayed", execution: violation.execution, violation, trace: m.traceRows };
   }
   const outcome = m.allFinished() ? "finished" : m.deadlocked() ? "deadlock" : "stopped";
-  return { status: "replayed", execution: session.execution(outcome), violation: null };
+  return { status: "replayed", execution: session.execution(outcome), violation: null, trace: m.traceRows };
 }
 
 /**
