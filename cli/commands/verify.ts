@@ -1,3 +1,4 @@
+import { existsSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { familyNames, type FamilyName } from "../../model/index.js";
 import { implementations } from "../../impl/index.js";
@@ -98,6 +99,9 @@ register({
     const formats = formatsFlag(v["format"]);
     const reportDir = str(v["report-dir"]) ?? "interlock-out";
     const implPath = str(v["impl"]);
+    for (const d of [reportDir, join(reportDir, "verify")]) {
+      if (existsSync(d) && !statSync(d).isDirectory()) throw new UsageError(`report directory "${d}" is a file; pass a directory with --report-dir`);
+    }
 
     let factories: Partial<Record<FamilyName, SubjectFactory>> = implementations;
     let families = settings.families;
