@@ -1,6 +1,8 @@
 /**
  * The CLI's commands, one module each; importing this module registers them all.
  */
+import "./commands/verify.js";
+import "./commands/replay.js";
+import "./commands/mutants.js";
 import "./commands/check-history.js";
 import "./commands/bench.js";
-import "./commands/verify.js";

@@ -4,7 +4,7 @@ import { implementations } from "../impl/index.js";
 import type { Subject } from "../impl/subject.js";
 import { checkAgreement, toPrograms } from "./agreement.js";
 import { shrink, type ExploreResult, type Limits, type Progress, type Strategy } from "./explorer/index.js";
-import { agreementCheck } from "./agreement.js";
+import { agreementHooks } from "./agreement.js";
 import { typicalPrograms } from "./programs.js";
 import { programsArbitrary } from "./workload.js";
 
@@ -166,7 +166,7 @@ function shrunk(
 ): ExploreResult<AnyCall, Result> {
   const v = result.violation;
   if (v === null) return result;
-  const small = shrink(subject, toPrograms(programs), v.token, { check: agreementCheck(job.family, config) });
+  const small = shrink(subject, toPrograms(programs), v.token, agreementHooks(job.family, config));
   if (small.violation === null) return result;
   return { ...result, violation: small.violation };
 }

@@ -2,7 +2,7 @@ import { describeResult, models, type AnyCall, type FamilyName, type ModelConfig
 import { accessOpName, AccessOp, LoadMode, type Access } from "../impl/memory.js";
 import type { Subject } from "../impl/subject.js";
 import { checkHistory } from "../properties/checker/index.js";
-import { executionOperations, toPrograms } from "../properties/agreement.js";
+import { agreementHooks, executionOperations, toPrograms } from "../properties/agreement.js";
 import { replay, type ExploreResult, type TraceRow } from "../properties/explorer/index.js";
 import { checkerModel } from "../properties/family_checker.js";
 import { propertyNames, type PropertyId } from "../properties/properties.js";
@@ -111,7 +111,7 @@ export function buildReport(input: ReportInput): Report {
   }
 
   // Replay the counterexample with every access traced.
-  const replayed = replay(subject, toPrograms(input.programs), v.token, { trace: true });
+  const replayed = replay(subject, toPrograms(input.programs), v.token, { ...agreementHooks(family, config), trace: true });
   const execution = replayed.status === "replayed" ? replayed.execution : v.execution;
   const trace: readonly TraceRow[] = replayed.status === "replayed" && replayed.trace ? replayed.trace : [];
   const names = wordNames(subject);

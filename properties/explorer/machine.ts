@@ -25,7 +25,7 @@
  */
 import { AccessOp, LoadMode, WaitResult, accessOpName, performPlain, type Access, type Code } from "../../impl/memory.js";
 import type { Program, Subject } from "../../impl/subject.js";
-import type { CallRecord, StateView, ThreadView } from "./types.js";
+import type { CallRecord, Observer, StateView, ThreadView, Violation } from "./types.js";
 
 /**
  * One access of a traced execution: at which step, by which thread (index into the programs), at
@@ -168,6 +168,14 @@ export class Machine<Call, Result> {
   private hEvent: number[] = [];
   private hResult: unknown[] = [];
   private readonly keyScratch: Int32Array;
+  /** Whether steps may fold several accesses (the Subject declares sharing disciplines). */
+  get foldsAccesses(): boolean {
+    return this.kinds !== null;
+  }
+  /** The observer's current state (Hooks.observer), part of the state's identity; -1 after a rejection. */
+  judge = 0;
+  /** The observer's first rejection since last taken. */
+  private judgeViolation: Violation | null = null;
   /** When non-null, every access performed is appended here (replay for reports; off while searching). */
   traceRows: TraceRow[] | null = null;
   /** Per word: its sharing discipline (Subject.discipline) as DISCIPLINE_*, or null if no word has one. */
@@ -182,6 +190,7 @@ export class Machine<Call, Result> {
     readonly programs: readonly Program<Call>[],
     symmetric: boolean,
     private readonly historyKey?: HistoryKey<Call>,
+    private readonly observer?: Observer<Call, Result>,
   ) {
     this.n = programs.length;
     this.words = subject.words;
@@ -210,9 +219,9 @@ export class Machine<Call, Result> {
       (members[c] as number[]).push(t);
     }
     this.classMembers = members;
-    this.symmetric = symmetric && members.some((m) => m.length > 1);
-    this.snapshotWidth = this.words + 3 * this.n + 2;
-    this.keyWidth = this.words + this.n;
+    this.symmetric = symmetric && observer === undefined && members.some((m) => m.length > 1);
+    this.snapshotWidth = this.words + 3 * this.n + 3;
+    this.keyWidth = this.words + this.n + 1;
     this.keyScratch = new Int32Array(this.keyWidth);
     let kinds: Int8Array | null = null;
     this.guardOwner = new Int32Array(this.words).fill(-1);
@@ -240,6 +249,8 @@ export class Machine<Call, Result> {
   /** Back to the initial state: memory as `init` left it, every thread before its first call. */
   reset(): void {
     this.guardViolation = null;
+    this.judgeViolation = null;
+    this.judge = this.observer?.initial ?? 0;
     this.mem.set(this.initialMem);
     this.rank.fill(0);
     this.accessIndex.fill(0);
@@ -285,7 +296,7 @@ export class Machine<Call, Result> {
     this.schedNode[s] = nd.id;
     const at = this.accessIndex[t] as number;
     this.schedAccess[s] = at;
-    if (at === 0) this.pushHistory(t, nd.callIndex, s, undefined, false);
+    if (at === 0) this.invoked(t, nd, s);
     this.accessIndex[t] = at + 1;
     const access = nd.access as Access;
     switch (nd.op) {
@@ -326,7 +337,7 @@ export class Machine<Call, Result> {
       if (nd.op === FINISHED || nd.op === AccessOp.wait || nd.op === AccessOp.notify) return;
       if (!this.invisible(t, nd)) return;
       const at = this.accessIndex[t] as number;
-      if (at === 0) this.pushHistory(t, nd.callIndex, s, undefined, false);
+      if (at === 0) this.invoked(t, nd, s);
       this.accessIndex[t] = at + 1;
       this.traced(t, nd, at, s, performPlain(this.mem, nd.access as Access));
     }
@@ -397,6 +408,7 @@ export class Machine<Call, Result> {
     out.set(this.accessIndex, at + this.words + 2 * this.n);
     out[at + this.words + 3 * this.n] = this.steps;
     out[at + this.words + 3 * this.n + 1] = this.hResult.length;
+    out[at + this.words + 3 * this.n + 2] = this.judge;
   }
 
   /** Restores a state written by `save`. */
@@ -412,6 +424,7 @@ export class Machine<Call, Result> {
     }
     this.steps = from[at + w + 3 * n] as number;
     this.truncateHistory(from[at + w + 3 * n + 1] as number);
+    this.judge = from[at + w + 3 * n + 2] as number;
   }
 
   /**
@@ -441,6 +454,7 @@ export class Machine<Call, Result> {
         at += m.length;
       }
     }
+    k[w + this.n] = this.judge;
     return k;
   }
 
@@ -541,7 +555,7 @@ export class Machine<Call, Result> {
     this.node[t] = e.to;
     if (e.done !== null) {
       this.accessIndex[t] = 0;
-      this.record(t, e.done);
+      this.record(t, e.done, nd.carry);
       if (traceRow >= 0 && this.traceRows !== null) {
         const last = e.done[e.done.length - 1] as Completion;
         (this.traceRows[traceRow] as { returned: unknown }).returned = last.result;
@@ -549,12 +563,51 @@ export class Machine<Call, Result> {
     }
   }
 
-  private record(t: number, done: readonly Completion[]): void {
+  private record(t: number, done: readonly Completion[], carryIn: readonly number[] = []): void {
     const s = this.steps;
+    let carry = carryIn;
     for (const c of done) {
       if (c.accessless) this.pushHistory(t, c.callIndex, s, undefined, false);
       this.pushHistory(t, c.callIndex, s, c.result, true);
+      if (this.observer !== undefined && this.judge >= 0) {
+        const interp = this.interpOf(t);
+        const call = this.resolvedCall(t, c.callIndex, carry);
+        if (c.accessless) this.judgeWith(this.observer.invoke(this.judge, interp, call));
+        this.judgeWith(this.observer.respond(this.judge, interp, call, c.result as Result));
+        if (this.subject.after) carry = this.subject.after(interp, call, c.result as Result, carry);
+      }
     }
+  }
+
+  /** A call's first access is performed: its invocation enters the history (and the observer). */
+  private invoked(t: number, nd: TNode, step: number): void {
+    this.pushHistory(t, nd.callIndex, step, undefined, false);
+    if (this.observer !== undefined && this.judge >= 0) this.judgeWith(this.observer.invoke(this.judge, this.interpOf(t), this.resolvedCall(t, nd.callIndex, nd.carry)));
+  }
+
+  private resolvedCall(t: number, callIndex: number, carry: readonly number[]): Call {
+    const call = (this.programs[t] as Program<Call>).calls[callIndex] as Call;
+    return this.subject.resolve ? this.subject.resolve(this.interpOf(t), call, carry) : call;
+  }
+
+  /** Moves the observer to `next`; a rejection (-1) is remembered until taken. */
+  private judgeWith(next: number): void {
+    if (this.judge < 0) return;
+    if (next < 0 && this.judgeViolation === null) this.judgeViolation = (this.observer as Observer<Call, Result>).why();
+    this.judge = next;
+  }
+
+  /** The observer's rejection since the last call, if any (and forgets it). */
+  takeJudgeViolation(): Violation | null {
+    const v = this.judgeViolation;
+    this.judgeViolation = null;
+    return v;
+  }
+
+  /** At a deadlock: whether the observer accepts that every pending call blocks. */
+  judgeBlocked(): Violation | undefined {
+    if (this.observer === undefined || this.judge < 0) return undefined;
+    return this.observer.blocked(this.judge);
   }
 
   private pushHistory(t: number, callIndex: number, step: number, result: unknown, isResponse: boolean): void {

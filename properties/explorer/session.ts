@@ -53,7 +53,7 @@ export class Session<Call, Result> {
         message: `exceeded maxThreads (${limits.maxThreads}): ${programs.length} interpreters`,
       });
     }
-    this.machine = new Machine(subject, programs, symmetric, historyKey);
+    this.machine = new Machine(subject, programs, symmetric, historyKey, hooks.observer);
   }
 
   elapsedMs(): number {
@@ -106,7 +106,9 @@ export class Session<Call, Result> {
   /** A violation of the Subject's lock-protection claim in the last step (see Subject.protectedBy). */
   guard(): FoundViolation<Call, Result> | null {
     const race = this.machine.takeGuardViolation();
-    return race === null ? null : this.found("monitor", { property: "P9", message: race }, "stopped");
+    if (race !== null) return this.found("monitor", { property: "P9", message: race }, "stopped");
+    const judged = this.machine.takeJudgeViolation();
+    return judged === null ? null : this.found("check", judged, "stopped");
   }
 
   /** The monitor's verdict on the current state. */
@@ -127,6 +129,14 @@ export class Session<Call, Result> {
       const lines: string[] = [];
       for (let t = 0; t < m.n; t++) lines.push(m.describeThread(t));
       const stuck = `deadlock: no interpreter can move.\n  ${lines.join("\n  ")}`;
+      if (this.hooks.observer !== undefined) {
+        const v = this.machine.judgeBlocked();
+        if (v !== undefined) return this.found("deadlock", { property: v.property, message: `${v.message}\n${stuck}` }, "deadlock");
+        if (this.hooks.check === undefined) {
+          this.countExecution();
+          return null;
+        }
+      }
       // With a whole-history check, the caller decides whether the programs themselves block here
       // (the model blocks too: allowed) or the implementation deadlocked where it must not.
       if (this.hooks.check !== undefined) {

@@ -78,6 +78,29 @@ export interface Execution<Call, Result> {
 export interface Hooks<Call, Result> {
   monitor?(state: StateView<Call>): Violation | undefined;
   check?(execution: Execution<Call, Result>): Violation | undefined;
+  /**
+   * An online judge of the history, part of the explored state: its state (an interned integer)
+   * moves on every call's invocation and response, and is part of the visited-set key, so a
+   * stateful search that merges two paths merges them only when the judge cannot tell their
+   * histories apart. With it, whole-history properties (linearizability) hold on *every* path the
+   * exhaustive strategy covers, not only on the executions it completes. Turns symmetry off.
+   */
+  observer?: Observer<Call, Result>;
+}
+
+/**
+ * An Observer judges a history event by event. States are small integers the observer interns;
+ * `invoke` and `respond` return the next state, or -1 when the history can no longer be accepted
+ * (then `why` explains the last -1). Calls arrive resolved (carried references filled in).
+ */
+export interface Observer<Call, Result> {
+  readonly initial: number;
+  invoke(state: number, interp: number, call: Call): number;
+  respond(state: number, interp: number, call: Call, result: Result): number;
+  /** At a deadlock: undefined if the judge accepts that every pending call blocks here, else why not. */
+  blocked(state: number): Violation | undefined;
+  /** Why the last transition returned -1. */
+  why(): Violation;
 }
 
 /** Every limit of a run, by name. Each message that hits one names it. */

@@ -1,0 +1,163 @@
+/**
+ * Mutants of the named runtime-global locks (impl/global_lock.ts, Eric Snow's
+ * `PyThread_EnsureGlobalLock` / `GetGlobalLock` / `ReleaseGlobalLock` sketch).
+ */
+import { bit, decodeIndex, encodeIndex, err, ok, refTo, type Def, type GlobalLockCall, type ModelConfig, type Name, type Result } from "../../model/index.js";
+import { SlotState } from "../layout.js";
+import { load, notify, store, sub, testBits, type Code } from "../memory.js";
+import { global_lock, GlobalLock } from "../global_lock.js";
+import type { Resolution } from "../registry.js";
+import { mutantName, widen, type Mutant } from "./mutant.js";
+
+type Ensure = Extract<GlobalLockCall, { _tag: "PyThread_EnsureGlobalLock" }>;
+type Acquire = Extract<GlobalLockCall, { _tag: "PyThread_acquire_lock" }>;
+
+const henv = refTo("odbc", "henv");
+const ensure: GlobalLockCall = { _tag: "PyThread_EnsureGlobalLock", def: "odbc", name: "henv" };
+const acquire: GlobalLockCall = { _tag: "PyThread_acquire_lock", def: "odbc", name: "henv", index: henv };
+const releaseLock: GlobalLockCall = { _tag: "PyThread_release_lock", def: "odbc", name: "henv", index: henv };
+
+/**
+ * Ensure looks the name up under one hold of the runtime lock and allocates under another: two
+ * interpreters can both find nothing and each allocate a lock for the same (def, name).
+ */
+export class EnsureLookupThenAllocate extends GlobalLock {
+  override *PyThread_EnsureGlobalLock(interp: number, c: Ensure): Code<Result> {
+    yield* this.lockRuntime(interp);
+    for (let slot = 0; slot < this.layout.capacity; slot++) {
+      const s = this.layout.slot(slot);
+      if ((yield load(s.state)) !== SlotState.live || !(yield* this.holds(s, c.def, c.name))) continue;
+      yield* this.addRef(slot, interp);
+      const index = encodeIndex(slot, yield load(s.gen));
+      yield* this.unlockRuntime(interp);
+      return ok(index);
+    }
+    // The mutation: the lock is dropped between "not there" and "create it".
+    yield* this.unlockRuntime(interp);
+    yield* this.lockRuntime(interp);
+    for (let slot = 0; slot < this.layout.capacity; slot++) {
+      const s = this.layout.slot(slot);
+      if ((yield load(s.state)) === SlotState.live) continue;
+      yield* this.allocate(slot, c.def, c.name, interp);
+      const index = encodeIndex(slot, yield load(s.gen));
+      yield* this.unlockRuntime(interp);
+      return ok(index);
+    }
+    yield* this.unlockRuntime(interp);
+    return err("CapacityExhausted");
+  }
+}
+
+/** Index resolution without the generation check: a stale index reaches a reused slot (ABA). */
+export class NoGenerationCheck extends GlobalLock {
+  override *resolve(index: number, interp: number, def?: Def, name?: Name): Code<Resolution> {
+    const at = decodeIndex(index);
+    if (at === undefined || at.slot >= this.layout.capacity) return { error: "StaleIndex" };
+    const s = this.layout.slot(at.slot);
+    // The mutation: only "is the slot live", not "is it live in the index's generation".
+    if ((yield load(s.state)) !== SlotState.live) return { error: "StaleIndex" };
+    if (def !== undefined && name !== undefined && !(yield* this.holds(s, def, name))) return { error: "NameMismatch" };
+    if ((yield testBits(s.refs, bit(interp))) === 0) return { error: "NotEnsured" };
+    return { slot: at.slot };
+  }
+}
+
+/**
+ * The entry's PyMutex_Unlock checks only that the mutex is locked, not that the caller is the one
+ * holding it (the old `PyThread_type_lock`'s "anyone may release").
+ */
+export class UnlockByNonHolder extends GlobalLock {
+  override *releaseEntry(slot: number, _interp: number): Code<boolean> {
+    const m = this.layout.slot(slot).mutex;
+    // The mutation: `owner == me` replaced by `locked at all`.
+    if ((yield load(m.lock)) === 0) return false;
+    yield store(m.owner, 0);
+    if ((yield sub(m.lock, 1)) !== 1) {
+      yield store(m.lock, 0);
+      yield notify(m.lock, 1);
+    }
+    return true;
+  }
+  /** It now clears an owner word holding another interpreter's id: no "owner" claim on the entries' mutexes. */
+  override ownerWords(): readonly number[] {
+    const entries = new Set(Array.from({ length: this.layout.capacity }, (_, slot) => this.layout.slot(slot).mutex.owner));
+    return super.ownerWords().filter((w) => !entries.has(w));
+  }
+}
+
+/**
+ * PyThread_acquire_lock blocks on the entry's lock while still holding the runtime lock, the
+ * reverse of the order everyone else takes them in (entry lock held, runtime lock wanted).
+ */
+export class AcquireUnderRuntimeLock extends GlobalLock {
+  override *PyThread_acquire_lock(interp: number, c: Acquire): Code<Result> {
+    yield* this.lockRuntime(interp);
+    const r = yield* this.resolve(c.index, interp, c.def, c.name);
+    if ("error" in r) {
+      yield* this.unlockRuntime(interp);
+      return err(r.error);
+    }
+    // The mutation: the runtime lock is released after, not before, blocking on the entry.
+    const acquired = yield* this.acquireEntry(r.slot, interp);
+    yield* this.unlockRuntime(interp);
+    return acquired ? ok(0) : err("Reentrant");
+  }
+}
+
+const subject = (id: string, make: (config: ModelConfig) => GlobalLock) => (config: ModelConfig) =>
+  widen(global_lock(config, make(config), mutantName("global_lock", id)));
+
+export const globalLockMutants: readonly Mutant[] = [
+  {
+    id: "ensure-lookup-then-allocate",
+    family: "global_lock",
+    hazard:
+      "The lock-creation race: two interpreters importing the same extension both see \"no lock yet\" and each allocate one — two locks for one resource (\"a runtime-global lock must guard the creation of other global locks\").",
+    property: "P1",
+    description: "PyThread_EnsureGlobalLock releases the runtime lock between its lookup of (def, name) and its allocation of a new entry.",
+    subject: subject("ensure-lookup-then-allocate", (c) => new EnsureLookupThenAllocate(c)),
+    programs: [[ensure], [ensure]],
+    expected: { via: "model", properties: ["P1"] },
+  },
+  {
+    id: "no-generation-check",
+    family: "global_lock",
+    hazard:
+      "Stale handles: an index released and re-created resolves to the reused registry slot (ABA), although `GetGlobalLock` is meant to verify \"the matching module and lock name\" precisely so an old holder cannot reach the new resource.",
+    property: "P8",
+    description: "Index resolution checks that the slot is live and holds (def, name) but not that its generation matches the index's.",
+    subject: subject("no-generation-check", (c) => new NoGenerationCheck(c)),
+    programs: [
+      [
+        ensure,
+        { _tag: "PyThread_ReleaseGlobalLock", def: "odbc", name: "henv", index: henv },
+        ensure,
+        // the index the first ensure returned (slot 0, generation 0), kept past its release
+        { _tag: "PyThread_GetGlobalLock", def: "odbc", name: "henv", index: encodeIndex(0, 0) },
+      ],
+    ],
+    expected: { via: "model", properties: ["P8"] },
+  },
+  {
+    id: "unlock-by-non-holder",
+    family: "global_lock",
+    hazard:
+      "Unlock of the mutex by an interpreter that does not hold it, accepted: B releases the lock A holds around the thread-unsafe library, and a third caller gets in beside A.",
+    property: "P9",
+    description: "The entry's PyMutex_Unlock checks that the mutex is locked instead of that the caller holds it.",
+    subject: subject("unlock-by-non-holder", (c) => new UnlockByNonHolder(c)),
+    programs: [[ensure, acquire], [ensure, releaseLock]],
+    expected: { via: "model", properties: ["P9"] },
+  },
+  {
+    id: "acquire-under-runtime-lock",
+    family: "global_lock",
+    hazard:
+      "Lock-order inversion between the runtime lock and a per-def lock: B waits for A's lock while holding the runtime lock, and A needs the runtime lock to release it (deadlock).",
+    property: "P6",
+    description: "PyThread_acquire_lock blocks on the entry's mutex while still holding the runtime lock it resolved the index under.",
+    subject: subject("acquire-under-runtime-lock", (c) => new AcquireUnderRuntimeLock(c)),
+    programs: [[ensure, acquire, releaseLock], [ensure, acquire]],
+    expected: { via: "deadlock", properties: ["P6"] },
+  },
+];

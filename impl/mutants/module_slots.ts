@@ -1,0 +1,175 @@
+/**
+ * Mutants of the module-slot family (impl/module_slots.ts: the runtime runs Py_mod_global_init on
+ * 0→1 and Py_mod_global_exit on 1→0 under a per-def lifecycle lock, Erlend's `PyModule_ExecDef` /
+ * `unload_module` pseudo-code). Each class overrides one step of `ModuleSlots`; where the broken
+ * step touches words the correct code declares lock-protected, it also withdraws that declaration
+ * (`protections`), so the explorer schedules those accesses and the counterexample shows the real
+ * consequence through the model rather than only a discipline break.
+ */
+import { bit, defs, err, ok, type Def, type ModelConfig, type ModuleSlotsCall, type Result } from "../../model/index.js";
+import type { LifecycleOp } from "../../model/lifecycle.js";
+import { clearBits, load, loopEnter, loopHead, store, wait, type Code } from "../memory.js";
+import { module_slots, ModuleSlots } from "../module_slots.js";
+import { lockOrDie, unlockOrDie } from "../runtime.js";
+import { mutantName, widen, type Mutant } from "./mutant.js";
+
+type ImportOp = Extract<LifecycleOp, { op: "import" }>;
+
+const exec = (def: Def = "odbc", initFails = false): ModuleSlotsCall => ({ _tag: "PyModule_ExecDef", def, initFails, execFails: false, initImportsSelf: false });
+const unload = (def: Def = "odbc"): ModuleSlotsCall => ({ _tag: "unload_module", def });
+const use = (def: Def = "odbc"): ModuleSlotsCall => ({ _tag: "use_global_state", def });
+
+/** The lifecycle-lock claims of the correct code minus `drop` (words this mutant touches unlocked). */
+function protectionsWithout(impl: ModuleSlots, drop: (def: Def) => readonly number[]): ReadonlyMap<number, number> {
+  const out = new Map<number, number>();
+  const dropped = new Set(defs.flatMap(drop));
+  for (const [addr, owner] of ModuleSlots.prototype.protections.call(impl)) if (!dropped.has(addr)) out.set(addr, owner);
+  return out;
+}
+
+/** global_init decided by an unlocked check of the refcount, then the lock taken only to count. */
+export class UnlockedCheckThenAct extends ModuleSlots {
+  override *importModule(interp: number, o: ImportOp): Code<Result> {
+    const d = this.block(o.def);
+    if (yield* this.isImporter(o.def, interp)) return err("AlreadyImported");
+    // The mutation: "is anybody there?" asked without the lock, then acted on.
+    const first = (yield load(d.count)) === 0;
+    if (first) {
+      const failed = yield* this.globalInit(interp, o);
+      if (failed !== undefined) return err(failed);
+    }
+    yield* lockOrDie(d.inner, interp, `${o.def}'s lifecycle lock`);
+    yield* this.countUp(o.def, interp);
+    let result = ok(first ? 1 : 0);
+    if (o.execFails) {
+      yield* this.release(o.def, interp);
+      result = err("ExecFailed");
+    }
+    yield* unlockOrDie(d.inner, interp, `${o.def}'s lifecycle lock`);
+    return result;
+  }
+  /** The count and the global state are read and written without the lock now: no claim on them. */
+  override protections(): ReadonlyMap<number, number> {
+    return protectionsWithout(this, (def) => [this.block(def).count, this.block(def).phase, this.block(def).epoch]);
+  }
+}
+
+/** global_exit run after the lifecycle lock is dropped, so it can overlap a new import's global_init. */
+export class ExitOutsideLock extends ModuleSlots {
+  override *unloadModule(interp: number, def: Def): Code<Result> {
+    if (!(yield* this.isImporter(def, interp))) return err("NotImported");
+    const d = this.block(def);
+    yield* lockOrDie(d.inner, interp, `${def}'s lifecycle lock`);
+    const left = yield* this.countDown(def, interp);
+    yield* unlockOrDie(d.inner, interp, `${def}'s lifecycle lock`);
+    if (left !== 0) return ok(0);
+    // The mutation: the 1→0 decision was made under the lock, the teardown runs after it.
+    yield* this.globalExit(def);
+    return ok(1);
+  }
+  /** global_exit now writes PHASE and the exit counter without the lock. */
+  override protections(): ReadonlyMap<number, number> {
+    return protectionsWithout(this, (def) => [this.block(def).phase, this.block(def).exits]);
+  }
+}
+
+/** unload_module's refcount decrement as a load followed by a store, on a lock-free fast path. */
+export class RefcountLoadStore extends ModuleSlots {
+  override *unloadModule(interp: number, def: Def): Code<Result> {
+    if (!(yield* this.isImporter(def, interp))) return err("NotImported");
+    const d = this.block(def);
+    yield clearBits(d.importers, bit(interp));
+    // The mutation: `count -= 1` as two accesses; an atomic sub would return the old value at once.
+    const left = (yield load(d.count)) - 1;
+    yield store(d.count, left);
+    if (left !== 0) return ok(0);
+    yield* lockOrDie(d.inner, interp, `${def}'s lifecycle lock`);
+    yield* this.globalExit(def);
+    yield* unlockOrDie(d.inner, interp, `${def}'s lifecycle lock`);
+    return ok(1);
+  }
+  /** COUNT is now written without the lock. */
+  override protections(): ReadonlyMap<number, number> {
+    return protectionsWithout(this, (def) => [this.block(def).count]);
+  }
+}
+
+/**
+ * Py_FinalizeEx ends the main interpreter by forgetting its module instances (importer bits
+ * cleared) without unloading them: the def's refcount — its "initialised" state — survives
+ * finalisation, and after Py_Initialize an import finds it already set.
+ */
+export class FinalizeKeepsRefcount extends ModuleSlots {
+  override *Py_FinalizeEx(): Code<Result> {
+    const MAIN = 1;
+    yield loopEnter(this.rt.alive);
+    for (;;) {
+      yield loopHead(this.rt.alive, 0);
+      yield* this.lockWorld(MAIN);
+      const alive = yield load(this.rt.alive);
+      if ((alive & ~bit(MAIN)) === 0) break;
+      yield* this.unlockWorld(MAIN);
+      yield wait(this.rt.alive, alive);
+    }
+    // The mutation: instead of endEffects(MAIN) (unload every instance, global_exit on the last),
+    // only the main interpreter's importer bits are cleared; COUNT and the global state stay.
+    for (const def of defs) if (yield* this.isImporter(def, MAIN)) yield clearBits(this.block(def).importers, bit(MAIN));
+    yield* this.finalizeEffects();
+    yield store(this.rt.finalized, 1);
+    yield store(this.rt.alive, 0);
+    yield* this.unlockWorld(MAIN);
+    return ok(0);
+  }
+}
+
+const subject = (id: string, make: (config: ModelConfig) => ModuleSlots) => (config: ModelConfig) =>
+  widen(module_slots(config, make(config), mutantName("module_slots", id)));
+
+export const moduleSlotsMutants: readonly Mutant[] = [
+  {
+    id: "unlocked-check-then-act",
+    family: "module_slots",
+    hazard:
+      "Double initialisation: without a GIL shared between interpreters, two interpreters importing the same extension both see `global_state_refcnt(def) == 0` and both run global_init (both set up the ODBC `henv`).",
+    property: "P1",
+    description: "PyModule_ExecDef reads the refcount and runs global_init before taking the per-def lifecycle lock, which it takes only to count the instance.",
+    subject: subject("unlocked-check-then-act", (c) => new UnlockedCheckThenAct(c)),
+    programs: [[exec()], [exec()]],
+    expected: { via: "model", properties: ["P1"] },
+  },
+  {
+    id: "exit-outside-lock",
+    family: "module_slots",
+    hazard:
+      "global_exit running concurrently with a new import's global_init: the last unloader decides 1→0 under the lock but tears down after releasing it, wiping the state the next importer just set up.",
+    property: "P2",
+    description: "unload_module decides 1→0 under the lifecycle lock but runs global_exit after releasing it.",
+    subject: subject("exit-outside-lock", (c) => new ExitOutsideLock(c)),
+    programs: [[exec(), unload()], [exec(), use()]],
+    expected: { via: "model", properties: ["P2"] },
+  },
+  {
+    id: "refcount-load-store",
+    family: "module_slots",
+    hazard:
+      "The refcount decrement as a load followed by a store instead of an atomic read-modify-write: a concurrent update falls between the load and the store and is lost, so `if global_state_refcnt(def) == 1: … run g_exit` fires while another interpreter holds an instance (or never fires).",
+    property: "P2",
+    description: "unload_module decrements the refcount outside the lifecycle lock as a load then a store (taking the lock only for global_exit).",
+    subject: subject("refcount-load-store", (c) => new RefcountLoadStore(c)),
+    // interp 2 reads the count before interp 1's (locked, atomic) increment and writes it back after:
+    // the increment is lost and interp 2 tears down what interp 1 has just imported.
+    programs: [[exec()], [exec(), unload()]],
+    expected: { via: "model", properties: ["P2", "P1"] },
+  },
+  {
+    id: "finalize-keeps-refcount",
+    family: "module_slots",
+    hazard:
+      "Runtime re-initialisation that keeps a stale \"initialised\" flag: the runtime should own the lifetime and clean up at finalisation, but the def's refcount survives Py_FinalizeEx, so after Py_Initialize the next import skips global_init.",
+    property: "P7",
+    description: "Py_FinalizeEx clears the main interpreter's importer bits instead of unloading its instances, leaving the refcount (and the set-up state) in place.",
+    subject: subject("finalize-keeps-refcount", (c) => new FinalizeKeepsRefcount(c)),
+    programs: [[exec(), { _tag: "Py_FinalizeEx" }, { _tag: "Py_Initialize" }, exec()]],
+    expected: { via: "model", properties: ["P1"] },
+  },
+];

@@ -1,0 +1,89 @@
+/**
+ * Mutants of the refcounted lock with setup/teardown (impl/refcounted_lock.ts, Petr Viktorin's
+ * `lock_was_just_allocated` / `lock_was_just_freed` sketch).
+ */
+import { defs, err, ok, type Def, type ModelConfig, type RefcountedLockCall, type Result } from "../../model/index.js";
+import type { LifecycleOp } from "../../model/lifecycle.js";
+import { load, type Code } from "../memory.js";
+import { refcounted_lock, RefcountedLock } from "../refcounted_lock.js";
+import { lockOrDie, unlockOrDie } from "../runtime.js";
+import { mutantName, widen, type Mutant } from "./mutant.js";
+
+type ImportOp = Extract<LifecycleOp, { op: "import" }>;
+
+const modInit = (def: Def = "odbc"): RefcountedLockCall => ({ _tag: "mod_init", def, setupFails: false });
+
+/**
+ * mod_init as the sketch literally reads: `if (lock_was_just_allocated) setup_global_state();`
+ * run right after the allocation, outside the lock; later callers take the lock, count themselves
+ * and go on to use the global state while the first is still setting it up.
+ */
+export class SetupOutsideLock extends RefcountedLock {
+  override *importModule(interp: number, o: ImportOp): Code<Result> {
+    const d = this.block(o.def);
+    if (yield* this.isImporter(o.def, interp)) return err("AlreadyImported");
+    yield* this.lockRuntime(interp);
+    const justAllocated = (yield load(d.lockRef as number)) === 0;
+    const object = yield* this.takeReference(o.def);
+    yield* this.unlockRuntime(interp);
+    // The mutation: setup decided by "I allocated the lock" and run before taking it.
+    if (justAllocated) {
+      const failed = yield* this.globalInit(interp, o);
+      if (failed !== undefined) {
+        yield* this.closeClientLock(o.def, interp);
+        return err(failed);
+      }
+    }
+    yield* lockOrDie(object.mutex, interp, `${o.def}'s lock object`);
+    yield* lockOrDie(d.inner, interp, `${o.def}'s lifecycle lock`);
+    yield* this.countUp(o.def, interp);
+    yield* unlockOrDie(d.inner, interp, `${o.def}'s lifecycle lock`);
+    yield* unlockOrDie(object.mutex, interp, `${o.def}'s lock object`);
+    return ok(justAllocated ? 1 : 0);
+  }
+  /** Setup now writes PHASE and EPOCH without the lock. */
+  override protections(): ReadonlyMap<number, number> {
+    const dropped = new Set(defs.flatMap((def) => [this.block(def).phase, this.block(def).epoch]));
+    return new Map([...super.protections()].filter(([addr]) => !dropped.has(addr)));
+  }
+}
+
+/** Teardown by every unloader, not only the last: `lock_was_just_freed` ignored. */
+export class TeardownByFirstUnloader extends RefcountedLock {
+  override *release(def: Def, interp: number): Code<boolean> {
+    // The mutation: the count left is not looked at.
+    yield* this.countDown(def, interp);
+    yield* this.globalExit(def);
+    return true;
+  }
+}
+
+const subject = (id: string, make: (config: ModelConfig) => RefcountedLock) => (config: ModelConfig) =>
+  widen(refcounted_lock(config, make(config), mutantName("refcounted_lock", id)));
+
+export const refcountedLockMutants: readonly Mutant[] = [
+  {
+    id: "setup-outside-lock",
+    family: "refcounted_lock",
+    hazard:
+      "Half-set-up state: setup run after \"just allocated\" but outside the lock, so another interpreter uses the global state before setup finished (Petr: \"it needs more locking … to ensure setup_global_state and teardown_global_state are still protected by the lock\").",
+    property: "P1",
+    description: "mod_init runs setup_global_state when it allocated the lock object, before acquiring that lock; other callers count themselves without waiting for it.",
+    subject: subject("setup-outside-lock", (c) => new SetupOutsideLock(c)),
+    // the user is interp 1 so that the exhaustive search's first schedules (interp 1 first whenever
+    // it can move) run it while interp 2 is inside setup; 1-minimal either way round.
+    programs: [[modInit(), { _tag: "use_global_state", def: "odbc" }], [modInit()]],
+    expected: { via: "model", properties: ["P2"] },
+  },
+  {
+    id: "teardown-by-first-unloader",
+    family: "refcounted_lock",
+    hazard:
+      "Teardown by the first unloader instead of the last: when A unloads it frees the ODBC `henv` that B still uses.",
+    property: "P2",
+    description: "mod_free's release runs teardown_global_state on every unload, whatever count is left.",
+    subject: subject("teardown-by-first-unloader", (c) => new TeardownByFirstUnloader(c)),
+    programs: [[modInit(), { _tag: "mod_free", def: "odbc" }], [modInit()]],
+    expected: { via: "model", properties: ["P2", "P1"] },
+  },
+];
