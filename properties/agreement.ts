@@ -111,17 +111,21 @@ export function linearizabilityObserver(family: FamilyName, config: ModelConfig)
   const sets: Config[][] = [];
   const ids = new Map<string, number>();
   // A configuration's identity: the model state, and each pending call with its result so far.
-  const callKeys = new Map<AnyCall, string>();
-  const callKey = (call: AnyCall): string => {
-    let k = callKeys.get(call);
+  const callKey = (call: AnyCall): string => JSON.stringify(call);
+  const stateKeys = new WeakMap<object, string>();
+  const stateKey = (state: unknown): string => {
+    let k = stateKeys.get(state as object);
     if (k === undefined) {
-      k = JSON.stringify(call);
-      callKeys.set(call, k);
+      k = model.key(state);
+      stateKeys.set(state as object, k);
     }
     return k;
   };
   const keyOf = (c: Config): string =>
-    `${model.key(c.state)}#${c.pending.map((p) => `${p.interp}:${callKey(p.call)}:${p.result === null ? "-" : describeResult(p.result)}`).join(",")}`;
+    `${stateKey(c.state)}#${c.pending.map((p) => `${p.interp}:${callKey(p.call)}:${p.result === null ? "-" : describeResult(p.result)}`).join(",")}`;
+  // The explorer revisits the same judge transitions again and again: remember them.
+  const invokeMemo = new Map<string, number>();
+  const respondMemo = new Map<string, number>();
   const intern = (configs: Config[]): number => {
     const unique = new Map<string, Config>();
     for (const c of configs) unique.set(keyOf(c), c);
@@ -162,32 +166,48 @@ export function linearizabilityObserver(family: FamilyName, config: ModelConfig)
     return [...seen.values()];
   };
   const initial = intern([{ state: model.init(config), pending: [] }]);
+  const invokeFresh = (id: number, interp: number, call: AnyCall): number => {
+    const configs = (sets[id] as Config[]).map((c) => ({ state: c.state, pending: [...c.pending, { interp, call, result: null }] }));
+    const all = closure(configs);
+    if (all === null) return reject({ property: "agreement", message: `the online linearizability judge exceeded ${MAX_CONFIGS} configurations (a budget, not a verdict)` });
+    return intern(all);
+  };
+  const respondFresh = (id: number, interp: number, call: AnyCall, result: Result): number => {
+    const configs = sets[id] as Config[];
+    const kept: Config[] = [];
+    for (const c of configs) {
+      const p = c.pending.find((q) => q.interp === interp);
+      if (p && p.result !== null && equalResult(p.result, result)) kept.push({ state: c.state, pending: c.pending.filter((q) => q !== p) });
+    }
+    if (kept.length > 0) return intern(kept);
+    // No order of the calls so far lets this one return what it did: name the broken property.
+    let expected: Result | undefined;
+    for (const c of configs) {
+      const p = c.pending.find((q) => q.interp === interp);
+      if (p?.result) expected = p.result;
+      else expected ??= model.step(c.state, interp, call)?.result;
+      if (expected) break;
+    }
+    const cls = classifyDisagreement(call, result, expected);
+    return reject({ property: cls.property, message: `${model.describeCall(interp, call)} returned ${describeResult(result)}: ${cls.why}` });
+  };
   return {
     initial,
     invoke(id, interp, call) {
-      const configs = (sets[id] as Config[]).map((c) => ({ state: c.state, pending: [...c.pending, { interp, call, result: null }] }));
-      const all = closure(configs);
-      if (all === null) return reject({ property: "agreement", message: `the online linearizability judge exceeded ${MAX_CONFIGS} configurations (a budget, not a verdict)` });
-      return intern(all);
+      const memoKey = `${id}|${interp}|${callKey(call)}`;
+      const known = invokeMemo.get(memoKey);
+      if (known !== undefined) return known;
+      const next = invokeFresh(id, interp, call);
+      if (next >= 0) invokeMemo.set(memoKey, next);
+      return next;
     },
     respond(id, interp, call, result) {
-      const configs = sets[id] as Config[];
-      const kept: Config[] = [];
-      for (const c of configs) {
-        const p = c.pending.find((q) => q.interp === interp);
-        if (p && p.result !== null && equalResult(p.result, result)) kept.push({ state: c.state, pending: c.pending.filter((q) => q !== p) });
-      }
-      if (kept.length > 0) return intern(kept);
-      // No order of the calls so far lets this one return what it did: name the broken property.
-      let expected: Result | undefined;
-      for (const c of configs) {
-        const p = c.pending.find((q) => q.interp === interp);
-        if (p?.result) expected = p.result;
-        else expected ??= model.step(c.state, interp, call)?.result;
-        if (expected) break;
-      }
-      const cls = classifyDisagreement(call, result, expected);
-      return reject({ property: cls.property, message: `${model.describeCall(interp, call)} returned ${describeResult(result)}: ${cls.why}` });
+      const memoKey = `${id}|${interp}|${callKey(call)}|${describeResult(result)}`;
+      const known = respondMemo.get(memoKey);
+      if (known !== undefined) return known;
+      const next = respondFresh(id, interp, call, result);
+      if (next >= 0) respondMemo.set(memoKey, next);
+      return next;
     },
     blocked(id) {
       const configs = sets[id] as Config[];
