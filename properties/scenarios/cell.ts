@@ -1,0 +1,100 @@
+/**
+ * A cell of the matrix: one scenario run against one column's client code, as a Subject the
+ * explorer drives, and its verdict.
+ */
+import { defaultConfig, type AnyCall, type ModelConfig, type Result } from "../../model/index.js";
+import type { Program, Subject } from "../../impl/subject.js";
+import type { Runtime } from "../../impl/runtime.js";
+import { explore, replay, type ExploreResult, type Hooks, type Limits, type Strategy } from "../explorer/index.js";
+import type { Client, Ctx } from "./clients.js";
+import { scenarioHooks } from "./judge.js";
+import { CARRY_IMPORTED, clientWords, describeExtCall, emptyExtCarry, Library, type ClientWords, type ExtCall, type ExtResult } from "./library.js";
+import type { Scenario } from "./scenarios.js";
+
+export interface CellSubject {
+  readonly subject: Subject<ExtCall, ExtResult>;
+  readonly impl: Runtime<AnyCall>;
+  readonly w: ClientWords;
+  readonly programs: readonly Program<ExtCall>[];
+  readonly hooks: Hooks<ExtCall, ExtResult>;
+}
+
+const toExt = (r: Result, carry?: readonly number[]): ExtResult =>
+  r._tag === "Ok" ? (carry === undefined ? { _tag: "Ok", value: r.value } : { _tag: "Ok", value: r.value, carry }) : { _tag: "Err", error: r.error };
+const withImported = (carry: readonly number[], v: number): readonly number[] => carry.map((c, i) => (i === CARRY_IMPORTED ? v : c));
+
+/**
+ * The Subject of a cell. Its memory is the family's own, then the client words. Each extension
+ * operation runs the column's client code; `end` and `finalize` run the instance's m_free first
+ * where the family leaves m_free to the extension (registry families and the static baseline),
+ * as CPython does when it frees an interpreter's modules.
+ */
+export function cellSubject(client: Client, scenario: Scenario, config: ModelConfig = defaultConfig): CellSubject {
+  const base = client.makeImpl(config, new Library(clientWords(0)), clientWords(0)).words;
+  const w = clientWords(base);
+  const lib = new Library(w, scenario.failFirstInit === true);
+  const impl = client.makeImpl(config, lib, w);
+  const rules = new Map([...impl.disciplines(), ...client.disciplines(w)]);
+
+  function* run(interp: number, call: ExtCall, given: readonly number[]): Generator<import("../../impl/memory.js").Access, ExtResult, number> {
+    const carry = given.length === 0 ? emptyExtCarry : given;
+    const x: Ctx = { interp, lib, w, carry, api: (c) => impl.call(interp, c) };
+    switch (call._tag) {
+      case "import": {
+        // Python code that catches the ImportError and imports again: one retry.
+        let r = yield* client.ops.import(x, call);
+        if (r._tag === "Err" && lib.failing) r = yield* client.ops.import(x, call);
+        return r._tag === "Ok" ? { ...r, carry: withImported(r.carry ?? carry, 1) } : r;
+      }
+      case "unload": {
+        const r = yield* client.ops.unload(x, call);
+        return r._tag === "Ok" ? { ...r, carry: withImported(r.carry ?? carry, 0) } : r;
+      }
+      case "end":
+      case "finalize": {
+        if (!client.runtimeRunsUnload && carry[CARRY_IMPORTED] === 1) yield* client.ops.unload(x, { _tag: "unload" });
+        const r = yield* impl.call(interp, { _tag: call._tag === "end" ? "Py_EndInterpreter" : "Py_FinalizeEx" });
+        return toExt(r, withImported(carry, 0));
+      }
+      case "initialize":
+        return toExt(yield* impl.call(interp, { _tag: "Py_Initialize" }));
+      case "use":
+        return yield* client.ops.use(x, call);
+      case "acquire":
+        return yield* client.ops.acquire(x, call);
+      case "release":
+        return yield* client.ops.release(x, call);
+      case "library":
+        return yield* client.ops.library(x, call);
+    }
+  }
+
+  const subject: Subject<ExtCall, ExtResult> = {
+    name: `${client.column}/${scenario.id}`,
+    words: base + w.words,
+    init: (mem) => {
+      mem[impl.rt.alive] = (1 << config.interpreters) - 1;
+      if (lib.failing) mem[w.failsLeft] = 1;
+    },
+    start: (interp, call, carry) => run(interp, call, carry),
+    after: (_interp, _call, result, carry) => (result._tag === "Ok" && result.carry !== undefined ? result.carry : carry),
+    discipline: (addr) => rules.get(addr),
+    describeCall: describeExtCall,
+  };
+  const programs = scenario.programs.map((calls, i) => ({ interp: i + 1, calls }));
+  return { subject, impl, w, programs, hooks: scenarioHooks(scenario, impl, w) };
+}
+
+/** The exhaustive search of a cell (symmetry off: every family's mutexes store interp ids into owner words). */
+export const cellStrategy: Strategy = { kind: "exhaustive", symmetry: "off" };
+
+export function exploreCell(client: Client, scenario: Scenario, limits?: Partial<Limits>): ExploreResult<ExtCall, ExtResult> {
+  const c = cellSubject(client, scenario);
+  return explore(c.subject, c.programs, { ...c.hooks, strategy: cellStrategy, ...(limits ? { limits } : {}) });
+}
+
+/** Replays a cell's counterexample token under the same hooks. */
+export function replayCell(client: Client, scenario: Scenario, token: string) {
+  const c = cellSubject(client, scenario);
+  return replay(c.subject, c.programs, token, c.hooks);
+}

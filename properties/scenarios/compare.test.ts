@@ -1,0 +1,61 @@
+import { existsSync, readFileSync } from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { cellAt, compareAll, matrixHtml, matrixMarkdownBlock, readmeBlock, type Matrix } from "./compare.js";
+import { clients } from "./clients.js";
+import { scenarios } from "./scenarios.js";
+
+/**
+ * The whole matrix, computed once (the heaviest test file of the folder: every cell of 8 columns ×
+ * 8 scenarios with 3 interpreters).
+ */
+let m: Matrix;
+beforeAll(() => {
+  m = compareAll();
+}, 120_000);
+
+/** What each column must be, per scenario: the proposals and the baseline written with care are safe; every naive variant is caught. */
+const expected: Readonly<Record<string, "safe" | "unsafe">> = {
+  global_lock: "safe",
+  runtime_store: "safe",
+  refcounted_lock: "safe",
+  module_slots: "safe",
+  static_mutex: "safe",
+  global_lock_naive: "unsafe",
+  runtime_store_naive: "unsafe",
+  static_mutex_naive: "unsafe",
+};
+
+describe("the comparison matrix", () => {
+  it("has at least 5 families and 8 scenarios, and decides every cell", () => {
+    expect(new Set(m.columns.map((c) => c.family)).size).toBeGreaterThanOrEqual(5);
+    expect(m.scenarios.length).toBeGreaterThanOrEqual(8);
+    expect(m.cells.length).toBe(clients.length * scenarios.length);
+    expect(m.cells.filter((c) => c.verdict === "unknown")).toEqual([]);
+  });
+
+  it.each(clients.flatMap((c) => scenarios.map((s) => [c.column, s.id] as const)))("%s in %s has the expected verdict", (column, scenario) => {
+    const cell = cellAt(m, scenario, column);
+    expect(cell?.verdict, cell?.story).toBe(expected[column]);
+    if (cell?.strategy === "bounded") expect(cell.fallback).toMatch(/maxStates/);
+  });
+
+  it("charges the extension author fewer lines with module slots or the refcounted lock than with the shipped static mutex for the henv case", () => {
+    const lines = (col: string) => cellAt(m, "henv", col)?.lines ?? 0;
+    expect(lines("module_slots")).toBeLessThan(lines("static_mutex"));
+    expect(lines("refcounted_lock")).toBeLessThan(lines("static_mutex"));
+  });
+
+  it("renders a self-contained HTML page with a link to every counterexample", () => {
+    const page = matrixHtml(m);
+    expect(page).not.toMatch(/<script|https?:\/\//);
+    for (const c of m.cells.filter((x) => x.verdict === "unsafe")) expect(page).toContain(`href="#cx-${c.scenario}-${c.column}"`);
+  });
+
+  it("is what README.md shows between the compare markers", () => {
+    const path = new URL("../../README.md", import.meta.url);
+    const readme = existsSync(path) ? readFileSync(path, "utf8") : "";
+    const block = readmeBlock(readme);
+    if (block === undefined) throw new Error("README.md has no <!-- compare:begin --> / <!-- compare:end --> markers: add them, then run `interlock compare --update-readme`");
+    expect(block, "the README matrix is stale: run `interlock compare --update-readme`").toBe(matrixMarkdownBlock(m));
+  });
+});

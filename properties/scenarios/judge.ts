@@ -1,0 +1,92 @@
+/**
+ * The judge of a scenario cell: explorer hooks over the client's statics, the library's words and
+ * the runtime header, and over each interpreter's position in its program.
+ *
+ * monitor (every reachable state, so the stateful search judges all of them):
+ *   - BAD (library.ts) — P1 double init or use of an unset handle, P2 use or free of a freed
+ *     handle, P9 two interpreters inside the thread-unsafe library;
+ *   - P2: an interpreter that still holds a resource (it finished the call that acquired it and
+ *     has not started the call that gives it back) finds it not live;
+ *   - P4: the runtime's ghost counts a stored value owned by an interpreter that died;
+ *   - P7: once the runtime is finalised, a live library handle, a registry entry the runtime had
+ *     to reclaim, or an extension refcount that is not back to 0.
+ * check (every finished execution, and every execution where nobody can move):
+ *   - P6: nobody can move (no scenario blocks by design) or the step bound was hit;
+ *   - P5: an import failed even after its retry (a failed init was not retried cleanly);
+ *   - at the end, nothing held but a handle still live: leaked — P5 when the scenario has a failed
+ *     init (the failure left a count behind), else P2 (the last user did not tear down);
+ *   - P3: nothing held at the end, but a registry entry is still live (an ensure never released).
+ */
+import type { Execution, Hooks, StateView, Violation } from "../explorer/index.js";
+import { Registry } from "../../impl/registry.js";
+import type { Runtime } from "../../impl/runtime.js";
+import type { AnyCall } from "../../model/index.js";
+import { SlotState } from "../../impl/layout.js";
+import { badText, resources, type ClientWords, type ExtCall, type ExtResult, type Res } from "./library.js";
+import { heldBefore, isReleasing, type Scenario } from "./scenarios.js";
+
+export function scenarioHooks(scenario: Scenario, impl: Runtime<AnyCall>, w: ClientWords): Hooks<ExtCall, ExtResult> {
+  const held = scenario.programs.map(heldBefore);
+  const rt = impl.rt;
+  const hasFailingInit = scenario.failFirstInit === true;
+  const curOf = (mem: Int32Array, r: Res): number => mem[w.cur[resources.indexOf(r)] as number] ?? 0;
+
+  /** What interpreter t holds at its current position (a releasing call in progress no longer counts). */
+  const heldAt = (t: number, callIndex: number, accessIndex: number): ReadonlySet<Res> => {
+    const table = held[t] as ReadonlySet<Res>[];
+    const before = table[callIndex] ?? new Set<Res>();
+    const call = scenario.programs[t]?.[callIndex];
+    return call !== undefined && isReleasing(call) && accessIndex > 0 ? new Set() : before;
+  };
+
+  const monitor = (s: StateView<ExtCall>): Violation | undefined => {
+    const mem = s.mem;
+    const bad = mem[w.bad] ?? 0;
+    if (bad !== 0) return { property: `P${bad >> 4}`, message: badText[bad] ?? `library misuse ${bad}` };
+    if ((mem[rt.dangling] ?? 0) > 0) return { property: "P4", message: "process-global storage kept a value owned by an interpreter that ended" };
+    for (const [t, v] of s.threads.entries()) {
+      for (const r of heldAt(t, v.callIndex, v.accessIndex)) {
+        if (curOf(mem, r) === 0) return { property: "P2", message: `interp ${v.interp} still uses ${r}, but it is not live: it was torn down while in use` };
+      }
+    }
+    if ((mem[rt.finalized] ?? 0) === 1) {
+      if ((mem[rt.leaks] ?? 0) > 0) return { property: "P7", message: "the runtime had to reclaim registry entries the extension never released" };
+      for (const r of resources) {
+        if (curOf(mem, r) !== 0) return { property: "P7", message: `${r} is still allocated after runtime finalisation: a leak` };
+        if ((mem[w.count[resources.indexOf(r)] as number] ?? 0) !== 0) {
+          return { property: "P7", message: `the extension's count for ${r} is not 0 after finalisation, so re-initialisation starts "set"` };
+        }
+      }
+    }
+    return undefined;
+  };
+
+  const check = (e: Execution<ExtCall, ExtResult>): Violation | undefined => {
+    if (e.outcome === "deadlock") return { property: "P6", message: "no interpreter can move: a deadlock" };
+    if (e.outcome === "livelock") return { property: "P6", message: "an execution exceeded the step bound: a livelock" };
+    for (const h of e.history) {
+      if (h.call._tag === "import" && h.response?.result._tag === "Err") {
+        return { property: "P5", message: `interp ${h.interp}'s import (call ${h.callIndex}) failed with ${h.response.result.error} even on retry: a failed init was not retried cleanly` };
+      }
+    }
+    const mem = e.memory;
+    const nobodyHolds = held.every((t) => (t[t.length - 1] as ReadonlySet<Res>).size === 0);
+    if (!nobodyHolds) return undefined;
+    for (const r of resources) {
+      if (curOf(mem, r) !== 0) {
+        return hasFailingInit
+          ? { property: "P5", message: `${r} is still allocated after every user left: the failed init left a count behind` }
+          : { property: "P2", message: `${r} is still allocated after every user left: the last user did not tear it down` };
+      }
+    }
+    if (impl instanceof Registry) {
+      for (let slot = 0; slot < impl.layout.capacity; slot++) {
+        if ((mem[impl.layout.slot(slot).state] ?? 0) === SlotState.live) {
+          return { property: "P3", message: `registry slot ${slot} is still live after every user left: an ensure was never released` };
+        }
+      }
+    }
+    return undefined;
+  };
+  return { monitor, check };
+}
