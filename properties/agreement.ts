@@ -1,10 +1,10 @@
-import { defaultConfig, describeResult, equalResult, models, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../model/index.js";
+import { defaultConfig, defs, describeResult, equalResult, models, type AnyCall, type FamilyName, type Ghost, type ModelConfig, type Result } from "../model/index.js";
 import { implementations } from "../impl/index.js";
 import type { Program, Subject } from "../impl/subject.js";
 import { checkHistory, type Operation } from "./checker/index.js";
 import { explore, type Execution, type ExploreOptions, type ExploreResult, type Limits, type Observer, type Strategy, type Violation } from "./explorer/index.js";
 import { checkerModel } from "./family_checker.js";
-import { classifyDisagreement, propertyNames } from "./properties.js";
+import { classifyDisagreement, propertyNames, type PropertyId } from "./properties.js";
 
 /**
  * Agreement: the implementation's executions, explored over interleavings, judged against the
@@ -44,6 +44,7 @@ export function agreementCheck(
   family: FamilyName,
   config: ModelConfig,
   checkBudgetMs = 10_000,
+  decode?: (mem: Int32Array) => Record<string, number>,
 ): (e: Execution<AnyCall, Result>) => Violation | undefined {
   const model = models[family];
   const cm = checkerModel(model, config);
@@ -76,8 +77,39 @@ export function agreementCheck(
       }
     }
     if (e.outcome === "livelock") return { property: "P6", message: "an execution exceeded the step bound: a livelock or unbounded spinning" };
+    if (decode !== undefined && e.outcome === "finished") {
+      let state = model.init(config);
+      for (const o of verdict.linearization) state = model.step(state, o.interp, o.call)?.state ?? state;
+      return ghostMismatch(model.ghost(state), decode(e.memory));
+    }
     return undefined;
   };
+}
+
+/**
+ * The ghost monitor along the linearization: at the end of an execution, the implementation's own
+ * ghost counters (those its decoding names) must equal the model's after the witness order — how
+ * many times each def's global state was set up and torn down (P1, P2), locks abandoned by a dying
+ * interpreter (P9), entries left live by runtime finalisation (P7), interpreter-owned values left in
+ * process-global storage (P4). Results alone can agree while these differ (a leak nobody reads).
+ */
+export function ghostMismatch(ghost: Ghost, fields: Readonly<Record<string, number>>): Violation | undefined {
+  const pairs: [string, number, PropertyId, string][] = [
+    ["ghost.leaks", ghost.leaks, "P7", "registry entries or references left live by runtime finalisation"],
+    ["ghost.abandoned", ghost.abandoned, "P9", "locks released because their holder's interpreter ended"],
+    ["ghost.dangling", ghost.dangling, "P4", "interpreter-owned values left in process-global storage when their owner died"],
+  ];
+  for (const def of defs) {
+    pairs.push([`${def}.epoch`, ghost.inits[def], "P1", `times ${def}'s global state was set up`]);
+    pairs.push([`${def}.exits`, ghost.exits[def], "P2", `times ${def}'s global state was torn down`]);
+  }
+  for (const [field, expected, property, what] of pairs) {
+    const actual = fields[field];
+    if (actual !== undefined && actual !== expected) {
+      return { property, message: `the implementation counts ${actual} ${what} (${field}); the model, after the same calls, counts ${expected}` };
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -230,8 +262,13 @@ export function linearizabilityObserver(family: FamilyName, config: ModelConfig)
  * for exploring, replaying and shrinking alike (a token replays to the same verdict only when the
  * same judges watch it).
  */
-export function agreementHooks(family: FamilyName, config: ModelConfig, checkBudgetMs?: number): Pick<ExploreOptions<AnyCall, Result>, "observer" | "check"> {
-  return { observer: linearizabilityObserver(family, config), check: agreementCheck(family, config, checkBudgetMs) };
+export function agreementHooks(
+  family: FamilyName,
+  config: ModelConfig,
+  checkBudgetMs?: number,
+  decode?: (mem: Int32Array) => Record<string, number>,
+): Pick<ExploreOptions<AnyCall, Result>, "observer" | "check"> {
+  return { observer: linearizabilityObserver(family, config), check: agreementCheck(family, config, checkBudgetMs, decode) };
 }
 
 export function checkAgreement(o: AgreementOptions): ExploreResult<AnyCall, Result> {
@@ -239,7 +276,7 @@ export function checkAgreement(o: AgreementOptions): ExploreResult<AnyCall, Resu
   const subject = o.subject ?? implementations[o.family](config);
   const options: ExploreOptions<AnyCall, Result> = {
     strategy: o.strategy,
-    ...agreementHooks(o.family, config, o.checkBudgetMs),
+    ...agreementHooks(o.family, config, o.checkBudgetMs, subject.decode?.bind(subject)),
     ...(o.limits ? { limits: o.limits } : {}),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   };

@@ -89,13 +89,14 @@ const allStrategies: readonly StrategyKind[] = ["exhaustive", "bounded", "pct", 
 
 /** The judges a mutant is held to: its family's agreement hooks (online linearizability + whole-history check), in its configuration. */
 export function mutantHooks(m: Mutant, config: ModelConfig = mutantConfig(m)): Hooks<AnyCall, Result> {
-  return agreementHooks(m.family, config);
+  const s = m.subject(config);
+  return agreementHooks(m.family, config, undefined, s.decode?.bind(s));
 }
 
 /** Explores one subject on a mutant's programs with one strategy. */
 export function exploreMutant(m: Mutant, subject: Subject<AnyCall, Result>, strategy: Strategy, budgetMs: number) {
   const config = mutantConfig(m);
-  return explore(subject, toPrograms(m.programs), { strategy, ...agreementHooks(m.family, config), limits: { timeLimitMs: budgetMs } });
+  return explore(subject, toPrograms(m.programs), { strategy, ...agreementHooks(m.family, config, undefined, subject.decode?.bind(subject)), limits: { timeLimitMs: budgetMs } });
 }
 
 /** The correct implementation of a mutant's family, in the mutant's configuration. */

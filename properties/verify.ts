@@ -166,7 +166,7 @@ function shrunk(
 ): ExploreResult<AnyCall, Result> {
   const v = result.violation;
   if (v === null) return result;
-  const small = shrink(subject, toPrograms(programs), v.token, agreementHooks(job.family, config));
+  const small = shrink(subject, toPrograms(programs), v.token, agreementHooks(job.family, config, undefined, subject.decode?.bind(subject)));
   if (small.violation === null) return result;
   return { ...result, violation: small.violation };
 }

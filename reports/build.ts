@@ -111,7 +111,7 @@ export function buildReport(input: ReportInput): Report {
   }
 
   // Replay the counterexample with every access traced.
-  const replayed = replay(subject, toPrograms(input.programs), v.token, { ...agreementHooks(family, config), trace: true });
+  const replayed = replay(subject, toPrograms(input.programs), v.token, { ...agreementHooks(family, config, undefined, subject.decode?.bind(subject)), trace: true });
   const execution = replayed.status === "replayed" ? replayed.execution : v.execution;
   const trace: readonly TraceRow[] = replayed.status === "replayed" && replayed.trace ? replayed.trace : [];
   const names = wordNames(subject);

@@ -58,7 +58,7 @@ register({
         if (!Schema.is(Call)(call)) throw new UsageError(`${path}: programs[${i}].raw[${j}] is not a ${family} call; the report is damaged`);
       }
     }
-    const r = replay<AnyCall, Result>(subject, toPrograms(programs), report.token, agreementHooks(family, config));
+    const r = replay<AnyCall, Result>(subject, toPrograms(programs), report.token, agreementHooks(family, config, undefined, subject.decode?.bind(subject)));
     if (r.status === "mismatch") {
       throw new UsageError(`${path}: the schedule no longer matches the code at ${r.message}; re-run verify to get a fresh report`);
     }
