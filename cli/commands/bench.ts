@@ -1,3 +1,6 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { benchExplorer } from "../../bench/explorer.js";
 import { benchModel } from "../../bench/model.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { register } from "../main.js";
@@ -7,6 +10,16 @@ import { table } from "../output.js";
  * `interlock bench [what]`: the benchmarks behind the figures in the README. Each prints a table;
  * heavy ones (explorer vs SPIN) have budgets and say what they skipped.
  */
+/** Runs a compiled benchmark script (dist/bench/…) in its own process, so its memory is its own. */
+function script(relative: string, extra: readonly string[] = []): (quick: boolean, out: (s: string) => void) => Promise<void> {
+  return async (quick, out) => {
+    const file = fileURLToPath(new URL(`../../${relative}`, import.meta.url));
+    const r = spawnSync(process.execPath, [file, ...(quick ? ["--quick"] : []), ...extra], { encoding: "utf8", maxBuffer: 64 * 2 ** 20 });
+    out((r.stdout ?? "").trimEnd());
+    if (r.status !== 0) throw new UsageError(`benchmark ${relative} failed (exit ${r.status}): ${(r.stderr ?? "").trim().split("\n").at(-1) ?? ""}`);
+  };
+}
+
 const benches: Record<string, { summary: string; run: (quick: boolean, out: (s: string) => void) => Promise<void> }> = {
   model: {
     summary: "model steps per second per family (goal ≥ 5 M/s)",
@@ -15,6 +28,16 @@ const benches: Record<string, { summary: string; run: (quick: boolean, out: (s: 
       out(table(["family", "steps/s", "keys/s"], rows.map((r) => [r.family, fmt(r.stepsPerSecond), fmt(r.keysPerSecond)])));
     },
   },
+  explorer: {
+    summary: "exhaustive module-slot exploration, N = 3..5 × C = 1..2, beside SPIN in the same run",
+    async run(quick, out) {
+      const rows = await benchExplorer({ quick, familyBudgetMs: quick ? 10_000 : 60_000 });
+      out(table(["N", "C", "tool", "verdict", "states", "seconds"], rows.map((r) => [`${r.n}`, `${r.c}`, r.tool, r.verdict, `${r.states}`, r.seconds.toFixed(2)])));
+    },
+  },
+  impl: { summary: "uncontended lock+unlock vs raw Atomics; contended throughput on 2 workers", run: script("bench/impl.js") },
+  checker: { summary: "linearizability check time and memory vs history size, threads, partitioning", run: script("bench/checker.js") },
+  mutants: { summary: "time to first counterexample and counterexample length over the mutant catalogue", run: script("bench/mutants.js") },
 };
 
 function fmt(n: number): string {
@@ -23,7 +46,7 @@ function fmt(n: number): string {
 
 register({
   name: "bench",
-  summary: "run the benchmarks (model, …) and print their figures",
+  summary: "run the benchmarks (model, explorer vs SPIN, impl, checker, mutants) and print their figures",
   help: [
     "Usage: interlock bench [what ...] [--quick]",
     "",
