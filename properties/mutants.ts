@@ -17,7 +17,7 @@ import { mutantConfig } from "../impl/mutants/mutant.js";
 import { implementations } from "../impl/index.js";
 import type { Program, Subject } from "../impl/subject.js";
 import { agreementHooks, toPrograms } from "./agreement.js";
-import { decodeToken, explore, type Execution, type FoundViolation, type Hooks, type Strategy } from "./explorer/index.js";
+import { explore, replay, shrink, type FoundViolation, type Hooks, type ReplayResult, type Strategy } from "./explorer/index.js";
 import { Session } from "./explorer/session.js";
 import { resolveLimits, type Limits } from "./explorer/types.js";
 
@@ -118,7 +118,7 @@ export function runMutants(options: RunMutantsOptions = {}): MutantRow[] {
       if (v === null) {
         return { ...base, caught: false, property: null, kind: null, message: null, steps: null, preemptions: null, token: null, preemptionBound: null };
       }
-      let s = shrinkSchedule(m.subject(config), programs, v.token, check);
+      let s = shrink(m.subject(config), programs, v.token, check);
       // The greedy shrink can get stuck above the fewest preemptions; the stateless
       // preemption-bounded enumeration finds a schedule at the true minimum, which is then shrunk.
       // Likewise for steps: among every schedule with no more preemptions than the shrunk one (≤ 2,
@@ -126,7 +126,7 @@ export function runMutants(options: RunMutantsOptions = {}): MutantRow[] {
       const target = s.violation;
       const f = fewestPreemptions(m.subject(config), programs, check, (x) => x.kind === target.kind && x.property === target.property, Math.min(s.preemptions, 2), 50_000, true);
       if (f !== undefined && (f.preemptions < s.preemptions || (f.preemptions === s.preemptions && f.steps < s.steps))) {
-        s = shrinkSchedule(m.subject(config), programs, f.token, check);
+        s = shrink(m.subject(config), programs, f.token, check);
       }
       return {
         ...base,
@@ -306,154 +306,8 @@ export function renderMutantTable(rows: readonly MutantRow[]): string {
 }
 
 /** Replays a row's token on the mutant: the execution and the violation it shows (same check), or a mismatch. */
-export function replayRow(m: Mutant, token: string): Replayed {
-  return replaySteps(m.subject(mutantConfig(m)), toPrograms(m.programs), token, mutantHooks(m));
-}
-
-// ---- replay and shrink by thread sequence --------------------------------------------------------
-//
-// The explorer's `replay` (and so its `shrink`, which starts by replaying) checks that the n-th step
-// of a token run is access `access + n` of its call. When a Subject declares sharing disciplines,
-// the machine performs the *invisible* accesses that follow a step inside that same step, so a
-// step can advance a thread by several accesses and every family of impl/ fails that check
-// ("expected interp 1 at call 0, access 2, but … access 3"). Until that is fixed there, the catalogue
-// replays a token as what it also is — the sequence of interpreters that take each step — checking
-// at each step that the interpreter can move and is in the call the token names, and shrinks with
-// the same greedy rules as the explorer's shrink.
-
-export type Replayed =
-  | { readonly status: "replayed"; readonly execution: Execution<AnyCall, Result>; readonly violation: FoundViolation<AnyCall, Result> | null }
-  | { readonly status: "mismatch"; readonly step: number; readonly message: string };
-
-class StepMismatch extends Error {
-  constructor(
-    readonly step: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Replays `token` step by step: the same interpreter, in the same call, at every step. */
-export function replaySteps(
-  subject: Subject<AnyCall, Result>,
-  programs: readonly Program<AnyCall>[],
-  token: string,
-  hooks: Hooks<AnyCall, Result>,
-): Replayed {
-  const steps = decodeToken(token).flatMap((r) => Array.from({ length: r.count }, () => r));
-  const session = new Session(subject, programs, hooks, resolveLimits(undefined), false, undefined);
-  const m = session.machine;
-  const threadOf = new Map(programs.map((p, t) => [p.interp, t]));
-  try {
-    const v = session.runOne((enabled) => {
-      const at = m.steps;
-      const r = steps[at];
-      if (r === undefined) throw new StepMismatch(at, `the execution goes on past the token's ${steps.length} steps`);
-      const t = threadOf.get(r.interp);
-      if (t === undefined || !enabled.includes(t)) throw new StepMismatch(at, `step ${at}: interp ${r.interp} cannot move here`);
-      if (m.position(t).callIndex !== r.callIndex) throw new StepMismatch(at, `step ${at}: interp ${r.interp} is not in call ${r.callIndex}`);
-      return t;
-    });
-    if (m.steps !== steps.length) return { status: "mismatch", step: m.steps, message: `the execution ended at step ${m.steps}, the token has ${steps.length}` };
-    return { status: "replayed", execution: v?.execution ?? session.execution(m.allFinished() ? "finished" : "deadlock"), violation: v };
-  } catch (e) {
-    if (e instanceof StepMismatch) return { status: "mismatch", step: e.step, message: e.message };
-    throw e;
-  }
-}
-
-export interface ShrunkSchedule {
-  readonly token: string;
-  readonly violation: FoundViolation<AnyCall, Result>;
-  readonly steps: number;
-  readonly preemptions: number;
-  readonly attempts: number;
-}
-
-/**
- * Shrinks a failing token as properties/explorer `shrink` does (fewer preemptions first, then fewer
- * steps, while the same kind and property of violation persists; candidates drop, halve or shorten a
- * run of (interp, steps), followed leniently and completed without preemption).
- */
-export function shrinkSchedule(
-  subject: Subject<AnyCall, Result>,
-  programs: readonly Program<AnyCall>[],
-  token: string,
-  hooks: Hooks<AnyCall, Result>,
-  maxAttempts = 2000,
-): ShrunkSchedule {
-  const session = new Session(subject, programs, hooks, resolveLimits(undefined), false, undefined);
-  const m = session.machine;
-  const threadOf = new Map(programs.map((p, t) => [p.interp, t]));
-  type Run = { interp: number; count: number };
-  type Attempt = { violation: FoundViolation<AnyCall, Result> | null; preemptions: number; steps: number; runs: Run[] };
-  let attempts = 0;
-  const attempt = (runs: readonly Run[]): Attempt => {
-    attempts++;
-    let run = 0;
-    let used = 0;
-    let last = -1;
-    let preemptions = 0;
-    const violation = session.runOne((enabled) => {
-      let t = -1;
-      while (run < runs.length) {
-        const r = runs[run] as Run;
-        const cand = threadOf.get(r.interp);
-        if (cand !== undefined && used < r.count && enabled.includes(cand)) {
-          used++;
-          t = cand;
-          break;
-        }
-        run++;
-        used = 0;
-      }
-      if (t < 0) t = last >= 0 && enabled.includes(last) ? last : (enabled[0] as number);
-      if (last >= 0 && t !== last && enabled.includes(last)) preemptions++;
-      last = t;
-      return t;
-    });
-    const out: Run[] = [];
-    for (let s = 0; s < m.steps; s++) {
-      const interp = (programs[m.threadAt(s)] as Program<AnyCall>).interp;
-      const tail = out[out.length - 1];
-      if (tail !== undefined && tail.interp === interp) tail.count++;
-      else out.push({ interp, count: 1 });
-    }
-    return { violation, preemptions, steps: m.steps, runs: out };
-  };
-  const initial = replaySteps(subject, programs, token, hooks);
-  if (initial.status === "mismatch") throw new Error(`cannot shrink: the token does not replay: ${initial.message}`);
-  const target = initial.violation;
-  if (target === null) throw new Error("cannot shrink: the token's execution shows no violation");
-  const same = (a: Attempt): boolean => a.violation !== null && a.violation.kind === target.kind && a.violation.property === target.property;
-  const smaller = (a: Attempt, b: Attempt): boolean => a.preemptions < b.preemptions || (a.preemptions === b.preemptions && a.steps < b.steps);
-  let best = attempt(decodeToken(token).map((r) => ({ interp: r.interp, count: r.count })));
-  if (!same(best)) throw new Error("internal: the token's schedule, followed leniently, lost its violation");
-  let improved = true;
-  while (improved && attempts < maxAttempts) {
-    improved = false;
-    for (const cand of candidates(best.runs)) {
-      if (attempts >= maxAttempts) break;
-      const a = attempt(cand);
-      if (same(a) && smaller(a, best)) {
-        best = a;
-        improved = true;
-        break;
-      }
-    }
-  }
-  const violation = best.violation as FoundViolation<AnyCall, Result>;
-  return { token: violation.token, violation, steps: best.steps, preemptions: best.preemptions, attempts };
-}
-
-function* candidates(runs: readonly { interp: number; count: number }[]): Generator<{ interp: number; count: number }[]> {
-  for (let i = runs.length - 1; i >= 0; i--) yield runs.filter((_, j) => j !== i);
-  for (let i = 0; i < runs.length; i++) {
-    const r = runs[i] as { interp: number; count: number };
-    if (r.count > 1) yield runs.map((x, j) => (j === i ? { interp: x.interp, count: Math.floor(x.count / 2) } : x));
-    if (r.count > 2) yield runs.map((x, j) => (j === i ? { interp: x.interp, count: x.count - 1 } : x));
-  }
+export function replayRow(m: Mutant, token: string): ReplayResult<AnyCall, Result> {
+  return replay(m.subject(mutantConfig(m)), toPrograms(m.programs), token, mutantHooks(m));
 }
 
 export { catalogue as mutants };
