@@ -9,6 +9,7 @@
  */
 import { moduleSlotsModel, type Def, type ModelConfig, type ModuleSlotsCall, type Result } from "../model/index.js";
 import type { LifecycleOp } from "../model/lifecycle.js";
+import { moduleSlotsOp } from "../model/module_slots.js";
 import { lifecycleLayout, type MutexAt } from "./layout.js";
 import { Lifecycle } from "./lifecycle.js";
 import type { Code } from "./memory.js";
@@ -21,16 +22,7 @@ export class ModuleSlots extends Lifecycle<ModuleSlotsCall> {
   }
 
   protected toOp(call: ModuleSlotsCall): LifecycleOp {
-    switch (call._tag) {
-      case "PyModule_ExecDef":
-        return { op: "import", def: call.def, initFails: call.initFails, execFails: call.execFails, initImportsSelf: call.initImportsSelf };
-      case "unload_module":
-        return { op: "unload", def: call.def };
-      case "use_global_state":
-        return { op: "use", def: call.def };
-      default:
-        return { op: "runtime", tag: call._tag };
-    }
+    return moduleSlotsOp(call);
   }
 
   // No client lock: the runtime's lifecycle lock is the only one.

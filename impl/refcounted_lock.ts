@@ -23,6 +23,7 @@
  */
 import { refcountedLockModel, type Def, type ModelConfig, type RefcountedLockCall, type Result } from "../model/index.js";
 import type { LifecycleOp } from "../model/lifecycle.js";
+import { refcountedLockOp } from "../model/refcounted_lock.js";
 import { lifecycleLayout, type LockObject, type MutexAt } from "./layout.js";
 import { Lifecycle } from "./lifecycle.js";
 import { add, load, store, sub, type Code } from "./memory.js";
@@ -35,22 +36,7 @@ export class RefcountedLock extends Lifecycle<RefcountedLockCall> {
   }
 
   protected toOp(call: RefcountedLockCall): LifecycleOp {
-    switch (call._tag) {
-      case "mod_init":
-        return { op: "import", def: call.def, initFails: call.setupFails, execFails: false, initImportsSelf: false };
-      case "mod_free":
-        return { op: "unload", def: call.def };
-      case "PyThread_acquire_lock":
-        return { op: "lock", def: call.def };
-      case "PyThread_release_lock":
-        return { op: "unlock", def: call.def };
-      case "use_global_state":
-        return { op: "use", def: call.def };
-      case "call_unsafe_library":
-        return { op: "library", def: call.def };
-      default:
-        return { op: "runtime", tag: call._tag };
-    }
+    return refcountedLockOp(call);
   }
 
   private lockRefOf(def: Def): number {

@@ -187,12 +187,17 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
       yield* this.unlockWorld(MAIN);
       yield wait(this.rt.alive, alive);
     }
-    yield* this.endEffects(MAIN);
+    yield* this.endMainForFinalize();
     yield* this.finalizeEffects();
     yield store(this.rt.finalized, 1);
     yield store(this.rt.alive, 0);
     yield* this.unlockWorld(MAIN);
     return ok(0);
+  }
+
+  /** Py_FinalizeEx's ending of the main interpreter (its own step, so a variant can change just it). */
+  protected *endMainForFinalize(): Code<void> {
+    yield* this.endEffects(MAIN);
   }
 
   /** Brings every interpreter back: ALIVE is written before FINALIZED is cleared (see the gate). */

@@ -16,6 +16,7 @@
  */
 import { staticMutexModel, type Def, type ModelConfig, type Result, type StaticMutexCall } from "../model/index.js";
 import type { LifecycleOp } from "../model/lifecycle.js";
+import { staticMutexOp } from "../model/static_mutex.js";
 import { lifecycleLayout, type MutexAt } from "./layout.js";
 import { Lifecycle } from "./lifecycle.js";
 import type { Code } from "./memory.js";
@@ -28,22 +29,7 @@ export class StaticMutex extends Lifecycle<StaticMutexCall> {
   }
 
   protected toOp(call: StaticMutexCall): LifecycleOp {
-    switch (call._tag) {
-      case "mod_exec":
-        return { op: "import", def: call.def, initFails: call.initFails, execFails: false, initImportsSelf: false };
-      case "mod_free":
-        return { op: "unload", def: call.def };
-      case "PyMutex_Lock":
-        return { op: "lock", def: call.def };
-      case "PyMutex_Unlock":
-        return { op: "unlock", def: call.def };
-      case "use_global_state":
-        return { op: "use", def: call.def };
-      case "call_unsafe_library":
-        return { op: "library", def: call.def };
-      default:
-        return { op: "runtime", tag: call._tag };
-    }
+    return staticMutexOp(call);
   }
 
   /** The static mutex: always there, nothing to allocate or give back. */

@@ -31,7 +31,8 @@ export const use_global_state = Schema.TaggedStruct("use_global_state", { def: D
 export const ModuleSlotsCall = Schema.Union(PyModule_ExecDef, unload_module, use_global_state, RuntimeCall);
 export type ModuleSlotsCall = typeof ModuleSlotsCall.Type;
 
-function toOp(call: ModuleSlotsCall): LifecycleOp {
+/** The call as an abstract lifecycle operation (model/lifecycle.ts); the implementation maps calls the same way. */
+export function moduleSlotsOp(call: ModuleSlotsCall): LifecycleOp {
   switch (call._tag) {
     case "PyModule_ExecDef":
       return { op: "import", def: call.def, initFails: call.initFails, execFails: call.execFails, initImportsSelf: call.initImportsSelf };
@@ -67,7 +68,7 @@ export const moduleSlotsModel: FamilyModel<LifecycleState, ModuleSlotsCall> = {
   title: "Module slots Py_mod_global_init / Py_mod_global_exit with a runtime refcount per def",
   Call: ModuleSlotsCall,
   init: initLifecycle,
-  step: (s, interp, call) => stepLifecycle(s, interp, toOp(call), false),
+  step: (s, interp, call) => stepLifecycle(s, interp, moduleSlotsOp(call), false),
   key: lifecycleKey,
   ghost: (s) => s.ghost,
   describeCall,

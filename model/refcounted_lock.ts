@@ -35,7 +35,8 @@ export const RefcountedLockCall = Schema.Union(
 );
 export type RefcountedLockCall = typeof RefcountedLockCall.Type;
 
-function toOp(call: RefcountedLockCall): LifecycleOp {
+/** The call as an abstract lifecycle operation (model/lifecycle.ts); the implementation maps calls the same way. */
+export function refcountedLockOp(call: RefcountedLockCall): LifecycleOp {
   switch (call._tag) {
     case "mod_init":
       return { op: "import", def: call.def, initFails: call.setupFails, execFails: false, initImportsSelf: false };
@@ -74,7 +75,7 @@ export const refcountedLockModel: FamilyModel<LifecycleState, RefcountedLockCall
   title: "Refcounted lock with setup/teardown (lock_was_just_allocated / lock_was_just_freed)",
   Call: RefcountedLockCall,
   init: initLifecycle,
-  step: (s, interp, call) => stepLifecycle(s, interp, toOp(call), true),
+  step: (s, interp, call) => stepLifecycle(s, interp, refcountedLockOp(call), true),
   key: lifecycleKey,
   ghost: (s) => s.ghost,
   describeCall,

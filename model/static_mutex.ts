@@ -31,7 +31,8 @@ export const StaticMutexCall = Schema.Union(
 );
 export type StaticMutexCall = typeof StaticMutexCall.Type;
 
-function toOp(call: StaticMutexCall): LifecycleOp {
+/** The call as an abstract lifecycle operation (model/lifecycle.ts); the implementation maps calls the same way. */
+export function staticMutexOp(call: StaticMutexCall): LifecycleOp {
   switch (call._tag) {
     case "mod_exec":
       return { op: "import", def: call.def, initFails: call.initFails, execFails: false, initImportsSelf: false };
@@ -70,7 +71,7 @@ export const staticMutexModel: FamilyModel<LifecycleState, StaticMutexCall> = {
   title: "Shipped baseline: static PyMutex plus the extension's own refcount and init/teardown",
   Call: StaticMutexCall,
   init: initLifecycle,
-  step: (s, interp, call) => stepLifecycle(s, interp, toOp(call), true),
+  step: (s, interp, call) => stepLifecycle(s, interp, staticMutexOp(call), true),
   key: lifecycleKey,
   ghost: (s) => s.ghost,
   describeCall,

@@ -8,7 +8,7 @@
  */
 import { bit, defs, err, ok, type Def, type ModelConfig, type ModuleSlotsCall, type Result } from "../../model/index.js";
 import type { LifecycleOp } from "../../model/lifecycle.js";
-import { clearBits, load, loopEnter, loopHead, store, wait, type Code } from "../memory.js";
+import { clearBits, load, store, type Code } from "../memory.js";
 import { module_slots, ModuleSlots } from "../module_slots.js";
 import { lockOrDie, unlockOrDie } from "../runtime.js";
 import { mutantName, widen, type Mutant } from "./mutant.js";
@@ -100,25 +100,11 @@ export class RefcountLoadStore extends ModuleSlots {
  * finalisation, and after Py_Initialize an import finds it already set.
  */
 export class FinalizeKeepsRefcount extends ModuleSlots {
-  override *Py_FinalizeEx(): Code<Result> {
+  // The mutation: instead of endEffects (unload every instance, global_exit on the last), only
+  // the main interpreter's importer bits are cleared; COUNT and the global state stay.
+  protected override *endMainForFinalize(): Code<void> {
     const MAIN = 1;
-    yield loopEnter(this.rt.alive);
-    for (;;) {
-      yield loopHead(this.rt.alive, 0);
-      yield* this.lockWorld(MAIN);
-      const alive = yield load(this.rt.alive);
-      if ((alive & ~bit(MAIN)) === 0) break;
-      yield* this.unlockWorld(MAIN);
-      yield wait(this.rt.alive, alive);
-    }
-    // The mutation: instead of endEffects(MAIN) (unload every instance, global_exit on the last),
-    // only the main interpreter's importer bits are cleared; COUNT and the global state stay.
     for (const def of defs) if (yield* this.isImporter(def, MAIN)) yield clearBits(this.block(def).importers, bit(MAIN));
-    yield* this.finalizeEffects();
-    yield store(this.rt.finalized, 1);
-    yield store(this.rt.alive, 0);
-    yield* this.unlockWorld(MAIN);
-    return ok(0);
   }
 }
 
