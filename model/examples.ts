@@ -1,0 +1,168 @@
+import type { AnyCall } from "./index.js";
+
+/**
+ * Example scripts: every rule of every family as a script of calls and the result each one must
+ * return ("blocks" when the call is not enabled), starting from the initial state with three
+ * interpreters and a registry of four slots. Data, not tests: model/model.test.ts runs them on the
+ * model and impl/families.test.ts on the implementation, so both are held to the same rules.
+ */
+export type Line = [interp: number, call: AnyCall, expected: string];
+
+export const E = (def: "odbc" | "mylib", name: "henv" | "ext1" | "ext2") => ({ _tag: "PyThread_EnsureGlobalLock", def, name }) as const;
+export const L = (tag: "PyThread_GetGlobalLock" | "PyThread_ReleaseGlobalLock" | "PyThread_acquire_lock" | "PyThread_release_lock" | "call_unsafe_library", index: number, def: "odbc" | "mylib" = "odbc", name: "henv" | "ext1" | "ext2" = "henv") =>
+  ({ _tag: tag, def, name, index }) as const;
+export const RT = (tag: "Py_NewInterpreter" | "Py_EndInterpreter" | "Py_FinalizeEx" | "Py_Initialize") => ({ _tag: tag }) as const;
+
+export const globalLockRules: [string, Line[]][] = [
+  ["ensure allocates index 1 for the first lock and hands every interpreter the same index", [
+    [1, E("odbc", "henv"), "1"], [2, E("odbc", "henv"), "1"], [3, E("odbc", "ext1"), "2"],
+  ]],
+  ["a second ensure from the same interpreter returns the same index and counts once", [
+    [1, E("odbc", "henv"), "1"], [1, E("odbc", "henv"), "1"], [1, L("PyThread_ReleaseGlobalLock", 1), "0"],
+    [1, L("PyThread_GetGlobalLock", 1), "error StaleIndex"],
+  ]],
+  ["the same name under another def is another lock", [[1, E("odbc", "henv"), "1"], [1, E("mylib", "henv"), "2"]]],
+  ["get verifies the module and the name", [
+    [1, E("odbc", "henv"), "1"], [1, L("PyThread_GetGlobalLock", 1), "1"],
+    [1, L("PyThread_GetGlobalLock", 1, "mylib"), "error NameMismatch"], [1, L("PyThread_GetGlobalLock", 1, "odbc", "ext1"), "error NameMismatch"],
+  ]],
+  ["get from an interpreter that never ensured the lock is refused", [[1, E("odbc", "henv"), "1"], [2, L("PyThread_GetGlobalLock", 1), "error NotEnsured"]]],
+  ["index 0 and indices never handed out are stale", [[1, L("PyThread_GetGlobalLock", 0), "error StaleIndex"], [1, L("PyThread_GetGlobalLock", 3), "error StaleIndex"]]],
+  ["a stale index never reaches the lock that reused its slot", [
+    [1, E("odbc", "henv"), "1"], [1, L("PyThread_ReleaseGlobalLock", 1), "0"], [2, E("odbc", "ext1"), "257"],
+    [2, L("PyThread_GetGlobalLock", 1, "odbc", "ext1"), "error StaleIndex"], [2, L("PyThread_acquire_lock", 1, "odbc", "ext1"), "error StaleIndex"],
+  ]],
+  ["the last release frees the lock; earlier releases keep it", [
+    [1, E("odbc", "henv"), "1"], [2, E("odbc", "henv"), "1"], [1, L("PyThread_ReleaseGlobalLock", 1), "0"],
+    [2, L("PyThread_GetGlobalLock", 1), "1"], [2, L("PyThread_ReleaseGlobalLock", 1), "0"], [3, E("odbc", "henv"), "257"],
+  ]],
+  ["releasing twice is refused the second time", [
+    [1, E("odbc", "henv"), "1"], [2, E("odbc", "henv"), "1"], [1, L("PyThread_ReleaseGlobalLock", 1), "0"],
+    [1, L("PyThread_ReleaseGlobalLock", 1), "error NotEnsured"],
+  ]],
+  ["acquire blocks while another interpreter holds the lock and proceeds after release", [
+    [1, E("odbc", "henv"), "1"], [2, E("odbc", "henv"), "1"], [1, L("PyThread_acquire_lock", 1), "0"],
+    [2, L("PyThread_acquire_lock", 1), "blocks"], [1, L("PyThread_release_lock", 1), "0"], [2, L("PyThread_acquire_lock", 1), "0"],
+  ]],
+  ["the lock is not recursive: acquiring it twice is refused, not a hang", [
+    [1, E("odbc", "henv"), "1"], [1, L("PyThread_acquire_lock", 1), "0"], [1, L("PyThread_acquire_lock", 1), "error Reentrant"],
+  ]],
+  ["only the holder may release the lock", [
+    [1, E("odbc", "henv"), "1"], [2, E("odbc", "henv"), "1"], [1, L("PyThread_acquire_lock", 1), "0"],
+    [2, L("PyThread_release_lock", 1), "error NotHeld"], [1, L("PyThread_release_lock", 1), "0"], [1, L("PyThread_release_lock", 1), "error NotHeld"],
+  ]],
+  ["releasing the ensure while holding the lock is refused", [
+    [1, E("odbc", "henv"), "1"], [1, L("PyThread_acquire_lock", 1), "0"], [1, L("PyThread_ReleaseGlobalLock", 1), "error LockHeld"],
+  ]],
+  ["library calls need the lock held and are counted under it", [
+    [1, E("odbc", "henv"), "1"], [1, L("call_unsafe_library", 1), "error NotHeld"], [1, L("PyThread_acquire_lock", 1), "0"],
+    [1, L("call_unsafe_library", 1), "1"], [1, L("call_unsafe_library", 1), "2"],
+  ]],
+  ["a full registry refuses a new lock with CapacityExhausted", [
+    [1, E("odbc", "henv"), "1"], [1, E("odbc", "ext1"), "2"], [1, E("odbc", "ext2"), "3"], [1, E("mylib", "henv"), "4"],
+    [1, E("mylib", "ext1"), "error CapacityExhausted"], [2, E("odbc", "henv"), "1"],
+  ]],
+  ["an ending interpreter drops its ensures and lets go of a lock it holds", [
+    [2, E("odbc", "henv"), "1"], [2, L("PyThread_acquire_lock", 1), "0"], [2, RT("Py_EndInterpreter"), "0"],
+    [1, E("odbc", "henv"), "257"], [2, E("odbc", "henv"), "error InterpreterFinalized"], [2, RT("Py_NewInterpreter"), "0"], [2, E("odbc", "henv"), "257"],
+  ]],
+  ["runtime finalisation releases everything and re-initialisation starts from not set", [
+    [1, E("odbc", "henv"), "1"], [2, E("odbc", "ext1"), "2"], [2, RT("Py_FinalizeEx"), "error NotMainInterpreter"], [1, RT("Py_FinalizeEx"), "blocks"],
+    [2, RT("Py_EndInterpreter"), "0"], [3, RT("Py_EndInterpreter"), "0"], [1, RT("Py_FinalizeEx"), "0"],
+    [1, E("odbc", "henv"), "error RuntimeFinalized"], [2, RT("Py_Initialize"), "error NotMainInterpreter"], [1, RT("Py_Initialize"), "0"],
+    [1, L("PyThread_GetGlobalLock", 1), "error StaleIndex"], [1, E("odbc", "henv"), "257"],
+  ]],
+  ["the main interpreter is ended only by runtime finalisation", [[1, RT("Py_EndInterpreter"), "error MainInterpreter"], [1, RT("Py_Initialize"), "error RuntimeInitialized"]]],
+];
+
+export const S = (tag: string, key: number, extra: Record<string, unknown> = {}) => ({ _tag: tag, key, ...extra }) as unknown as AnyCall;
+export const SE = (def: "odbc" | "mylib", name: "henv" | "ext1" | "ext2") => ({ _tag: "PyRuntime_store_ensure", def, name }) as const;
+export const runtimeStoreRules: [string, Line[]][] = [
+  ["ensure returns a non-zero key shared by every interpreter", [[1, SE("odbc", "henv"), "1"], [2, SE("odbc", "henv"), "1"]]],
+  ["a new key has no value: is_set 0, get returns NULL", [[1, SE("odbc", "henv"), "1"], [1, S("PyRuntime_store_is_set", 1), "0"], [1, S("PyRuntime_store_get", 1), "0"]]],
+  ["set stores a value every ensuring interpreter reads; NULL counts as set", [
+    [1, SE("odbc", "henv"), "1"], [2, SE("odbc", "henv"), "1"], [1, S("PyRuntime_store_set", 1, { value: 7, owner: "raw" }), "0"],
+    [2, S("PyRuntime_store_get", 1), "7"], [2, S("PyRuntime_store_set", 1, { value: 0, owner: "raw" }), "0"], [1, S("PyRuntime_store_is_set", 1), "1"],
+  ]],
+  ["delete clears the value and is a no-op when nothing is set", [
+    [1, SE("odbc", "henv"), "1"], [1, S("PyRuntime_store_delete", 1), "0"], [1, S("PyRuntime_store_set", 1, { value: 7, owner: "raw" }), "0"],
+    [1, S("PyRuntime_store_delete", 1), "0"], [1, S("PyRuntime_store_is_set", 1), "0"],
+  ]],
+  ["the last release deallocates the key and its storage", [
+    [1, SE("odbc", "henv"), "1"], [1, S("PyRuntime_store_set", 1, { value: 7, owner: "raw" }), "0"], [1, S("PyRuntime_store_release", 1), "0"],
+    [1, S("PyRuntime_store_get", 1), "error StaleIndex"], [1, SE("odbc", "henv"), "257"], [1, S("PyRuntime_store_is_set", 257), "0"],
+  ]],
+  ["release of a key ensured only by another interpreter is refused", [[1, SE("odbc", "henv"), "1"], [2, S("PyRuntime_store_release", 1), "error NotEnsured"]]],
+  ["reading a key this interpreter never ensured is refused", [[1, SE("odbc", "henv"), "1"], [2, S("PyRuntime_store_get", 1), "error NotEnsured"]]],
+  ["an interpreter-owned value left behind by its dying owner is recorded as dangling (P4)", [
+    [1, SE("odbc", "henv"), "1"], [2, SE("odbc", "henv"), "1"], [2, S("PyRuntime_store_set", 1, { value: 9, owner: "interp" }), "0"],
+    [2, RT("Py_EndInterpreter"), "0"], [1, S("PyRuntime_store_get", 1), "9"],
+  ]],
+];
+
+export const MI = (def: "odbc" | "mylib", f: Partial<{ initFails: boolean; execFails: boolean; initImportsSelf: boolean }> = {}) =>
+  ({ _tag: "PyModule_ExecDef", def, initFails: false, execFails: false, initImportsSelf: false, ...f }) as const;
+export const D = (tag: string, def: "odbc" | "mylib" = "odbc") => ({ _tag: tag, def }) as unknown as AnyCall;
+export const moduleSlotsRules: [string, Line[]][] = [
+  ["the first import runs global_init, later imports do not, and all see the same handle", [
+    [1, MI("odbc"), "1"], [2, MI("odbc"), "0"], [1, D("use_global_state"), "1"], [2, D("use_global_state"), "1"],
+  ]],
+  ["global_exit runs on the last unload only", [[1, MI("odbc"), "1"], [2, MI("odbc"), "0"], [1, D("unload_module"), "0"], [2, D("use_global_state"), "1"], [2, D("unload_module"), "1"]]],
+  ["an import after global_exit initialises afresh in a new epoch", [[1, MI("odbc"), "1"], [1, D("unload_module"), "1"], [2, MI("odbc"), "1"], [2, D("use_global_state"), "2"]]],
+  ["a failed global_init fails the import and leaves the count as it was; the next import retries", [
+    [1, MI("odbc", { initFails: true }), "error InitFailed"], [1, D("use_global_state"), "error NotImported"], [2, MI("odbc"), "1"], [2, D("use_global_state"), "1"],
+  ]],
+  ["a failed exec after global_init is balanced by m_free, running global_exit", [
+    [1, MI("odbc", { execFails: true }), "error ExecFailed"], [2, MI("odbc"), "1"], [2, D("use_global_state"), "2"],
+  ]],
+  ["a failed exec when the state is already set up changes nothing", [[1, MI("odbc"), "1"], [2, MI("odbc", { execFails: true }), "error ExecFailed"], [1, D("unload_module"), "1"]]],
+  ["global_init importing its own module is an import cycle, not a hang", [[1, MI("odbc", { initImportsSelf: true }), "error ImportCycle"], [1, MI("odbc"), "1"]]],
+  ["importing twice in one interpreter is refused; unloading what was never imported too", [[1, MI("odbc"), "1"], [1, MI("odbc"), "error AlreadyImported"], [2, D("unload_module"), "error NotImported"]]],
+  ["defs are independent", [[1, MI("odbc"), "1"], [1, MI("mylib"), "1"], [1, D("unload_module"), "1"], [1, D("use_global_state", "mylib"), "1"]]],
+  ["an ending interpreter unloads its modules; the last one runs global_exit", [
+    [2, MI("odbc"), "1"], [3, MI("odbc"), "0"], [2, RT("Py_EndInterpreter"), "0"], [3, D("use_global_state"), "1"], [3, RT("Py_EndInterpreter"), "0"], [1, MI("odbc"), "1"], [1, D("use_global_state"), "2"],
+  ]],
+  ["runtime finalisation unloads everything and re-initialisation starts a new epoch", [
+    [1, MI("odbc"), "1"], [2, MI("odbc"), "0"], [2, RT("Py_EndInterpreter"), "0"], [3, RT("Py_EndInterpreter"), "0"], [1, D("use_global_state"), "1"],
+    [1, RT("Py_FinalizeEx"), "0"], [2, D("use_global_state"), "error RuntimeFinalized"], [1, RT("Py_Initialize"), "0"],
+    [2, D("use_global_state"), "error NotImported"], [2, MI("odbc"), "1"], [2, D("use_global_state"), "2"],
+  ]],
+];
+
+export const RI = (def: "odbc" | "mylib", setupFails = false) => ({ _tag: "mod_init", def, setupFails }) as const;
+export const refcountedLockRules: [string, Line[]][] = [
+  ["the first mod_init sees lock_was_just_allocated and runs setup; the rest do not", [[1, RI("odbc"), "1"], [2, RI("odbc"), "0"], [2, D("use_global_state"), "1"]]],
+  ["the last mod_free sees lock_was_just_freed and runs teardown", [[1, RI("odbc"), "1"], [2, RI("odbc"), "0"], [1, D("mod_free"), "0"], [2, D("mod_free"), "1"]]],
+  ["mod_init waits while another interpreter holds the lock", [
+    [1, RI("odbc"), "1"], [1, D("PyThread_acquire_lock"), "0"], [2, RI("odbc"), "blocks"], [1, D("PyThread_release_lock"), "0"], [2, RI("odbc"), "0"],
+  ]],
+  ["mod_free waits while another interpreter holds the lock and is refused while the caller holds it", [
+    [1, RI("odbc"), "1"], [2, RI("odbc"), "0"], [1, D("PyThread_acquire_lock"), "0"], [2, D("mod_free"), "blocks"], [1, D("mod_free"), "error LockHeld"],
+  ]],
+  ["a failed setup leaves no reference and the next mod_init runs setup again", [[1, RI("odbc", true), "error InitFailed"], [2, RI("odbc"), "1"], [2, D("use_global_state"), "1"]]],
+  ["the lock serialises library calls and only its holder releases it", [
+    [1, RI("odbc"), "1"], [2, RI("odbc"), "0"], [1, D("call_unsafe_library"), "error NotHeld"], [1, D("PyThread_acquire_lock"), "0"],
+    [2, D("PyThread_acquire_lock"), "blocks"], [2, D("PyThread_release_lock"), "error NotHeld"], [1, D("call_unsafe_library"), "1"],
+    [1, D("PyThread_acquire_lock"), "error Reentrant"], [1, D("PyThread_release_lock"), "0"],
+  ]],
+  ["an interpreter ended while holding the lock lets it go", [
+    [2, RI("odbc"), "1"], [3, RI("odbc"), "0"], [2, D("PyThread_acquire_lock"), "0"], [2, RT("Py_EndInterpreter"), "0"], [3, D("PyThread_acquire_lock"), "0"],
+  ]],
+];
+
+export const SX = (def: "odbc" | "mylib", initFails = false) => ({ _tag: "mod_exec", def, initFails }) as const;
+export const staticMutexRules: [string, Line[]][] = [
+  ["the extension's own count runs init on 0→1 and teardown on 1→0", [[1, SX("odbc"), "1"], [2, SX("odbc"), "0"], [1, D("mod_free"), "0"], [2, D("mod_free"), "1"]]],
+  ["mod_exec waits for the static mutex held by another interpreter", [
+    [1, SX("odbc"), "1"], [1, D("PyMutex_Lock"), "0"], [2, SX("odbc"), "blocks"], [1, D("PyMutex_Unlock"), "0"], [2, SX("odbc"), "0"],
+  ]],
+  ["PyMutex is not recursive and only its holder unlocks it", [
+    [1, SX("odbc"), "1"], [2, SX("odbc"), "0"], [1, D("PyMutex_Lock"), "0"], [1, D("PyMutex_Lock"), "error Reentrant"], [2, D("PyMutex_Unlock"), "error NotHeld"],
+  ]],
+  ["a failed init leaves the count at zero so the next mod_exec initialises", [[1, SX("odbc", true), "error InitFailed"], [2, SX("odbc"), "1"]]],
+  ["the statics survive runtime finalisation and the next epoch starts clean", [
+    [1, SX("odbc"), "1"], [2, RT("Py_EndInterpreter"), "0"], [3, RT("Py_EndInterpreter"), "0"], [1, RT("Py_FinalizeEx"), "0"],
+    [1, RT("Py_Initialize"), "0"], [1, SX("odbc"), "1"], [1, D("use_global_state"), "2"],
+  ]],
+];
+
