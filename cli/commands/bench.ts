@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { benchExplorer } from "../../bench/explorer.js";
+import { benchFastPaths } from "../../bench/fastpath.js";
 import { benchModel } from "../../bench/model.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { register } from "../main.js";
@@ -33,6 +34,13 @@ const benches: Record<string, { summary: string; run: (quick: boolean, out: (s: 
     async run(quick, out) {
       const rows = await benchExplorer({ quick, familyBudgetMs: quick ? 10_000 : 60_000 });
       out(table(["N", "C", "tool", "verdict", "states", "seconds"], rows.map((r) => [`${r.n}`, `${r.c}`, r.tool, r.verdict, `${r.states}`, r.seconds.toFixed(2)])));
+    },
+  },
+  fastpath: {
+    summary: "ns per call of each family's fast paths on the real backend (uncontended, one thread)",
+    async run(quick, out) {
+      const rows = benchFastPaths(quick ? 0.1 : 0.5);
+      out(table(["family", "calls", "ns/call"], rows.map((r) => [r.family, r.calls, r.nsPerCall.toFixed(0)])));
     },
   },
   impl: { summary: "uncontended lock+unlock vs raw Atomics; contended throughput on 2 workers", run: script("bench/impl.js") },
