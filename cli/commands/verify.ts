@@ -1,12 +1,13 @@
 import { existsSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { join } from "node:path";
 import { familyNames, type FamilyName } from "../../model/index.js";
 import { implementations } from "../../impl/index.js";
-import { buildReport } from "../../reports/build.js";
 import { junitForReports } from "../../reports/render/junit.js";
 import { writeReportFiles, writeTextFile, ReportError, reportFormats, type ReportFileFormat } from "../../reports/io.js";
-import type { Report } from "../../reports/schema.js";
-import { defaultVerifySettings, planJobs, runJob, shardJobs, strategyNames, type JobResult, type StrategyName, type SubjectFactory, type VerifySettings } from "../../properties/verify.js";
+import { defaultVerifySettings, planJobs, shardJobs, strategyNames, type StrategyName, type SubjectFactory, type VerifySettings } from "../../properties/verify.js";
+import { runJobToReport, type JobOutcome, type JobRequest } from "../verify-job.js";
 import { familiesFlag, intFlag, shardFlag, str } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { checkSubjectContract, loadImplModule } from "../impl-module.js";
@@ -36,6 +37,7 @@ const help = [
   "  --report-dir dir    where reports go (default interlock-out); files go to <dir>/verify/",
   "  --format f[,f]      report formats: json, md, html, junit (default json,md,html; junit.xml always)",
   "  --timings           record wall time in reports (then reports differ run to run)",
+  "  --jobs n            run jobs on n worker threads (default: the number of cores)",
   "  --json              print the summary as JSON",
   "",
   "Exit codes: 0 agreement, 1 counterexample, 2 usage error, 3 a budget ran out before the",
@@ -60,9 +62,6 @@ function formatsFlag(v: unknown): ReportFileFormat[] {
   return names as ReportFileFormat[];
 }
 
-function verdictOf(r: JobResult): "ok" | "violation" | "incomplete" {
-  return r.result.verdict;
-}
 
 register({
   name: "verify",
@@ -82,6 +81,7 @@ register({
     format: { type: "string" },
     timings: { type: "boolean" },
     json: { type: "boolean" },
+    jobs: { type: "string" },
   },
   async run(args, out) {
     const v = args.values;
@@ -116,68 +116,48 @@ register({
     }
 
     const jobs = shardJobs(planJobs({ ...settings, families }), shard.index, shard.count);
-    const results: JobResult[] = [];
-    const reports: Report[] = [];
     const dir = join(reportDir, "verify");
+    const parallel = Math.min(intFlag(v["jobs"], "jobs", 1, 64, availableParallelism()), Math.max(1, jobs.length));
+    const requests: JobRequest[] = jobs.map((job) => ({ job, settings, dir, implPath, timings: v["timings"] === true }));
+    const announce = (r: JobOutcome): void => {
+      if (v["json"]) return;
+      const mark = r.verdict === "ok" ? paint(out, "green", "ok") : r.verdict === "violation" ? paint(out, "red", "COUNTEREXAMPLE") : paint(out, "yellow", "incomplete");
+      out.err(`${r.job.id}: ${mark} (${(r.elapsedMs / 1000).toFixed(2)} s)`);
+    };
+    const results: JobOutcome[] =
+      parallel <= 1
+        ? requests.map((req) => {
+            const r = runJobToReport(req, factories, (p) =>
+              out.progress(`${req.job.id}: ${p.executions} executions, ${p.states} states, ${Math.round(p.stepsPerSecond)} steps/s, ${(p.elapsedMs / 1000).toFixed(1)} s`),
+            );
+            out.endProgress();
+            announce(r);
+            return r;
+          })
+        : await runOnWorkers(requests, parallel, implPath, (r, done) => {
+            out.progress(`${done}/${requests.length} jobs done`);
+            out.endProgress();
+            announce(r);
+          });
+    const reports = results.map((r) => r.report);
     const written: string[] = [];
-    for (const job of jobs) {
-      const factory = factories[job.family]!;
-      const r = runJob(job, settings, factory, (p) =>
-        out.progress(`${job.id}: ${p.executions} executions, ${p.states} states, ${Math.round(p.stepsPerSecond)} steps/s, ${(p.elapsedMs / 1000).toFixed(1)} s`),
-      );
-      out.endProgress();
-      results.push(r);
-      const reportFile = join(dir, `${job.id}.json`);
-      const report = buildReport({
-        family: job.family,
-        subject: factory(settings.config),
-        config: settings.config,
-        programs: r.programs,
-        strategy: job.strategyName,
-        seed: settings.seed,
-        options: {
-          workload: job.workload,
-          interpreters: settings.interpreters,
-          budgetMs: settings.budgetMs,
-          ...(job.strategyName === "pct" || job.strategyName === "random" ? { runs: settings.runs } : {}),
-          ...(job.strategyName === "random" ? { programSets: r.programSets } : {}),
-          ...(job.strategyName === "bounded" ? { maxPreemptions: 2 } : {}),
-        },
-        result: r.result,
-        replay: `npx interlock replay ${relative(process.cwd(), reportFile) || reportFile}${implPath ? ` --impl ${implPath}` : ""}`,
-        elapsedMs: v["timings"] === true ? Math.round(r.elapsedMs) : 0,
-      });
-      reports.push(report);
-      try {
-        written.push(...writeReportFiles(dir, job.id, report, formats));
-      } catch (e) {
-        if (e instanceof ReportError) throw new UsageError(e.message);
-        throw e;
-      }
-      if (!v["json"]) {
-        const verdict = verdictOf(r);
-        const mark = verdict === "ok" ? paint(out, "green", "ok") : verdict === "violation" ? paint(out, "red", "COUNTEREXAMPLE") : paint(out, "yellow", "incomplete");
-        out.err(`${job.id}: ${mark} (${(r.elapsedMs / 1000).toFixed(2)} s)`);
-      }
-    }
-    if (jobs.length > 0) {
-      try {
-        written.push(writeTextFile(dir, "junit.xml", junitForReports(reports)));
-      } catch (e) {
-        if (e instanceof ReportError) throw new UsageError(e.message);
-        throw e;
-      }
+    try {
+      for (const r of results) written.push(...writeReportFiles(dir, r.job.id, r.report, formats));
+      if (jobs.length > 0) written.push(writeTextFile(dir, "junit.xml", junitForReports(reports)));
+    } catch (e) {
+      if (e instanceof ReportError) throw new UsageError(e.message);
+      throw e;
     }
 
     const rows = results.map((r) => ({
       job: r.job.id,
       family: r.job.family,
       strategy: r.job.strategyName,
-      verdict: verdictOf(r),
-      property: r.result.violation?.property ?? null,
-      coverage: r.result.coverage.sentence,
-      executions: r.result.stats.executions,
-      states: r.result.stats.states,
+      verdict: r.verdict,
+      property: r.property,
+      coverage: r.coverage,
+      executions: r.executions,
+      states: r.states,
       seconds: Number((r.elapsedMs / 1000).toFixed(2)),
     }));
     if (v["json"]) {
@@ -190,13 +170,62 @@ register({
         ),
       );
       out.out(`\n${jobs.length} job(s)${shard.count > 1 ? ` (shard ${shard.index}/${shard.count})` : ""}; reports in ${dir}/`);
-      for (const r of results.filter((x) => verdictOf(x) === "violation")) {
-        out.out(`counterexample: ${r.job.id} — ${r.result.violation!.message.split("\n")[0]}`);
+      for (const r of results.filter((x) => x.verdict === "violation")) {
+        out.out(`counterexample: ${r.job.id} — ${(r.message ?? "").split("\n")[0]}`);
         out.out(`  replay: npx interlock replay ${join(dir, `${r.job.id}.json`)}`);
       }
     }
-    if (results.some((r) => verdictOf(r) === "violation")) return ExitCode.counterexample;
-    if (results.some((r) => verdictOf(r) === "incomplete")) return ExitCode.budget;
+    if (results.some((r) => r.verdict === "violation")) return ExitCode.counterexample;
+    if (results.some((r) => r.verdict === "incomplete")) return ExitCode.budget;
     return ExitCode.agreement;
   },
 });
+
+/**
+ * The portfolio over cores: `parallel` worker threads take jobs from one queue; outcomes come back
+ * in job order whatever finishes first, so the summary and the reports do not depend on timing.
+ */
+async function runOnWorkers(
+  requests: readonly JobRequest[],
+  parallel: number,
+  implPath: string | undefined,
+  onDone: (r: JobOutcome, done: number) => void,
+): Promise<JobOutcome[]> {
+  const results: (JobOutcome | undefined)[] = new Array(requests.length);
+  let next = 0;
+  let done = 0;
+  // Workers start compiled JS (Node 20 cannot start a .ts worker): from the TypeScript sources
+  // (under vitest) the worker is the built one in dist/.
+  const script = import.meta.url.endsWith(".ts") ? new URL("../../dist/cli/verify-worker.js", import.meta.url) : new URL("../verify-worker.js", import.meta.url);
+  const lane = (): Promise<void> =>
+    new Promise((resolveLane, rejectLane) => {
+      const worker = new Worker(script, { workerData: { implPath } });
+      let current = -1;
+      const feed = (): void => {
+        if (next >= requests.length) {
+          worker.postMessage(null);
+          return;
+        }
+        current = next++;
+        worker.postMessage(requests[current]);
+      };
+      worker.on("message", (m: { ok?: JobOutcome; error?: string }) => {
+        if (m.error !== undefined || m.ok === undefined) {
+          void worker.terminate();
+          rejectLane(new Error(`verify worker failed on ${requests[current]?.job.id}: ${m.error}`));
+          return;
+        }
+        results[current] = m.ok;
+        onDone(m.ok, ++done);
+        feed();
+      });
+      worker.on("error", rejectLane);
+      worker.on("exit", () => resolveLane());
+      feed();
+    });
+  await Promise.all(Array.from({ length: parallel }, lane));
+  return results.map((r, i) => {
+    if (r === undefined) throw new Error(`internal: job ${requests[i]?.job.id} produced no outcome`);
+    return r;
+  });
+}

@@ -1,0 +1,75 @@
+import { relative, join } from "node:path";
+import { implementations } from "../impl/index.js";
+import type { FamilyName } from "../model/index.js";
+import { buildReport } from "../reports/build.js";
+import type { Report } from "../reports/schema.js";
+import { runJob, type Job, type SubjectFactory, type VerifySettings } from "../properties/verify.js";
+import type { Progress } from "../properties/explorer/index.js";
+
+/**
+ * One verification job carried to its report: explore, judge, build the report. Runs the same in
+ * the CLI's own thread and on a worker thread (verify --jobs), so the two give identical reports.
+ * Everything in and out is structured-cloneable.
+ */
+export interface JobRequest {
+  readonly job: Job;
+  readonly settings: VerifySettings;
+  /** The report folder (for the replay command written into the report). */
+  readonly dir: string;
+  readonly implPath: string | undefined;
+  readonly timings: boolean;
+}
+
+export interface JobOutcome {
+  readonly job: Job;
+  readonly verdict: "ok" | "violation" | "incomplete";
+  readonly property: string | null;
+  readonly message: string | null;
+  readonly coverage: string;
+  readonly executions: number;
+  readonly states: number;
+  readonly elapsedMs: number;
+  readonly report: Report;
+}
+
+export function runJobToReport(
+  req: JobRequest,
+  factories: Partial<Record<FamilyName, SubjectFactory>> = implementations,
+  onProgress?: (p: Progress) => void,
+): JobOutcome {
+  const { job, settings } = req;
+  const factory = factories[job.family];
+  if (factory === undefined) throw new Error(`internal: no implementation of ${job.family} for job ${job.id}`);
+  const r = runJob(job, settings, factory, onProgress);
+  const reportFile = join(req.dir, `${job.id}.json`);
+  const report = buildReport({
+    family: job.family,
+    subject: factory(settings.config),
+    config: settings.config,
+    programs: r.programs,
+    strategy: job.strategyName,
+    seed: settings.seed,
+    options: {
+      workload: job.workload,
+      interpreters: settings.interpreters,
+      budgetMs: settings.budgetMs,
+      ...(job.strategyName === "pct" || job.strategyName === "random" ? { runs: settings.runs } : {}),
+      ...(job.strategyName === "random" ? { programSets: r.programSets } : {}),
+      ...(job.strategyName === "bounded" ? { maxPreemptions: 2 } : {}),
+    },
+    result: r.result,
+    replay: `npx interlock replay ${relative(process.cwd(), reportFile) || reportFile}${req.implPath ? ` --impl ${req.implPath}` : ""}`,
+    elapsedMs: req.timings ? Math.round(r.elapsedMs) : 0,
+  });
+  return {
+    job,
+    verdict: r.result.verdict,
+    property: r.result.violation?.property ?? null,
+    message: r.result.violation?.message ?? null,
+    coverage: r.result.coverage.sentence,
+    executions: r.result.stats.executions,
+    states: r.result.stats.states,
+    elapsedMs: r.elapsedMs,
+    report,
+  };
+}
