@@ -13,8 +13,8 @@ import { runSpin, spinAvailable } from "./spin/run.js";
  *   - interlock, family: interlock's real module_slots implementation running its typical program
  *     ×C, judged against the model on every path (online linearizability), within a budget;
  *   - SPIN 6.5.2 on the equivalent Promela model (bench/spin/module_slots.pml) with partial-order
- *     reduction, the lock as an atomic test-and-set (SPIN cannot finish the futex-level model at
- *     N=5, C=2 within 4 GB), when `spin` and `gcc` are installed.
+ *     reduction, twice: the lock as an atomic test-and-set (coarser than interlock's steps), and the
+ *     futex mutex at interlock's granularity — when `spin` and `gcc` are installed.
  * State counts are not the same unit across tools (each counts its own steps); wall time is.
  */
 export interface ExplorerBenchRow {
@@ -47,8 +47,17 @@ export async function benchExplorer(options: { quick?: boolean; familyBudgetMs?:
       });
       rows.push({ n, c, tool: "interlock (module_slots family)", verdict: family.verdict, states: family.stats.states, seconds: family.stats.elapsedMs / 1000 });
       if (spin) {
-        const s = await runSpin({ n, c, timeoutSeconds: 120 });
-        rows.push({ n, c, tool: "SPIN (test-and-set lock)", verdict: s.complete ? (s.errors > 0 ? "violation" : "ok") : "incomplete", states: s.states, seconds: s.seconds });
+        for (const futex of [false, true]) {
+          const s = await runSpin({ n, c, futex, timeoutSeconds: 150 });
+          rows.push({
+            n,
+            c,
+            tool: futex ? "SPIN (futex mutex, same granularity)" : "SPIN (test-and-set lock)",
+            verdict: s.complete ? (s.errors > 0 ? "violation" : "ok") : "incomplete",
+            states: s.states,
+            seconds: s.seconds,
+          });
+        }
       }
     }
   }
