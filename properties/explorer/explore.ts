@@ -83,7 +83,9 @@ export function explore<Call, Result>(
             found
               ? `preemption-bounded search: no violation with at most ${proved} preemptions (${proved < 0 ? "none completed" : "proved"}); the violation needs ${proved + 1}.`
               : `exhaustive up to ${proved} preemption${proved === 1 ? "" : "s"}: every schedule with at most ${proved} preemptions reaches only states the monitor accepted (${s.states} states at the last level); ` +
-                `the whole-history check judged ${s.checkedExecutions} completed executions.`;
+                (s.hooks.observer !== undefined
+                  ? `the online history judge, part of every state, judged every such path; the whole-history check also judged ${s.checkedExecutions} completed executions.`
+                  : `the whole-history check judged ${s.checkedExecutions} completed executions.`);
           return { ...base(s, "bounded", "exhaustive-up-to-preemptions", noSymmetry), preemptionBound: proved, sentence };
         },
       );
@@ -153,7 +155,9 @@ function exhaustiveCoverage<Call, Result>(s: Session<Call, Result>, symmetry: Sy
   const sentence = found
     ? `exhaustive search ${modulo} stopped at the first violation after ${s.states} states.`
     : `exhaustive for these programs (${modulo}): all ${s.states} reachable states judged by the monitor and checked for deadlock; ` +
-      `the whole-history check judged the ${s.checkedExecutions} executions the search completed (paths that merged into a visited state were not run to the end).`;
+      (s.hooks.observer !== undefined
+        ? `the online history judge, part of every state, judged every path (merged ones included); the whole-history check also judged the ${s.checkedExecutions} executions the search completed.`
+        : `the whole-history check judged the ${s.checkedExecutions} executions the search completed (paths that merged into a visited state were not run to the end).`);
   return { ...base(s, "exhaustive", "exhaustive", symmetry), sentence };
 }
 
