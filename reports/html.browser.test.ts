@@ -2,6 +2,10 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mutants } from "../impl/mutants/index.js";
+import { mutantConfig } from "../impl/mutants/mutant.js";
+import { checkAgreement } from "../properties/agreement.js";
+import { buildReport } from "./build.js";
 import { decodeReport } from "./io.js";
 import { renderHtml } from "./render/html.js";
 import type { Report } from "./schema.js";
@@ -104,6 +108,39 @@ describe("the HTML report in headless Chromium", () => {
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, "report.png"), fullPage: true });
 
+      expect(observed).toEqual({ requests: [], consoleErrors: [], dialogs: [] });
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("shows a real counterexample — a mutant found by the explorer — with its failing step marked", async () => {
+    const m = mutants.find((x) => x.id === "unlocked-check-then-act")!;
+    const config = mutantConfig(m);
+    const subject = m.subject(config);
+    const result = checkAgreement({ family: m.family, subject, programs: m.programs.map((p) => [...p]), strategy: { kind: "exhaustive" }, config });
+    expect(result.verdict).toBe("violation");
+    const report = buildReport({
+      family: m.family,
+      subject,
+      config,
+      programs: m.programs.map((p) => [...p]),
+      strategy: "exhaustive",
+      seed: 1,
+      options: {},
+      result,
+      replay: "npx interlock replay module_slots.exhaustive.json",
+      elapsedMs: 0,
+    });
+    const { page, observed } = await open(renderHtml(report));
+    try {
+      const failing = await page.$$eval("#swimlane tr.failing", (trs) => trs.map((tr) => Number(tr.getAttribute("data-step"))));
+      expect(failing).toEqual([report.violation!.failingStep]);
+      expect(await page.locator("#swimlane tr.failing td.active").innerText()).toContain("◀ fails here");
+      expect(await page.locator("#swimlane tbody tr").count()).toBe(report.steps.length);
+      expect(await page.locator("body").innerText()).toContain(report.violation!.propertyName);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, "report-mutant.png"), fullPage: true });
       expect(observed).toEqual({ requests: [], consoleErrors: [], dialogs: [] });
     } finally {
       await page.close();

@@ -119,6 +119,8 @@ export function describeAccess(access: Access | null): string {
   const name = accessOpName[access.op] ?? `op${access.op}`;
   switch (access.op) {
     case AccessOp.load:
+      if (access.b === LoadMode.equals) return `${name}(word ${access.addr}) == ${access.a}?`;
+      if (access.b === LoadMode.bits) return `${name}(word ${access.addr}) & ${access.a >>> 0}?`;
       return `${name}(word ${access.addr})`;
     case AccessOp.cas:
       return `${name}(word ${access.addr}, ${access.a} → ${access.b})`;
