@@ -128,7 +128,7 @@ register({
       parallel <= 1
         ? requests.map((req) => {
             const r = runJobToReport(req, factories, (p) =>
-              out.progress(`${req.job.id}: ${p.executions} executions, ${p.states} states, ${Math.round(p.stepsPerSecond)} steps/s, ${(p.elapsedMs / 1000).toFixed(1)} s`),
+              out.progress(`${req.job.id}: ${p.executions} executions, ${p.states} states, ${Math.round(p.stepsPerSecond)} steps/s, ${(p.elapsedMs / 1000).toFixed(1)} s${left(req, p)}`),
             );
             out.endProgress();
             announce(r);
@@ -228,4 +228,15 @@ async function runOnWorkers(
     if (r === undefined) throw new Error(`internal: job ${requests[i]?.job.id} produced no outcome`);
     return r;
   });
+}
+
+/**
+ * What is left of a job, where it can be known: PCT runs a fixed number of executions, so the rate
+ * so far estimates the rest; an exhaustive search cannot know its size in advance and says so.
+ */
+function left(req: JobRequest, p: { executions: number; elapsedMs: number }): string {
+  if (req.job.strategyName !== "pct" || p.executions === 0) return req.job.strategyName === "exhaustive" ? " (size unknown until done)" : "";
+  const total = req.settings.runs;
+  const remaining = Math.max(0, total - p.executions);
+  return ` — ${p.executions}/${total} runs, ~${((remaining * p.elapsedMs) / p.executions / 1000).toFixed(1)} s left`;
 }
