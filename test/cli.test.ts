@@ -97,6 +97,14 @@ const badInputs: [string, string[], RegExp][] = [
   ["a history naming an interpreter past its config", ["check-history", fixtures.interpTooBig], /interp 5 exceeds config.interpreters \(3\)/],
   ["a history checked as the wrong family", ["check-history", fixtures.ok, "--family", "global_lock"], /holds a module_slots history, not global_lock/],
   ["an unknown benchmark", ["bench", "everything"], /unknown benchmark "everything"/],
+  ["replay of a report that does not exist", ["replay", join(dir, "no-report.json")], /cannot read report .*: no such file/],
+  ["replay of a truncated report", ["replay", fixtures.reportTruncated], /is not valid JSON .*is it truncated\?/],
+  ["replay of a report of another version", ["replay", fixtures.reportWrongVersion], /this report is version 2; this interlock reads version 1/],
+  ["replay of something that is not a report", ["replay", fixtures.reportWrongFormat], /is not an interlock report: its format is "interlock-history"/],
+  ["replay without a report", ["replay"], /missing report file/],
+  ["an unknown mutant", ["mutants", "--only", "nope"], /unknown mutant "nope"/],
+  ["an unknown mutant strategy", ["mutants", "--strategy", "dpor"], /unknown strategy "dpor"/],
+  ["an unknown compare flag", ["compare", "--colour"], /compare: Unknown option '--colour'/],
 ];
 
 describe("bad input gets one clear line and exit code 2", () => {
@@ -129,10 +137,10 @@ describe("help", () => {
   it("interlock --help lists every command and the exit codes", async () => {
     const r = await cli("--help");
     expect(r.code).toBe(0);
-    for (const c of ["verify", "check-history", "bench"]) expect(r.out).toContain(c);
+    for (const c of ["verify", "replay", "mutants", "check-history", "compare", "bench"]) expect(r.out).toContain(c);
     expect(r.out).toContain("Exit codes: 0 agreement, 1 counterexample found, 2 usage or input error");
   });
-  it.each(["verify", "check-history", "bench"])("interlock %s --help explains the command", async (c) => {
+  it.each(["verify", "replay", "mutants", "check-history", "compare", "bench"])("interlock %s --help explains the command", async (c) => {
     const r = await cli(c, "--help");
     expect(r.code).toBe(0);
     expect(r.out).toMatch(new RegExp(`^Usage: interlock ${c}`));
