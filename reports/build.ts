@@ -119,23 +119,31 @@ export function buildReport(input: ReportInput): Report {
   const callAt = (interp: number, callIndex: number): AnyCall | undefined =>
     execution.history.find((h) => h.interp === interp && h.callIndex === callIndex)?.call ?? input.programs[interp - 1]?.[callIndex];
 
-  // Preemptions: the scheduler switched away from a thread that could have continued.
+  // Preemptions: the scheduler switched away from a thread that could have continued; the mark
+  // goes on that thread's last row before the switch, in its own lane.
   const steps: ReportStep[] = [];
   let lastStep = -1;
   let lastThread = -1;
   for (const row of trace) {
     const interp = interpOf(row.thread);
     const call = callAt(interp, row.callIndex);
-    const step: ReportStep = {
+    if (row.step !== lastStep && lastThread >= 0 && row.thread !== lastThread && stillRunning(trace, lastThread, row.step)) {
+      for (let i = steps.length - 1; i >= 0; i--) {
+        const prev = steps[i] as ReportStep;
+        if (prev.interp === interpOf(lastThread)) {
+          steps[i] = { ...prev, preemption: true };
+          break;
+        }
+      }
+    }
+    steps.push({
       step: row.step,
       interp,
       callIndex: row.callIndex,
       call: call ? describeCall(interp, call).replace(/ in interp \d+$/, "") : `call ${row.callIndex}`,
       access: describeTracedAccess(row.access, row.value, names),
       ...(row.returned !== undefined ? { returned: describeResult(row.returned as Result) } : {}),
-      ...(row.step !== lastStep && lastThread >= 0 && row.thread !== lastThread && stillRunning(trace, lastThread, row.step) ? { preemption: true } : {}),
-    };
-    steps.push(step);
+    });
     if (row.step !== lastStep) lastThread = row.thread;
     lastStep = row.step;
   }
