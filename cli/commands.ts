@@ -5,5 +5,6 @@ import "./commands/verify.js";
 import "./commands/replay.js";
 import "./commands/mutants.js";
 import "./commands/compare.js";
+import "./commands/stress.js";
 import "./commands/check-history.js";
 import "./commands/bench.js";

@@ -105,6 +105,8 @@ const badInputs: [string, string[], RegExp][] = [
   ["an unknown mutant", ["mutants", "--only", "nope"], /unknown mutant "nope"/],
   ["an unknown mutant strategy", ["mutants", "--strategy", "dpor"], /unknown strategy "dpor"/],
   ["an unknown compare flag", ["compare", "--colour"], /compare: Unknown option '--colour'/],
+  ["stress without a family", ["stress"], /stress: --family is required/],
+  ["stress with too many workers", ["stress", "--family", "module_slots", "--workers", "9"], /--workers must be between 1 and 8/],
 ];
 
 describe("bad input gets one clear line and exit code 2", () => {
@@ -180,6 +182,24 @@ describe("determinism", () => {
       const read = (root: string) => readFileSync(join(root, "verify", f), "utf8").split(basename(root)).join("<dir>");
       expect(read(b), f).toBe(read(a));
     }
+  });
+});
+
+describe("stress writes histories that check-history judges", () => {
+  it("a recorded stress history is written as a history file and judged linearizable; a corrupted copy is not", async () => {
+    const path = join(dir, "stress", "static_mutex.json");
+    const r = await cli("stress", "--family", "static_mutex", "--workers", "3", "--calls", "400", "--history", path);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("history: ok");
+    expect((await cli("check-history", path)).code).toBe(0);
+    // Corrupt it: the first library call claims a count the model cannot give at that point.
+    const doc = JSON.parse(readFileSync(path, "utf8")) as { operations: { call: { _tag: string }; result?: { _tag: string; value?: number } }[] };
+    const op = doc.operations.find((o) => o.call._tag === "call_unsafe_library" && o.result?._tag === "Ok")!;
+    op.result = { _tag: "Ok", value: 999 };
+    const bad = file("corrupted-stress.json", JSON.stringify(doc));
+    const c = await cli("check-history", bad);
+    expect(c.code).toBe(1);
+    expect(c.out).toContain("not linearizable");
   });
 });
 
