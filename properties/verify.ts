@@ -136,8 +136,43 @@ export function runJob(job: Job, s: VerifySettings, factory: SubjectFactory = im
     { seed: s.seed, numRuns: s.programSets, endOnFailure: false, interruptAfterTimeLimit: s.budgetMs },
   );
   if (details.failed && details.counterexample) {
-    const programs = details.counterexample[0];
-    const result = run(programs);
+    // Shrink the failing program set with a search that does not depend on luck: under random
+    // schedules a smaller program changes which schedules are drawn, so fast-check cannot tell
+    // "still fails" from "was unlucky". Every schedule with at most two preemptions is a complete,
+    // deterministic judge of small programs: replay the same fast-check run (same seed, same draws)
+    // under it, so fast-check meets the failing set with its generation context and shrinks it.
+    const found = details.counterexample[0];
+    const bounded = (programs: AnyCall[][]) =>
+      checkAgreement({ family: job.family, subject, programs, strategy: { kind: "bounded", maxPreemptions: 2 }, config, limits: { timeLimitMs: Math.max(1, deadline - performance.now()), maxStates: 500_000 } });
+    let programs = found;
+    let result = run(found);
+    const small = fc.check(
+      fc.property(arb, (p) => bounded(p).verdict !== "violation"),
+      { seed: s.seed, numRuns: details.numRuns, endOnFailure: false, interruptAfterTimeLimit: Math.max(1, deadline - performance.now()) },
+    );
+    if (small.failed && small.counterexample) {
+      // fast-check drops calls from the front of a program; finish by dropping any single call
+      // (each interpreter keeps one, the workload's shape) while the failure persists: 1-minimal.
+      let shrunkPrograms = small.counterexample[0] ?? found;
+      for (let changed = true; changed; ) {
+        changed = false;
+        for (let i = 0; i < shrunkPrograms.length && !changed; i++) {
+          const calls = shrunkPrograms[i] as AnyCall[];
+          for (let c = 0; c < calls.length && calls.length > 1 && !changed; c++) {
+            const fewer = shrunkPrograms.map((cs, j) => (j === i ? cs.filter((_, k) => k !== c) : cs));
+            if (bounded(fewer).verdict === "violation") {
+              shrunkPrograms = fewer;
+              changed = true;
+            }
+          }
+        }
+      }
+      const confirmed = bounded(shrunkPrograms);
+      if (confirmed.verdict === "violation") {
+        programs = shrunkPrograms;
+        result = confirmed;
+      }
+    }
     return { job, strategy, programs, result: shrunk(job, subject, programs, result, config), elapsedMs: performance.now() - t0, programSets: sets };
   }
   const fallback = last as { programs: AnyCall[][]; result: ExploreResult<AnyCall, Result> } | null;

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { mutants } from "../impl/mutants/index.js";
+import { defaultVerifySettings, planJobs, runJob } from "./verify.js";
+import type { AnyCall } from "../model/index.js";
+import { agreementHooks, checkAgreement, toPrograms } from "./agreement.js";
+import { replay } from "./explorer/index.js";
+
+/**
+ * The property-based job of `verify`: fast-check draws per-interpreter programs from the Schema
+ * vocabulary, each is explored, and a failure comes back with a shrunk program set *and* a shrunk
+ * schedule.
+ */
+describe("verify's fast-check job", () => {
+  it("finds a seeded bug from generated programs and reports a minimal program and schedule", () => {
+    const m = mutants.find((x) => x.id === "unlocked-check-then-act")!;
+    const job = planJobs({ families: ["module_slots"], strategies: ["random"], interpreters: 3 })[0]!;
+    const r = runJob(job, { ...defaultVerifySettings, families: ["module_slots"], strategies: ["random"], programSets: 60, runs: 400, seed: 3 }, m.subject);
+    expect(r.result.verdict).toBe("violation");
+    // fast-check shrank the programs under a complete judge (every schedule with ≤ 2 preemptions):
+    // removing any one call (each interpreter keeps at least one) makes the failure disappear.
+    const judge = (programs: AnyCall[][]) =>
+      checkAgreement({ family: "module_slots", subject: m.subject(defaultVerifySettings.config), programs, strategy: { kind: "bounded", maxPreemptions: 2 } }).verdict;
+    expect(judge(r.programs)).toBe("violation");
+    for (const [i, calls] of r.programs.entries()) {
+      if (calls.length < 2) continue;
+      for (let c = 0; c < calls.length; c++) {
+        const fewer = r.programs.map((cs, j) => (j === i ? cs.filter((_, k) => k !== c) : cs));
+        expect(judge(fewer), `without call ${c} of interp ${i + 1}`).toBe("ok");
+      }
+    }
+    expect(r.programs.flat().length).toBeLessThan(3 * 4);
+    // and the schedule was shrunk, then replays to the same violation.
+    const again = replay(m.subject(defaultVerifySettings.config), toPrograms(r.programs), r.result.violation!.token, agreementHooks("module_slots", defaultVerifySettings.config));
+    expect(again.status).toBe("replayed");
+    if (again.status === "replayed") expect(again.violation?.property).toBe(r.result.violation!.property);
+  });
+
+  it("finds nothing in the correct implementation with the same seed and budget", () => {
+    const job = planJobs({ families: ["module_slots"], strategies: ["random"], interpreters: 3 })[0]!;
+    const r = runJob(job, { ...defaultVerifySettings, families: ["module_slots"], strategies: ["random"], programSets: 60, runs: 400, seed: 3 });
+    expect(r.result.verdict).toBe("ok");
+    expect(r.programSets).toBe(60);
+  });
+});
