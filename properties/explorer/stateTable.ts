@@ -7,6 +7,8 @@
 export class StateTable {
   private pool: Int32Array;
   private values: Int32Array;
+  /** Each entry's hash, kept so that growing the table never rehashes a vector. */
+  private hashes: Int32Array;
   private slots: Int32Array;
   private mask: number;
   size = 0;
@@ -16,11 +18,12 @@ export class StateTable {
     this.mask = this.slots.length - 1;
     this.pool = new Int32Array(width * (this.slots.length >> 1));
     this.values = new Int32Array(this.slots.length >> 1);
+    this.hashes = new Int32Array(this.slots.length >> 1);
   }
 
   /** Bytes held by the table. */
   bytes(): number {
-    return this.pool.byteLength + this.values.byteLength + this.slots.byteLength;
+    return this.pool.byteLength + this.values.byteLength + this.hashes.byteLength + this.slots.byteLength;
   }
 
   /**
@@ -29,20 +32,24 @@ export class StateTable {
    */
   findOrInsert(vec: Int32Array, value: number): number {
     const w = this.width;
-    let slot = hash(vec, w) & this.mask;
+    const h = hash(vec, w);
+    let slot = h & this.mask;
     for (;;) {
       const entry = (this.slots[slot] as number) - 1;
       if (entry < 0) break;
-      const at = entry * w;
-      let i = 0;
-      while (i < w && this.pool[at + i] === vec[i]) i++;
-      if (i === w) return entry;
+      if (this.hashes[entry] === h) {
+        const at = entry * w;
+        let i = 0;
+        while (i < w && this.pool[at + i] === vec[i]) i++;
+        if (i === w) return entry;
+      }
       slot = (slot + 1) & this.mask;
     }
     const entry = this.size++;
     if ((entry + 1) * w > this.pool.length) this.growPool();
     this.pool.set(vec.subarray(0, w), entry * w);
     this.values[entry] = value;
+    this.hashes[entry] = h;
     this.slots[slot] = entry + 1;
     if (this.size * 2 > this.slots.length) this.rehash();
     return -1;
@@ -63,14 +70,16 @@ export class StateTable {
     const values = new Int32Array(this.values.length * 2);
     values.set(this.values);
     this.values = values;
+    const hashes = new Int32Array(this.hashes.length * 2);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
   }
 
   private rehash(): void {
-    const w = this.width;
     this.slots = new Int32Array(this.slots.length * 2);
     this.mask = this.slots.length - 1;
     for (let entry = 0; entry < this.size; entry++) {
-      let slot = hash(this.pool.subarray(entry * w, entry * w + w), w) & this.mask;
+      let slot = (this.hashes[entry] as number) & this.mask;
       while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
       this.slots[slot] = entry + 1;
     }
