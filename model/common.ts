@@ -79,7 +79,6 @@ export const Py_FinalizeEx = Schema.TaggedStruct("Py_FinalizeEx", {});
 export const Py_Initialize = Schema.TaggedStruct("Py_Initialize", {});
 export const RuntimeCall = Schema.Union(Py_NewInterpreter, Py_EndInterpreter, Py_FinalizeEx, Py_Initialize);
 export type RuntimeCall = typeof RuntimeCall.Type;
-export const runtimeCallTags = ["Py_NewInterpreter", "Py_EndInterpreter", "Py_FinalizeEx", "Py_Initialize"] as const;
 
 /** Sizes of the runtime: how many interpreters exist and how many registry slots the runtime has. */
 export interface ModelConfig {
@@ -183,14 +182,51 @@ export function decodeIndex(index: number): { slot: number; generation: number }
  * resolved value. The carry of an interpreter holds one slot per (def, name).
  */
 export const carrySlots = defs.length * names.length;
-export const refTo = (def: Def, name: Name): number => -(1 + defs.indexOf(def) * names.length + names.indexOf(name));
 export const carrySlotOf = (def: Def, name: Name): number => defs.indexOf(def) * names.length + names.indexOf(name);
+export const refTo = (def: Def, name: Name): number => -(1 + carrySlotOf(def, name));
 /** The carry slot a reference points at, or undefined for a plain (non-negative) value. */
 export function refSlot(index: number): number | undefined {
   return index < 0 && index >= -carrySlots ? -index - 1 : undefined;
 }
-export function refTarget(index: number): { def: Def; name: Name } | undefined {
-  const slot = refSlot(index);
-  if (slot === undefined) return undefined;
-  return { def: defs[Math.floor(slot / names.length)]!, name: names[slot % names.length]! };
+
+/** The parts of a family's state the runtime calls act on. */
+export interface RuntimeParts {
+  readonly rt: RuntimeState;
+  readonly ghost: Ghost;
+  readonly config: ModelConfig;
 }
+
+/**
+ * The runtime calls, the same in every family (after `gate`): a family says only how an interpreter
+ * ends and what runtime finalisation leaves behind. Like a family's `step`, returns undefined when
+ * the call is not enabled: Py_FinalizeEx waits for subinterpreters (D3).
+ */
+export function stepRuntimeCall<S extends RuntimeParts>(
+  s: S,
+  interp: number,
+  tag: RuntimeCall["_tag"],
+  family: {
+    /** Everything `interp` still holds is let go (D13). */
+    endInterpreter(s: S, interp: number): S;
+    /** After the main interpreter ended: what is still live (leaks, P7), and the state with it freed. */
+    finalize(s: S): { readonly state: S; readonly leaks: number };
+  },
+): StepResult<S> | undefined {
+  switch (tag) {
+    case "Py_NewInterpreter":
+      return { state: { ...s, rt: { ...s.rt, alive: s.rt.alive | bit(interp) } }, result: ok(0) };
+    case "Py_EndInterpreter":
+      return { state: family.endInterpreter(s, interp), result: ok(0) };
+    case "Py_FinalizeEx": {
+      if (subinterpretersAlive(s.rt)) return undefined;
+      const f = family.finalize(family.endInterpreter(s, 1));
+      const ghost = f.leaks ? { ...f.state.ghost, leaks: f.state.ghost.leaks + f.leaks } : f.state.ghost;
+      return { state: { ...f.state, ghost, rt: { alive: 0, finalized: true } }, result: ok(0) };
+    }
+    case "Py_Initialize":
+      return { state: { ...s, rt: { alive: allAlive(s.config), finalized: false } }, result: ok(0) };
+  }
+}
+
+const runtimeTags: ReadonlySet<string> = new Set(["Py_NewInterpreter", "Py_EndInterpreter", "Py_FinalizeEx", "Py_Initialize"]);
+export const isRuntimeCall = (call: { readonly _tag: string }): call is RuntimeCall => runtimeTags.has(call._tag);

@@ -1,5 +1,5 @@
 import type { Schema } from "effect";
-import type { Ghost, ModelConfig, Result, StepResult } from "./common.js";
+import type { Ghost, ModelConfig, StepResult } from "./common.js";
 
 /** The five API families interlock models, named after the proposal each one follows. */
 export const familyNames = ["global_lock", "runtime_store", "refcounted_lock", "module_slots", "static_mutex"] as const;
@@ -33,6 +33,3 @@ export interface FamilyModel<S, C extends { readonly _tag: string }> {
    */
   partitionOf(call: C): string | undefined;
 }
-
-/** The result type shared by every family, re-exported for convenience. */
-export type { Result };

@@ -6,7 +6,8 @@ import {
 
   emptyGhost,
   err,
-  subinterpretersAlive,
+  isRuntimeCall,
+  stepRuntimeCall,
   gate,
   ghostKey,
   Name,
@@ -23,8 +24,8 @@ import {
   describeRegistry,
   dropRef,
   emptyRegistry,
-  ensure,
-  liveEntries,
+  finalizeRegistry,
+  stepEnsure,
   registryKey,
   replaceSlot,
   resolve,
@@ -102,31 +103,8 @@ function endInterpreter(s: GlobalLockState, interp: number): GlobalLockState {
 function step(s: GlobalLockState, interp: number, call: GlobalLockCall): StepResult<GlobalLockState> | undefined {
   const denied = gate(s.rt, interp, call._tag);
   if (denied) return { state: s, result: err(denied) };
-  switch (call._tag) {
-    case "Py_NewInterpreter":
-      return { state: { ...s, rt: { ...s.rt, alive: s.rt.alive | bit(interp) } }, result: ok(0) };
-    case "Py_EndInterpreter":
-      return { state: endInterpreter(s, interp), result: ok(0) };
-    case "Py_FinalizeEx": {
-      if (subinterpretersAlive(s.rt)) return undefined;
-      const t = endInterpreter(s, 1);
-      const leaks = liveEntries(t.reg);
-      let reg = t.reg;
-      for (let slot = 0; slot < reg.slots.length; slot++) if (reg.slots[slot]) reg = replaceSlot(reg, slot, null);
-      const ghost = leaks ? { ...t.ghost, leaks: t.ghost.leaks + leaks } : t.ghost;
-      return { state: { ...t, reg, ghost, rt: { alive: 0, finalized: true } }, result: ok(0) };
-    }
-    case "Py_Initialize":
-      return { state: { ...s, rt: { alive: allAlive(s.config), finalized: false } }, result: ok(0) };
-    case "PyThread_EnsureGlobalLock": {
-      const out = ensure(s.reg, call.def, call.name, interp, freshLock);
-      if (out.kind === "error") return { state: s, result: err(out.error) };
-      if (out.kind === "unchanged") return { state: s, result: ok(out.index) };
-      return { state: { ...s, reg: out.registry }, result: ok(out.index) };
-    }
-    default:
-      break;
-  }
+  if (isRuntimeCall(call)) return stepRuntimeCall(s, interp, call._tag, { endInterpreter, finalize: finalizeRegistry });
+  if (call._tag === "PyThread_EnsureGlobalLock") return stepEnsure(s, call.def, call.name, interp, freshLock);
   const r = resolve(s.reg, call.index, interp, call.def, call.name);
   if (r.kind === "error") return { state: s, result: err(r.error) };
   const { slot, entry } = r;

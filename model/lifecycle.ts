@@ -6,7 +6,7 @@ import {
   defs,
   emptyGhost,
   err,
-  subinterpretersAlive,
+  stepRuntimeCall,
   gate,
   ghostKey,
   ok,
@@ -105,22 +105,9 @@ export function stepLifecycle(
   const denied = gate(s.rt, interp, o.op === "runtime" ? o.tag : o.op);
   if (denied) return { state: s, result: err(denied) };
   if (o.op === "runtime") {
-    switch (o.tag) {
-      case "Py_NewInterpreter":
-        return { state: { ...s, rt: { ...s.rt, alive: s.rt.alive | bit(interp) } }, result: ok(0) };
-      case "Py_EndInterpreter":
-        return { state: endInterpreter(s, interp), result: ok(0) };
-      case "Py_FinalizeEx": {
-        if (subinterpretersAlive(s.rt)) return undefined;
-        const t = endInterpreter(s, 1);
-        let leaks = 0;
-        for (const def of defs) if (t.defs[def].importers !== 0) leaks++;
-        const ghost = leaks ? { ...t.ghost, leaks: t.ghost.leaks + leaks } : t.ghost;
-        return { state: { ...t, ghost, rt: { alive: 0, finalized: true } }, result: ok(0) };
-      }
-      case "Py_Initialize":
-        return { state: { ...s, rt: { alive: allAlive(s.config), finalized: false } }, result: ok(0) };
-    }
+    // Runtime finalisation frees nothing here: a def still imported after every interpreter ended is a leak.
+    const finalize = (t: LifecycleState) => ({ state: t, leaks: defs.filter((def) => t.defs[def].importers !== 0).length });
+    return stepRuntimeCall(s, interp, o.tag, { endInterpreter, finalize });
   }
   const def = o.def;
   const d = s.defs[def];

@@ -1,4 +1,4 @@
-import { bit, decodeIndex, encodeIndex, type Def, type ErrorCode, type Name } from "./common.js";
+import { bit, decodeIndex, encodeIndex, err, ok, type Def, type ErrorCode, type Ghost, type ModelConfig, type Name, type RuntimeState, type StepResult } from "./common.js";
 
 /**
  * The runtime's registry of named entries, shared by the named-lock family and the runtime-store
@@ -129,4 +129,28 @@ export function describeRegistry<P>(reg: Registry<P>, payload: (p: P) => string)
     }
   });
   return parts.length ? parts.join("; ") : "registry empty";
+}
+
+/** A registry family's state: the runtime, the registry, the ghost. */
+export interface RegistryState<P> {
+  readonly rt: RuntimeState;
+  readonly reg: Registry<P>;
+  readonly ghost: Ghost;
+  readonly config: ModelConfig;
+}
+
+/** An ensure call (PyThread_EnsureGlobalLock, PyRuntime_store_ensure) as a step: the index, or an error. */
+export function stepEnsure<P, S extends RegistryState<P>>(s: S, def: Def, name: Name, interp: number, fresh: P): StepResult<S> {
+  const out = ensure(s.reg, def, name, interp, fresh);
+  if (out.kind === "error") return { state: s, result: err(out.error) };
+  if (out.kind === "unchanged") return { state: s, result: ok(out.index) };
+  return { state: { ...s, reg: out.registry }, result: ok(out.index) };
+}
+
+/** Runtime finalisation of a registry: every entry still live is a leak, and is freed. */
+export function finalizeRegistry<P, S extends RegistryState<P>>(s: S): { state: S; leaks: number } {
+  const leaks = liveEntries(s.reg);
+  let reg = s.reg;
+  for (let slot = 0; slot < reg.slots.length; slot++) if (reg.slots[slot]) reg = replaceSlot(reg, slot, null);
+  return { state: { ...s, reg }, leaks };
 }

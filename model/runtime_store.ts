@@ -6,7 +6,8 @@ import {
   defaultConfig,
   emptyGhost,
   err,
-  subinterpretersAlive,
+  isRuntimeCall,
+  stepRuntimeCall,
   gate,
   ghostKey,
   Name,
@@ -22,8 +23,8 @@ import {
   describeRegistry,
   dropRef,
   emptyRegistry,
-  ensure,
-  liveEntries,
+  finalizeRegistry,
+  stepEnsure,
   registryKey,
   replaceSlot,
   resolve,
@@ -110,31 +111,8 @@ function endInterpreter(s: RuntimeStoreState, interp: number): RuntimeStoreState
 function step(s: RuntimeStoreState, interp: number, call: RuntimeStoreCall): StepResult<RuntimeStoreState> | undefined {
   const denied = gate(s.rt, interp, call._tag);
   if (denied) return { state: s, result: err(denied) };
-  switch (call._tag) {
-    case "Py_NewInterpreter":
-      return { state: { ...s, rt: { ...s.rt, alive: s.rt.alive | bit(interp) } }, result: ok(0) };
-    case "Py_EndInterpreter":
-      return { state: endInterpreter(s, interp), result: ok(0) };
-    case "Py_FinalizeEx": {
-      if (subinterpretersAlive(s.rt)) return undefined;
-      const t = endInterpreter(s, 1);
-      const leaks = liveEntries(t.reg);
-      let reg = t.reg;
-      for (let slot = 0; slot < reg.slots.length; slot++) if (reg.slots[slot]) reg = replaceSlot(reg, slot, null);
-      const ghost = leaks ? { ...t.ghost, leaks: t.ghost.leaks + leaks } : t.ghost;
-      return { state: { ...t, reg, ghost, rt: { alive: 0, finalized: true } }, result: ok(0) };
-    }
-    case "Py_Initialize":
-      return { state: { ...s, rt: { alive: allAlive(s.config), finalized: false } }, result: ok(0) };
-    case "PyRuntime_store_ensure": {
-      const out = ensure(s.reg, call.def, call.name, interp, empty);
-      if (out.kind === "error") return { state: s, result: err(out.error) };
-      if (out.kind === "unchanged") return { state: s, result: ok(out.index) };
-      return { state: { ...s, reg: out.registry }, result: ok(out.index) };
-    }
-    default:
-      break;
-  }
+  if (isRuntimeCall(call)) return stepRuntimeCall(s, interp, call._tag, { endInterpreter, finalize: finalizeRegistry });
+  if (call._tag === "PyRuntime_store_ensure") return stepEnsure(s, call.def, call.name, interp, empty);
   const r = resolve(s.reg, call.key, interp);
   if (r.kind === "error") return { state: s, result: err(r.error) };
   const { slot, entry } = r;

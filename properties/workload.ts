@@ -1,6 +1,6 @@
 import { Schema } from "effect";
 import fc from "fast-check";
-import { arbitraryOf, carrySlotOf, carrySlots, models, type AnyCall, type FamilyName } from "../model/index.js";
+import { arbitraryOf, carrySlots, models, refTo, type AnyCall, type FamilyName } from "../model/index.js";
 
 export { emptyCarry, resolveCall, updateCarry } from "../model/carry.js";
 
@@ -59,7 +59,7 @@ function rarelyFailing(call: AnyCall, roll: number): AnyCall {
 function steer(call: AnyCall, index: number): AnyCall {
   if ("index" in call) {
     // A reference to this call's own (def, name) is the common, meaningful case.
-    const own = -(1 + carrySlotOf(call.def, call.name));
+    const own = refTo(call.def, call.name);
     return { ...call, index: index < 0 && index % 2 === 0 ? own : index };
   }
   if ("key" in call) return { ...call, key: index };
