@@ -48,15 +48,37 @@ export function agreementCheck(
 ): (e: Execution<AnyCall, Result>) => Violation | undefined {
   const model = models[family];
   const cm = checkerModel(model, config);
+  const ghostCall = { _tag: "ghost counters agree" } as unknown as AnyCall;
   return (e) => {
     const ops = executionOperations(e);
+    // A finished execution with an implementation that names its ghost counters: one search finds
+    // an order that both explains the results and leaves the model's ghost equal to the
+    // implementation's. Several orders may explain the results and leave different ghosts (was the
+    // failed exec's import first, running global_init and global_exit, or second?), so the check
+    // is for *some* such order: a final pseudo-call returns 1 exactly when the ghosts agree. Only
+    // when that fails does the plain search below tell a disagreement from a ghost mismatch.
+    let fields = decode !== undefined && e.outcome === "finished" ? decode(e.memory) : undefined;
+    if (fields !== undefined) {
+      const implFields = fields;
+      const last = Math.max(0, ...ops.map((o) => o.respond ?? o.invoke));
+      const probe = { id: ops.length, interp: 1, call: ghostCall, invoke: last + 1, respond: last + 2, result: { _tag: "Ok" as const, value: 1 } };
+      const withGhost: typeof cm = {
+        ...cm,
+        step: (st, interp, call) =>
+          call === ghostCall ? { state: st, result: { _tag: "Ok", value: ghostMismatch(model.ghost(st), implFields) === undefined ? 1 : 0 } } : cm.step(st, interp, call),
+        partition: (all) => [all.slice()],
+        describeCall: (interp, call) => (call === ghostCall ? "the implementation's ghost counters" : model.describeCall(interp, call)),
+      };
+      const probed = checkHistory(withGhost, [...ops, probe], { timeMs: checkBudgetMs }).kind;
+      if (probed === "ok") return undefined;
+      if (probed === "unknown") fields = undefined; // out of budget: judge the results alone, as the plain search does
+    }
     const done = ops.filter((o) => o.respond !== undefined);
     const verdict = checkHistory(cm, e.outcome === "deadlock" ? done : ops, { timeMs: checkBudgetMs });
     if (verdict.kind === "unknown") return { property: "agreement", message: `the linearizability check ran out of its ${verdict.reason} budget (${verdict.detail})` };
     if (verdict.kind === "violation") {
       const stuck = verdict.stuck[0];
-      let state = model.init(config);
-      for (const o of verdict.prefix) state = model.step(state, o.interp, o.call)?.state ?? state;
+      const state = modelStateAfter(family, config, verdict.prefix);
       const expected = stuck ? model.step(state, stuck.interp, stuck.call)?.result : undefined;
       const c = stuck ? classifyDisagreement(stuck.call, stuck.result, expected) : { property: "agreement" as const, why: "no order of the calls agrees with the model" };
       const where = stuck ? `${model.describeCall(stuck.interp, stuck.call)} returned ${stuck.result ? describeResult(stuck.result) : "nothing"}: ` : "";
@@ -65,8 +87,7 @@ export function agreementCheck(
     if (e.outcome === "deadlock") {
       // The implementation is stuck. If, after the calls that completed (in the order found), the
       // model could still complete any blocked call, the deadlock is the implementation's (P6).
-      let state = model.init(config);
-      for (const o of verdict.linearization) state = model.step(state, o.interp, o.call)?.state ?? state;
+      const state = modelStateAfter(family, config, verdict.linearization);
       const blocked = ops.filter((o) => o.respond === undefined);
       const couldMove = blocked.find((o) => model.step(state, o.interp, o.call) !== undefined);
       if (couldMove) {
@@ -77,31 +98,25 @@ export function agreementCheck(
       }
     }
     if (e.outcome === "livelock") return { property: "P6", message: "an execution exceeded the step bound: a livelock or unbounded spinning" };
-    if (decode !== undefined && e.outcome === "finished") {
-      // Several orders may explain the results, and they can leave different ghosts (was the failed
-      // exec's import first, running global_init and global_exit, or second?). The implementation's
-      // counters must match the ghost of *some* linearization: check for one with a final pseudo-call
-      // that returns 1 exactly when the model's ghost equals the implementation's.
-      const fields = decode(e.memory);
-      const ghostCall = { _tag: "ghost counters agree" } as unknown as AnyCall;
-      const last = Math.max(0, ...ops.map((o) => o.respond ?? o.invoke));
-      const probe = { id: ops.length, interp: 1, call: ghostCall, invoke: last + 1, respond: last + 2, result: { _tag: "Ok" as const, value: 1 } };
-      const withGhost: typeof cm = {
-        ...cm,
-        step: (st, interp, call) =>
-          call === ghostCall ? { state: st, result: { _tag: "Ok", value: ghostMismatch(model.ghost(st), fields) === undefined ? 1 : 0 } } : cm.step(st, interp, call),
-        partition: (all) => [all.slice()],
-        describeCall: (interp, call) => (call === ghostCall ? "the implementation's ghost counters" : model.describeCall(interp, call)),
-      };
-      const ghostVerdict = checkHistory(withGhost, [...ops, probe], { timeMs: checkBudgetMs });
-      if (ghostVerdict.kind === "violation") {
-        let state = model.init(config);
-        for (const o of verdict.linearization) state = model.step(state, o.interp, o.call)?.state ?? state;
-        return ghostMismatch(model.ghost(state), fields) ?? { property: "agreement", message: "no order of the calls leaves the model's ghost counters equal to the implementation's" };
-      }
+    if (fields !== undefined) {
+      // Linearizable, but no order leaves the ghosts equal: report the difference along the witness.
+      return (
+        ghostMismatch(model.ghost(modelStateAfter(family, config, verdict.linearization)), fields) ?? {
+          property: "agreement",
+          message: "no order of the calls leaves the model's ghost counters equal to the implementation's",
+        }
+      );
     }
     return undefined;
   };
+}
+
+/** The model's state after `ops` in the order given (calls the model cannot take are skipped). */
+export function modelStateAfter(family: FamilyName, config: ModelConfig, ops: readonly { readonly interp: number; readonly call: AnyCall }[]): unknown {
+  const model = models[family];
+  let state = model.init(config);
+  for (const o of ops) state = model.step(state, o.interp, o.call)?.state ?? state;
+  return state;
 }
 
 /**
@@ -111,18 +126,20 @@ export function agreementCheck(
  * interpreter (P9), entries left live by runtime finalisation (P7), interpreter-owned values left in
  * process-global storage (P4). Results alone can agree while these differ (a leak nobody reads).
  */
+const ghostFields: readonly (readonly [field: string, of: (g: Ghost) => number, property: PropertyId, what: string])[] = [
+  ["ghost.leaks", (g) => g.leaks, "P7", "registry entries or references left live by runtime finalisation"],
+  ["ghost.abandoned", (g) => g.abandoned, "P9", "locks released because their holder's interpreter ended"],
+  ["ghost.dangling", (g) => g.dangling, "P4", "interpreter-owned values left in process-global storage when their owner died"],
+  ...defs.flatMap((def) => [
+    [`${def}.epoch`, (g: Ghost) => g.inits[def], "P1", `times ${def}'s global state was set up`] as const,
+    [`${def}.exits`, (g: Ghost) => g.exits[def], "P2", `times ${def}'s global state was torn down`] as const,
+  ]),
+];
+
 export function ghostMismatch(ghost: Ghost, fields: Readonly<Record<string, number>>): Violation | undefined {
-  const pairs: [string, number, PropertyId, string][] = [
-    ["ghost.leaks", ghost.leaks, "P7", "registry entries or references left live by runtime finalisation"],
-    ["ghost.abandoned", ghost.abandoned, "P9", "locks released because their holder's interpreter ended"],
-    ["ghost.dangling", ghost.dangling, "P4", "interpreter-owned values left in process-global storage when their owner died"],
-  ];
-  for (const def of defs) {
-    pairs.push([`${def}.epoch`, ghost.inits[def], "P1", `times ${def}'s global state was set up`]);
-    pairs.push([`${def}.exits`, ghost.exits[def], "P2", `times ${def}'s global state was torn down`]);
-  }
-  for (const [field, expected, property, what] of pairs) {
+  for (const [field, of, property, what] of ghostFields) {
     const actual = fields[field];
+    const expected = of(ghost);
     if (actual !== undefined && actual !== expected) {
       return { property, message: `the implementation counts ${actual} ${what} (${field}); the model, after the same calls, counts ${expected}` };
     }

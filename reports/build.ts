@@ -2,7 +2,7 @@ import { describeResult, models, type AnyCall, type FamilyName, type ModelConfig
 import { accessOpName, AccessOp, LoadMode, type Access } from "../impl/memory.js";
 import type { Subject } from "../impl/subject.js";
 import { checkHistory } from "../properties/checker/index.js";
-import { agreementHooks, executionOperations, toPrograms } from "../properties/agreement.js";
+import { agreementHooks, executionOperations, modelStateAfter, toPrograms } from "../properties/agreement.js";
 import { replay, type ExploreResult, type TraceRow } from "../properties/explorer/index.js";
 import { checkerModel } from "../properties/family_checker.js";
 import { propertyNames, type PropertyId } from "../properties/properties.js";
@@ -121,13 +121,15 @@ export function buildReport(input: ReportInput): Report {
 
   // Preemptions: the scheduler switched away from a thread that could have continued; the mark
   // goes on that thread's last row before the switch, in its own lane.
+  const lastStepOf = new Map<number, number>();
+  for (const r of trace) lastStepOf.set(r.thread, r.step);
   const steps: ReportStep[] = [];
   let lastStep = -1;
   let lastThread = -1;
   for (const row of trace) {
     const interp = interpOf(row.thread);
     const call = callAt(interp, row.callIndex);
-    if (row.step !== lastStep && lastThread >= 0 && row.thread !== lastThread && stillRunning(trace, lastThread, row.step)) {
+    if (row.step !== lastStep && lastThread >= 0 && row.thread !== lastThread && (lastStepOf.get(lastThread) ?? -1) >= row.step) {
       for (let i = steps.length - 1; i >= 0; i--) {
         const prev = steps[i] as ReportStep;
         if (prev.interp === interpOf(lastThread)) {
@@ -162,13 +164,11 @@ export function buildReport(input: ReportInput): Report {
   // the call it could not place (if the model can take that call at all).
   const ops = executionOperations(execution);
   const verdict = checkHistory(checkerModel(model, config), ops.filter((o) => o.respond !== undefined || execution.outcome !== "deadlock"), { timeMs: 10_000 });
-  let modelBefore: string | null = null;
   let modelAfter: string | null = null;
   let stuckCall: string | null = null;
   const placed = verdict.kind === "ok" ? verdict.linearization : verdict.kind === "violation" ? verdict.prefix : [];
-  let state = model.init(config);
-  for (const o of placed) state = model.step(state, o.interp, o.call)?.state ?? state;
-  modelBefore = model.describeState(state);
+  const state = modelStateAfter(family, config, placed);
+  const modelBefore = model.describeState(state);
   if (verdict.kind === "violation" && verdict.stuck[0]) {
     const stuck = verdict.stuck[0];
     stuckCall = `${describeCall(stuck.interp, stuck.call)} → ${stuck.result ? describeResult(stuck.result) : "pending"}`;
@@ -206,9 +206,4 @@ export function buildReport(input: ReportInput): Report {
     },
     memory: subject.decode ? subject.decode(execution.memory) : {},
   };
-}
-
-/** Whether `thread` still had accesses to make after `step` (so switching away was a preemption). */
-function stillRunning(trace: readonly TraceRow[], thread: number, step: number): boolean {
-  return trace.some((r) => r.thread === thread && r.step >= step);
 }
