@@ -178,7 +178,17 @@ export function linearizabilityObserver(family: FamilyName, config: ModelConfig)
   const sets: Config[][] = [];
   const ids = new Map<string, number>();
   // A configuration's identity: the model state, and each pending call with its result so far.
-  const callKey = (call: AnyCall): string => JSON.stringify(call);
+  // The explorer hands the judge the same call object each time a node's call is invoked or
+  // completes: remember each call's key by identity.
+  const callKeys = new WeakMap<object, string>();
+  const callKey = (call: AnyCall): string => {
+    let k = callKeys.get(call);
+    if (k === undefined) {
+      k = JSON.stringify(call);
+      callKeys.set(call, k);
+    }
+    return k;
+  };
   const stateKeys = new WeakMap<object, string>();
   const stateKey = (state: unknown): string => {
     let k = stateKeys.get(state as object);

@@ -79,6 +79,8 @@ interface TNode {
   readonly addr: number;
   readonly access: Access | null;
   readonly edges: Map<number, Edge>;
+  /** The node's call with carried references resolved, once computed (only for single-member classes). */
+  resolved?: unknown;
   /** Live generators (one per class member) positioned at this node, if nobody consumed them. */
   gens: Code<unknown>[] | null;
 }
@@ -557,7 +559,7 @@ export class Machine<Call, Result> {
     this.node[t] = e.to;
     if (e.done !== null) {
       this.accessIndex[t] = 0;
-      this.record(t, e.done, nd.carry);
+      this.record(t, e.done, nd.carry, nd);
       if (traceRow >= 0 && this.traceRows !== null) {
         const last = e.done[e.done.length - 1] as Completion;
         (this.traceRows[traceRow] as { returned: unknown }).returned = last.result;
@@ -565,7 +567,7 @@ export class Machine<Call, Result> {
     }
   }
 
-  private record(t: number, done: readonly Completion[], carryIn: readonly number[] = []): void {
+  private record(t: number, done: readonly Completion[], carryIn: readonly number[] = [], from?: TNode): void {
     const s = this.steps;
     let carry = carryIn;
     for (const c of done) {
@@ -573,7 +575,7 @@ export class Machine<Call, Result> {
       this.pushHistory(t, c.callIndex, s, c.result, true);
       if (this.observer !== undefined && this.judge >= 0) {
         const interp = this.interpOf(t);
-        const call = this.resolvedCall(t, c.callIndex, carry);
+        const call = from !== undefined && c.callIndex === from.callIndex ? this.callOf(t, from) : this.resolvedCall(t, c.callIndex, carry);
         if (c.accessless) this.judgeWith(this.observer.invoke(this.judge, interp, call));
         this.judgeWith(this.observer.respond(this.judge, interp, call, c.result as Result));
         if (this.subject.after) carry = this.subject.after(interp, call, c.result as Result, carry);
@@ -584,7 +586,19 @@ export class Machine<Call, Result> {
   /** A call's first access is performed: its invocation enters the history (and the observer). */
   private invoked(t: number, nd: TNode, step: number): void {
     this.pushHistory(t, nd.callIndex, step, undefined, false);
-    if (this.observer !== undefined && this.judge >= 0) this.judgeWith(this.observer.invoke(this.judge, this.interpOf(t), this.resolvedCall(t, nd.callIndex, nd.carry)));
+    if (this.observer !== undefined && this.judge >= 0) this.judgeWith(this.observer.invoke(this.judge, this.interpOf(t), this.callOf(t, nd)));
+  }
+
+  /**
+   * The resolved call of thread t at node nd: a node fixes the call and its carry, so the resolution
+   * is computed once per node (and is the same object every time, which lets an observer key on it)
+   * when the node belongs to one thread only.
+   */
+  private callOf(t: number, nd: TNode): Call {
+    if (nd.resolved !== undefined) return nd.resolved as Call;
+    const call = this.resolvedCall(t, nd.callIndex, nd.carry);
+    if ((this.classMembers[nd.cls] as readonly number[]).length === 1) nd.resolved = call;
+    return call;
   }
 
   private resolvedCall(t: number, callIndex: number, carry: readonly number[]): Call {
