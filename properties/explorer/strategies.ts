@@ -43,6 +43,33 @@ function checkStates<Call, Result>(session: Session<Call, Result>, table: StateT
   }
 }
 
+/**
+ * A state the search reached before (with at least as much budget): its future is explored, but a
+ * finished execution still gets its history judged.
+ */
+function revisited<Call, Result>(session: Session<Call, Result>): Found<Call, Result> {
+  return session.machine.allFinished() ? session.terminal() : null;
+}
+
+/** What `judgeNewState` returns for a state with nothing below it to explore. */
+const LEAF = "leaf";
+
+/**
+ * Judges a state the search reaches for the first time — its limits, the monitor, the end of an
+ * execution, the step bound — shared by the stateful strategies. Returns a violation, LEAF when
+ * nothing below it needs exploring, or null when the search should descend into it.
+ */
+function judgeNewState<Call, Result>(session: Session<Call, Result>, table: StateTable): Found<Call, Result> | typeof LEAF {
+  const m = session.machine;
+  session.states = table.size;
+  checkStates(session, table);
+  const v = session.monitor();
+  if (v !== null) return v;
+  if (!anyEnabled(m)) return session.terminal() ?? LEAF;
+  if (m.steps >= session.limits.maxSteps) return session.livelock();
+  return null;
+}
+
 /** True if an earlier thread of t's symmetry class sits in the very same position (same successor up to symmetry). */
 function shadowed<Call, Result>(m: Machine<Call, Result>, t: number): boolean {
   if (!m.symmetric) return false;
@@ -93,23 +120,13 @@ export function exhaustive<Call, Result>(session: Session<Call, Result>): Found<
     if (race !== null) return race;
     dirty = true;
     if (table.findOrInsert(m.key(), 0) >= 0) {
-      // Seen before: its future is explored. A finished execution still gets its history judged.
-      if (m.allFinished()) {
-        v = session.terminal();
-        if (v !== null) return v;
-      }
-      continue;
-    }
-    session.states = table.size;
-    checkStates(session, table);
-    v = session.monitor();
-    if (v !== null) return v;
-    if (!anyEnabled(m)) {
-      v = session.terminal();
+      v = revisited(session);
       if (v !== null) return v;
       continue;
     }
-    if (m.steps >= session.limits.maxSteps) return session.livelock();
+    const next = judgeNewState(session, table);
+    if (next === LEAF) continue;
+    if (next !== null) return next;
     frames.ensure(depth);
     m.save(frames.data, depth * W);
     frames.next[depth] = 0;
@@ -188,24 +205,15 @@ export function bounded<Call, Result>(session: Session<Call, Result>, bound: num
     const entry = table.findOrInsert(keyOf(t), left);
     if (entry >= 0) {
       if (table.value(entry) >= left) {
-        if (m.allFinished()) {
-          v = session.terminal();
-          if (v !== null) return v;
-        }
+        v = revisited(session);
+        if (v !== null) return v;
         continue;
       }
       table.setValue(entry, left);
     }
-    session.states = table.size;
-    checkStates(session, table);
-    v = session.monitor();
-    if (v !== null) return v;
-    if (!anyEnabled(m)) {
-      v = session.terminal();
-      if (v !== null) return v;
-      continue;
-    }
-    if (m.steps >= session.limits.maxSteps) return session.livelock();
+    const next = judgeNewState(session, table);
+    if (next === LEAF) continue;
+    if (next !== null) return next;
     frames.ensure(depth);
     if (depth >= budgets.length) {
       const b = new Int32Array(budgets.length * 2);
