@@ -1,7 +1,7 @@
 import { defaultConfig, models, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../model/index.js";
 import { implementations } from "../impl/index.js";
 import { AtomicsMemory } from "../impl/memory.js";
-import { runStress, type InterpreterReport, type StressHistoryEntry } from "../impl/stress/run.js";
+import { moduleBeside, runStress, type InterpreterReport, type StressHistoryEntry } from "../impl/stress/run.js";
 import { checkHistory, type Operation, type Verdict } from "./checker/index.js";
 import { checkerModel } from "./family_checker.js";
 import { libraryCalls } from "./stress_programs.js";
@@ -41,9 +41,8 @@ export interface FamilyStressResult {
   readonly operations: readonly Operation<AnyCall, Result>[];
 }
 
-const ownModule = (family: FamilyName): URL =>
-  new URL(`../impl/${family}${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
-const programsModule = (): URL => new URL(`./stress_programs${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
+const ownModule = (family: FamilyName): URL => moduleBeside(import.meta.url, `../impl/${family}`);
+const programsModule = (): URL => moduleBeside(import.meta.url, "./stress_programs");
 
 /** Converts a stress history into checker operations (pending entries stay pending). */
 export function toOperations(history: readonly StressHistoryEntry<AnyCall, Result>[]): Operation<AnyCall, Result>[] {

@@ -11,6 +11,7 @@ import { runJobToReport, type JobOutcome, type JobRequest } from "../verify-job.
 import { familiesFlag, intFlag, shardFlag, str } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { checkSubjectContract, loadImplModule } from "../impl-module.js";
+import { moduleBeside } from "../../impl/stress/run.js";
 import { register } from "../main.js";
 import { paint, table } from "../output.js";
 
@@ -194,9 +195,8 @@ async function runOnWorkers(
   const results: (JobOutcome | undefined)[] = new Array(requests.length);
   let next = 0;
   let done = 0;
-  // Workers start compiled JS (Node 20 cannot start a .ts worker): from the TypeScript sources
-  // (under vitest) the worker is the built one in dist/.
-  const script = import.meta.url.endsWith(".ts") ? new URL("../../dist/cli/verify-worker.js", import.meta.url) : new URL("../verify-worker.js", import.meta.url);
+  // Workers start compiled JS (Node 20 cannot start a .ts worker).
+  const script = moduleBeside(import.meta.url, "../verify-worker");
   const lane = (): Promise<void> =>
     new Promise((resolveLane, rejectLane) => {
       const worker = new Worker(script, { workerData: { implPath } });

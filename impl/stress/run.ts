@@ -155,6 +155,15 @@ export function workerModuleUrl(module: string | URL): URL {
   return pathToFileURL(target);
 }
 
+/**
+ * A module of this repository, named relative to the calling module (`moduleBeside(import.meta.url,
+ * "../impl/module_slots")`), as a worker can start it: the compiled JS in dist/ whether the caller
+ * runs from dist/ or from the TypeScript sources (under vitest).
+ */
+export function moduleBeside(callerUrl: string, relativeStem: string): URL {
+  return workerModuleUrl(new URL(`${relativeStem}${callerUrl.endsWith(".ts") ? ".ts" : ".js"}`, callerUrl));
+}
+
 /** The worker script: ./worker.js beside the compiled module. */
 function workerScriptUrl(): URL {
   return compiled ? new URL("./worker.js", import.meta.url) : workerModuleUrl(path.join(here, "worker.ts"));
