@@ -66,6 +66,16 @@ const idx = (x: Ctx, r: Res): number => x.carry[resIndex(r)] as number;
 const okValue = (r: Result): number => (r._tag === "Ok" ? r.value : 0);
 const fromApi = (r: Result): ExtResult => (r._tag === "Ok" ? extOk(r.value) : extErr(r.error));
 const noDisciplines = (): ReadonlyMap<number, Discipline> => new Map();
+/**
+ * The four resource operations of a column whose import/unload are get-or-create/drop of the
+ * `henv` resource, and acquire/release the same for the resource a call names.
+ */
+const resourceOps = (getOrCreate: (x: Ctx, r: Res) => Code<ExtResult>, drop: (x: Ctx, r: Res) => Code<ExtResult>) => ({
+  import: (x: Ctx) => getOrCreate(x, "henv"),
+  unload: (x: Ctx) => drop(x, "henv"),
+  acquire: (x: Ctx, c: Extract<ExtCall, { _tag: "acquire" }>) => getOrCreate(x, c.res),
+  release: (x: Ctx, c: Extract<ExtCall, { _tag: "release" }>) => drop(x, c.res),
+});
 /** The static PyMutex's owner word, and the refcounts only ever touched under it. */
 const mutexDisciplines = (w: ClientWords): ReadonlyMap<number, Discipline> =>
   new Map<number, Discipline>([[w.mutex.owner, "owner"], ...w.count.map((a): [number, Discipline] => [a, { protectedBy: w.mutex.owner }])]);
@@ -166,11 +176,8 @@ const staticMutex: Client = {
   makeImpl: (config) => new StaticMutex(config) as unknown as Runtime<AnyCall>,
   runtimeRunsUnload: false,
   ops: {
-    import: (x) => smGetOrCreate(x, "henv"),
-    unload: (x) => smDrop(x, "henv"),
+    ...resourceOps(smGetOrCreate, smDrop),
     use: useStaticHandle,
-    acquire: (x, c) => smGetOrCreate(x, c.res),
-    release: (x, c) => smDrop(x, c.res),
     library: underStaticMutex,
   },
   disciplines: mutexDisciplines,
@@ -182,11 +189,8 @@ const staticMutexNaive: Client = {
   naive: true,
   mistake: "`count++` after unlocking the static mutex",
   ops: {
-    import: (x) => smNaiveGetOrCreate(x, "henv"),
-    unload: (x) => smNaiveDrop(x, "henv"),
+    ...resourceOps(smNaiveGetOrCreate, smNaiveDrop),
     use: useStaticHandle,
-    acquire: (x, c) => smNaiveGetOrCreate(x, c.res),
-    release: (x, c) => smNaiveDrop(x, c.res),
     library: smNaiveLibrary,
   },
   disciplines: (w) => new Map<number, Discipline>([[w.mutex.owner, "owner"]]),
@@ -406,11 +410,8 @@ const globalLock: Client = {
   makeImpl: (config) => new GlobalLock(config) as unknown as Runtime<AnyCall>,
   runtimeRunsUnload: false,
   ops: {
-    import: (x) => glGetOrCreate(x, "henv"),
-    unload: (x) => glDrop(x, "henv"),
+    ...resourceOps(glGetOrCreate, glDrop),
     use: useStaticHandle,
-    acquire: (x, c) => glGetOrCreate(x, c.res),
-    release: (x, c) => glDrop(x, c.res),
     library: glLibrary,
   },
   disciplines: noDisciplines,
@@ -508,11 +509,8 @@ const runtimeStore: Client = {
   makeImpl: (config) => new RuntimeStore(config) as unknown as Runtime<AnyCall>,
   runtimeRunsUnload: false,
   ops: {
-    import: (x) => rsGetOrCreate(x, "henv"),
-    unload: (x) => rsDrop(x, "henv"),
+    ...resourceOps(rsGetOrCreate, rsDrop),
     use: rsUse,
-    acquire: (x, c) => rsGetOrCreate(x, c.res),
-    release: (x, c) => rsDrop(x, c.res),
     library: underStaticMutex,
   },
   disciplines: mutexDisciplines,
@@ -525,10 +523,7 @@ const runtimeStoreNaive: Client = {
   mistake: "get-then-set on the store key with no lock",
   ops: {
     ...runtimeStore.ops,
-    import: (x) => rsNaiveGetOrCreate(x, "henv"),
-    unload: (x) => rsNaiveDrop(x, "henv"),
-    acquire: (x, c) => rsNaiveGetOrCreate(x, c.res),
-    release: (x, c) => rsNaiveDrop(x, c.res),
+    ...resourceOps(rsNaiveGetOrCreate, rsNaiveDrop),
   },
   disciplines: (w) => new Map<number, Discipline>([[w.mutex.owner, "owner"]]),
 };
