@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { familyNames, isFamilyName, type FamilyName } from "../model/index.js";
+import { limitEnvironment, resolveLimits, type Limits } from "../properties/explorer/index.js";
 import { UsageError } from "./errors.js";
 
 /** Flag parsing helpers shared by the commands; each failure is a one-line UsageError. */
@@ -52,4 +53,25 @@ export function readJsonFile(path: string, what: string): unknown {
   } catch (e) {
     throw new UsageError(`${what} "${path}" is not valid JSON (${(e as Error).message.split("\n")[0]}); is it truncated?`);
   }
+}
+
+/**
+ * The explorer limits the environment sets (INTERLOCK_MAX_STEPS, INTERLOCK_MAX_STATES,
+ * INTERLOCK_MAX_EXECUTIONS, INTERLOCK_MAX_THREADS, INTERLOCK_TIME_LIMIT_MS), each a positive whole
+ * number; anything else is a usage error naming the variable. Flags that set the same limit win.
+ */
+export function environmentLimits(env: Readonly<Record<string, string | undefined>> = process.env): Partial<Limits> {
+  const out: Partial<Record<keyof Limits, number>> = {};
+  for (const [name, variable] of Object.entries(limitEnvironment) as [keyof Limits, string][]) {
+    const text = env[variable];
+    if (text === undefined || text === "") continue;
+    if (!/^\d+$/.test(text.trim()) || Number(text) < 1) throw new UsageError(`${variable} must be a positive whole number, got "${text}"; fix or unset it`);
+    out[name] = Number(text);
+  }
+  try {
+    resolveLimits(out);
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split("\n")[0]} (from the INTERLOCK_* environment variables); fix or unset it`);
+  }
+  return out;
 }

@@ -5,7 +5,7 @@ import { Either, ParseResult, Schema, SchemaAST } from "effect";
 import { renderHtml } from "./render/html.js";
 import { renderJunit } from "./render/junit.js";
 import { renderMarkdown } from "./render/markdown.js";
-import { Report, REPORT_FORMAT, REPORT_VERSION } from "./schema.js";
+import { Report, ReportV1, REPORT_FORMAT, REPORT_VERSION } from "./schema.js";
 
 /**
  * Reading and writing reports. JSON is the source of truth (reports/schema.ts); this file gives it
@@ -207,6 +207,7 @@ export function decodeReport(text: string, source: string): Report {
     );
   }
   const version = obj["version"];
+  if (version === 1) return decodeVersion1(obj, source);
   if (version !== REPORT_VERSION) {
     if (typeof version === "number" && Number.isInteger(version)) {
       const fix =
@@ -224,6 +225,32 @@ export function decodeReport(text: string, source: string): Report {
     throw new ReportError(`${source} is not a valid version ${REPORT_VERSION} report: ${describeIssue(decoded.left)}; ${HINT_REGENERATE}`);
   }
   return decoded.right;
+}
+
+/**
+ * A version 1 report, read and upgraded to the current version. Version 1 did not record the
+ * configuration its run used: its runs padded every configuration to at least 3 interpreters, so
+ * that is what the upgrade assumes; it recorded no limits, no --impl path and no evidence beyond
+ * the model states and the stuck call's line.
+ */
+function decodeVersion1(obj: Record<string, unknown>, source: string): Report {
+  const decoded = Schema.decodeUnknownEither(ReportV1)(obj, { errors: "all", onExcessProperty: "error" });
+  if (Either.isLeft(decoded)) {
+    throw new ReportError(`${source} is not a valid version 1 report: ${describeIssue(decoded.left)}; ${HINT_REGENERATE}`);
+  }
+  const v1 = decoded.right;
+  const verdicts = { agreement: "ok", counterexample: "violation", budget: "unknown" } as const;
+  return {
+    ...v1,
+    version: REPORT_VERSION,
+    verdict: verdicts[v1.verdict],
+    config: { ...v1.config, interpreters: Math.max(v1.config.interpreters, 3), impl: null, limits: {} },
+    coverage: { ...v1.coverage, elapsedMs: v1.coverage.elapsedMs === 0 ? null : v1.coverage.elapsedMs, blockedByDesign: null },
+    violation:
+      v1.violation === null
+        ? null
+        : { ...v1.violation, kind: "check", stuck: null, prefix: [], ghost: null },
+  };
 }
 
 /** Reads and decodes a report file; a missing or unreadable file is a ReportError naming it. */
@@ -286,6 +313,22 @@ export function writeReportFiles(dir: string, baseName: string, report: Report, 
 
   for (const { path, text } of texts) writeAtomically(path, text);
   return texts.map((t) => t.path);
+}
+
+/**
+ * Checks before any work that reports can be written into `dir`: creates it (and its parents) and
+ * writes and removes a probe file. An empty path, a file in the way or a folder without write
+ * permission is a ReportError, found before the first job runs rather than after the last.
+ */
+export function checkReportDirectory(dir: string): void {
+  if (dir.trim() === "") throw new ReportError("the report directory is empty; pass a folder with --report-dir");
+  prepareDirectory(dir);
+  writeAtomically(join(dir, ".interlock-write-check"), "");
+  try {
+    unlinkSync(join(dir, ".interlock-write-check"));
+  } catch (e) {
+    throw ioError(dir, e);
+  }
 }
 
 /** Creates `dir` (and its parents) if needed; a `dir` that is a file is a ReportError. */

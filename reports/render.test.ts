@@ -69,7 +69,7 @@ describe("the Markdown rendering", () => {
   });
 
   it("titles the report with family, subject and verdict and states the coverage sentence", () => {
-    expect(md.split("\n")[0]).toBe("# interlock: global_lock / mutant:ensure-without-runtime-lock — counterexample");
+    expect(md.split("\n")[0]).toBe("# interlock: global_lock / mutant:ensure-without-runtime-lock — violation");
     expect(md).toContain(`**Coverage:** ${counterexample.coverage.sentence}`);
   });
 

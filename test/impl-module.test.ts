@@ -73,7 +73,7 @@ describe("a mutant through verify, the reports and replay", () => {
     for (const ext of ["json", "md", "html", "junit.xml"]) expect(existsSync(join(out, "verify", `module_slots.exhaustive.${ext}`)), ext).toBe(true);
     expect(existsSync(join(out, "verify", "junit.xml"))).toBe(true);
     const report = decodeReport(readFileSync(join(out, "verify", "module_slots.exhaustive.json"), "utf8"), "report");
-    expect(report.verdict).toBe("counterexample");
+    expect(report.verdict).toBe("violation");
     expect(["P1", "P2"]).toContain(report.violation?.property);
     expect(report.steps.length).toBeGreaterThan(5);
     expect(report.violation?.narrative.at(-1)).toMatch(/^step \d+: .*returned/);

@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { familyNames, type FamilyName } from "../../model/index.js";
 import { implementations } from "../../impl/index.js";
 import { junitForReports } from "../../reports/render/junit.js";
-import { writeReportFiles, writeTextFile, ReportError, reportFormats, type ReportFileFormat } from "../../reports/io.js";
-import { defaultVerifySettings, planJobs, shardJobs, strategyNames, type StrategyName, type SubjectFactory, type VerifySettings } from "../../properties/verify.js";
-import { runJobToReport, type JobOutcome, type JobRequest } from "../verify-job.js";
-import { familiesFlag, intFlag, shardFlag, str } from "../args.js";
+import { checkReportDirectory, writeReportFiles, writeTextFile, ReportError, reportFormats, type ReportFileFormat } from "../../reports/io.js";
+import { configOf, defaultVerifySettings, planJobs, shardJobs, strategyNames, type StrategyName, type SubjectFactory, type VerifySettings } from "../../properties/verify.js";
+import { replayCommand, runJobToReport, type JobOutcome, type JobRequest } from "../verify-job.js";
+import { environmentLimits, familiesFlag, intFlag, shardFlag, str } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { checkSubjectContract, loadImplModule } from "../impl-module.js";
 import { moduleBeside } from "../../impl/stress/run.js";
@@ -32,7 +32,9 @@ const help = [
   "  --runs n            PCT runs per job; random walks per program set are runs/20 (default 1000)",
   "  --program-sets n    fast-check program sets for the random strategy (default 25)",
   "  --seed n            seed for PCT, random and fast-check (default 1)",
-  "  --budget-ms n       wall-clock budget per job (default 60000); running out gives exit 3",
+  "  --max-states n      work budget of exhaustive and bounded: most states stored (default 12000000)",
+  "  --budget-ms n       wall-clock safety net per job (default 1800000); budgets that decide a",
+  "                      verdict count work (states, runs, program sets), never time",
   "  --impl path         check your own implementation module instead (impl/README.md)",
   "  --shard i/n         run only shard i of n (jobs are split deterministically)",
   "  --report-dir dir    where reports go (default interlock-out); files go to <dir>/verify/",
@@ -42,7 +44,9 @@ const help = [
   "  --json              print the summary as JSON",
   "",
   "Exit codes: 0 agreement, 1 counterexample, 2 usage error, 3 a budget ran out before the",
-  "stated coverage. Limits can also be set with INTERLOCK_MAX_STEPS, INTERLOCK_MAX_STATES, …",
+  "stated coverage (verdict unknown). Limits can also be set with INTERLOCK_MAX_STEPS,",
+  "INTERLOCK_MAX_STATES, INTERLOCK_MAX_EXECUTIONS, INTERLOCK_MAX_THREADS and",
+  "INTERLOCK_TIME_LIMIT_MS (positive whole numbers; the flags above win).",
 ].join("\n");
 
 function strategiesFlag(v: unknown): StrategyName[] {
@@ -76,6 +80,7 @@ register({
     "program-sets": { type: "string" },
     seed: { type: "string" },
     "budget-ms": { type: "string" },
+    "max-states": { type: "string" },
     impl: { type: "string" },
     shard: { type: "string" },
     "report-dir": { type: "string" },
@@ -86,6 +91,7 @@ register({
   },
   async run(args, out) {
     const v = args.values;
+    const env = environmentLimits();
     const settings: VerifySettings = {
       ...defaultVerifySettings,
       families: familiesFlag(v["family"]),
@@ -94,12 +100,15 @@ register({
       runs: intFlag(v["runs"], "runs", 1, 10_000_000, defaultVerifySettings.runs),
       programSets: intFlag(v["program-sets"], "program-sets", 1, 100_000, defaultVerifySettings.programSets),
       seed: intFlag(v["seed"], "seed", 0, 2 ** 31 - 1, defaultVerifySettings.seed),
-      budgetMs: intFlag(v["budget-ms"], "budget-ms", 1, 86_400_000, defaultVerifySettings.budgetMs),
+      budgetMs: intFlag(v["budget-ms"], "budget-ms", 1, 86_400_000, env.timeLimitMs ?? defaultVerifySettings.budgetMs),
+      maxStates: intFlag(v["max-states"], "max-states", 1, 1_000_000_000, env.maxStates ?? defaultVerifySettings.maxStates),
+      limits: env,
     };
     const shard = shardFlag(v["shard"]);
     const formats = formatsFlag(v["format"]);
     const reportDir = str(v["report-dir"]) ?? "interlock-out";
     const implPath = str(v["impl"]);
+    if (reportDir.trim() === "") throw new UsageError("--report-dir is empty; pass a folder, e.g. --report-dir interlock-out");
     for (const d of [reportDir, join(reportDir, "verify")]) {
       if (existsSync(d) && !statSync(d).isDirectory()) throw new UsageError(`report directory "${d}" is a file; pass a directory with --report-dir`);
     }
@@ -113,16 +122,22 @@ register({
         const missing = families.filter((f) => factories[f] === undefined);
         if (missing.length) throw new UsageError(`--impl ${implPath} provides no ${missing.join(", ")} (it provides ${provided.join(", ")})`);
       } else families = provided;
-      for (const f of families) checkSubjectContract(implPath, f, factories[f]!, settings.config);
+      for (const f of families) checkSubjectContract(implPath, f, factories[f]!, configOf(settings));
     }
 
     const jobs = shardJobs(planJobs({ ...settings, families }), shard.index, shard.count);
     const dir = join(reportDir, "verify");
+    try {
+      checkReportDirectory(dir);
+    } catch (e) {
+      if (e instanceof ReportError) throw new UsageError(e.message);
+      throw e;
+    }
     const parallel = Math.min(intFlag(v["jobs"], "jobs", 1, 64, availableParallelism()), Math.max(1, jobs.length));
     const requests: JobRequest[] = jobs.map((job) => ({ job, settings, dir, implPath, timings: v["timings"] === true }));
     const announce = (r: JobOutcome): void => {
       if (v["json"]) return;
-      const mark = r.verdict === "ok" ? paint(out, "green", "ok") : r.verdict === "violation" ? paint(out, "red", "COUNTEREXAMPLE") : paint(out, "yellow", "incomplete");
+      const mark = r.verdict === "ok" ? paint(out, "green", "ok") : r.verdict === "violation" ? paint(out, "red", "COUNTEREXAMPLE") : paint(out, "yellow", "unknown");
       out.err(`${r.job.id}: ${mark} (${(r.elapsedMs / 1000).toFixed(2)} s)`);
     };
     const results: JobOutcome[] =
@@ -173,11 +188,16 @@ register({
       out.out(`\n${jobs.length} job(s)${shard.count > 1 ? ` (shard ${shard.index}/${shard.count})` : ""}; reports in ${dir}/`);
       for (const r of results.filter((x) => x.verdict === "violation")) {
         out.out(`counterexample: ${r.job.id} — ${(r.message ?? "").split("\n")[0]}`);
-        out.out(`  replay: npx interlock replay ${join(dir, `${r.job.id}.json`)}`);
+        out.out(`  replay: ${replayCommand(join(dir, `${r.job.id}.json`), implPath)}`);
+      }
+      for (const r of results.filter((x) => x.verdict === "unknown")) out.out(`unknown: ${r.job.id} — ${(r.message ?? "").split("\n")[0]}`);
+      for (const r of results.filter((x) => x.report.coverage.blockedByDesign !== null)) {
+        const b = r.report.coverage.blockedByDesign;
+        out.out(`note: ${r.job.id} — ${b?.calls.join(", ")} can never complete, and the model blocks ${b && b.calls.length > 1 ? "them" : "it"} too: the programs cannot finish`);
       }
     }
     if (results.some((r) => r.verdict === "violation")) return ExitCode.counterexample;
-    if (results.some((r) => r.verdict === "incomplete")) return ExitCode.budget;
+    if (results.some((r) => r.verdict === "unknown")) return ExitCode.budget;
     return ExitCode.agreement;
   },
 });
