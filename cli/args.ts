@@ -71,7 +71,9 @@ export function environmentLimits(env: Readonly<Record<string, string | undefine
   try {
     resolveLimits(out);
   } catch (e) {
-    throw new UsageError(`${(e as Error).message.split("\n")[0]} (from the INTERLOCK_* environment variables); fix or unset it`);
+    const message = (e as Error).message.split("\n")[0] ?? "";
+    const name = (Object.keys(limitEnvironment) as (keyof Limits)[]).find((k) => message.includes(k));
+    throw new UsageError(`${name ? `${limitEnvironment[name]}: ` : ""}${message}; fix or unset it`);
   }
   return out;
 }
