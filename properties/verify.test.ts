@@ -32,6 +32,12 @@ describe("verify's fast-check job", () => {
       }
     }
     expect(r.programs.flat().length).toBeLessThan(3 * 4);
+    // The report says what the job was: random schedules (not the bounded search that confirmed
+    // the smaller set), and every call it shows ran in the failing execution.
+    expect(r.result.coverage.strategy).toBe("random");
+    expect(r.result.coverage.sentence).toMatch(/^random schedules found a violation/);
+    const ran = new Set(r.counterexample?.execution.history.map((h) => `${h.interp}.${h.callIndex}`));
+    for (const [i, calls] of r.programs.entries()) calls.forEach((_, c) => expect(ran.has(`${i + 1}.${c}`), `call ${c} of interp ${i + 1}`).toBe(true));
     // and the schedule was shrunk, then replays to the same violation.
     const subject = m.subject(config);
     const again = replay(subject, toPrograms(r.programs), r.result.violation!.token, agreementJudge({ family: "module_slots", config, subject }).hooks);
@@ -44,5 +50,14 @@ describe("verify's fast-check job", () => {
     const r = runJob(job, { ...defaultVerifySettings, families: ["module_slots"], strategies: ["random"], programSets: 60, runs: 400, seed: 3 });
     expect(r.result.verdict).toBe("ok");
     expect(r.programSets).toBe(60);
+  });
+
+  it("a PCT job that finds a bug says in which run, never 'after 0 runs'", () => {
+    const m = mutants.find((x) => x.id === "unlocked-check-then-act")!;
+    const job = planJobs({ families: ["module_slots"], strategies: ["pct"], interpreters: 3 })[0]!;
+    const r = runJob(job, { ...defaultVerifySettings, families: ["module_slots"], strategies: ["pct"], runs: 500 }, m.subject);
+    expect(r.result.verdict).toBe("violation");
+    expect(r.result.coverage.sentence).toMatch(/run [1-9]\d* of 500 found a violation/);
+    expect(r.result.coverage.sentence).not.toMatch(/after 0 runs/);
   });
 });

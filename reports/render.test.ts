@@ -132,6 +132,13 @@ describe("the Markdown rendering", () => {
     expect(md).toContain("| runtime.alive | 7 |");
   });
 
+  it("says the elapsed time was not recorded (and how to record it) instead of printing zero", () => {
+    const untimed = renderMarkdown({ ...agreement, coverage: { ...agreement.coverage, elapsedMs: null } });
+    expect(untimed).toContain("not recorded; use --timings");
+    expect(untimed).not.toContain("0.000 s");
+    expect(renderHtml({ ...agreement, coverage: { ...agreement.coverage, elapsedMs: null } })).toContain("not recorded; use --timings");
+  });
+
   it("renders an agreement without a violation section and a budget run without steps", () => {
     const a = renderMarkdown(agreement);
     expect(a).not.toContain("## Violated");
