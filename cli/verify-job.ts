@@ -22,14 +22,20 @@ export interface JobRequest {
 
 export interface JobOutcome {
   readonly job: Job;
-  readonly verdict: Verdict;
+  /** The verdict, or "failed": the module under test threw, broke the contract or was stopped (no report then). */
+  readonly verdict: Verdict | "failed";
   readonly property: string | null;
   readonly message: string | null;
   readonly coverage: string;
   readonly executions: number;
   readonly states: number;
   readonly elapsedMs: number;
-  readonly report: Report;
+  readonly report: Report | null;
+}
+
+/** The outcome of a job whose module under test failed: what it did, and no report. */
+export function failedJob(job: Job, message: string, elapsedMs: number): JobOutcome {
+  return { job, verdict: "failed", property: null, message, coverage: "", executions: 0, states: 0, elapsedMs, report: null };
 }
 
 /** The command that replays a report written to `reportFile`, with the --impl module when there was one. */

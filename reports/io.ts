@@ -187,6 +187,9 @@ export function decodeReport(text: string, source: string): Report {
   if (text.trim() === "") {
     throw new ReportError(`${source} is empty; expected an interlock report (JSON) — was it written completely?`);
   }
+  if (jsonDepth(text) > MAX_JSON_DEPTH) {
+    throw new ReportError(`${source} nests arrays or objects more than ${MAX_JSON_DEPTH} deep; it is not an interlock report`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -253,17 +256,72 @@ function decodeVersion1(obj: Record<string, unknown>, source: string): Report {
   };
 }
 
-/** Reads and decodes a report file; a missing or unreadable file is a ReportError naming it. */
-export function readReportFile(path: string): Report {
+/** The largest input file interlock reads (reports, histories): 256 MiB. */
+export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
+/** The deepest nesting of arrays and objects an input file may have (reports nest about 5 deep). */
+export const MAX_JSON_DEPTH = 256;
+
+/** A path as it may appear inside a one-line message: as it is, or JSON-escaped when it holds control characters. */
+export function showPath(path: string): string {
+  return /[\u0000-\u001f\u007f]/.test(path) ? JSON.stringify(path) : path;
+}
+
+/** A path in double quotes for a one-line message (control characters escaped). */
+export function quotePath(path: string): string {
+  return /[\u0000-\u001f\u007f]/.test(path) ? JSON.stringify(path) : `"${path}"`;
+}
+
+/**
+ * Reads an input file as text, refusing what would hang or exhaust memory: anything that is not a
+ * regular file (a device such as /dev/zero, a FIFO, a directory), and files over
+ * `MAX_INPUT_BYTES`. A UTF-8 byte-order mark is dropped. Failures are ReportErrors, one line.
+ */
+export function readInputFile(path: string, what: string, hint: string): string {
+  const shown = quotePath(path);
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw new ReportError(`cannot read ${what} ${shown}: it is a directory; ${hint}`);
+    if (!st.isFile()) throw new ReportError(`cannot read ${what} ${shown}: it is not a regular file (a device, a pipe or a socket); ${hint}`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof ReportError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ReportError(`cannot read ${what} ${shown}: ${code === "ENOENT" ? "no such file" : (code ?? "unreadable")}; ${hint}`);
+  }
+  if (size > MAX_INPUT_BYTES) throw new ReportError(`cannot read ${what} ${shown}: it is ${size} bytes, more than the ${MAX_INPUT_BYTES} interlock reads; ${hint}`);
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (code ?? "unreadable");
-    throw new ReportError(`cannot read report "${path}": ${why}; pass the .json file a verification run wrote`);
+    throw new ReportError(`cannot read ${what} ${shown}: ${(e as NodeJS.ErrnoException).code ?? "unreadable"}; ${hint}`);
   }
-  return decodeReport(text, path);
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * The deepest nesting of arrays and objects in a JSON text (strings skipped), counted without
+ * recursion, so a hostile 100,000-deep document is refused before anything recursive sees it.
+ */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
+
+/** Reads and decodes a report file; a missing, unreadable or unsuitable file is a ReportError naming it. */
+export function readReportFile(path: string): Report {
+  return decodeReport(readInputFile(path, "report", "pass the .json file a verification run wrote"), showPath(path));
 }
 
 // ---- writing ---------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import { mutantCounterexample, renderMutantTable, runMutants, type StrategyKind,
 import type { Coverage } from "../../properties/explorer/index.js";
 import { buildReport } from "../../reports/build.js";
 import { checkReportDirectory, ReportError, writeReportFiles } from "../../reports/io.js";
-import { intFlag, str } from "../args.js";
+import { intFlag, listFlag, str } from "../args.js";
 import { replayCommand } from "../verify-job.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { register } from "../main.js";
@@ -43,9 +43,9 @@ register({
   },
   async run(args, out) {
     const v = args.values;
-    const strategies = v["strategy"] === undefined ? strategyKinds : String(v["strategy"]).split(",").map((s) => s.trim());
+    const strategies = v["strategy"] === undefined ? strategyKinds : listFlag(v["strategy"], "strategy");
     for (const s of strategies) if (!(strategyKinds as readonly string[]).includes(s)) throw new UsageError(`unknown strategy "${s}"; expected one of ${strategyKinds.join(", ")}`);
-    const only = v["only"] === undefined ? undefined : String(v["only"]).split(",").map((s) => s.trim());
+    const only = v["only"] === undefined ? undefined : listFlag(v["only"], "only");
     for (const id of only ?? []) if (!mutants.some((m) => m.id === id)) throw new UsageError(`unknown mutant "${id}"; run \`interlock mutants --json\` for the ids`);
     const reportDir = str(v["report-dir"]);
     if (reportDir !== undefined) {

@@ -2,12 +2,13 @@ import { Schema } from "effect";
 import { describeResult, models, type AnyCall, type FamilyName, type Result } from "../../model/index.js";
 import { toPrograms } from "../../properties/agreement.js";
 import { agreementJudge } from "../../properties/judge/judge.js";
-import { replay } from "../../properties/explorer/index.js";
+import { decodeToken, replay } from "../../properties/explorer/index.js";
 import { subjectNamed } from "../../properties/subjects.js";
 import { readReportFile, ReportError } from "../../reports/io.js";
 import { environmentLimits, str } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
-import { checkSubjectContract, loadImplModule } from "../impl-module.js";
+import { loadImplModule } from "../impl-module.js";
+import { guardFactories, loadTimeoutMs, ModuleFailure, probeImplModule } from "../impl-sandbox.js";
 import { register } from "../main.js";
 
 register({
@@ -42,12 +43,19 @@ register({
       out.out(`${path}: the report records ${report.verdict === "ok" ? "agreement" : "a run that ran out of budget"}; there is no counterexample to replay`);
       return ExitCode.agreement;
     }
+    try {
+      decodeToken(report.token);
+    } catch (e) {
+      throw new UsageError(`${path}: its schedule token is damaged (${(e as Error).message.split("\n")[0]}); re-run verify to get a fresh report`);
+    }
     const family: FamilyName = report.family;
     // Exactly the configuration the run used: version 2 reports record it whole.
     const config = { interpreters: report.config.interpreters, capacity: report.config.capacity };
     const implPath = str(args.values["impl"]) ?? report.config.impl ?? undefined;
-    const implFactories = implPath === undefined ? undefined : await loadImplModule(implPath);
-    if (implPath !== undefined && implFactories?.[family]) checkSubjectContract(implPath, family, implFactories[family]!, config);
+    // The module is probed in a worker first (a load that never ends, a contract break), then
+    // guarded while it runs: what it does wrong is its failure, not a crash of interlock.
+    if (implPath !== undefined) await probeImplModule(implPath, config, loadTimeoutMs());
+    const implFactories = implPath === undefined ? undefined : guardFactories(implPath, await loadImplModule(implPath));
     const subject = subjectNamed(report.subject, family, config, implFactories);
     if (subject === undefined) {
       throw new UsageError(
@@ -67,7 +75,11 @@ register({
     try {
       r = replay<AnyCall, Result>(subject, toPrograms(programs), report.token, { ...judge.hooks, limits });
     } catch (e) {
-      if (e instanceof RangeError) throw new UsageError(`${path}: ${e.message.split("\n")[0]}; the report is damaged`);
+      if (e instanceof ModuleFailure) {
+        out.err(`interlock: the module under test failed: ${e.message}`);
+        return ExitCode.moduleFailed;
+      }
+      if (e instanceof RangeError || e instanceof SyntaxError) throw new UsageError(`${path}: ${e.message.split("\n")[0]}; the report is damaged`);
       throw e;
     }
     if (r.status === "mismatch") {
