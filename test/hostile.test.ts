@@ -3,8 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { run } from "../cli/main.js";
-import type { Output } from "../cli/output.js";
+import { cli } from "./cli-harness.js";
 
 /**
  * Hostile input and runaway code under test, by class (issue "Hostile input and runaway code under
@@ -12,21 +11,6 @@ import type { Output } from "../cli/output.js";
  * one line saying what was wrong — never a hang, never a crash, never exit 1 unless the code under
  * test really broke a property. Each case has its own timeout.
  */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string; ms: number }> {
-  let out = "";
-  let err = "";
-  const o: Output = {
-    interactive: false,
-    color: false,
-    out: (l) => void (out += l + "\n"),
-    err: (l) => void (err += l + "\n"),
-    progress: () => undefined,
-    endProgress: () => undefined,
-  };
-  const t0 = performance.now();
-  const code = await run(argv, o);
-  return { code, out, err, ms: performance.now() - t0 };
-}
 
 const repo = resolve(".");
 const dir = mkdtempSync(join(tmpdir(), "interlock-hostile-"));
