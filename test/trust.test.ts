@@ -78,7 +78,7 @@ describe("replay rebuilds the configuration the report records", () => {
       expect(outcome.reproduced, f).toBe(true);
       expect(outcome.property, f).toBe(report.violation?.property);
     }
-  });
+  }, 300_000);
 
   it("a report whose failing step was edited is not 'reproduced': replay says what differs", () => {
     const dir = temp();
@@ -112,5 +112,5 @@ describe("the same command gives the same bytes on an idle machine and a loaded 
     } finally {
       for (const h of hogs) h.kill();
     }
-  });
+  }, 600_000);
 });
