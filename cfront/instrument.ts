@@ -49,7 +49,11 @@ const intrinsics: Readonly<Record<string, string>> = {
   il_loop_head: "__il_loop_head",
 };
 
+/** The library functions interlock provides (host calls: TypeScript code the explorer interleaves), by host op. */
+export const hostCalls: readonly string[] = ["il_library_init", "il_library_fini", "il_library_use", "il_library_call"];
+
 const declarations = [
+  "declare i32 @__il_host(i32, i32, i32)",
   "declare i32 @__il_load(ptr, i32)",
   "declare void @__il_store(ptr, i32, i32)",
   "declare i32 @__il_rmw(i32, ptr, i32, i32)",
@@ -303,6 +307,13 @@ export function instrument(ir: string): Instrumented {
       continue;
     }
 
+    const host = /\bcall (?:\w+ )*(?:void|i32) @(il_library_\w+)\((.*)\)/.exec(body);
+    if (host && hostCalls.includes(host[1] as string)) {
+      const args = (host[2] as string).trim() === "" ? [] : splitTop(host[2] as string);
+      const arg = args.length === 0 ? "0" : (args[0] as string).split(/\s+/).pop();
+      out.push(`${indent}${lhs !== undefined ? `${lhs} = ` : ""}call i32 @__il_host(i32 ${hostCalls.indexOf(host[1] as string)}, i32 ${arg}, i32 ${siteFor(line)})${dbgOf(line)}`);
+      continue;
+    }
     if (/\bcall\b/.test(body)) {
       let rewritten = line;
       for (const [name, target] of Object.entries(intrinsics)) {

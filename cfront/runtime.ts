@@ -19,7 +19,7 @@
  */
 import { AccessOp, type Access, type Code } from "../impl/memory.js";
 import { STACK_BYTES, type CompiledC } from "./compile.js";
-import { rmwOps, type Site } from "./instrument.js";
+import { hostCalls, rmwOps, type Site } from "./instrument.js";
 
 /** An access of C code, with the C line that made it (reports show `site`). */
 export interface CAccess extends Access {
@@ -28,6 +28,12 @@ export interface CAccess extends Access {
 
 /** How a C call ended: its return value, or a trap (a crash of the C code) with where it happened. */
 export type CReturn = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly trap: string };
+
+/**
+ * The functions interlock provides to C (include/interlock.h's library: `hostCalls` order), as
+ * implementation code: `op` indexes `hostCalls`, `arg` is the C argument (0 if none).
+ */
+export type HostCalls = (op: number, arg: number) => Code<number>;
 
 /** A C call's private state while it is suspended at a shared access. */
 interface ThreadState {
@@ -78,6 +84,8 @@ export class CInstance {
   private resident: ThreadState | null = null;
   /** The access a suspending import asked for, and the value to hand back on resumption. */
   private pending: CAccess | null = null;
+  /** A call of a function interlock provides (the wrapped library), asked for by a suspending import. */
+  private pendingHost: { readonly op: number; readonly arg: number; readonly site: string } | null = null;
   private resumeValue = 0;
   /** Direct mode (initialisation): accesses go straight to this memory, nothing suspends. */
   private direct: Int32Array | null = null;
@@ -95,6 +103,17 @@ export class CInstance {
     };
     const env = {
       memory,
+      __il_host: (op: number, a: number, s: number) => {
+        const e = this.exports;
+        if (e.asyncify_get_state() === REWINDING) {
+          e.asyncify_stop_rewind();
+          return this.resumeValue;
+        }
+        this.lastSite = site(s);
+        if (this.direct !== null) throw new CFault(`${hostCalls[op] ?? "a host call"} during initialisation at ${site(s)}`);
+        this.pendingHost = { op, arg: a, site: site(s) };
+        return this.suspend(null);
+      },
       __il_load: (p: number, s: number) => this.access(p, s, site, AccessOp.load, 0, 0),
       __il_store: (p: number, v: number, s: number) => {
         this.access(p, s, site, AccessOp.store, v, 0);
@@ -197,7 +216,7 @@ export class CInstance {
     return this.suspend({ op, addr: w, a, b, site: here });
   }
 
-  private suspend(access: CAccess): number {
+  private suspend(access: CAccess | null): number {
     this.pending = access;
     this.view.setInt32(this.buffer, this.buffer + 8, true);
     this.view.setInt32(this.buffer + 4, this.buffer + 8 + this.bufferBytes, true);
@@ -261,6 +280,7 @@ export class CInstance {
     else if (state === REWINDING) e.asyncify_stop_rewind();
     this.resident = null;
     this.pending = null;
+    this.pendingHost = null;
   }
 
   private describeTrap(x: unknown): string {
@@ -273,7 +293,7 @@ export class CInstance {
    * One C call as implementation code: each shared access is yielded to whoever drives the
    * generator (the explorer), and the value it sends back is what the access returns in C.
    */
-  *run(entry: string, args: readonly number[]): Code<CReturn> {
+  *run(entry: string, args: readonly number[], host?: HostCalls): Code<CReturn> {
     const fn = this.exports[entry] as ((...a: number[]) => number) | undefined;
     if (typeof fn !== "function") throw new Error(`${this.compiled.file} exports no function ${entry}`);
     const th: ThreadState = { sp: this.stackTop, stack: null, data: null, dataEnd: 0 };
@@ -296,10 +316,23 @@ export class CInstance {
         return { ok: true, value };
       }
       e.asyncify_stop_unwind();
-      const access = this.pending as CAccess;
-      this.pending = null;
-      const got: number = yield access;
-      this.resumeValue = got;
+      const call = this.pendingHost;
+      if (call !== null) {
+        // the C code called the library: run interlock's TypeScript for it, then resume C
+        this.pendingHost = null;
+        const name = hostCalls[call.op] ?? `host call ${call.op}`;
+        if (host === undefined) {
+          this.resident = null;
+          return { ok: false, trap: `${name} at ${call.site}: no library is provided to this check` };
+        }
+        const got: number = yield* host(call.op, call.arg);
+        this.resumeValue = got;
+      } else {
+        const access = this.pending as CAccess;
+        this.pending = null;
+        const got: number = yield access;
+        this.resumeValue = got;
+      }
       rewind = true;
     }
   }

@@ -77,41 +77,26 @@ static inline void PyMutex_Unlock(PyMutex *m) {
 
 /* ---- the ODBC-like C library an extension wraps (interlock's library monitor) ---- */
 /*
- * A thread-unsafe library with one process-global handle, as the scenarios use it: il_library_init
- * sets it up (returns the handle), il_library_fini tears it down, il_library_use uses it. The
- * monitor (cfront/client.ts) reports a second init while a handle is live, a fini or use of a
- * handle that is not live, and two threads inside the library at once. Its state is shared words
- * like any other, so the explorer interleaves it too.
+ * The thread-unsafe library with one process-global handle that the scenarios use
+ * (properties/scenarios/library.ts): interlock provides it, as steps the explorer interleaves, and
+ * its monitor reports a second init while a handle is live (P1), a free of a handle that is not
+ * the live one or a use of a freed one (P2), and two interpreters inside il_library_call (P9).
  */
-static int il_library_handle;  /* the live handle, 0 if none */
-static int il_library_epoch;   /* how many times the library was set up (the source of handles) */
-static int il_library_inside;  /* threads inside the library right now */
-static int il_library_bad;     /* first misuse seen: 0 none, 1 double init, 2 bad fini, 3 use of a dead handle, 4 concurrent use */
+int il_library_init(void);        /* SQLAllocHandle: a fresh handle, or 0 if the library refuses */
+void il_library_fini(int handle); /* SQLFreeHandle: the handle must be the live one */
+int il_library_use(int handle);   /* a call that uses the handle; returns it */
+void il_library_call(void);       /* a thread-unsafe call: nobody else may be inside at once */
 
-static inline void il_library_enter(void) {
-  if (__atomic_fetch_add(&il_library_inside, 1, __ATOMIC_SEQ_CST) != 0 && il_library_bad == 0) il_library_bad = 4;
-}
-static inline void il_library_leave(void) { __atomic_fetch_add(&il_library_inside, -1, __ATOMIC_SEQ_CST); }
-
-static inline int il_library_init(void) {
-  il_library_enter();
-  if (il_library_handle != 0 && il_library_bad == 0) il_library_bad = 1;
-  int h = il_library_epoch + 1;
-  il_library_epoch = h;
-  il_library_handle = h;
-  il_library_leave();
-  return h;
-}
-static inline void il_library_fini(int handle) {
-  il_library_enter();
-  if ((handle == 0 || il_library_handle != handle) && il_library_bad == 0) il_library_bad = 2;
-  il_library_handle = 0;
-  il_library_leave();
-}
-static inline int il_library_use(int handle) {
-  if ((handle == 0 || il_library_handle != handle) && il_library_bad == 0) il_library_bad = 3;
-  return handle;
-}
+/*
+ * An extension in C (cfront/client.ts) exports its module's hooks; interlock plays CPython around
+ * them (interpreters, one module instance per interpreter, m_free when an interpreter ends):
+ *   int  IL_EXPORT(Py_mod_exec)(int interp);   0 on success, -1 if the import fails
+ *   void IL_EXPORT(m_free)(int interp);
+ *   int  IL_EXPORT(use_henv)(int interp);      a module function using the handle; returns it
+ *   void IL_EXPORT(call_library)(int interp);  a module function calling the unsafe library
+ * and, for the module-slots family, IL_EXPORT(Py_mod_global_init)(void) returning 0 or -1 and
+ * IL_EXPORT(Py_mod_global_exit)(void).
+ */
 
 /* ---- the API families' vocabulary, shared with the TypeScript model (cfront/family.ts checks it) ---- */
 
