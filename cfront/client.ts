@@ -21,7 +21,7 @@ import { store, type Access, type Code } from "../impl/memory.js";
 import type { Program, Subject } from "../impl/subject.js";
 import type { Hooks, StateView, Violation } from "../properties/explorer/index.js";
 import { scenarioHooks } from "../properties/scenarios/judge.js";
-import { CARRY_IMPORTED, clientWords, describeExtCall, emptyExtCarry, Library, type ExtCall, type ExtResult } from "../properties/scenarios/library.js";
+import { CARRY_IMPORTED, clientWords, resources, describeExtCall, emptyExtCarry, Library, type ExtCall, type ExtResult } from "../properties/scenarios/library.js";
 import type { Scenario } from "../properties/scenarios/scenarios.js";
 import type { CompiledC } from "./compile.js";
 import { CInstance, type CReturn, type HostCalls } from "./runtime.js";
@@ -36,17 +36,19 @@ export interface CClientCell {
   readonly subject: Subject<ExtCall, ExtResult>;
   readonly programs: readonly Program<ExtCall>[];
   readonly hooks: Hooks<ExtCall, ExtResult>;
+  /** A name per word of memory, for reports: the runtime's, the library's, then the C globals. */
+  readonly wordNames: readonly string[];
 }
 
 /**
- * Moves a C thread's own accesses (those with a C site) to where its globals live in the cell's
- * memory; the library's accesses, made for it by interlock, are already absolute.
+ * Moves a C thread's own accesses to where its globals live in the cell's memory; the library's
+ * accesses, made for it by interlock (runtime.ts HostAccess), are already absolute.
  */
 function* placed(code: Code<CReturn>, base: number): Code<CReturn> {
   let step = code.next();
   while (!step.done) {
-    const a = step.value as Access & { readonly site?: string };
-    step = code.next(yield a.site === undefined ? a : { ...a, addr: a.addr + base });
+    const a = step.value as Access & { readonly host?: boolean };
+    step = code.next(yield a.host === true ? a : { ...a, addr: a.addr + base });
   }
   return step.value;
 }
@@ -157,5 +159,17 @@ export function cClientCell(compiled: CompiledC, scenario: Scenario, config: Mod
     return judged.monitor?.(s);
   };
   const programs = scenario.programs.map((calls, i) => ({ interp: i + 1, calls }));
-  return { subject, programs, hooks: { ...judged, monitor } };
+  const wordNames: string[] = Array.from({ length: subject.words }, (_, i) => `runtime word ${i}`);
+  resources.forEach((r, k) => {
+    wordNames[w.cur[k] as number] = `library.${r}`;
+    wordNames[w.allocs[k] as number] = `library.${r}.allocations`;
+  });
+  wordNames[w.inside] = "library.inside";
+  wordNames[w.bad] = "library.misuse";
+  wordNames[w.failsLeft] = "library.refusals";
+  inst.wordNames.forEach((n, i) => {
+    wordNames[cBase + i] = n;
+  });
+  wordNames[trapWord] = "c.trap";
+  return { subject, programs, hooks: { ...judged, monitor }, wordNames };
 }

@@ -325,7 +325,7 @@ export class CInstance {
           this.resident = null;
           return { ok: false, trap: `${name} at ${call.site}: no library is provided to this check` };
         }
-        const got: number = yield* host(call.op, call.arg);
+        const got: number = yield* fromHost(host(call.op, call.arg), `${name} called at ${call.site}`);
         this.resumeValue = got;
       } else {
         const access = this.pending as CAccess;
@@ -355,6 +355,19 @@ export class CInstance {
       this.direct = null;
     }
   }
+}
+
+/** An access interlock's own code makes for a C call (the library): absolute, and labelled with the C call. */
+export interface HostAccess extends Access {
+  readonly site: string;
+  readonly host: true;
+}
+
+/** Runs a host call, labelling its accesses with the C call that asked for it. */
+function* fromHost(code: Code<number>, site: string): Code<number> {
+  let step = code.next();
+  while (!step.done) step = code.next(yield { ...step.value, site, host: true } as HostAccess);
+  return step.value;
 }
 
 /** The word after an access (undefined: unchanged), as impl/memory.ts's performPlain computes it. */
