@@ -327,11 +327,14 @@ export class CInstance {
         }
         const got: number = yield* fromHost(host(call.op, call.arg), `${name} called at ${call.site}`);
         this.resumeValue = got;
+        this.lastSite = call.site;
       } else {
         const access = this.pending as CAccess;
         this.pending = null;
         const got: number = yield access;
         this.resumeValue = got;
+        // a trap from here on happened after this thread's own last access
+        this.lastSite = access.site;
       }
       rewind = true;
     }
