@@ -25,11 +25,13 @@ let slots: CompiledC;
 let slotsBuggy: CompiledC;
 let extFixed: CompiledC;
 let extBuggy: CompiledC;
+let extSlots: CompiledC;
 beforeAll(async () => {
   slots = await compileC(example("module_slots.c"));
   slotsBuggy = await compileC(example("module_slots_check_outside_lock.c"));
   extFixed = await compileC(example("ext_static_mutex.c"));
   extBuggy = await compileC(example("ext_unlocked_count.c"));
+  extSlots = await compileC(example("ext_module_slots.c"));
 }, 300_000);
 
 const explored = (subject: Subject<AnyCall, Result>, interpreters: number) =>
@@ -82,6 +84,12 @@ describe("a family implemented in C (way b)", () => {
 describe("an extension written in C (way a)", () => {
   test("the extension that counts its instances under its PyMutex is safe in the henv scenario", () => {
     const row = checkCClient(extFixed, henv);
+    expect(row.result.verdict).toBe("ok");
+    expect(row.strategy).toBe("exhaustive");
+  });
+
+  test("the extension whose Py_mod_global_init / Py_mod_global_exit slots the module-slots runtime calls is safe in the henv scenario", () => {
+    const row = checkCClient(extSlots, henv);
     expect(row.result.verdict).toBe("ok");
     expect(row.strategy).toBe("exhaustive");
   });

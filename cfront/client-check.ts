@@ -9,11 +9,17 @@ import { explore, replay, shrink, type ExploreResult, type FoundViolation } from
 import { describeExtCall, type ExtCall, type ExtResult } from "../properties/scenarios/library.js";
 import { scenarios, type Scenario } from "../properties/scenarios/scenarios.js";
 import { describeTracedAccess } from "../reports/build.js";
-import { cClientCell, supportedOps } from "./client.js";
+import { cClientCell, clientHooks, supportedOps } from "./client.js";
 import type { CompiledC } from "./compile.js";
 
 /** Scenarios a C client can run today (no acquire/release of extra resources). */
 export const cClientScenarios: readonly Scenario[] = scenarios.filter((s) => s.programs.every((p) => p.every((c) => supportedOps.has(c._tag))));
+
+/** The scenarios a compiled extension can run: those above, less `library` calls when it exports no call_library. */
+export function scenariosFor(compiled: CompiledC): readonly Scenario[] {
+  const exported = new Set(WebAssembly.Module.exports(new WebAssembly.Module(compiled.wasm)).map((e) => e.name));
+  return cClientScenarios.filter((s) => exported.has(clientHooks.library) || s.programs.every((p) => p.every((c) => c._tag !== "library")));
+}
 
 export interface ClientRow {
   readonly scenario: string;

@@ -4,18 +4,22 @@
  * P9 over the wrapped library's monitor and the runtime).
  *
  * This is the C side of a client contract (issue 18 will define the contract for TypeScript and C
- * alike; until then this file plays it for the static-mutex family, where the extension does its
- * own locking and the runtime only runs interpreters). The C file exports `Py_mod_exec(interp)`,
- * `m_free(interp)`, `use_henv(interp)` and optionally `call_library(interp)`; interlock provides
- * the CPython around them: interpreters, m_free when an interpreter ends or the runtime finalises,
- * and the library (`il_library_*` in include/interlock.h) as the scenarios' monitored library.
+ * alike; until then this file plays it for two families). The C file exports either
+ *   - `Py_mod_exec(interp)` and `m_free(interp)`: the static-mutex baseline, where the extension
+ *     does its own locking and CPython runs m_free when an interpreter ends or finalises; or
+ *   - `Py_mod_global_init()` and `Py_mod_global_exit()`: the module-slots family, whose runtime
+ *     (impl/module_slots.ts) counts instances and calls the slots on 0→1 and 1→0;
+ * plus `use_henv(interp)` and optionally `call_library(interp)` (module functions). interlock
+ * provides the CPython around them and the library (`il_library_*` in include/interlock.h), the
+ * scenarios' monitored library.
  *
  * Memory: the family's words, then the scenario's client words (the library's monitor), then the
  * C file's globals, then one word that records a C trap (so a crash is judged at the state it
  * happened in).
  */
-import { defaultConfig, type AnyCall, type ModelConfig, type Result } from "../model/index.js";
-import { StaticMutex } from "../impl/index.js";
+import { defaultConfig, type AnyCall, type Def, type ErrorCode, type ModelConfig, type Result } from "../model/index.js";
+import { ModuleSlots, StaticMutex } from "../impl/index.js";
+import type { ImportOpLike } from "../properties/scenarios/client_support.js";
 import type { Runtime } from "../impl/runtime.js";
 import { store, type Access, type Code } from "../impl/memory.js";
 import type { Program, Subject } from "../impl/subject.js";
@@ -27,7 +31,14 @@ import type { CompiledC } from "./compile.js";
 import { CInstance, type CReturn, type HostCalls } from "./runtime.js";
 
 /** The hooks an extension in C exports (the entry names are the C function names). */
-export const clientHooks = { exec: "Py_mod_exec", free: "m_free", use: "use_henv", library: "call_library" } as const;
+export const clientHooks = {
+  exec: "Py_mod_exec",
+  free: "m_free",
+  use: "use_henv",
+  library: "call_library",
+  globalInit: "Py_mod_global_init",
+  globalExit: "Py_mod_global_exit",
+} as const;
 
 /** The scenario operations a C client supports today (acquire/release of extra resources wait for issue 18). */
 export const supportedOps: ReadonlySet<ExtCall["_tag"]> = new Set(["import", "unload", "use", "library", "end", "finalize", "initialize"]);
@@ -64,14 +75,18 @@ export function cClientCell(compiled: CompiledC, scenario: Scenario, config: Mod
       if (!supportedOps.has(c._tag)) throw new Error(`scenario ${scenario.id} uses ${c._tag}, which C clients do not support yet`);
     }
   }
-  const impl = new StaticMutex(config) as unknown as Runtime<AnyCall>;
-  const base = impl.words;
+  const inst = new CInstance(compiled);
+  // The family: module slots when the extension defines the global init/exit slots (the runtime
+  // counts instances and calls them), else the static-mutex baseline (the extension does it all).
+  const slots = inst.has(clientHooks.globalInit);
+  const required = slots ? [clientHooks.globalInit, clientHooks.globalExit, clientHooks.use] : [clientHooks.exec, clientHooks.free, clientHooks.use];
+  for (const name of required) {
+    if (!inst.has(name)) throw new Error(`${compiled.file} exports no ${name} (include/interlock.h, "An extension in C")`);
+  }
+  // the family's memory comes first; its size does not depend on the extension's hooks
+  const base = (slots ? new ModuleSlots(config) : new StaticMutex(config)).words;
   const w = clientWords(base);
   const lib = new Library(w, scenario.failFirstInit === true);
-  const inst = new CInstance(compiled);
-  for (const name of [clientHooks.exec, clientHooks.free, clientHooks.use]) {
-    if (!inst.has(name)) throw new Error(`${compiled.file} exports no ${name}(int interp) (include/interlock.h, "An extension in C")`);
-  }
   const cBase = base + w.words;
   const trapWord = cBase + inst.words;
   /** Trap messages by number (a trap stores its number + 1 into trapWord). */
@@ -103,7 +118,22 @@ export function cClientCell(compiled: CompiledC, scenario: Scenario, config: Mod
     return { _tag: "Err", error: `C trap: ${r.trap}` };
   }
 
+  /** The module-slots runtime calling the extension's Py_mod_global_init / Py_mod_global_exit slots. */
+  class CModuleSlots extends ModuleSlots {
+    override *globalInit(interp: number, o: ImportOpLike): Code<ErrorCode | undefined> {
+      const r = yield* hook(clientHooks.globalInit, interp);
+      if (r._tag !== "Ok" || r.value !== 0) return "InitFailed";
+      return yield* super.globalInit(interp, { ...o, initFails: false });
+    }
+    override *globalExit(def: Def): Code<void> {
+      yield* hook(clientHooks.globalExit, 0);
+      yield* super.globalExit(def);
+    }
+  }
+  const impl = (slots ? new CModuleSlots(config) : new StaticMutex(config)) as unknown as Runtime<AnyCall>;
+
   function* importOnce(interp: number): Code<ExtResult> {
+    if (slots) return toExt(yield* impl.call(interp, { _tag: "PyModule_ExecDef", def: "odbc", initFails: false, execFails: false, initImportsSelf: false }));
     const r = yield* hook(clientHooks.exec, interp);
     return r._tag === "Ok" && r.value !== 0 ? { _tag: "Err", error: "ImportError" } : r;
   }
@@ -118,7 +148,7 @@ export function cClientCell(compiled: CompiledC, scenario: Scenario, config: Mod
         return r._tag === "Ok" ? { _tag: "Ok", value: 0, carry: withImported(carry, 1) } : r;
       }
       case "unload": {
-        const r = yield* hook(clientHooks.free, interp);
+        const r = slots ? toExt(yield* impl.call(interp, { _tag: "unload_module", def: "odbc" })) : yield* hook(clientHooks.free, interp);
         return r._tag === "Ok" ? { _tag: "Ok", value: 0, carry: withImported(carry, 0) } : r;
       }
       case "use":
@@ -127,8 +157,8 @@ export function cClientCell(compiled: CompiledC, scenario: Scenario, config: Mod
         return yield* hook(clientHooks.library, interp);
       case "end":
       case "finalize": {
-        // CPython frees the interpreter's modules: m_free runs first
-        if (carry[CARRY_IMPORTED] === 1) yield* hook(clientHooks.free, interp);
+        // CPython frees the interpreter's modules: m_free runs first (the module-slots runtime does it itself)
+        if (!slots && carry[CARRY_IMPORTED] === 1) yield* hook(clientHooks.free, interp);
         const r = yield* impl.call(interp, { _tag: call._tag === "end" ? "Py_EndInterpreter" : "Py_FinalizeEx" });
         return toExt(r, withImported(carry, 0));
       }

@@ -10,7 +10,7 @@ import { intFlag, str } from "../cli/args.js";
 import { ExitCode, UsageError } from "../cli/errors.js";
 import { register } from "../cli/main.js";
 import { table } from "../cli/output.js";
-import { checkCClient, cClientScenarios, defaultClientMaxStates, type ClientRow } from "./client-check.js";
+import { checkCClient, cClientScenarios, defaultClientMaxStates, scenariosFor, type ClientRow } from "./client-check.js";
 import { CCompileError, compileC, type CompiledC } from "./compile.js";
 
 register({
@@ -20,9 +20,10 @@ register({
     "Usage: interlock client <file.c> [--scenario id,...] [--max-states n] [--report-dir dir] [--json]",
     "",
     "Compiles the C file (include/interlock.h) with the bundled clang, runs its Py_mod_exec, m_free",
-    "and use_henv / call_library hooks as the extension of every interpreter in each scenario",
-    `(${cClientScenarios.map((s) => s.id).join(", ")}), explores the interleavings of 3 interpreters`,
-    "(exhaustive; every schedule with at most 2 preemptions when the states exceed --max-states)",
+    "and use_henv / call_library hooks (or Py_mod_global_init / Py_mod_global_exit under the",
+    "module-slots runtime) as the extension of every interpreter in each scenario",
+    `(${cClientScenarios.map((s) => s.id).join(", ")}; library only if it exports call_library),`,
+    "explores the interleavings of 3 interpreters (exhaustive; every schedule with at most 2 preemptions when the states exceed --max-states)",
     "and judges the wrapped library's monitor and the runtime (P1, P2, P5, P6, P7, P9). A",
     "counterexample is written as <report-dir>/client/<file>.<scenario>.md, its swimlane naming",
     "the C line of every step.",
@@ -57,7 +58,9 @@ register({
       out.endProgress();
     }
     const rows: ClientRow[] = [];
-    for (const s of cClientScenarios.filter((x) => wanted === undefined || wanted.includes(x.id))) {
+    const runnable = scenariosFor(compiled);
+    for (const id of wanted ?? []) if (!runnable.some((s) => s.id === id)) throw new UsageError(`--scenario ${id}: ${file} exports no call_library, which that scenario calls`);
+    for (const s of runnable.filter((x) => wanted === undefined || wanted.includes(x.id))) {
       out.progress(`client: ${s.id}`);
       try {
         rows.push(checkCClient(compiled, s, maxStates));

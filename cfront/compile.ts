@@ -69,7 +69,12 @@ type ClangCommand = (args: string[], files: Tree, options: object) => Promise<Tr
 let clangPromise: Promise<ClangCommand> | null = null;
 /** Loads the compiler once per process. */
 function clang(): Promise<ClangCommand> {
-  clangPromise ??= import("@yowasp/clang").then((m) => (m as unknown as { commands: { clang: ClangCommand } }).commands.clang);
+  clangPromise ??= import("@yowasp/clang").then(async (m) => {
+    const yowasp = m as unknown as { commands: { clang: ClangCommand }; runLLVM: (args: null, files: Tree, options: object) => Promise<unknown> };
+    // load the compiler's resources now, silently (its own first run would print progress)
+    await yowasp.runLLVM(null, {}, { fetchProgress: () => {} });
+    return yowasp.commands.clang;
+  });
   return clangPromise;
 }
 
@@ -85,7 +90,8 @@ async function runClang(args: string[], files: Tree): Promise<Tree> {
     if (out === undefined) throw new CCompileError("clang produced no output");
     return out;
   } catch (e) {
-    const text = Buffer.concat(chunks).toString("utf8").trim();
+    // clang names the file by its place in the virtual tree (src/…): show the file's own name
+    const text = Buffer.concat(chunks).toString("utf8").trim().replace(/(^|\n)src\//g, "$1");
     if (e instanceof CCompileError) throw e;
     throw new CCompileError(text !== "" ? text : `clang failed (${(e as Error).message})`);
   }
