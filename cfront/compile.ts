@@ -156,14 +156,27 @@ function sourcesOf(file: string, source: string): Record<string, string> {
  * Compiles without the cache (the bench measures this). `sources` holds the file (by base name)
  * and any file it includes with `#include "…"`.
  */
-export async function compileUncached(main: string, sources: Readonly<Record<string, string>>, header = headerText()): Promise<CompiledC> {
+export async function compileUncached(
+  main: string,
+  sources: Readonly<Record<string, string>>,
+  header = headerText(),
+  /** Told how long each phase took (the bench's breakdown). */
+  onPhase?: (phase: "C → IR" | "instrument" | "IR → wasm" | "asyncify", ms: number) => void,
+): Promise<CompiledC> {
   const name = basename(main);
+  let t = performance.now();
+  const phase = (p: Parameters<NonNullable<typeof onPhase>>[0]): void => {
+    const now = performance.now();
+    onPhase?.(p, now - t);
+    t = now;
+  };
   const hash = hashOf(header, sources, name);
   const files: Tree = { src: { ...sources }, include: { "interlock.h": header } };
   const irOut = await runClang(
     ["--target=wasm32", "-O0", "-Xclang", "-disable-O0-optnone", "-g", "-std=c11", "-Wall", "-Werror=implicit-function-declaration", "-Werror=return-type", "-Iinclude", "-S", "-emit-llvm", `src/${name}`, "-o", "out.ll"],
     files,
   );
+  phase("C → IR");
   const ir = irOut["out.ll"];
   if (typeof ir !== "string" && !(ir instanceof Uint8Array)) throw new CCompileError("clang wrote no LLVM IR");
   let inst;
@@ -172,6 +185,7 @@ export async function compileUncached(main: string, sources: Readonly<Record<str
   } catch (e) {
     throw new CCompileError(`${name}: ${(e as Error).message}`);
   }
+  phase("instrument");
   const linked = await runClang(
     [
       "--target=wasm32",
@@ -194,7 +208,10 @@ export async function compileUncached(main: string, sources: Readonly<Record<str
   );
   const wasm = linked["out.wasm"];
   if (!(wasm instanceof Uint8Array)) throw new CCompileError("wasm-ld wrote no module");
-  return { file: name, wasm: await asyncify(wasm), sites: inst.sites, globals: inst.globals, hash };
+  phase("IR → wasm");
+  const asyncified = await asyncify(wasm);
+  phase("asyncify");
+  return { file: name, wasm: asyncified, sites: inst.sites, globals: inst.globals, hash };
 }
 
 /** Compiles a C file for the explorer, through the on-disk cache. */

@@ -97,10 +97,9 @@ export class CInstance {
     const need = WebAssembly.Module.imports(module).find((i) => i.kind === "memory");
     if (need === undefined) throw new Error(`${compiled.file}: the compiled module imports no memory`);
     const memory = new WebAssembly.Memory({ initial: 4 });
-    const site = (s: number): string => {
-      const x: Site | undefined = this.compiled.sites[s];
-      return x === undefined ? "?" : `${x.file}:${x.line} (${x.fn})`;
-    };
+    // each site's text, made once: accesses carry it to reports
+    const sites = compiled.sites.map((x: Site) => `${x.file}:${x.line} (${x.fn})`);
+    const site = (s: number): string => sites[s] ?? "?";
     const env = {
       memory,
       __il_host: (op: number, a: number, s: number) => {
