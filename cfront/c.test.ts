@@ -99,8 +99,8 @@ describe("an extension written in C (way a)", () => {
     expect(row.result.verdict).toBe("violation");
     // the lost update of module_count: henv torn down while another instance still uses it
     expect(row.result.violation?.property).toBe("P2");
-    expect(row.report).toMatch(/store\(module_count, 2\) — ext_unlocked_count\.c:25 \(Py_mod_exec\)/);
-    expect(row.report).toContain("il_library_fini called at ext_unlocked_count.c:");
+    expect(row.report).toMatch(/store\(module_count, 2\) — ext_static_mutex\.c:29 \(Py_mod_exec\)/);
+    expect(row.report).toContain("il_library_fini called at ext_static_mutex.c:");
   });
 });
 

@@ -15,15 +15,30 @@
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { instrument, type GlobalVar, type Site } from "./instrument.js";
 
 /** The imports that suspend a C thread (asyncify's `asyncify-imports`). */
 export const suspendingImports = ["__il_host", "__il_load", "__il_store", "__il_rmw", "__il_cas", "__il_wait", "__il_wake", "__il_loop_enter", "__il_loop_head"];
 
-/** Bump when the pipeline's output changes, so stale cache entries are not used. */
-const PIPELINE_VERSION = "cfront-1";
+/**
+ * What else decides the output: the pipeline's own code (this file and the instrumenter, as they
+ * are on disk, .ts or .js), so a changed pipeline never reuses a stale cache entry.
+ */
+const PIPELINE_VERSION = ((): string => {
+  const own = fileURLToPath(import.meta.url);
+  const ext = extname(own);
+  let text = "cfront";
+  for (const file of [own, join(dirname(own), `instrument${ext}`)]) {
+    try {
+      text += readFileSync(file, "utf8");
+    } catch {
+      text += file;
+    }
+  }
+  return createHash("sha256").update(text).digest("hex");
+})();
 
 /** Bytes of C stack each thread may use; the asyncify buffer of a suspended thread gets as much again. */
 export const STACK_BYTES = 16384;

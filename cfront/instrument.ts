@@ -223,37 +223,16 @@ export function instrument(ir: string): Instrumented {
       continue;
     }
 
-    const load = lhs !== undefined ? /^load (atomic )?(volatile )?(.*)$/.exec(body) : null;
-    if (load && lhs !== undefined) {
-      const parts = splitTop(load[3] as string);
-      const type = parts[0] as string;
-      const ptr = pointerOperand(parts[1] ?? "");
-      if (ptr === undefined) throw new Error(`cannot read the address of: ${line.trim()}`);
-      if (isLocal(ptr)) {
-        out.push(line);
-        continue;
-      }
-      const site = siteFor(line);
-      const dbg = dbgOf(line);
-      if (type === "i32") out.push(`${indent}${lhs} = call i32 @__il_load(ptr ${ptr}, i32 ${site})${dbg}`);
-      else if (type === "ptr") {
-        const t = fresh();
-        out.push(`${indent}${t} = call i32 @__il_load(ptr ${ptr}, i32 ${site})${dbg}`);
-        out.push(`${indent}${lhs} = inttoptr i32 ${t} to ptr${dbg}`);
-      } else {
-        out.push(`${indent}call void @__il_narrow(ptr ${ptr}, i32 ${scalarBytes(type)}, i32 ${site})${dbg}`);
-        out.push(line);
-      }
-      continue;
-    }
-
-    const st = /^store (atomic )?(volatile )?(.*)$/.exec(body);
-    if (st && lhs === undefined) {
-      const parts = splitTop(st[3] as string);
+    // load / store of any type: i32 and ptr become scheduled accesses, anything else is guarded
+    const load = lhs !== undefined ? /^load (?:atomic )?(?:volatile )?(.*)$/.exec(body) : null;
+    const st = lhs === undefined ? /^store (?:atomic )?(?:volatile )?(.*)$/.exec(body) : null;
+    const mem = load ?? st;
+    if (mem) {
+      const parts = splitTop(mem[1] as string);
       const first = parts[0] as string;
       const sp = first.indexOf(" ");
-      const type = first.slice(0, sp);
-      const value = first.slice(sp + 1).trim();
+      const type = load ? first : first.slice(0, sp);
+      const value = load ? "" : first.slice(sp + 1).trim();
       const ptr = pointerOperand(parts[1] ?? "");
       if (ptr === undefined) throw new Error(`cannot read the address of: ${line.trim()}`);
       if (isLocal(ptr)) {
@@ -262,14 +241,23 @@ export function instrument(ir: string): Instrumented {
       }
       const site = siteFor(line);
       const dbg = dbgOf(line);
-      if (type === "i32") out.push(`${indent}call void @__il_store(ptr ${ptr}, i32 ${value}, i32 ${site})${dbg}`);
-      else if (type === "ptr") {
-        const t = fresh();
-        out.push(`${indent}${t} = ptrtoint ptr ${value} to i32${dbg}`);
-        out.push(`${indent}call void @__il_store(ptr ${ptr}, i32 ${t}, i32 ${site})${dbg}`);
-      } else {
-        out.push(`${indent}call void @__il_narrow(ptr ${ptr}, i32 ${scalarBytes(type)}, i32 ${site})${dbg}`);
+      const emit = (text: string): void => {
+        out.push(`${indent}${text}${dbg}`);
+      };
+      if (type !== "i32" && type !== "ptr") {
+        emit(`call void @__il_narrow(ptr ${ptr}, i32 ${scalarBytes(type)}, i32 ${site})`);
         out.push(line);
+      } else if (load) {
+        const word = type === "i32" ? (lhs as string) : fresh();
+        emit(`${word} = call i32 @__il_load(ptr ${ptr}, i32 ${site})`);
+        if (type === "ptr") emit(`${lhs} = inttoptr i32 ${word} to ptr`);
+      } else {
+        let word = value;
+        if (type === "ptr") {
+          word = fresh();
+          emit(`${word} = ptrtoint ptr ${value} to i32`);
+        }
+        emit(`call void @__il_store(ptr ${ptr}, i32 ${word}, i32 ${site})`);
       }
       continue;
     }

@@ -4,7 +4,8 @@
  * (the ODBC henv) set up by the first instance and freed by the last — every step under the lock.
  *
  * interlock runs it in the scenarios (every interpreter imports, uses henv, unloads; interpreters
- * end; the runtime finalises and re-initialises) and judges the library's monitor: safe.
+ * end; the runtime finalises and re-initialises) and judges the library's monitor: safe. Built
+ * with IL_BUG_COUNT_OUTSIDE_LOCK (ext_unlocked_count.c) it has the bug, and interlock catches it.
  */
 #include "interlock.h"
 
@@ -23,8 +24,13 @@ int IL_EXPORT(Py_mod_exec)(int interp) {
     }
     henv = h;
   }
+#ifdef IL_BUG_COUNT_OUTSIDE_LOCK
+  PyMutex_Unlock(&mutex);
+  module_count++; /* BUG: a plain increment outside the lock (ext_unlocked_count.c) */
+#else
   module_count++;
   PyMutex_Unlock(&mutex);
+#endif
   return 0;
 }
 
