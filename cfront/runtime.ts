@@ -87,6 +87,9 @@ export class CInstance {
   /** A call of a function interlock provides (the wrapped library), asked for by a suspending import. */
   private pendingHost: { readonly op: number; readonly arg: number; readonly site: string } | null = null;
   private resumeValue = 0;
+  /** Whether the resident thread is being rewound / unwound (asyncify's state, kept on the JS side). */
+  private rewinding = false;
+  private unwinding = false;
   /** Direct mode (initialisation): accesses go straight to this memory, nothing suspends. */
   private direct: Int32Array | null = null;
   private lastSite = "";
@@ -103,11 +106,7 @@ export class CInstance {
     const env = {
       memory,
       __il_host: (op: number, a: number, s: number) => {
-        const e = this.exports;
-        if (e.asyncify_get_state() === REWINDING) {
-          e.asyncify_stop_rewind();
-          return this.resumeValue;
-        }
+        if (this.rewinding) return this.resumed();
         this.lastSite = site(s);
         if (this.direct !== null) throw new CFault(`${hostCalls[op] ?? "a host call"} during initialisation at ${site(s)}`);
         this.pendingHost = { op, arg: a, site: site(s) };
@@ -197,11 +196,7 @@ export class CInstance {
 
   /** One `__il_*` import: performs a private access on the spot, suspends at a shared one. */
   private access(p: number, s: number, site: (s: number) => string, op: AccessOp, a: number, b: number): number {
-    const e = this.exports;
-    if (e.asyncify_get_state() === REWINDING) {
-      e.asyncify_stop_rewind();
-      return this.resumeValue;
-    }
+    if (this.rewinding) return this.resumed();
     const here = site(s);
     this.lastSite = here;
     const w = this.wordOf(p);
@@ -215,7 +210,19 @@ export class CInstance {
     return this.suspend({ op, addr: w, a, b, site: here });
   }
 
+  /**
+   * The suspending import, called again as the thread's stack is rewound: the access is over, hand
+   * the C code its result. (The JS-side flags mirror asyncify's state, saving two calls into wasm
+   * per access.)
+   */
+  private resumed(): number {
+    this.rewinding = false;
+    this.exports.asyncify_stop_rewind();
+    return this.resumeValue;
+  }
+
   private suspend(access: CAccess | null): number {
+    this.unwinding = true;
     this.pending = access;
     this.view.setInt32(this.buffer, this.buffer + 8, true);
     this.view.setInt32(this.buffer + 4, this.buffer + 8 + this.bufferBytes, true);
@@ -280,6 +287,8 @@ export class CInstance {
     this.resident = null;
     this.pending = null;
     this.pendingHost = null;
+    this.rewinding = false;
+    this.unwinding = false;
   }
 
   private describeTrap(x: unknown): string {
@@ -302,18 +311,22 @@ export class CInstance {
       let value: number;
       try {
         this.activate(th);
-        if (rewind) e.asyncify_start_rewind(this.buffer);
+        if (rewind) {
+          this.rewinding = true;
+          e.asyncify_start_rewind(this.buffer);
+        }
         value = fn(...args);
       } catch (x) {
         const trap = this.describeTrap(x);
         this.recover();
         return { ok: false, trap };
       }
-      if (e.asyncify_get_state() !== UNWINDING) {
+      if (!this.unwinding) {
         // the call returned: its stack is empty again, nothing to keep
         this.resident = null;
         return { ok: true, value };
       }
+      this.unwinding = false;
       e.asyncify_stop_unwind();
       const call = this.pendingHost;
       if (call !== null) {
