@@ -150,6 +150,21 @@ int IL_EXPORT(use_henv)(int interp) { (void)interp; return il_library_use(henv);
     expect(row.result.violation?.message).toMatch(/the C code trapped \(unreachable\) after crash\.c:7 \(Py_mod_exec\)/);
   }, 120_000);
 
+  test("a C extension that never releases its lock deadlocks the next import, reported as P6", async () => {
+    const stuck = await compileC(
+      "/nonexistent-interlock-test/stuck.c",
+      `#include "interlock.h"
+static PyMutex mutex;
+int IL_EXPORT(Py_mod_exec)(int interp) { (void)interp; PyMutex_Lock(&mutex); return 0; }
+void IL_EXPORT(m_free)(int interp) { (void)interp; }
+int IL_EXPORT(use_henv)(int interp) { (void)interp; return 0; }
+`,
+    );
+    const row = checkCClient(stuck, henv);
+    expect(row.result.violation?.property).toBe("P6");
+    expect(row.result.violation?.kind).toBe("deadlock");
+  }, 120_000);
+
   test("a char-sized global shared between interpreters is refused with its line", async () => {
     const narrow = await compileC(
       "/nonexistent-interlock-test/narrow.c",
