@@ -8,6 +8,7 @@ import { defaultConfig, type AnyCall, type Result } from "../model/index.js";
 import type { Subject } from "../impl/subject.js";
 import { checkAgreement } from "../properties/agreement.js";
 import { typicalPrograms } from "../properties/programs.js";
+import { defaultVerifySettings, planJobs, runJob } from "../properties/verify.js";
 import { scenarios } from "../properties/scenarios/scenarios.js";
 import { buildReport } from "../reports/build.js";
 import { renderMarkdown } from "../reports/render/markdown.js";
@@ -57,12 +58,27 @@ describe("a family implemented in C (way b)", () => {
   });
 
   test("the check-outside-the-lock variant is caught as P1, and its report's swimlane names module_slots.c lines", () => {
-    const subject = cFamilyFactory(slotsBuggy, "module_slots")(config);
-    const programs = typicalPrograms("module_slots", 2, 1);
-    const result = explored(subject, 2);
-    expect(result.verdict).toBe("violation");
-    expect(result.violation?.property).toBe("P1");
-    const report = buildReport({ family: "module_slots", subject, config, programs, strategy: "exhaustive", seed: 1, options: {}, result, replay: "", elapsedMs: 0 });
+    const settings = { ...defaultVerifySettings, interpreters: 2, families: ["module_slots" as const], strategies: ["exhaustive" as const] };
+    const job = planJobs(settings)[0]!;
+    const factory = cFamilyFactory(slotsBuggy, "module_slots");
+    const r = runJob(job, settings, factory);
+    expect(r.result.verdict).toBe("violation");
+    expect(r.result.violation?.property).toBe("P1");
+    const report = buildReport({
+      family: "module_slots",
+      subject: factory(r.config).name,
+      config: r.config,
+      impl: example("module_slots_check_outside_lock.c"),
+      limits: r.limits,
+      programs: r.programs,
+      strategy: "exhaustive",
+      seed: 1,
+      options: {},
+      result: r.result,
+      counterexample: r.counterexample,
+      replay: "",
+      elapsedMs: null,
+    });
     const md = renderMarkdown(report);
     expect(md).toMatch(/load\(importers\\\[0\\\]\) = 0 — module_slots\.c:\d+ \(il_module_slots\)/);
     expect(md).toContain("interlock.h:");

@@ -37,7 +37,7 @@ export function checkCClient(compiled: CompiledC, scenario: Scenario, maxStates 
   const cell = cClientCell(compiled, scenario);
   const ex = explore(cell.subject, cell.programs, { ...cell.hooks, strategy: { kind: "exhaustive", symmetry: "off" }, limits: { maxStates } });
   let row: ClientRow = { scenario: scenario.id, strategy: "exhaustive", result: ex };
-  if (ex.verdict === "incomplete") {
+  if (ex.verdict === "unknown") {
     const bd = explore(cell.subject, cell.programs, { ...cell.hooks, strategy: { kind: "bounded", maxPreemptions: 2 } });
     row = { scenario: scenario.id, strategy: "bounded", result: bd, fallback: `exhaustive search ${ex.limit?.message ?? "incomplete"}` };
   }

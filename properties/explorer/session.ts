@@ -19,7 +19,7 @@ import type {
   ViolationKind,
 } from "./types.js";
 
-/** Thrown inside a strategy when a limit is hit; the session turns it into an "incomplete" verdict. */
+/** Thrown inside a strategy when a limit is hit; the session turns it into an "unknown" verdict. */
 export class LimitReached extends Error {
   constructor(readonly hit: LimitHit) {
     super(hit.message);
