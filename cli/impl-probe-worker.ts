@@ -1,5 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
-import type { ModelConfig } from "../model/index.js";
+import type { FamilyName, ModelConfig } from "../model/index.js";
 import { UsageError } from "./errors.js";
 import { checkSubjectContract, loadImplModule } from "./impl-module.js";
 
@@ -8,10 +8,13 @@ import { checkSubjectContract, loadImplModule } from "./impl-module.js";
  * against the contract, in a thread the CLI can stop (impl-sandbox.ts). Answers once: the families
  * provided, or the one-line usage error.
  */
-const { path, config } = workerData as { path: string; config: ModelConfig };
+const { path, config, families } = workerData as { path: string; config: ModelConfig; families: FamilyName[] | undefined };
 try {
   const factories = await loadImplModule(path);
-  for (const [family, factory] of Object.entries(factories)) checkSubjectContract(path, family as never, factory, config);
+  const provided = Object.keys(factories) as FamilyName[];
+  const missing = (families ?? []).filter((f) => !provided.includes(f));
+  if (missing.length > 0) throw new UsageError(`--impl ${path} provides no ${missing.join(", ")} (it provides ${provided.join(", ")})`);
+  for (const family of families ?? provided) checkSubjectContract(path, family, factories[family]!, config);
   parentPort!.postMessage({ provided: Object.keys(factories) });
 } catch (e) {
   parentPort!.postMessage({ usage: e instanceof UsageError ? e.message : `--impl ${path}: the module failed to load (${String((e as Error).message ?? e).split("\n")[0]})` });

@@ -46,13 +46,19 @@ export class ModuleFailure extends Error {
 }
 
 /**
- * Loads `path` in a probe worker and checks every Subject it provides in `config`; returns the
+ * Loads `path` in a probe worker and checks the Subjects the run needs in `config`; returns the
  * families it provides. Anything wrong — missing file, load error, a load that never finishes, a
  * heap blown while loading, a contract break — is a one-line UsageError.
  */
-export async function probeImplModule(path: string, config: ModelConfig, timeoutMs: number = IMPL_LOAD_TIMEOUT_MS): Promise<FamilyName[]> {
+export async function probeImplModule(
+  path: string,
+  config: ModelConfig,
+  timeoutMs: number = IMPL_LOAD_TIMEOUT_MS,
+  /** The families the run needs (each must be provided and meet the contract); default every one provided. */
+  families?: readonly FamilyName[],
+): Promise<FamilyName[]> {
   const script = moduleBeside(import.meta.url, "./impl-probe-worker");
-  const worker = new Worker(script, { workerData: { path, config }, resourceLimits: implResourceLimits, stdout: true, stderr: true });
+  const worker = new Worker(script, { workerData: { path, config, families }, resourceLimits: implResourceLimits, stdout: true, stderr: true });
   worker.stdout.resume();
   worker.stderr.resume();
   try {

@@ -154,7 +154,7 @@ export function runJob(job: Job, s: VerifySettings, factory: SubjectFactory = im
   const t0 = performance.now();
   const judge = agreementJudge({ family: job.family, config, subject: factory(config) });
   const finish = (programs: AnyCall[][], result: AgreementResult, programSets: number): JobResult => {
-    const small = smallest(judge, programs, result);
+    const small = smallest(judge, programs, result, limits);
     return {
       job,
       strategy,
@@ -162,7 +162,7 @@ export function runJob(job: Job, s: VerifySettings, factory: SubjectFactory = im
       limits,
       programs: small.programs,
       result: safetyNet(small.result, s.budgetMs),
-      counterexample: small.result.violation === null ? null : traceCounterexample(judge, small.programs, small.result.violation),
+      counterexample: small.result.violation === null ? null : traceCounterexample(judge, small.programs, small.result.violation, limits),
       elapsedMs: performance.now() - t0,
       programSets,
     };
@@ -265,16 +265,16 @@ export function runJob(job: Job, s: VerifySettings, factory: SubjectFactory = im
  * steps, then every call the failing execution never started dropped from the programs — kept
  * only if the same property still fails on the same schedule.
  */
-function smallest(judge: Judge, programs: AnyCall[][], result: AgreementResult): { programs: AnyCall[][]; result: AgreementResult } {
+function smallest(judge: Judge, programs: AnyCall[][], result: AgreementResult, limits: Partial<Limits>): { programs: AnyCall[][]; result: AgreementResult } {
   const v = result.violation;
   if (v === null) return { programs, result };
-  const small = shrink(judge.subject, toPrograms(programs), v.token, judge.hooks);
+  const small = shrink(judge.subject, toPrograms(programs), v.token, { ...judge.hooks, limits });
   const violation = small.violation ?? v;
   const started = new Map<number, number>();
   for (const h of violation.execution.history) started.set(h.interp, Math.max(started.get(h.interp) ?? 0, h.callIndex + 1));
   const trimmed = programs.map((calls, i) => calls.slice(0, started.get(i + 1) ?? 0));
   if (trimmed.some((calls, i) => calls.length !== programs[i]?.length)) {
-    const again = replay(judge.subject, toPrograms(trimmed), violation.token, judge.hooks);
+    const again = replay(judge.subject, toPrograms(trimmed), violation.token, { ...judge.hooks, limits });
     if (again.status === "replayed" && again.violation?.property === violation.property) {
       return { programs: trimmed, result: { ...result, violation: again.violation } as AgreementResult };
     }

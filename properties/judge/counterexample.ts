@@ -1,7 +1,7 @@
 import type { AnyCall, Result } from "../../model/index.js";
 import type { Subject } from "../../impl/subject.js";
 import { toPrograms } from "../agreement.js";
-import { replay, type Execution, type FoundViolation, type TraceRow } from "../explorer/index.js";
+import { replay, type Execution, type FoundViolation, type Limits, type TraceRow } from "../explorer/index.js";
 import type { Evidence, Judge } from "./judge.js";
 
 /**
@@ -21,8 +21,14 @@ export interface Counterexample {
   readonly memory: Readonly<Record<string, number>>;
 }
 
-export function traceCounterexample(judge: Judge, programs: readonly (readonly AnyCall[])[], found: FoundViolation<AnyCall, Result>): Counterexample {
-  const replayed = replay(judge.subject, toPrograms(programs), found.token, { ...judge.hooks, trace: true });
+export function traceCounterexample(
+  judge: Judge,
+  programs: readonly (readonly AnyCall[])[],
+  found: FoundViolation<AnyCall, Result>,
+  /** The limits the run used (a livelock is an execution that reached maxSteps). */
+  limits: Partial<Limits> = {},
+): Counterexample {
+  const replayed = replay(judge.subject, toPrograms(programs), found.token, { ...judge.hooks, limits, trace: true });
   const ok = replayed.status === "replayed";
   const violation = ok && replayed.violation !== null ? replayed.violation : found;
   const execution = ok ? replayed.execution : found.execution;
