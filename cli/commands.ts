@@ -8,3 +8,4 @@ import "./commands/compare.js";
 import "./commands/stress.js";
 import "./commands/check-history.js";
 import "./commands/bench.js";
+import "../cfront/command.js";

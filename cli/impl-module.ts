@@ -10,7 +10,7 @@ export const MAX_WORDS = 1 << 22;
 
 /**
  * `--impl path/to/module`: a user's own implementation, checked without editing interlock. The
- * module (.js, .mjs, or .ts — TypeScript is loaded through tsx) exports, for each family it
+ * module (.js, .mjs, or .ts — TypeScript is loaded through tsx; a .c file goes to cfront/load.ts) exports, for each family it
  * implements, a Subject factory named after the family (`export function module_slots(config)`),
  * or an `implementations` object with those members (impl/README.md, "Bring your own
  * implementation"). Anything else is a usage error naming what is wrong.
@@ -18,6 +18,7 @@ export const MAX_WORDS = 1 << 22;
 export async function loadImplModule(path: string): Promise<Partial<Record<FamilyName, SubjectFactory>>> {
   const file = resolve(path);
   if (!existsSync(file)) throw new UsageError(`--impl ${path}: no such file`);
+  if (/\.c$/.test(file)) return (await import("../cfront/load.js")).loadCImplementation(path);
   let mod: Record<string, unknown>;
   try {
     if (/\.[cm]?ts$/.test(file)) {

@@ -39,6 +39,13 @@ function callText(family: FamilyName, interp: number, call: AnyCall): string {
 
 /** One access in words: `compareExchange(odbc.lifecycleLock, 0 → 1) = 0`. */
 export function describeTracedAccess(access: Access, value: number | null, names: readonly string[]): string {
+  // An access of C code carries the C line that made it (cfront/runtime.ts).
+  const site = (access as { readonly site?: unknown }).site;
+  const text = describeAccessText(access, value, names);
+  return typeof site === "string" ? `${text} — ${site}` : text;
+}
+
+function describeAccessText(access: Access, value: number | null, names: readonly string[]): string {
   const w = names[access.addr] ?? `word ${access.addr}`;
   const got = value === null ? " … blocks" : ` = ${value}`;
   switch (access.op) {

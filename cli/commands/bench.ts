@@ -46,6 +46,7 @@ const benches: Record<string, { summary: string; run: (quick: boolean, out: (s: 
   impl: { summary: "uncontended lock+unlock vs raw Atomics; contended throughput on 2 workers", run: script("bench/impl.js") },
   checker: { summary: "linearizability check time and memory vs history size, threads, partitioning", run: script("bench/checker.js") },
   mutants: { summary: "time to first counterexample and counterexample length over the mutant catalogue", run: script("bench/mutants.js") },
+  c: { summary: "the same protocol in C and in TypeScript (steps/s, executions/s); compile time of a ~200-line C file", run: script("bench/c.js") },
 };
 
 function fmt(n: number): string {
@@ -54,7 +55,7 @@ function fmt(n: number): string {
 
 register({
   name: "bench",
-  summary: "run the benchmarks (model, explorer vs SPIN, impl, checker, mutants) and print their figures",
+  summary: "run the benchmarks (model, explorer vs SPIN, impl, checker, mutants, C) and print their figures",
   help: [
     "Usage: interlock bench [what ...] [--quick]",
     "",

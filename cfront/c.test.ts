@@ -1,0 +1,197 @@
+/**
+ * The shipped C examples compiled with the bundled clang and explored like TypeScript code. The
+ * compiler is loaded once for this file (several seconds); compiled modules are cached on disk.
+ */
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, test } from "vitest";
+import { defaultConfig, type AnyCall, type Result } from "../model/index.js";
+import type { Subject } from "../impl/subject.js";
+import { checkAgreement } from "../properties/agreement.js";
+import { typicalPrograms } from "../properties/programs.js";
+import { defaultVerifySettings, planJobs, runJob } from "../properties/verify.js";
+import { scenarios } from "../properties/scenarios/scenarios.js";
+import { buildReport } from "../reports/build.js";
+import { renderMarkdown } from "../reports/render/markdown.js";
+import { loadImplModule } from "../cli/impl-module.js";
+import { UsageError } from "../cli/errors.js";
+import { checkCClient } from "./client-check.js";
+import { CCompileError, compileC, type CompiledC } from "./compile.js";
+import { cFamilyFactory } from "./family.js";
+
+const example = (name: string): string => fileURLToPath(new URL(`../examples/c/${name}`, import.meta.url));
+const henv = scenarios.find((s) => s.id === "henv")!;
+const config = { ...defaultConfig, interpreters: 3 };
+
+let slots: CompiledC;
+let slotsBuggy: CompiledC;
+let extFixed: CompiledC;
+let extBuggy: CompiledC;
+let extSlots: CompiledC;
+beforeAll(async () => {
+  slots = await compileC(example("module_slots.c"));
+  slotsBuggy = await compileC(example("module_slots_check_outside_lock.c"));
+  extFixed = await compileC(example("ext_static_mutex.c"));
+  extBuggy = await compileC(example("ext_unlocked_count.c"));
+  extSlots = await compileC(example("ext_module_slots.c"));
+}, 300_000);
+
+const explored = (subject: Subject<AnyCall, Result>, interpreters: number) =>
+  checkAgreement({ family: "module_slots", subject, programs: typicalPrograms("module_slots", interpreters, 1), strategy: { kind: "exhaustive" }, config });
+
+describe("a family implemented in C (way b)", () => {
+  test("the C module_slots runtime agrees with the model on every interleaving of the typical program in 2 interpreters", () => {
+    const r = explored(cFamilyFactory(slots, "module_slots")(config), 2);
+    expect(r.verdict).toBe("ok");
+    expect(r.coverage.guarantee).toBe("exhaustive");
+    expect(r.stats.states).toBeGreaterThan(1000);
+  });
+
+  test("the C runtime also agrees under PCT on the fast-check-sized program with runtime calls", () => {
+    const subject = cFamilyFactory(slots, "module_slots")(config);
+    const programs: AnyCall[][] = [
+      [{ _tag: "PyModule_ExecDef", def: "odbc", initFails: false, execFails: false, initImportsSelf: false }, { _tag: "Py_FinalizeEx" }, { _tag: "Py_Initialize" }],
+      [{ _tag: "PyModule_ExecDef", def: "odbc", initFails: false, execFails: true, initImportsSelf: false }, { _tag: "Py_EndInterpreter" }],
+      [{ _tag: "PyModule_ExecDef", def: "odbc", initFails: true, execFails: false, initImportsSelf: false }, { _tag: "use_global_state", def: "odbc" }, { _tag: "Py_EndInterpreter" }],
+    ];
+    const r = checkAgreement({ family: "module_slots", subject, programs, strategy: { kind: "pct", runs: 300, seed: 7 }, config });
+    expect(r.verdict).toBe("ok");
+  });
+
+  test("the check-outside-the-lock variant is caught as P1, and its report's swimlane names module_slots.c lines", () => {
+    const settings = { ...defaultVerifySettings, interpreters: 2, families: ["module_slots" as const], strategies: ["exhaustive" as const] };
+    const job = planJobs(settings)[0]!;
+    const factory = cFamilyFactory(slotsBuggy, "module_slots");
+    const r = runJob(job, settings, factory);
+    expect(r.result.verdict).toBe("violation");
+    expect(r.result.violation?.property).toBe("P1");
+    const report = buildReport({
+      family: "module_slots",
+      subject: factory(r.config).name,
+      config: r.config,
+      impl: example("module_slots_check_outside_lock.c"),
+      limits: r.limits,
+      programs: r.programs,
+      strategy: "exhaustive",
+      seed: 1,
+      options: {},
+      result: r.result,
+      counterexample: r.counterexample,
+      replay: "",
+      elapsedMs: null,
+    });
+    const md = renderMarkdown(report);
+    expect(md).toMatch(/load\(importers\\\[0\\\]\) = 0 — module_slots\.c:\d+ \(il_module_slots\)/);
+    expect(md).toContain("interlock.h:");
+  });
+
+  test("the same C file and search give the same counterexample twice", () => {
+    const a = explored(cFamilyFactory(slotsBuggy, "module_slots")(config), 2);
+    const b = explored(cFamilyFactory(slotsBuggy, "module_slots")(config), 2);
+    expect(b.violation?.token).toBe(a.violation?.token);
+    expect(b.stats).toEqual({ ...a.stats, elapsedMs: b.stats.elapsedMs });
+  });
+
+  test("--impl file.c loads the C file's families through the same loader as a TypeScript module", async () => {
+    const factories = await loadImplModule(example("module_slots.c"));
+    expect(Object.keys(factories)).toEqual(["module_slots"]);
+  });
+});
+
+describe("an extension written in C (way a)", () => {
+  test("the extension that counts its instances under its PyMutex is safe in the henv scenario", () => {
+    const row = checkCClient(extFixed, henv);
+    expect(row.result.verdict).toBe("ok");
+    expect(row.strategy).toBe("exhaustive");
+  });
+
+  test("the extension whose Py_mod_global_init / Py_mod_global_exit slots the module-slots runtime calls is safe in the henv scenario", () => {
+    const row = checkCClient(extSlots, henv);
+    expect(row.result.verdict).toBe("ok");
+    expect(row.strategy).toBe("exhaustive");
+  });
+
+  test("the extension with module_count++ outside the lock is caught, with a swimlane of its C lines", () => {
+    const row = checkCClient(extBuggy, henv);
+    expect(row.result.verdict).toBe("violation");
+    // the lost update of module_count: henv torn down while another instance still uses it
+    expect(row.result.violation?.property).toBe("P2");
+    expect(row.report).toMatch(/store\(module_count, 2\) — ext_static_mutex\.c:29 \(Py_mod_exec\)/);
+    expect(row.report).toContain("il_library_fini called at ext_static_mutex.c:");
+  });
+});
+
+describe("bad C input", () => {
+  const virtual = "/nonexistent-interlock-test/bad.c";
+
+  test("a C file that does not compile is a usage error carrying clang's message", async () => {
+    await expect(compileC(virtual, "int f(void) { return undefined_name; }\n")).rejects.toThrow(CCompileError);
+    await expect(compileC(virtual, "int f(void) { return undefined_name; }\n")).rejects.toThrow(/bad\.c:1:\d+: error: use of undeclared identifier 'undefined_name'/);
+  }, 120_000);
+
+  test("--impl with a C file that does not compile exits as a usage error", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "interlock-c-"));
+    writeFileSync(join(dir, "broken.c"), "int il_module_slots(int a) { return a +; }\n");
+    await expect(loadImplModule(join(dir, "broken.c"))).rejects.toThrow(UsageError);
+  }, 120_000);
+
+  test("a C crash is a finding at the step that caused it", async () => {
+    const crashing = await compileC(
+      "/nonexistent-interlock-test/crash.c",
+      `#include "interlock.h"
+static PyMutex mutex;
+static int count, henv;
+int IL_EXPORT(Py_mod_exec)(int interp) {
+  (void)interp;
+  PyMutex_Lock(&mutex);
+  if (count == 1) __builtin_trap();
+  if (count++ == 0) henv = il_library_init();
+  PyMutex_Unlock(&mutex);
+  return 0;
+}
+void IL_EXPORT(m_free)(int interp) {
+  (void)interp;
+  PyMutex_Lock(&mutex);
+  if (--count == 0) il_library_fini(henv);
+  PyMutex_Unlock(&mutex);
+}
+int IL_EXPORT(use_henv)(int interp) { (void)interp; return il_library_use(henv); }
+`,
+    );
+    const row = checkCClient(crashing, henv);
+    expect(row.result.verdict).toBe("violation");
+    expect(row.result.violation?.property).toBe("crash");
+    expect(row.result.violation?.message).toMatch(/the C code trapped \(unreachable\) after crash\.c:7 \(Py_mod_exec\)/);
+  }, 120_000);
+
+  test("a C extension that never releases its lock deadlocks the next import, reported as P6", async () => {
+    const stuck = await compileC(
+      "/nonexistent-interlock-test/stuck.c",
+      `#include "interlock.h"
+static PyMutex mutex;
+int IL_EXPORT(Py_mod_exec)(int interp) { (void)interp; PyMutex_Lock(&mutex); return 0; }
+void IL_EXPORT(m_free)(int interp) { (void)interp; }
+int IL_EXPORT(use_henv)(int interp) { (void)interp; return 0; }
+`,
+    );
+    const row = checkCClient(stuck, henv);
+    expect(row.result.violation?.property).toBe("P6");
+    expect(row.result.violation?.kind).toBe("deadlock");
+  }, 120_000);
+
+  test("a char-sized global shared between interpreters is refused with its line", async () => {
+    const narrow = await compileC(
+      "/nonexistent-interlock-test/narrow.c",
+      `#include "interlock.h"
+static char ready;
+int IL_EXPORT(Py_mod_exec)(int interp) { (void)interp; ready = 1; return 0; }
+void IL_EXPORT(m_free)(int interp) { (void)interp; }
+int IL_EXPORT(use_henv)(int interp) { (void)interp; return ready; }
+`,
+    );
+    const row = checkCClient(narrow, henv);
+    expect(row.result.violation?.message).toMatch(/a 1-byte access to shared memory at narrow\.c:3 \(Py_mod_exec\)/);
+  }, 120_000);
+});

@@ -1,0 +1,101 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, test } from "vitest";
+import { ErrorCode } from "../model/index.js";
+import { moduleSlotsTags } from "./family.js";
+import { instrument, splitTop } from "./instrument.js";
+
+// A fragment of clang's -O0 IR, as it looks for a C file with a global counter, a PyMutex-like
+// struct and a local variable (debug metadata trimmed to what the instrumenter reads).
+const ir = `
+%struct.PyMutex = type { i32 }
+@count = internal global i32 0, align 4, !dbg !0
+@mu = internal global %struct.PyMutex zeroinitializer, align 4, !dbg !1
+@flag = internal global i8 0, align 1
+@.str = private unnamed_addr constant [3 x i8] c"hi\\00", align 1
+
+define hidden i32 @exec(i32 noundef %interp) #0 !dbg !10 {
+entry:
+  %interp.addr = alloca i32, align 4
+  %expected = alloca i32, align 4
+  store i32 %interp, ptr %interp.addr, align 4
+  %0 = load i32, ptr @count, align 4, !dbg !20
+  %inc = add nsw i32 %0, 1, !dbg !20
+  store i32 %inc, ptr @count, align 4, !dbg !21
+  %1 = atomicrmw add ptr @count, i32 1 seq_cst, align 4, !dbg !21
+  %2 = cmpxchg ptr getelementptr inbounds nuw (%struct.PyMutex, ptr @mu, i32 0, i32 0), i32 0, i32 1 seq_cst seq_cst, align 4, !dbg !22
+  %3 = load i8, ptr @flag, align 1, !dbg !22
+  call void @il_futex_wait(ptr noundef @mu, i32 noundef 2), !dbg !22
+  %h = call i32 @il_library_init(), !dbg !21
+  %4 = load i32, ptr %expected, align 4
+  ret i32 %4
+}
+!3 = !DIFile(filename: "/src/ext.c", directory: "/")
+!10 = distinct !DISubprogram(name: "exec", scope: !3, file: !3, line: 5)
+!20 = !DILocation(line: 7, column: 3, scope: !10)
+!21 = !DILocation(line: 8, column: 3, scope: !10)
+!22 = !DILocation(line: 9, column: 3, scope: !10)
+`;
+
+describe("the instrumenter", () => {
+  const out = instrument(ir);
+
+  test("turns a plain load and store of a global into scheduled accesses carrying the C line", () => {
+    expect(out.ir).toContain("%0 = call i32 @__il_load(ptr @count, i32 0), !dbg !20");
+    expect(out.ir).toContain("call void @__il_store(ptr @count, i32 %inc, i32 1), !dbg !21");
+    expect(out.sites[0]).toEqual({ file: "ext.c", line: 7, fn: "exec" });
+    expect(out.sites[1]).toEqual({ file: "ext.c", line: 8, fn: "exec" });
+  });
+
+  test("turns atomics into read-modify-write and compare-exchange calls, keeping cmpxchg's result shape", () => {
+    expect(out.ir).toContain("%1 = call i32 @__il_rmw(i32 1, ptr @count, i32 1, i32 1)");
+    expect(out.ir).toContain("call i32 @__il_cas(ptr getelementptr inbounds nuw (%struct.PyMutex, ptr @mu, i32 0, i32 0), i32 0, i32 1, i32 2)");
+    expect(out.ir).toMatch(/%2 = insertvalue \{ i32, i1 \} %__il\.\d+, i1 %__il\.\d+, 1/);
+  });
+
+  test("leaves accesses to local variables alone", () => {
+    expect(out.ir).toContain("store i32 %interp, ptr %interp.addr, align 4");
+    expect(out.ir).toContain("%4 = load i32, ptr %expected, align 4");
+  });
+
+  test("guards an access narrower than a word instead of letting it through unseen", () => {
+    expect(out.ir).toContain("call void @__il_narrow(ptr @flag, i32 1, i32 2)");
+    expect(out.ir).toContain("%3 = load i8, ptr @flag, align 1");
+  });
+
+  test("routes the header's futex and library functions to the runtime with their line", () => {
+    expect(out.ir).toContain("call void @__il_wait(ptr noundef @mu, i32 noundef 2, i32 2)");
+    expect(out.ir).toContain("%h = call i32 @__il_host(i32 0, i32 0, i32 1)");
+  });
+
+  test("lists the module's globals, constants marked, for the symbol table", () => {
+    expect(out.globals).toEqual([
+      { name: "count", constant: false },
+      { name: "mu", constant: false },
+      { name: "flag", constant: false },
+      { name: ".str", constant: true },
+    ]);
+    expect(out.ir).toContain("@__il_symtab = private constant [4 x ptr] [ptr @count, ptr @mu, ptr @flag, ptr @.str]");
+  });
+
+  test("splits operands only at top-level commas", () => {
+    expect(splitTop("ptr getelementptr (i8, ptr @s, i32 8), i32 0, i32 %x seq_cst")).toEqual(["ptr getelementptr (i8, ptr @s, i32 8)", "i32 0", "i32 %x seq_cst"]);
+  });
+});
+
+describe("include/interlock.h", () => {
+  const header = readFileSync(new URL("../include/interlock.h", import.meta.url), "utf8");
+  const enumValue = (name: string): number | undefined => {
+    const m = new RegExp(`\\bIL_${name} = (\\d+)`).exec(header);
+    return m ? Number(m[1]) : undefined;
+  };
+
+  test("numbers module_slots' calls as cfront/family.ts encodes them", () => {
+    moduleSlotsTags.forEach((tag, i) => expect(enumValue(tag), tag).toBe(i));
+  });
+
+  test("lists the model's error codes in the model's order", () => {
+    const block = /enum \{\s*(IL_CapacityExhausted[^}]*)\}/.exec(header)?.[1] ?? "";
+    const names = block.split(",").map((s) => s.trim().replace(/^IL_/, "")).filter((s) => s !== "");
+    expect(names).toEqual([...ErrorCode.literals]);
+  });
+});

@@ -1,0 +1,29 @@
+/**
+ * `--impl file.c`: a family implemented in C, loaded as Subject factories for every family whose
+ * entry (`il_<family>`) the file exports. A compile error is a usage error carrying clang's
+ * message (exit 2).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import type { FamilyName } from "../model/index.js";
+import type { SubjectFactory } from "../properties/verify.js";
+import { UsageError } from "../cli/errors.js";
+import { CCompileError, compileC } from "./compile.js";
+import { cFamilies, cFamilyFactory, entryOf } from "./family.js";
+
+export async function loadCImplementation(path: string): Promise<Partial<Record<FamilyName, SubjectFactory>>> {
+  if (!existsSync(path)) throw new UsageError(`--impl ${path}: no such file`);
+  let compiled;
+  try {
+    compiled = await compileC(path, readFileSync(path, "utf8"));
+  } catch (e) {
+    if (e instanceof CCompileError) throw new UsageError(`--impl ${path} does not compile:\n${e.message}`);
+    throw e;
+  }
+  const exported = new Set(WebAssembly.Module.exports(new WebAssembly.Module(compiled.wasm)).map((x) => x.name));
+  const out: Partial<Record<FamilyName, SubjectFactory>> = {};
+  for (const family of cFamilies) if (exported.has(entryOf(family))) out[family] = cFamilyFactory(compiled, family);
+  if (Object.keys(out).length === 0) {
+    throw new UsageError(`--impl ${path}: exports no family entry; define int IL_EXPORT(${cFamilies.map(entryOf).join(" or ")})(interp, tag, def, flags, interpreters) (include/interlock.h)`);
+  }
+  return out;
+}

@@ -1,0 +1,142 @@
+/*
+ * The runtime side of the module-slots family (Py_mod_global_init / Py_mod_global_exit) in C, as
+ * a runtime would write it: Erlend Aasland's PyModule_ExecDef / unload_module pseudo-code from the
+ * thread, a refcount per module def, global_init on 0→1 and global_exit on 1→0, all under the
+ * runtime's lock, so the extension writes no locking code at all.
+ *
+ *   npx interlock verify --impl examples/c/module_slots.c --family module_slots
+ *
+ * judges it against model/module_slots.ts exactly as the TypeScript implementation is judged.
+ * One lock for the whole runtime keeps it simple: every call is one critical section, except
+ * Py_FinalizeEx, which waits (lock released) until every subinterpreter has ended.
+ */
+#include "interlock.h"
+
+static PyMutex runtime_lock;
+static int alive;              /* bit i-1: interpreter i is alive */
+static int finalized;          /* the runtime is finalised: only Py_Initialize is allowed */
+static int importers[IL_DEFS]; /* per def: interpreters with a live module instance (the refcount) */
+static int handle[IL_DEFS];    /* per def: the extension's global state (the ODBC henv), 0 if none */
+/* Ghost counters the judge compares with the model's. */
+static int epoch[IL_DEFS];     /* global_init runs per def: also the source of handles */
+static int exits[IL_DEFS];     /* global_exit runs per def */
+static int ghost_leaks;        /* defs still imported after runtime finalisation */
+
+/* Py_FinalizeEx must wait for subinterpreters (model decision D3). */
+#define MUST_WAIT (-1000)
+
+static int bit(int interp) { return 1 << (interp - 1); }
+
+/* The extension's Py_mod_global_init slot: sets up the global state, or fails as told. */
+static int global_init(int def, int flags) {
+  if (flags & IL_INIT_FAILS) return -1;
+  epoch[def] = epoch[def] + 1;
+  handle[def] = epoch[def];
+  return 0;
+}
+
+/* The extension's Py_mod_global_exit slot: tears the global state down. */
+static void global_exit(int def) {
+  exits[def] = exits[def] + 1;
+  handle[def] = 0;
+}
+
+/* An interpreter's module instance goes away (m_free); global_exit on the last one. Returns 1 if it ran. */
+static int release(int def, int interp) {
+  importers[def] = importers[def] & ~bit(interp);
+  if (importers[def] != 0) return 0;
+  global_exit(def);
+  return 1;
+}
+
+static void end_interpreter(int interp) {
+  for (int def = 0; def < IL_DEFS; def++)
+    if (importers[def] & bit(interp)) release(def, interp);
+  alive = alive & ~bit(interp);
+}
+
+static int exec_def(int interp, int def, int flags, int first) {
+  if (importers[def] & bit(interp)) return IL_ERR(IL_AlreadyImported);
+  int ran_init = 0;
+  if (first) {
+    if (flags & IL_INIT_IMPORTS_SELF) return IL_ERR(IL_ImportCycle);
+    if (global_init(def, flags) != 0) return IL_ERR(IL_InitFailed);
+    ran_init = 1;
+  }
+  if (flags & IL_EXEC_FAILS) {
+    if (!ran_init) return IL_ERR(IL_ExecFailed);
+    /* the instance was counted before Py_mod_exec; m_free after the failed exec balances it */
+    importers[def] = importers[def] | bit(interp);
+    release(def, interp);
+    return IL_ERR(IL_ExecFailed);
+  }
+  importers[def] = importers[def] | bit(interp);
+  return ran_init;
+}
+
+/* One call, under the runtime lock. `first` is whether the def had no importers (see the bug below). */
+static int call(int interp, int tag, int def, int flags, int interpreters, int first) {
+  if (finalized) {
+    if (tag != IL_Py_Initialize) return IL_ERR(IL_RuntimeFinalized);
+    if (interp != 1) return IL_ERR(IL_NotMainInterpreter);
+    alive = (1 << interpreters) - 1;
+    finalized = 0;
+    return 0;
+  }
+  if (tag == IL_Py_Initialize) return IL_ERR(IL_RuntimeInitialized);
+  int me = alive & bit(interp);
+  if (tag == IL_Py_NewInterpreter) {
+    if (me) return IL_ERR(IL_InterpreterAlive);
+    alive = alive | bit(interp);
+    return 0;
+  }
+  if (!me) return IL_ERR(IL_InterpreterFinalized);
+  switch (tag) {
+    case IL_Py_EndInterpreter:
+      if (interp == 1) return IL_ERR(IL_MainInterpreter);
+      end_interpreter(interp);
+      il_futex_wake(&alive, 1);
+      return 0;
+    case IL_Py_FinalizeEx:
+      if (interp != 1) return IL_ERR(IL_NotMainInterpreter);
+      if (alive & ~bit(1)) return MUST_WAIT;
+      end_interpreter(1);
+      for (int d = 0; d < IL_DEFS; d++)
+        if (importers[d] != 0) ghost_leaks = ghost_leaks + 1;
+      alive = 0;
+      finalized = 1;
+      return 0;
+    case IL_PyModule_ExecDef:
+      return exec_def(interp, def, flags, first);
+    case IL_unload_module:
+      if (!(importers[def] & bit(interp))) return IL_ERR(IL_NotImported);
+      return release(def, interp);
+    case IL_use_global_state:
+      if (!(importers[def] & bit(interp))) return IL_ERR(IL_NotImported);
+      return handle[def];
+  }
+  return IL_ERR(IL_NotImported);
+}
+
+void IL_EXPORT(il_init)(int interpreters) { alive = (1 << interpreters) - 1; }
+
+int IL_EXPORT(il_module_slots)(int interp, int tag, int def, int flags, int interpreters) {
+#ifdef IL_BUG_CHECK_OUTSIDE_LOCK
+  /* BUG: "is this the first import?" decided before taking the lock (check-then-act). */
+  int first = tag == IL_PyModule_ExecDef && importers[def] == 0;
+  PyMutex_Lock(&runtime_lock);
+#else
+  PyMutex_Lock(&runtime_lock);
+  int first = tag == IL_PyModule_ExecDef && importers[def] == 0;
+#endif
+  int r = call(interp, tag, def, flags, interpreters, first);
+  while (r == MUST_WAIT) {
+    int seen = alive;
+    PyMutex_Unlock(&runtime_lock);
+    il_futex_wait(&alive, seen);
+    PyMutex_Lock(&runtime_lock);
+    r = call(interp, tag, def, flags, interpreters, first);
+  }
+  PyMutex_Unlock(&runtime_lock);
+  return r;
+}

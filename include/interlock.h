@@ -1,0 +1,156 @@
+/*
+ * interlock.h — what C code under test includes instead of Python.h's concurrency parts.
+ *
+ * interlock compiles the C file to WebAssembly and runs each interpreter's calls as a coroutine
+ * that the explorer schedules one shared access at a time. Every access to a global or static
+ * variable is a shared access: a plain `module_count++` is a load and a store (two steps another
+ * interpreter can come between), `_Py_atomic_add_int(&module_count, 1)` is one. Local variables
+ * are private. Each step records the file and line that made it, so a report points at your code.
+ *
+ * Shared memory is int32 words: keep globals that threads share to `int`, `unsigned`, `Py_ssize_t`
+ * (32-bit here) and pointers; a `char` or `long long` global is refused when touched (a trap that
+ * names the line). Accesses are explored sequentially consistent (the memory-order suffixes below
+ * are accepted and mean the same): interlock checks the algorithm, not weak-memory reorderings.
+ *
+ * There is no C library: no malloc, no printf. Write C11; `static inline` helpers are fine.
+ */
+#ifndef INTERLOCK_H
+#define INTERLOCK_H
+
+typedef int Py_ssize_t;
+
+#define IL_EXPORT(name) __attribute__((export_name(#name))) name
+
+/* ---- the shared-access primitives interlock schedules (implemented by the explorer) ---- */
+
+/* Futex wait: sleeps while *addr == expected, until il_futex_wake(addr, …). */
+void il_futex_wait(int *addr, int expected);
+/* Futex wake: wakes up to `count` sleepers on addr; returns how many woke. */
+int il_futex_wake(int *addr, int count);
+/*
+ * Loop checkpoints (impl/README.md, "Helping the explorer search"): il_loop_enter(scope) before a
+ * wait loop, il_loop_head(scope, v) at the top of each iteration, promising that from there on the
+ * code depends only on what it saw before the loop plus v. Not scheduling points.
+ */
+void il_loop_enter(int *scope);
+void il_loop_head(int *scope, int v);
+
+/* ---- CPython's _Py_atomic_* (Include/cpython/pyatomic.h), for int, Py_ssize_t and pointers ---- */
+
+#define _Py_atomic_load_int(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
+#define _Py_atomic_load_int_relaxed(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define _Py_atomic_load_int_acquire(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define _Py_atomic_store_int(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
+#define _Py_atomic_store_int_relaxed(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define _Py_atomic_store_int_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define _Py_atomic_add_int(p, v) __atomic_fetch_add((p), (v), __ATOMIC_SEQ_CST)
+#define _Py_atomic_exchange_int(p, v) __atomic_exchange_n((p), (v), __ATOMIC_SEQ_CST)
+#define _Py_atomic_or_int(p, v) __atomic_fetch_or((p), (v), __ATOMIC_SEQ_CST)
+#define _Py_atomic_and_int(p, v) __atomic_fetch_and((p), (v), __ATOMIC_SEQ_CST)
+/* 1 and *p = desired if *p == *expected; else 0 and *expected = *p (CPython's signature). */
+#define _Py_atomic_compare_exchange_int(p, expected, desired) \
+  __atomic_compare_exchange_n((p), (expected), (desired), 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
+#define _Py_atomic_load_ssize _Py_atomic_load_int
+#define _Py_atomic_store_ssize _Py_atomic_store_int
+#define _Py_atomic_add_ssize _Py_atomic_add_int
+#define _Py_atomic_load_ptr(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
+#define _Py_atomic_store_ptr(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
+
+/* ---- PyMutex (Include/cpython/lock.h): a futex mutex, 0 unlocked, 1 locked, 2 locked with waiters ---- */
+
+typedef struct { int _bits; } PyMutex;
+
+static inline void PyMutex_Lock(PyMutex *m) {
+  int c = 0;
+  if (__atomic_compare_exchange_n(&m->_bits, &c, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) return;
+  il_loop_enter(&m->_bits);
+  for (;;) {
+    il_loop_head(&m->_bits, 0);
+    if (__atomic_exchange_n(&m->_bits, 2, __ATOMIC_SEQ_CST) == 0) return;
+    il_futex_wait(&m->_bits, 2);
+  }
+}
+
+static inline void PyMutex_Unlock(PyMutex *m) {
+  if (__atomic_exchange_n(&m->_bits, 0, __ATOMIC_SEQ_CST) == 2) il_futex_wake(&m->_bits, 1);
+}
+
+/* ---- the ODBC-like C library an extension wraps (interlock's library monitor) ---- */
+/*
+ * The thread-unsafe library with one process-global handle that the scenarios use
+ * (properties/scenarios/library.ts): interlock provides it, as steps the explorer interleaves, and
+ * its monitor reports a second init while a handle is live (P1), a free of a handle that is not
+ * the live one or a use of a freed one (P2), and two interpreters inside il_library_call (P9).
+ */
+int il_library_init(void);        /* SQLAllocHandle: a fresh handle, or 0 if the library refuses */
+void il_library_fini(int handle); /* SQLFreeHandle: the handle must be the live one */
+int il_library_use(int handle);   /* a call that uses the handle; returns it */
+void il_library_call(void);       /* a thread-unsafe call: nobody else may be inside at once */
+
+/*
+ * An extension in C (cfront/client.ts) exports its module's hooks; interlock plays CPython around
+ * them (interpreters, one module instance per interpreter, m_free when an interpreter ends):
+ *   int  IL_EXPORT(Py_mod_exec)(int interp);   0 on success, -1 if the import fails
+ *   void IL_EXPORT(m_free)(int interp);
+ *   int  IL_EXPORT(use_henv)(int interp);      a module function using the handle; returns it
+ *   void IL_EXPORT(call_library)(int interp);  a module function calling the unsafe library
+ * and, for the module-slots family, IL_EXPORT(Py_mod_global_init)(void) returning 0 or -1 and
+ * IL_EXPORT(Py_mod_global_exit)(void).
+ */
+
+/* ---- the API families' vocabulary, shared with the TypeScript model (cfront/family.ts checks it) ---- */
+
+/* Module defs (model/common.ts Def). */
+enum { IL_odbc = 0, IL_mylib = 1, IL_DEFS = 2 };
+
+/* Call tags of the module_slots family (model/module_slots.ts ModuleSlotsCall). */
+enum {
+  IL_PyModule_ExecDef = 0,
+  IL_unload_module = 1,
+  IL_use_global_state = 2,
+  IL_Py_NewInterpreter = 3,
+  IL_Py_EndInterpreter = 4,
+  IL_Py_FinalizeEx = 5,
+  IL_Py_Initialize = 6,
+};
+
+/* PyModule_ExecDef's flags: how the extension's slots behave in this call. */
+enum { IL_INIT_FAILS = 1, IL_EXEC_FAILS = 2, IL_INIT_IMPORTS_SELF = 4 };
+
+/* Errors (model/common.ts ErrorCode, same order); a family entry returns IL_ERR(code) or a value >= 0. */
+enum {
+  IL_CapacityExhausted, IL_StaleIndex, IL_NameMismatch, IL_NotEnsured, IL_LockHeld, IL_NotHeld,
+  IL_Reentrant, IL_AlreadyImported, IL_NotImported, IL_ImportCycle, IL_InitFailed, IL_ExecFailed,
+  IL_InterpreterFinalized, IL_InterpreterAlive, IL_RuntimeFinalized, IL_RuntimeInitialized,
+  IL_NotMainInterpreter, IL_MainInterpreter,
+};
+#define IL_ERR(code) (-1 - (code))
+
+/*
+ * A family implemented in C exports one entry per family, e.g. for module_slots
+ *   int IL_EXPORT(il_module_slots)(int interp, int tag, int def, int flags, int interpreters);
+ * and optionally `void IL_EXPORT(il_init)(int interpreters)`, run once on fresh memory.
+ * Ghost counters the judge holds to the model's are globals named ghost_leaks, ghost_abandoned,
+ * ghost_dangling, and per-def arrays epoch[IL_DEFS] (global_init runs) and exits[IL_DEFS].
+ */
+
+/* ---- the proposed APIs, as an extension calls them (the runtime side is the family under test) ---- */
+
+typedef struct PyModuleDef PyModuleDef;
+typedef struct PyObject PyObject;
+typedef int (*Py_mod_global_init_func)(PyModuleDef *def);
+typedef void (*Py_mod_global_exit_func)(PyModuleDef *def);
+/* Runtime-global named locks (thread.txt, "PyThread_EnsureGlobalLock"). */
+int PyThread_EnsureGlobalLock(PyModuleDef *def, const char *name);
+int PyThread_GetGlobalLock(PyModuleDef *def, const char *name, int index);
+int PyThread_ReleaseGlobalLock(PyModuleDef *def, const char *name, int index);
+/* Runtime store keys. */
+int PyRuntime_store_ensure(PyModuleDef *def, const char *name);
+int PyRuntime_store_get(int key, int *value);
+int PyRuntime_store_set(int key, int value);
+int PyRuntime_store_release(int key);
+/* Petr Viktorin's refcounted lock. */
+int PyThread_mod_init_lock(PyModuleDef *def, int *lock_was_just_allocated);
+int PyThread_mod_free_lock(PyModuleDef *def, int *lock_was_just_freed);
+
+#endif
