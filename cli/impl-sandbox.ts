@@ -23,15 +23,18 @@ import { UsageError } from "./errors.js";
 
 /**
  * How long a module may take to load and build its Subjects: 30 s by default (loading TypeScript
- * through tsx on a busy machine takes seconds), or INTERLOCK_LOAD_TIMEOUT_MS.
+ * through tsx on a busy machine takes seconds), 180 s for a C file (a cold compile loads Clang as
+ * WebAssembly: about 20 s on an idle machine), or INTERLOCK_LOAD_TIMEOUT_MS for either.
  */
 export const IMPL_LOAD_TIMEOUT_MS = 30_000;
-export function loadTimeoutMs(env: Readonly<Record<string, string | undefined>> = process.env): number {
+export const C_LOAD_TIMEOUT_MS = 180_000;
+export function loadTimeoutMs(path: string, env: Readonly<Record<string, string | undefined>> = process.env): number {
   const text = env["INTERLOCK_LOAD_TIMEOUT_MS"];
-  if (text === undefined || text === "") return IMPL_LOAD_TIMEOUT_MS;
+  if (text === undefined || text === "") return /\.c$/i.test(path) ? C_LOAD_TIMEOUT_MS : IMPL_LOAD_TIMEOUT_MS;
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`INTERLOCK_LOAD_TIMEOUT_MS must be a positive whole number, got ${JSON.stringify(text)}; fix or unset it`);
   return Number(text);
 }
+
 /** Heap limit of a worker running user code (MB): a memory hog fails there, not in interlock. */
 export const IMPL_HEAP_MB = 1_536;
 /** How far past its safety net a job may run before its worker is stopped. */

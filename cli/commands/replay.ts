@@ -54,7 +54,7 @@ register({
     const implPath = str(args.values["impl"]) ?? report.config.impl ?? undefined;
     // The module is probed in a worker first (a load that never ends, a contract break), then
     // guarded while it runs: what it does wrong is its failure, not a crash of interlock.
-    if (implPath !== undefined) await probeImplModule(implPath, config, loadTimeoutMs(), [family]);
+    if (implPath !== undefined) await probeImplModule(implPath, config, loadTimeoutMs(implPath), [family]);
     const implFactories = implPath === undefined ? undefined : guardFactories(implPath, await loadImplModule(implPath));
     const subject = subjectNamed(report.subject, family, config, implFactories);
     if (subject === undefined) {

@@ -118,7 +118,7 @@ register({
     let families = settings.families;
     if (implPath !== undefined) {
       const asked = v["family"] !== undefined ? families : undefined;
-      const provided = await probeImplModule(implPath, configOf(settings), loadTimeoutMs(), asked);
+      const provided = await probeImplModule(implPath, configOf(settings), loadTimeoutMs(implPath), asked);
       if (asked === undefined) families = familyNames.filter((f) => provided.includes(f));
     }
 
