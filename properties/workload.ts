@@ -287,7 +287,7 @@ function fit(segments: readonly AnyCall[][], room: number): AnyCall[] {
 export function programsArbitrary(
   family: FamilyName,
   interpreters: number,
-  maxCalls = 6,
+  maxCalls = 4,
   options: CallArbitraryOptions = {},
 ): fc.Arbitrary<AnyCall[][]> {
   const leaves = leafArbitraries(family);
