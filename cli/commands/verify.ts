@@ -12,8 +12,11 @@ import { familiesFlag, intFlag, shardFlag, str } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { checkSubjectContract, loadImplModule } from "../impl-module.js";
 import { moduleBeside } from "../../impl/stress/run.js";
+import type { Progress } from "../../properties/explorer/index.js";
 import { register } from "../main.js";
-import { paint, table } from "../output.js";
+import { reportToGithub, verifyFooter, verifyTable, VerifyProgress } from "../verify-table.js";
+import { junitFileName } from "../../reports/render/junit.js";
+import { writeReportIndex } from "../../reports/index-page.js";
 
 const help = [
   "Usage: interlock verify [options]",
@@ -120,31 +123,22 @@ register({
     const dir = join(reportDir, "verify");
     const parallel = Math.min(intFlag(v["jobs"], "jobs", 1, 64, availableParallelism()), Math.max(1, jobs.length));
     const requests: JobRequest[] = jobs.map((job) => ({ job, settings, dir, implPath, timings: v["timings"] === true }));
-    const announce = (r: JobOutcome): void => {
-      if (v["json"]) return;
-      const mark = r.verdict === "ok" ? paint(out, "green", "ok") : r.verdict === "violation" ? paint(out, "red", "COUNTEREXAMPLE") : paint(out, "yellow", "incomplete");
-      out.err(`${r.job.id}: ${mark} (${(r.elapsedMs / 1000).toFixed(2)} s)`);
-    };
+    const progress = new VerifyProgress(out, requests.length, v["json"] === true, settings.runs);
     const results: JobOutcome[] =
       parallel <= 1
         ? requests.map((req) => {
-            const r = runJobToReport(req, factories, (p) =>
-              out.progress(`${req.job.id}: ${p.executions} executions, ${p.states} states, ${Math.round(p.stepsPerSecond)} steps/s, ${(p.elapsedMs / 1000).toFixed(1)} s${left(req, p)}`),
-            );
-            out.endProgress();
-            announce(r);
+            const r = runJobToReport(req, factories, (p) => progress.update(req.job.id, p));
+            progress.finished(r);
             return r;
           })
-        : await runOnWorkers(requests, parallel, implPath, (r, done) => {
-            out.progress(`${done}/${requests.length} jobs done`);
-            out.endProgress();
-            announce(r);
-          });
+        : await runOnWorkers(requests, parallel, implPath, (r) => progress.finished(r), (id, p) => progress.update(id, p));
+    progress.end();
     const reports = results.map((r) => r.report);
     const written: string[] = [];
     try {
       for (const r of results) written.push(...writeReportFiles(dir, r.job.id, r.report, formats));
-      if (jobs.length > 0) written.push(writeTextFile(dir, "junit.xml", junitForReports(reports)));
+      if (jobs.length > 0) written.push(writeTextFile(dir, junitFileName(shard), junitForReports(reports)));
+      if (jobs.length > 0) written.push(writeReportIndex(dir));
     } catch (e) {
       if (e instanceof ReportError) throw new UsageError(e.message);
       throw e;
@@ -164,18 +158,10 @@ register({
     if (v["json"]) {
       out.out(JSON.stringify({ shard: `${shard.index}/${shard.count}`, jobs: rows, reports: written }, null, 2));
     } else {
-      out.out(
-        table(
-          ["family", "strategy", "verdict", "executions", "states", "time", "coverage"],
-          rows.map((r) => [r.family, r.strategy, r.verdict === "violation" ? `violation ${r.property}` : r.verdict, `${r.executions}`, `${r.states}`, `${r.seconds.toFixed(2)} s`, r.coverage]),
-        ),
-      );
-      out.out(`\n${jobs.length} job(s)${shard.count > 1 ? ` (shard ${shard.index}/${shard.count})` : ""}; reports in ${dir}/`);
-      for (const r of results.filter((x) => x.verdict === "violation")) {
-        out.out(`counterexample: ${r.job.id} — ${(r.message ?? "").split("\n")[0]}`);
-        out.out(`  replay: npx interlock replay ${join(dir, `${r.job.id}.json`)}`);
-      }
+      out.out(verifyTable(results, out));
+      for (const line of verifyFooter(results, dir, shard)) out.out(line);
     }
+    reportToGithub(results, dir, shard, implPath, out);
     if (results.some((r) => r.verdict === "violation")) return ExitCode.counterexample;
     if (results.some((r) => r.verdict === "incomplete")) return ExitCode.budget;
     return ExitCode.agreement;
@@ -190,11 +176,11 @@ async function runOnWorkers(
   requests: readonly JobRequest[],
   parallel: number,
   implPath: string | undefined,
-  onDone: (r: JobOutcome, done: number) => void,
+  onDone: (r: JobOutcome) => void,
+  onProgress: (jobId: string, p: Progress) => void,
 ): Promise<JobOutcome[]> {
   const results: (JobOutcome | undefined)[] = new Array(requests.length);
   let next = 0;
-  let done = 0;
   // Workers start compiled JS (Node 20 cannot start a .ts worker).
   const script = moduleBeside(import.meta.url, "../verify-worker");
   const lane = (): Promise<void> =>
@@ -209,14 +195,18 @@ async function runOnWorkers(
         current = next++;
         worker.postMessage(requests[current]);
       };
-      worker.on("message", (m: { ok?: JobOutcome; error?: string }) => {
+      worker.on("message", (m: { ok?: JobOutcome; error?: string; progress?: Progress }) => {
+        if (m.progress !== undefined) {
+          onProgress(requests[current]!.job.id, m.progress);
+          return;
+        }
         if (m.error !== undefined || m.ok === undefined) {
           void worker.terminate();
           rejectLane(new Error(`verify worker failed on ${requests[current]?.job.id}: ${m.error}`));
           return;
         }
         results[current] = m.ok;
-        onDone(m.ok, ++done);
+        onDone(m.ok);
         feed();
       });
       worker.on("error", rejectLane);
@@ -228,15 +218,4 @@ async function runOnWorkers(
     if (r === undefined) throw new Error(`internal: job ${requests[i]?.job.id} produced no outcome`);
     return r;
   });
-}
-
-/**
- * What is left of a job, where it can be known: PCT runs a fixed number of executions, so the rate
- * so far estimates the rest; an exhaustive search cannot know its size in advance and says so.
- */
-function left(req: JobRequest, p: { executions: number; elapsedMs: number }): string {
-  if (req.job.strategyName !== "pct" || p.executions === 0) return req.job.strategyName === "exhaustive" ? " (size unknown until done)" : "";
-  const total = req.settings.runs;
-  const remaining = Math.max(0, total - p.executions);
-  return ` — ${p.executions}/${total} runs, ~${((remaining * p.elapsedMs) / p.executions / 1000).toFixed(1)} s left`;
 }
