@@ -17,5 +17,6 @@ export const commandTable: readonly CommandEntry[] = [
   { name: "compare", summary: "run the thread's use cases against every proposal and write the comparison matrix", load: () => import("./commands/compare.js") },
   { name: "stress", summary: "run a family on real worker threads (Atomics on a SharedArrayBuffer) and judge it", load: () => import("./commands/stress.js") },
   { name: "check-history", summary: "judge a recorded history file against the model (linearizability)", load: () => import("./commands/check-history.js") },
+  { name: "show", summary: "list the reports in a folder with their verdicts and (re)write its index.html", load: () => import("./commands/show.js") },
   { name: "bench", summary: "run the benchmarks (model, explorer vs SPIN, impl, checker, mutants) and print their figures", load: () => import("./commands/bench.js") },
 ];

@@ -135,7 +135,7 @@ export class VerifyProgress {
   /** The progress line, cut to the table width. */
   line(): string {
     const elapsed = ((this.now() - this.t0) / 1000).toFixed(1);
-    const jobs = [...this.running].map(([id, p]) => `${id} ${compactCount(p.states || p.executions)} ${p.states ? "states" : "runs"}${this.left(id, p)}`);
+    const jobs = [...this.running].map(([id, p]) => `${id} ${this.amount(id, p)}`);
     return cut(`verify: ${this.done}/${this.total} jobs done, ${elapsed} s${jobs.length ? " · " + jobs.join(" · ") : ""}`, TABLE_WIDTH);
   }
 
@@ -143,9 +143,13 @@ export class VerifyProgress {
     if (!this.quiet) this.out.progress(this.line());
   }
 
-  /** PCT runs a known number of executions, so how far it is can be said; other strategies cannot know. */
-  private left(jobId: string, p: Progress): string {
-    return jobId.endsWith(".pct") && this.runs > 0 ? ` (${Math.min(100, Math.round((100 * p.executions) / this.runs))}%)` : "";
+  /**
+   * How far a job is: PCT runs a known number of executions, so a share of them; a stateful
+   * search its states so far (its size is unknown until done); otherwise executions so far.
+   */
+  private amount(jobId: string, p: Progress): string {
+    if (jobId.endsWith(".pct") && this.runs > 0) return `${Math.min(100, Math.round((100 * p.executions) / this.runs))}% of runs`;
+    return p.states > 0 ? `${compactCount(p.states)} states` : `${compactCount(p.executions)} runs`;
   }
 }
 

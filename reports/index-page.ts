@@ -44,19 +44,20 @@ export function renderReportIndex(title: string, entries: readonly IndexEntry[],
   ].join("\n");
 }
 
-/**
- * Writes `dir/index.html` listing every readable `*.json` report in `dir` (files that are not
- * interlock reports are left out); returns its path.
- */
-export function writeReportIndex(dir: string, title = `interlock reports: ${dir}`): string {
-  const files = readdirSync(dir).sort();
+/** Every readable `*.json` interlock report in `dir`, by file name (other JSON files are left out). */
+export function listReports(dir: string): IndexEntry[] {
   const entries: IndexEntry[] = [];
-  for (const f of files.filter((x) => x.endsWith(".json"))) {
+  for (const f of readdirSync(dir).filter((x) => x.endsWith(".json")).sort()) {
     try {
       entries.push({ name: f.slice(0, -".json".length), report: decodeReport(readFileSync(join(dir, f), "utf8"), f) });
     } catch {
       // Not an interlock report (or from another version): not listed.
     }
   }
-  return writeTextFile(dir, "index.html", renderReportIndex(title, entries, new Set(files)));
+  return entries;
+}
+
+/** Writes `dir/index.html` listing the reports in `dir` (see `listReports`); returns its path. */
+export function writeReportIndex(dir: string, title = `interlock reports: ${dir}`): string {
+  return writeTextFile(dir, "index.html", renderReportIndex(title, listReports(dir), new Set(readdirSync(dir))));
 }
