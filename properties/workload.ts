@@ -210,17 +210,17 @@ function aim(call: AnyCall, r: Resource, index: number): AnyCall {
   return next as unknown as AnyCall;
 }
 
+/** Whether a session gives its resource back: three times in four (shrinks to "no", the shorter program). */
+const keepArb = fc.oneof({ weight: 1, arbitrary: fc.constant(false) }, { weight: 3, arbitrary: fc.constant(true) });
+
 /**
  * One session with a resource: take it, use it up to three times (a use, or a locked section:
  * acquire, at most one call that belongs inside, release — or, one time in five, a lone call that
  * breaks the balance: an acquire never released, a release never acquired, a second import or an
- * early unload), and usually give it back. A session left
- * open is what an interpreter that ends without unloading does. Every index or key is a reference
- * to the one this interpreter received for the resource (resolved when the call is made).
+ * early unload), and usually give it back. A session left open is what an interpreter that ends
+ * without unloading does. Every index or key is a reference to the one this interpreter received
+ * for the resource (resolved when the call is made).
  */
-/** Whether a session gives its resource back: three times in four (shrinks to "no", the shorter program). */
-const keepArb = fc.oneof({ weight: 1, arbitrary: fc.constant(false) }, { weight: 3, arbitrary: fc.constant(true) });
-
 function sessionArb(family: FamilyName, leaves: Leaves): fc.Arbitrary<AnyCall[]> {
   const shape = shapes[family];
   const use = shaped(leaves, shape.uses).map((c) => [c]);
@@ -279,23 +279,26 @@ function segmentsArb(family: FamilyName, leaves: Leaves, sub: boolean): fc.Arbit
   );
 }
 
-/**
- * Whole segments, in order, while they fit in `room` calls, so sessions stay balanced; if none
- * fits, the start of the first (a program is never empty).
- */
+/** Whole segments, in order, while they fit in `room` calls, so sessions stay balanced. */
 function fit(segments: readonly AnyCall[][], room: number): AnyCall[] {
   const program: AnyCall[] = [];
   for (const s of segments) if (program.length + s.length <= room) program.push(...s);
-  return program.length > 0 ? program : (segments[0] ?? []).slice(0, Math.max(1, room));
+  return program;
+}
+
+/** `fit`, but never empty: if no segment fits, the start of the first (its first calls). */
+function fitSome(segments: readonly AnyCall[][], room: number): AnyCall[] {
+  const program = fit(segments, room);
+  return program.length > 0 ? program : segments[0]!.slice(0, room);
 }
 
 /**
  * A program per interpreter, for concurrent runs: meaningful programs of at most `maxCalls` calls
  * each — imports before uses, balanced acquire/release, each index the one this interpreter was
  * given — with a call out of place now and then. Interpreter 1 is the main interpreter. In one
- * program set in four (unless `runtime: false`) the main interpreter finalises the runtime after
- * its first segment and re-initialises it, and every subinterpreter ends (Py_FinalizeEx waits for
- * them, D3), as an embedding application shutting down would.
+ * program set in four (unless `runtime: false`, or `maxCalls` < 3) the main interpreter finalises
+ * the runtime after its first segment and re-initialises it, and every subinterpreter ends
+ * (Py_FinalizeEx waits for them, D3), as an embedding application shutting down would.
  */
 export function programsArbitrary(
   family: FamilyName,
@@ -305,14 +308,16 @@ export function programsArbitrary(
 ): fc.Arbitrary<AnyCall[][]> {
   const leaves = leafArbitraries(family);
   const runtime = options.runtime !== false;
-  const finalizes = runtime ? fc.integer({ min: 0, max: 3 }).map((n) => n === 3) : fc.constant(false);
+  if (!(maxCalls >= 1)) throw new RangeError(`programsArbitrary: maxCalls must be at least 1, got ${maxCalls}`);
+  // One set in four shuts down; shrinks to 0, no shutdown.
+  const finalizes = runtime && maxCalls >= 3 ? fc.integer({ min: 0, max: 3 }).map((n) => n === 3) : fc.constant(false);
   const subs = Array.from({ length: interpreters - 1 }, () => segmentsArb(family, leaves, runtime));
   return fc.tuple(finalizes, segmentsArb(family, leaves, false), fc.tuple(...subs)).map(([fin, main, others]) => {
-    if (!fin) return [fit(main, maxCalls), ...others.map((segments) => fit(segments, maxCalls))];
-    const before = fit(main.slice(0, 1), maxCalls - 2);
+    if (!fin) return [fitSome(main, maxCalls), ...others.map((segments) => fitSome(segments, maxCalls))];
+    const before = fitSome(main.slice(0, 1), maxCalls - 2);
     const shutdown: AnyCall[] = [{ _tag: "Py_FinalizeEx" }, { _tag: "Py_Initialize" }];
-    const after = main.slice(1).length > 0 && before.length + 2 < maxCalls ? fit(main.slice(1), maxCalls - before.length - 2) : [];
+    const after = fit(main.slice(1), maxCalls - before.length - 2);
     const end: AnyCall = { _tag: "Py_EndInterpreter" };
-    return [[...before, ...shutdown, ...after], ...others.map((segments) => [...fit(segments, maxCalls - 1), end])];
+    return [[...before, ...shutdown, ...after], ...others.map((segments) => [...fitSome(segments, maxCalls - 1), end])];
   });
 }
