@@ -52,6 +52,13 @@ export function compactCount(n: number): string {
   return `${(n / 1e6).toFixed(2)} M`;
 }
 
+/** A count in at most 6 characters for the progress line: 9999, 13.0 k, 5.39 M. */
+export function shortCount(n: number): string {
+  if (n < 10_000) return `${n}`;
+  if (n < 1e6) return `${(n / 1e3).toFixed(1)} k`;
+  return `${(n / 1e6).toFixed(2)} M`;
+}
+
 function cut(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
 }
@@ -136,7 +143,7 @@ export class VerifyProgress {
   line(): string {
     const elapsed = ((this.now() - this.t0) / 1000).toFixed(1);
     const jobs = [...this.running].map(([id, p]) => `${id} ${this.amount(id, p)}`);
-    return cut(`verify: ${this.done}/${this.total} jobs done, ${elapsed} s${jobs.length ? " · " + jobs.join(" · ") : ""}`, TABLE_WIDTH);
+    return cut(`${this.done}/${this.total} done, ${elapsed} s${jobs.length ? " · " + jobs.join(" · ") : ""}`, TABLE_WIDTH);
   }
 
   private draw(): void {
@@ -149,7 +156,7 @@ export class VerifyProgress {
    */
   private amount(jobId: string, p: Progress): string {
     if (jobId.endsWith(".pct") && this.runs > 0) return `${Math.min(100, Math.round((100 * p.executions) / this.runs))}% of runs`;
-    return p.states > 0 ? `${compactCount(p.states)} states` : `${compactCount(p.executions)} runs`;
+    return p.states > 0 ? `${shortCount(p.states)} states` : `${shortCount(p.executions)} runs`;
   }
 }
 

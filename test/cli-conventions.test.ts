@@ -8,6 +8,7 @@ import { colorEnabled, type Output } from "../cli/output.js";
 import {
   compactCount,
   coverageWord,
+  shortCount,
   githubAnnotations,
   githubStepSummary,
   reportToGithub,
@@ -175,6 +176,17 @@ describe("the verify table", () => {
 
   it("writes big counts compactly", () => {
     expect([compactCount(99_999), compactCount(136_386), compactCount(2_618_156)]).toEqual(["99999", "136 k", "2.62 M"]);
+    expect([shortCount(9_999), shortCount(13_041), shortCount(5_390_902)]).toEqual(["9999", "13.0 k", "5.39 M"]);
+  });
+
+  it("keeps two running exhaustive jobs of the largest family on one 100-column progress line", () => {
+    const out = capture(true);
+    const progress = new VerifyProgress(out, 20, false, 1000, () => 12_345);
+    for (const id of ["refcounted_lock.exhaustive", "refcounted_lock.bounded"]) {
+      progress.update(id, { executions: 99, states: 5_390_902, transitions: 0, elapsedMs: 0, stepsPerSecond: 0 });
+    }
+    expect(out.drawn.at(-1)).toBe("0/20 done, 0.0 s · refcounted_lock.exhaustive 5.39 M states · refcounted_lock.bounded 5.39 M states");
+    expect(out.drawn.at(-1)!.length).toBeLessThanOrEqual(TABLE_WIDTH);
   });
 });
 
@@ -187,10 +199,10 @@ describe("live progress", () => {
     now = 1500;
     progress.update("global_lock.exhaustive", { executions: 12, states: 1_250_000, transitions: 0, elapsedMs: 1500, stepsPerSecond: 0 });
     progress.update("module_slots.pct", { executions: 250, states: 0, transitions: 0, elapsedMs: 1500, stepsPerSecond: 0 });
-    expect(out.drawn.at(-1)).toBe("verify: 0/20 jobs done, 1.5 s · global_lock.exhaustive 1.25 M states · module_slots.pct 25% of runs");
+    expect(out.drawn.at(-1)).toBe("0/20 done, 1.5 s · global_lock.exhaustive 1.25 M states · module_slots.pct 25% of runs");
     now = 2000;
     progress.finished({ ...rows[0]!, job: { ...rows[0]!.job, id: "global_lock.exhaustive" } });
-    expect(out.drawn.at(-1)).toBe("verify: 1/20 jobs done, 2.0 s · module_slots.pct 25% of runs");
+    expect(out.drawn.at(-1)).toBe("1/20 done, 2.0 s · module_slots.pct 25% of runs");
     expect(out.text().err).toBe("global_lock.exhaustive: ok (18.88 s)\n");
   });
 });
