@@ -1,50 +1,225 @@
 /**
- * interlock's library API: what a vitest (or any) user needs to check an implementation of one of
- * the proposed APIs against the model, in a few lines. The CLI is a thin layer over the same calls.
+ * `interlock` — verify an implementation: check a Subject against the model from your own tests
+ * (fast-check programs, explored schedules, a verdict with a replayable counterexample), and build
+ * the same report the CLI writes. Writing a Subject is `interlock/impl`; judging a recorded
+ * history is `interlock/checker`.
+ *
+ * One export per statement, each with its own TSDoc block, so the emitted declarations
+ * (api/index.d.ts, pinned by test/api.test.ts) document every name.
  */
-export {
-  models,
-  familyNames,
-  refTo,
-  arbitraryOf,
-  // The vocabulary an implementation of your own needs (impl/README.md).
-  allAlive,
-  bit,
-  defs,
-  names,
-  err,
-  ok,
-  resolveCall,
-  updateCarry,
-  globalLockModel,
-  runtimeStoreModel,
-  moduleSlotsModel,
-  refcountedLockModel,
-  staticMutexModel,
-  type Def,
-  type Name,
-  type GlobalLockCall,
-  type RuntimeStoreCall,
-  type ModuleSlotsCall,
-  type RefcountedLockCall,
-  type StaticMutexCall,
-  type AnyCall,
-  type FamilyName,
-  type FamilyModel,
-  type ModelConfig,
-  type Result,
-} from "./model/index.js";
+
+// ── Check an implementation ─────────────────────────────────────────────────────────────────────
+
+/**
+ * Explores `programs` (one call list per interpreter) against a Subject under a strategy and judges
+ * every execution against the family's model: linearizability (online and whole-history), the
+ * ghost counters, deadlock where the model could still move. Returns the explorer's result: a
+ * verdict, the violation with its schedule token, and what the run covered.
+ * @public
+ */
+export { checkAgreement } from "./properties/agreement.js";
+/**
+ * Options of `checkAgreement`: family, subject (default: interlock's own implementation), config,
+ * programs, strategy, limits, progress callback.
+ * @public
+ */
+export type { AgreementOptions } from "./properties/agreement.js";
+/**
+ * What `checkAgreement` returns: the explorer's result (a union on `verdict`: "ok", "violation",
+ * "unknown") plus the deadlocks the model has too (`blockedByDesign`: the programs cannot finish).
+ * @public
+ */
+export type { AgreementResult } from "./properties/agreement.js";
+/**
+ * The one way to build the judge of a run: the online linearizability judge and the whole-history
+ * check as explorer hooks (`judge.hooks`), so that `explore`, `replay` and `shrink` judge a token
+ * exactly as `checkAgreement` did, and the structured evidence of a violation (`judge.evidence`).
+ * @public
+ */
+export { agreementJudge } from "./properties/judge/judge.js";
+/**
+ * A judge built by `agreementJudge`, and the evidence a violation rests on (the property, the call
+ * the model could not place with what it returned and what the model would have, the linearizable
+ * prefix, the model state before and after, a ghost-counter mismatch).
+ * @public
+ */
+export type { Judge, Evidence } from "./properties/judge/judge.js";
+/**
+ * Explores programs under a judge built once (see `agreementJudge`): what `checkAgreement` does
+ * when you want to keep the judge for replaying, shrinking or explaining afterwards.
+ * @public
+ */
+export { exploreJudged } from "./properties/agreement.js";
+/**
+ * A violation replayed once under its judge with every access traced: what `buildReport` needs to
+ * write the counterexample's report, and the type of what it returns.
+ * @public
+ */
+export { traceCounterexample } from "./properties/judge/counterexample.js";
+/**
+ * A traced counterexample (see `traceCounterexample`).
+ * @public
+ */
+export type { Counterexample } from "./properties/judge/counterexample.js";
+/**
+ * Turns one call list per interpreter (what `checkAgreement` takes) into the explorer's programs
+ * (what `explore`, `replay` and `shrink` take).
+ * @public
+ */
+export { toPrograms } from "./properties/agreement.js";
+
+// ── The explorer ────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Runs programs against a Subject under a strategy (exhaustive, bounded, pct, random) with the
+ * given hooks; the engine behind `checkAgreement`.
+ * @public
+ */
+export { explore } from "./properties/explorer/index.js";
+/**
+ * Re-runs one execution exactly from its schedule token and judges it again.
+ * @public
+ */
+export { replay } from "./properties/explorer/index.js";
+/**
+ * Shrinks a failing schedule token to fewer preemptions, then fewer steps, keeping the failure.
+ * @public
+ */
+export { shrink } from "./properties/explorer/index.js";
+/**
+ * Default explorer limits (steps, states, executions, time); each can also be set by environment
+ * variable (`INTERLOCK_MAX_STEPS`, …).
+ * @public
+ */
+export { defaultLimits } from "./properties/explorer/index.js";
+/**
+ * The types of `explore`, `replay` and `shrink`: options, hooks, results, violations, coverage,
+ * progress, limits and strategies.
+ * @public
+ */
+export type {
+  Coverage,
+  Execution,
+  ExploreOptions,
+  ExploreResult,
+  FoundViolation,
+  Hooks,
+  Limits,
+  Progress,
+  ReplayOptions,
+  ReplayResult,
+  ShrinkOptions,
+  Shrunk,
+  Stats,
+  Strategy,
+  Violation,
+} from "./properties/explorer/index.js";
+
+// ── Workloads ───────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * A fast-check arbitrary of one program per interpreter: meaningful programs (imports before
+ * uses, balanced acquire/release) with a call out of place now and then; shrinks with fast-check.
+ * @public
+ */
+export { programsArbitrary } from "./properties/workload.js";
+/**
+ * A fast-check arbitrary of one call of a family, from its Schema, weighted toward collisions.
+ * @public
+ */
+export { callArbitrary } from "./properties/workload.js";
+/**
+ * A fast-check arbitrary of a sequence of (interpreter, call) pairs, for sequential model runs.
+ * @public
+ */
+export { invocationsArbitrary } from "./properties/workload.js";
+/**
+ * Each family's typical program (import, use, unload), the same in every interpreter.
+ * @public
+ */
+export { typicalPrograms } from "./properties/programs.js";
+/**
+ * A family's typical program for one interpreter, repeated `cycles` times.
+ * @public
+ */
+export { typicalProgram } from "./properties/programs.js";
+
+// ── The families and their models ───────────────────────────────────────────────────────────────
+
+/**
+ * The five API families' models, by family name.
+ * @public
+ */
+export { models } from "./model/index.js";
+/**
+ * The five API family names.
+ * @public
+ */
+export { familyNames } from "./model/index.js";
+/**
+ * The default runtime size (3 interpreters, 4 registry slots).
+ * @public
+ */
+export { defaultConfig } from "./model/index.js";
+/**
+ * The vocabulary of a check: a family name, any family's call, a call's result, a runtime size.
+ * @public
+ */
+export type { AnyCall, FamilyName, ModelConfig, Result } from "./model/index.js";
+/**
+ * interlock's own implementation of each family, as Subject factories.
+ * @public
+ */
 export { implementations } from "./impl/index.js";
-export { load, store, cas, add, sub, exchange, wait, notify, testEquals, testBits, increment, setBits, clearBits, loopEnter, loopHead, AtomicsMemory, type Access, type Code } from "./impl/memory.js";
-export type { Subject, Program, Discipline } from "./impl/subject.js";
-export { PyMutex_Lock, PyMutex_Unlock } from "./impl/pymutex.js";
-export { checkAgreement, type AgreementOptions, type AgreementResult } from "./properties/agreement.js";
-export { agreementJudge, type Judge, type Evidence } from "./properties/judge/judge.js";
-export { typicalPrograms, typicalProgram } from "./properties/programs.js";
-export { callArbitrary, programsArbitrary, invocationsArbitrary } from "./properties/workload.js";
-export { explore, replay, shrink, type ExploreResult, type Strategy, type Limits } from "./properties/explorer/index.js";
-export { checkHistory, type Model, type Operation, type Verdict } from "./properties/checker/index.js";
-export { checkerModel } from "./properties/family_checker.js";
-export { decodeHistory, encodeHistory, type HistoryFile } from "./properties/history.js";
-export { stressFamily, type FamilyStressOptions } from "./properties/stress.js";
+/**
+ * The properties P1–P9 by id, each with its one-line meaning.
+ * @public
+ */
 export { propertyNames } from "./properties/properties.js";
+
+// ── Real threads ────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Runs a family on real worker threads over one SharedArrayBuffer: no lost update, nothing left
+ * at runtime finalisation, and (optionally) a linearizable recorded history.
+ * @public
+ */
+export { stressFamily } from "./properties/stress.js";
+/**
+ * Options and result of `stressFamily`.
+ * @public
+ */
+export type { FamilyStressOptions, FamilyStressResult } from "./properties/stress.js";
+
+// ── Reports ─────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Builds the versioned JSON report of a run (what `interlock verify` writes) from a result.
+ * @public
+ */
+export { buildReport } from "./reports/build.js";
+/**
+ * The input of `buildReport` and the report it builds.
+ * @public
+ */
+export type { ReportInput } from "./reports/build.js";
+/**
+ * A report: run identity, verdict, coverage, programs, token, history, failing step, memory.
+ * @public
+ */
+export type { Report } from "./reports/schema.js";
+/**
+ * A report as canonical JSON text, and back (with a one-line error for a bad file).
+ * @public
+ */
+export { encodeReport } from "./reports/io.js";
+/**
+ * Reads a report back from its JSON text.
+ * @public
+ */
+export { decodeReport } from "./reports/io.js";
+/**
+ * Renders a report as Markdown, self-contained HTML or JUnit XML.
+ * @public
+ */
+export { renderReport } from "./reports/io.js";

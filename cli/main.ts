@@ -1,4 +1,8 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { commandTable } from "./commands.js";
 import { ExitCode, UsageError } from "./errors.js";
 import { terminalOutput, type Output } from "./output.js";
 
@@ -26,44 +30,78 @@ export interface ParsedArgs {
 
 const commands: Command[] = [];
 
-/** Adds a command to the CLI (each command module registers itself from cli/commands.ts). */
+/** Adds a command to the CLI (each command module registers itself when cli/commands.ts loads it). */
 export function register(c: Command): void {
   commands.push(c);
 }
 
 function topHelp(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
+  const width = Math.max(...commandTable.map((c) => c.name.length));
   return [
     "interlock — reference-model verifier and property tester for CPython's proposed",
     "runtime-global lock, runtime store, refcounted-lock and module-slot C APIs.",
     "",
-    "Usage: interlock <command> [options]     interlock <command> --help",
+    "Usage: interlock <command> [options]     interlock help <command>     interlock --version",
     "",
     "Commands:",
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...commandTable.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
     "Exit codes: 0 agreement, 1 counterexample found, 2 usage or input error,",
     "            3 budget ran out before the stated coverage (verdict unknown),",
     "            4 the module under test (--impl) failed: threw, broke the contract, hung.",
-    "Environment: CI=true for quiet machine-readable output; NO_COLOR disables colour.",
+    "Environment: CI=true for quiet machine-readable output; NO_COLOR (non-empty) disables colour,",
+    "             FORCE_COLOR (non-empty, not 0) forces it; GITHUB_ACTIONS=true adds annotations.",
   ].join("\n");
 }
 
+/** The version in the package's own package.json (found upwards from this file: cli/ or dist/cli/). */
+export function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const file = join(dir, "package.json");
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "interlock" && pkg.version !== undefined) return pkg.version;
+    }
+    const up = dirname(dir);
+    if (up === dir) return "unknown";
+    dir = up;
+  }
+}
+
+/** Loads the module of command `name` (it registers itself) and returns the command, if any. */
+async function loadCommand(name: string): Promise<Command | undefined> {
+  const entry = commandTable.find((c) => c.name === name);
+  if (entry === undefined) return undefined;
+  await entry.load();
+  return commands.find((c) => c.name === name);
+}
+
+const unknownCommand = (name: string): UsageError =>
+  new UsageError(`unknown command "${name}"; run \`interlock --help\` for the list (${commandTable.map((c) => c.name).join(", ")})`);
+
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
 export async function run(argv: readonly string[], out: Output = terminalOutput()): Promise<ExitCode> {
-  await import("./commands.js");
   const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    out.out(topHelp());
-    return name === undefined ? ExitCode.usage : ExitCode.agreement;
-  }
-  if (name === "--version") {
-    out.out("interlock 0.1.0");
-    return ExitCode.agreement;
-  }
-  const command = commands.find((c) => c.name === name);
   try {
-    if (!command) throw new UsageError(`unknown command "${name}"; run \`interlock --help\` for the list`);
+    if (name === undefined || name === "--help" || name === "-h" || (name === "help" && rest.length === 0)) {
+      out.out(topHelp());
+      return name === undefined ? ExitCode.usage : ExitCode.agreement;
+    }
+    if (name === "--version" || name === "-v") {
+      out.out(`interlock ${packageVersion()}`);
+      return ExitCode.agreement;
+    }
+    if (name === "help") {
+      const [topic, ...extra] = rest;
+      if (extra.length > 0) throw new UsageError(`help takes one command, got "${rest.join(" ")}"; try \`interlock help verify\``);
+      const command = await loadCommand(topic!);
+      if (!command) throw unknownCommand(topic!);
+      out.out(command.help);
+      return ExitCode.agreement;
+    }
+    const command = await loadCommand(name);
+    if (!command) throw unknownCommand(name);
     if (rest.includes("--help") || rest.includes("-h")) {
       out.out(command.help);
       return ExitCode.agreement;
@@ -89,4 +127,9 @@ export async function run(argv: readonly string[], out: Output = terminalOutput(
     }
     throw e;
   }
+}
+
+/** The commands loaded so far (for tests that compare them with the table in cli/commands.ts). */
+export function loadedCommands(): readonly Command[] {
+  return commands;
 }

@@ -1,7 +1,7 @@
 /**
  * Terminal output conventions: results go to stdout; progress and errors to stderr. A live progress
  * line is drawn only on an interactive terminal outside CI (`CI=true` makes output quiet and
- * machine-readable); colour only where allowed (`NO_COLOR` is respected, and never when piped).
+ * machine-readable); colour only where allowed (see `colorEnabled`).
  */
 export interface Output {
   readonly interactive: boolean;
@@ -14,10 +14,28 @@ export interface Output {
   endProgress(): void;
 }
 
+/** An environment flag that is on: set, not empty, not "0", not "false". */
+export function envFlag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const v = env[name];
+  return v !== undefined && v !== "" && v !== "0" && v !== "false";
+}
+
+/**
+ * Whether to paint: `FORCE_COLOR` (non-empty) decides first — "0" or "false" turns colour off,
+ * anything else on, even when piped or in CI (force-color.org; Node does the same); then a
+ * non-empty `NO_COLOR` turns it off (no-color.org: an empty `NO_COLOR` counts as not set); else
+ * colour on an interactive stdout outside CI.
+ */
+export function colorEnabled(env: NodeJS.ProcessEnv, stdoutIsTTY: boolean): boolean {
+  const force = env["FORCE_COLOR"];
+  if (force !== undefined && force !== "") return envFlag(env, "FORCE_COLOR");
+  if (env["NO_COLOR"] !== undefined && env["NO_COLOR"] !== "") return false;
+  return stdoutIsTTY && !envFlag(env, "CI");
+}
+
 export function terminalOutput(env: NodeJS.ProcessEnv = process.env): Output {
-  const ci = env["CI"] !== undefined && env["CI"] !== "" && env["CI"] !== "false" && env["CI"] !== "0";
-  const interactive = Boolean(process.stderr.isTTY) && !ci;
-  const color = Boolean(process.stdout.isTTY) && !ci && env["NO_COLOR"] === undefined;
+  const interactive = Boolean(process.stderr.isTTY) && !envFlag(env, "CI");
+  const color = colorEnabled(env, Boolean(process.stdout.isTTY));
   let drawn = false;
   return {
     interactive,

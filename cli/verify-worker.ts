@@ -18,7 +18,9 @@ parentPort!.on("message", (req: JobRequest | null) => {
     return;
   }
   try {
-    parentPort!.postMessage({ ok: runJobToReport(req, factories) });
+    // Progress goes to the parent as it comes (the explorer reports at most every 250 ms), so the
+    // live line moves while jobs run in parallel.
+    parentPort!.postMessage({ ok: runJobToReport(req, factories, (progress) => parentPort!.postMessage({ progress })) });
   } catch (e) {
     if (implPath !== undefined) parentPort!.postMessage({ failure: `the module under test failed in ${req.job.id}: ${oneLine((e as Error).message ?? String(e))}` });
     else parentPort!.postMessage({ error: (e as Error).stack ?? String(e) });

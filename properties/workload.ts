@@ -1,6 +1,6 @@
 import { Schema } from "effect";
 import fc from "fast-check";
-import { arbitraryOf, carrySlots, models, refTo, type AnyCall, type FamilyName } from "../model/index.js";
+import { arbitraryOf, carrySlots, defs, encodeIndex, models, names, refTo, type AnyCall, type Def, type FamilyName, type Name } from "../model/index.js";
 
 export { emptyCarry, resolveCall, updateCarry } from "../model/carry.js";
 
@@ -44,7 +44,14 @@ function focus(call: AnyCall, on: boolean): AnyCall {
  * workload of mostly failing imports would rarely reach the interesting states behind them.
  */
 const FAILURE_ODDS = 4;
-const failureArb = fc.integer({ min: 0, max: 4 * FAILURE_ODDS - 1 });
+/**
+ * Which failure flag to set: -1 (none) or the flag's index. Every value means a different call,
+ * and "none" is where fast-check shrinks to, so no shrink step is spent on an identical program.
+ */
+const failureArb = fc.oneof(
+  { weight: 3 * FAILURE_ODDS, arbitrary: fc.constant(-1) },
+  { weight: FAILURE_ODDS, arbitrary: fc.integer({ min: 0, max: 3 }) },
+);
 const failureFlags = ["initFails", "execFails", "initImportsSelf", "setupFails"] as const;
 
 function rarelyFailing(call: AnyCall, roll: number): AnyCall {
@@ -71,23 +78,31 @@ export interface CallArbitraryOptions {
   readonly runtime?: boolean;
 }
 
-/** An arbitrary call of the family, from its Schema, weighted and steered as described above. */
-export function callArbitrary(family: FamilyName, options: CallArbitraryOptions = {}): fc.Arbitrary<AnyCall> {
+/** Every call shape of the family, by tag, each an arbitrary from its Schema leaf. */
+function leafArbitraries(family: FamilyName): Map<string, fc.Arbitrary<AnyCall>> {
   const union = models[family].Call as unknown as Schema.Union<Schema.Schema.Any[]>;
-  const members: fc.WeightedArbitrary<AnyCall>[] = [];
+  const leaves = new Map<string, fc.Arbitrary<AnyCall>>();
   for (const member of union.members as readonly Schema.Schema<AnyCall, unknown, never>[]) {
     const sub = member as unknown as Schema.Union<Schema.Schema.Any[]>;
-    const leaves = "members" in sub && Array.isArray(sub.members) ? (sub.members as Schema.Schema<AnyCall, unknown, never>[]) : [member];
-    for (const leaf of leaves) {
+    const inner = "members" in sub && Array.isArray(sub.members) ? (sub.members as Schema.Schema<AnyCall, unknown, never>[]) : [member];
+    for (const leaf of inner) {
       const arb = arbitraryOf(leaf);
-      const tag = fc.sample(arb, { numRuns: 1, seed: 0 })[0]!._tag;
-      const isRuntime = runtimeTags.has(tag);
-      if (isRuntime && options.runtime === false) continue;
-      members.push({
-        weight: isRuntime ? RUNTIME_WEIGHT : FAMILY_WEIGHT,
-        arbitrary: fc.tuple(arb, indexArb, focusArb, failureArb).map(([c, i, f, roll]) => rarelyFailing(steer(focus(c, f), i), roll)),
-      });
+      leaves.set(fc.sample(arb, { numRuns: 1, seed: 0 })[0]!._tag, arb);
     }
+  }
+  return leaves;
+}
+
+/** An arbitrary call of the family, from its Schema, weighted and steered as described above. */
+export function callArbitrary(family: FamilyName, options: CallArbitraryOptions = {}): fc.Arbitrary<AnyCall> {
+  const members: fc.WeightedArbitrary<AnyCall>[] = [];
+  for (const [tag, arb] of leafArbitraries(family)) {
+    const isRuntime = runtimeTags.has(tag);
+    if (isRuntime && options.runtime === false) continue;
+    members.push({
+      weight: isRuntime ? RUNTIME_WEIGHT : FAMILY_WEIGHT,
+      arbitrary: fc.tuple(arb, indexArb, focusArb, failureArb).map(([c, i, f, roll]) => rarelyFailing(steer(focus(c, f), i), roll)),
+    });
   }
   return fc.oneof(...members);
 }
@@ -111,16 +126,198 @@ export function invocationsArbitrary(
   );
 }
 
-/** A program per interpreter, for concurrent runs. */
+/**
+ * How an extension uses a family, by call tag: the call that takes the resource (an import, an
+ * ensure), the one that gives it back (an unload, a release), the calls made while holding it,
+ * and — where the family has one — the lock pair with the calls that belong inside it. A program
+ * is built from these so that what it does means something: a use comes after its import, every
+ * acquire has its release.
+ */
+interface Shape {
+  readonly open: string;
+  readonly close: string;
+  readonly uses: readonly string[];
+  readonly lock?: { readonly acquire: string; readonly release: string; readonly inside: readonly string[] };
+}
+
+const shapes: Record<FamilyName, Shape> = {
+  global_lock: {
+    open: "PyThread_EnsureGlobalLock",
+    close: "PyThread_ReleaseGlobalLock",
+    uses: ["PyThread_GetGlobalLock"],
+    lock: { acquire: "PyThread_acquire_lock", release: "PyThread_release_lock", inside: ["call_unsafe_library"] },
+  },
+  runtime_store: {
+    open: "PyRuntime_store_ensure",
+    close: "PyRuntime_store_release",
+    uses: ["PyRuntime_store_set", "PyRuntime_store_get", "PyRuntime_store_is_set", "PyRuntime_store_delete"],
+  },
+  module_slots: { open: "PyModule_ExecDef", close: "unload_module", uses: ["use_global_state"] },
+  refcounted_lock: {
+    open: "mod_init",
+    close: "mod_free",
+    uses: ["use_global_state"],
+    lock: { acquire: "PyThread_acquire_lock", release: "PyThread_release_lock", inside: ["call_unsafe_library"] },
+  },
+  static_mutex: {
+    open: "mod_exec",
+    close: "mod_free",
+    uses: ["use_global_state"],
+    lock: { acquire: "PyMutex_Lock", release: "PyMutex_Unlock", inside: ["call_unsafe_library"] },
+  },
+};
+
+/** A resource of the vocabulary: mostly (odbc, henv), so that interpreters collide on it. */
+interface Resource {
+  readonly def: Def;
+  readonly name: Name;
+}
+const resourceArb: fc.Arbitrary<Resource> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant<Resource>({ def: "odbc", name: "henv" }) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(...defs.flatMap((def) => names.map((name) => ({ def, name }))).filter((r) => r.def !== "odbc" || r.name !== "henv")),
+  },
+);
+
+type Leaves = ReadonlyMap<string, fc.Arbitrary<AnyCall>>;
+
+/**
+ * Calls of the given shapes, aimed at a resource later (by `aim`). Only what `aim` leaves alone is
+ * drawn — failure flags (rarely set) and plain values — so fast-check never spends shrink steps
+ * on fields that are overwritten anyway.
+ */
+function shaped(leaves: Leaves, tags: readonly string[]): fc.Arbitrary<AnyCall> {
+  return fc.oneof(
+    ...tags.map((tag) => {
+      const leaf = leaves.get(tag);
+      if (leaf === undefined) throw new Error(`internal: no call ${tag} in this family's Schema`);
+      const template = fc.sample(leaf, { numRuns: 1, seed: 0 })[0]!;
+      const aimed = new Set(["_tag", "def", "name", "index", "key", ...failureFlags]);
+      const base = Object.keys(template).some((k) => !aimed.has(k)) ? leaf : fc.constant(template);
+      return failureFlags.some((f) => f in template) ? fc.tuple(base, failureArb).map(([c, roll]) => rarelyFailing(c, roll)) : base;
+    }),
+  );
+}
+
+/** `call` aimed at a resource: its def and name, and `index` for its index or key. */
+function aim(call: AnyCall, r: Resource, index: number): AnyCall {
+  const next: Record<string, unknown> = { ...call };
+  if ("def" in next) next["def"] = r.def;
+  if ("name" in next) next["name"] = r.name;
+  if ("index" in next) next["index"] = index;
+  if ("key" in next) next["key"] = index;
+  return next as unknown as AnyCall;
+}
+
+/** Whether a session gives its resource back: three times in four (shrinks to "no", the shorter program). */
+const keepArb = fc.oneof({ weight: 1, arbitrary: fc.constant(false) }, { weight: 3, arbitrary: fc.constant(true) });
+
+/**
+ * One session with a resource: take it, use it up to three times (a use, or a locked section:
+ * acquire, at most one call that belongs inside, release — or, one time in five, a lone call that
+ * breaks the balance: an acquire never released, a release never acquired, a second import or an
+ * early unload), and usually give it back. A session left open is what an interpreter that ends
+ * without unloading does. Every index or key is a reference to the one this interpreter received
+ * for the resource (resolved when the call is made).
+ */
+function sessionArb(family: FamilyName, leaves: Leaves): fc.Arbitrary<AnyCall[]> {
+  const shape = shapes[family];
+  const use = shaped(leaves, shape.uses).map((c) => [c]);
+  const lock = shape.lock;
+  const lone = shaped(leaves, [shape.open, shape.close, ...(lock ? [lock.acquire, lock.release] : [])]).map((c) => [c]);
+  const locked = lock
+    ? [
+        fc
+          .tuple(shaped(leaves, [lock.acquire]), fc.array(shaped(leaves, lock.inside), { maxLength: 1 }), shaped(leaves, [lock.release]))
+          .map(([a, inside, rel]) => [a, ...inside, rel]),
+      ]
+    : [];
+  const item = fc.oneof({ weight: 4, arbitrary: use }, ...locked.map((arbitrary) => ({ weight: 4, arbitrary })), { weight: 2, arbitrary: lone });
+  return fc
+    .tuple(resourceArb, shaped(leaves, [shape.open]), fc.array(item, { maxLength: 3 }), keepArb, shaped(leaves, [shape.close]))
+    .map(([r, open, body, keep, close]) => [open, ...body.flat(), ...(keep ? [close] : [])].map((c) => aim(c, r, refTo(r.def, r.name))));
+}
+
+/** The family's own call shapes (every tag but the runtime's). */
+function familyTags(leaves: Leaves): string[] {
+  return [...leaves.keys()].filter((tag) => !runtimeTags.has(tag));
+}
+
+/**
+ * The index or key of a call out of place: this interpreter's own reference to the resource
+ * (resolved when the call is made; 0 if it never received one), another interpreter's live index
+ * named by its number (`encodeIndex(0, 0)`, `encodeIndex(1, 0)`), or one never valid or stale.
+ */
+const strayIndexArb: fc.Arbitrary<(r: Resource) => number> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant((r: Resource) => refTo(r.def, r.name)) },
+  { weight: 2, arbitrary: fc.constantFrom(encodeIndex(0, 0), encodeIndex(1, 0)).map((i) => () => i) },
+  { weight: 1, arbitrary: fc.constantFrom(0, encodeIndex(0, 1), encodeIndex(1, 1)).map((i) => () => i) },
+);
+
+/**
+ * A single call out of place — a release by an interpreter that never acquired, a use after the
+ * unload, another interpreter's index, a stale one — because error paths need testing too.
+ */
+function strayArb(leaves: Leaves): fc.Arbitrary<AnyCall[]> {
+  return fc.tuple(resourceArb, shaped(leaves, familyTags(leaves)), strayIndexArb).map(([r, c, index]) => [aim(c, r, index(r))]);
+}
+
+/**
+ * What one interpreter does between runtime events: up to three segments — sessions and, one in
+ * five, a call out of place — and, for a subinterpreter, now and then an end and a fresh start.
+ */
+function segmentsArb(family: FamilyName, leaves: Leaves, sub: boolean): fc.Arbitrary<AnyCall[][]> {
+  const restart: AnyCall[] = [{ _tag: "Py_EndInterpreter" }, { _tag: "Py_NewInterpreter" }];
+  return fc.array(
+    fc.oneof(
+      { weight: 8, arbitrary: sessionArb(family, leaves) },
+      { weight: 2, arbitrary: strayArb(leaves) },
+      ...(sub ? [{ weight: 1, arbitrary: fc.constant(restart) }] : []),
+    ),
+    { minLength: 1, maxLength: 3 },
+  );
+}
+
+/** Whole segments, in order, while they fit in `room` calls, so sessions stay balanced. */
+function fit(segments: readonly AnyCall[][], room: number): AnyCall[] {
+  const program: AnyCall[] = [];
+  for (const s of segments) if (program.length + s.length <= room) program.push(...s);
+  return program;
+}
+
+/** `fit`, but never empty: if no segment fits, the start of the first (its first calls). */
+function fitSome(segments: readonly AnyCall[][], room: number): AnyCall[] {
+  const program = fit(segments, room);
+  return program.length > 0 ? program : segments[0]!.slice(0, room);
+}
+
+/**
+ * A program per interpreter, for concurrent runs: meaningful programs of at most `maxCalls` calls
+ * each — imports before uses, balanced acquire/release, each index the one this interpreter was
+ * given — with a call out of place now and then. Interpreter 1 is the main interpreter. In one
+ * program set in four (unless `runtime: false`, or `maxCalls` < 3) the main interpreter finalises
+ * the runtime after its first segment and re-initialises it, and every subinterpreter ends
+ * (Py_FinalizeEx waits for them, D3), as an embedding application shutting down would.
+ */
 export function programsArbitrary(
   family: FamilyName,
   interpreters: number,
   maxCalls = 4,
   options: CallArbitraryOptions = {},
 ): fc.Arbitrary<AnyCall[][]> {
-  return fc.array(fc.array(callArbitrary(family, options), { minLength: 1, maxLength: maxCalls }), {
-    minLength: interpreters,
-    maxLength: interpreters,
+  const leaves = leafArbitraries(family);
+  const runtime = options.runtime !== false;
+  if (!(maxCalls >= 1)) throw new RangeError(`programsArbitrary: maxCalls must be at least 1, got ${maxCalls}`);
+  // One set in four shuts down; shrinks to 0, no shutdown.
+  const finalizes = runtime && maxCalls >= 3 ? fc.integer({ min: 0, max: 3 }).map((n) => n === 3) : fc.constant(false);
+  const subs = Array.from({ length: interpreters - 1 }, () => segmentsArb(family, leaves, runtime));
+  return fc.tuple(finalizes, segmentsArb(family, leaves, false), fc.tuple(...subs)).map(([fin, main, others]) => {
+    if (!fin) return [fitSome(main, maxCalls), ...others.map((segments) => fitSome(segments, maxCalls))];
+    const before = fitSome(main.slice(0, 1), maxCalls - 2);
+    const shutdown: AnyCall[] = [{ _tag: "Py_FinalizeEx" }, { _tag: "Py_Initialize" }];
+    const after = fit(main.slice(1), maxCalls - before.length - 2);
+    const end: AnyCall = { _tag: "Py_EndInterpreter" };
+    return [[...before, ...shutdown, ...after], ...others.map((segments) => [...fitSome(segments, maxCalls - 1), end])];
   });
 }
-

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import Chromium from "@sparticuz/chromium";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,14 +16,19 @@ import type { Report } from "./schema.js";
 /**
  * The HTML report in a real headless Chromium: the page is loaded with `setContent` (it is never
  * fetched), every network request is aborted and counted, and the checks read the live DOM — what
- * a person opening the file would see. CI installs Chromium; a missing browser fails this test
- * with the fix in the message rather than skipping it, so a green run always means the page was
+ * a person opening the file would see. The browser comes from `npm install` alone: the
+ * `@sparticuz/chromium` package ships a Chromium binary in its tarball and unpacks it on first use
+ * (to the temp directory); `CHROMIUM_PATH` points at another binary instead. A browser that does
+ * not start fails this test rather than skipping it, so a green run always means the page was
  * actually looked at.
  */
 
-const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
+/**
+ * The packaged browser's own flags, plus ours: no network of any kind, no first-run work. Not its
+ * `--single-process` (meant for serverless sandboxes): with it, closing one page ends the browser.
+ */
 const ARGS = [
-  "--headless",
+  ...Chromium.args.filter((a) => a !== "--single-process"),
   "--no-sandbox",
   "--disable-gpu",
   "--disable-quic",
@@ -44,13 +50,15 @@ const HOSTILE_CALL = `<script>window.__pwned = 1; alert("pwned")</script><img sr
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
+  const executablePath = process.env["CHROMIUM_PATH"] ?? (await Chromium.executablePath());
+  try {
+    browser = await chromium.launch({ executablePath, args: ARGS, headless: true, timeout: 30_000 });
+  } catch (e) {
     throw new Error(
-      `Chromium not found at ${CHROMIUM}: the HTML report test needs a real browser. Install it (apt-get install chromium) or set CHROMIUM_PATH to a Chromium binary.`,
+      `Chromium at ${executablePath} did not start (${(e as Error).message.split("\n")[0]}): run \`npm ci\` to restore @sparticuz/chromium, or set CHROMIUM_PATH to a working Chromium binary.`,
     );
   }
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 15_000 });
-}, 20_000);
+}, 60_000);
 
 afterAll(async () => {
   await browser?.close();

@@ -288,16 +288,16 @@ describe("the JUnit rendering", () => {
     expectGolden("all.junit.xml", all);
   });
 
-  it("is one well-formed suite named interlock with one testcase per report, named family / subject", () => {
+  it("is one well-formed suite named interlock with one testcase per report, named family / strategy / subject", () => {
     const root = parseXml(all);
     expect(root.name).toBe("testsuites");
     expect(root.children.map((c) => c.name)).toEqual(["testsuite"]);
     const suite = root.children[0] as XmlElement;
     expect(suite.attrs).toMatchObject({ name: "interlock", tests: "3", failures: "1", errors: "1", skipped: "0", time: "60.497" });
     expect(suite.children.map((c) => c.attrs["name"])).toEqual([
-      "runtime_store / correct",
-      "global_lock / mutant:ensure-without-runtime-lock",
-      "module_slots / correct",
+      "runtime_store / exhaustive / correct",
+      "global_lock / exhaustive / mutant:ensure-without-runtime-lock",
+      "module_slots / pct / correct",
     ]);
   });
 
@@ -324,7 +324,7 @@ describe("the JUnit rendering", () => {
     const doc = renderJunit(hostile());
     const suite = parseXml(doc).children[0] as XmlElement;
     const testcase = suite.children[0] as XmlElement;
-    expect(testcase.attrs["name"]).toBe("global_lock / <img src=x onerror=alert(1)>");
+    expect(testcase.attrs["name"]).toBe(`global_lock / ${counterexample.config.strategy} / <img src=x onerror=alert(1)>`);
     const failure = testcase.children.find((c) => c.name === "failure") as XmlElement;
     expect(failure.attrs["message"]).toBe(`</failure><script>alert(3)</script> & more`);
     expect(failure.text).toContain(`npx interlock replay '</code><script>alert(2)</script>' && echo "done"`);

@@ -1,5 +1,10 @@
 // The README's library example, kept as a real test so it cannot go stale: check an
 // implementation of one API family against interlock's model from your own vitest suite.
+// fast-check draws meaningful programs (imports before uses, balanced acquire/release, now and
+// then a call out of place); each program set is explored under PCT schedules and every
+// execution is judged against the model. A failing program set is shrunk by fast-check; the
+// violation carries a replayable schedule token. test/package.test.ts pastes the README's copy
+// into a fresh project and checks it catches every seeded mutant within vitest's default timeout.
 import { test } from "@fast-check/vitest";
 import { expect } from "vitest";
 import { checkAgreement, implementations, programsArbitrary } from "interlock";
@@ -8,17 +13,15 @@ const config = { interpreters: 3, capacity: 4 };
 // Replace with your own Subject factory (see impl/README.md); here: interlock's own implementation.
 const mySubject = () => implementations.module_slots(config);
 
-// fast-check draws a program per interpreter from the API's Schema vocabulary; each program set
-// is explored under PCT schedules and every execution is judged against the model. A failing
-// program set is shrunk by fast-check; the violation carries a replayable schedule token.
-test.prop([programsArbitrary("module_slots", 3, 4)], { numRuns: 25, seed: 1 })(
+test.prop([programsArbitrary("module_slots", 3)], { numRuns: 50, seed: 1 })(
   "my module_slots implementation agrees with the model on every explored schedule",
   (programs) => {
     const r = checkAgreement({
       family: "module_slots",
       subject: mySubject(),
+      config,
       programs,
-      strategy: { kind: "pct", depth: 2, runs: 100, seed: 1 },
+      strategy: { kind: "pct", depth: 3, runs: 20, seed: 1 },
     });
     expect(r.violation?.message).toBeUndefined();
   },

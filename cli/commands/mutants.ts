@@ -4,6 +4,7 @@ import { mutantConfig } from "../../impl/mutants/mutant.js";
 import { mutantCounterexample, renderMutantTable, runMutants, type StrategyKind, type StrategyOutcome } from "../../properties/mutants.js";
 import type { Coverage } from "../../properties/explorer/index.js";
 import { buildReport } from "../../reports/build.js";
+import { writeReportIndex } from "../../reports/index-page.js";
 import { checkReportDirectory, ReportError, writeReportFiles } from "../../reports/io.js";
 import { intFlag, listFlag, str } from "../args.js";
 import { replayCommand } from "../verify-job.js";
@@ -93,6 +94,7 @@ register({
             written.push(...writeReportFiles(dir, base, report, ["json", "md", "html"]));
           }
         }
+        if (written.length > 0) written.push(writeReportIndex(dir));
       } catch (e) {
         if (e instanceof ReportError) throw new UsageError(e.message);
         throw e;
@@ -100,7 +102,7 @@ register({
     }
     if (v["json"]) out.out(JSON.stringify(rows, null, 2));
     else out.out(renderMutantTable(rows));
-    if (!v["json"] && written.length > 0) out.out(`\n${written.length} report files in ${join(reportDir ?? "", "mutants")}/; replay one with \`npx interlock replay <file>.json\``);
+    if (!v["json"] && written.length > 0) out.out(`\n${written.length} report files in ${join(reportDir ?? "", "mutants")}/; index.html lists them; replay one with \`npx interlock replay <file>.json\``);
     const survived = rows.some((r) => r.results.some((x) => !x.caught));
     const falseAlarm = rows.some((r) => r.correct.some((c) => c.verdict === "violation"));
     return survived || falseAlarm ? ExitCode.counterexample : ExitCode.agreement;

@@ -7,13 +7,17 @@ import { implementations } from "../../impl/index.js";
 import { junitForReports } from "../../reports/render/junit.js";
 import { checkReportDirectory, writeReportFiles, writeTextFile, ReportError, reportFormats, type ReportFileFormat } from "../../reports/io.js";
 import { configOf, defaultVerifySettings, planJobs, shardJobs, strategyNames, type StrategyName, type VerifySettings } from "../../properties/verify.js";
-import { failedJob, replayCommand, runJobToReport, type JobOutcome, type JobRequest } from "../verify-job.js";
-import { environmentLimits, familiesFlag, intFlag, listFlag, shardFlag, str } from "../args.js";
+import { failedJob, runJobToReport, type JobOutcome, type JobRequest } from "../verify-job.js";
+import { familiesFlag, intFlag, listFlag, shardFlag, str } from "../args.js";
+import { environmentLimits } from "../limits.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { IMPL_HEAP_MB, JOB_GRACE_MS, implResourceLimits, loadTimeoutMs, oneLine, probeImplModule } from "../impl-sandbox.js";
 import { moduleBeside } from "../../impl/stress/run.js";
+import type { Progress } from "../../properties/explorer/index.js";
 import { register } from "../main.js";
-import { paint, table } from "../output.js";
+import { reportToGithub, verifyFooter, verifyTable, VerifyProgress } from "../verify-table.js";
+import { junitFileName } from "../../reports/render/junit.js";
+import { writeReportIndex } from "../../reports/index-page.js";
 
 const help = [
   "Usage: interlock verify [options]",
@@ -38,7 +42,8 @@ const help = [
   "  --impl path         check your own implementation module instead (impl/README.md)",
   "  --shard i/n         run only shard i of n (jobs are split deterministically)",
   "  --report-dir dir    where reports go (default interlock-out); files go to <dir>/verify/",
-  "  --format f[,f]      report formats: json, md, html, junit (default json,md,html; junit.xml always)",
+  "  --format f[,f]      report formats: json, md, html, junit (default json,md,html); a JUnit",
+  "                      file for the run is always written: junit.xml (junit-<i>-of-<n>.xml per shard)",
   "  --timings           record wall time in reports (then reports differ run to run)",
   "  --jobs n            run jobs on n worker threads (default: the number of cores)",
   "  --json              print the summary as JSON",
@@ -132,38 +137,22 @@ register({
     }
     const parallel = Math.min(intFlag(v["jobs"], "jobs", 1, 64, availableParallelism()), Math.max(1, jobs.length));
     const requests: JobRequest[] = jobs.map((job) => ({ job, settings, dir, implPath, timings: v["timings"] === true }));
-    const announce = (r: JobOutcome): void => {
-      if (v["json"]) return;
-      const mark =
-        r.verdict === "ok"
-          ? paint(out, "green", "ok")
-          : r.verdict === "violation"
-            ? paint(out, "red", "COUNTEREXAMPLE")
-            : r.verdict === "failed"
-              ? paint(out, "red", "MODULE FAILED")
-              : paint(out, "yellow", "unknown");
-      out.err(`${r.job.id}: ${mark} (${(r.elapsedMs / 1000).toFixed(2)} s)`);
-    };
+    const progress = new VerifyProgress(out, requests.length, v["json"] === true, settings.runs);
     const results: JobOutcome[] =
       parallel <= 1 && implPath === undefined
         ? requests.map((req) => {
-            const r = runJobToReport(req, implementations, (p) =>
-              out.progress(`${req.job.id}: ${p.executions} executions, ${p.states} states, ${Math.round(p.stepsPerSecond)} steps/s, ${(p.elapsedMs / 1000).toFixed(1)} s${left(req, p)}`),
-            );
-            out.endProgress();
-            announce(r);
+            const r = runJobToReport(req, implementations, (p) => progress.update(req.job.id, p));
+            progress.finished(r);
             return r;
           })
-        : await runOnWorkers(requests, parallel, implPath, settings.budgetMs + JOB_GRACE_MS, (r, done) => {
-            out.progress(`${done}/${requests.length} jobs done`);
-            out.endProgress();
-            announce(r);
-          });
+        : await runOnWorkers(requests, parallel, implPath, settings.budgetMs + JOB_GRACE_MS, (r) => progress.finished(r), (id, p) => progress.update(id, p));
+    progress.end();
     const reports = results.flatMap((r) => (r.report === null ? [] : [r.report]));
     const written: string[] = [];
     try {
       for (const r of results) if (r.report !== null) written.push(...writeReportFiles(dir, r.job.id, r.report, formats));
-      if (jobs.length > 0) written.push(writeTextFile(dir, "junit.xml", junitForReports(reports)));
+      if (jobs.length > 0) written.push(writeTextFile(dir, junitFileName(shard), junitForReports(reports)));
+      if (jobs.length > 0) written.push(writeReportIndex(dir));
     } catch (e) {
       if (e instanceof ReportError) throw new UsageError(e.message);
       throw e;
@@ -183,24 +172,10 @@ register({
     if (v["json"]) {
       out.out(JSON.stringify({ shard: `${shard.index}/${shard.count}`, jobs: rows, reports: written }, null, 2));
     } else {
-      out.out(
-        table(
-          ["family", "strategy", "verdict", "executions", "states", "time", "coverage"],
-          rows.map((r) => [r.family, r.strategy, r.verdict === "violation" ? `violation ${r.property}` : r.verdict, `${r.executions}`, `${r.states}`, `${r.seconds.toFixed(2)} s`, r.coverage]),
-        ),
-      );
-      out.out(`\n${jobs.length} job(s)${shard.count > 1 ? ` (shard ${shard.index}/${shard.count})` : ""}; reports in ${dir}/`);
-      for (const r of results.filter((x) => x.verdict === "violation")) {
-        out.out(`counterexample: ${r.job.id} — ${(r.message ?? "").split("\n")[0]}`);
-        out.out(`  replay: ${replayCommand(join(dir, `${r.job.id}.json`), implPath)}`);
-      }
-      for (const r of results.filter((x) => x.verdict === "unknown")) out.out(`unknown: ${r.job.id} — ${(r.message ?? "").split("\n")[0]}`);
-      for (const r of results.filter((x) => x.verdict === "failed")) out.out(`module failed: ${r.job.id} — ${r.message ?? ""}`);
-      for (const r of results.filter((x) => x.report !== null && x.report.coverage.blockedByDesign !== null)) {
-        const b = r.report?.coverage.blockedByDesign;
-        out.out(`note: ${r.job.id} — ${b?.calls.join(", ")} can never complete, and the model blocks ${b && b.calls.length > 1 ? "them" : "it"} too: the programs cannot finish`);
-      }
+      out.out(verifyTable(results, out));
+      for (const line of verifyFooter(results, dir, shard, implPath)) out.out(line);
     }
+    reportToGithub(results, dir, shard, implPath, out);
     if (results.some((r) => r.verdict === "violation")) return ExitCode.counterexample;
     if (results.some((r) => r.verdict === "failed")) return ExitCode.moduleFailed;
     if (results.some((r) => r.verdict === "unknown")) return ExitCode.budget;
@@ -220,17 +195,17 @@ async function runOnWorkers(
   parallel: number,
   implPath: string | undefined,
   jobDeadlineMs: number,
-  onDone: (r: JobOutcome, done: number) => void,
+  onDone: (r: JobOutcome) => void,
+  onProgress: (jobId: string, p: Progress) => void,
 ): Promise<JobOutcome[]> {
   const results: (JobOutcome | undefined)[] = new Array(requests.length);
   let next = 0;
-  let done = 0;
   // Workers start compiled JS (Node 20 cannot start a .ts worker).
   const script = moduleBeside(import.meta.url, "../verify-worker");
   const sandboxed = implPath !== undefined;
   const finish = (index: number, outcome: JobOutcome): void => {
     results[index] = outcome;
-    onDone(outcome, ++done);
+    onDone(outcome);
   };
   /** One lane: a worker taking jobs until the queue is empty; replaced when a job kills it. */
   const lane = (): Promise<void> =>
@@ -267,8 +242,12 @@ async function runOnWorkers(
         }
         worker.postMessage(requests[current]);
       };
-      worker.on("message", (m: { ok?: JobOutcome; failure?: string; error?: string }) => {
+      worker.on("message", (m: { ok?: JobOutcome; failure?: string; error?: string; progress?: Progress }) => {
         const req = requests[current];
+        if (m.progress !== undefined) {
+          if (req !== undefined) onProgress(req.job.id, m.progress);
+          return;
+        }
         if (m.ok !== undefined) finish(current, m.ok);
         else if (m.failure !== undefined && req !== undefined) finish(current, failedJob(req.job, m.failure, performance.now() - started));
         else {
@@ -301,15 +280,4 @@ async function runOnWorkers(
     if (r === undefined) throw new Error(`internal: job ${requests[i]?.job.id} produced no outcome`);
     return r;
   });
-}
-
-/**
- * What is left of a job, where it can be known: PCT runs a fixed number of executions, so the rate
- * so far estimates the rest; an exhaustive search cannot know its size in advance and says so.
- */
-function left(req: JobRequest, p: { executions: number; elapsedMs: number }): string {
-  if (req.job.strategyName !== "pct" || p.executions === 0) return req.job.strategyName === "exhaustive" ? " (size unknown until done)" : "";
-  const total = req.settings.runs;
-  const remaining = Math.max(0, total - p.executions);
-  return ` — ${p.executions}/${total} runs, ~${((remaining * p.elapsedMs) / p.executions / 1000).toFixed(1)} s left`;
 }

@@ -4,7 +4,9 @@ import type { Report } from "../schema.js";
  * The JUnit XML rendering, for CI test tabs (GitHub Actions reporters, GitLab, Jenkins).
  *
  * Shape: `<testsuites name="interlock">` holding ONE `<testsuite name="interlock">`, one
- * `<testcase>` per report named `<family> / <subject>` (classname `interlock.<family>`).
+ * `<testcase>` per report named `<family> / <strategy> / <subject>` (classname
+ * `interlock.<family>`): unique within a run, since GitLab keeps only the first of testcases that
+ * share a name and would hide the failures behind it.
  * - agreement → a passing testcase; the coverage sentence and replay command go in `<system-out>`.
  * - counterexample → `<failure>`: message = the violation's message, type = the property id,
  *   body = the property, the failing step, the narrative and the replay command.
@@ -13,7 +15,9 @@ import type { Report } from "../schema.js";
  *   with its own "budget" code for the same reason). An error says "this test could not complete",
  *   which is what happened; the message is the coverage sentence, stating what *was* reached.
  *
- * Time is the run's elapsedMs, so the output is a function of the reports alone. Every text and
+ * Time is the run's elapsedMs, so the output is a function of the reports alone; a report without
+ * a recorded time (elapsedMs 0: `verify` leaves wall time out unless `--timings`) has no `time`
+ * attribute rather than a false 0, and a suite where no report has one has none. Every text and
  * attribute is XML-escaped, and characters XML 1.0 cannot hold (most control characters, lone
  * surrogates) are written as `\uXXXX` so the file always parses.
  */
@@ -30,13 +34,23 @@ function attr(text: string): string {
   return xmlEscape(text).replace(/\n/g, "&#10;").replace(/\r/g, "&#13;").replace(/\t/g, "&#9;");
 }
 
-function time(ms: number): string {
-  return (ms / 1000).toFixed(3);
+/** ` time="…"` in seconds, or nothing when no time was recorded. */
+/** The time attribute, or nothing when the time was not recorded (reports leave it out unless --timings). */
+function time(ms: number | null): string {
+  return ms !== null && ms > 0 ? ` time="${(ms / 1000).toFixed(3)}"` : "";
 }
 
-/** The testcase name: `<family> / <subject>`. */
+/** The testcase name: `<family> / <strategy> / <subject>`. */
 export function junitCaseName(report: Report): string {
-  return `${report.family} / ${report.subject}`;
+  return `${report.family} / ${report.config.strategy} / ${report.subject}`;
+}
+
+/**
+ * The JUnit file of a verify run: `junit.xml`, or `junit-<i>-of-<n>.xml` for shard i of n, so the
+ * shards' report folders merge by copying without overwriting each other's results.
+ */
+export function junitFileName(shard: { readonly index: number; readonly count: number }): string {
+  return shard.count > 1 ? `junit-${shard.index}-of-${shard.count}.xml` : "junit.xml";
 }
 
 function failureBody(report: Report): string {
@@ -56,7 +70,7 @@ function failureBody(report: Report): string {
 }
 
 function testcase(report: Report): string {
-  const open = `    <testcase classname="${attr(`interlock.${report.family}`)}" name="${attr(junitCaseName(report))}" time="${time(report.coverage.elapsedMs ?? 0)}">`;
+  const open = `    <testcase classname="${attr(`interlock.${report.family}`)}" name="${attr(junitCaseName(report))}"${time(report.coverage.elapsedMs)}>`;
   const out = [open];
   switch (report.verdict) {
     case "ok":
@@ -88,8 +102,10 @@ export function junitForReports(reports: readonly Report[]): string {
   const tests = reports.length;
   const failures = reports.filter((r) => r.verdict === "violation").length;
   const errors = reports.filter((r) => r.verdict === "unknown").length;
-  const total = time(reports.reduce((s, r) => s + (r.coverage.elapsedMs ?? 0), 0));
-  const counts = `tests="${tests}" failures="${failures}" errors="${errors}" skipped="0" time="${total}"`;
+  const recorded = reports.map((r) => r.coverage.elapsedMs).filter((ms): ms is number => ms !== null);
+  // A total only when every report recorded its time; otherwise the attribute is left out.
+  const total = recorded.length === reports.length ? time(recorded.reduce((a, b) => a + b, 0)) : "";
+  const counts = `tests="${tests}" failures="${failures}" errors="${errors}" skipped="0"${total}`;
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,
     `<testsuites name="interlock" ${counts}>`,
