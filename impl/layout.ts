@@ -12,7 +12,7 @@
  * name by its UTF-8 bytes packed into words (`packName`: C compares bytes), so the implementation
  * never trusts a caller-supplied slot to say what lives there.
  */
-import { defs, names, type Def, type ModelConfig, type Name } from "../model/index.js";
+import { defs, names, validateConfig, type Def, type ModelConfig, type Name } from "../model/index.js";
 import { PyMutex_WORDS } from "./pymutex.js";
 
 /** A PyMutex in shared memory: its lock word and its owner word (see impl/pymutex.ts). */
@@ -120,9 +120,7 @@ export interface RegistryLayout<P> {
 }
 
 function registryLayout<P>(config: ModelConfig, payload: (w: Words) => P, payloadAddrs: (p: P) => number[]): RegistryLayout<P> {
-  if (!Number.isInteger(config.capacity) || config.capacity < 1 || config.capacity > 255) {
-    throw new RangeError(`registry capacity must be 1..255 (an index keeps the slot in 8 bits), got ${config.capacity}`);
-  }
+  validateConfig(config);
   const w = new Words();
   const rt = runtimeLayout(w);
   const base = w.next;

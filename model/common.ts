@@ -87,6 +87,27 @@ export interface ModelConfig {
 }
 export const defaultConfig: ModelConfig = { interpreters: 3, capacity: 4 };
 
+/** The bounds a config must keep (decision D15): an index keeps its slot in 8 bits; interpreter ids fit `Interp`. */
+export const MAX_CAPACITY = 255;
+export const MAX_INTERPRETERS = 8;
+
+/**
+ * Refuses a config outside the model's bounds (decision D15) with a RangeError naming the limit:
+ * capacity 1..255 (an index is `generation × 256 + slot + 1`: the slot lives in its low 8 bits)
+ * and 1..8 interpreters (the `Interp` schema). Every family's `init` calls it, so a model never
+ * runs on a configuration the implementation's layout would refuse.
+ */
+export function validateConfig(config: ModelConfig): ModelConfig {
+  const { capacity, interpreters } = config;
+  if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
+    throw new RangeError(`registry capacity must be 1..${MAX_CAPACITY} (an index keeps the slot in 8 bits), got ${capacity}`);
+  }
+  if (!Number.isInteger(interpreters) || interpreters < 1 || interpreters > MAX_INTERPRETERS) {
+    throw new RangeError(`interpreters must be 1..${MAX_INTERPRETERS}, got ${interpreters}`);
+  }
+  return config;
+}
+
 /**
  * A StepResult is what a call does in a state: its result and the next state. A step function
  * returns `undefined` instead when the call is not enabled in that state: it blocks there (acquiring

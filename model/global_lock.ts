@@ -18,6 +18,7 @@ import {
   type ModelConfig,
   type RuntimeState,
   type StepResult,
+  validateConfig,
 } from "./common.js";
 import type { FamilyModel } from "./family.js";
 import {
@@ -80,6 +81,7 @@ export interface GlobalLockState {
 const freshLock: LockPayload = { holder: 0, calls: 0 };
 
 function init(config: ModelConfig = defaultConfig): GlobalLockState {
+  validateConfig(config);
   return { rt: { alive: allAlive(config), finalized: false }, reg: emptyRegistry(config.capacity), ghost: emptyGhost, config };
 }
 

@@ -16,6 +16,7 @@ import {
 
   type RuntimeState,
   type StepResult,
+  validateConfig,
 } from "./common.js";
 
 /**
@@ -51,6 +52,7 @@ export interface LifecycleState {
 const idle: DefState = { importers: 0, handle: 0, holder: 0, calls: 0 };
 
 export function initLifecycle(config: ModelConfig = defaultConfig): LifecycleState {
+  validateConfig(config);
   return { rt: { alive: allAlive(config), finalized: false }, defs: { odbc: idle, mylib: idle }, ghost: emptyGhost, config };
 }
 

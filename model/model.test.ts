@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   describeResult,
   globalLockModel,
+  models,
   moduleSlotsModel,
   refcountedLockModel,
   runtimeStoreModel,
@@ -65,6 +66,15 @@ describe("every call decodes through its family's Schema", () => {
     const { Schema } = await import("effect");
     const decode = Schema.decodeUnknownSync(model.Call);
     for (const [, script] of rules) for (const [, call] of script) expect(decode(call)).toEqual(call);
+  });
+});
+
+describe("the configuration", () => {
+  it.each(Object.entries(models))("%s refuses a capacity outside 1..255 and interpreters outside 1..8", (_family, model) => {
+    for (const bad of [{ interpreters: 3, capacity: 0 }, { interpreters: 3, capacity: 256 }, { interpreters: 0, capacity: 4 }, { interpreters: 9, capacity: 4 }]) {
+      expect(() => model.init(bad)).toThrow(RangeError);
+    }
+    expect(() => model.init({ interpreters: 1, capacity: 255 })).not.toThrow();
   });
 });
 

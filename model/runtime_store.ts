@@ -17,6 +17,7 @@ import {
   type ModelConfig,
   type RuntimeState,
   type StepResult,
+  validateConfig,
 } from "./common.js";
 import type { FamilyModel } from "./family.js";
 import {
@@ -88,6 +89,7 @@ export interface RuntimeStoreState {
 const empty: StoreSlot = { isSet: false, value: 0, owner: 0 };
 
 function init(config: ModelConfig = defaultConfig): RuntimeStoreState {
+  validateConfig(config);
   return { rt: { alive: allAlive(config), finalized: false }, reg: emptyRegistry(config.capacity), ghost: emptyGhost, config };
 }
 
