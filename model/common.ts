@@ -147,6 +147,16 @@ export function ghostKey(g: Ghost): string {
   return `${g.inits.odbc},${g.inits.mylib},${g.exits.odbc},${g.exits.mylib},${g.abandoned},${g.leaks},${g.dangling}`;
 }
 
+/** The ghost as named counters (`odbc.inits`, `abandoned`, …), for tests and reports that compare a few of them. */
+export function ghostSummary(g: Ghost): Record<string, number> {
+  const out: Record<string, number> = { abandoned: g.abandoned, leaks: g.leaks, dangling: g.dangling };
+  for (const def of defs) {
+    out[`${def}.inits`] = g.inits[def];
+    out[`${def}.exits`] = g.exits[def];
+  }
+  return out;
+}
+
 export function bumpDef(counts: Readonly<Record<Def, number>>, def: Def): Record<Def, number> {
   return def === "odbc" ? { odbc: counts.odbc + 1, mylib: counts.mylib } : { odbc: counts.odbc, mylib: counts.mylib + 1 };
 }

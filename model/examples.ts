@@ -28,6 +28,10 @@ export const globalLockRules: [string, Line[]][] = [
   ]],
   ["get from an interpreter that never ensured the lock is refused", [[1, E("odbc", "henv"), "1"], [2, L("PyThread_GetGlobalLock", 1), "error NotEnsured"]]],
   ["index 0 and indices never handed out are stale", [[1, L("PyThread_GetGlobalLock", 0), "error StaleIndex"], [1, L("PyThread_GetGlobalLock", 3), "error StaleIndex"]]],
+  ["an index of a generation the slot has not reached yet is stale", [[1, E("odbc", "henv"), "1"], [1, L("PyThread_GetGlobalLock", 257), "error StaleIndex"]]],
+  ["get checks the name before the ensure: a non-ensurer naming another lock gets NameMismatch", [
+    [1, E("odbc", "henv"), "1"], [2, L("PyThread_GetGlobalLock", 1, "mylib"), "error NameMismatch"],
+  ]],
   ["a stale index never reaches the lock that reused its slot", [
     [1, E("odbc", "henv"), "1"], [1, L("PyThread_ReleaseGlobalLock", 1), "0"], [2, E("odbc", "ext1"), "257"],
     [2, L("PyThread_GetGlobalLock", 1, "odbc", "ext1"), "error StaleIndex"], [2, L("PyThread_acquire_lock", 1, "odbc", "ext1"), "error StaleIndex"],
@@ -66,11 +70,15 @@ export const globalLockRules: [string, Line[]][] = [
     [2, E("odbc", "henv"), "1"], [2, L("PyThread_acquire_lock", 1), "0"], [2, RT("Py_EndInterpreter"), "0"],
     [1, E("odbc", "henv"), "257"], [2, E("odbc", "henv"), "error InterpreterFinalized"], [2, RT("Py_NewInterpreter"), "0"], [2, E("odbc", "henv"), "257"],
   ]],
+  ["a holder that ends while another interpreter still ensures the lock lets it go", [
+    [2, E("odbc", "henv"), "1"], [3, E("odbc", "henv"), "1"], [2, L("PyThread_acquire_lock", 1), "0"], [3, L("PyThread_acquire_lock", 1), "blocks"],
+    [2, RT("Py_EndInterpreter"), "0"], [3, L("PyThread_acquire_lock", 1), "0"], [3, L("call_unsafe_library", 1), "1"],
+  ]],
   ["runtime finalisation releases everything and re-initialisation starts from not set", [
     [1, E("odbc", "henv"), "1"], [2, E("odbc", "ext1"), "2"], [2, RT("Py_FinalizeEx"), "error NotMainInterpreter"], [1, RT("Py_FinalizeEx"), "blocks"],
     [2, RT("Py_EndInterpreter"), "0"], [3, RT("Py_EndInterpreter"), "0"], [1, RT("Py_FinalizeEx"), "0"],
     [1, E("odbc", "henv"), "error RuntimeFinalized"], [2, RT("Py_Initialize"), "error NotMainInterpreter"], [1, RT("Py_Initialize"), "0"],
-    [1, L("PyThread_GetGlobalLock", 1), "error StaleIndex"], [1, E("odbc", "henv"), "257"],
+    [1, L("PyThread_GetGlobalLock", 1), "error StaleIndex"], [1, E("odbc", "henv"), "257"], [2, E("odbc", "henv"), "257"],
   ]],
   ["the main interpreter is ended only by runtime finalisation", [[1, RT("Py_EndInterpreter"), "error MainInterpreter"], [1, RT("Py_Initialize"), "error RuntimeInitialized"]]],
 ];
@@ -117,6 +125,10 @@ export const moduleSlotsRules: [string, Line[]][] = [
   ]],
   ["a failed exec when the state is already set up changes nothing", [[1, MI("odbc"), "1"], [2, MI("odbc", { execFails: true }), "error ExecFailed"], [1, D("unload_module"), "1"]]],
   ["global_init importing its own module is an import cycle, not a hang", [[1, MI("odbc", { initImportsSelf: true }), "error ImportCycle"], [1, MI("odbc"), "1"]]],
+  ["an import cycle is reported before a failing global_init, and leaves the def importable", [
+    [1, MI("odbc", { initImportsSelf: true, initFails: true }), "error ImportCycle"], [2, MI("odbc", { initFails: true }), "error InitFailed"],
+    [2, MI("odbc"), "1"], [2, D("use_global_state"), "1"],
+  ]],
   ["importing twice in one interpreter is refused; unloading what was never imported too", [[1, MI("odbc"), "1"], [1, MI("odbc"), "error AlreadyImported"], [2, D("unload_module"), "error NotImported"]]],
   ["defs are independent", [[1, MI("odbc"), "1"], [1, MI("mylib"), "1"], [1, D("unload_module"), "1"], [1, D("use_global_state", "mylib"), "1"]]],
   ["an ending interpreter unloads its modules; the last one runs global_exit", [
@@ -166,3 +178,49 @@ export const staticMutexRules: [string, Line[]][] = [
   ]],
 ];
 
+
+/**
+ * Ghost rules: scripts whose *ghost* state at the end is part of the rule — what no result shows
+ * (how many epochs were set up and torn down, a lock abandoned by a dying holder, a value left
+ * dangling). model/model.test.ts checks the model's final ghost against `ghost`; impl/families.test.ts
+ * holds the implementation's ghost counters to the model's after every call of every script.
+ */
+export interface GhostRule {
+  readonly family: "global_lock" | "runtime_store" | "module_slots" | "refcounted_lock" | "static_mutex";
+  readonly script: Line[];
+  /** Expected final ghost, by the names `ghostSummary` gives (only the named counters are checked). */
+  readonly ghost: Readonly<Record<string, number>>;
+}
+
+export const ghostRules: [string, GhostRule][] = [
+  ["an ending holder's lock is counted abandoned once", {
+    family: "global_lock",
+    script: [[2, E("odbc", "henv"), "1"], [3, E("odbc", "henv"), "1"], [2, L("PyThread_acquire_lock", 1), "0"], [2, RT("Py_EndInterpreter"), "0"]],
+    ghost: { abandoned: 1, leaks: 0 },
+  }],
+  ["each epoch counts one global_init and one global_exit; a failed exec counts both", {
+    family: "module_slots",
+    script: [[1, MI("odbc"), "1"], [1, D("unload_module"), "1"], [2, MI("odbc", { execFails: true }), "error ExecFailed"], [3, MI("odbc"), "1"]],
+    ghost: { "odbc.inits": 3, "odbc.exits": 2, "mylib.inits": 0 },
+  }],
+  ["a failed global_init counts nothing", {
+    family: "module_slots",
+    script: [[1, MI("odbc", { initFails: true }), "error InitFailed"], [1, MI("odbc", { initImportsSelf: true }), "error ImportCycle"]],
+    ghost: { "odbc.inits": 0, "odbc.exits": 0 },
+  }],
+  ["an interpreter-owned value whose owner ends while another interpreter still reads it dangles", {
+    family: "runtime_store",
+    script: [[1, SE("odbc", "henv"), "1"], [2, SE("odbc", "henv"), "1"], [2, S("PyRuntime_store_set", 1, { value: 9, owner: "interp" }), "0"], [2, RT("Py_EndInterpreter"), "0"]],
+    ghost: { dangling: 1 },
+  }],
+  ["the refcounted lock's ending holder is counted abandoned and the last teardown counted", {
+    family: "refcounted_lock",
+    script: [[2, RI("odbc"), "1"], [3, RI("odbc"), "0"], [2, D("PyThread_acquire_lock"), "0"], [2, RT("Py_EndInterpreter"), "0"], [3, D("mod_free"), "1"]],
+    ghost: { abandoned: 1, "odbc.inits": 1, "odbc.exits": 1 },
+  }],
+  ["the baseline's epochs are counted across runtime finalisation", {
+    family: "static_mutex",
+    script: [[1, SX("odbc"), "1"], [2, RT("Py_EndInterpreter"), "0"], [3, RT("Py_EndInterpreter"), "0"], [1, RT("Py_FinalizeEx"), "0"], [1, RT("Py_Initialize"), "0"], [1, SX("odbc"), "1"]],
+    ghost: { "odbc.inits": 2, "odbc.exits": 1, leaks: 0 },
+  }],
+];
