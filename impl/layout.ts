@@ -41,7 +41,8 @@ class Words {
  * The runtime header. `lock` is the runtime lock (a PyMutex: the innermost lock of the global order
  * — nothing blocks while holding it). `alive` is a bitmask, bit i-1 for interpreter i; `finalized`
  * is 1 after Py_FinalizeEx until Py_Initialize. The ghost counters mirror model/common.ts `Ghost`
- * (abandoned locks, leaks at finalisation, dangling interpreter-owned values); they are written
+ * (abandoned locks, leaks at finalisation, dangling interpreter-owned values, store values dropped
+ * unseen with their storage); they are written
  * only for the properties and never read by the algorithm.
  */
 export interface RuntimeLayout {
@@ -51,10 +52,11 @@ export interface RuntimeLayout {
   readonly abandoned: number;
   readonly leaks: number;
   readonly dangling: number;
+  readonly dropped: number;
 }
 
 function runtimeLayout(w: Words): RuntimeLayout {
-  return { lock: w.mutex(), alive: w.take(), finalized: w.take(), abandoned: w.take(), leaks: w.take(), dangling: w.take() };
+  return { lock: w.mutex(), alive: w.take(), finalized: w.take(), abandoned: w.take(), leaks: w.take(), dangling: w.take(), dropped: w.take() };
 }
 
 // ---- identities of defs and names ------------------------------------------------------------
@@ -248,4 +250,5 @@ export function decodeRuntime(rt: RuntimeLayout, mem: Int32Array, out: Record<st
   out["ghost.abandoned"] = at(rt.abandoned);
   out["ghost.leaks"] = at(rt.leaks);
   out["ghost.dangling"] = at(rt.dangling);
+  out["ghost.dropped"] = at(rt.dropped);
 }

@@ -108,12 +108,16 @@ export abstract class Registry<Call extends { readonly _tag: string }, P> extend
     return { slot: at.slot };
   }
 
-  /** Under the runtime lock: drops `interp`'s ensure; the last one frees the slot. */
-  *dropRef(slot: number, interp: number): Code<void> {
+  /** Under the runtime lock: drops `interp`'s ensure; the last one frees the slot (true). */
+  *dropRef(slot: number, interp: number): Code<boolean> {
     const s = this.layout.slot(slot);
     const refs = (yield load(s.refs)) & ~bit(interp);
-    if (refs === 0) yield* this.free(slot);
-    else yield store(s.refs, refs);
+    if (refs !== 0) {
+      yield store(s.refs, refs);
+      return false;
+    }
+    yield* this.free(slot);
+    return true;
   }
 
   /** Frees a slot: not live, a new generation, identity, ensures and payload cleared. */

@@ -131,8 +131,18 @@ export interface Ghost {
   readonly abandoned: number;
   /** Registry entries or references still live after runtime finalisation: leaks (P7). */
   readonly leaks: number;
-  /** Values owned by an interpreter that were still in process-global storage when it died (P4). */
+  /**
+   * Values owned by an interpreter that were still in process-global storage, reachable by other
+   * interpreters, when it died (P4). A value whose storage went away with its owner does not dangle.
+   */
   readonly dangling: number;
+  /**
+   * Store values still set when the runtime deallocated their storage without telling the
+   * extension — with the last ensurer's `Py_EndInterpreter`, or at `Py_FinalizeEx`: nobody can
+   * free what they point to any more (a leak, P7). A value dropped at a release that returned 1
+   * ("you were the last user", D8) is the releaser's to free and is not counted.
+   */
+  readonly dropped: number;
 }
 
 export const emptyGhost: Ghost = {
@@ -141,15 +151,16 @@ export const emptyGhost: Ghost = {
   abandoned: 0,
   leaks: 0,
   dangling: 0,
+  dropped: 0,
 };
 
 export function ghostKey(g: Ghost): string {
-  return `${g.inits.odbc},${g.inits.mylib},${g.exits.odbc},${g.exits.mylib},${g.abandoned},${g.leaks},${g.dangling}`;
+  return `${g.inits.odbc},${g.inits.mylib},${g.exits.odbc},${g.exits.mylib},${g.abandoned},${g.leaks},${g.dangling},${g.dropped}`;
 }
 
 /** The ghost as named counters (`odbc.inits`, `abandoned`, …), for tests and reports that compare a few of them. */
 export function ghostSummary(g: Ghost): Record<string, number> {
-  const out: Record<string, number> = { abandoned: g.abandoned, leaks: g.leaks, dangling: g.dangling };
+  const out: Record<string, number> = { abandoned: g.abandoned, leaks: g.leaks, dangling: g.dangling, dropped: g.dropped };
   for (const def of defs) {
     out[`${def}.inits`] = g.inits[def];
     out[`${def}.exits`] = g.exits[def];

@@ -96,8 +96,11 @@ export const runtimeStoreRules: [string, Line[]][] = [
     [1, SE("odbc", "henv"), "1"], [1, S("PyRuntime_store_delete", 1), "0"], [1, S("PyRuntime_store_set", 1, { value: 7, owner: "raw" }), "0"],
     [1, S("PyRuntime_store_delete", 1), "0"], [1, S("PyRuntime_store_is_set", 1), "0"],
   ]],
+  ["release tells the caller whether it was the last user: 0 while another interpreter still ensures, then 1", [
+    [1, SE("odbc", "henv"), "1"], [2, SE("odbc", "henv"), "1"], [1, S("PyRuntime_store_release", 1), "0"], [2, S("PyRuntime_store_release", 1), "1"],
+  ]],
   ["the last release deallocates the key and its storage", [
-    [1, SE("odbc", "henv"), "1"], [1, S("PyRuntime_store_set", 1, { value: 7, owner: "raw" }), "0"], [1, S("PyRuntime_store_release", 1), "0"],
+    [1, SE("odbc", "henv"), "1"], [1, S("PyRuntime_store_set", 1, { value: 7, owner: "raw" }), "0"], [1, S("PyRuntime_store_release", 1), "1"],
     [1, S("PyRuntime_store_get", 1), "error StaleIndex"], [1, SE("odbc", "henv"), "257"], [1, S("PyRuntime_store_is_set", 257), "0"],
   ]],
   ["release of a key ensured only by another interpreter is refused", [[1, SE("odbc", "henv"), "1"], [2, S("PyRuntime_store_release", 1), "error NotEnsured"]]],
@@ -207,6 +210,29 @@ export const ghostRules: [string, GhostRule][] = [
     family: "module_slots",
     script: [[1, MI("odbc", { initFails: true }), "error InitFailed"], [1, MI("odbc", { initImportsSelf: true }), "error ImportCycle"]],
     ghost: { "odbc.inits": 0, "odbc.exits": 0 },
+  }],
+  ["a value released by its last user, who was told so, is not counted as dropped", {
+    family: "runtime_store",
+    script: [[1, SE("odbc", "henv"), "1"], [1, S("PyRuntime_store_set", 1, { value: 7, owner: "raw" }), "0"], [1, S("PyRuntime_store_release", 1), "1"]],
+    ghost: { dropped: 0, dangling: 0 },
+  }],
+  ["a value still set when its last ensurer ends is dropped unseen", {
+    family: "runtime_store",
+    script: [[2, SE("odbc", "henv"), "1"], [2, S("PyRuntime_store_set", 1, { value: 5, owner: "raw" }), "0"], [2, RT("Py_EndInterpreter"), "0"]],
+    ghost: { dropped: 1, dangling: 0 },
+  }],
+  ["an interpreter-owned value that goes away with its owner's storage is dropped, not dangling", {
+    family: "runtime_store",
+    script: [[2, SE("odbc", "henv"), "1"], [2, S("PyRuntime_store_set", 1, { value: 9, owner: "interp" }), "0"], [2, RT("Py_EndInterpreter"), "0"]],
+    ghost: { dropped: 1, dangling: 0 },
+  }],
+  ["a main-interpreter value left at Py_FinalizeEx is dropped (a leak), not dangling", {
+    family: "runtime_store",
+    script: [
+      [1, SE("odbc", "henv"), "1"], [1, S("PyRuntime_store_set", 1, { value: 4, owner: "interp" }), "0"], [2, RT("Py_EndInterpreter"), "0"],
+      [3, RT("Py_EndInterpreter"), "0"], [1, RT("Py_FinalizeEx"), "0"],
+    ],
+    ghost: { dropped: 1, dangling: 0, leaks: 0 },
   }],
   ["an interpreter-owned value whose owner ends while another interpreter still reads it dangles", {
     family: "runtime_store",

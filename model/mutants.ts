@@ -218,6 +218,38 @@ export const modelMutants: readonly ModelMutant[] = [
       return r && c._tag === "Py_EndInterpreter" ? { ...r, state: { ...r.state, ghost: { ...r.state.ghost, dangling: s.ghost.dangling } } } : r;
     }),
   },
+  {
+    id: "release-never-says-last",
+    family: "runtime_store",
+    rule: "D8",
+    description: "PyRuntime_store_release returns 0 even when it deallocated the key: the last user is never told to free the value.",
+    model: mutate<RuntimeStoreState>("runtime_store", (step) => (s, i, c) => {
+      const r = step(s, i, c);
+      return r && c._tag === "PyRuntime_store_release" && r.result._tag === "Ok" ? { ...r, result: ok(0) } : r;
+    }),
+  },
+  {
+    id: "dangling-with-its-storage",
+    family: "runtime_store",
+    rule: "D9/P4",
+    description: "A value owned by an ending interpreter counts as dangling even when its storage goes away with that interpreter's ensure.",
+    model: mutate<RuntimeStoreState>("runtime_store", (step) => (s, i, c) => {
+      const r = step(s, i, c);
+      if (!r || c._tag !== "Py_EndInterpreter" || r.result._tag !== "Ok") return r;
+      const gone = s.reg.slots.filter((e) => e && e.payload.isSet && e.payload.owner === i && (e.refs & ~bit(i)) === 0).length;
+      return { ...r, state: { ...r.state, ghost: { ...r.state.ghost, dangling: r.state.ghost.dangling + gone } } };
+    }),
+  },
+  {
+    id: "dropped-not-counted",
+    family: "runtime_store",
+    rule: "D8/P7",
+    description: "A value still set when the runtime deallocates its storage unseen (an ending last ensurer, finalisation) leaves no ghost trace.",
+    model: mutate<RuntimeStoreState>("runtime_store", (step) => (s, i, c) => {
+      const r = step(s, i, c);
+      return r ? { ...r, state: { ...r.state, ghost: { ...r.state.ghost, dropped: s.ghost.dropped } } } : r;
+    }),
+  },
   // ---- the lifecycle (module_slots, refcounted_lock, static_mutex) -----------------------------------
   {
     id: "teardown-by-first-unloader",

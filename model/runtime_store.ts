@@ -36,7 +36,8 @@ import {
  * Runtime store keys — Eric Snow's second sketch, after `Py_tss_*` (thread.txt, "a general
  * mechanism to store process-global state for an extension but protected/managed by the
  * runtime"): `PyRuntime_store_ensure(def, name)` returns a key, creating it if necessary;
- * `PyRuntime_store_release(key)` deallocates the key and its storage when no interpreter uses it;
+ * `PyRuntime_store_release(key)` deallocates the key and its storage when no interpreter uses it
+ * and then returns 1 — "you were the last user: free what the value points to" (decision D8);
  * `is_set` / `set` / `get` / `delete` read and write the one value stored under the key.
  */
 
@@ -93,20 +94,28 @@ function init(config: ModelConfig = defaultConfig): RuntimeStoreState {
   return { rt: { alive: allAlive(config), finalized: false }, reg: emptyRegistry(config.capacity), ghost: emptyGhost, config };
 }
 
-/** An ending interpreter drops its ensures; a value it owns left in storage now dangles (P4). */
+/**
+ * An ending interpreter drops its ensures. A value it owns that stays reachable in storage other
+ * interpreters still ensure now dangles (P4); a value still set in storage that goes away with
+ * this interpreter's ensure is dropped unseen — nobody was told to free it (D8, ghost `dropped`).
+ */
 function endInterpreter(s: RuntimeStoreState, interp: number): RuntimeStoreState {
   let reg = s.reg;
   let dangling = 0;
+  let dropped = 0;
   for (let slot = 0; slot < reg.slots.length; slot++) {
     const e = reg.slots[slot];
     if (!e) continue;
-    if (e.payload.isSet && e.payload.owner === interp) {
+    const survives = (e.refs & ~bit(interp)) !== 0;
+    if (!survives) {
+      if (e.payload.isSet) dropped++;
+    } else if (e.payload.isSet && e.payload.owner === interp) {
       dangling++;
       reg = replaceSlot(reg, slot, { ...e, payload: { ...e.payload, owner: 0 } });
     }
     if (e.refs & bit(interp)) reg = dropRef(reg, slot, interp).registry;
   }
-  const ghost = dangling ? { ...s.ghost, dangling: s.ghost.dangling + dangling } : s.ghost;
+  const ghost = dangling || dropped ? { ...s.ghost, dangling: s.ghost.dangling + dangling, dropped: s.ghost.dropped + dropped } : s.ghost;
   return { ...s, reg, ghost, rt: { ...s.rt, alive: s.rt.alive & ~bit(interp) } };
 }
 
@@ -121,8 +130,11 @@ function step(s: RuntimeStoreState, interp: number, call: RuntimeStoreCall): Ste
   const v = entry.payload;
   const put = (payload: StoreSlot): RuntimeStoreState => ({ ...s, reg: replaceSlot(s.reg, slot, { ...entry, payload }) });
   switch (call._tag) {
-    case "PyRuntime_store_release":
-      return { state: { ...s, reg: dropRef(s.reg, slot, interp).registry }, result: ok(0) };
+    case "PyRuntime_store_release": {
+      // 1: the caller was the last user and the key and its storage are gone (D8).
+      const { registry, freed } = dropRef(s.reg, slot, interp);
+      return { state: { ...s, reg: registry }, result: ok(freed ? 1 : 0) };
+    }
     case "PyRuntime_store_is_set":
       return { state: s, result: ok(v.isSet ? 1 : 0) };
     case "PyRuntime_store_get":

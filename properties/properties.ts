@@ -88,6 +88,8 @@ export function classifyDisagreement(call: AnyCall, observed: Result | undefined
       return because("agreement", "the value read disagrees with the model");
     case "PyThread_ReleaseGlobalLock":
     case "PyRuntime_store_release":
+      if (tag === "PyRuntime_store_release" && ok(observed, 0) && ok(expected, 1)) return because("P2", "the last user was not told it was last, so nobody frees the value");
+      if (tag === "PyRuntime_store_release" && ok(observed, 1) && ok(expected, 0)) return because("P2", "a releaser was told it was last while another interpreter still uses the key");
       if (observed?._tag === "Ok" && errIs(expected, "NotEnsured")) return because("P3", "a release was accepted from an interpreter that holds no ensure (released twice, or ensured by another)");
       if (observed?._tag === "Ok" && errIs(expected, "StaleIndex")) return because("P8", "a stale index was released");
       return because("P3", "the ensure count disagrees with the model");

@@ -426,7 +426,8 @@ const globalLockNaive: Client = {
 };
 
 // ================================================================================================
-// runtime_store — keys owned by the runtime; the value is the handle. Get-or-create still needs a lock.
+// runtime_store — keys owned by the runtime; the value is the handle; release says "last user".
+// Get-or-create still needs a lock.
 // ================================================================================================
 
 // client runtime_store:import,unload,use,acquire,release,end,finalize runtime_store_naive:import,unload,use,acquire,release,end,finalize
@@ -441,7 +442,10 @@ function* rsUse(x: Ctx, c: Extract<ExtCall, { _tag: "use" }>): Code<ExtResult> {
 // end client
 
 // client runtime_store:import,unload,acquire,release,end,finalize
-/** Get-or-create under the extension's static PyMutex; the store cannot say "last user", so a count is kept too. */
+/**
+ * Get-or-create under the extension's static PyMutex (is_set → alloc → set must not race). No count
+ * of its own: the store's ensures are the count, and release says who was last (D8).
+ */
 function* rsGetOrCreate(x: Ctx, r: Res): Code<ExtResult> {
   const carry = yield* rsEnsure(x, r);
   const key = carry[resIndex(r)] as number;
@@ -449,27 +453,27 @@ function* rsGetOrCreate(x: Ctx, r: Res): Code<ExtResult> {
   if (okValue(yield* x.api({ _tag: "PyRuntime_store_is_set", key })) === 0) {
     const h = yield* x.lib.alloc(r);
     if (h === 0) {
+      // Even a failed init's release can be the last one (another importer set a value and left
+      // meanwhile), so it must free what the key holds too.
+      yield* rsReleaseLocked(x, r, key);
       yield* unlock(x);
-      yield* x.api({ _tag: "PyRuntime_store_release", key });
       return extErr("InitFailed");
     }
     yield* x.api({ _tag: "PyRuntime_store_set", key, value: h, owner: "raw" });
   }
-  yield store(cnt(x, r), (yield load(cnt(x, r))) + 1);
   yield* unlock(x);
   return extOk(0, carry);
 }
+/** Under the mutex: read the value, release; the last user (release returned 1) frees it. */
+function* rsReleaseLocked(x: Ctx, r: Res, key: number): Code<void> {
+  const h = okValue(yield* x.api({ _tag: "PyRuntime_store_get", key }));
+  if (okValue(yield* x.api({ _tag: "PyRuntime_store_release", key })) === 1 && h !== 0) yield* x.lib.free(r, h);
+}
+/** Drop this instance's use of r, under the mutex so that no get-or-create sees it half-gone. */
 function* rsDrop(x: Ctx, r: Res): Code<ExtResult> {
-  const key = idx(x, r);
   yield* lock(x);
-  const left = (yield load(cnt(x, r))) - 1;
-  yield store(cnt(x, r), left);
-  if (left === 0) {
-    yield* x.lib.free(r, okValue(yield* x.api({ _tag: "PyRuntime_store_get", key })));
-    yield* x.api({ _tag: "PyRuntime_store_delete", key });
-  }
+  yield* rsReleaseLocked(x, r, idx(x, r));
   yield* unlock(x);
-  yield* x.api({ _tag: "PyRuntime_store_release", key });
   return extOk();
 }
 // end client

@@ -8,6 +8,7 @@
  *   - P2: an interpreter that still holds a resource (it finished the call that acquired it and
  *     has not started the call that gives it back) finds it not live;
  *   - P4: the runtime's ghost counts a stored value owned by an interpreter that died;
+ *   - P7: the runtime's ghost counts a store value dropped unseen with its storage (a leak);
  *   - P7: once the runtime is finalised, a live library handle, a registry entry the runtime had
  *     to reclaim, or an extension refcount that is not back to 0.
  * check (every finished execution, and every execution where nobody can move):
@@ -44,6 +45,7 @@ export function scenarioHooks(scenario: Scenario, impl: Runtime<AnyCall>, w: Cli
     const bad = mem[w.bad] ?? 0;
     if (bad !== 0) return { property: `P${bad >> 4}`, message: badText[bad] ?? `library misuse ${bad}` };
     if ((mem[rt.dangling] ?? 0) > 0) return { property: "P4", message: "process-global storage kept a value owned by an interpreter that ended" };
+    if ((mem[rt.dropped] ?? 0) > 0) return { property: "P7", message: "the runtime deallocated a store value nobody was told to free (its last ensurer ended, or the runtime finalised, with the value still set): a leak" };
     for (const [t, v] of s.threads.entries()) {
       for (const r of heldAt(t, v.callIndex, v.accessIndex)) {
         if (curOf(mem, r) === 0) return { property: "P2", message: `interp ${v.interp} still uses ${r}, but it is not live: it was torn down while in use` };
