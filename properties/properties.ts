@@ -100,3 +100,21 @@ export function classifyDisagreement(call: AnyCall, observed: Result | undefined
       return because("P7", "interpreter or runtime finalisation disagrees with the model");
   }
 }
+
+/**
+ * Hazards the ghost counters record that no result shows, judged as violations wherever a run ends
+ * (model/README.md, "Ghost state"): a lock whose holder's interpreter ended while holding it (P9:
+ * the next acquirer gets whatever half-updated state the holder left, D7), an interpreter-owned
+ * value other interpreters can still reach after its owner died (P4, D9), a store value the runtime
+ * deallocated without telling anyone to free it (P7, D8), registry entries left for runtime
+ * finalisation to reclaim (P7). `fields` are the ghost counters as an implementation's `decode`
+ * names them (`ghost.abandoned`, …); a counter that is absent is not judged.
+ */
+export function ghostHazard(fields: Readonly<Record<string, number>>): Classified | undefined {
+  const n = (k: string): number => fields[k] ?? 0;
+  if (n("ghost.abandoned") > 0) return { property: "P9", why: `${n("ghost.abandoned")} lock(s) abandoned: a holder's interpreter ended while holding it, and the next acquirer gets the state it left half-updated` };
+  if (n("ghost.dangling") > 0) return { property: "P4", why: `${n("ghost.dangling")} value(s) owned by an ended interpreter are still reachable in process-global storage` };
+  if (n("ghost.dropped") > 0) return { property: "P7", why: `${n("ghost.dropped")} store value(s) deallocated with their storage without anyone being told to free them: a leak` };
+  if (n("ghost.leaks") > 0) return { property: "P7", why: `${n("ghost.leaks")} registry entr(ies) left for runtime finalisation to reclaim: a leak` };
+  return undefined;
+}
