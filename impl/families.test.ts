@@ -100,10 +100,6 @@ const ownRefcountedLockRules: [string, Line[]][] = [
 ];
 
 const ownStaticMutexRules: [string, Line[]][] = [
-  ["an interpreter ends without waiting for another interpreter that holds the mutex", [
-    [2, SX("odbc"), "1"], [3, SX("odbc"), "0"], [3, D("PyMutex_Lock"), "0"], [2, RT("Py_EndInterpreter"), "0"],
-    [3, D("use_global_state"), "1"], [3, D("PyMutex_Unlock"), "0"], [3, D("mod_free"), "1"],
-  ]],
   ["library calls under the mutex are counted across epochs (the counter is a static)", [
     [1, SX("odbc"), "1"], [1, D("PyMutex_Lock"), "0"], [1, D("call_unsafe_library"), "1"], [1, D("PyMutex_Unlock"), "0"], [1, D("mod_free"), "1"],
     [2, SX("odbc"), "1"], [2, D("PyMutex_Lock"), "0"], [2, D("call_unsafe_library"), "2"],

@@ -94,7 +94,7 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
     const d = this.block(o.def);
     if (yield* this.isImporter(o.def, interp)) return err("AlreadyImported");
     const client = yield* this.openClientLock(o.def, interp);
-    if (client !== undefined && (yield* PyMutex_Lock(client.lock, client.owner, interp)) === "reentrant") {
+    if (client !== undefined && (yield* this.lockClientMutex(client, interp)) === "reentrant") {
       yield* this.closeClientLock(o.def, interp);
       return err("Reentrant");
     }
@@ -102,7 +102,7 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
     const cycle = (yield* PyMutex_Lock(d.inner.lock, d.inner.owner, interp)) === "reentrant";
     const result = cycle ? err("ImportCycle") : yield* this.execDef(interp, o);
     if (!cycle) yield* unlockOrDie(d.inner, interp, `${o.def}'s lifecycle lock`);
-    if (client !== undefined) yield* unlockOrDie(client, interp, `${o.def}'s client lock`);
+    if (client !== undefined) yield* this.unlockHeldClientMutex(client, interp, o.def);
     if (result._tag === "Err") yield* this.closeClientLock(o.def, interp);
     return result;
   }
@@ -185,15 +185,12 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
   *unloadModule(interp: number, def: Def): Code<Result> {
     if (!(yield* this.isImporter(def, interp))) return err("NotImported");
     const client = yield* this.clientLock(def);
-    if (client !== undefined) {
-      if ((yield testEquals(client.owner, interp)) === 1) return err("LockHeld");
-      if ((yield* PyMutex_Lock(client.lock, client.owner, interp)) === "reentrant") return err("LockHeld");
-    }
+    if (client !== undefined && (yield* this.lockClientMutex(client, interp)) === "reentrant") return err("LockHeld");
     const d = this.block(def);
     yield* lockOrDie(d.inner, interp, `${def}'s lifecycle lock`);
     const ranExit = yield* this.release(def, interp);
     yield* unlockOrDie(d.inner, interp, `${def}'s lifecycle lock`);
-    if (client !== undefined) yield* unlockOrDie(client, interp, `${def}'s client lock`);
+    if (client !== undefined) yield* this.unlockHeldClientMutex(client, interp, def);
     yield* this.closeClientLock(def, interp);
     return ok(ranExit ? 1 : 0);
   }
@@ -201,13 +198,43 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
   *lockClient(interp: number, def: Def): Code<Result> {
     if (!(yield* this.isImporter(def, interp))) return err("NotImported");
     const client = yield* this.requireClientLock(def);
-    return (yield* PyMutex_Lock(client.lock, client.owner, interp)) === "acquired" ? ok(0) : err("Reentrant");
+    return (yield* this.lockClientMutex(client, interp)) === "acquired" ? ok(0) : err("Reentrant");
   }
 
   *unlockClient(interp: number, def: Def): Code<Result> {
     if (!(yield* this.isImporter(def, interp))) return err("NotImported");
     const client = yield* this.requireClientLock(def);
-    return (yield* PyMutex_Unlock(client.lock, client.owner, interp)) ? ok(0) : err("NotHeld");
+    const refused = yield* this.unlockClientMutex(client, interp);
+    return refused === undefined ? ok(0) : err(refused);
+  }
+
+  // ---- the client lock's semantics: an owner-tracking mutex unless a family says otherwise ------
+
+  /** Locks a client lock: "reentrant" (changing nothing) when the caller already holds it. */
+  *lockClientMutex(m: MutexAt, interp: number): Code<"acquired" | "reentrant"> {
+    return yield* PyMutex_Lock(m.lock, m.owner, interp);
+  }
+
+  /** Unlocks a client lock; the error when that is refused (the caller does not hold it). */
+  *unlockClientMutex(m: MutexAt, interp: number): Code<ErrorCode | undefined> {
+    return (yield* PyMutex_Unlock(m.lock, m.owner, interp)) ? undefined : "NotHeld";
+  }
+
+  /** Unlocks a client lock this call locked itself. */
+  private *unlockHeldClientMutex(m: MutexAt, interp: number, def: Def): Code<void> {
+    if ((yield* this.unlockClientMutex(m, interp)) !== undefined) throw new Error(`interp ${interp} released ${def}'s client lock without holding it`);
+  }
+
+  /** Whether the caller may call into the library under the client lock: it holds it. */
+  *mayCallLibrary(m: MutexAt, interp: number): Code<boolean> {
+    return (yield testEquals(m.owner, interp)) === 1;
+  }
+
+  /** With the world locked, ending `interp`: let go of a client lock it still holds (abandoned, D7a). */
+  protected *abandonClientLock(m: MutexAt, interp: number, def: Def): Code<void> {
+    if ((yield testEquals(m.owner, interp)) === 0) return;
+    yield* unlockOrDie(m, interp, `${def}'s client lock`);
+    yield increment(this.rt.abandoned, 1);
   }
 
   /** my_func: reads the handle. An instance keeps the state set up, so no lock is needed. */
@@ -220,7 +247,7 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
   *callLibrary(interp: number, def: Def): Code<Result> {
     if (!(yield* this.isImporter(def, interp))) return err("NotImported");
     const client = yield* this.requireClientLock(def);
-    if ((yield testEquals(client.owner, interp)) === 0) return err("NotHeld");
+    if (!(yield* this.mayCallLibrary(client, interp))) return err("NotHeld");
     const d = this.block(def);
     const calls = (yield load(d.calls)) + 1;
     yield store(d.calls, calls);
@@ -250,10 +277,7 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
     for (const def of defs) {
       if (!(yield* this.isImporter(def, interp))) continue;
       const client = yield* this.clientLock(def);
-      if (client !== undefined && (yield testEquals(client.owner, interp)) === 1) {
-        yield* unlockOrDie(client, interp, `${def}'s client lock`);
-        yield increment(this.rt.abandoned, 1);
-      }
+      if (client !== undefined) yield* this.abandonClientLock(client, interp, def);
       yield* this.release(def, interp);
       yield* this.endInstance(def, interp);
     }

@@ -79,3 +79,42 @@ export function* PyMutex_Unlock(lockAddr: number, ownerAddr: number, interp: num
 export function* PyMutex_IsLocked(lockAddr: number): Code<boolean> {
   return (yield load(lockAddr)) !== PyMutexState.unlocked;
 }
+
+/**
+ * `PyMutex_Lock` as CPython shipped it: the same futex protocol with no owner word at all, so a
+ * second lock by the holder waits for itself (a self-deadlock) like a lock by anybody else.
+ */
+export function* ShippedPyMutex_Lock(lockAddr: number): Code<void> {
+  yield loopEnter(lockAddr);
+  let c = yield cas(lockAddr, PyMutexState.unlocked, PyMutexState.locked);
+  if (c !== PyMutexState.unlocked) {
+    if (c !== PyMutexState.lockedWithWaiters) c = yield exchange(lockAddr, PyMutexState.lockedWithWaiters);
+    while (c !== PyMutexState.unlocked) {
+      yield loopHead(lockAddr, c);
+      yield wait(lockAddr, PyMutexState.lockedWithWaiters);
+      c = yield exchange(lockAddr, PyMutexState.lockedWithWaiters);
+    }
+  }
+  yield loopHead(lockAddr, 0);
+}
+
+/**
+ * `PyMutex_Unlock` as CPython shipped it (`_PyMutex_TryUnlock` checks only the locked bit): any
+ * thread may unlock a locked mutex. Returns false — changing nothing — when it is not locked, where
+ * CPython calls `Py_FatalError("unlocking mutex that is not locked")`. One compare-and-swap decides,
+ * so two threads unlocking at once cannot both succeed.
+ */
+export function* ShippedPyMutex_Unlock(lockAddr: number): Code<boolean> {
+  yield loopEnter(lockAddr);
+  for (;;) {
+    // The head's value (1) tells the loop apart from the unlock's end (0) for the explorer.
+    yield loopHead(lockAddr, 1);
+    const c = yield load(lockAddr);
+    if (c === PyMutexState.unlocked) return false;
+    if ((yield cas(lockAddr, c, PyMutexState.unlocked)) !== c) continue;
+    if (c === PyMutexState.lockedWithWaiters) yield notify(lockAddr, 1);
+    break;
+  }
+  yield loopHead(lockAddr, 0);
+  return true;
+}

@@ -37,6 +37,7 @@ export const ErrorCode = Schema.Literal(
   "NotEnsured", // this interpreter holds no ensure of that lock or key
   "LockHeld", // releasing an ensure / unloading while this interpreter still holds the lock
   "NotHeld", // unlocking, or calling under, a lock this interpreter does not hold
+  "FatalError", // Py_FatalError: PyMutex_Unlock of a mutex that is not locked (the shipped PyMutex, D14)
   "Reentrant", // acquiring a non-recursive lock this interpreter already holds (would self-deadlock)
   "AlreadyImported", // the module is already executed in this interpreter
   "NotImported", // the module is not (or no longer) executed in this interpreter
@@ -248,8 +249,11 @@ export function stepRuntimeCall<S extends RuntimeParts>(
   interp: number,
   tag: RuntimeCall["_tag"],
   family: {
-    /** Everything `interp` still holds is let go (D13). */
-    endInterpreter(s: S, interp: number): S;
+    /**
+     * Everything `interp` still holds is let go (D13); undefined when ending cannot proceed yet —
+     * the shipped baseline's m_free waits for a PyMutex somebody holds (D14).
+     */
+    endInterpreter(s: S, interp: number): S | undefined;
     /** After the main interpreter ended: what is still live (leaks, P7), and the state with it freed. */
     finalize(s: S): { readonly state: S; readonly leaks: number };
   },
@@ -257,11 +261,15 @@ export function stepRuntimeCall<S extends RuntimeParts>(
   switch (tag) {
     case "Py_NewInterpreter":
       return { state: { ...s, rt: { ...s.rt, alive: s.rt.alive | bit(interp) } }, result: ok(0) };
-    case "Py_EndInterpreter":
-      return { state: family.endInterpreter(s, interp), result: ok(0) };
+    case "Py_EndInterpreter": {
+      const ended = family.endInterpreter(s, interp);
+      return ended && { state: ended, result: ok(0) };
+    }
     case "Py_FinalizeEx": {
       if (subinterpretersAlive(s.rt)) return undefined;
-      const f = family.finalize(family.endInterpreter(s, 1));
+      const ended = family.endInterpreter(s, 1);
+      if (ended === undefined) return undefined;
+      const f = family.finalize(ended);
       const ghost = f.leaks ? { ...f.state.ghost, leaks: f.state.ghost.leaks + f.leaks } : f.state.ghost;
       return { state: { ...f.state, ghost, rt: { alive: 0, finalized: true } }, result: ok(0) };
     }

@@ -171,8 +171,24 @@ export const staticMutexRules: [string, Line[]][] = [
   ["mod_exec waits for the static mutex held by another interpreter", [
     [1, SX("odbc"), "1"], [1, D("PyMutex_Lock"), "0"], [2, SX("odbc"), "blocks"], [1, D("PyMutex_Unlock"), "0"], [2, SX("odbc"), "0"],
   ]],
-  ["PyMutex is not recursive and only its holder unlocks it", [
-    [1, SX("odbc"), "1"], [2, SX("odbc"), "0"], [1, D("PyMutex_Lock"), "0"], [1, D("PyMutex_Lock"), "error Reentrant"], [2, D("PyMutex_Unlock"), "error NotHeld"],
+  ["the holder's second PyMutex_Lock waits for itself: a self-deadlock, not an error", [
+    [1, SX("odbc"), "1"], [1, D("PyMutex_Lock"), "0"], [1, D("PyMutex_Lock"), "blocks"], [1, SX("mylib"), "1"], [1, D("mod_free"), "blocks"],
+  ]],
+  ["any interpreter may unlock the PyMutex (it has no owner); unlocking it while unlocked is Py_FatalError", [
+    [1, SX("odbc"), "1"], [2, SX("odbc"), "0"], [1, D("PyMutex_Lock"), "0"], [2, D("PyMutex_Unlock"), "0"], [2, D("PyMutex_Unlock"), "error FatalError"],
+    [1, D("call_unsafe_library"), "error NotHeld"],
+  ]],
+  ["with no owner, whoever finds the PyMutex locked calls into the library: after a stray unlock two interpreters are inside", [
+    [1, SX("odbc"), "1"], [2, SX("odbc"), "0"], [1, D("PyMutex_Lock"), "0"], [2, D("PyMutex_Unlock"), "0"], [2, D("PyMutex_Lock"), "0"],
+    [1, D("call_unsafe_library"), "1"], [2, D("call_unsafe_library"), "2"],
+  ]],
+  ["Py_EndInterpreter runs the extension's m_free, which waits for a PyMutex another interpreter holds", [
+    [2, SX("odbc"), "1"], [3, SX("odbc"), "0"], [3, D("PyMutex_Lock"), "0"], [2, RT("Py_EndInterpreter"), "blocks"], [3, D("PyMutex_Unlock"), "0"],
+    [2, RT("Py_EndInterpreter"), "0"], [3, D("use_global_state"), "1"],
+  ]],
+  ["nothing releases a PyMutex whose holder ends: its own m_free waits for it, and so does everyone else", [
+    [2, SX("odbc"), "1"], [3, SX("odbc"), "0"], [2, D("PyMutex_Lock"), "0"], [2, RT("Py_EndInterpreter"), "blocks"], [3, D("mod_free"), "blocks"],
+    [3, D("PyMutex_Lock"), "blocks"],
   ]],
   ["a failed init leaves the count at zero so the next mod_exec initialises", [[1, SX("odbc", true), "error InitFailed"], [2, SX("odbc"), "1"]]],
   ["the statics survive runtime finalisation and the next epoch starts clean", [

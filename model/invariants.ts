@@ -159,9 +159,13 @@ export function finalizeLeavesNothing(model: AnyFamilyModel, invs: readonly Invo
   });
 }
 
-/** Which calls may block: only lock acquisitions (and what takes the lock) and finalisation waiting for subinterpreters. */
+/**
+ * Which calls may block: only lock acquisitions (and what takes the lock), finalisation waiting for
+ * subinterpreters, and — in the shipped baseline, whose m_free waits for the PyMutex (D14) — ending.
+ */
 export function onlyLocksBlock(model: AnyFamilyModel, invs: readonly Invocation[]): void {
   const blocking = new Set(["PyThread_acquire_lock", "PyMutex_Lock", "mod_init", "mod_free", "mod_exec", "Py_FinalizeEx"]);
+  if (model.family === "static_mutex") blocking.add("Py_EndInterpreter");
   for (const e of execute(model, invs)) if (e.result === "blocked") must(blocking.has(e.call._tag), `${e.call._tag} blocked`);
 }
 

@@ -36,7 +36,11 @@ export interface DefState {
   readonly importers: number;
   /** The global state's handle (the ODBC `henv`): the epoch number it was set up in; 0 = not set up. */
   readonly handle: number;
-  /** The interpreter holding the def's lock, 0 if none (families without a client lock keep 0). */
+  /**
+   * The interpreter holding the def's lock, 0 if none (families without a client lock keep 0).
+   * For the shipped PyMutex, which has no owner, it is the interpreter that last locked it: the
+   * mutex is locked exactly while it is not 0.
+   */
   readonly holder: number;
   /** Library calls made under the lock (the thread-unsafe C library's shared state). */
   readonly calls: number;
@@ -80,8 +84,25 @@ function release(s: LifecycleState, def: Def, interp: number): { state: Lifecycl
   return { state: withDef(s, def, { ...d, importers: 0, handle: 0 }, ghost), ranExit: true };
 }
 
-/** An ending interpreter lets go of each def's lock (abandoned) and unloads its module instances. */
-function endInterpreter(s: LifecycleState, interp: number): LifecycleState {
+/**
+ * The client-visible lock a lifecycle family has (decisions D7, D10, D14):
+ *   - "none": module_slots — the runtime's own lock, never held across calls;
+ *   - "owned": refcounted_lock — not recursive (re-entry is `Reentrant`), released only by its
+ *     holder (`NotHeld`), let go when its holder's interpreter ends (abandoned, D7a);
+ *   - "pymutex": static_mutex — CPython's shipped `PyMutex`, which has no owner: a re-lock by the
+ *     holder waits for itself (a self-deadlock, P6), any thread may unlock it, unlocking it while
+ *     unlocked is `Py_FatalError`, nothing releases it when the holder's interpreter ends, and the
+ *     extension's m_free, which `Py_EndInterpreter` runs, waits for it like any other locker.
+ */
+export type ClientLock = "none" | "owned" | "pymutex";
+
+/**
+ * An ending interpreter lets go of each def's lock (abandoned) and unloads its module instances.
+ * With the shipped PyMutex it lets go of nothing: its m_free locks the mutex, so ending waits while
+ * anybody — the ending interpreter itself included — holds the mutex of a def it has an instance of.
+ */
+function endInterpreter(s: LifecycleState, interp: number, lock: ClientLock): LifecycleState | undefined {
+  if (lock === "pymutex" && defs.some((def) => s.defs[def].holder !== 0 && (s.defs[def].importers & bit(interp)) !== 0)) return undefined;
   let t = s;
   for (const def of defs) {
     const d = t.defs[def];
@@ -94,22 +115,23 @@ function endInterpreter(s: LifecycleState, interp: number): LifecycleState {
 }
 
 /**
- * One abstract operation by `interp`. `lockedLifecycle` says whether import and unload take the
- * def's client-visible lock (refcounted lock, PyMutex baseline): then they block while another
- * interpreter holds it and are refused while the caller holds it.
+ * One abstract operation by `interp`. `lock` is the family's client-visible lock (`ClientLock`):
+ * with one, import and unload take it, so they block while another interpreter holds it; while the
+ * caller holds it they are refused ("owned": `Reentrant` / `LockHeld`) or wait for themselves
+ * ("pymutex": a self-deadlock).
  */
 export function stepLifecycle(
   s: LifecycleState,
   interp: number,
   o: LifecycleOp,
-  lockedLifecycle: boolean,
+  lock: ClientLock,
 ): StepResult<LifecycleState> | undefined {
   const denied = gate(s.rt, interp, o.op === "runtime" ? o.tag : o.op);
   if (denied) return { state: s, result: err(denied) };
   if (o.op === "runtime") {
     // Runtime finalisation frees nothing here: a def still imported after every interpreter ended is a leak.
     const finalize = (t: LifecycleState) => ({ state: t, leaks: defs.filter((def) => t.defs[def].importers !== 0).length });
-    return stepRuntimeCall(s, interp, o.tag, { endInterpreter, finalize });
+    return stepRuntimeCall(s, interp, o.tag, { endInterpreter: (t, i) => endInterpreter(t, i, lock), finalize });
   }
   const def = o.def;
   const d = s.defs[def];
@@ -118,7 +140,7 @@ export function stepLifecycle(
   switch (o.op) {
     case "import": {
       if (mine) return fail("AlreadyImported");
-      if (lockedLifecycle && d.holder !== 0) return d.holder === interp ? fail("Reentrant") : undefined;
+      if (lock !== "none" && d.holder !== 0) return d.holder === interp && lock === "owned" ? fail("Reentrant") : undefined;
       let t = s;
       let ranInit = false;
       if (d.importers === 0) {
@@ -138,17 +160,22 @@ export function stepLifecycle(
     }
     case "unload": {
       if (!mine) return fail("NotImported");
-      if (lockedLifecycle && d.holder !== 0) return d.holder === interp ? fail("LockHeld") : undefined;
+      if (lock !== "none" && d.holder !== 0) return d.holder === interp && lock === "owned" ? fail("LockHeld") : undefined;
       const r = release(s, def, interp);
       return { state: r.state, result: ok(r.ranExit ? 1 : 0) };
     }
     case "lock":
       if (!mine) return fail("NotImported");
-      if (d.holder === interp) return fail("Reentrant");
-      if (d.holder !== 0) return undefined;
+      if (d.holder === interp && lock === "owned") return fail("Reentrant");
+      if (d.holder !== 0) return undefined; // PyMutex: the holder's re-lock waits for itself
       return { state: withDef(s, def, { ...d, holder: interp }), result: ok(0) };
     case "unlock":
       if (!mine) return fail("NotImported");
+      if (lock === "pymutex") {
+        // _PyMutex_TryUnlock checks only the locked bit: anyone may unlock; unlocked is fatal.
+        if (d.holder === 0) return fail("FatalError");
+        return { state: withDef(s, def, { ...d, holder: 0 }), result: ok(0) };
+      }
       if (d.holder !== interp) return fail("NotHeld");
       return { state: withDef(s, def, { ...d, holder: 0 }), result: ok(0) };
     case "use":
@@ -156,7 +183,9 @@ export function stepLifecycle(
       return { state: s, result: ok(d.handle) };
     case "library":
       if (!mine) return fail("NotImported");
-      if (d.holder !== interp) return fail("NotHeld");
+      // A PyMutex has no owner: the extension can only know the mutex is locked, not by whom, so
+      // two interpreters may both be inside the library once one unlocked the other's mutex (P9).
+      if (lock === "pymutex" ? d.holder === 0 : d.holder !== interp) return fail("NotHeld");
       return { state: withDef(s, def, { ...d, calls: d.calls + 1 }), result: ok(d.calls + 1) };
   }
 }

@@ -68,7 +68,7 @@ export const moduleSlotsModel: FamilyModel<LifecycleState, ModuleSlotsCall> = {
   title: "Module slots Py_mod_global_init / Py_mod_global_exit with a runtime refcount per def",
   Call: ModuleSlotsCall,
   init: initLifecycle,
-  step: (s, interp, call) => stepLifecycle(s, interp, moduleSlotsOp(call), false),
+  step: (s, interp, call) => stepLifecycle(s, interp, moduleSlotsOp(call), "none"),
   key: lifecycleKey,
   ghost: (s) => s.ghost,
   describeCall,

@@ -360,6 +360,30 @@ export const modelMutants: readonly ModelMutant[] = [
     }),
   },
   {
+    id: "pymutex-with-an-owner",
+    family: "static_mutex",
+    rule: "D14",
+    description: "The baseline's PyMutex_Unlock by a non-holder is refused, as if the shipped PyMutex tracked its owner.",
+    model: mutate<LifecycleState>("static_mutex", (step) => (s, i, c) => {
+      const r = step(s, i, c);
+      const def = defOf(c);
+      return r && def && c._tag === "PyMutex_Unlock" && r.result._tag === "Ok" && s.defs[def].holder !== i ? { state: s, result: err("NotHeld") } : r;
+    }),
+  },
+  {
+    id: "ending-releases-pymutex",
+    family: "static_mutex",
+    rule: "D14",
+    description: "Py_EndInterpreter lets go of a PyMutex instead of waiting for it in the extension's m_free.",
+    model: mutate<LifecycleState>("static_mutex", (step) => (s, i, c) => {
+      const r = step(s, i, c);
+      if (r || c._tag !== "Py_EndInterpreter") return r;
+      let t = s;
+      for (const def of ["odbc", "mylib"] as const) t = withDefField(t, def, "holder", 0);
+      return step(t, i, c);
+    }),
+  },
+  {
     id: "failed-init-keeps-count",
     family: "static_mutex",
     rule: "D12/P5",

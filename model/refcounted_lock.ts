@@ -75,7 +75,7 @@ export const refcountedLockModel: FamilyModel<LifecycleState, RefcountedLockCall
   title: "Refcounted lock with setup/teardown (lock_was_just_allocated / lock_was_just_freed)",
   Call: RefcountedLockCall,
   init: initLifecycle,
-  step: (s, interp, call) => stepLifecycle(s, interp, refcountedLockOp(call), true),
+  step: (s, interp, call) => stepLifecycle(s, interp, refcountedLockOp(call), "owned"),
   key: lifecycleKey,
   ghost: (s) => s.ghost,
   describeCall,

@@ -5,12 +5,18 @@ import { describeLifecycle, initLifecycle, lifecycleKey, stepLifecycle, type Lif
 
 /**
  * The shipped baseline: what CPython 3.13 actually offers instead of the proposals — a static,
- * zero-initialised `PyMutex` (no allocation, so no lock-creation race; never freed; not recursive)
- * plus the extension's *own* refcount and init/teardown written under that mutex (anchors.md). The
- * model is the meaning of that extension code written correctly: `mod_exec` locks the mutex,
- * initialises on count 0→1, counts, unlocks; `mod_free` (m_free) locks, uncounts, tears down on
- * 1→0, unlocks. The mutex, the count and the handle are C statics: they survive runtime
- * finalisation (decision D14).
+ * zero-initialised `PyMutex` (no allocation, so no lock-creation race; never freed) plus the
+ * extension's *own* refcount and init/teardown written under that mutex (anchors.md). The model is
+ * the meaning of that extension code written correctly: `mod_exec` locks the mutex, initialises on
+ * count 0→1, counts, unlocks; `mod_free` (m_free) locks, uncounts, tears down on 1→0, unlocks. The
+ * mutex, the count and the handle are C statics: they survive runtime finalisation (decision D14).
+ *
+ * The mutex is `PyMutex` as shipped (Include/cpython/lock.h, Python/lock.c), not a kinder one: it
+ * has no owner, so `PyMutex_Unlock` by any thread succeeds (`_PyMutex_TryUnlock` checks only the
+ * locked bit), unlocking an unlocked mutex is `Py_FatalError("unlocking mutex that is not locked")`,
+ * a second `PyMutex_Lock` by the holder waits for itself (a self-deadlock), nothing releases it when
+ * the holder's interpreter ends, and `Py_EndInterpreter` — which runs the extension's m_free — waits
+ * for it like any other locker.
  */
 
 export const mod_exec = Schema.TaggedStruct("mod_exec", { def: Def, initFails: Schema.Boolean });
@@ -71,7 +77,7 @@ export const staticMutexModel: FamilyModel<LifecycleState, StaticMutexCall> = {
   title: "Shipped baseline: static PyMutex plus the extension's own refcount and init/teardown",
   Call: StaticMutexCall,
   init: initLifecycle,
-  step: (s, interp, call) => stepLifecycle(s, interp, staticMutexOp(call), true),
+  step: (s, interp, call) => stepLifecycle(s, interp, staticMutexOp(call), "pymutex"),
   key: lifecycleKey,
   ghost: (s) => s.ghost,
   describeCall,

@@ -3,6 +3,7 @@ import { refTo, type AnyCall, type FamilyName } from "../model/index.js";
 import { implementations } from "../impl/index.js";
 import { explore } from "./explorer/index.js";
 import { ghostHazard } from "./properties.js";
+import { checkAgreement } from "./agreement.js";
 
 /**
  * Ghost hazards are judged: a run that ends with a lock abandoned by an ending holder is a P9
@@ -56,5 +57,41 @@ describe("ghost hazards", () => {
     expect(ghostHazard({ "ghost.dangling": 1 })?.property).toBe("P4");
     expect(ghostHazard({ "ghost.dropped": 1 })?.property).toBe("P7");
     expect(ghostHazard({ "ghost.leaks": 2 })?.property).toBe("P7");
+  });
+});
+
+/**
+ * The shipped baseline is as dangerous as the real PyMutex (model/README.md D14): what a kinder
+ * mutex would report as an error, the explorer finds as a deadlock or a lost update.
+ */
+describe("the shipped PyMutex's hazards are reachable", () => {
+  const SX: AnyCall = { _tag: "mod_exec", def: "odbc", initFails: false } as AnyCall;
+
+  it("an interpreter that ends holding the PyMutex deadlocks: its own m_free waits for it (P6)", () => {
+    const subject = implementations.static_mutex({ interpreters: 2, capacity: 4 });
+    const r = explore(subject, [{ interp: 1, calls: [SX, D("PyMutex_Lock")] }, { interp: 2, calls: [SX, D("PyMutex_Lock"), end] }], {
+      strategy: { kind: "exhaustive", symmetry: "off" },
+      check: (e) => (e.outcome === "deadlock" ? { property: "P6", message: "no interpreter can move" } : undefined),
+    });
+    expect(r.verdict).toBe("violation");
+    expect(r.violation?.property).toBe("P6");
+  });
+
+  it("after a stray PyMutex_Unlock by a non-holder two interpreters are inside the library: a lost update (P9)", () => {
+    const r = checkAgreement({
+      family: "static_mutex",
+      programs: [
+        [SX, D("PyMutex_Lock"), D("call_unsafe_library")],
+        [SX, D("PyMutex_Unlock"), D("PyMutex_Lock"), D("call_unsafe_library")],
+      ],
+      strategy: { kind: "exhaustive", symmetry: "off" },
+    });
+    expect(r.verdict).toBe("violation");
+    expect(r.violation?.property).toBe("P9");
+  });
+
+  it("a client that locks and unlocks its own PyMutex in pairs is safe", () => {
+    const pairs = [SX, D("PyMutex_Lock"), D("call_unsafe_library"), D("PyMutex_Unlock"), D("mod_free")];
+    expect(checkAgreement({ family: "static_mutex", programs: [pairs, pairs], strategy: { kind: "exhaustive", symmetry: "off" } }).verdict).toBe("ok");
   });
 });
