@@ -37,7 +37,7 @@ export {
 export { implementations } from "./impl/index.js";
 export { load, store, cas, add, sub, exchange, wait, notify, testEquals, testBits, increment, setBits, clearBits, loopEnter, loopHead, AtomicsMemory, type Access, type Code } from "./impl/memory.js";
 export type { Subject, Program, Discipline } from "./impl/subject.js";
-export { PyMutex_Lock, PyMutex_Unlock } from "./impl/pymutex.js";
+export { PyMutex_Lock, PyMutex_Unlock, ShippedPyMutex_Lock, ShippedPyMutex_Unlock } from "./impl/pymutex.js";
 export { checkAgreement, agreementCheck, type AgreementOptions } from "./properties/agreement.js";
 export { typicalPrograms, typicalProgram } from "./properties/programs.js";
 export { callArbitrary, programsArbitrary, invocationsArbitrary } from "./properties/workload.js";
