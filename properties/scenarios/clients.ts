@@ -61,6 +61,11 @@ const cnt = (x: Ctx, r: Res): number => x.w.count[resIndex(r)] as number;
 const hdl = (x: Ctx, r: Res): number => x.w.handle[resIndex(r)] as number;
 const lock = (x: Ctx): Code<unknown> => PyMutex_Lock(x.w.mutex.lock, x.w.mutex.owner, x.interp);
 const unlock = (x: Ctx): Code<unknown> => PyMutex_Unlock(x.w.mutex.lock, x.w.mutex.owner, x.interp);
+/** Locks the lock global_init allocated (the library reports a use of a destroyed one). */
+function* lockAllocated(x: Ctx): Code<void> {
+  yield* x.lib.useLock();
+  yield* lock(x);
+}
 const keep = (x: Ctx, r: Res, index: number): readonly number[] => x.carry.map((v, i) => (i === resIndex(r) ? index : v));
 const idx = (x: Ctx, r: Res): number => x.carry[resIndex(r)] as number;
 const okValue = (r: Result): number => (r._tag === "Ok" ? r.value : 0);
@@ -123,7 +128,7 @@ function* smDrop(x: Ctx, r: Res): Code<ExtResult> {
 }
 // end client
 
-// client static_mutex:use static_mutex_naive:use module_slots:use refcounted_lock:use global_lock:use global_lock_naive:use
+// client static_mutex:use static_mutex_naive:use module_slots:use module_slots_lock:use refcounted_lock:use global_lock:use global_lock_naive:use
 function* useStaticHandle(x: Ctx, c: Extract<ExtCall, { _tag: "use" }>): Code<ExtResult> {
   return extOk(yield* x.lib.use(c.res, yield load(hdl(x, c.res))));
 }
@@ -227,12 +232,12 @@ const moduleSlots: Client = {
   makeImpl: (config, lib, w) => new OdbcModuleSlots(config, lib, w) as unknown as Runtime<AnyCall>,
   runtimeRunsUnload: true,
   ops: {
-    // client module_slots:import
+    // client module_slots:import module_slots_lock:import
     import: function* (x) {
       return fromApi(yield* x.api({ _tag: "PyModule_ExecDef", def: "odbc", initFails: false, execFails: false, initImportsSelf: false }));
     },
     // end client
-    // client module_slots:unload
+    // client module_slots:unload module_slots_lock:unload
     unload: function* (x) {
       return fromApi(yield* x.api({ _tag: "unload_module", def: "odbc" }));
     },
@@ -245,6 +250,75 @@ const moduleSlots: Client = {
     library: underStaticMutex,
   },
   disciplines: mutexDisciplines,
+};
+
+// ================================================================================================
+// module_slots_lock — the combination the thread discusses (l.187-197): the global slots plus a lock
+// the extension allocates in Py_mod_global_init and destroys in Py_mod_global_exit (Petr's recipe:
+// "In Py_mod_global_init you'd initialize that structure and allocate a lock to protect it … In
+// Py_mod_global_exit, the structure must be empty. Destroy it and the lock."). Per-resource
+// refcounts are incref'd / decref'd under that lock.
+// ================================================================================================
+
+class OdbcModuleSlotsLock extends ModuleSlots {
+  constructor(config: ModelConfig, readonly lib: Library, readonly w: ClientWords) {
+    super(config);
+  }
+  // client module_slots_lock:import,unload,end,finalize
+  override *globalInit(interp: number, o: ImportOpLike): Code<"InitFailed" | undefined> {
+    const h = yield* this.lib.alloc("henv");
+    if (h === 0) return "InitFailed";
+    yield store(this.w.handle[0] as number, h);
+    yield* this.lib.allocLock();
+    return (yield* super.globalInit(interp, { ...o, initFails: false })) as undefined;
+  }
+  override *globalExit(def: "odbc" | "mylib"): Code<void> {
+    yield* this.lib.free("henv", yield load(this.w.handle[0] as number));
+    yield store(this.w.handle[0] as number, 0);
+    yield* this.lib.destroyLock();
+    yield* super.globalExit(def);
+  }
+  // end client
+}
+
+// client module_slots_lock:acquire,release
+/** Extra resources: the extension's refcounts under the lock global_init allocated. */
+function* slGetOrCreate(x: Ctx, r: Res): Code<ExtResult> {
+  yield* lockAllocated(x);
+  if ((yield load(cnt(x, r))) === 0) yield store(hdl(x, r), yield* x.lib.alloc(r));
+  yield store(cnt(x, r), (yield load(cnt(x, r))) + 1);
+  yield* unlock(x);
+  return extOk();
+}
+function* slDrop(x: Ctx, r: Res): Code<ExtResult> {
+  yield* lockAllocated(x);
+  const left = (yield load(cnt(x, r))) - 1;
+  yield store(cnt(x, r), left);
+  if (left === 0) yield* x.lib.free(r, yield load(hdl(x, r)));
+  yield* unlock(x);
+  return extOk();
+}
+// end client
+
+// client module_slots_lock:library
+function* slLibrary(x: Ctx): Code<ExtResult> {
+  yield* lockAllocated(x);
+  yield* x.lib.call();
+  yield* unlock(x);
+  return extOk();
+}
+// end client
+
+const moduleSlotsLock: Client = {
+  ...moduleSlots,
+  column: "module_slots_lock",
+  makeImpl: (config, lib, w) => new OdbcModuleSlotsLock(config, lib, w) as unknown as Runtime<AnyCall>,
+  ops: {
+    ...moduleSlots.ops,
+    acquire: (x, c) => slGetOrCreate(x, c.res),
+    release: (x, c) => slDrop(x, c.res),
+    library: slLibrary,
+  },
 };
 
 // ================================================================================================
@@ -533,6 +607,16 @@ const runtimeStoreNaive: Client = {
 };
 
 /** Every column of the matrix, in order: the five families, then the naive variants. */
-export const clients: readonly Client[] = [globalLock, runtimeStore, refcountedLock, moduleSlots, staticMutex, globalLockNaive, runtimeStoreNaive, staticMutexNaive];
+export const clients: readonly Client[] = [
+  globalLock,
+  runtimeStore,
+  refcountedLock,
+  moduleSlots,
+  moduleSlotsLock,
+  staticMutex,
+  globalLockNaive,
+  runtimeStoreNaive,
+  staticMutexNaive,
+];
 
 export { CARRY_IMPORTED };

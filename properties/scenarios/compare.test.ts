@@ -19,6 +19,7 @@ const expected: Readonly<Record<string, "safe" | "unsafe">> = {
   runtime_store: "safe",
   refcounted_lock: "safe",
   module_slots: "safe",
+  module_slots_lock: "safe",
   static_mutex: "safe",
   global_lock_naive: "unsafe",
   runtime_store_naive: "unsafe",
