@@ -11,8 +11,9 @@
  * ending interpreter's ensure is dropped unseen (ghost DROPPED). Release returns 1 to the last user.
  */
 import {
-  bit,
   err,
+  userBit,
+  userBitsOf,
   ok,
   runtimeStoreModel,
   type ModelConfig,
@@ -36,19 +37,20 @@ export class RuntimeStore extends Registry<RuntimeStoreCall, StorePayloadFields>
   protected *familyCall(interp: number, call: RuntimeStoreCall): Code<Result> {
     const c = call as FamilyCall;
     yield* this.lockRuntime(interp);
-    const result = c._tag === "PyRuntime_store_ensure" ? yield* this.ensureEntry(c.def, c.name, interp) : yield* this.keyCall(interp, c);
+    const result = c._tag === "PyRuntime_store_ensure" ? yield* this.ensureEntry(c.def, c.name, userBit(interp, c.instance)) : yield* this.keyCall(interp, c);
     yield* this.unlockRuntime(interp);
     return result;
   }
 
   /** Under the runtime lock: a call on a key, after resolving it (model: resolve without def/name). */
   *keyCall(interp: number, c: KeyCall): Code<Result> {
-    const r = yield* this.resolve(c.key, interp);
+    const user = userBit(interp, c.instance);
+    const r = yield* this.resolve(c.key, user);
     if ("error" in r) return err(r.error);
     switch (c._tag) {
       case "PyRuntime_store_release":
         // 1: the caller was the last user; the key and its storage are gone (D8).
-        return ok((yield* this.dropRef(r.slot, interp)) ? 1 : 0);
+        return ok((yield* this.dropRef(r.slot, user)) ? 1 : 0);
       case "PyRuntime_store_is_set":
         return ok(yield* this.isSet(r.slot));
       case "PyRuntime_store_get":
@@ -91,7 +93,7 @@ export class RuntimeStore extends Registry<RuntimeStoreCall, StorePayloadFields>
   /** An ending interpreter's ghost accounting for one entry, then its ensure dropped. */
   protected *endEntry(slot: number, interp: number): Code<void> {
     yield* this.accountEnding(slot, interp);
-    if ((yield testBits(this.layout.slot(slot).refs, bit(interp))) === 1) yield* this.dropRef(slot, interp);
+    if ((yield testBits(this.layout.slot(slot).refs, userBitsOf(interp))) === 1) yield* this.dropRef(slot, userBitsOf(interp));
   }
 
   /**
@@ -101,7 +103,7 @@ export class RuntimeStore extends Registry<RuntimeStoreCall, StorePayloadFields>
   *accountEnding(slot: number, interp: number): Code<void> {
     const s = this.layout.slot(slot);
     if ((yield load(s.isSet)) === 0) return;
-    const survives = ((yield load(s.refs)) & ~bit(interp)) !== 0;
+    const survives = ((yield load(s.refs)) & ~userBitsOf(interp)) !== 0;
     if (!survives) {
       yield increment(this.rt.dropped, 1);
     } else if ((yield load(s.owner)) === interp) {

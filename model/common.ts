@@ -183,6 +183,33 @@ export interface RuntimeState {
 }
 
 export const bit = (interp: number): number => 1 << (interp - 1);
+
+/**
+ * A module instance of its interpreter, for the registry families (decision D4): CPython lets one
+ * interpreter hold several module objects of one def, and an ensure belongs to the instance that
+ * made it. Two instances are enough to show one instance's release under another's feet. A call
+ * that names no instance is made by instance 1.
+ */
+export const INSTANCES = 2;
+export const Instance = Schema.Literal(1, 2);
+export type Instance = typeof Instance.Type;
+/** The registry's user bit of module instance `instance` of interpreter `interp` (bit (interp−1)·2 + instance−1). */
+export const userBit = (interp: number, instance: number = 1): number => 1 << ((interp - 1) * INSTANCES + (instance - 1));
+/** Every user bit of interpreter `interp`: all its module instances. */
+export const userBitsOf = (interp: number): number => ((1 << INSTANCES) - 1) << ((interp - 1) * INSTANCES);
+/** The user bits of every interpreter in an ALIVE bitmask. */
+export function userBitsOfAlive(alive: number): number {
+  let bits = 0;
+  for (let i = 1; i <= 8; i++) if (alive & bit(i)) bits |= userBitsOf(i);
+  return bits;
+}
+/** "interp 2" or "interp 2 (instance 2)": who a registry user bit is, for reports. */
+export function describeUser(b: number): string {
+  const k = 31 - Math.clz32(b);
+  const interp = Math.floor(k / INSTANCES) + 1;
+  const instance = (k % INSTANCES) + 1;
+  return instance === 1 ? `${interp}` : `${interp}#${instance}`;
+}
 export const allAlive = (config: ModelConfig): number => (1 << config.interpreters) - 1;
 
 /**

@@ -21,6 +21,14 @@ export const globalLockRules: [string, Line[]][] = [
     [1, E("odbc", "henv"), "1"], [1, E("odbc", "henv"), "1"], [1, L("PyThread_ReleaseGlobalLock", 1), "0"],
     [1, L("PyThread_GetGlobalLock", 1), "error StaleIndex"],
   ]],
+  ["two module instances in one interpreter each hold their own ensure: one's release leaves the other's lock", [
+    [1, E("odbc", "henv"), "1"], [1, { ...E("odbc", "henv"), instance: 2 }, "1"], [1, L("PyThread_ReleaseGlobalLock", 1), "0"],
+    [1, { ...L("PyThread_acquire_lock", 1), instance: 2 }, "0"], [1, L("PyThread_GetGlobalLock", 1), "error NotEnsured"],
+    [1, { ...L("PyThread_release_lock", 1), instance: 2 }, "0"], [1, { ...L("PyThread_ReleaseGlobalLock", 1), instance: 2 }, "0"], [2, E("odbc", "henv"), "257"],
+  ]],
+  ["an ending interpreter drops the ensures of all its module instances", [
+    [2, E("odbc", "henv"), "1"], [2, { ...E("odbc", "henv"), instance: 2 }, "1"], [2, RT("Py_EndInterpreter"), "0"], [1, E("odbc", "henv"), "257"],
+  ]],
   ["the same name under another def is another lock", [[1, E("odbc", "henv"), "1"], [1, E("mylib", "henv"), "2"]]],
   ["get verifies the module and the name", [
     [1, E("odbc", "henv"), "1"], [1, L("PyThread_GetGlobalLock", 1), "1"],
@@ -102,6 +110,10 @@ export const runtimeStoreRules: [string, Line[]][] = [
   ["the last release deallocates the key and its storage", [
     [1, SE("odbc", "henv"), "1"], [1, S("PyRuntime_store_set", 1, { value: 7, owner: "raw" }), "0"], [1, S("PyRuntime_store_release", 1), "1"],
     [1, S("PyRuntime_store_get", 1), "error StaleIndex"], [1, SE("odbc", "henv"), "257"], [1, S("PyRuntime_store_is_set", 257), "0"],
+  ]],
+  ["a key ensured by two module instances of one interpreter outlives the first one's release", [
+    [1, SE("odbc", "henv"), "1"], [1, { ...SE("odbc", "henv"), instance: 2 }, "1"], [1, S("PyRuntime_store_set", 1, { value: 3, owner: "raw" }), "0"],
+    [1, S("PyRuntime_store_release", 1), "0"], [1, S("PyRuntime_store_get", 1, { instance: 2 }), "3"], [1, S("PyRuntime_store_release", 1, { instance: 2 }), "1"],
   ]],
   ["release of a key ensured only by another interpreter is refused", [[1, SE("odbc", "henv"), "1"], [2, S("PyRuntime_store_release", 1), "error NotEnsured"]]],
   ["reading a key this interpreter never ensured is refused", [[1, SE("odbc", "henv"), "1"], [2, S("PyRuntime_store_get", 1), "error NotEnsured"]]],

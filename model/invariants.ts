@@ -1,4 +1,4 @@
-import { bit, defs, type Result } from "./common.js";
+import { bit, defs, INSTANCES, userBitsOf, userBitsOfAlive, type Result } from "./common.js";
 import { emptyCarry, resolveCall, updateCarry } from "./carry.js";
 import type { AnyCall, AnyFamilyModel, GlobalLockState, LifecycleState, RuntimeStoreState } from "./index.js";
 
@@ -59,11 +59,14 @@ export function execute(model: AnyFamilyModel, invocations: readonly Invocation[
 }
 
 /**
- * P8 with an oracle independent of the model: who ensured each index is tracked from the results
- * alone; an index whose ensurers all released (or died) is dead forever, and no call may succeed on it.
+ * P8 with an oracle independent of the model: who — which module instance of which interpreter —
+ * ensured each index is tracked from the results alone; an index whose ensurers all released (or
+ * died) is dead forever, and no call may succeed on it. A release by an instance that holds no
+ * ensure must not succeed either (P3, counted per instance).
  */
 export function noStaleIndexSucceeds(model: AnyFamilyModel, invs: readonly Invocation[]): void {
-  const holders = new Map<number, Set<number>>();
+  const holders = new Map<number, Set<string>>();
+  const userOf = (e: Executed): string => `${e.interp}#${"instance" in e.call ? (e.call.instance ?? 1) : 1}`;
   const dead = new Set<number>();
   const kill = (index: number) => {
     holders.delete(index);
@@ -74,20 +77,20 @@ export function noStaleIndexSucceeds(model: AnyFamilyModel, invs: readonly Invoc
     const c = e.call;
     if (c._tag === "PyThread_EnsureGlobalLock" || c._tag === "PyRuntime_store_ensure") {
       must(!dead.has(e.result.value), `P8: ensure handed out dead index ${e.result.value}`);
-      const set = holders.get(e.result.value) ?? new Set<number>();
-      set.add(e.interp);
+      const set = holders.get(e.result.value) ?? new Set<string>();
+      set.add(userOf(e));
       holders.set(e.result.value, set);
     } else if ("index" in c || "key" in c) {
       const index = "index" in c ? c.index : c.key;
       must(!dead.has(index), `P8: ${c._tag} succeeded on dead index ${index}`);
       if (c._tag === "PyThread_ReleaseGlobalLock" || c._tag === "PyRuntime_store_release") {
         const set = holders.get(index);
-        must(set !== undefined && set.delete(e.interp), `P3: ${c._tag} succeeded for an interpreter that held no ensure of ${index}`);
+        must(set !== undefined && set.delete(userOf(e)), `P3: ${c._tag} succeeded for a module instance that held no ensure of ${index}`);
         if (set!.size === 0) kill(index);
       }
     } else if (c._tag === "Py_EndInterpreter") {
       for (const [index, set] of holders) {
-        set.delete(e.interp);
+        for (let k = 1; k <= INSTANCES; k++) set.delete(`${e.interp}#${k}`);
         if (set.size === 0) kill(index);
       }
     } else if (c._tag === "Py_FinalizeEx") {
@@ -135,10 +138,10 @@ export function registryWellFormed(model: AnyFamilyModel, invs: readonly Invocat
     for (const e of s.reg.slots) {
       if (!e) continue;
       must(e.refs !== 0, "D4: a live entry has an ensure");
-      must((e.refs & ~s.rt.alive) === 0, "D13: only live interpreters hold ensures");
+      must((e.refs & ~userBitsOfAlive(s.rt.alive)) === 0, "D13: only live interpreters hold ensures");
       must(!seen.has(`${e.def}.${e.name}`), `D6: one entry per (def, name) (${e.def}.${e.name} twice)`);
       seen.add(`${e.def}.${e.name}`);
-      if ("holder" in e.payload && e.payload.holder !== 0) must((e.refs & bit(e.payload.holder)) !== 0, "D7: a lock's holder holds an ensure of it");
+      if ("holder" in e.payload && e.payload.holder !== 0) must((e.refs & userBitsOf(e.payload.holder)) !== 0, "D7: a lock's holder holds an ensure of it");
     }
   });
 }

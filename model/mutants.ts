@@ -1,4 +1,4 @@
-import { bit, decodeIndex, encodeIndex, err, ok, type Result, type StepResult } from "./common.js";
+import { bit, decodeIndex, encodeIndex, err, ok, userBit, userBitsOf, type Result, type StepResult } from "./common.js";
 import type { FamilyName } from "./family.js";
 import type { AnyCall, AnyFamilyModel, GlobalLockState, LifecycleState, RuntimeStoreState } from "./index.js";
 import { models } from "./index.js";
@@ -85,7 +85,7 @@ export const modelMutants: readonly ModelMutant[] = [
       const r = step(s, i, c);
       if (!r || !isErr(r.result, "NameMismatch") || !("index" in c)) return r;
       const at = entryAt(s, c.index);
-      return at?.entry && !(at.entry.refs & bit(i)) ? { state: s, result: err("NotEnsured") } : r;
+      return at?.entry && !(at.entry.refs & userBit(i, "instance" in c ? c.instance : 1)) ? { state: s, result: err("NotEnsured") } : r;
     }),
   },
   {
@@ -117,6 +117,20 @@ export const modelMutants: readonly ModelMutant[] = [
       });
       return { ...r, state: t };
     }),
+  },
+  {
+    id: "ensure-counted-per-interpreter",
+    family: "global_lock",
+    rule: "D4/P3",
+    description: "Ensures are counted per interpreter, not per module instance: one instance's release drops the other instance's use of the lock.",
+    model: mutate<GlobalLockState>("global_lock", (step) => (s, i, c) => step(s, i, "instance" in c && c.instance !== undefined ? ({ ...c, instance: 1 } as AnyCall) : c)),
+  },
+  {
+    id: "store-ensure-counted-per-interpreter",
+    family: "runtime_store",
+    rule: "D4/P3",
+    description: "Store ensures are counted per interpreter, not per module instance: one instance's release deallocates the key the other still uses.",
+    model: mutate<RuntimeStoreState>("runtime_store", (step) => (s, i, c) => step(s, i, "instance" in c && c.instance !== undefined ? ({ ...c, instance: 1 } as AnyCall) : c)),
   },
   {
     id: "abandoned-not-counted",
@@ -236,7 +250,7 @@ export const modelMutants: readonly ModelMutant[] = [
     model: mutate<RuntimeStoreState>("runtime_store", (step) => (s, i, c) => {
       const r = step(s, i, c);
       if (!r || c._tag !== "Py_EndInterpreter" || r.result._tag !== "Ok") return r;
-      const gone = s.reg.slots.filter((e) => e && e.payload.isSet && e.payload.owner === i && (e.refs & ~bit(i)) === 0).length;
+      const gone = s.reg.slots.filter((e) => e && e.payload.isSet && e.payload.owner === i && (e.refs & ~userBitsOf(i)) === 0).length;
       return { ...r, state: { ...r.state, ghost: { ...r.state.ghost, dangling: r.state.ghost.dangling + gone } } };
     }),
   },

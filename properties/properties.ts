@@ -85,6 +85,7 @@ export function classifyDisagreement(call: AnyCall, observed: Result | undefined
     case "PyRuntime_store_delete":
       if (observed?._tag === "Ok" && (errIs(expected, "StaleIndex") || errIs(expected, "NameMismatch"))) return because("P8", "a stale index or key resolved to a newer entry");
       if (observed?._tag === "Ok" && errIs(expected, "NotEnsured")) return because("P3", "an interpreter reached an entry it never ensured");
+      if (expected?._tag === "Ok" && (errIs(observed, "StaleIndex") || errIs(observed, "NotEnsured"))) return because("P3", "a module instance lost its ensure to another instance's release");
       return because("agreement", "the value read disagrees with the model");
     case "PyThread_ReleaseGlobalLock":
     case "PyRuntime_store_release":

@@ -14,13 +14,13 @@ const ensure: RuntimeStoreCall = { _tag: "PyRuntime_store_ensure", def: "odbc", 
 
 /** Key resolution without the "did the caller ensure it" check. */
 export class ReleaseByNonEnsurer extends RuntimeStore {
-  override *resolve(index: number, interp: number): Code<Resolution> {
+  override *resolve(index: number, user: number): Code<Resolution> {
     const at = decodeIndex(index);
     if (at === undefined || at.slot >= this.layout.capacity) return { error: "StaleIndex" };
     const s = this.layout.slot(at.slot);
     if ((yield load(s.state)) !== SlotState.live || (yield load(s.gen)) !== at.generation) return { error: "StaleIndex" };
-    // The mutation: no `refs & bit(interp)` test — any interpreter holding the number may use the key.
-    void interp;
+    // The mutation: no `refs & user` test — any interpreter holding the number may use the key.
+    void user;
     return { slot: at.slot };
   }
 }
