@@ -191,6 +191,8 @@ export interface DefBlock {
   readonly lockRef: number | undefined;
   readonly count: number;
   readonly importers: number;
+  /** `importers` of each interpreter's second module instance of the def (D11: instances counted apart). */
+  readonly importers2: number;
   readonly phase: number;
   readonly handle: number;
   readonly epoch: number;
@@ -227,6 +229,7 @@ export function lifecycleLayout(kind: LifecycleKind): LifecycleLayout {
     lockRef: kind === "refcounted_lock" ? w.take() : undefined,
     count: w.take(),
     importers: w.take(),
+    importers2: w.take(),
     phase: w.take(),
     handle: w.take(),
     epoch: w.take(),

@@ -63,7 +63,7 @@ export class StaticMutex extends Lifecycle<StaticMutexCall> {
    * model cannot express, so the implementation does not open that window.
    */
   override *importModule(interp: number, o: ImportOp): Code<Result> {
-    if (yield* this.isImporter(o.def, interp)) return err("AlreadyImported");
+    if (yield* this.isImporter(o.def, interp, o.instance)) return err("AlreadyImported");
     yield* this.lockStateWhenMutexFree(o.def, interp);
     const result = yield* this.execDef(interp, o);
     yield* unlockOrDie(this.block(o.def).inner, interp, `${o.def}'s state mutex`);
@@ -71,10 +71,10 @@ export class StaticMutex extends Lifecycle<StaticMutexCall> {
   }
 
   /** m_free (mod_free): like mod_exec, waits until nobody — the caller included — holds `mutex`. */
-  override *unloadModule(interp: number, def: Def): Code<Result> {
-    if (!(yield* this.isImporter(def, interp))) return err("NotImported");
+  override *unloadModule(interp: number, def: Def, instance = 1): Code<Result> {
+    if (!(yield* this.isImporter(def, interp, instance))) return err("NotImported");
     yield* this.lockStateWhenMutexFree(def, interp);
-    const ranExit = yield* this.release(def, interp);
+    const ranExit = yield* this.release(def, interp, instance);
     yield* unlockOrDie(this.block(def).inner, interp, `${def}'s state mutex`);
     return ok(ranExit ? 1 : 0);
   }
@@ -122,7 +122,7 @@ export class StaticMutex extends Lifecycle<StaticMutexCall> {
    */
   protected override *endBlocker(interp: number): Code<EndBlocker | undefined> {
     for (const def of defs) {
-      if (!(yield* this.isImporter(def, interp))) continue;
+      if (!(yield* this.isImporter(def, interp, 1)) && !(yield* this.isImporter(def, interp, 2))) continue;
       const m = this.mutexOf(def);
       const c = yield cas(m.lock, PyMutexState.locked, PyMutexState.lockedWithWaiters);
       if (c !== PyMutexState.unlocked) return { addr: m.lock, value: PyMutexState.lockedWithWaiters };

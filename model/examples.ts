@@ -123,6 +123,8 @@ export const runtimeStoreRules: [string, Line[]][] = [
   ]],
 ];
 
+/** The same call made by the interpreter's second module instance of the def (D4, D11). */
+export const I2 = (c: AnyCall): AnyCall => ({ ...c, instance: 2 }) as AnyCall;
 export const MI = (def: "odbc" | "mylib", f: Partial<{ initFails: boolean; execFails: boolean; initImportsSelf: boolean }> = {}) =>
   ({ _tag: "PyModule_ExecDef", def, initFails: false, execFails: false, initImportsSelf: false, ...f }) as const;
 export const D = (tag: string, def: "odbc" | "mylib" = "odbc") => ({ _tag: tag, def }) as unknown as AnyCall;
@@ -143,6 +145,13 @@ export const moduleSlotsRules: [string, Line[]][] = [
   ["an import cycle is reported before a failing global_init, and leaves the def importable", [
     [1, MI("odbc", { initImportsSelf: true, initFails: true }), "error ImportCycle"], [2, MI("odbc", { initFails: true }), "error InitFailed"],
     [2, MI("odbc"), "1"], [2, D("use_global_state"), "1"],
+  ]],
+  ["two module objects of one def in one interpreter are counted apart: the first's m_free leaves the second's state", [
+    [1, MI("odbc"), "1"], [1, I2(MI("odbc")), "0"], [1, I2(MI("odbc")), "error AlreadyImported"], [1, D("unload_module"), "0"],
+    [1, D("use_global_state"), "error NotImported"], [1, I2(D("use_global_state")), "1"], [1, I2(D("unload_module")), "1"],
+  ]],
+  ["an ending interpreter unloads all its module objects of a def at once", [
+    [2, MI("odbc"), "1"], [2, I2(MI("odbc")), "0"], [2, RT("Py_EndInterpreter"), "0"], [3, MI("odbc"), "1"], [3, D("use_global_state"), "2"],
   ]],
   ["importing twice in one interpreter is refused; unloading what was never imported too", [[1, MI("odbc"), "1"], [1, MI("odbc"), "error AlreadyImported"], [2, D("unload_module"), "error NotImported"]]],
   ["defs are independent", [[1, MI("odbc"), "1"], [1, MI("mylib"), "1"], [1, D("unload_module"), "1"], [1, D("use_global_state", "mylib"), "1"]]],
@@ -167,6 +176,10 @@ export const refcountedLockRules: [string, Line[]][] = [
     [1, RI("odbc"), "1"], [2, RI("odbc"), "0"], [1, D("PyThread_acquire_lock"), "0"], [2, D("mod_free"), "blocks"], [1, D("mod_free"), "error LockHeld"],
   ]],
   ["a failed setup leaves no reference and the next mod_init runs setup again", [[1, RI("odbc", true), "error InitFailed"], [2, RI("odbc"), "1"], [2, D("use_global_state"), "1"]]],
+  ["the lock is held by the interpreter: its second module instance neither takes it again nor unloads under it", [
+    [1, RI("odbc"), "1"], [1, I2(RI("odbc")), "0"], [1, D("PyThread_acquire_lock"), "0"], [1, I2(D("PyThread_acquire_lock")), "error Reentrant"],
+    [1, I2(D("mod_free")), "error LockHeld"], [1, I2(D("PyThread_release_lock")), "0"], [1, I2(D("mod_free")), "0"], [1, D("mod_free"), "1"],
+  ]],
   ["the lock serialises library calls and only its holder releases it", [
     [1, RI("odbc"), "1"], [2, RI("odbc"), "0"], [1, D("call_unsafe_library"), "error NotHeld"], [1, D("PyThread_acquire_lock"), "0"],
     [2, D("PyThread_acquire_lock"), "blocks"], [2, D("PyThread_release_lock"), "error NotHeld"], [1, D("call_unsafe_library"), "1"],

@@ -1,4 +1,4 @@
-import { bit, defs, INSTANCES, userBitsOf, userBitsOfAlive, type Result } from "./common.js";
+import { defs, INSTANCES, userBitsOf, userBitsOfAlive, type Result } from "./common.js";
 import { emptyCarry, resolveCall, updateCarry } from "./carry.js";
 import type { AnyCall, AnyFamilyModel, GlobalLockState, LifecycleState, RuntimeStoreState } from "./index.js";
 
@@ -117,8 +117,8 @@ export function epochsBalance(model: AnyFamilyModel, invs: readonly Invocation[]
       must(open === 0 || open === 1, `P1/P2: ${def} has ${open} epochs open`);
       must((open === 1) === (d.importers !== 0), `P2: ${def} is set up exactly while it has importers`);
       must(d.handle === (open === 1 ? s.ghost.inits[def] : 0), `P1: ${def}'s handle is the open epoch's number, 0 when none is open`);
-      if (d.holder !== 0) must((d.importers & bit(d.holder)) !== 0, `P9: ${def}'s lock holder has an instance`);
-      must((d.importers & ~s.rt.alive) === 0, `D13: only live interpreters have instances of ${def}`);
+      if (d.holder !== 0) must((d.importers & userBitsOf(d.holder)) !== 0, `P9: ${def}'s lock holder has an instance`);
+      must((d.importers & ~userBitsOfAlive(s.rt.alive)) === 0, `D13: only live interpreters have instances of ${def}`);
     }
   });
 }

@@ -1,6 +1,9 @@
 import {
   allAlive,
   bit,
+  describeUser,
+  userBit,
+  userBitsOf,
   bumpDef,
   defaultConfig,
   defs,
@@ -33,6 +36,10 @@ import {
 /** One def's process-global state. */
 export interface DefState {
   /** Interpreters with a live module instance for this def (bitmask); its size is the refcount. */
+  /**
+   * Module instances of this def (bitmask of user bits, `userBit`: one per interpreter and module
+   * instance, D11); its size is the refcount.
+   */
   readonly importers: number;
   /** The global state's handle (the ODBC `henv`): the epoch number it was set up in; 0 = not set up. */
   readonly handle: number;
@@ -62,12 +69,12 @@ export function initLifecycle(config: ModelConfig = defaultConfig): LifecycleSta
 
 /** The abstract operations a family's calls map onto. */
 export type LifecycleOp =
-  | { readonly op: "import"; readonly def: Def; readonly initFails: boolean; readonly execFails: boolean; readonly initImportsSelf: boolean }
-  | { readonly op: "unload"; readonly def: Def }
-  | { readonly op: "lock"; readonly def: Def }
-  | { readonly op: "unlock"; readonly def: Def }
-  | { readonly op: "use"; readonly def: Def }
-  | { readonly op: "library"; readonly def: Def }
+  | { readonly op: "import"; readonly def: Def; readonly instance: number; readonly initFails: boolean; readonly execFails: boolean; readonly initImportsSelf: boolean }
+  | { readonly op: "unload"; readonly def: Def; readonly instance: number }
+  | { readonly op: "lock"; readonly def: Def; readonly instance: number }
+  | { readonly op: "unlock"; readonly def: Def; readonly instance: number }
+  | { readonly op: "use"; readonly def: Def; readonly instance: number }
+  | { readonly op: "library"; readonly def: Def; readonly instance: number }
   | { readonly op: "runtime"; readonly tag: "Py_NewInterpreter" | "Py_EndInterpreter" | "Py_FinalizeEx" | "Py_Initialize" };
 
 function withDef(s: LifecycleState, def: Def, d: DefState, ghost: Ghost = s.ghost): LifecycleState {
@@ -75,10 +82,10 @@ function withDef(s: LifecycleState, def: Def, d: DefState, ghost: Ghost = s.ghos
   return { rt: s.rt, defs: next, ghost, config: s.config };
 }
 
-/** The module instance of `def` in `interp` goes away (m_free); teardown on the last one. */
-function release(s: LifecycleState, def: Def, interp: number): { state: LifecycleState; ranExit: boolean } {
+/** The module instances `users` (user bits) of `def` go away (m_free); teardown on the last one. */
+function release(s: LifecycleState, def: Def, users: number): { state: LifecycleState; ranExit: boolean } {
   const d = s.defs[def];
-  const importers = d.importers & ~bit(interp);
+  const importers = d.importers & ~users;
   if (importers !== 0) return { state: withDef(s, def, { ...d, importers }), ranExit: false };
   const ghost = { ...s.ghost, exits: bumpDef(s.ghost.exits, def) };
   return { state: withDef(s, def, { ...d, importers: 0, handle: 0 }, ghost), ranExit: true };
@@ -102,14 +109,14 @@ export type ClientLock = "none" | "owned" | "pymutex";
  * anybody — the ending interpreter itself included — holds the mutex of a def it has an instance of.
  */
 function endInterpreter(s: LifecycleState, interp: number, lock: ClientLock): LifecycleState | undefined {
-  if (lock === "pymutex" && defs.some((def) => s.defs[def].holder !== 0 && (s.defs[def].importers & bit(interp)) !== 0)) return undefined;
+  if (lock === "pymutex" && defs.some((def) => s.defs[def].holder !== 0 && (s.defs[def].importers & userBitsOf(interp)) !== 0)) return undefined;
   let t = s;
   for (const def of defs) {
     const d = t.defs[def];
     if (d.holder === interp) {
       t = withDef(t, def, { ...d, holder: 0 }, { ...t.ghost, abandoned: t.ghost.abandoned + 1 });
     }
-    if (t.defs[def].importers & bit(interp)) t = release(t, def, interp).state;
+    if (t.defs[def].importers & userBitsOf(interp)) t = release(t, def, userBitsOf(interp)).state;
   }
   return { ...t, rt: { ...t.rt, alive: t.rt.alive & ~bit(interp) } };
 }
@@ -135,7 +142,8 @@ export function stepLifecycle(
   }
   const def = o.def;
   const d = s.defs[def];
-  const mine = (d.importers & bit(interp)) !== 0;
+  const user = userBit(interp, o.instance);
+  const mine = (d.importers & user) !== 0;
   const fail = (e: Parameters<typeof err>[0]): StepResult<LifecycleState> => ({ state: s, result: err(e) });
   switch (o.op) {
     case "import": {
@@ -153,15 +161,15 @@ export function stepLifecycle(
       if (o.execFails) {
         if (!ranInit) return fail("ExecFailed");
         // The instance was counted before exec; m_free after the failed exec balances it (P3).
-        const counted = withDef(t, def, { ...t.defs[def], importers: t.defs[def].importers | bit(interp) });
-        return { state: release(counted, def, interp).state, result: err("ExecFailed") };
+        const counted = withDef(t, def, { ...t.defs[def], importers: t.defs[def].importers | user });
+        return { state: release(counted, def, user).state, result: err("ExecFailed") };
       }
-      return { state: withDef(t, def, { ...t.defs[def], importers: d.importers | bit(interp) }), result: ok(ranInit ? 1 : 0) };
+      return { state: withDef(t, def, { ...t.defs[def], importers: d.importers | user }), result: ok(ranInit ? 1 : 0) };
     }
     case "unload": {
       if (!mine) return fail("NotImported");
       if (lock !== "none" && d.holder !== 0) return d.holder === interp && lock === "owned" ? fail("LockHeld") : undefined;
-      const r = release(s, def, interp);
+      const r = release(s, def, user);
       return { state: r.state, result: ok(r.ranExit ? 1 : 0) };
     }
     case "lock":
@@ -201,8 +209,8 @@ export function describeLifecycle(s: LifecycleState, lockName: string): string {
   return defs
     .map((def) => {
       const d = s.defs[def];
-      const users: number[] = [];
-      for (let i = 1; i <= s.config.interpreters; i++) if (d.importers & bit(i)) users.push(i);
+      const users: string[] = [];
+      for (let b = 0; b < 31; b++) if (d.importers & (1 << b)) users.push(describeUser(1 << b));
       const state = d.handle ? `global state set up (handle ${d.handle})` : "no global state";
       const lock = d.holder ? `, ${lockName} held by interp ${d.holder}` : "";
       return `${def}: refcount ${users.length}${users.length ? ` {${users.join(",")}}` : ""}, ${state}${lock}`;

@@ -336,6 +336,13 @@ export const modelMutants: readonly ModelMutant[] = [
     }),
   },
   {
+    id: "instances-counted-per-interpreter",
+    family: "module_slots",
+    rule: "D11/P2",
+    description: "Module instances are counted per interpreter: a second module object of the def in the same interpreter is not counted, so the first's m_free runs global_exit under it.",
+    model: mutate<LifecycleState>("module_slots", (step) => (s, i, c) => step(s, i, "instance" in c && c.instance !== undefined ? ({ ...c, instance: 1 } as AnyCall) : c)),
+  },
+  {
     id: "non-holder-unlock-clears-holder",
     family: "refcounted_lock",
     rule: "D2/P9",
