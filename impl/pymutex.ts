@@ -39,22 +39,29 @@ export function* PyMutex_Lock(lockAddr: number, ownerAddr: number, interp: numbe
   // caller's state after "acquired" does not depend on how the mutex was won.
   yield loopEnter(lockAddr);
   if ((yield testEquals(ownerAddr, interp)) === 1) return "reentrant";
-  let c = yield cas(lockAddr, PyMutexState.unlocked, PyMutexState.locked);
-  if (c !== PyMutexState.unlocked) {
-    // Contended: mark "maybe waiters" so the holder's unlock notifies, then sleep on the word.
-    if (c !== PyMutexState.lockedWithWaiters) c = yield exchange(lockAddr, PyMutexState.lockedWithWaiters);
-    while (c !== PyMutexState.unlocked) {
-      // Everything the rest of the lock depends on is the arguments and c (always 2 here).
-      yield loopHead(lockAddr, c);
-      // Every wait outcome (woken, not-equal, timed-out) is followed by one more exchange, so the
-      // wait's result is not needed: the exchange decides whether we now hold the mutex.
-      yield wait(lockAddr, PyMutexState.lockedWithWaiters);
-      c = yield exchange(lockAddr, PyMutexState.lockedWithWaiters);
-    }
-  }
+  yield* acquireLockWord(lockAddr);
   yield store(ownerAddr, interp);
   yield loopHead(lockAddr, 0);
   return "acquired";
+}
+
+/**
+ * Drepper's lock of the word itself (inside a caller's `loopEnter(lockAddr)`): cas 0→1; if that
+ * fails, mark "maybe waiters" so the holder's unlock notifies, and sleep on the word until an
+ * exchange finds it unlocked.
+ */
+function* acquireLockWord(lockAddr: number): Code<void> {
+  let c = yield cas(lockAddr, PyMutexState.unlocked, PyMutexState.locked);
+  if (c === PyMutexState.unlocked) return;
+  if (c !== PyMutexState.lockedWithWaiters) c = yield exchange(lockAddr, PyMutexState.lockedWithWaiters);
+  while (c !== PyMutexState.unlocked) {
+    // Everything the rest of the lock depends on is the arguments and c (always 2 here).
+    yield loopHead(lockAddr, c);
+    // Every wait outcome (woken, not-equal, timed-out) is followed by one more exchange, so the
+    // wait's result is not needed: the exchange decides whether we now hold the mutex.
+    yield wait(lockAddr, PyMutexState.lockedWithWaiters);
+    c = yield exchange(lockAddr, PyMutexState.lockedWithWaiters);
+  }
 }
 
 /**
@@ -86,15 +93,7 @@ export function* PyMutex_IsLocked(lockAddr: number): Code<boolean> {
  */
 export function* ShippedPyMutex_Lock(lockAddr: number): Code<void> {
   yield loopEnter(lockAddr);
-  let c = yield cas(lockAddr, PyMutexState.unlocked, PyMutexState.locked);
-  if (c !== PyMutexState.unlocked) {
-    if (c !== PyMutexState.lockedWithWaiters) c = yield exchange(lockAddr, PyMutexState.lockedWithWaiters);
-    while (c !== PyMutexState.unlocked) {
-      yield loopHead(lockAddr, c);
-      yield wait(lockAddr, PyMutexState.lockedWithWaiters);
-      c = yield exchange(lockAddr, PyMutexState.lockedWithWaiters);
-    }
-  }
+  yield* acquireLockWord(lockAddr);
   yield loopHead(lockAddr, 0);
 }
 

@@ -209,7 +209,7 @@ class OdbcModuleSlots extends ModuleSlots {
   constructor(config: ModelConfig, readonly lib: Library, readonly w: ClientWords) {
     super(config);
   }
-  // client module_slots:import,unload,end,finalize
+  // client module_slots:import,unload,end,finalize module_slots_lock:import,unload,end,finalize
   override *globalInit(interp: number, o: ImportOpLike): Code<"InitFailed" | undefined> {
     const h = yield* this.lib.alloc("henv");
     if (h === 0) return "InitFailed";
@@ -260,21 +260,14 @@ const moduleSlots: Client = {
 // refcounts are incref'd / decref'd under that lock.
 // ================================================================================================
 
-class OdbcModuleSlotsLock extends ModuleSlots {
-  constructor(config: ModelConfig, readonly lib: Library, readonly w: ClientWords) {
-    super(config);
-  }
+class OdbcModuleSlotsLock extends OdbcModuleSlots {
   // client module_slots_lock:import,unload,end,finalize
   override *globalInit(interp: number, o: ImportOpLike): Code<"InitFailed" | undefined> {
-    const h = yield* this.lib.alloc("henv");
-    if (h === 0) return "InitFailed";
-    yield store(this.w.handle[0] as number, h);
-    yield* this.lib.allocLock();
-    return (yield* super.globalInit(interp, { ...o, initFails: false })) as undefined;
+    const failed = yield* super.globalInit(interp, o);
+    if (failed === undefined) yield* this.lib.allocLock();
+    return failed;
   }
   override *globalExit(def: "odbc" | "mylib"): Code<void> {
-    yield* this.lib.free("henv", yield load(this.w.handle[0] as number));
-    yield store(this.w.handle[0] as number, 0);
     yield* this.lib.destroyLock();
     yield* super.globalExit(def);
   }
