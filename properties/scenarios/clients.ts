@@ -274,25 +274,6 @@ class OdbcModuleSlotsLock extends OdbcModuleSlots {
   // end client
 }
 
-// client module_slots_lock:acquire,release
-/** Extra resources: the extension's refcounts under the lock global_init allocated. */
-function* slGetOrCreate(x: Ctx, r: Res): Code<ExtResult> {
-  yield* lockAllocated(x);
-  if ((yield load(cnt(x, r))) === 0) yield store(hdl(x, r), yield* x.lib.alloc(r));
-  yield store(cnt(x, r), (yield load(cnt(x, r))) + 1);
-  yield* unlock(x);
-  return extOk();
-}
-function* slDrop(x: Ctx, r: Res): Code<ExtResult> {
-  yield* lockAllocated(x);
-  const left = (yield load(cnt(x, r))) - 1;
-  yield store(cnt(x, r), left);
-  if (left === 0) yield* x.lib.free(r, yield load(hdl(x, r)));
-  yield* unlock(x);
-  return extOk();
-}
-// end client
-
 // client module_slots_lock:library
 function* slLibrary(x: Ctx): Code<ExtResult> {
   yield* lockAllocated(x);
@@ -308,8 +289,8 @@ const moduleSlotsLock: Client = {
   makeImpl: (config, lib, w) => new OdbcModuleSlotsLock(config, lib, w) as unknown as Runtime<AnyCall>,
   ops: {
     ...moduleSlots.ops,
-    acquire: (x, c) => slGetOrCreate(x, c.res),
-    release: (x, c) => slDrop(x, c.res),
+    acquire: (x, c) => countedGetOrCreate(x, c.res, allocatedLockOps),
+    release: (x, c) => countedDrop(x, c.res, allocatedLockOps),
     library: slLibrary,
   },
 };
@@ -337,21 +318,32 @@ class OdbcRefcountedLock extends RefcountedLock {
   // end client
 }
 
-// client refcounted_lock:acquire,release
-/** Extra resources: the extension's own refcounts, under the refcounted lock. */
-function* rlGetOrCreate(x: Ctx, r: Res): Code<ExtResult> {
-  yield* x.api({ _tag: "PyThread_acquire_lock", def: "odbc" });
+/** The lock a column's extension code takes around its own refcounts: one call each way (not counted). */
+interface ExtLock {
+  take(x: Ctx): Code<unknown>;
+  give(x: Ctx): Code<unknown>;
+}
+const refcountedLockOps: ExtLock = {
+  take: (x) => x.api({ _tag: "PyThread_acquire_lock", def: "odbc" }),
+  give: (x) => x.api({ _tag: "PyThread_release_lock", def: "odbc" }),
+};
+const allocatedLockOps: ExtLock = { take: lockAllocated, give: unlock };
+
+// client refcounted_lock:acquire,release module_slots_lock:acquire,release
+/** Extra resources: the extension's own refcounts, under the lock it already has. */
+function* countedGetOrCreate(x: Ctx, r: Res, l: ExtLock): Code<ExtResult> {
+  yield* l.take(x);
   if ((yield load(cnt(x, r))) === 0) yield store(hdl(x, r), yield* x.lib.alloc(r));
   yield store(cnt(x, r), (yield load(cnt(x, r))) + 1);
-  yield* x.api({ _tag: "PyThread_release_lock", def: "odbc" });
+  yield* l.give(x);
   return extOk();
 }
-function* rlDrop(x: Ctx, r: Res): Code<ExtResult> {
-  yield* x.api({ _tag: "PyThread_acquire_lock", def: "odbc" });
+function* countedDrop(x: Ctx, r: Res, l: ExtLock): Code<ExtResult> {
+  yield* l.take(x);
   const left = (yield load(cnt(x, r))) - 1;
   yield store(cnt(x, r), left);
   if (left === 0) yield* x.lib.free(r, yield load(hdl(x, r)));
-  yield* x.api({ _tag: "PyThread_release_lock", def: "odbc" });
+  yield* l.give(x);
   return extOk();
 }
 // end client
@@ -375,8 +367,8 @@ const refcountedLock: Client = {
     },
     // end client
     use: useStaticHandle,
-    acquire: (x, c) => rlGetOrCreate(x, c.res),
-    release: (x, c) => rlDrop(x, c.res),
+    acquire: (x, c) => countedGetOrCreate(x, c.res, refcountedLockOps),
+    release: (x, c) => countedDrop(x, c.res, refcountedLockOps),
     // client refcounted_lock:library
     library: function* (x) {
       yield* x.api({ _tag: "PyThread_acquire_lock", def: "odbc" });
