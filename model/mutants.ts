@@ -264,6 +264,38 @@ export const modelMutants: readonly ModelMutant[] = [
       return r ? { ...r, state: { ...r.state, ghost: { ...r.state.ghost, dropped: s.ghost.dropped } } } : r;
     }),
   },
+  {
+    id: "release-says-last-too-early",
+    family: "runtime_store",
+    rule: "D8",
+    description: "PyRuntime_store_release returns 1 while another module instance still ensures the key, so the caller frees a value still in use.",
+    model: mutate<RuntimeStoreState>("runtime_store", (step) => (s, i, c) => {
+      const r = step(s, i, c);
+      return r && c._tag === "PyRuntime_store_release" && r.result._tag === "Ok" ? { ...r, result: ok(1) } : r;
+    }),
+  },
+  {
+    id: "dropped-counted-when-told",
+    family: "runtime_store",
+    rule: "D8 (ghost)",
+    description: "A value still set at a release that returned 1 is counted as dropped, although that releaser was told to free it.",
+    model: mutate<RuntimeStoreState>("runtime_store", (step) => (s, i, c) => {
+      const r = step(s, i, c);
+      if (!r || c._tag !== "PyRuntime_store_release" || r.result._tag !== "Ok" || r.result.value !== 1) return r;
+      const at = entryAt(s, c.key);
+      return at && s.reg.slots[at.slot]?.payload.isSet ? { ...r, state: { ...r.state, ghost: { ...r.state.ghost, dropped: r.state.ghost.dropped + 1 } } } : r;
+    }),
+  },
+  {
+    id: "delete-keeps-the-value",
+    family: "runtime_store",
+    rule: "D8",
+    description: "PyRuntime_store_delete leaves the value set.",
+    model: mutate<RuntimeStoreState>("runtime_store", (step) => (s, i, c) => {
+      const r = step(s, i, c);
+      return r && c._tag === "PyRuntime_store_delete" ? { ...r, state: s } : r;
+    }),
+  },
   // ---- the lifecycle (module_slots, refcounted_lock, static_mutex) -----------------------------------
   {
     id: "teardown-by-first-unloader",
@@ -389,6 +421,16 @@ export const modelMutants: readonly ModelMutant[] = [
       const r = step(s, i, c);
       const def = defOf(c);
       return r && def && c._tag === "PyMutex_Unlock" && r.result._tag === "Ok" && s.defs[def].holder !== i ? { state: s, result: err("NotHeld") } : r;
+    }),
+  },
+  {
+    id: "unlocking-unlocked-pymutex-is-harmless",
+    family: "static_mutex",
+    rule: "D14",
+    description: "PyMutex_Unlock of an unlocked mutex returns 0 instead of Py_FatalError.",
+    model: mutate<LifecycleState>("static_mutex", (step) => (s, i, c) => {
+      const r = step(s, i, c);
+      return r && isErr(r.result, "FatalError") ? { state: s, result: ok(0) } : r;
     }),
   },
   {
