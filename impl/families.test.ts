@@ -23,7 +23,7 @@ import {
   refTo,
 } from "../model/index.js";
 import { checkHistory, type Model, type Operation } from "../properties/checker/index.js";
-import { ghostMismatch } from "../properties/agreement.js";
+import { ghostMismatch } from "../properties/judge/judge.js";
 import { explore, type CallRecord, type Violation } from "../properties/explorer/index.js";
 import { invocationsArbitrary } from "../properties/workload.js";
 import { implementations, ModuleSlots, module_slots, type AnySubject } from "./index.js";
