@@ -12,7 +12,7 @@
  * name by its UTF-8 bytes packed into words (`packName`: C compares bytes), so the implementation
  * never trusts a caller-supplied slot to say what lives there.
  */
-import { defs, names, type Def, type ModelConfig, type Name } from "../model/index.js";
+import { defs, names, validateConfig, type Def, type ModelConfig, type Name } from "../model/index.js";
 import { PyMutex_WORDS } from "./pymutex.js";
 
 /** A PyMutex in shared memory: its lock word and its owner word (see impl/pymutex.ts). */
@@ -41,7 +41,8 @@ class Words {
  * The runtime header. `lock` is the runtime lock (a PyMutex: the innermost lock of the global order
  * — nothing blocks while holding it). `alive` is a bitmask, bit i-1 for interpreter i; `finalized`
  * is 1 after Py_FinalizeEx until Py_Initialize. The ghost counters mirror model/common.ts `Ghost`
- * (abandoned locks, leaks at finalisation, dangling interpreter-owned values); they are written
+ * (abandoned locks, leaks at finalisation, dangling interpreter-owned values, store values dropped
+ * unseen with their storage); they are written
  * only for the properties and never read by the algorithm.
  */
 export interface RuntimeLayout {
@@ -51,10 +52,11 @@ export interface RuntimeLayout {
   readonly abandoned: number;
   readonly leaks: number;
   readonly dangling: number;
+  readonly dropped: number;
 }
 
 function runtimeLayout(w: Words): RuntimeLayout {
-  return { lock: w.mutex(), alive: w.take(), finalized: w.take(), abandoned: w.take(), leaks: w.take(), dangling: w.take() };
+  return { lock: w.mutex(), alive: w.take(), finalized: w.take(), abandoned: w.take(), leaks: w.take(), dangling: w.take(), dropped: w.take() };
 }
 
 // ---- identities of defs and names ------------------------------------------------------------
@@ -120,9 +122,7 @@ export interface RegistryLayout<P> {
 }
 
 function registryLayout<P>(config: ModelConfig, payload: (w: Words) => P, payloadAddrs: (p: P) => number[]): RegistryLayout<P> {
-  if (!Number.isInteger(config.capacity) || config.capacity < 1 || config.capacity > 255) {
-    throw new RangeError(`registry capacity must be 1..255 (an index keeps the slot in 8 bits), got ${config.capacity}`);
-  }
+  validateConfig(config);
   const w = new Words();
   const rt = runtimeLayout(w);
   const base = w.next;
@@ -191,6 +191,8 @@ export interface DefBlock {
   readonly lockRef: number | undefined;
   readonly count: number;
   readonly importers: number;
+  /** `importers` of each interpreter's second module instance of the def (D11: instances counted apart). */
+  readonly importers2: number;
   readonly phase: number;
   readonly handle: number;
   readonly epoch: number;
@@ -227,6 +229,7 @@ export function lifecycleLayout(kind: LifecycleKind): LifecycleLayout {
     lockRef: kind === "refcounted_lock" ? w.take() : undefined,
     count: w.take(),
     importers: w.take(),
+    importers2: w.take(),
     phase: w.take(),
     handle: w.take(),
     epoch: w.take(),
@@ -250,4 +253,5 @@ export function decodeRuntime(rt: RuntimeLayout, mem: Int32Array, out: Record<st
   out["ghost.abandoned"] = at(rt.abandoned);
   out["ghost.leaks"] = at(rt.leaks);
   out["ghost.dangling"] = at(rt.dangling);
+  out["ghost.dropped"] = at(rt.dropped);
 }

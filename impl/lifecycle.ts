@@ -26,7 +26,7 @@
  * A handle is the def's epoch number: EPOCH is bumped by every successful global_init and never
  * reset (it is also the ghost init count), so the n-th set-up state has handle n, as in the model.
  */
-import { bit, defs, err, ok, type Def, type ErrorCode, type ModelConfig, type Result } from "../model/index.js";
+import { bit, defs, err, INSTANCES, ok, type Def, type ErrorCode, type ModelConfig, type Result } from "../model/index.js";
 import type { LifecycleOp } from "../model/lifecycle.js";
 import { decodeRuntime, Phase, type DefBlock, type LifecycleLayout, type MutexAt } from "./layout.js";
 import { add, clearBits, increment, load, setBits, store, sub, testBits, testEquals, type Code } from "./memory.js";
@@ -70,31 +70,36 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
       case "import":
         return yield* this.importModule(interp, o);
       case "unload":
-        return yield* this.unloadModule(interp, o.def);
+        return yield* this.unloadModule(interp, o.def, o.instance);
       case "lock":
-        return yield* this.lockClient(interp, o.def);
+        return yield* this.lockClient(interp, o.def, o.instance);
       case "unlock":
-        return yield* this.unlockClient(interp, o.def);
+        return yield* this.unlockClient(interp, o.def, o.instance);
       case "use":
-        return yield* this.useGlobalState(interp, o.def);
+        return yield* this.useGlobalState(interp, o.def, o.instance);
       case "library":
-        return yield* this.callLibrary(interp, o.def);
+        return yield* this.callLibrary(interp, o.def, o.instance);
       case "runtime":
         throw new Error(`internal: runtime call ${o.tag} reached the family`);
     }
   }
 
-  /** Whether `interp` has a module instance of `def`. Only `interp` itself changes its bit, so no lock is needed. */
-  *isImporter(def: Def, interp: number): Code<boolean> {
-    return (yield testBits(this.block(def).importers, bit(interp))) === 1;
+  /** The importers word of module instance `instance` (1 or 2) of each interpreter. */
+  protected importersOf(def: Def, instance: number): number {
+    return instance === 2 ? this.block(def).importers2 : this.block(def).importers;
+  }
+
+  /** Whether `interp` has module instance `instance` of `def`. Only `interp` itself changes its bit, so no lock is needed. */
+  *isImporter(def: Def, interp: number, instance = 1): Code<boolean> {
+    return (yield testBits(this.importersOf(def, instance), bit(interp))) === 1;
   }
 
   /** An import (PyModule_ExecDef / mod_init / mod_exec): client lock, lifecycle lock, then `execDef`. */
   *importModule(interp: number, o: ImportOp): Code<Result> {
     const d = this.block(o.def);
-    if (yield* this.isImporter(o.def, interp)) return err("AlreadyImported");
+    if (yield* this.isImporter(o.def, interp, o.instance)) return err("AlreadyImported");
     const client = yield* this.openClientLock(o.def, interp);
-    if (client !== undefined && (yield* PyMutex_Lock(client.lock, client.owner, interp)) === "reentrant") {
+    if (client !== undefined && (yield* this.lockClientMutex(client, interp)) === "reentrant") {
       yield* this.closeClientLock(o.def, interp);
       return err("Reentrant");
     }
@@ -102,7 +107,7 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
     const cycle = (yield* PyMutex_Lock(d.inner.lock, d.inner.owner, interp)) === "reentrant";
     const result = cycle ? err("ImportCycle") : yield* this.execDef(interp, o);
     if (!cycle) yield* unlockOrDie(d.inner, interp, `${o.def}'s lifecycle lock`);
-    if (client !== undefined) yield* unlockOrDie(client, interp, `${o.def}'s client lock`);
+    if (client !== undefined) yield* this.unlockHeldClientMutex(client, interp, o.def);
     if (result._tag === "Err") yield* this.closeClientLock(o.def, interp);
     return result;
   }
@@ -118,9 +123,9 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
       if (failed !== undefined) return err(failed);
       ranInit = true;
     }
-    yield* this.countUp(o.def, interp);
+    yield* this.countUp(o.def, interp, o.instance);
     if (o.execFails) {
-      yield* this.release(o.def, interp);
+      yield* this.release(o.def, interp, o.instance);
       return err("ExecFailed");
     }
     return ok(ranInit ? 1 : 0);
@@ -135,7 +140,7 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
     const d = this.block(o.def);
     yield store(d.phase, Phase.settingUp);
     if (o.initImportsSelf) {
-      const nested = yield* this.importModule(interp, { op: "import", def: o.def, initFails: false, execFails: false, initImportsSelf: false });
+      const nested = yield* this.importModule(interp, { op: "import", def: o.def, instance: o.instance, initFails: false, execFails: false, initImportsSelf: false });
       if (nested._tag === "Err") {
         yield store(d.phase, Phase.none);
         return nested.error;
@@ -160,67 +165,92 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
     yield store(d.phase, Phase.none);
   }
 
-  /** Under the lifecycle lock: one more instance, `interp`'s. */
-  *countUp(def: Def, interp: number): Code<void> {
-    const d = this.block(def);
-    yield increment(d.count, 1);
-    yield setBits(d.importers, bit(interp));
+  /** Under the lifecycle lock: one more instance, `interp`'s instance `instance`. */
+  *countUp(def: Def, interp: number, instance = 1): Code<void> {
+    yield increment(this.block(def).count, 1);
+    yield setBits(this.importersOf(def, instance), bit(interp));
   }
 
-  /** Under the lifecycle lock: `interp`'s instance goes; returns the count left. */
-  *countDown(def: Def, interp: number): Code<number> {
-    const d = this.block(def);
-    yield clearBits(d.importers, bit(interp));
-    return (yield sub(d.count, 1)) - 1;
+  /** Under the lifecycle lock: `interp`'s instance `instance` goes; returns the count left. */
+  *countDown(def: Def, interp: number, instance = 1): Code<number> {
+    yield clearBits(this.importersOf(def, instance), bit(interp));
+    return (yield sub(this.block(def).count, 1)) - 1;
   }
 
   /** m_free under the lifecycle lock: uncount, and global_exit if that was the last instance. */
-  *release(def: Def, interp: number): Code<boolean> {
-    if ((yield* this.countDown(def, interp)) !== 0) return false;
+  *release(def: Def, interp: number, instance = 1): Code<boolean> {
+    if ((yield* this.countDown(def, interp, instance)) !== 0) return false;
     yield* this.globalExit(def);
     return true;
   }
 
   /** An unload (unload_module / mod_free): refused while the caller holds the client lock, waits while another does. */
-  *unloadModule(interp: number, def: Def): Code<Result> {
-    if (!(yield* this.isImporter(def, interp))) return err("NotImported");
+  *unloadModule(interp: number, def: Def, instance = 1): Code<Result> {
+    if (!(yield* this.isImporter(def, interp, instance))) return err("NotImported");
     const client = yield* this.clientLock(def);
-    if (client !== undefined) {
-      if ((yield testEquals(client.owner, interp)) === 1) return err("LockHeld");
-      if ((yield* PyMutex_Lock(client.lock, client.owner, interp)) === "reentrant") return err("LockHeld");
-    }
+    if (client !== undefined && (yield* this.lockClientMutex(client, interp)) === "reentrant") return err("LockHeld");
     const d = this.block(def);
     yield* lockOrDie(d.inner, interp, `${def}'s lifecycle lock`);
-    const ranExit = yield* this.release(def, interp);
+    const ranExit = yield* this.release(def, interp, instance);
     yield* unlockOrDie(d.inner, interp, `${def}'s lifecycle lock`);
-    if (client !== undefined) yield* unlockOrDie(client, interp, `${def}'s client lock`);
+    if (client !== undefined) yield* this.unlockHeldClientMutex(client, interp, def);
     yield* this.closeClientLock(def, interp);
     return ok(ranExit ? 1 : 0);
   }
 
-  *lockClient(interp: number, def: Def): Code<Result> {
-    if (!(yield* this.isImporter(def, interp))) return err("NotImported");
+  *lockClient(interp: number, def: Def, instance = 1): Code<Result> {
+    if (!(yield* this.isImporter(def, interp, instance))) return err("NotImported");
     const client = yield* this.requireClientLock(def);
-    return (yield* PyMutex_Lock(client.lock, client.owner, interp)) === "acquired" ? ok(0) : err("Reentrant");
+    return (yield* this.lockClientMutex(client, interp)) === "acquired" ? ok(0) : err("Reentrant");
   }
 
-  *unlockClient(interp: number, def: Def): Code<Result> {
-    if (!(yield* this.isImporter(def, interp))) return err("NotImported");
+  *unlockClient(interp: number, def: Def, instance = 1): Code<Result> {
+    if (!(yield* this.isImporter(def, interp, instance))) return err("NotImported");
     const client = yield* this.requireClientLock(def);
-    return (yield* PyMutex_Unlock(client.lock, client.owner, interp)) ? ok(0) : err("NotHeld");
+    const refused = yield* this.unlockClientMutex(client, interp);
+    return refused === undefined ? ok(0) : err(refused);
+  }
+
+  // ---- the client lock's semantics: an owner-tracking mutex unless a family says otherwise ------
+
+  /** Locks a client lock: "reentrant" (changing nothing) when the caller already holds it. */
+  *lockClientMutex(m: MutexAt, interp: number): Code<"acquired" | "reentrant"> {
+    return yield* PyMutex_Lock(m.lock, m.owner, interp);
+  }
+
+  /** Unlocks a client lock; the error when that is refused (the caller does not hold it). */
+  *unlockClientMutex(m: MutexAt, interp: number): Code<ErrorCode | undefined> {
+    return (yield* PyMutex_Unlock(m.lock, m.owner, interp)) ? undefined : "NotHeld";
+  }
+
+  /** Unlocks a client lock this call locked itself. */
+  private *unlockHeldClientMutex(m: MutexAt, interp: number, def: Def): Code<void> {
+    if ((yield* this.unlockClientMutex(m, interp)) !== undefined) throw new Error(`interp ${interp} released ${def}'s client lock without holding it`);
+  }
+
+  /** Whether the caller may call into the library under the client lock: it holds it. */
+  *mayCallLibrary(m: MutexAt, interp: number): Code<boolean> {
+    return (yield testEquals(m.owner, interp)) === 1;
+  }
+
+  /** With the world locked, ending `interp`: let go of a client lock it still holds (abandoned, D7a). */
+  protected *abandonClientLock(m: MutexAt, interp: number, def: Def): Code<void> {
+    if ((yield testEquals(m.owner, interp)) === 0) return;
+    yield* unlockOrDie(m, interp, `${def}'s client lock`);
+    yield increment(this.rt.abandoned, 1);
   }
 
   /** my_func: reads the handle. An instance keeps the state set up, so no lock is needed. */
-  *useGlobalState(interp: number, def: Def): Code<Result> {
-    if (!(yield* this.isImporter(def, interp))) return err("NotImported");
+  *useGlobalState(interp: number, def: Def, instance = 1): Code<Result> {
+    if (!(yield* this.isImporter(def, interp, instance))) return err("NotImported");
     return ok(yield load(this.block(def).handle));
   }
 
   /** The thread-unsafe library call: a deliberately NON-atomic load-then-store of CALLS under the client lock. */
-  *callLibrary(interp: number, def: Def): Code<Result> {
-    if (!(yield* this.isImporter(def, interp))) return err("NotImported");
+  *callLibrary(interp: number, def: Def, instance = 1): Code<Result> {
+    if (!(yield* this.isImporter(def, interp, instance))) return err("NotImported");
     const client = yield* this.requireClientLock(def);
-    if ((yield testEquals(client.owner, interp)) === 0) return err("NotHeld");
+    if (!(yield* this.mayCallLibrary(client, interp))) return err("NotHeld");
     const d = this.block(def);
     const calls = (yield load(d.calls)) + 1;
     yield store(d.calls, calls);
@@ -245,23 +275,29 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
     for (const def of [...defs].reverse()) yield* unlockOrDie(this.block(def).inner, interp, `${def}'s lifecycle lock`);
   }
 
-  /** Per def: let go of the client lock if held (abandoned), then unload the instance (teardown if last). */
+  /** Per def: let go of the client lock if held (abandoned), then unload each of its instances (teardown on the last). */
   protected *endEffects(interp: number): Code<void> {
     for (const def of defs) {
-      if (!(yield* this.isImporter(def, interp))) continue;
-      const client = yield* this.clientLock(def);
-      if (client !== undefined && (yield testEquals(client.owner, interp)) === 1) {
-        yield* unlockOrDie(client, interp, `${def}'s client lock`);
-        yield increment(this.rt.abandoned, 1);
+      let first = true;
+      for (let instance = 1; instance <= INSTANCES; instance++) {
+        if (!(yield* this.isImporter(def, interp, instance))) continue;
+        if (first) {
+          const client = yield* this.clientLock(def);
+          if (client !== undefined) yield* this.abandonClientLock(client, interp, def);
+          first = false;
+        }
+        yield* this.release(def, interp, instance);
+        yield* this.endInstance(def, interp);
       }
-      yield* this.release(def, interp);
-      yield* this.endInstance(def, interp);
     }
   }
 
   /** Statics survive finalisation; a def still counted after every interpreter ended is a leak (P7). */
   protected *finalizeEffects(): Code<void> {
-    for (const def of defs) if ((yield testBits(this.block(def).importers, -1)) === 1) yield increment(this.rt.leaks, 1);
+    for (const def of defs) {
+      const left = (yield testBits(this.block(def).importers, -1)) === 1 || (yield testBits(this.block(def).importers2, -1)) === 1;
+      if (left) yield increment(this.rt.leaks, 1);
+    }
   }
 
   /**
@@ -291,7 +327,7 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
 
   /** An interpreter's bit in `importers` is set and cleared by that interpreter alone. */
   override selfBitWords(): readonly number[] {
-    return defs.map((def) => this.block(def).importers);
+    return defs.flatMap((def) => [this.block(def).importers, this.block(def).importers2]);
   }
 
   decode(mem: Int32Array): Record<string, number> {
@@ -309,6 +345,7 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
       if (d.lockRef !== undefined) out[`${def}.lockRef`] = at(d.lockRef);
       out[`${def}.count`] = at(d.count);
       out[`${def}.importers`] = at(d.importers);
+      out[`${def}.importers2`] = at(d.importers2);
       out[`${def}.phase`] = at(d.phase);
       out[`${def}.handle`] = at(d.handle);
       out[`${def}.epoch`] = at(d.epoch);

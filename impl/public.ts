@@ -129,6 +129,18 @@ export { PyMutex_Lock } from "./pymutex.js";
  */
 export { PyMutex_Unlock } from "./pymutex.js";
 /**
+ * CPython's shipped PyMutex as it really behaves (Python/lock.c): one lock word and no owner, so
+ * any thread may unlock it, a holder's re-lock self-deadlocks, unlocking it unlocked is a fatal
+ * error, and nothing releases it when its holder ends. The static_mutex baseline uses it.
+ * @public
+ */
+export { ShippedPyMutex_Lock } from "./pymutex.js";
+/**
+ * Unlocks a shipped PyMutex (see `ShippedPyMutex_Lock`).
+ * @public
+ */
+export { ShippedPyMutex_Unlock } from "./pymutex.js";
+/**
  * The base class of interlock's families: the runtime gate, interpreter and runtime
  * finalisation; a family writes only its own calls.
  * @public

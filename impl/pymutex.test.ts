@@ -11,7 +11,7 @@ import {
   store,
   wait,
 } from "./memory.js";
-import { PyMutexState, PyMutex_IsLocked, PyMutex_Lock, PyMutex_Unlock, PyMutex_WORDS } from "./pymutex.js";
+import { PyMutexState, PyMutex_IsLocked, PyMutex_Lock, PyMutex_Unlock, PyMutex_WORDS, ShippedPyMutex_Lock, ShippedPyMutex_Unlock } from "./pymutex.js";
 
 // Word layout of the test memory: one PyMutex, then a plain counter the critical sections bump.
 const LOCK = 0;
@@ -295,5 +295,51 @@ describe("PyMutex on the real backend (AtomicsMemory)", () => {
     // load owner, cas, exchange, then (wait, exchange) per round: no access happens without a wait.
     expect(accesses).toBe(3 + 2 * 4 - 1);
     expect(m.words[LOCK]).toBe(PyMutexState.lockedWithWaiters);
+  });
+});
+
+describe("the shipped PyMutex (no owner) on the controlled backend", () => {
+  const shippedLock: Lock = function* (lockAddr) {
+    yield* ShippedPyMutex_Lock(lockAddr);
+    return "acquired";
+  };
+  const shippedUnlock: Unlock = (lockAddr) => ShippedPyMutex_Unlock(lockAddr);
+
+  it("a second lock by the holder waits for itself: a self-deadlock", () => {
+    const run = new Interleaving([
+      function* () {
+        yield* ShippedPyMutex_Lock(LOCK);
+        yield* ShippedPyMutex_Lock(LOCK);
+        return "relocked";
+      },
+    ]);
+    expect(run.runSeeded(1)).toBe("deadlock");
+  });
+
+  it("any interpreter may unlock it, and unlocking it while unlocked is refused (CPython: Py_FatalError)", () => {
+    const run = new Interleaving([
+      function* () {
+        yield* ShippedPyMutex_Lock(LOCK);
+        return "locked";
+      },
+      function* () {
+        const first = yield* ShippedPyMutex_Unlock(LOCK);
+        const second = yield* ShippedPyMutex_Unlock(LOCK);
+        return [first, second];
+      },
+    ]);
+    run.run([[0, 1]]);
+    while (!run.done()) run.step(run.runnable()[0]!);
+    expect(run.results()).toEqual(["locked", [true, false]]);
+    expect(run.mem[LOCK]).toBe(PyMutexState.unlocked);
+  });
+
+  it("three interpreters incrementing under it never lose an update, deadlock or leave it locked", () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const run = new Interleaving([1, 2, 3].map(() => incrementer(shippedLock, shippedUnlock, 3)));
+      expect(run.runSeeded(seed)).toBe("done");
+      expect(run.mem[COUNTER]).toBe(9);
+      expect(run.mem[LOCK]).toBe(PyMutexState.unlocked);
+    }
   });
 });

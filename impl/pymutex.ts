@@ -39,22 +39,29 @@ export function* PyMutex_Lock(lockAddr: number, ownerAddr: number, interp: numbe
   // caller's state after "acquired" does not depend on how the mutex was won.
   yield loopEnter(lockAddr);
   if ((yield testEquals(ownerAddr, interp)) === 1) return "reentrant";
-  let c = yield cas(lockAddr, PyMutexState.unlocked, PyMutexState.locked);
-  if (c !== PyMutexState.unlocked) {
-    // Contended: mark "maybe waiters" so the holder's unlock notifies, then sleep on the word.
-    if (c !== PyMutexState.lockedWithWaiters) c = yield exchange(lockAddr, PyMutexState.lockedWithWaiters);
-    while (c !== PyMutexState.unlocked) {
-      // Everything the rest of the lock depends on is the arguments and c (always 2 here).
-      yield loopHead(lockAddr, c);
-      // Every wait outcome (woken, not-equal, timed-out) is followed by one more exchange, so the
-      // wait's result is not needed: the exchange decides whether we now hold the mutex.
-      yield wait(lockAddr, PyMutexState.lockedWithWaiters);
-      c = yield exchange(lockAddr, PyMutexState.lockedWithWaiters);
-    }
-  }
+  yield* acquireLockWord(lockAddr);
   yield store(ownerAddr, interp);
   yield loopHead(lockAddr, 0);
   return "acquired";
+}
+
+/**
+ * Drepper's lock of the word itself (inside a caller's `loopEnter(lockAddr)`): cas 0→1; if that
+ * fails, mark "maybe waiters" so the holder's unlock notifies, and sleep on the word until an
+ * exchange finds it unlocked.
+ */
+function* acquireLockWord(lockAddr: number): Code<void> {
+  let c = yield cas(lockAddr, PyMutexState.unlocked, PyMutexState.locked);
+  if (c === PyMutexState.unlocked) return;
+  if (c !== PyMutexState.lockedWithWaiters) c = yield exchange(lockAddr, PyMutexState.lockedWithWaiters);
+  while (c !== PyMutexState.unlocked) {
+    // Everything the rest of the lock depends on is the arguments and c (always 2 here).
+    yield loopHead(lockAddr, c);
+    // Every wait outcome (woken, not-equal, timed-out) is followed by one more exchange, so the
+    // wait's result is not needed: the exchange decides whether we now hold the mutex.
+    yield wait(lockAddr, PyMutexState.lockedWithWaiters);
+    c = yield exchange(lockAddr, PyMutexState.lockedWithWaiters);
+  }
 }
 
 /**
@@ -78,4 +85,35 @@ export function* PyMutex_Unlock(lockAddr: number, ownerAddr: number, interp: num
 /** Whether anybody holds the mutex at the moment of the load (a snapshot, as in CPython). */
 export function* PyMutex_IsLocked(lockAddr: number): Code<boolean> {
   return (yield load(lockAddr)) !== PyMutexState.unlocked;
+}
+
+/**
+ * `PyMutex_Lock` as CPython shipped it: the same futex protocol with no owner word at all, so a
+ * second lock by the holder waits for itself (a self-deadlock) like a lock by anybody else.
+ */
+export function* ShippedPyMutex_Lock(lockAddr: number): Code<void> {
+  yield loopEnter(lockAddr);
+  yield* acquireLockWord(lockAddr);
+  yield loopHead(lockAddr, 0);
+}
+
+/**
+ * `PyMutex_Unlock` as CPython shipped it (`_PyMutex_TryUnlock` checks only the locked bit): any
+ * thread may unlock a locked mutex. Returns false — changing nothing — when it is not locked, where
+ * CPython calls `Py_FatalError("unlocking mutex that is not locked")`. One compare-and-swap decides,
+ * so two threads unlocking at once cannot both succeed.
+ */
+export function* ShippedPyMutex_Unlock(lockAddr: number): Code<boolean> {
+  yield loopEnter(lockAddr);
+  for (;;) {
+    // The head's value (1) tells the loop apart from the unlock's end (0) for the explorer.
+    yield loopHead(lockAddr, 1);
+    const c = yield load(lockAddr);
+    if (c === PyMutexState.unlocked) return false;
+    if ((yield cas(lockAddr, c, PyMutexState.unlocked)) !== c) continue;
+    if (c === PyMutexState.lockedWithWaiters) yield notify(lockAddr, 1);
+    break;
+  }
+  yield loopHead(lockAddr, 0);
+  return true;
 }

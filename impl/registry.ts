@@ -9,11 +9,12 @@
  * a free never resolves again (P8). Allocation takes the lowest free slot, as the model does.
  *
  * Every read and write of slot headers (STATE, GEN, DEF, NAME, REFS) happens under the runtime
- * lock. An entry stays allocated while any interpreter holds an ensure of it, which is what lets a
+ * lock. REFS holds one bit per module instance (model `userBit`). An entry stays allocated while
+ * any module instance holds an ensure of it, which is what lets a
  * caller drop the runtime lock and then block on the entry's own lock: its own ensure keeps the
  * entry alive, and nobody else can drop that ensure.
  */
-import { bit, decodeIndex, encodeIndex, err, ok, type Def, type ErrorCode, type ModelConfig, type Name, type Result } from "../model/index.js";
+import { decodeIndex, encodeIndex, err, ok, type Def, type ErrorCode, type ModelConfig, type Name, type Result } from "../model/index.js";
 import { decodeRuntime, defIdentity, NAME_WORDS, packName, SlotState, type RegistryLayout, type SlotFields } from "./layout.js";
 import { increment, load, store, testBits, type Code } from "./memory.js";
 import { Runtime } from "./runtime.js";
@@ -55,11 +56,11 @@ export abstract class Registry<Call extends { readonly _tag: string }, P> extend
   }
 
   /**
-   * Under the runtime lock: the index of the live entry for (def, name), with `interp` added to
-   * its ensures, or a new entry in the lowest free slot (decision D4: ensure counts once per
-   * interpreter; D5: lowest free slot).
+   * Under the runtime lock: the index of the live entry for (def, name), with `user` (a user bit,
+   * model `userBit`) added to its ensures, or a new entry in the lowest free slot (decision D4:
+   * ensure counts once per module instance; D5: lowest free slot).
    */
-  *ensureEntry(def: Def, name: Name, interp: number): Code<Result> {
+  *ensureEntry(def: Def, name: Name, user: number): Code<Result> {
     let free = -1;
     for (let slot = 0; slot < this.layout.capacity; slot++) {
       const s = this.layout.slot(slot);
@@ -68,52 +69,56 @@ export abstract class Registry<Call extends { readonly _tag: string }, P> extend
         continue;
       }
       if (!(yield* this.holds(s, def, name))) continue;
-      yield* this.addRef(slot, interp);
+      yield* this.addRef(slot, user);
       return ok(encodeIndex(slot, yield load(s.gen)));
     }
     if (free < 0) return err("CapacityExhausted");
-    yield* this.allocate(free, def, name, interp);
+    yield* this.allocate(free, def, name, user);
     return ok(encodeIndex(free, yield load(this.layout.slot(free).gen)));
   }
 
-  /** Adds `interp` to a live entry's ensures (no change when it already holds one). */
-  *addRef(slot: number, interp: number): Code<void> {
+  /** Adds `user` to a live entry's ensures (no change when it already holds one). */
+  *addRef(slot: number, user: number): Code<void> {
     const s = this.layout.slot(slot);
     const refs = yield load(s.refs);
-    if ((refs & bit(interp)) === 0) yield store(s.refs, refs | bit(interp));
+    if ((refs & user) === 0) yield store(s.refs, refs | user);
   }
 
-  /** Fills a free slot with (def, name) ensured by `interp`; the payload is already zero. */
-  *allocate(slot: number, def: Def, name: Name, interp: number): Code<void> {
+  /** Fills a free slot with (def, name) ensured by `user`; the payload is already zero. */
+  *allocate(slot: number, def: Def, name: Name, user: number): Code<void> {
     const s = this.layout.slot(slot);
     yield store(s.def, defIdentity[def]);
     const packed = packName(name);
     for (let w = 0; w < NAME_WORDS; w++) yield store(s.name + w, packed[w] ?? 0);
-    yield store(s.refs, bit(interp));
+    yield store(s.refs, user);
     yield store(s.state, SlotState.live);
   }
 
   /**
    * Under the runtime lock: resolves an index the way `PyThread_GetGlobalLock` verifies it
    * (decision D6): live in the index's generation (else StaleIndex), holding (def, name) when
-   * given (else NameMismatch), ensured by `interp` (else NotEnsured).
+   * given (else NameMismatch), ensured by `user`, a user bit (else NotEnsured).
    */
-  *resolve(index: number, interp: number, def?: Def, name?: Name): Code<Resolution> {
+  *resolve(index: number, user: number, def?: Def, name?: Name): Code<Resolution> {
     const at = decodeIndex(index);
     if (at === undefined || at.slot >= this.layout.capacity) return { error: "StaleIndex" };
     const s = this.layout.slot(at.slot);
     if ((yield load(s.state)) !== SlotState.live || (yield load(s.gen)) !== at.generation) return { error: "StaleIndex" };
     if (def !== undefined && name !== undefined && !(yield* this.holds(s, def, name))) return { error: "NameMismatch" };
-    if ((yield testBits(s.refs, bit(interp))) === 0) return { error: "NotEnsured" };
+    if ((yield testBits(s.refs, user)) === 0) return { error: "NotEnsured" };
     return { slot: at.slot };
   }
 
-  /** Under the runtime lock: drops `interp`'s ensure; the last one frees the slot. */
-  *dropRef(slot: number, interp: number): Code<void> {
+  /** Under the runtime lock: drops the ensures of `users` (user bits); the last one frees the slot (true). */
+  *dropRef(slot: number, users: number): Code<boolean> {
     const s = this.layout.slot(slot);
-    const refs = (yield load(s.refs)) & ~bit(interp);
-    if (refs === 0) yield* this.free(slot);
-    else yield store(s.refs, refs);
+    const refs = (yield load(s.refs)) & ~users;
+    if (refs !== 0) {
+      yield store(s.refs, refs);
+      return false;
+    }
+    yield* this.free(slot);
+    return true;
   }
 
   /** Frees a slot: not live, a new generation, identity, ensures and payload cleared. */

@@ -36,6 +36,12 @@ import { clearBits, load, loopEnter, loopHead, notify, setBits, store, testBits,
 import { PyMutex_Lock, PyMutex_Unlock } from "./pymutex.js";
 import type { Discipline, Subject } from "./subject.js";
 
+/** A word and the value it holds while ending an interpreter must wait (futex wait on it). */
+export interface EndBlocker {
+  readonly addr: number;
+  readonly value: number;
+}
+
 /** The `count` of a notify that wakes every waiter. */
 export const WAKE_ALL = 0x7fffffff;
 
@@ -161,8 +167,34 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
     return denied === undefined ? ok(0) : err(denied);
   }
 
+  /**
+   * With the world locked: a word ending `interp` must wait on first, or undefined when it can end
+   * now. Only the shipped baseline waits (its m_free locks the extension's PyMutex, D14).
+   */
+  protected *endBlocker(_interp: number): Code<EndBlocker | undefined> {
+    return undefined;
+  }
+
+  /** Locks the world once nothing is left that ending `interp` must wait for. */
+  *lockWorldToEnd(interp: number): Code<void> {
+    yield loopEnter(this.rt.finalized);
+    for (;;) {
+      // Each round starts afresh: nothing from an earlier round is used later.
+      yield loopHead(this.rt.finalized, 0);
+      yield* this.lockWorld(interp);
+      const blocker = yield* this.endBlocker(interp);
+      if (blocker === undefined) break;
+      yield* this.unlockWorld(interp);
+      yield wait(blocker.addr, blocker.value);
+      // The wake-up may have been meant for a locker of the same word: pass it on.
+      yield notify(blocker.addr, 1);
+    }
+    // Distinct from the loop's head (0): after the loop the code goes on to end the interpreter.
+    yield loopHead(this.rt.finalized, 1);
+  }
+
   *Py_EndInterpreter(interp: number): Code<Result> {
-    yield* this.lockWorld(interp);
+    yield* this.lockWorldToEnd(interp);
     yield* this.endEffects(interp);
     yield* this.markEnded(interp);
     yield* this.unlockWorld(interp);
@@ -183,9 +215,16 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
       yield loopHead(this.rt.alive, 0);
       yield* this.lockWorld(MAIN);
       const alive = yield load(this.rt.alive);
-      if ((alive & ~bit(MAIN)) === 0) break;
+      if ((alive & ~bit(MAIN)) !== 0) {
+        yield* this.unlockWorld(MAIN);
+        yield wait(this.rt.alive, alive);
+        continue;
+      }
+      const blocker = yield* this.endBlocker(MAIN);
+      if (blocker === undefined) break;
       yield* this.unlockWorld(MAIN);
-      yield wait(this.rt.alive, alive);
+      yield wait(blocker.addr, blocker.value);
+      yield notify(blocker.addr, 1);
     }
     yield* this.endMainForFinalize();
     yield* this.finalizeEffects();

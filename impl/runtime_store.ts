@@ -6,12 +6,14 @@
  * store call runs entirely under the runtime lock: a value is three words that must change
  * together (a reader must never see ISSET without its VALUE), and the runtime lock already guards
  * the entry's lifetime, so one lock covers both. OWNER is 0 for raw (process) memory, else the
- * interpreter that owns the value; an ending interpreter that still owns a stored value leaves it
- * dangling (ghost DANGLING, P4).
+ * interpreter that owns the value; an ending interpreter that still owns a stored value others can
+ * reach leaves it dangling (ghost DANGLING, P4); a value still set in storage deallocated with an
+ * ending interpreter's ensure is dropped unseen (ghost DROPPED). Release returns 1 to the last user.
  */
 import {
-  bit,
   err,
+  userBit,
+  userBitsOf,
   ok,
   runtimeStoreModel,
   type ModelConfig,
@@ -35,19 +37,20 @@ export class RuntimeStore extends Registry<RuntimeStoreCall, StorePayloadFields>
   protected *familyCall(interp: number, call: RuntimeStoreCall): Code<Result> {
     const c = call as FamilyCall;
     yield* this.lockRuntime(interp);
-    const result = c._tag === "PyRuntime_store_ensure" ? yield* this.ensureEntry(c.def, c.name, interp) : yield* this.keyCall(interp, c);
+    const result = c._tag === "PyRuntime_store_ensure" ? yield* this.ensureEntry(c.def, c.name, userBit(interp, c.instance)) : yield* this.keyCall(interp, c);
     yield* this.unlockRuntime(interp);
     return result;
   }
 
   /** Under the runtime lock: a call on a key, after resolving it (model: resolve without def/name). */
   *keyCall(interp: number, c: KeyCall): Code<Result> {
-    const r = yield* this.resolve(c.key, interp);
+    const user = userBit(interp, c.instance);
+    const r = yield* this.resolve(c.key, user);
     if ("error" in r) return err(r.error);
     switch (c._tag) {
       case "PyRuntime_store_release":
-        yield* this.dropRef(r.slot, interp);
-        return ok(0);
+        // 1: the caller was the last user; the key and its storage are gone (D8).
+        return ok((yield* this.dropRef(r.slot, user)) ? 1 : 0);
       case "PyRuntime_store_is_set":
         return ok(yield* this.isSet(r.slot));
       case "PyRuntime_store_get":
@@ -87,14 +90,26 @@ export class RuntimeStore extends Registry<RuntimeStoreCall, StorePayloadFields>
     yield store(s.owner, 0);
   }
 
-  /** An ending interpreter leaves any value it owns dangling (P4) and drops its ensure. */
+  /** An ending interpreter's ghost accounting for one entry, then its ensure dropped. */
   protected *endEntry(slot: number, interp: number): Code<void> {
+    yield* this.accountEnding(slot, interp);
+    if ((yield testBits(this.layout.slot(slot).refs, userBitsOf(interp))) === 1) yield* this.dropRef(slot, userBitsOf(interp));
+  }
+
+  /**
+   * Before `interp`'s ensure goes: a value still set in storage that goes with it is dropped unseen
+   * (ghost DROPPED, P7); a value `interp` owns in storage others still ensure now dangles (P4).
+   */
+  *accountEnding(slot: number, interp: number): Code<void> {
     const s = this.layout.slot(slot);
-    if ((yield load(s.isSet)) !== 0 && (yield load(s.owner)) === interp) {
+    if ((yield load(s.isSet)) === 0) return;
+    const survives = ((yield load(s.refs)) & ~userBitsOf(interp)) !== 0;
+    if (!survives) {
+      yield increment(this.rt.dropped, 1);
+    } else if ((yield load(s.owner)) === interp) {
       yield increment(this.rt.dangling, 1);
       yield store(s.owner, 0);
     }
-    if ((yield testBits(s.refs, bit(interp))) === 1) yield* this.dropRef(slot, interp);
   }
 
   decode(mem: Int32Array): Record<string, number> {

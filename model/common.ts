@@ -37,6 +37,7 @@ export const ErrorCode = Schema.Literal(
   "NotEnsured", // this interpreter holds no ensure of that lock or key
   "LockHeld", // releasing an ensure / unloading while this interpreter still holds the lock
   "NotHeld", // unlocking, or calling under, a lock this interpreter does not hold
+  "FatalError", // Py_FatalError: PyMutex_Unlock of a mutex that is not locked (the shipped PyMutex, D14)
   "Reentrant", // acquiring a non-recursive lock this interpreter already holds (would self-deadlock)
   "AlreadyImported", // the module is already executed in this interpreter
   "NotImported", // the module is not (or no longer) executed in this interpreter
@@ -87,6 +88,27 @@ export interface ModelConfig {
 }
 export const defaultConfig: ModelConfig = { interpreters: 3, capacity: 4 };
 
+/** The bounds a config must keep (decision D15): an index keeps its slot in 8 bits; interpreter ids fit `Interp`. */
+export const MAX_CAPACITY = 255;
+export const MAX_INTERPRETERS = 8;
+
+/**
+ * Refuses a config outside the model's bounds (decision D15) with a RangeError naming the limit:
+ * capacity 1..255 (an index is `generation × 256 + slot + 1`: the slot lives in its low 8 bits)
+ * and 1..8 interpreters (the `Interp` schema). Every family's `init` calls it, so a model never
+ * runs on a configuration the implementation's layout would refuse.
+ */
+export function validateConfig(config: ModelConfig): ModelConfig {
+  const { capacity, interpreters } = config;
+  if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
+    throw new RangeError(`registry capacity must be 1..${MAX_CAPACITY} (an index keeps the slot in 8 bits), got ${capacity}`);
+  }
+  if (!Number.isInteger(interpreters) || interpreters < 1 || interpreters > MAX_INTERPRETERS) {
+    throw new RangeError(`interpreters must be 1..${MAX_INTERPRETERS}, got ${interpreters}`);
+  }
+  return config;
+}
+
 /**
  * A StepResult is what a call does in a state: its result and the next state. A step function
  * returns `undefined` instead when the call is not enabled in that state: it blocks there (acquiring
@@ -110,8 +132,18 @@ export interface Ghost {
   readonly abandoned: number;
   /** Registry entries or references still live after runtime finalisation: leaks (P7). */
   readonly leaks: number;
-  /** Values owned by an interpreter that were still in process-global storage when it died (P4). */
+  /**
+   * Values owned by an interpreter that were still in process-global storage, reachable by other
+   * interpreters, when it died (P4). A value whose storage went away with its owner does not dangle.
+   */
   readonly dangling: number;
+  /**
+   * Store values still set when the runtime deallocated their storage without telling the
+   * extension — with the last ensurer's `Py_EndInterpreter`, or at `Py_FinalizeEx`: nobody can
+   * free what they point to any more (a leak, P7). A value dropped at a release that returned 1
+   * ("you were the last user", D8) is the releaser's to free and is not counted.
+   */
+  readonly dropped: number;
 }
 
 export const emptyGhost: Ghost = {
@@ -120,10 +152,21 @@ export const emptyGhost: Ghost = {
   abandoned: 0,
   leaks: 0,
   dangling: 0,
+  dropped: 0,
 };
 
 export function ghostKey(g: Ghost): string {
-  return `${g.inits.odbc},${g.inits.mylib},${g.exits.odbc},${g.exits.mylib},${g.abandoned},${g.leaks},${g.dangling}`;
+  return `${g.inits.odbc},${g.inits.mylib},${g.exits.odbc},${g.exits.mylib},${g.abandoned},${g.leaks},${g.dangling},${g.dropped}`;
+}
+
+/** The ghost as named counters (`odbc.inits`, `abandoned`, …), for tests and reports that compare a few of them. */
+export function ghostSummary(g: Ghost): Record<string, number> {
+  const out: Record<string, number> = { abandoned: g.abandoned, leaks: g.leaks, dangling: g.dangling, dropped: g.dropped };
+  for (const def of defs) {
+    out[`${def}.inits`] = g.inits[def];
+    out[`${def}.exits`] = g.exits[def];
+  }
+  return out;
 }
 
 export function bumpDef(counts: Readonly<Record<Def, number>>, def: Def): Record<Def, number> {
@@ -140,6 +183,33 @@ export interface RuntimeState {
 }
 
 export const bit = (interp: number): number => 1 << (interp - 1);
+
+/**
+ * A module instance of its interpreter, for the registry families (decision D4): CPython lets one
+ * interpreter hold several module objects of one def, and an ensure belongs to the instance that
+ * made it. Two instances are enough to show one instance's release under another's feet. A call
+ * that names no instance is made by instance 1.
+ */
+export const INSTANCES = 2;
+export const Instance = Schema.Literal(1, 2);
+export type Instance = typeof Instance.Type;
+/** The registry's user bit of module instance `instance` of interpreter `interp` (bit (interp−1)·2 + instance−1). */
+export const userBit = (interp: number, instance: number = 1): number => 1 << ((interp - 1) * INSTANCES + (instance - 1));
+/** Every user bit of interpreter `interp`: all its module instances. */
+export const userBitsOf = (interp: number): number => ((1 << INSTANCES) - 1) << ((interp - 1) * INSTANCES);
+/** The user bits of every interpreter in an ALIVE bitmask. */
+export function userBitsOfAlive(alive: number): number {
+  let bits = 0;
+  for (let i = 1; i <= 8; i++) if (alive & bit(i)) bits |= userBitsOf(i);
+  return bits;
+}
+/** "interp 2" or "interp 2 (instance 2)": who a registry user bit is, for reports. */
+export function describeUser(b: number): string {
+  const k = 31 - Math.clz32(b);
+  const interp = Math.floor(k / INSTANCES) + 1;
+  const instance = (k % INSTANCES) + 1;
+  return instance === 1 ? `${interp}` : `${interp}#${instance}`;
+}
 export const allAlive = (config: ModelConfig): number => (1 << config.interpreters) - 1;
 
 /**
@@ -206,8 +276,11 @@ export function stepRuntimeCall<S extends RuntimeParts>(
   interp: number,
   tag: RuntimeCall["_tag"],
   family: {
-    /** Everything `interp` still holds is let go (D13). */
-    endInterpreter(s: S, interp: number): S;
+    /**
+     * Everything `interp` still holds is let go (D13); undefined when ending cannot proceed yet —
+     * the shipped baseline's m_free waits for a PyMutex somebody holds (D14).
+     */
+    endInterpreter(s: S, interp: number): S | undefined;
     /** After the main interpreter ended: what is still live (leaks, P7), and the state with it freed. */
     finalize(s: S): { readonly state: S; readonly leaks: number };
   },
@@ -215,11 +288,15 @@ export function stepRuntimeCall<S extends RuntimeParts>(
   switch (tag) {
     case "Py_NewInterpreter":
       return { state: { ...s, rt: { ...s.rt, alive: s.rt.alive | bit(interp) } }, result: ok(0) };
-    case "Py_EndInterpreter":
-      return { state: family.endInterpreter(s, interp), result: ok(0) };
+    case "Py_EndInterpreter": {
+      const ended = family.endInterpreter(s, interp);
+      return ended && { state: ended, result: ok(0) };
+    }
     case "Py_FinalizeEx": {
       if (subinterpretersAlive(s.rt)) return undefined;
-      const f = family.finalize(family.endInterpreter(s, 1));
+      const ended = family.endInterpreter(s, 1);
+      if (ended === undefined) return undefined;
+      const f = family.finalize(ended);
       const ghost = f.leaks ? { ...f.state.ghost, leaks: f.state.ghost.leaks + f.leaks } : f.state.ghost;
       return { state: { ...f.state, ghost, rt: { alive: 0, finalized: true } }, result: ok(0) };
     }

@@ -21,6 +21,14 @@ export const globalLockRules: [string, Line[]][] = [
     [1, E("odbc", "henv"), "1"], [1, E("odbc", "henv"), "1"], [1, L("PyThread_ReleaseGlobalLock", 1), "0"],
     [1, L("PyThread_GetGlobalLock", 1), "error StaleIndex"],
   ]],
+  ["two module instances in one interpreter each hold their own ensure: one's release leaves the other's lock", [
+    [1, E("odbc", "henv"), "1"], [1, { ...E("odbc", "henv"), instance: 2 }, "1"], [1, L("PyThread_ReleaseGlobalLock", 1), "0"],
+    [1, { ...L("PyThread_acquire_lock", 1), instance: 2 }, "0"], [1, L("PyThread_GetGlobalLock", 1), "error NotEnsured"],
+    [1, { ...L("PyThread_release_lock", 1), instance: 2 }, "0"], [1, { ...L("PyThread_ReleaseGlobalLock", 1), instance: 2 }, "0"], [2, E("odbc", "henv"), "257"],
+  ]],
+  ["an ending interpreter drops the ensures of all its module instances", [
+    [2, E("odbc", "henv"), "1"], [2, { ...E("odbc", "henv"), instance: 2 }, "1"], [2, RT("Py_EndInterpreter"), "0"], [1, E("odbc", "henv"), "257"],
+  ]],
   ["the same name under another def is another lock", [[1, E("odbc", "henv"), "1"], [1, E("mylib", "henv"), "2"]]],
   ["get verifies the module and the name", [
     [1, E("odbc", "henv"), "1"], [1, L("PyThread_GetGlobalLock", 1), "1"],
@@ -28,6 +36,10 @@ export const globalLockRules: [string, Line[]][] = [
   ]],
   ["get from an interpreter that never ensured the lock is refused", [[1, E("odbc", "henv"), "1"], [2, L("PyThread_GetGlobalLock", 1), "error NotEnsured"]]],
   ["index 0 and indices never handed out are stale", [[1, L("PyThread_GetGlobalLock", 0), "error StaleIndex"], [1, L("PyThread_GetGlobalLock", 3), "error StaleIndex"]]],
+  ["an index of a generation the slot has not reached yet is stale", [[1, E("odbc", "henv"), "1"], [1, L("PyThread_GetGlobalLock", 257), "error StaleIndex"]]],
+  ["get checks the name before the ensure: a non-ensurer naming another lock gets NameMismatch", [
+    [1, E("odbc", "henv"), "1"], [2, L("PyThread_GetGlobalLock", 1, "mylib"), "error NameMismatch"],
+  ]],
   ["a stale index never reaches the lock that reused its slot", [
     [1, E("odbc", "henv"), "1"], [1, L("PyThread_ReleaseGlobalLock", 1), "0"], [2, E("odbc", "ext1"), "257"],
     [2, L("PyThread_GetGlobalLock", 1, "odbc", "ext1"), "error StaleIndex"], [2, L("PyThread_acquire_lock", 1, "odbc", "ext1"), "error StaleIndex"],
@@ -66,11 +78,15 @@ export const globalLockRules: [string, Line[]][] = [
     [2, E("odbc", "henv"), "1"], [2, L("PyThread_acquire_lock", 1), "0"], [2, RT("Py_EndInterpreter"), "0"],
     [1, E("odbc", "henv"), "257"], [2, E("odbc", "henv"), "error InterpreterFinalized"], [2, RT("Py_NewInterpreter"), "0"], [2, E("odbc", "henv"), "257"],
   ]],
+  ["a holder that ends while another interpreter still ensures the lock lets it go", [
+    [2, E("odbc", "henv"), "1"], [3, E("odbc", "henv"), "1"], [2, L("PyThread_acquire_lock", 1), "0"], [3, L("PyThread_acquire_lock", 1), "blocks"],
+    [2, RT("Py_EndInterpreter"), "0"], [3, L("PyThread_acquire_lock", 1), "0"], [3, L("call_unsafe_library", 1), "1"],
+  ]],
   ["runtime finalisation releases everything and re-initialisation starts from not set", [
     [1, E("odbc", "henv"), "1"], [2, E("odbc", "ext1"), "2"], [2, RT("Py_FinalizeEx"), "error NotMainInterpreter"], [1, RT("Py_FinalizeEx"), "blocks"],
     [2, RT("Py_EndInterpreter"), "0"], [3, RT("Py_EndInterpreter"), "0"], [1, RT("Py_FinalizeEx"), "0"],
     [1, E("odbc", "henv"), "error RuntimeFinalized"], [2, RT("Py_Initialize"), "error NotMainInterpreter"], [1, RT("Py_Initialize"), "0"],
-    [1, L("PyThread_GetGlobalLock", 1), "error StaleIndex"], [1, E("odbc", "henv"), "257"],
+    [1, L("PyThread_GetGlobalLock", 1), "error StaleIndex"], [1, E("odbc", "henv"), "257"], [2, E("odbc", "henv"), "257"],
   ]],
   ["the main interpreter is ended only by runtime finalisation", [[1, RT("Py_EndInterpreter"), "error MainInterpreter"], [1, RT("Py_Initialize"), "error RuntimeInitialized"]]],
 ];
@@ -88,9 +104,16 @@ export const runtimeStoreRules: [string, Line[]][] = [
     [1, SE("odbc", "henv"), "1"], [1, S("PyRuntime_store_delete", 1), "0"], [1, S("PyRuntime_store_set", 1, { value: 7, owner: "raw" }), "0"],
     [1, S("PyRuntime_store_delete", 1), "0"], [1, S("PyRuntime_store_is_set", 1), "0"],
   ]],
+  ["release tells the caller whether it was the last user: 0 while another interpreter still ensures, then 1", [
+    [1, SE("odbc", "henv"), "1"], [2, SE("odbc", "henv"), "1"], [1, S("PyRuntime_store_release", 1), "0"], [2, S("PyRuntime_store_release", 1), "1"],
+  ]],
   ["the last release deallocates the key and its storage", [
-    [1, SE("odbc", "henv"), "1"], [1, S("PyRuntime_store_set", 1, { value: 7, owner: "raw" }), "0"], [1, S("PyRuntime_store_release", 1), "0"],
+    [1, SE("odbc", "henv"), "1"], [1, S("PyRuntime_store_set", 1, { value: 7, owner: "raw" }), "0"], [1, S("PyRuntime_store_release", 1), "1"],
     [1, S("PyRuntime_store_get", 1), "error StaleIndex"], [1, SE("odbc", "henv"), "257"], [1, S("PyRuntime_store_is_set", 257), "0"],
+  ]],
+  ["a key ensured by two module instances of one interpreter outlives the first one's release", [
+    [1, SE("odbc", "henv"), "1"], [1, { ...SE("odbc", "henv"), instance: 2 }, "1"], [1, S("PyRuntime_store_set", 1, { value: 3, owner: "raw" }), "0"],
+    [1, S("PyRuntime_store_release", 1), "0"], [1, S("PyRuntime_store_get", 1, { instance: 2 }), "3"], [1, S("PyRuntime_store_release", 1, { instance: 2 }), "1"],
   ]],
   ["release of a key ensured only by another interpreter is refused", [[1, SE("odbc", "henv"), "1"], [2, S("PyRuntime_store_release", 1), "error NotEnsured"]]],
   ["reading a key this interpreter never ensured is refused", [[1, SE("odbc", "henv"), "1"], [2, S("PyRuntime_store_get", 1), "error NotEnsured"]]],
@@ -100,6 +123,8 @@ export const runtimeStoreRules: [string, Line[]][] = [
   ]],
 ];
 
+/** The same call made by the interpreter's second module instance of the def (D4, D11). */
+export const I2 = (c: AnyCall): AnyCall => ({ ...c, instance: 2 }) as AnyCall;
 export const MI = (def: "odbc" | "mylib", f: Partial<{ initFails: boolean; execFails: boolean; initImportsSelf: boolean }> = {}) =>
   ({ _tag: "PyModule_ExecDef", def, initFails: false, execFails: false, initImportsSelf: false, ...f }) as const;
 export const D = (tag: string, def: "odbc" | "mylib" = "odbc") => ({ _tag: tag, def }) as unknown as AnyCall;
@@ -117,6 +142,17 @@ export const moduleSlotsRules: [string, Line[]][] = [
   ]],
   ["a failed exec when the state is already set up changes nothing", [[1, MI("odbc"), "1"], [2, MI("odbc", { execFails: true }), "error ExecFailed"], [1, D("unload_module"), "1"]]],
   ["global_init importing its own module is an import cycle, not a hang", [[1, MI("odbc", { initImportsSelf: true }), "error ImportCycle"], [1, MI("odbc"), "1"]]],
+  ["an import cycle is reported before a failing global_init, and leaves the def importable", [
+    [1, MI("odbc", { initImportsSelf: true, initFails: true }), "error ImportCycle"], [2, MI("odbc", { initFails: true }), "error InitFailed"],
+    [2, MI("odbc"), "1"], [2, D("use_global_state"), "1"],
+  ]],
+  ["two module objects of one def in one interpreter are counted apart: the first's m_free leaves the second's state", [
+    [1, MI("odbc"), "1"], [1, I2(MI("odbc")), "0"], [1, I2(MI("odbc")), "error AlreadyImported"], [1, D("unload_module"), "0"],
+    [1, D("use_global_state"), "error NotImported"], [1, I2(D("use_global_state")), "1"], [1, I2(D("unload_module")), "1"],
+  ]],
+  ["an ending interpreter unloads all its module objects of a def at once", [
+    [2, MI("odbc"), "1"], [2, I2(MI("odbc")), "0"], [2, RT("Py_EndInterpreter"), "0"], [3, MI("odbc"), "1"], [3, D("use_global_state"), "2"],
+  ]],
   ["importing twice in one interpreter is refused; unloading what was never imported too", [[1, MI("odbc"), "1"], [1, MI("odbc"), "error AlreadyImported"], [2, D("unload_module"), "error NotImported"]]],
   ["defs are independent", [[1, MI("odbc"), "1"], [1, MI("mylib"), "1"], [1, D("unload_module"), "1"], [1, D("use_global_state", "mylib"), "1"]]],
   ["an ending interpreter unloads its modules; the last one runs global_exit", [
@@ -140,6 +176,10 @@ export const refcountedLockRules: [string, Line[]][] = [
     [1, RI("odbc"), "1"], [2, RI("odbc"), "0"], [1, D("PyThread_acquire_lock"), "0"], [2, D("mod_free"), "blocks"], [1, D("mod_free"), "error LockHeld"],
   ]],
   ["a failed setup leaves no reference and the next mod_init runs setup again", [[1, RI("odbc", true), "error InitFailed"], [2, RI("odbc"), "1"], [2, D("use_global_state"), "1"]]],
+  ["the lock is held by the interpreter: its second module instance neither takes it again nor unloads under it", [
+    [1, RI("odbc"), "1"], [1, I2(RI("odbc")), "0"], [1, D("PyThread_acquire_lock"), "0"], [1, I2(D("PyThread_acquire_lock")), "error Reentrant"],
+    [1, I2(D("mod_free")), "error LockHeld"], [1, I2(D("PyThread_release_lock")), "0"], [1, I2(D("mod_free")), "0"], [1, D("mod_free"), "1"],
+  ]],
   ["the lock serialises library calls and only its holder releases it", [
     [1, RI("odbc"), "1"], [2, RI("odbc"), "0"], [1, D("call_unsafe_library"), "error NotHeld"], [1, D("PyThread_acquire_lock"), "0"],
     [2, D("PyThread_acquire_lock"), "blocks"], [2, D("PyThread_release_lock"), "error NotHeld"], [1, D("call_unsafe_library"), "1"],
@@ -156,8 +196,24 @@ export const staticMutexRules: [string, Line[]][] = [
   ["mod_exec waits for the static mutex held by another interpreter", [
     [1, SX("odbc"), "1"], [1, D("PyMutex_Lock"), "0"], [2, SX("odbc"), "blocks"], [1, D("PyMutex_Unlock"), "0"], [2, SX("odbc"), "0"],
   ]],
-  ["PyMutex is not recursive and only its holder unlocks it", [
-    [1, SX("odbc"), "1"], [2, SX("odbc"), "0"], [1, D("PyMutex_Lock"), "0"], [1, D("PyMutex_Lock"), "error Reentrant"], [2, D("PyMutex_Unlock"), "error NotHeld"],
+  ["the holder's second PyMutex_Lock waits for itself: a self-deadlock, not an error", [
+    [1, SX("odbc"), "1"], [1, D("PyMutex_Lock"), "0"], [1, D("PyMutex_Lock"), "blocks"], [1, SX("mylib"), "1"], [1, D("mod_free"), "blocks"],
+  ]],
+  ["any interpreter may unlock the PyMutex (it has no owner); unlocking it while unlocked is Py_FatalError", [
+    [1, SX("odbc"), "1"], [2, SX("odbc"), "0"], [1, D("PyMutex_Lock"), "0"], [2, D("PyMutex_Unlock"), "0"], [2, D("PyMutex_Unlock"), "error FatalError"],
+    [1, D("call_unsafe_library"), "error NotHeld"],
+  ]],
+  ["with no owner, whoever finds the PyMutex locked calls into the library: after a stray unlock two interpreters are inside", [
+    [1, SX("odbc"), "1"], [2, SX("odbc"), "0"], [1, D("PyMutex_Lock"), "0"], [2, D("PyMutex_Unlock"), "0"], [2, D("PyMutex_Lock"), "0"],
+    [1, D("call_unsafe_library"), "1"], [2, D("call_unsafe_library"), "2"],
+  ]],
+  ["Py_EndInterpreter runs the extension's m_free, which waits for a PyMutex another interpreter holds", [
+    [2, SX("odbc"), "1"], [3, SX("odbc"), "0"], [3, D("PyMutex_Lock"), "0"], [2, RT("Py_EndInterpreter"), "blocks"], [3, D("PyMutex_Unlock"), "0"],
+    [2, RT("Py_EndInterpreter"), "0"], [3, D("use_global_state"), "1"],
+  ]],
+  ["nothing releases a PyMutex whose holder ends: its own m_free waits for it, and so does everyone else", [
+    [2, SX("odbc"), "1"], [3, SX("odbc"), "0"], [2, D("PyMutex_Lock"), "0"], [2, RT("Py_EndInterpreter"), "blocks"], [3, D("mod_free"), "blocks"],
+    [3, D("PyMutex_Lock"), "blocks"],
   ]],
   ["a failed init leaves the count at zero so the next mod_exec initialises", [[1, SX("odbc", true), "error InitFailed"], [2, SX("odbc"), "1"]]],
   ["the statics survive runtime finalisation and the next epoch starts clean", [
@@ -166,3 +222,72 @@ export const staticMutexRules: [string, Line[]][] = [
   ]],
 ];
 
+
+/**
+ * Ghost rules: scripts whose *ghost* state at the end is part of the rule — what no result shows
+ * (how many epochs were set up and torn down, a lock abandoned by a dying holder, a value left
+ * dangling). model/model.test.ts checks the model's final ghost against `ghost`; impl/families.test.ts
+ * holds the implementation's ghost counters to the model's after every call of every script.
+ */
+export interface GhostRule {
+  readonly family: "global_lock" | "runtime_store" | "module_slots" | "refcounted_lock" | "static_mutex";
+  readonly script: Line[];
+  /** Expected final ghost, by the names `ghostSummary` gives (only the named counters are checked). */
+  readonly ghost: Readonly<Record<string, number>>;
+}
+
+export const ghostRules: [string, GhostRule][] = [
+  ["an ending holder's lock is counted abandoned once", {
+    family: "global_lock",
+    script: [[2, E("odbc", "henv"), "1"], [3, E("odbc", "henv"), "1"], [2, L("PyThread_acquire_lock", 1), "0"], [2, RT("Py_EndInterpreter"), "0"]],
+    ghost: { abandoned: 1, leaks: 0 },
+  }],
+  ["each epoch counts one global_init and one global_exit; a failed exec counts both", {
+    family: "module_slots",
+    script: [[1, MI("odbc"), "1"], [1, D("unload_module"), "1"], [2, MI("odbc", { execFails: true }), "error ExecFailed"], [3, MI("odbc"), "1"]],
+    ghost: { "odbc.inits": 3, "odbc.exits": 2, "mylib.inits": 0 },
+  }],
+  ["a failed global_init counts nothing", {
+    family: "module_slots",
+    script: [[1, MI("odbc", { initFails: true }), "error InitFailed"], [1, MI("odbc", { initImportsSelf: true }), "error ImportCycle"]],
+    ghost: { "odbc.inits": 0, "odbc.exits": 0 },
+  }],
+  ["a value released by its last user, who was told so, is not counted as dropped", {
+    family: "runtime_store",
+    script: [[1, SE("odbc", "henv"), "1"], [1, S("PyRuntime_store_set", 1, { value: 7, owner: "raw" }), "0"], [1, S("PyRuntime_store_release", 1), "1"]],
+    ghost: { dropped: 0, dangling: 0 },
+  }],
+  ["a value still set when its last ensurer ends is dropped unseen", {
+    family: "runtime_store",
+    script: [[2, SE("odbc", "henv"), "1"], [2, S("PyRuntime_store_set", 1, { value: 5, owner: "raw" }), "0"], [2, RT("Py_EndInterpreter"), "0"]],
+    ghost: { dropped: 1, dangling: 0 },
+  }],
+  ["an interpreter-owned value that goes away with its owner's storage is dropped, not dangling", {
+    family: "runtime_store",
+    script: [[2, SE("odbc", "henv"), "1"], [2, S("PyRuntime_store_set", 1, { value: 9, owner: "interp" }), "0"], [2, RT("Py_EndInterpreter"), "0"]],
+    ghost: { dropped: 1, dangling: 0 },
+  }],
+  ["a main-interpreter value left at Py_FinalizeEx is dropped (a leak), not dangling", {
+    family: "runtime_store",
+    script: [
+      [1, SE("odbc", "henv"), "1"], [1, S("PyRuntime_store_set", 1, { value: 4, owner: "interp" }), "0"], [2, RT("Py_EndInterpreter"), "0"],
+      [3, RT("Py_EndInterpreter"), "0"], [1, RT("Py_FinalizeEx"), "0"],
+    ],
+    ghost: { dropped: 1, dangling: 0, leaks: 0 },
+  }],
+  ["an interpreter-owned value whose owner ends while another interpreter still reads it dangles", {
+    family: "runtime_store",
+    script: [[1, SE("odbc", "henv"), "1"], [2, SE("odbc", "henv"), "1"], [2, S("PyRuntime_store_set", 1, { value: 9, owner: "interp" }), "0"], [2, RT("Py_EndInterpreter"), "0"]],
+    ghost: { dangling: 1 },
+  }],
+  ["the refcounted lock's ending holder is counted abandoned and the last teardown counted", {
+    family: "refcounted_lock",
+    script: [[2, RI("odbc"), "1"], [3, RI("odbc"), "0"], [2, D("PyThread_acquire_lock"), "0"], [2, RT("Py_EndInterpreter"), "0"], [3, D("mod_free"), "1"]],
+    ghost: { abandoned: 1, "odbc.inits": 1, "odbc.exits": 1 },
+  }],
+  ["the baseline's epochs are counted across runtime finalisation", {
+    family: "static_mutex",
+    script: [[1, SX("odbc"), "1"], [2, RT("Py_EndInterpreter"), "0"], [3, RT("Py_EndInterpreter"), "0"], [1, RT("Py_FinalizeEx"), "0"], [1, RT("Py_Initialize"), "0"], [1, SX("odbc"), "1"]],
+    ghost: { "odbc.inits": 2, "odbc.exits": 1, leaks: 0 },
+  }],
+];

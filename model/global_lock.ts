@@ -2,6 +2,9 @@ import { Schema } from "effect";
 import {
   bit,
   Def,
+  Instance,
+  userBit,
+  userBitsOf,
   defaultConfig,
 
   emptyGhost,
@@ -18,6 +21,7 @@ import {
   type ModelConfig,
   type RuntimeState,
   type StepResult,
+  validateConfig,
 } from "./common.js";
 import type { FamilyModel } from "./family.js";
 import {
@@ -41,9 +45,11 @@ import {
  * acquired and released with `PyThread_acquire_lock` / `PyThread_release_lock`.
  */
 
-const Ref = { def: Def, name: Name };
+/** Which module instance of the calling interpreter makes the call (D4); absent: instance 1. */
+const By = { instance: Schema.optional(Instance) };
+const Ref = { def: Def, name: Name, ...By };
 /** An index argument; negative values are references resolved before the call (see impl/subject.ts). */
-const Index = { def: Def, name: Name, index: Schema.Int };
+const Index = { def: Def, name: Name, index: Schema.Int, ...By };
 
 export const PyThread_EnsureGlobalLock = Schema.TaggedStruct("PyThread_EnsureGlobalLock", Ref);
 export const PyThread_GetGlobalLock = Schema.TaggedStruct("PyThread_GetGlobalLock", Index);
@@ -80,6 +86,7 @@ export interface GlobalLockState {
 const freshLock: LockPayload = { holder: 0, calls: 0 };
 
 function init(config: ModelConfig = defaultConfig): GlobalLockState {
+  validateConfig(config);
   return { rt: { alive: allAlive(config), finalized: false }, reg: emptyRegistry(config.capacity), ghost: emptyGhost, config };
 }
 
@@ -89,12 +96,12 @@ function endInterpreter(s: GlobalLockState, interp: number): GlobalLockState {
   let abandoned = 0;
   for (let slot = 0; slot < reg.slots.length; slot++) {
     const e = reg.slots[slot];
-    if (!e || !(e.refs & bit(interp))) continue;
+    if (!e || !(e.refs & userBitsOf(interp))) continue;
     if (e.payload.holder === interp) {
       abandoned++;
       reg = replaceSlot(reg, slot, { ...e, payload: { ...e.payload, holder: 0 } });
     }
-    reg = dropRef(reg, slot, interp).registry;
+    reg = dropRef(reg, slot, userBitsOf(interp)).registry;
   }
   const ghost = abandoned ? { ...s.ghost, abandoned: s.ghost.abandoned + abandoned } : s.ghost;
   return { ...s, reg, ghost, rt: { ...s.rt, alive: s.rt.alive & ~bit(interp) } };
@@ -104,8 +111,9 @@ function step(s: GlobalLockState, interp: number, call: GlobalLockCall): StepRes
   const denied = gate(s.rt, interp, call._tag);
   if (denied) return { state: s, result: err(denied) };
   if (isRuntimeCall(call)) return stepRuntimeCall(s, interp, call._tag, { endInterpreter, finalize: finalizeRegistry });
-  if (call._tag === "PyThread_EnsureGlobalLock") return stepEnsure(s, call.def, call.name, interp, freshLock);
-  const r = resolve(s.reg, call.index, interp, call.def, call.name);
+  const user = userBit(interp, call.instance);
+  if (call._tag === "PyThread_EnsureGlobalLock") return stepEnsure(s, call.def, call.name, user, freshLock);
+  const r = resolve(s.reg, call.index, user, call.def, call.name);
   if (r.kind === "error") return { state: s, result: err(r.error) };
   const { slot, entry } = r;
   const held = entry.payload.holder;
@@ -114,7 +122,7 @@ function step(s: GlobalLockState, interp: number, call: GlobalLockCall): StepRes
       return { state: s, result: ok(call.index) };
     case "PyThread_ReleaseGlobalLock": {
       if (held === interp) return { state: s, result: err("LockHeld") };
-      return { state: { ...s, reg: dropRef(s.reg, slot, interp).registry }, result: ok(0) };
+      return { state: { ...s, reg: dropRef(s.reg, slot, user).registry }, result: ok(0) };
     }
     case "PyThread_acquire_lock": {
       if (held === interp) return { state: s, result: err("Reentrant") };
@@ -137,7 +145,7 @@ function step(s: GlobalLockState, interp: number, call: GlobalLockCall): StepRes
 }
 
 function describeCall(interp: number, call: GlobalLockCall): string {
-  const who = `in interp ${interp}`;
+  const who = `in interp ${interp}${"instance" in call && call.instance !== undefined && call.instance !== 1 ? ` (module instance ${call.instance})` : ""}`;
   switch (call._tag) {
     case "PyThread_EnsureGlobalLock":
       return `PyThread_EnsureGlobalLock(def=${call.def}, "${call.name}") ${who}`;

@@ -1,6 +1,9 @@
 import {
   allAlive,
   bit,
+  describeUser,
+  userBit,
+  userBitsOf,
   bumpDef,
   defaultConfig,
   defs,
@@ -16,6 +19,7 @@ import {
 
   type RuntimeState,
   type StepResult,
+  validateConfig,
 } from "./common.js";
 
 /**
@@ -32,10 +36,18 @@ import {
 /** One def's process-global state. */
 export interface DefState {
   /** Interpreters with a live module instance for this def (bitmask); its size is the refcount. */
+  /**
+   * Module instances of this def (bitmask of user bits, `userBit`: one per interpreter and module
+   * instance, D11); its size is the refcount.
+   */
   readonly importers: number;
   /** The global state's handle (the ODBC `henv`): the epoch number it was set up in; 0 = not set up. */
   readonly handle: number;
-  /** The interpreter holding the def's lock, 0 if none (families without a client lock keep 0). */
+  /**
+   * The interpreter holding the def's lock, 0 if none (families without a client lock keep 0).
+   * For the shipped PyMutex, which has no owner, it is the interpreter that last locked it: the
+   * mutex is locked exactly while it is not 0.
+   */
   readonly holder: number;
   /** Library calls made under the lock (the thread-unsafe C library's shared state). */
   readonly calls: number;
@@ -51,17 +63,18 @@ export interface LifecycleState {
 const idle: DefState = { importers: 0, handle: 0, holder: 0, calls: 0 };
 
 export function initLifecycle(config: ModelConfig = defaultConfig): LifecycleState {
+  validateConfig(config);
   return { rt: { alive: allAlive(config), finalized: false }, defs: { odbc: idle, mylib: idle }, ghost: emptyGhost, config };
 }
 
 /** The abstract operations a family's calls map onto. */
 export type LifecycleOp =
-  | { readonly op: "import"; readonly def: Def; readonly initFails: boolean; readonly execFails: boolean; readonly initImportsSelf: boolean }
-  | { readonly op: "unload"; readonly def: Def }
-  | { readonly op: "lock"; readonly def: Def }
-  | { readonly op: "unlock"; readonly def: Def }
-  | { readonly op: "use"; readonly def: Def }
-  | { readonly op: "library"; readonly def: Def }
+  | { readonly op: "import"; readonly def: Def; readonly instance: number; readonly initFails: boolean; readonly execFails: boolean; readonly initImportsSelf: boolean }
+  | { readonly op: "unload"; readonly def: Def; readonly instance: number }
+  | { readonly op: "lock"; readonly def: Def; readonly instance: number }
+  | { readonly op: "unlock"; readonly def: Def; readonly instance: number }
+  | { readonly op: "use"; readonly def: Def; readonly instance: number }
+  | { readonly op: "library"; readonly def: Def; readonly instance: number }
   | { readonly op: "runtime"; readonly tag: "Py_NewInterpreter" | "Py_EndInterpreter" | "Py_FinalizeEx" | "Py_Initialize" };
 
 function withDef(s: LifecycleState, def: Def, d: DefState, ghost: Ghost = s.ghost): LifecycleState {
@@ -69,54 +82,73 @@ function withDef(s: LifecycleState, def: Def, d: DefState, ghost: Ghost = s.ghos
   return { rt: s.rt, defs: next, ghost, config: s.config };
 }
 
-/** The module instance of `def` in `interp` goes away (m_free); teardown on the last one. */
-function release(s: LifecycleState, def: Def, interp: number): { state: LifecycleState; ranExit: boolean } {
+/** The module instances `users` (user bits) of `def` go away (m_free); teardown on the last one. */
+function release(s: LifecycleState, def: Def, users: number): { state: LifecycleState; ranExit: boolean } {
   const d = s.defs[def];
-  const importers = d.importers & ~bit(interp);
+  const importers = d.importers & ~users;
   if (importers !== 0) return { state: withDef(s, def, { ...d, importers }), ranExit: false };
   const ghost = { ...s.ghost, exits: bumpDef(s.ghost.exits, def) };
   return { state: withDef(s, def, { ...d, importers: 0, handle: 0 }, ghost), ranExit: true };
 }
 
-/** An ending interpreter lets go of each def's lock (abandoned) and unloads its module instances. */
-function endInterpreter(s: LifecycleState, interp: number): LifecycleState {
+/**
+ * The client-visible lock a lifecycle family has (decisions D7, D10, D14):
+ *   - "none": module_slots — the runtime's own lock, never held across calls;
+ *   - "owned": refcounted_lock — not recursive (re-entry is `Reentrant`), released only by its
+ *     holder (`NotHeld`), let go when its holder's interpreter ends (abandoned, D7a);
+ *   - "pymutex": static_mutex — CPython's shipped `PyMutex`, which has no owner: a re-lock by the
+ *     holder waits for itself (a self-deadlock, P6), any thread may unlock it, unlocking it while
+ *     unlocked is `Py_FatalError`, nothing releases it when the holder's interpreter ends, and the
+ *     extension's m_free, which `Py_EndInterpreter` runs, waits for it like any other locker.
+ */
+export type ClientLock = "none" | "owned" | "pymutex";
+
+/**
+ * An ending interpreter lets go of each def's lock (abandoned) and unloads its module instances.
+ * With the shipped PyMutex it lets go of nothing: its m_free locks the mutex, so ending waits while
+ * anybody — the ending interpreter itself included — holds the mutex of a def it has an instance of.
+ */
+function endInterpreter(s: LifecycleState, interp: number, lock: ClientLock): LifecycleState | undefined {
+  if (lock === "pymutex" && defs.some((def) => s.defs[def].holder !== 0 && (s.defs[def].importers & userBitsOf(interp)) !== 0)) return undefined;
   let t = s;
   for (const def of defs) {
     const d = t.defs[def];
     if (d.holder === interp) {
       t = withDef(t, def, { ...d, holder: 0 }, { ...t.ghost, abandoned: t.ghost.abandoned + 1 });
     }
-    if (t.defs[def].importers & bit(interp)) t = release(t, def, interp).state;
+    if (t.defs[def].importers & userBitsOf(interp)) t = release(t, def, userBitsOf(interp)).state;
   }
   return { ...t, rt: { ...t.rt, alive: t.rt.alive & ~bit(interp) } };
 }
 
 /**
- * One abstract operation by `interp`. `lockedLifecycle` says whether import and unload take the
- * def's client-visible lock (refcounted lock, PyMutex baseline): then they block while another
- * interpreter holds it and are refused while the caller holds it.
+ * One abstract operation by `interp`. `lock` is the family's client-visible lock (`ClientLock`):
+ * with one, import and unload take it, so they block while another interpreter holds it; while the
+ * caller holds it they are refused ("owned": `Reentrant` / `LockHeld`) or wait for themselves
+ * ("pymutex": a self-deadlock).
  */
 export function stepLifecycle(
   s: LifecycleState,
   interp: number,
   o: LifecycleOp,
-  lockedLifecycle: boolean,
+  lock: ClientLock,
 ): StepResult<LifecycleState> | undefined {
   const denied = gate(s.rt, interp, o.op === "runtime" ? o.tag : o.op);
   if (denied) return { state: s, result: err(denied) };
   if (o.op === "runtime") {
     // Runtime finalisation frees nothing here: a def still imported after every interpreter ended is a leak.
     const finalize = (t: LifecycleState) => ({ state: t, leaks: defs.filter((def) => t.defs[def].importers !== 0).length });
-    return stepRuntimeCall(s, interp, o.tag, { endInterpreter, finalize });
+    return stepRuntimeCall(s, interp, o.tag, { endInterpreter: (t, i) => endInterpreter(t, i, lock), finalize });
   }
   const def = o.def;
   const d = s.defs[def];
-  const mine = (d.importers & bit(interp)) !== 0;
+  const user = userBit(interp, o.instance);
+  const mine = (d.importers & user) !== 0;
   const fail = (e: Parameters<typeof err>[0]): StepResult<LifecycleState> => ({ state: s, result: err(e) });
   switch (o.op) {
     case "import": {
       if (mine) return fail("AlreadyImported");
-      if (lockedLifecycle && d.holder !== 0) return d.holder === interp ? fail("Reentrant") : undefined;
+      if (lock !== "none" && d.holder !== 0) return d.holder === interp && lock === "owned" ? fail("Reentrant") : undefined;
       let t = s;
       let ranInit = false;
       if (d.importers === 0) {
@@ -129,24 +161,29 @@ export function stepLifecycle(
       if (o.execFails) {
         if (!ranInit) return fail("ExecFailed");
         // The instance was counted before exec; m_free after the failed exec balances it (P3).
-        const counted = withDef(t, def, { ...t.defs[def], importers: t.defs[def].importers | bit(interp) });
-        return { state: release(counted, def, interp).state, result: err("ExecFailed") };
+        const counted = withDef(t, def, { ...t.defs[def], importers: t.defs[def].importers | user });
+        return { state: release(counted, def, user).state, result: err("ExecFailed") };
       }
-      return { state: withDef(t, def, { ...t.defs[def], importers: d.importers | bit(interp) }), result: ok(ranInit ? 1 : 0) };
+      return { state: withDef(t, def, { ...t.defs[def], importers: d.importers | user }), result: ok(ranInit ? 1 : 0) };
     }
     case "unload": {
       if (!mine) return fail("NotImported");
-      if (lockedLifecycle && d.holder !== 0) return d.holder === interp ? fail("LockHeld") : undefined;
-      const r = release(s, def, interp);
+      if (lock !== "none" && d.holder !== 0) return d.holder === interp && lock === "owned" ? fail("LockHeld") : undefined;
+      const r = release(s, def, user);
       return { state: r.state, result: ok(r.ranExit ? 1 : 0) };
     }
     case "lock":
       if (!mine) return fail("NotImported");
-      if (d.holder === interp) return fail("Reentrant");
-      if (d.holder !== 0) return undefined;
+      if (d.holder === interp && lock === "owned") return fail("Reentrant");
+      if (d.holder !== 0) return undefined; // PyMutex: the holder's re-lock waits for itself
       return { state: withDef(s, def, { ...d, holder: interp }), result: ok(0) };
     case "unlock":
       if (!mine) return fail("NotImported");
+      if (lock === "pymutex") {
+        // _PyMutex_TryUnlock checks only the locked bit: anyone may unlock; unlocked is fatal.
+        if (d.holder === 0) return fail("FatalError");
+        return { state: withDef(s, def, { ...d, holder: 0 }), result: ok(0) };
+      }
       if (d.holder !== interp) return fail("NotHeld");
       return { state: withDef(s, def, { ...d, holder: 0 }), result: ok(0) };
     case "use":
@@ -154,7 +191,9 @@ export function stepLifecycle(
       return { state: s, result: ok(d.handle) };
     case "library":
       if (!mine) return fail("NotImported");
-      if (d.holder !== interp) return fail("NotHeld");
+      // A PyMutex has no owner: the extension can only know the mutex is locked, not by whom, so
+      // two interpreters may both be inside the library once one unlocked the other's mutex (P9).
+      if (lock === "pymutex" ? d.holder === 0 : d.holder !== interp) return fail("NotHeld");
       return { state: withDef(s, def, { ...d, calls: d.calls + 1 }), result: ok(d.calls + 1) };
   }
 }
@@ -170,8 +209,8 @@ export function describeLifecycle(s: LifecycleState, lockName: string): string {
   return defs
     .map((def) => {
       const d = s.defs[def];
-      const users: number[] = [];
-      for (let i = 1; i <= s.config.interpreters; i++) if (d.importers & bit(i)) users.push(i);
+      const users: string[] = [];
+      for (let b = 0; b < 31; b++) if (d.importers & (1 << b)) users.push(describeUser(1 << b));
       const state = d.handle ? `global state set up (handle ${d.handle})` : "no global state";
       const lock = d.holder ? `, ${lockName} held by interp ${d.holder}` : "";
       return `${def}: refcount ${users.length}${users.length ? ` {${users.join(",")}}` : ""}, ${state}${lock}`;

@@ -1,27 +1,16 @@
 import { describe, expect, it } from "vitest";
 import {
   describeResult,
+  ghostSummary,
   globalLockModel,
+  models,
   moduleSlotsModel,
   refcountedLockModel,
   runtimeStoreModel,
   staticMutexModel,
-  type AnyCall,
   type AnyFamilyModel,
 } from "./index.js";
-import {
-  E,
-  globalLockRules,
-  L,
-  moduleSlotsRules,
-  refcountedLockRules,
-  RT,
-  runtimeStoreRules,
-  S,
-  SE,
-  staticMutexRules,
-  type Line,
-} from "./examples.js";
+import { ghostRules, globalLockRules, moduleSlotsRules, refcountedLockRules, runtimeStoreRules, staticMutexRules, type Line } from "./examples.js";
 
 /**
  * Example tests: every rule of every family, as a script of calls and the result each one must
@@ -29,19 +18,19 @@ import {
  * three interpreters and a registry of four slots.
  */
 
-function runScript(model: AnyFamilyModel, script: readonly Line[]): string[] {
+function runScript(model: AnyFamilyModel, script: readonly Line[]): { results: string[]; state: unknown } {
   let s = model.init();
-  const got: string[] = [];
+  const results: string[] = [];
   for (const [interp, call] of script) {
     const r = model.step(s, interp, call);
     if (!r) {
-      got.push("blocks");
+      results.push("blocks");
       continue;
     }
-    got.push(describeResult(r.result));
+    results.push(describeResult(r.result));
     s = r.state;
   }
-  return got;
+  return { results, state: s };
 }
 
 const families: [string, AnyFamilyModel, [string, Line[]][]][] = [
@@ -55,7 +44,7 @@ const families: [string, AnyFamilyModel, [string, Line[]][]][] = [
 for (const [family, model, rules] of families) {
   describe(`${family}: the rules`, () => {
     it.each(rules)("%s", (_name, script) => {
-      expect(runScript(model, script)).toEqual(script.map((l) => l[2]));
+      expect(runScript(model, script).results).toEqual(script.map((l) => l[2]));
     });
   });
 }
@@ -68,22 +57,20 @@ describe("every call decodes through its family's Schema", () => {
   });
 });
 
-describe("ghost state", () => {
-  it("records a dangling interpreter-owned value when its owner dies (P4)", () => {
-    let s = runtimeStoreModel.init();
-    for (const [i, c] of [
-      [1, SE("odbc", "henv")],
-      [2, SE("odbc", "henv")],
-      [2, S("PyRuntime_store_set", 1, { value: 9, owner: "interp" })],
-      [2, RT("Py_EndInterpreter")],
-    ] as [number, AnyCall][]) s = runtimeStoreModel.step(s, i, c as never)!.state;
-    expect(runtimeStoreModel.ghost(s).dangling).toBe(1);
-  });
-  it("records an abandoned lock when its holder's interpreter ends", () => {
-    let s = globalLockModel.init();
-    for (const [i, c] of [[2, E("odbc", "henv")], [2, L("PyThread_acquire_lock", 1)], [2, RT("Py_EndInterpreter")]] as [number, AnyCall][]) {
-      s = globalLockModel.step(s, i, c as never)!.state;
+describe("the configuration", () => {
+  it.each(Object.entries(models))("%s refuses a capacity outside 1..255 and interpreters outside 1..8", (_family, model) => {
+    for (const bad of [{ interpreters: 3, capacity: 0 }, { interpreters: 3, capacity: 256 }, { interpreters: 0, capacity: 4 }, { interpreters: 9, capacity: 4 }]) {
+      expect(() => model.init(bad)).toThrow(RangeError);
     }
-    expect(globalLockModel.ghost(s).abandoned).toBe(1);
+    expect(() => model.init({ interpreters: 1, capacity: 255 })).not.toThrow();
+  });
+});
+
+describe("ghost state: what no result shows", () => {
+  it.each(ghostRules)("%s", (_name, rule) => {
+    const { results, state } = runScript(models[rule.family], rule.script);
+    expect(results).toEqual(rule.script.map((l) => l[2]));
+    const ghost = ghostSummary(models[rule.family].ghost(state));
+    expect(Object.fromEntries(Object.keys(rule.ghost).map((k) => [k, ghost[k]]))).toEqual(rule.ghost);
   });
 });

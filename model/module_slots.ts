@@ -1,5 +1,5 @@
 import { Schema } from "effect";
-import { Def, RuntimeCall } from "./common.js";
+import { Def, Instance, RuntimeCall } from "./common.js";
 import type { FamilyModel } from "./family.js";
 import { describeLifecycle, initLifecycle, lifecycleKey, stepLifecycle, type LifecycleOp, type LifecycleState } from "./lifecycle.js";
 
@@ -19,14 +19,15 @@ import { describeLifecycle, initLifecycle, lifecycleKey, stepLifecycle, type Lif
  */
 export const PyModule_ExecDef = Schema.TaggedStruct("PyModule_ExecDef", {
   def: Def,
+  instance: Schema.optional(Instance),
   initFails: Schema.Boolean,
   execFails: Schema.Boolean,
   initImportsSelf: Schema.Boolean,
 });
 /** The module instance is freed (m_free), e.g. when its interpreter unloads it. */
-export const unload_module = Schema.TaggedStruct("unload_module", { def: Def });
+export const unload_module = Schema.TaggedStruct("unload_module", { def: Def, instance: Schema.optional(Instance) });
 /** The extension uses its process-global state (reads the `henv` handle). */
-export const use_global_state = Schema.TaggedStruct("use_global_state", { def: Def });
+export const use_global_state = Schema.TaggedStruct("use_global_state", { def: Def, instance: Schema.optional(Instance) });
 
 export const ModuleSlotsCall = Schema.Union(PyModule_ExecDef, unload_module, use_global_state, RuntimeCall);
 export type ModuleSlotsCall = typeof ModuleSlotsCall.Type;
@@ -35,18 +36,18 @@ export type ModuleSlotsCall = typeof ModuleSlotsCall.Type;
 export function moduleSlotsOp(call: ModuleSlotsCall): LifecycleOp {
   switch (call._tag) {
     case "PyModule_ExecDef":
-      return { op: "import", def: call.def, initFails: call.initFails, execFails: call.execFails, initImportsSelf: call.initImportsSelf };
+      return { op: "import", def: call.def, instance: call.instance ?? 1, initFails: call.initFails, execFails: call.execFails, initImportsSelf: call.initImportsSelf };
     case "unload_module":
-      return { op: "unload", def: call.def };
+      return { op: "unload", def: call.def, instance: call.instance ?? 1 };
     case "use_global_state":
-      return { op: "use", def: call.def };
+      return { op: "use", def: call.def, instance: call.instance ?? 1 };
     default:
       return { op: "runtime", tag: call._tag };
   }
 }
 
 function describeCall(interp: number, call: ModuleSlotsCall): string {
-  const who = `in interp ${interp}`;
+  const who = `in interp ${interp}${"instance" in call && call.instance !== undefined && call.instance !== 1 ? ` (module instance ${call.instance})` : ""}`;
   switch (call._tag) {
     case "PyModule_ExecDef": {
       const how = [call.initFails && "global_init fails", call.execFails && "exec fails", call.initImportsSelf && "global_init imports itself"]
@@ -68,7 +69,7 @@ export const moduleSlotsModel: FamilyModel<LifecycleState, ModuleSlotsCall> = {
   title: "Module slots Py_mod_global_init / Py_mod_global_exit with a runtime refcount per def",
   Call: ModuleSlotsCall,
   init: initLifecycle,
-  step: (s, interp, call) => stepLifecycle(s, interp, moduleSlotsOp(call), false),
+  step: (s, interp, call) => stepLifecycle(s, interp, moduleSlotsOp(call), "none"),
   key: lifecycleKey,
   ghost: (s) => s.ghost,
   describeCall,

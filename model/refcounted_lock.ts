@@ -1,5 +1,5 @@
 import { Schema } from "effect";
-import { Def, RuntimeCall } from "./common.js";
+import { Def, Instance, RuntimeCall } from "./common.js";
 import type { FamilyModel } from "./family.js";
 import { describeLifecycle, initLifecycle, lifecycleKey, stepLifecycle, type LifecycleOp, type LifecycleState } from "./lifecycle.js";
 
@@ -14,15 +14,15 @@ import { describeLifecycle, initLifecycle, lifecycleKey, stepLifecycle, type Lif
  */
 
 /** mod_init: take a reference to the def's shared lock; the first reference runs setup. */
-export const mod_init = Schema.TaggedStruct("mod_init", { def: Def, setupFails: Schema.Boolean });
+export const mod_init = Schema.TaggedStruct("mod_init", { def: Def, instance: Schema.optional(Instance), setupFails: Schema.Boolean });
 /** mod_free: drop the reference; the last one runs teardown and frees the lock. */
-export const mod_free = Schema.TaggedStruct("mod_free", { def: Def });
-export const PyThread_acquire_lock = Schema.TaggedStruct("PyThread_acquire_lock", { def: Def });
-export const PyThread_release_lock = Schema.TaggedStruct("PyThread_release_lock", { def: Def });
+export const mod_free = Schema.TaggedStruct("mod_free", { def: Def, instance: Schema.optional(Instance) });
+export const PyThread_acquire_lock = Schema.TaggedStruct("PyThread_acquire_lock", { def: Def, instance: Schema.optional(Instance) });
+export const PyThread_release_lock = Schema.TaggedStruct("PyThread_release_lock", { def: Def, instance: Schema.optional(Instance) });
 /** my_func: the extension uses the global state (reads the handle). */
-export const use_global_state = Schema.TaggedStruct("use_global_state", { def: Def });
+export const use_global_state = Schema.TaggedStruct("use_global_state", { def: Def, instance: Schema.optional(Instance) });
 /** A call into the thread-unsafe C library, which needs the lock held. */
-export const call_unsafe_library = Schema.TaggedStruct("call_unsafe_library", { def: Def });
+export const call_unsafe_library = Schema.TaggedStruct("call_unsafe_library", { def: Def, instance: Schema.optional(Instance) });
 
 export const RefcountedLockCall = Schema.Union(
   mod_init,
@@ -39,24 +39,24 @@ export type RefcountedLockCall = typeof RefcountedLockCall.Type;
 export function refcountedLockOp(call: RefcountedLockCall): LifecycleOp {
   switch (call._tag) {
     case "mod_init":
-      return { op: "import", def: call.def, initFails: call.setupFails, execFails: false, initImportsSelf: false };
+      return { op: "import", def: call.def, instance: call.instance ?? 1, initFails: call.setupFails, execFails: false, initImportsSelf: false };
     case "mod_free":
-      return { op: "unload", def: call.def };
+      return { op: "unload", def: call.def, instance: call.instance ?? 1 };
     case "PyThread_acquire_lock":
-      return { op: "lock", def: call.def };
+      return { op: "lock", def: call.def, instance: call.instance ?? 1 };
     case "PyThread_release_lock":
-      return { op: "unlock", def: call.def };
+      return { op: "unlock", def: call.def, instance: call.instance ?? 1 };
     case "use_global_state":
-      return { op: "use", def: call.def };
+      return { op: "use", def: call.def, instance: call.instance ?? 1 };
     case "call_unsafe_library":
-      return { op: "library", def: call.def };
+      return { op: "library", def: call.def, instance: call.instance ?? 1 };
     default:
       return { op: "runtime", tag: call._tag };
   }
 }
 
 function describeCall(interp: number, call: RefcountedLockCall): string {
-  const who = `in interp ${interp}`;
+  const who = `in interp ${interp}${"instance" in call && call.instance !== undefined && call.instance !== 1 ? ` (module instance ${call.instance})` : ""}`;
   switch (call._tag) {
     case "mod_init":
       return `mod_init(${call.def})${call.setupFails ? " with failing setup_global_state" : ""} ${who}`;
@@ -75,7 +75,7 @@ export const refcountedLockModel: FamilyModel<LifecycleState, RefcountedLockCall
   title: "Refcounted lock with setup/teardown (lock_was_just_allocated / lock_was_just_freed)",
   Call: RefcountedLockCall,
   init: initLifecycle,
-  step: (s, interp, call) => stepLifecycle(s, interp, refcountedLockOp(call), true),
+  step: (s, interp, call) => stepLifecycle(s, interp, refcountedLockOp(call), "owned"),
   key: lifecycleKey,
   ghost: (s) => s.ghost,
   describeCall,

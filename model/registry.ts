@@ -1,4 +1,4 @@
-import { bit, decodeIndex, encodeIndex, err, ok, type Def, type ErrorCode, type Ghost, type ModelConfig, type Name, type RuntimeState, type StepResult } from "./common.js";
+import { decodeIndex, describeUser, encodeIndex, err, ok, type Def, type ErrorCode, type Ghost, type ModelConfig, type Name, type RuntimeState, type StepResult } from "./common.js";
 
 /**
  * The runtime's registry of named entries, shared by the named-lock family and the runtime-store
@@ -6,8 +6,9 @@ import { bit, decodeIndex, encodeIndex, err, ok, type Def, type ErrorCode, type 
  * generation per slot that grows every time the slot is freed. An index is (slot, generation), so
  * an index from before a free never resolves to the entry that later reuses the slot (P8).
  *
- * An entry is *ensured* per interpreter (decision D4): `refs` is the set of interpreters that hold
- * an ensure, as a bitmask; the entry is freed when the set becomes empty.
+ * An entry is *ensured* per module instance (decision D4): `refs` is the set of users — (interpreter,
+ * instance) pairs, `userBit` — that hold an ensure, as a bitmask; the entry is freed when the set
+ * becomes empty.
  */
 export interface Entry<P> {
   readonly def: Def;
@@ -54,21 +55,21 @@ export type EnsureOutcome<P> =
   | { readonly kind: "changed"; readonly index: number; readonly registry: Registry<P>; readonly allocated: boolean };
 
 /**
- * Ensure (def, name) for `interp`: find the live entry or allocate the lowest free slot (decision
- * D5: lowest free slot, so indices are deterministic), and add `interp` to its refs. A second
- * ensure from the same interpreter returns the same index and changes nothing.
+ * Ensure (def, name) for `user` (a user bit): find the live entry or allocate the lowest free slot
+ * (decision D5: lowest free slot, so indices are deterministic), and add `user` to its refs. A
+ * second ensure from the same module instance returns the same index and changes nothing.
  */
-export function ensure<P>(reg: Registry<P>, def: Def, name: Name, interp: number, fresh: P): EnsureOutcome<P> {
+export function ensure<P>(reg: Registry<P>, def: Def, name: Name, user: number, fresh: P): EnsureOutcome<P> {
   const found = findSlot(reg, def, name);
   if (found >= 0) {
     const e = reg.slots[found]!;
     const index = indexOf(reg, found);
-    if (e.refs & bit(interp)) return { kind: "unchanged", index };
-    return { kind: "changed", index, allocated: false, registry: replaceSlot(reg, found, { ...e, refs: e.refs | bit(interp) }) };
+    if (e.refs & user) return { kind: "unchanged", index };
+    return { kind: "changed", index, allocated: false, registry: replaceSlot(reg, found, { ...e, refs: e.refs | user }) };
   }
   const free = reg.slots.indexOf(null);
   if (free < 0) return { kind: "error", error: "CapacityExhausted" };
-  const registry = replaceSlot(reg, free, { def, name, refs: bit(interp), payload: fresh });
+  const registry = replaceSlot(reg, free, { def, name, refs: user, payload: fresh });
   return { kind: "changed", index: indexOf(reg, free), allocated: true, registry };
 }
 
@@ -79,9 +80,9 @@ export type Resolved<P> =
 /**
  * Resolve an index the way `PyThread_GetGlobalLock` verifies it: the slot must be live in the
  * index's generation (else StaleIndex), hold the expected (def, name) when given (else
- * NameMismatch), and have been ensured by `interp` (else NotEnsured).
+ * NameMismatch), and have been ensured by `user`, a user bit (else NotEnsured).
  */
-export function resolve<P>(reg: Registry<P>, index: number, interp: number, def?: Def, name?: Name): Resolved<P> {
+export function resolve<P>(reg: Registry<P>, index: number, user: number, def?: Def, name?: Name): Resolved<P> {
   const at = decodeIndex(index);
   if (!at || at.slot >= reg.slots.length) return { kind: "error", error: "StaleIndex" };
   const e = reg.slots[at.slot];
@@ -89,14 +90,14 @@ export function resolve<P>(reg: Registry<P>, index: number, interp: number, def?
   if ((def !== undefined && e.def !== def) || (name !== undefined && e.name !== name)) {
     return { kind: "error", error: "NameMismatch" };
   }
-  if (!(e.refs & bit(interp))) return { kind: "error", error: "NotEnsured" };
+  if (!(e.refs & user)) return { kind: "error", error: "NotEnsured" };
   return { kind: "ok", slot: at.slot, entry: e };
 }
 
-/** Drop `interp`'s ensure of the entry in `slot`; frees the slot (new generation) on the last one. */
-export function dropRef<P>(reg: Registry<P>, slot: number, interp: number): { registry: Registry<P>; freed: boolean } {
+/** Drop the ensures of `users` (user bits) of the entry in `slot`; frees the slot (new generation) on the last one. */
+export function dropRef<P>(reg: Registry<P>, slot: number, users: number): { registry: Registry<P>; freed: boolean } {
   const e = reg.slots[slot]!;
-  const refs = e.refs & ~bit(interp);
+  const refs = e.refs & ~users;
   if (refs === 0) return { registry: replaceSlot(reg, slot, null), freed: true };
   return { registry: replaceSlot(reg, slot, { ...e, refs }), freed: false };
 }
@@ -123,8 +124,8 @@ export function describeRegistry<P>(reg: Registry<P>, payload: (p: P) => string)
   const parts: string[] = [];
   reg.slots.forEach((e, i) => {
     if (e) {
-      const holders: number[] = [];
-      for (let b = 0; b < 31; b++) if (e.refs & (1 << b)) holders.push(b + 1);
+      const holders: string[] = [];
+      for (let b = 0; b < 31; b++) if (e.refs & (1 << b)) holders.push(describeUser(1 << b));
       parts.push(`[${encodeIndex(i, reg.generations[i] ?? 0)}] ${e.def}.${e.name} ensured by {${holders.join(",")}}${payload(e.payload)}`);
     }
   });
@@ -140,8 +141,8 @@ export interface RegistryState<P> {
 }
 
 /** An ensure call (PyThread_EnsureGlobalLock, PyRuntime_store_ensure) as a step: the index, or an error. */
-export function stepEnsure<P, S extends RegistryState<P>>(s: S, def: Def, name: Name, interp: number, fresh: P): StepResult<S> {
-  const out = ensure(s.reg, def, name, interp, fresh);
+export function stepEnsure<P, S extends RegistryState<P>>(s: S, def: Def, name: Name, user: number, fresh: P): StepResult<S> {
+  const out = ensure(s.reg, def, name, user, fresh);
   if (out.kind === "error") return { state: s, result: err(out.error) };
   if (out.kind === "unchanged") return { state: s, result: ok(out.index) };
   return { state: { ...s, reg: out.registry }, result: ok(out.index) };

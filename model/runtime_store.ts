@@ -3,6 +3,9 @@ import {
   allAlive,
   bit,
   Def,
+  Instance,
+  userBit,
+  userBitsOf,
   defaultConfig,
   emptyGhost,
   err,
@@ -17,6 +20,7 @@ import {
   type ModelConfig,
   type RuntimeState,
   type StepResult,
+  validateConfig,
 } from "./common.js";
 import type { FamilyModel } from "./family.js";
 import {
@@ -35,12 +39,15 @@ import {
  * Runtime store keys — Eric Snow's second sketch, after `Py_tss_*` (thread.txt, "a general
  * mechanism to store process-global state for an extension but protected/managed by the
  * runtime"): `PyRuntime_store_ensure(def, name)` returns a key, creating it if necessary;
- * `PyRuntime_store_release(key)` deallocates the key and its storage when no interpreter uses it;
+ * `PyRuntime_store_release(key)` deallocates the key and its storage when no interpreter uses it
+ * and then returns 1 — "you were the last user: free what the value points to" (decision D8);
  * `is_set` / `set` / `get` / `delete` read and write the one value stored under the key.
  */
 
+/** Which module instance of the calling interpreter makes the call (D4); absent: instance 1. */
+const By = { instance: Schema.optional(Instance) };
 /** A key argument (the key's index; negative values are references, see `refTo`). */
-const Key = { key: Schema.Int };
+const Key = { key: Schema.Int, ...By };
 /**
  * Who owns a stored value: "raw" memory belongs to the process (PyMem_RawMalloc), "interp" memory
  * to the calling interpreter (an object of its allocator). The runtime cannot tell them apart, so
@@ -49,13 +56,14 @@ const Key = { key: Schema.Int };
  */
 export const ValueOwner = Schema.Literal("raw", "interp");
 
-export const PyRuntime_store_ensure = Schema.TaggedStruct("PyRuntime_store_ensure", { def: Def, name: Name });
+export const PyRuntime_store_ensure = Schema.TaggedStruct("PyRuntime_store_ensure", { def: Def, name: Name, ...By });
 export const PyRuntime_store_release = Schema.TaggedStruct("PyRuntime_store_release", Key);
 export const PyRuntime_store_is_set = Schema.TaggedStruct("PyRuntime_store_is_set", Key);
 export const PyRuntime_store_set = Schema.TaggedStruct("PyRuntime_store_set", {
   key: Schema.Int,
   value: Schema.Int.pipe(Schema.between(0, 1000)),
   owner: ValueOwner,
+  ...By,
 });
 export const PyRuntime_store_get = Schema.TaggedStruct("PyRuntime_store_get", Key);
 export const PyRuntime_store_delete = Schema.TaggedStruct("PyRuntime_store_delete", Key);
@@ -88,23 +96,32 @@ export interface RuntimeStoreState {
 const empty: StoreSlot = { isSet: false, value: 0, owner: 0 };
 
 function init(config: ModelConfig = defaultConfig): RuntimeStoreState {
+  validateConfig(config);
   return { rt: { alive: allAlive(config), finalized: false }, reg: emptyRegistry(config.capacity), ghost: emptyGhost, config };
 }
 
-/** An ending interpreter drops its ensures; a value it owns left in storage now dangles (P4). */
+/**
+ * An ending interpreter drops its ensures. A value it owns that stays reachable in storage other
+ * interpreters still ensure now dangles (P4); a value still set in storage that goes away with
+ * this interpreter's ensure is dropped unseen — nobody was told to free it (D8, ghost `dropped`).
+ */
 function endInterpreter(s: RuntimeStoreState, interp: number): RuntimeStoreState {
   let reg = s.reg;
   let dangling = 0;
+  let dropped = 0;
   for (let slot = 0; slot < reg.slots.length; slot++) {
     const e = reg.slots[slot];
     if (!e) continue;
-    if (e.payload.isSet && e.payload.owner === interp) {
+    const survives = (e.refs & ~userBitsOf(interp)) !== 0;
+    if (!survives) {
+      if (e.payload.isSet) dropped++;
+    } else if (e.payload.isSet && e.payload.owner === interp) {
       dangling++;
       reg = replaceSlot(reg, slot, { ...e, payload: { ...e.payload, owner: 0 } });
     }
-    if (e.refs & bit(interp)) reg = dropRef(reg, slot, interp).registry;
+    if (e.refs & userBitsOf(interp)) reg = dropRef(reg, slot, userBitsOf(interp)).registry;
   }
-  const ghost = dangling ? { ...s.ghost, dangling: s.ghost.dangling + dangling } : s.ghost;
+  const ghost = dangling || dropped ? { ...s.ghost, dangling: s.ghost.dangling + dangling, dropped: s.ghost.dropped + dropped } : s.ghost;
   return { ...s, reg, ghost, rt: { ...s.rt, alive: s.rt.alive & ~bit(interp) } };
 }
 
@@ -112,15 +129,19 @@ function step(s: RuntimeStoreState, interp: number, call: RuntimeStoreCall): Ste
   const denied = gate(s.rt, interp, call._tag);
   if (denied) return { state: s, result: err(denied) };
   if (isRuntimeCall(call)) return stepRuntimeCall(s, interp, call._tag, { endInterpreter, finalize: finalizeRegistry });
-  if (call._tag === "PyRuntime_store_ensure") return stepEnsure(s, call.def, call.name, interp, empty);
-  const r = resolve(s.reg, call.key, interp);
+  const user = userBit(interp, call.instance);
+  if (call._tag === "PyRuntime_store_ensure") return stepEnsure(s, call.def, call.name, user, empty);
+  const r = resolve(s.reg, call.key, user);
   if (r.kind === "error") return { state: s, result: err(r.error) };
   const { slot, entry } = r;
   const v = entry.payload;
   const put = (payload: StoreSlot): RuntimeStoreState => ({ ...s, reg: replaceSlot(s.reg, slot, { ...entry, payload }) });
   switch (call._tag) {
-    case "PyRuntime_store_release":
-      return { state: { ...s, reg: dropRef(s.reg, slot, interp).registry }, result: ok(0) };
+    case "PyRuntime_store_release": {
+      // 1: the caller was the last user and the key and its storage are gone (D8).
+      const { registry, freed } = dropRef(s.reg, slot, user);
+      return { state: { ...s, reg: registry }, result: ok(freed ? 1 : 0) };
+    }
     case "PyRuntime_store_is_set":
       return { state: s, result: ok(v.isSet ? 1 : 0) };
     case "PyRuntime_store_get":
@@ -133,7 +154,7 @@ function step(s: RuntimeStoreState, interp: number, call: RuntimeStoreCall): Ste
 }
 
 function describeCall(interp: number, call: RuntimeStoreCall): string {
-  const who = `in interp ${interp}`;
+  const who = `in interp ${interp}${"instance" in call && call.instance !== undefined && call.instance !== 1 ? ` (module instance ${call.instance})` : ""}`;
   switch (call._tag) {
     case "PyRuntime_store_ensure":
       return `PyRuntime_store_ensure(def=${call.def}, "${call.name}") ${who}`;

@@ -1,24 +1,30 @@
 import { Schema } from "effect";
-import { Def, RuntimeCall } from "./common.js";
+import { Def, Instance, RuntimeCall } from "./common.js";
 import type { FamilyModel } from "./family.js";
 import { describeLifecycle, initLifecycle, lifecycleKey, stepLifecycle, type LifecycleOp, type LifecycleState } from "./lifecycle.js";
 
 /**
  * The shipped baseline: what CPython 3.13 actually offers instead of the proposals — a static,
- * zero-initialised `PyMutex` (no allocation, so no lock-creation race; never freed; not recursive)
- * plus the extension's *own* refcount and init/teardown written under that mutex (anchors.md). The
- * model is the meaning of that extension code written correctly: `mod_exec` locks the mutex,
- * initialises on count 0→1, counts, unlocks; `mod_free` (m_free) locks, uncounts, tears down on
- * 1→0, unlocks. The mutex, the count and the handle are C statics: they survive runtime
- * finalisation (decision D14).
+ * zero-initialised `PyMutex` (no allocation, so no lock-creation race; never freed) plus the
+ * extension's *own* refcount and init/teardown written under that mutex (anchors.md). The model is
+ * the meaning of that extension code written correctly: `mod_exec` locks the mutex, initialises on
+ * count 0→1, counts, unlocks; `mod_free` (m_free) locks, uncounts, tears down on 1→0, unlocks. The
+ * mutex, the count and the handle are C statics: they survive runtime finalisation (decision D14).
+ *
+ * The mutex is `PyMutex` as shipped (Include/cpython/lock.h, Python/lock.c), not a kinder one: it
+ * has no owner, so `PyMutex_Unlock` by any thread succeeds (`_PyMutex_TryUnlock` checks only the
+ * locked bit), unlocking an unlocked mutex is `Py_FatalError("unlocking mutex that is not locked")`,
+ * a second `PyMutex_Lock` by the holder waits for itself (a self-deadlock), nothing releases it when
+ * the holder's interpreter ends, and `Py_EndInterpreter` — which runs the extension's m_free — waits
+ * for it like any other locker.
  */
 
-export const mod_exec = Schema.TaggedStruct("mod_exec", { def: Def, initFails: Schema.Boolean });
-export const mod_free = Schema.TaggedStruct("mod_free", { def: Def });
-export const PyMutex_Lock = Schema.TaggedStruct("PyMutex_Lock", { def: Def });
-export const PyMutex_Unlock = Schema.TaggedStruct("PyMutex_Unlock", { def: Def });
-export const use_global_state = Schema.TaggedStruct("use_global_state", { def: Def });
-export const call_unsafe_library = Schema.TaggedStruct("call_unsafe_library", { def: Def });
+export const mod_exec = Schema.TaggedStruct("mod_exec", { def: Def, instance: Schema.optional(Instance), initFails: Schema.Boolean });
+export const mod_free = Schema.TaggedStruct("mod_free", { def: Def, instance: Schema.optional(Instance) });
+export const PyMutex_Lock = Schema.TaggedStruct("PyMutex_Lock", { def: Def, instance: Schema.optional(Instance) });
+export const PyMutex_Unlock = Schema.TaggedStruct("PyMutex_Unlock", { def: Def, instance: Schema.optional(Instance) });
+export const use_global_state = Schema.TaggedStruct("use_global_state", { def: Def, instance: Schema.optional(Instance) });
+export const call_unsafe_library = Schema.TaggedStruct("call_unsafe_library", { def: Def, instance: Schema.optional(Instance) });
 
 export const StaticMutexCall = Schema.Union(
   mod_exec,
@@ -35,24 +41,24 @@ export type StaticMutexCall = typeof StaticMutexCall.Type;
 export function staticMutexOp(call: StaticMutexCall): LifecycleOp {
   switch (call._tag) {
     case "mod_exec":
-      return { op: "import", def: call.def, initFails: call.initFails, execFails: false, initImportsSelf: false };
+      return { op: "import", def: call.def, instance: call.instance ?? 1, initFails: call.initFails, execFails: false, initImportsSelf: false };
     case "mod_free":
-      return { op: "unload", def: call.def };
+      return { op: "unload", def: call.def, instance: call.instance ?? 1 };
     case "PyMutex_Lock":
-      return { op: "lock", def: call.def };
+      return { op: "lock", def: call.def, instance: call.instance ?? 1 };
     case "PyMutex_Unlock":
-      return { op: "unlock", def: call.def };
+      return { op: "unlock", def: call.def, instance: call.instance ?? 1 };
     case "use_global_state":
-      return { op: "use", def: call.def };
+      return { op: "use", def: call.def, instance: call.instance ?? 1 };
     case "call_unsafe_library":
-      return { op: "library", def: call.def };
+      return { op: "library", def: call.def, instance: call.instance ?? 1 };
     default:
       return { op: "runtime", tag: call._tag };
   }
 }
 
 function describeCall(interp: number, call: StaticMutexCall): string {
-  const who = `in interp ${interp}`;
+  const who = `in interp ${interp}${"instance" in call && call.instance !== undefined && call.instance !== 1 ? ` (module instance ${call.instance})` : ""}`;
   switch (call._tag) {
     case "mod_exec":
       return `mod_exec(${call.def})${call.initFails ? " with failing init" : ""} ${who}`;
@@ -71,7 +77,7 @@ export const staticMutexModel: FamilyModel<LifecycleState, StaticMutexCall> = {
   title: "Shipped baseline: static PyMutex plus the extension's own refcount and init/teardown",
   Call: StaticMutexCall,
   init: initLifecycle,
-  step: (s, interp, call) => stepLifecycle(s, interp, staticMutexOp(call), true),
+  step: (s, interp, call) => stepLifecycle(s, interp, staticMutexOp(call), "pymutex"),
   key: lifecycleKey,
   ghost: (s) => s.ghost,
   describeCall,

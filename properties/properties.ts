@@ -85,9 +85,12 @@ export function classifyDisagreement(call: AnyCall, observed: Result | undefined
     case "PyRuntime_store_delete":
       if (observed?._tag === "Ok" && (errIs(expected, "StaleIndex") || errIs(expected, "NameMismatch"))) return because("P8", "a stale index or key resolved to a newer entry");
       if (observed?._tag === "Ok" && errIs(expected, "NotEnsured")) return because("P3", "an interpreter reached an entry it never ensured");
+      if (expected?._tag === "Ok" && (errIs(observed, "StaleIndex") || errIs(observed, "NotEnsured"))) return because("P3", "a module instance lost its ensure to another instance's release");
       return because("agreement", "the value read disagrees with the model");
     case "PyThread_ReleaseGlobalLock":
     case "PyRuntime_store_release":
+      if (tag === "PyRuntime_store_release" && ok(observed, 0) && ok(expected, 1)) return because("P2", "the last user was not told it was last, so nobody frees the value");
+      if (tag === "PyRuntime_store_release" && ok(observed, 1) && ok(expected, 0)) return because("P2", "a releaser was told it was last while another interpreter still uses the key");
       if (observed?._tag === "Ok" && errIs(expected, "NotEnsured")) return because("P3", "a release was accepted from an interpreter that holds no ensure (released twice, or ensured by another)");
       if (observed?._tag === "Ok" && errIs(expected, "StaleIndex")) return because("P8", "a stale index was released");
       return because("P3", "the ensure count disagrees with the model");
@@ -97,4 +100,22 @@ export function classifyDisagreement(call: AnyCall, observed: Result | undefined
     case "Py_NewInterpreter":
       return because("P7", "interpreter or runtime finalisation disagrees with the model");
   }
+}
+
+/**
+ * Hazards the ghost counters record that no result shows, judged as violations wherever a run ends
+ * (model/README.md, "Ghost state"): a lock whose holder's interpreter ended while holding it (P9:
+ * the next acquirer gets whatever half-updated state the holder left, D7), an interpreter-owned
+ * value other interpreters can still reach after its owner died (P4, D9), a store value the runtime
+ * deallocated without telling anyone to free it (P7, D8), registry entries left for runtime
+ * finalisation to reclaim (P7). `fields` are the ghost counters as an implementation's `decode`
+ * names them (`ghost.abandoned`, …); a counter that is absent is not judged.
+ */
+export function ghostHazard(fields: Readonly<Record<string, number>>): Classified | undefined {
+  const n = (k: string): number => fields[k] ?? 0;
+  if (n("ghost.abandoned") > 0) return { property: "P9", why: `${n("ghost.abandoned")} lock(s) abandoned: a holder's interpreter ended while holding it, and the next acquirer gets the state it left half-updated` };
+  if (n("ghost.dangling") > 0) return { property: "P4", why: `${n("ghost.dangling")} value(s) owned by an ended interpreter are still reachable in process-global storage` };
+  if (n("ghost.dropped") > 0) return { property: "P7", why: `${n("ghost.dropped")} store value(s) deallocated with their storage without anyone being told to free them: a leak` };
+  if (n("ghost.leaks") > 0) return { property: "P7", why: `${n("ghost.leaks")} registry entr(ies) left for runtime finalisation to reclaim: a leak` };
+  return undefined;
 }

@@ -2,7 +2,7 @@
  * Mutants of the named runtime-global locks (impl/global_lock.ts, Eric Snow's
  * `PyThread_EnsureGlobalLock` / `GetGlobalLock` / `ReleaseGlobalLock` sketch).
  */
-import { bit, decodeIndex, encodeIndex, err, ok, refTo, type Def, type GlobalLockCall, type ModelConfig, type Name, type Result } from "../../model/index.js";
+import { userBit, decodeIndex, encodeIndex, err, ok, refTo, type Def, type GlobalLockCall, type ModelConfig, type Name, type Result } from "../../model/index.js";
 import { SlotState } from "../layout.js";
 import { load, notify, store, sub, testBits, type Code } from "../memory.js";
 import { global_lock, GlobalLock } from "../global_lock.js";
@@ -27,7 +27,7 @@ export class EnsureLookupThenAllocate extends GlobalLock {
     for (let slot = 0; slot < this.layout.capacity; slot++) {
       const s = this.layout.slot(slot);
       if ((yield load(s.state)) !== SlotState.live || !(yield* this.holds(s, c.def, c.name))) continue;
-      yield* this.addRef(slot, interp);
+      yield* this.addRef(slot, userBit(interp, c.instance));
       const index = encodeIndex(slot, yield load(s.gen));
       yield* this.unlockRuntime(interp);
       return ok(index);
@@ -38,7 +38,7 @@ export class EnsureLookupThenAllocate extends GlobalLock {
     for (let slot = 0; slot < this.layout.capacity; slot++) {
       const s = this.layout.slot(slot);
       if ((yield load(s.state)) === SlotState.live) continue;
-      yield* this.allocate(slot, c.def, c.name, interp);
+      yield* this.allocate(slot, c.def, c.name, userBit(interp, c.instance));
       const index = encodeIndex(slot, yield load(s.gen));
       yield* this.unlockRuntime(interp);
       return ok(index);
@@ -50,15 +50,24 @@ export class EnsureLookupThenAllocate extends GlobalLock {
 
 /** Index resolution without the generation check: a stale index reaches a reused slot (ABA). */
 export class NoGenerationCheck extends GlobalLock {
-  override *resolve(index: number, interp: number, def?: Def, name?: Name): Code<Resolution> {
+  override *resolve(index: number, user: number, def?: Def, name?: Name): Code<Resolution> {
     const at = decodeIndex(index);
     if (at === undefined || at.slot >= this.layout.capacity) return { error: "StaleIndex" };
     const s = this.layout.slot(at.slot);
     // The mutation: only "is the slot live", not "is it live in the index's generation".
     if ((yield load(s.state)) !== SlotState.live) return { error: "StaleIndex" };
     if (def !== undefined && name !== undefined && !(yield* this.holds(s, def, name))) return { error: "NameMismatch" };
-    if ((yield testBits(s.refs, bit(interp))) === 0) return { error: "NotEnsured" };
+    if ((yield testBits(s.refs, user)) === 0) return { error: "NotEnsured" };
     return { slot: at.slot };
+  }
+}
+
+/** Ensures counted per interpreter: a module instance's release drops every instance of its interpreter. */
+export class EnsureCountedPerInterpreter extends GlobalLock {
+  override *dropRef(slot: number, users: number): Code<boolean> {
+    // The mutation: each user bit is widened to both instances of its interpreter.
+    const pairs = users | ((users & 0x5555) << 1) | ((users & 0xaaaa) >>> 1);
+    return yield* super.dropRef(slot, pairs);
   }
 }
 
@@ -92,7 +101,7 @@ export class UnlockByNonHolder extends GlobalLock {
 export class AcquireUnderRuntimeLock extends GlobalLock {
   override *PyThread_acquire_lock(interp: number, c: Acquire): Code<Result> {
     yield* this.lockRuntime(interp);
-    const r = yield* this.resolve(c.index, interp, c.def, c.name);
+    const r = yield* this.resolve(c.index, userBit(interp, c.instance), c.def, c.name);
     if ("error" in r) {
       yield* this.unlockRuntime(interp);
       return err(r.error);
@@ -108,6 +117,24 @@ const subject = (id: string, make: (config: ModelConfig) => GlobalLock) => (conf
   widen(global_lock(config, make(config), mutantName("global_lock", id)));
 
 export const globalLockMutants: readonly Mutant[] = [
+  {
+    id: "ensure-counted-per-interpreter",
+    family: "global_lock",
+    hazard:
+      "Counting per interpreter, not per module instance: CPython lets one interpreter hold several module objects of one def, and instance A's release frees the lock instance B still uses (P3 is stated per module instance).",
+    property: "P3",
+    description: "PyThread_ReleaseGlobalLock by one module instance drops the ensures of every instance of its interpreter.",
+    subject: subject("ensure-counted-per-interpreter", (c) => new EnsureCountedPerInterpreter(c)),
+    programs: [
+      [
+        ensure,
+        { ...ensure, instance: 2 },
+        { _tag: "PyThread_ReleaseGlobalLock", def: "odbc", name: "henv", index: henv },
+        { _tag: "PyThread_GetGlobalLock", def: "odbc", name: "henv", index: henv, instance: 2 },
+      ],
+    ],
+    expected: { via: "model", properties: ["P3"] },
+  },
   {
     id: "ensure-lookup-then-allocate",
     family: "global_lock",

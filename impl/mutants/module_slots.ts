@@ -8,7 +8,7 @@
  */
 import { bit, defs, err, ok, type Def, type ModelConfig, type ModuleSlotsCall, type Result } from "../../model/index.js";
 import type { LifecycleOp } from "../../model/lifecycle.js";
-import { clearBits, load, store, type Code } from "../memory.js";
+import { clearBits, increment, load, setBits, store, type Code } from "../memory.js";
 import { module_slots, ModuleSlots } from "../module_slots.js";
 import { lockOrDie, unlockOrDie } from "../runtime.js";
 import { mutantName, widen, type Mutant } from "./mutant.js";
@@ -18,6 +18,8 @@ type ImportOp = Extract<LifecycleOp, { op: "import" }>;
 const exec = (def: Def = "odbc", initFails = false): ModuleSlotsCall => ({ _tag: "PyModule_ExecDef", def, initFails, execFails: false, initImportsSelf: false });
 const unload = (def: Def = "odbc"): ModuleSlotsCall => ({ _tag: "unload_module", def });
 const use = (def: Def = "odbc"): ModuleSlotsCall => ({ _tag: "use_global_state", def });
+/** The same call by the interpreter's second module instance of the def. */
+const second = (c: ModuleSlotsCall): ModuleSlotsCall => ({ ...c, instance: 2 }) as ModuleSlotsCall;
 
 /** The lifecycle-lock claims of the correct code minus `drop` (words this mutant touches unlocked). */
 function protectionsWithout(impl: ModuleSlots, drop: (def: Def) => readonly number[]): ReadonlyMap<number, number> {
@@ -108,6 +110,19 @@ export class FinalizeKeepsRefcount extends ModuleSlots {
   }
 }
 
+/**
+ * The refcount counted per interpreter, not per module instance: a second module object of the def
+ * in the same interpreter is not counted, so the first one's m_free runs global_exit under it.
+ */
+export class InstancesCountedPerInterpreter extends ModuleSlots {
+  override *countUp(def: Def, interp: number, instance = 1): Code<void> {
+    // The mutation: the count grows only with the interpreter's first instance.
+    const other = yield* this.isImporter(def, interp, instance === 1 ? 2 : 1);
+    if (!other) yield increment(this.block(def).count, 1);
+    yield setBits(this.importersOf(def, instance), bit(interp));
+  }
+}
+
 const subject = (id: string, make: (config: ModelConfig) => ModuleSlots) => (config: ModelConfig) =>
   widen(module_slots(config, make(config), mutantName("module_slots", id)));
 
@@ -146,6 +161,18 @@ export const moduleSlotsMutants: readonly Mutant[] = [
     // the increment is lost and interp 2 tears down what interp 1 has just imported.
     programs: [[exec()], [exec(), unload()]],
     expected: { via: "model", properties: ["P2", "P1"] },
+  },
+  {
+    id: "instances-counted-per-interpreter",
+    family: "module_slots",
+    hazard:
+      "Several module objects of one def in one interpreter (\"multiple module objects corresponding to a single extension can even be loaded in a single interpreter\", isolating-extensions HOWTO) counted once: instance A's m_free runs global_exit and frees the `henv` instance B still uses.",
+    property: "P2",
+    description: "PyModule_ExecDef counts a module instance only when it is its interpreter's first, so the refcount is per interpreter.",
+    subject: subject("instances-counted-per-interpreter", (c) => new InstancesCountedPerInterpreter(c)),
+    // interp 1's first module object's m_free already runs global_exit under the second.
+    programs: [[exec(), second(exec()), unload()]],
+    expected: { via: "model", properties: ["P2"] },
   },
   {
     id: "finalize-keeps-refcount",

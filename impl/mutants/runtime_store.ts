@@ -4,7 +4,7 @@
  */
 import { decodeIndex, encodeIndex, refTo, type ModelConfig, type RuntimeStoreCall } from "../../model/index.js";
 import { SlotState } from "../layout.js";
-import { increment, load, store, type Code } from "../memory.js";
+import { load, store, type Code } from "../memory.js";
 import type { Resolution } from "../registry.js";
 import { runtime_store, RuntimeStore } from "../runtime_store.js";
 import { mutantName, widen, type Mutant } from "./mutant.js";
@@ -14,13 +14,13 @@ const ensure: RuntimeStoreCall = { _tag: "PyRuntime_store_ensure", def: "odbc", 
 
 /** Key resolution without the "did the caller ensure it" check. */
 export class ReleaseByNonEnsurer extends RuntimeStore {
-  override *resolve(index: number, interp: number): Code<Resolution> {
+  override *resolve(index: number, user: number): Code<Resolution> {
     const at = decodeIndex(index);
     if (at === undefined || at.slot >= this.layout.capacity) return { error: "StaleIndex" };
     const s = this.layout.slot(at.slot);
     if ((yield load(s.state)) !== SlotState.live || (yield load(s.gen)) !== at.generation) return { error: "StaleIndex" };
-    // The mutation: no `refs & bit(interp)` test — any interpreter holding the number may use the key.
-    void interp;
+    // The mutation: no `refs & user` test — any interpreter holding the number may use the key.
+    void user;
     return { slot: at.slot };
   }
 }
@@ -41,12 +41,17 @@ export class DeleteKeepsValue extends RuntimeStore {
 /** Py_EndInterpreter that forgets the keys the ending interpreter ensured. */
 export class EndForgetsKeys extends RuntimeStore {
   protected override *endEntry(slot: number, interp: number): Code<void> {
-    const s = this.layout.slot(slot);
-    if ((yield load(s.isSet)) !== 0 && (yield load(s.owner)) === interp) {
-      yield increment(this.rt.dangling, 1);
-      yield store(s.owner, 0);
-    }
+    yield* this.accountEnding(slot, interp);
     // The mutation: the interpreter's ensure (bit in REFS) is not dropped, so the entry never frees.
+  }
+}
+
+/** PyRuntime_store_release as sketched, `void`: it deallocates the last user's key without saying so. */
+export class ReleaseNeverSaysLast extends RuntimeStore {
+  override *dropRef(slot: number, interp: number): Code<boolean> {
+    yield* super.dropRef(slot, interp);
+    // The mutation: the caller is never told it was the last user.
+    return false;
   }
 }
 
@@ -78,6 +83,17 @@ export const runtimeStoreMutants: readonly Mutant[] = [
       [ensure, { _tag: "PyRuntime_store_set", key, value: 7, owner: "raw" }, { _tag: "PyRuntime_store_delete", key }, { _tag: "PyRuntime_store_get", key }],
     ],
     expected: { via: "model", properties: ["agreement"] },
+  },
+  {
+    id: "release-never-says-last",
+    family: "runtime_store",
+    hazard:
+      "A release that does not say who was last (the sketch's `void PyRuntime_store_release`): the extension cannot tell whether to free what the value points to, so it either frees it under another user (use-after-free) or never (a leak).",
+    property: "P2",
+    description: "PyRuntime_store_release deallocates the key on the last release but returns 0, as if another interpreter still used it.",
+    subject: subject("release-never-says-last", (c) => new ReleaseNeverSaysLast(c)),
+    programs: [[ensure, { _tag: "PyRuntime_store_release", key }]],
+    expected: { via: "model", properties: ["P2"] },
   },
   {
     id: "end-forgets-keys",

@@ -3,10 +3,10 @@
  * static PyMutex and its own refcount). One is a PyMutex variant (the unlock), one a step of the
  * extension's mod_exec.
  */
-import { err, ok, type Def, type ModelConfig, type Result, type StaticMutexCall } from "../../model/index.js";
+import { err, ok, type Def, type ErrorCode, type ModelConfig, type Result, type StaticMutexCall } from "../../model/index.js";
 import type { LifecycleOp } from "../../model/lifecycle.js";
 import type { MutexAt } from "../layout.js";
-import { increment, load, store, sub, testEquals, type Code } from "../memory.js";
+import { increment, load, store, type Code } from "../memory.js";
 import { static_mutex, StaticMutex } from "../static_mutex.js";
 import { mutantName, widen, type Mutant } from "./mutant.js";
 
@@ -16,14 +16,12 @@ const modExec = (initFails = false, def: Def = "odbc"): StaticMutexCall => ({ _t
 
 /** The static mutex's PyMutex_Unlock hands the lock back without waking a waiter: a lost wake-up. */
 export class LostWakeup extends StaticMutex {
-  override *unlockClient(interp: number, def: Def): Code<Result> {
-    if (!(yield* this.isImporter(def, interp))) return err("NotImported");
-    const m = this.block(def).outer as MutexAt;
-    if ((yield testEquals(m.owner, interp)) === 0) return err("NotHeld");
-    yield store(m.owner, 0);
+  override *unlockClientMutex(m: MutexAt, _interp: number): Code<ErrorCode | undefined> {
+    const c = yield load(m.lock);
+    if (c === 0) return "FatalError";
     // The mutation: when the word was 2 (waiters), it is reset to 0 but nobody is notified.
-    if ((yield sub(m.lock, 1)) !== 1) yield store(m.lock, 0);
-    return ok(0);
+    yield store(m.lock, 0);
+    return undefined;
   }
 }
 

@@ -276,6 +276,7 @@ const ghostFields: readonly (readonly [field: string, of: (g: Ghost) => number, 
   ["ghost.leaks", (g) => g.leaks, "P7", "registry entries or references left live by runtime finalisation"],
   ["ghost.abandoned", (g) => g.abandoned, "P9", "locks released because their holder's interpreter ended"],
   ["ghost.dangling", (g) => g.dangling, "P4", "interpreter-owned values left in process-global storage when their owner died"],
+  ["ghost.dropped", (g) => g.dropped, "P7", "store values still set when the runtime deallocated their storage unseen"],
   ...defs.flatMap((def) => [
     [`${def}.epoch`, (g: Ghost) => g.inits[def], "P1", `times ${def}'s global state was set up`] as const,
     [`${def}.exits`, (g: Ghost) => g.exits[def], "P2", `times ${def}'s global state was torn down`] as const,

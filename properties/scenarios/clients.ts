@@ -61,6 +61,11 @@ const cnt = (x: Ctx, r: Res): number => x.w.count[resIndex(r)] as number;
 const hdl = (x: Ctx, r: Res): number => x.w.handle[resIndex(r)] as number;
 const lock = (x: Ctx): Code<unknown> => PyMutex_Lock(x.w.mutex.lock, x.w.mutex.owner, x.interp);
 const unlock = (x: Ctx): Code<unknown> => PyMutex_Unlock(x.w.mutex.lock, x.w.mutex.owner, x.interp);
+/** Locks the lock global_init allocated (the library reports a use of a destroyed one). */
+function* lockAllocated(x: Ctx): Code<void> {
+  yield* x.lib.useLock();
+  yield* lock(x);
+}
 const keep = (x: Ctx, r: Res, index: number): readonly number[] => x.carry.map((v, i) => (i === resIndex(r) ? index : v));
 const idx = (x: Ctx, r: Res): number => x.carry[resIndex(r)] as number;
 const okValue = (r: Result): number => (r._tag === "Ok" ? r.value : 0);
@@ -123,7 +128,7 @@ function* smDrop(x: Ctx, r: Res): Code<ExtResult> {
 }
 // end client
 
-// client static_mutex:use static_mutex_naive:use module_slots:use refcounted_lock:use global_lock:use global_lock_naive:use
+// client static_mutex:use static_mutex_naive:use module_slots:use module_slots_lock:use refcounted_lock:use global_lock:use global_lock_naive:use
 function* useStaticHandle(x: Ctx, c: Extract<ExtCall, { _tag: "use" }>): Code<ExtResult> {
   return extOk(yield* x.lib.use(c.res, yield load(hdl(x, c.res))));
 }
@@ -204,7 +209,7 @@ class OdbcModuleSlots extends ModuleSlots {
   constructor(config: ModelConfig, readonly lib: Library, readonly w: ClientWords) {
     super(config);
   }
-  // client module_slots:import,unload,end,finalize
+  // client module_slots:import,unload,end,finalize module_slots_lock:import,unload,end,finalize
   override *globalInit(interp: number, o: ImportOpLike): Code<"InitFailed" | undefined> {
     const h = yield* this.lib.alloc("henv");
     if (h === 0) return "InitFailed";
@@ -227,12 +232,12 @@ const moduleSlots: Client = {
   makeImpl: (config, lib, w) => new OdbcModuleSlots(config, lib, w) as unknown as Runtime<AnyCall>,
   runtimeRunsUnload: true,
   ops: {
-    // client module_slots:import
+    // client module_slots:import module_slots_lock:import
     import: function* (x) {
       return fromApi(yield* x.api({ _tag: "PyModule_ExecDef", def: "odbc", initFails: false, execFails: false, initImportsSelf: false }));
     },
     // end client
-    // client module_slots:unload
+    // client module_slots:unload module_slots_lock:unload
     unload: function* (x) {
       return fromApi(yield* x.api({ _tag: "unload_module", def: "odbc" }));
     },
@@ -245,6 +250,49 @@ const moduleSlots: Client = {
     library: underStaticMutex,
   },
   disciplines: mutexDisciplines,
+};
+
+// ================================================================================================
+// module_slots_lock — the combination the thread discusses (l.187-197): the global slots plus a lock
+// the extension allocates in Py_mod_global_init and destroys in Py_mod_global_exit (Petr's recipe:
+// "In Py_mod_global_init you'd initialize that structure and allocate a lock to protect it … In
+// Py_mod_global_exit, the structure must be empty. Destroy it and the lock."). Per-resource
+// refcounts are incref'd / decref'd under that lock.
+// ================================================================================================
+
+class OdbcModuleSlotsLock extends OdbcModuleSlots {
+  // client module_slots_lock:import,unload,end,finalize
+  override *globalInit(interp: number, o: ImportOpLike): Code<"InitFailed" | undefined> {
+    const failed = yield* super.globalInit(interp, o);
+    if (failed === undefined) yield* this.lib.allocLock();
+    return failed;
+  }
+  override *globalExit(def: "odbc" | "mylib"): Code<void> {
+    yield* this.lib.destroyLock();
+    yield* super.globalExit(def);
+  }
+  // end client
+}
+
+// client module_slots_lock:library
+function* slLibrary(x: Ctx): Code<ExtResult> {
+  yield* lockAllocated(x);
+  yield* x.lib.call();
+  yield* unlock(x);
+  return extOk();
+}
+// end client
+
+const moduleSlotsLock: Client = {
+  ...moduleSlots,
+  column: "module_slots_lock",
+  makeImpl: (config, lib, w) => new OdbcModuleSlotsLock(config, lib, w) as unknown as Runtime<AnyCall>,
+  ops: {
+    ...moduleSlots.ops,
+    acquire: (x, c) => countedGetOrCreate(x, c.res, allocatedLockOps),
+    release: (x, c) => countedDrop(x, c.res, allocatedLockOps),
+    library: slLibrary,
+  },
 };
 
 // ================================================================================================
@@ -270,21 +318,32 @@ class OdbcRefcountedLock extends RefcountedLock {
   // end client
 }
 
-// client refcounted_lock:acquire,release
-/** Extra resources: the extension's own refcounts, under the refcounted lock. */
-function* rlGetOrCreate(x: Ctx, r: Res): Code<ExtResult> {
-  yield* x.api({ _tag: "PyThread_acquire_lock", def: "odbc" });
+/** The lock a column's extension code takes around its own refcounts: one call each way (not counted). */
+interface ExtLock {
+  take(x: Ctx): Code<unknown>;
+  give(x: Ctx): Code<unknown>;
+}
+const refcountedLockOps: ExtLock = {
+  take: (x) => x.api({ _tag: "PyThread_acquire_lock", def: "odbc" }),
+  give: (x) => x.api({ _tag: "PyThread_release_lock", def: "odbc" }),
+};
+const allocatedLockOps: ExtLock = { take: lockAllocated, give: unlock };
+
+// client refcounted_lock:acquire,release module_slots_lock:acquire,release
+/** Extra resources: the extension's own refcounts, under the lock it already has. */
+function* countedGetOrCreate(x: Ctx, r: Res, l: ExtLock): Code<ExtResult> {
+  yield* l.take(x);
   if ((yield load(cnt(x, r))) === 0) yield store(hdl(x, r), yield* x.lib.alloc(r));
   yield store(cnt(x, r), (yield load(cnt(x, r))) + 1);
-  yield* x.api({ _tag: "PyThread_release_lock", def: "odbc" });
+  yield* l.give(x);
   return extOk();
 }
-function* rlDrop(x: Ctx, r: Res): Code<ExtResult> {
-  yield* x.api({ _tag: "PyThread_acquire_lock", def: "odbc" });
+function* countedDrop(x: Ctx, r: Res, l: ExtLock): Code<ExtResult> {
+  yield* l.take(x);
   const left = (yield load(cnt(x, r))) - 1;
   yield store(cnt(x, r), left);
   if (left === 0) yield* x.lib.free(r, yield load(hdl(x, r)));
-  yield* x.api({ _tag: "PyThread_release_lock", def: "odbc" });
+  yield* l.give(x);
   return extOk();
 }
 // end client
@@ -308,8 +367,8 @@ const refcountedLock: Client = {
     },
     // end client
     use: useStaticHandle,
-    acquire: (x, c) => rlGetOrCreate(x, c.res),
-    release: (x, c) => rlDrop(x, c.res),
+    acquire: (x, c) => countedGetOrCreate(x, c.res, refcountedLockOps),
+    release: (x, c) => countedDrop(x, c.res, refcountedLockOps),
     // client refcounted_lock:library
     library: function* (x) {
       yield* x.api({ _tag: "PyThread_acquire_lock", def: "odbc" });
@@ -426,7 +485,8 @@ const globalLockNaive: Client = {
 };
 
 // ================================================================================================
-// runtime_store — keys owned by the runtime; the value is the handle. Get-or-create still needs a lock.
+// runtime_store — keys owned by the runtime; the value is the handle; release says "last user".
+// Get-or-create still needs a lock.
 // ================================================================================================
 
 // client runtime_store:import,unload,use,acquire,release,end,finalize runtime_store_naive:import,unload,use,acquire,release,end,finalize
@@ -441,7 +501,10 @@ function* rsUse(x: Ctx, c: Extract<ExtCall, { _tag: "use" }>): Code<ExtResult> {
 // end client
 
 // client runtime_store:import,unload,acquire,release,end,finalize
-/** Get-or-create under the extension's static PyMutex; the store cannot say "last user", so a count is kept too. */
+/**
+ * Get-or-create under the extension's static PyMutex (is_set → alloc → set must not race). No count
+ * of its own: the store's ensures are the count, and release says who was last (D8).
+ */
 function* rsGetOrCreate(x: Ctx, r: Res): Code<ExtResult> {
   const carry = yield* rsEnsure(x, r);
   const key = carry[resIndex(r)] as number;
@@ -449,27 +512,27 @@ function* rsGetOrCreate(x: Ctx, r: Res): Code<ExtResult> {
   if (okValue(yield* x.api({ _tag: "PyRuntime_store_is_set", key })) === 0) {
     const h = yield* x.lib.alloc(r);
     if (h === 0) {
+      // Even a failed init's release can be the last one (another importer set a value and left
+      // meanwhile), so it must free what the key holds too.
+      yield* rsReleaseLocked(x, r, key);
       yield* unlock(x);
-      yield* x.api({ _tag: "PyRuntime_store_release", key });
       return extErr("InitFailed");
     }
     yield* x.api({ _tag: "PyRuntime_store_set", key, value: h, owner: "raw" });
   }
-  yield store(cnt(x, r), (yield load(cnt(x, r))) + 1);
   yield* unlock(x);
   return extOk(0, carry);
 }
+/** Under the mutex: read the value, release; the last user (release returned 1) frees it. */
+function* rsReleaseLocked(x: Ctx, r: Res, key: number): Code<void> {
+  const h = okValue(yield* x.api({ _tag: "PyRuntime_store_get", key }));
+  if (okValue(yield* x.api({ _tag: "PyRuntime_store_release", key })) === 1 && h !== 0) yield* x.lib.free(r, h);
+}
+/** Drop this instance's use of r, under the mutex so that no get-or-create sees it half-gone. */
 function* rsDrop(x: Ctx, r: Res): Code<ExtResult> {
-  const key = idx(x, r);
   yield* lock(x);
-  const left = (yield load(cnt(x, r))) - 1;
-  yield store(cnt(x, r), left);
-  if (left === 0) {
-    yield* x.lib.free(r, okValue(yield* x.api({ _tag: "PyRuntime_store_get", key })));
-    yield* x.api({ _tag: "PyRuntime_store_delete", key });
-  }
+  yield* rsReleaseLocked(x, r, idx(x, r));
   yield* unlock(x);
-  yield* x.api({ _tag: "PyRuntime_store_release", key });
   return extOk();
 }
 // end client
@@ -529,6 +592,16 @@ const runtimeStoreNaive: Client = {
 };
 
 /** Every column of the matrix, in order: the five families, then the naive variants. */
-export const clients: readonly Client[] = [globalLock, runtimeStore, refcountedLock, moduleSlots, staticMutex, globalLockNaive, runtimeStoreNaive, staticMutexNaive];
+export const clients: readonly Client[] = [
+  globalLock,
+  runtimeStore,
+  refcountedLock,
+  moduleSlots,
+  moduleSlotsLock,
+  staticMutex,
+  globalLockNaive,
+  runtimeStoreNaive,
+  staticMutexNaive,
+];
 
 export { CARRY_IMPORTED };

@@ -7,7 +7,8 @@
  *     handle, P9 two interpreters inside the thread-unsafe library;
  *   - P2: an interpreter that still holds a resource (it finished the call that acquired it and
  *     has not started the call that gives it back) finds it not live;
- *   - P4: the runtime's ghost counts a stored value owned by an interpreter that died;
+ *   - the runtime's ghost counters (properties.ts `ghostHazard`): P9 a lock abandoned by an ending
+ *     holder, P4 a stored value owned by an interpreter that died, P7 a store value dropped unseen;
  *   - P7: once the runtime is finalised, a live library handle, a registry entry the runtime had
  *     to reclaim, or an extension refcount that is not back to 0.
  * check (every finished execution, and every execution where nobody can move):
@@ -24,6 +25,7 @@ import type { AnyCall } from "../../model/index.js";
 import { SlotState } from "../../impl/layout.js";
 import { badText, resources, type ClientWords, type ExtCall, type ExtResult, type Res } from "./library.js";
 import { heldBefore, isReleasing, type Scenario } from "./scenarios.js";
+import { ghostHazard } from "../properties.js";
 
 export function scenarioHooks(scenario: Scenario, impl: Runtime<AnyCall>, w: ClientWords): Hooks<ExtCall, ExtResult> {
   const held = scenario.programs.map(heldBefore);
@@ -43,7 +45,8 @@ export function scenarioHooks(scenario: Scenario, impl: Runtime<AnyCall>, w: Cli
     const mem = s.mem;
     const bad = mem[w.bad] ?? 0;
     if (bad !== 0) return { property: `P${bad >> 4}`, message: badText[bad] ?? `library misuse ${bad}` };
-    if ((mem[rt.dangling] ?? 0) > 0) return { property: "P4", message: "process-global storage kept a value owned by an interpreter that ended" };
+    const hazard = ghostHazard({ "ghost.abandoned": mem[rt.abandoned] ?? 0, "ghost.dangling": mem[rt.dangling] ?? 0, "ghost.dropped": mem[rt.dropped] ?? 0 });
+    if (hazard) return { property: hazard.property, message: hazard.why };
     for (const [t, v] of s.threads.entries()) {
       for (const r of heldAt(t, v.callIndex, v.accessIndex)) {
         if (curOf(mem, r) === 0) return { property: "P2", message: `interp ${v.interp} still uses ${r}, but it is not live: it was torn down while in use` };

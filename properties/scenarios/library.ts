@@ -79,6 +79,7 @@ export const badReasons = {
   useFreed: 2 * 16 + 1,
   badFree: 2 * 16 + 2,
   twoInside: 9 * 16 + 1,
+  destroyedLock: 9 * 16 + 2,
 } as const;
 
 export const badText: Readonly<Record<number, string>> = {
@@ -87,6 +88,7 @@ export const badText: Readonly<Record<number, string>> = {
   [badReasons.useFreed]: "a module function used a handle that had already been freed",
   [badReasons.badFree]: "a handle was freed twice, or a stale handle was freed",
   [badReasons.twoInside]: "two interpreters were inside the thread-unsafe library at once",
+  [badReasons.destroyedLock]: "the extension locked a lock that global_exit had destroyed (or global_init not yet allocated)",
 };
 
 /**
@@ -102,6 +104,8 @@ export interface ClientWords {
   readonly bad: number;
   /** How many more allocations the library refuses (the init-failure scenario starts it at 1). */
   readonly failsLeft: number;
+  /** 1 while the lock the extension allocates in global_init exists (module_slots_lock). */
+  readonly lockLive: number;
   /** The extension's `static PyMutex` (lock word, owner word). */
   readonly mutex: { readonly lock: number; readonly owner: number };
   readonly count: readonly number[];
@@ -117,10 +121,11 @@ export function clientWords(base: number): ClientWords {
   const inside = take();
   const bad = take();
   const failsLeft = take();
+  const lockLive = take();
   const mutex = { lock: take(), owner: take() };
   const count = per();
   const handle = per();
-  return { words: next - base, cur, allocs, inside, bad, failsLeft, mutex, count, handle };
+  return { words: next - base, cur, allocs, inside, bad, failsLeft, lockLive, mutex, count, handle };
 }
 
 /** The C library over the client words: SQLAllocHandle / SQLFreeHandle / a call / a thread-unsafe call. */
@@ -153,6 +158,21 @@ export class Library {
     if (h === 0) yield store(this.w.bad, badReasons.useUnset);
     else if ((yield testEquals(this.cur(r), h)) === 0) yield store(this.w.bad, badReasons.useFreed);
     return h;
+  }
+
+  /** PyThread_allocate_lock: the extension's lock comes into existence (unlocked). */
+  *allocLock(): Code<void> {
+    if ((yield exchange(this.w.lockLive, 1)) !== 0) yield store(this.w.bad, badReasons.doubleInit);
+  }
+
+  /** PyThread_free_lock. */
+  *destroyLock(): Code<void> {
+    if ((yield exchange(this.w.lockLive, 0)) !== 1) yield store(this.w.bad, badReasons.badFree);
+  }
+
+  /** A use of the allocated lock: it must exist. */
+  *useLock(): Code<void> {
+    if ((yield testEquals(this.w.lockLive, 1)) === 0) yield store(this.w.bad, badReasons.destroyedLock);
   }
 
   /** The thread-unsafe call: nobody else may be inside. */
