@@ -38,7 +38,7 @@ export function checkHistoryBruteForce<S, Call, Result>(
       if (placed[b] || !allowedNext(b)) continue;
       if (++nodes > maxNodes) return "gave-up";
       const op = ops[b]!;
-      const outcome = normal.step(state, op.interp, op.call);
+      const outcome = normal.step(state, op.interp, op.call, op.result);
       if (outcome === undefined) continue;
       if (op.respond !== undefined && !normal.equalResult(outcome.result, op.result as Result)) continue;
       placed[b] = true;
@@ -58,7 +58,7 @@ export function checkHistoryBruteForce<S, Call, Result>(
     case "ok":
       return { kind: "ok", linearization: order.map((i) => ops[i]!) };
     case "gave-up":
-      return { kind: "unknown", reason: "time", detail: `brute force gave up after ${maxNodes} placements` };
+      return { kind: "unknown", reason: "work", detail: `brute force gave up after ${maxNodes} placements`, decided: [], undecided: [0] };
     case "no": {
       const prefix = best.map((i) => ops[i]!);
       const { stuck, explanation } = explainStuck(normal, ops, prefix, 0);
@@ -103,7 +103,7 @@ export function validateLinearization<S, Call, Result>(
           return `operation ${later.id} responded (${later.respond}) before ${op.id} was invoked (${op.invoke}) yet is placed after it`;
         }
       }
-      const outcome = normal.step(state, op.interp, op.call);
+      const outcome = normal.step(state, op.interp, op.call, op.result);
       if (outcome === undefined) return `operation ${op.id} is not enabled where it is placed`;
       if (op.respond !== undefined && !normal.equalResult(outcome.result, op.result as Result)) {
         return `operation ${op.id} returned ${normal.describeResult(op.result as Result)} but the model returns ${normal.describeResult(outcome.result)} there`;

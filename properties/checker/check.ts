@@ -1,5 +1,6 @@
 import { getHeapStatistics } from "node:v8";
 import { explainStuck } from "./explain.js";
+import { KeySet, StateTable } from "./memo.js";
 import {
   defaultBudget,
   emptyStats,
@@ -8,6 +9,7 @@ import {
   type CheckStats,
   type Model,
   type Operation,
+  type UnknownReason,
   type Verdict,
 } from "./model.js";
 import { byInvokeThenId, normalizeModel, validateHistory, type NormalModel } from "./normalize.js";
@@ -18,8 +20,10 @@ import { byInvokeThenId, normalizeModel, validateHistory, type NormalModel } fro
  * The search is Wing & Gong's backtracking over a doubly-linked list of call and return events,
  * with Lowe's memo of (set of linearized operations, model state) so no configuration is explored
  * twice, and P-compositionality: when the model can `partition` the history, each part is checked
- * on its own (in the order `partition` returns them) and the first part with no linearization
- * ends the check. Pending operations (no response) may take effect anywhere after their invocation,
+ * on its own. The parts are searched round-robin, `sliceNodes` nodes each in turn, so a cheaply
+ * refutable part is refuted after at most (live parts) × its own work, whatever its position, and
+ * the first part shown to have no linearization ends the check. Budgets are shared by all parts
+ * (see `Budget`). Pending operations (no response) may take effect anywhere after their invocation,
  * with any result the model gives, or not at all. The same history (the same operations, in any
  * array order) always gives the same verdict and the same witness.
  *
@@ -36,50 +40,75 @@ export function checkHistory<S, Call, Result>(
   validateHistory(ops);
   const stats = options.stats ?? emptyStats();
   const timeMs = options.timeMs ?? defaultBudget.timeMs;
-  const maxMemoEntries = Math.min(options.maxMemoEntries ?? defaultBudget.maxMemoEntries, memoEntriesCap);
+  const shared: SharedBudget = {
+    nodesLeft: options.maxNodes ?? defaultBudget.maxNodes,
+    memoEntries: 0,
+    memoBytes: 0,
+    maxMemoEntries: Math.min(options.maxMemoEntries ?? defaultBudget.maxMemoEntries, memoEntriesCap),
+  };
   const deadline = performance.now() + timeMs;
   const sorted = [...ops].sort(byInvokeThenId);
   const parts = options.partition !== false && model.partition ? checkedPartition(model.partition(sorted), sorted) : [sorted];
 
-  const linearization: Operation<Call, Result>[] = [];
-  let unknown: Verdict<Call, Result> | undefined;
-  for (const [index, part] of parts.entries()) {
-    if (performance.now() >= deadline) {
-      return { kind: "unknown", reason: "time", detail: timeDetail(timeMs, index, parts.length) };
-    }
-    stats.partitions++;
-    const outcome = searchPartition(normal, part, { deadline, maxMemoEntries, memo: options.memo !== false }, stats);
-    switch (outcome.kind) {
-      case "ok":
-        for (const op of outcome.order) linearization.push(op); // no spread: a part may be huge
-        break;
-      case "violation": {
-        const { stuck, explanation } = explainStuck(normal, part, outcome.prefix, index);
-        return { kind: "violation", partition: index, prefix: outcome.prefix, stuck, explanation };
+  const orders: (Operation<Call, Result>[] | undefined)[] = parts.map(() => undefined);
+  const gaveUp: number[] = []; // partitions that filled the memo
+  let live = parts.map((part, index) => ({ index, search: searchPartition(normal, part, shared, options.memo !== false, stats) }));
+  stats.partitions += parts.length;
+  const unknown = (reason: UnknownReason, why: string): Verdict<Call, Result> => {
+    for (const { search } of live) search.return(undefined as never); // runs each search's cleanup
+    const decided = orders.flatMap((order, k) => (order ? [k] : []));
+    const undecided = parts.flatMap((_, k) => (orders[k] ? [] : [k]));
+    return { kind: "unknown", reason, detail: unknownDetail(why, parts, decided, undecided), decided, undecided };
+  };
+  while (live.length > 0) {
+    const still: typeof live = [];
+    for (const { index, search } of live) {
+      const step = search.next();
+      if (!step.done) {
+        still.push({ index, search });
+        continue;
       }
-      case "time":
-        return { kind: "unknown", reason: "time", detail: timeDetail(timeMs, index, parts.length) };
-      case "memory":
-        // Another partition may still show a violation, which is a definite answer.
-        unknown ??= {
-          kind: "unknown",
-          reason: "memory",
-          detail:
-            `partition ${index} of ${parts.length} (${part.length} operations) ` +
-            (outcome.cause === "entries"
-              ? `filled the memo (maxMemoEntries ${maxMemoEntries})`
-              : "stopped with the JS heap nearly full") +
-            " before the search decided",
-        };
-        if (outcome.cause === "heap") return unknown;
-        break;
+      const outcome = step.value;
+      switch (outcome.kind) {
+        case "ok":
+          orders[index] = outcome.order;
+          break;
+        case "violation": {
+          for (const other of live) other.search.return(undefined as never);
+          const { stuck, explanation } = explainStuck(normal, parts[index]!, outcome.prefix, index);
+          return { kind: "violation", partition: index, prefix: outcome.prefix, stuck, explanation };
+        }
+        case "memory":
+          gaveUp.push(index);
+          break;
+      }
     }
+    live = still;
+    if (live.length === 0) break;
+    if (shared.nodesLeft <= 0) return unknown("work", `the work budget (maxNodes ${options.maxNodes ?? defaultBudget.maxNodes}) ran out`);
+    if (performance.now() >= deadline) return unknown("time", `the time budget (timeMs ${timeMs}, a safety net) ran out`);
+    if (heapNearlyFull()) return unknown("memory", "the JS heap is nearly full");
   }
-  return unknown ?? { kind: "ok", linearization };
+  if (gaveUp.length > 0) {
+    return unknown("memory", `the memo budget (maxMemoEntries ${shared.maxMemoEntries}, all partitions together) ran out in partition ${gaveUp.join(", ")}`);
+  }
+  const linearization: Operation<Call, Result>[] = [];
+  for (const order of orders) for (const op of order!) linearization.push(op); // no spread: a part may be huge
+  return { kind: "ok", linearization };
 }
 
-const timeDetail = (timeMs: number, index: number, count: number): string =>
-  `the time budget (timeMs ${timeMs}) ran out while checking partition ${index} of ${count}`;
+/** One sentence on an unknown verdict: which budget, and which partitions were and were not decided. */
+function unknownDetail(why: string, parts: readonly unknown[][], decided: number[], undecided: number[]): string {
+  const list = (ks: number[]): string => (ks.length <= 12 ? ks.join(", ") : `${ks.slice(0, 12).join(", ")}, … (${ks.length} in all)`);
+  const size = (ks: number[]): number => ks.reduce((n, k) => n + parts[k]!.length, 0);
+  if (parts.length === 1) return `${why} before the history (${parts[0]!.length} operations, one partition) was decided`;
+  return (
+    `${why}: ${decided.length} of ${parts.length} partitions are linearizable` +
+    (decided.length > 0 ? ` (${list(decided)}; ${size(decided)} operations)` : "") +
+    `, no partition was shown non-linearizable, and ${undecided.length} ` +
+    `(${list(undecided)}; ${size(undecided)} operations) are undecided`
+  );
+}
 
 /** Rejects a partition that does not hold every operation exactly once. */
 function checkedPartition<Call, Result>(
@@ -125,23 +154,24 @@ export function partitionByKey<Call, Result>(
 type PartitionOutcome<Call, Result> =
   | { kind: "ok"; order: Operation<Call, Result>[] }
   | { kind: "violation"; prefix: Operation<Call, Result>[] }
-  | { kind: "time" }
-  | { kind: "memory"; cause: "entries" | "heap" };
+  | { kind: "memory" };
 
-interface SearchLimits {
-  deadline: number;
+/** The budget all partitions of one check draw on. */
+interface SharedBudget {
+  nodesLeft: number;
+  memoEntries: number;
+  memoBytes: number;
   maxMemoEntries: number;
-  memo: boolean;
 }
 
-/** How many search nodes pass between two looks at the clock and the heap. */
-const clockInterval = 1024;
+/** How many search nodes a partition runs before the next partition's turn (and a look at the clock). */
+const sliceNodes = 1024;
 
 /**
  * The heap headroom below which a search stops with `unknown` (memory) rather than let the process
- * die of heap exhaustion, whatever the memo's entry count (entries of large states can fill the
- * heap long before `maxMemoEntries`). V8's `total_available_size` still counts the young
- * generation's reserve (48 MiB on Node 20) when the old space is already full, hence the fixed part.
+ * die of heap exhaustion, whatever the memo's entry count (large states can fill the heap long
+ * before `maxMemoEntries`). V8's `total_available_size` still counts the young generation's reserve
+ * (48 MiB on Node 20) when the old space is already full, hence the fixed part.
  */
 const heapHeadroom = (limit: number): number => 64 * 2 ** 20 + 0.1 * limit;
 const heapNearlyFull = (): boolean => {
@@ -150,7 +180,8 @@ const heapNearlyFull = (): boolean => {
 };
 
 /**
- * Wing & Gong's search with Lowe's memo, over one partition.
+ * Wing & Gong's search with Lowe's memo, over one partition, as a generator that yields after
+ * every `sliceNodes` nodes so the caller can interleave partitions and watch the clock.
  *
  * Operations are numbered returned-first (by invocation, then id), pending after them. Every
  * operation has a call event; returned operations also have a return event. The events form a
@@ -162,17 +193,18 @@ const heapNearlyFull = (): boolean => {
  * backtrack. Pending operations have no return event, so they never force a backtrack and may be
  * left out. The partition is linearizable once every returned operation is placed.
  *
- * The memo key of a linearized set is compact: `low`, the lowest returned operation not yet placed
- * (all below it are placed), the bit words from `low` to the highest placed returned operation
- * (only operations concurrent with `low` can be placed above it, so this window stays as small as
- * the history's concurrency), and the bits of the pending operations.
+ * The memo key (memo.ts, `KeySet`) is a few words: the interned state's id; `low`, the lowest
+ * returned operation not yet placed (all below it are placed); the bit words from `low` to the
+ * highest placed returned operation (only operations concurrent with `low` can be placed above it,
+ * so this window stays as small as the history's concurrency); and the pending operations' bits.
  */
-function searchPartition<S, Call, Result>(
+function* searchPartition<S, Call, Result>(
   model: NormalModel<S, Call, Result>,
   partOps: readonly Operation<Call, Result>[],
-  limits: SearchLimits,
+  budget: SharedBudget,
+  useMemo: boolean,
   stats: CheckStats,
-): PartitionOutcome<Call, Result> {
+): Generator<void, PartitionOutcome<Call, Result>, void> {
   const returned = partOps.filter((op) => op.respond !== undefined).sort(byInvokeThenId);
   const pending = partOps.filter((op) => op.respond === undefined).sort(byInvokeThenId);
   const ops = [...returned, ...pending];
@@ -227,38 +259,41 @@ function searchPartition<S, Call, Result>(
   const pendingBits = new Uint32Array((n - r + 31) >>> 5);
   let low = 0; // lowest returned operation not placed
   let high = -1; // highest returned operation placed
-  const codes: number[] = [];
-  const setKey = (): string => {
+
+  // The memo: interned states, and keys of (state id, linearized set) in a compact hash set.
+  const states = new StateTable<S>(model.stateKey, model.stateEqual);
+  const memo = new KeySet();
+  const key = new Uint32Array(2 + bits.length + pendingBits.length);
+  let memoBytes = memo.bytes;
+  budget.memoBytes += memoBytes;
+  const release = (): void => {
+    budget.memoEntries -= memo.size;
+    budget.memoBytes -= memoBytes;
+    stats.states += states.states.length;
+  };
+  /** Adds (current set, state); false when already present, "full" when the budget is spent. */
+  const remember = (stateId: number): boolean | "full" => {
+    key[0] = stateId;
+    key[1] = low;
+    let length = 2;
     const from = low >>> 5;
     const to = high >= low ? high >>> 5 : from - 1;
-    codes.length = 0;
-    codes.push(low & 0xffff, low >>> 16, (to - from + 1) & 0xffff, (to - from + 1) >>> 16);
-    for (let w = from; w <= to; w++) codes.push(bits[w]! & 0xffff, bits[w]! >>> 16);
+    for (let w = from; w <= to; w++) key[length++] = bits[w]!;
     // The pending words have the same count in every key of this partition, so no length is needed.
-    for (let w = 0; w < pendingBits.length; w++) codes.push(pendingBits[w]! & 0xffff, pendingBits[w]! >>> 16);
-    return charCodesToString(codes);
-  };
-
-  // The memo: exact keys need only a Set; otherwise states sharing a key are told apart by `equal`.
-  const exactMemo = new Set<string>();
-  const bucketMemo = new Map<string, S[]>();
-  let memoEntries = 0;
-  /** Adds (current set, state); false when already present, "full" when the budget is spent. */
-  const remember = (state: S): boolean | "full" => {
-    const key = setKey() + model.stateKey(state);
-    if (model.exactKey) {
-      if (exactMemo.has(key)) return false;
-      if (memoEntries >= limits.maxMemoEntries) return "full";
-      exactMemo.add(key);
-    } else {
-      const bucket = bucketMemo.get(key);
-      if (bucket !== undefined && bucket.some((s) => model.equal(s, state))) return false;
-      if (memoEntries >= limits.maxMemoEntries) return "full";
-      if (bucket === undefined) bucketMemo.set(key, [state]);
-      else bucket.push(state);
+    for (let w = 0; w < pendingBits.length; w++) key[length++] = pendingBits[w]!;
+    if (budget.memoEntries >= budget.maxMemoEntries) {
+      if (memo.has(key, length)) return false;
+      return "full";
     }
-    memoEntries++;
-    if (memoEntries > stats.memoEntries) stats.memoEntries = memoEntries;
+    if (!memo.add(key, length)) return false;
+    budget.memoEntries++;
+    if (memo.size > stats.memoEntries) stats.memoEntries = memo.size;
+    const bytes = memo.bytes;
+    if (bytes !== memoBytes) {
+      budget.memoBytes += bytes - memoBytes;
+      memoBytes = bytes;
+      if (budget.memoBytes > stats.memoBytes) stats.memoBytes = budget.memoBytes;
+    }
     return true;
   };
 
@@ -272,73 +307,79 @@ function searchPartition<S, Call, Result>(
   let unplacedReturned = r;
   let best: number[] = [];
   let bestLength = -1;
-  let sinceClock = 0;
+  let sinceSlice = 0;
 
-  let e = next[head]!;
-  for (;;) {
-    if (unplacedReturned === 0) {
-      return { kind: "ok", order: Array.from(stackOp.subarray(0, depth), (i) => ops[i]!) };
-    }
-    if (++sinceClock === clockInterval) {
-      sinceClock = 0;
-      if (performance.now() >= limits.deadline) return { kind: "time" };
-      if (heapNearlyFull()) return { kind: "memory", cause: "heap" };
-    }
-    if (e !== -1 && (e & 1) === 0) {
-      // A call event: try to place operation i next.
-      const i = e >> 1;
-      const op = ops[i]!;
-      stats.nodes++;
-      const outcome = model.step(state, op.interp, op.call);
-      if (outcome !== undefined && (i >= r || model.equalResult(outcome.result, op.result as Result))) {
-        const savedLow = low;
-        const savedHigh = high;
-        if (i < r) {
-          bits[i >>> 5]! |= 1 << (i & 31);
-          if (i > high) high = i;
-          while (low < r && (bits[low >>> 5]! & (1 << (low & 31))) !== 0) low++;
-        } else {
-          pendingBits[(i - r) >>> 5]! |= 1 << ((i - r) & 31);
-        }
-        const fresh = limits.memo ? remember(outcome.state) : true;
-        if (fresh === "full") return { kind: "memory", cause: "entries" };
-        if (fresh) {
-          stackOp[depth] = i;
-          stackLow[depth] = savedLow;
-          stackHigh[depth] = savedHigh;
-          stackState[depth] = state;
-          depth++;
-          state = outcome.state;
-          lift(i);
-          if (i < r) unplacedReturned--;
-          e = next[head]!;
-          continue;
-        }
-        stats.memoHits++;
-        clearBit(i);
-        low = savedLow;
-        high = savedHigh;
+  try {
+    let e = next[head]!;
+    for (;;) {
+      if (unplacedReturned === 0) {
+        return { kind: "ok", order: Array.from(stackOp.subarray(0, depth), (i) => ops[i]!) };
       }
-      e = next[e]!;
-      continue;
+      if (++sinceSlice === sliceNodes) {
+        sinceSlice = 0;
+        budget.nodesLeft -= sliceNodes;
+        yield;
+      }
+      if (e !== -1 && (e & 1) === 0) {
+        // A call event: try to place operation i next.
+        const i = e >> 1;
+        const op = ops[i]!;
+        stats.nodes++;
+        const outcome = model.step(state, op.interp, op.call, op.result);
+        if (outcome !== undefined && (i >= r || model.equalResult(outcome.result, op.result as Result))) {
+          const savedLow = low;
+          const savedHigh = high;
+          if (i < r) {
+            bits[i >>> 5]! |= 1 << (i & 31);
+            if (i > high) high = i;
+            while (low < r && (bits[low >>> 5]! & (1 << (low & 31))) !== 0) low++;
+          } else {
+            pendingBits[(i - r) >>> 5]! |= 1 << ((i - r) & 31);
+          }
+          const fresh = useMemo ? remember(states.intern(outcome.state)) : true;
+          if (fresh === "full") return { kind: "memory" };
+          if (fresh) {
+            stackOp[depth] = i;
+            stackLow[depth] = savedLow;
+            stackHigh[depth] = savedHigh;
+            stackState[depth] = state;
+            depth++;
+            state = outcome.state;
+            lift(i);
+            if (i < r) unplacedReturned--;
+            e = next[head]!;
+            continue;
+          }
+          stats.memoHits++;
+          clearBit(i);
+          low = savedLow;
+          high = savedHigh;
+        }
+        e = next[e]!;
+        continue;
+      }
+      // A return event (or, defensively, the end of the list): that operation had to be placed by
+      // now. Backtrack: take back the last placement and try what follows it in the list.
+      if (depth > bestLength) {
+        bestLength = depth;
+        best = Array.from(stackOp.subarray(0, depth));
+      }
+      if (depth === 0) return { kind: "violation", prefix: best.map((i) => ops[i]!) };
+      stats.backtracks++;
+      depth--;
+      const i = stackOp[depth]!;
+      state = stackState[depth]!;
+      stackState[depth] = undefined as S; // let the state go: the stack may be deep
+      low = stackLow[depth]!;
+      high = stackHigh[depth]!;
+      clearBit(i);
+      unlift(i);
+      if (i < r) unplacedReturned++;
+      e = next[2 * i]!;
     }
-    // A return event (or, defensively, the end of the list): that operation had to be placed by
-    // now. Backtrack: take back the last placement and try what follows it in the list.
-    if (depth > bestLength) {
-      bestLength = depth;
-      best = Array.from(stackOp.subarray(0, depth));
-    }
-    if (depth === 0) return { kind: "violation", prefix: best.map((i) => ops[i]!) };
-    stats.backtracks++;
-    depth--;
-    const i = stackOp[depth]!;
-    state = stackState[depth]!;
-    low = stackLow[depth]!;
-    high = stackHigh[depth]!;
-    clearBit(i);
-    unlift(i);
-    if (i < r) unplacedReturned++;
-    e = next[2 * i]!;
+  } finally {
+    budget.nodesLeft -= sinceSlice;
+    release();
   }
 
   function clearBit(i: number): void {
@@ -347,10 +388,3 @@ function searchPartition<S, Call, Result>(
   }
 }
 
-/** The string of these UTF-16 code units, built in chunks so a long key cannot overflow the call stack. */
-function charCodesToString(codes: number[]): string {
-  if (codes.length <= 4096) return String.fromCharCode.apply(null, codes);
-  let out = "";
-  for (let k = 0; k < codes.length; k += 4096) out += String.fromCharCode.apply(null, codes.slice(k, k + 4096));
-  return out;
-}
