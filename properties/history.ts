@@ -67,6 +67,7 @@ export function decodeHistory(doc: unknown, source = "history"): HistoryFile {
   if (typeof d["family"] === "string" && !isFamilyName(d["family"])) {
     throw new HistoryError(`${source}: unknown family "${d["family"]}"; expected one of ${familyNames.join(", ")}`);
   }
+  rejectUnknownKeys(d, source);
   const parsed = Schema.decodeUnknownEither(HistoryFileSchema)(doc, { errors: "first" });
   if (Either.isLeft(parsed)) throw new HistoryError(`${source}: ${firstIssue(parsed.left)}`);
   const file = parsed.right;
@@ -90,7 +91,31 @@ export function decodeHistory(doc: unknown, source = "history"): HistoryFile {
     }
     return op;
   });
+  checkOneCallAtATime(operations, source, "operation", "interp");
   return { family: file.family, config: file.config, operations };
+}
+
+const documentKeys = ["format", "version", "family", "config", "operations"];
+const operationKeys = ["interp", "call", "invoke", "respond", "result"];
+
+/**
+ * Rejects keys the format does not define, naming the operation: a misspelt `respond` or `result`
+ * would otherwise make a returned operation pending and could turn a violation into "ok".
+ */
+function rejectUnknownKeys(doc: Record<string, unknown>, source: string): void {
+  for (const key of Object.keys(doc)) {
+    if (!documentKeys.includes(key)) throw new HistoryError(`${source}: unknown key ${JSON.stringify(key)} in the document; expected only ${documentKeys.join(", ")}`);
+  }
+  const ops = doc["operations"];
+  if (!Array.isArray(ops)) return;
+  for (const [id, op] of ops.entries()) {
+    if (typeof op !== "object" || op === null) continue;
+    for (const key of Object.keys(op)) {
+      if (!operationKeys.includes(key)) {
+        throw new HistoryError(`${source}: operation ${id}: unknown key ${JSON.stringify(key)}; expected only ${operationKeys.join(", ")} (a misspelt "respond" or "result" would make the operation pending)`);
+      }
+    }
+  }
 }
 
 /** Encodes a history as the JSON document above (stable key order, so files are byte-identical). */
@@ -105,4 +130,32 @@ export function encodeHistory(h: HistoryFile): string {
   });
   const doc = { format: HISTORY_FORMAT, version: HISTORY_VERSION, family: h.family, config: h.config, operations: ops };
   return JSON.stringify(doc, null, 1) + "\n";
+}
+
+/**
+ * Rejects a history in which a process has two calls in flight at once, or calls again after its
+ * own call that never returned: one thread cannot do either, so the file is wrong, and judging it
+ * would mean judging something that did not happen. Intervals are closed, so a call at the very
+ * timestamp the same process's previous call returned is allowed.
+ */
+export function checkOneCallAtATime(ops: readonly Operation<unknown, unknown>[], source: string, name = "operation", who = "process"): void {
+  const byProcess = new Map<number, Operation<unknown, unknown>[]>();
+  for (const op of ops) {
+    let list = byProcess.get(op.interp);
+    if (list === undefined) byProcess.set(op.interp, (list = []));
+    list.push(op);
+  }
+  for (const [process, list] of byProcess) {
+    list.sort((a, b) => a.invoke - b.invoke || a.id - b.id);
+    for (let k = 1; k < list.length; k++) {
+      const before = list[k - 1]!;
+      const op = list[k]!;
+      if (before.respond === undefined) {
+        throw new HistoryError(`${source}: ${name} ${op.id}: ${who} ${process} calls again after its ${name} ${before.id} never returned; a crashed ${who} must not call again (give it a new id)`);
+      }
+      if (op.invoke < before.respond) {
+        throw new HistoryError(`${source}: ${name} ${op.id}: ${who} ${process} calls while its ${name} ${before.id} is still in flight (invoked ${op.invoke}, before ${before.respond}); one ${who} makes one call at a time`);
+      }
+    }
+  }
 }
