@@ -83,7 +83,8 @@ export function readHistoryText(path: string, maxBytes = defaultMaxBytes): strin
 /**
  * Rejects nesting deeper than `maxNesting` without recursion (a 100 k-deep document would overflow
  * the stack of any recursive reader or validator downstream). Brackets inside strings do not count;
- * `edn` also skips `;` comments and `\c` character literals.
+ * `edn` also skips `;` comments and `\c` character literals, and requires the brackets to balance
+ * (the EDN parser would return nothing for an unterminated form instead of failing).
  */
 export function checkNesting(text: string, source: string, edn = false): void {
   let depth = 0;
@@ -100,10 +101,12 @@ export function checkNesting(text: string, source: string, edn = false): void {
       if (++depth > maxNesting) {
         throw new HistoryError(`${source}: nesting deeper than ${maxNesting} levels at character ${k}; a history needs a few levels, so this is not one`);
       }
-    } else if (c === 0x5d || c === 0x7d || (edn && c === 0x29)) depth--;
-    else if (edn && c === 0x5c) k++; // a character literal such as \( or \[
+    } else if (c === 0x5d || c === 0x7d || (edn && c === 0x29)) {
+      if (--depth < 0) throw new HistoryError(`${source}: a closing bracket with no opening one at character ${k}`);
+    } else if (edn && c === 0x5c) k++; // a character literal such as \( or \[
     else if (edn && c === 0x3b) while (k < text.length && text.charCodeAt(k) !== 0x0a) k++;
   }
+  if (edn && (depth !== 0 || inString)) throw new HistoryError(`${source}: ${inString ? "a string" : `${depth} bracket(s)`} left open at the end; is the file truncated?`);
 }
 
 /**
@@ -162,14 +165,21 @@ export async function parseGenericHistory(text: string, format: GenericHistory["
       const { parseEDNString } = await import("edn-data");
       let value: unknown;
       try {
-        // Jepsen's history.edn holds one map a line; a vector of maps is read the same way.
-        const trimmed = text.trimStart();
-        value = parseEDNString(trimmed.startsWith("[") ? trimmed : `[${text}\n]`, { mapAs: "object", keywordAs: "string", listAs: "array", setAs: "array" });
+        // Jepsen's history.edn holds one map a line; a vector of maps is read the same way. The
+        // parser returns null for an unterminated form and ignores what follows a complete one, so
+        // everything is wrapped in one vector and the brackets were checked to balance.
+        value = parseEDNString(`[${text}\n]`, { mapAs: "object", keywordAs: "string", listAs: "array", setAs: "array" });
       } catch (e) {
         throw new HistoryError(`${source}: not valid EDN (${(e as Error).message.split("\n")[0]}); expected Jepsen op maps such as {:type :invoke, :f :read, :process 0}`);
       }
-      if (!Array.isArray(value)) throw new HistoryError(`${source}: expected a vector of Jepsen op maps`);
-      for (const [k, op] of value.entries()) builder.jepsenEvent(op, `op ${k}`);
+      if (!Array.isArray(value)) throw new HistoryError(`${source}: not valid EDN; expected Jepsen op maps such as {:type :invoke, :f :read, :process 0}`);
+      let ops: unknown[] = value;
+      if (Array.isArray(ops[0])) {
+        // One vector of maps, which must be all there is.
+        if (ops.length > 1) throw new HistoryError(`${source}: more data follows the vector of ops (${JSON.stringify(ops[1])?.slice(0, 40)}); a history is one vector or one map a line`);
+        ops = ops[0] as unknown[];
+      }
+      for (const [k, op] of ops.entries()) builder.jepsenEvent(op, `op ${k}`);
       break;
     }
     case "porcupine-ops":
@@ -350,4 +360,76 @@ class HistoryBuilder {
     if (this.format === "porcupine-ops") checkOneCallAtATime(operations, this.source);
     return { format: this.format, operations, processes: this.processes.size, dropped: this.dropped };
   }
+}
+
+/**
+ * Writes a history in one of the generic formats (the inverse of `parseGenericHistory`): for tests,
+ * benchmarks, and converting histories. Line-ordered formats put events in timestamp order (ties:
+ * see below), and pending operations' `:info` completions (Jepsen formats) at the end. The Jepsen formats need
+ * calls of the shape `{ f, value }`.
+ */
+export function writeGenericHistory(ops: readonly Operation<unknown, unknown>[], format: GenericHistory["format"] | "jsonl-calls"): string {
+  if (format === "porcupine-ops") {
+    return JSON.stringify(
+      ops.map((op) => (op.respond === undefined ? { ClientId: op.interp, Input: op.call, Call: op.invoke } : { ClientId: op.interp, Input: op.call, Call: op.invoke, Output: op.result, Return: op.respond })),
+    ) + "\n";
+  }
+  type Event = { op: Operation<unknown, unknown>; kind: "call" | "return" | "info"; time: number };
+  const events: Event[] = [];
+  for (const op of ops) {
+    events.push({ op, kind: "call", time: op.invoke });
+    if (op.respond !== undefined) events.push({ op, kind: "return", time: op.respond });
+    else if (format === "jsonl" || format === "edn") events.push({ op, kind: "info", time: Infinity });
+  }
+  // At one timestamp calls go before returns (closed intervals that touch are concurrent), but a
+  // process cannot call before its previous call returned: such a call waits for that return. Lines
+  // cannot say "concurrent" otherwise, so a few touching intervals become ordered.
+  const rank = { call: 0, return: 1, info: 2 };
+  events.sort((a, b) => a.time - b.time || rank[a.kind] - rank[b.kind] || a.op.id - b.op.id);
+  const ordered: Event[] = [];
+  const inFlight = new Set<number>();
+  const waiting = new Map<number, Event[]>();
+  const emit = (e: Event): void => {
+    ordered.push(e);
+    if (e.kind === "call") inFlight.add(e.op.interp);
+    else if (e.kind === "return") {
+      inFlight.delete(e.op.interp);
+      const next = waiting.get(e.op.interp)?.shift();
+      if (next !== undefined) emit(next);
+    }
+  };
+  for (const e of events) {
+    if (e.kind === "call" && inFlight.has(e.op.interp)) {
+      const queue = waiting.get(e.op.interp) ?? [];
+      waiting.set(e.op.interp, queue);
+      queue.push(e);
+    } else emit(e);
+  }
+  const jepsen = (e: Event): { type: string; f: unknown; value: unknown; process: number } => {
+    const call = e.op.call as { f?: unknown; value?: unknown };
+    if (typeof call !== "object" || call === null || !("f" in call)) throw new TypeError(`operation ${e.op.id}: a Jepsen history needs calls of the shape { f, value }`);
+    const type = e.kind === "call" ? "invoke" : e.kind === "return" ? "ok" : "info";
+    return { type, f: call.f, value: e.kind === "return" ? e.op.result : (call.value ?? null), process: e.op.interp };
+  };
+  switch (format) {
+    case "jsonl-calls":
+      return ordered.map((e) => JSON.stringify(e.kind === "call" ? { type: "call", process: e.op.interp, call: e.op.call } : { type: "return", process: e.op.interp, result: e.op.result }) + "\n").join("");
+    case "jsonl":
+      return ordered.map((e) => JSON.stringify(jepsen(e)) + "\n").join("");
+    case "edn":
+      return ordered.map((e) => {
+        const j = jepsen(e);
+        return `{:type :${j.type}, :f :${String(j.f)}, :value ${toEdn(j.value)}, :process ${j.process}}\n`;
+      }).join("");
+    case "porcupine-events":
+      return JSON.stringify(ordered.map((e) => ({ ClientId: e.op.interp, Kind: e.kind === "call" ? 0 : 1, Value: e.kind === "call" ? e.op.call : e.op.result, Id: e.op.id }))) + "\n";
+  }
+}
+
+/** A JSON-like value in EDN (numbers, strings, nil, booleans, vectors, maps with keyword keys). */
+function toEdn(value: unknown): string {
+  if (value === null || value === undefined) return "nil";
+  if (Array.isArray(value)) return `[${value.map(toEdn).join(" ")}]`;
+  if (typeof value === "object") return `{${Object.entries(value).map(([k, v]) => `:${k} ${toEdn(v)}`).join(", ")}}`;
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
