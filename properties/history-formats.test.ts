@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import kvModel, { type KvCall } from "./checker/examples/kv.js";
+import kvModel, { wholeStoreModel, type KvCall } from "./checker/examples/kv.js";
 import registerModel, { type RegisterCall, type RegisterValue } from "./checker/examples/register.js";
 import { checkHistory, checkHistoryBruteForce, type Model, type Operation } from "./checker/index.js";
 import { fromPorcupine } from "./checker/porcupine.js";
@@ -76,13 +76,15 @@ describe("every reader gives back the history it was written from, and the check
     let violations = 0;
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 12 }), fc.nat(), fc.option(fc.nat(), { nil: undefined }), (threads, operations, seed, corruptAt) => {
-        const ops = randomHistory(kv, { threads, operations, crashRate: 0.1, nextCall }, seed) as Op[];
+        const ops = randomHistory(wholeStoreModel as Model<unknown, unknown, unknown>, { threads, operations, crashRate: 0.1, nextCall }, seed) as Op[];
         const gets = ops.filter((op) => (op.call as KvCall).op === "get" && op.respond !== undefined);
         if (corruptAt !== undefined && gets.length > 0) (gets[corruptAt % gets.length]!.result as { value: string }) = { value: "zz" };
         const perKey = keys.map((key) => checkHistoryBruteForce(kv, ops.filter((op) => (op.call as KvCall).key === key)).kind);
         const expected = perKey.includes("violation") ? "violation" : "ok";
         if (expected === "violation") violations++;
         expect(checkHistory(kv, ops).kind).toBe(expected);
+        expect(checkHistory(wholeStoreModel as Model<unknown, unknown, unknown>, ops).kind).toBe(expected);
+        if (corruptAt === undefined) expect(expected).toBe("ok"); // generated from a run of the store
       }),
       { seed: 7, numRuns: 200 },
     );

@@ -87,7 +87,7 @@ export function checkHistory<S, Call, Result>(
     if (live.length === 0) break;
     if (shared.nodesLeft <= 0) return unknown("work", `the work budget (maxNodes ${options.maxNodes ?? defaultBudget.maxNodes}) ran out`);
     if (performance.now() >= deadline) return unknown("time", `the time budget (timeMs ${timeMs}, a safety net) ran out`);
-    if (heapNearlyFull()) return unknown("memory", "the JS heap is nearly full");
+    if (heapNearlyFull(shared.memoBytes)) return unknown("memory", "the JS heap is nearly full");
   }
   if (gaveUp.length > 0) {
     return unknown("memory", `the memo budget (maxMemoEntries ${shared.maxMemoEntries}, all partitions together) ran out in partition ${gaveUp.join(", ")}`);
@@ -170,28 +170,36 @@ const sliceNodes = 1024;
 /**
  * The heap headroom below which a search stops with `unknown` (memory) rather than let the process
  * die of heap exhaustion, whatever the memo's entry count (large states can fill the heap long
- * before `maxMemoEntries`). V8's `total_available_size` still counts the young generation's reserve
+ * before `maxMemoEntries`). The memos live in typed arrays outside the JS heap; they are counted as
+ * if inside, so the heap limit (`--max-old-space-size`) bounds the whole check. V8's `total_available_size` still counts the young generation's reserve
  * (48 MiB on Node 20) when the old space is already full, hence the fixed part.
  */
 const heapHeadroom = (limit: number): number => 64 * 2 ** 20 + 0.1 * limit;
-const heapNearlyFull = (): boolean => {
+/** Whether the heap, with the memos' typed arrays (held outside it) counted in, is nearly full. */
+const heapNearlyFull = (memoBytes: number): boolean => {
   const heap = getHeapStatistics();
-  return heap.total_available_size < heapHeadroom(heap.heap_size_limit);
+  return heap.total_available_size - memoBytes < heapHeadroom(heap.heap_size_limit);
 };
 
 /**
  * Wing & Gong's search with Lowe's memo, over one partition, as a generator that yields after
  * every `sliceNodes` nodes so the caller can interleave partitions and watch the clock.
  *
- * Operations are numbered returned-first (by invocation, then id), pending after them. Every
- * operation has a call event; returned operations also have a return event. The events form a
- * doubly-linked list in time order (a call before a return at an equal timestamp, since closed
- * intervals that touch are concurrent). The search walks the list from its head: a call event is
- * an operation that real-time order allows next, so it tries to place it (step enabled, result
- * matching unless pending); on success it *lifts* the operation's events out of the list and
- * restarts from the head. Reaching a return event means that operation had to be placed by now:
- * backtrack. Pending operations have no return event, so they never force a backtrack and may be
- * left out. The partition is linearizable once every returned operation is placed.
+ * Operations are numbered returned-first (by invocation, then id), pending after them. The returned
+ * operations' call and return events form a doubly-linked list in time order (a call before a
+ * return at an equal timestamp, since closed intervals that touch are concurrent). The search walks
+ * the list from its head: a call event is an operation that real-time order allows next, so it
+ * tries to place it (step enabled, result matching); on success it *lifts* the operation's events
+ * out of the list and restarts from the head. Reaching a return event means that operation had to
+ * be placed by now: before backtracking, the search tries the pending operations invoked by then.
+ *
+ * Pending operations (no return event) are kept out of the list and tried only there, when the
+ * returned operations alone cannot go on: "just in time". They never force a backtrack and may be
+ * left out, and a crashed write is placed only where some later operation needs its effect — in a
+ * Jepsen history with dozens of `:info` operations, trying them first at every step (as a list
+ * position near the head would) explores subsets of them for nothing. The order of trying changes
+ * nothing else: the search is still exhaustive, so verdicts and the longest prefix are the same.
+ * The partition is linearizable once every returned operation is placed.
  *
  * The memo key (memo.ts, `KeySet`) is a few words: the interned state's id; `low`, the lowest
  * returned operation not yet placed (all below it are placed); the bit words from `low` to the
@@ -211,12 +219,9 @@ function* searchPartition<S, Call, Result>(
   const n = ops.length;
   const r = returned.length;
 
-  // Events: 2i is the call of operation i, 2i+1 its return (returned operations only).
+  // Events of returned operations: 2i is the call of operation i, 2i+1 its return.
   const events: number[] = [];
-  for (let i = 0; i < n; i++) {
-    events.push(2 * i);
-    if (i < r) events.push(2 * i + 1);
-  }
+  for (let i = 0; i < r; i++) events.push(2 * i, 2 * i + 1);
   const timeOf = (e: number): number => {
     const op = ops[e >> 1]!;
     return e & 1 ? op.respond! : op.invoke;
@@ -224,9 +229,9 @@ function* searchPartition<S, Call, Result>(
   events.sort((a, b) => timeOf(a) - timeOf(b) || (a & 1) - (b & 1) || a - b);
 
   // The list: node e is event e; node `head` is the sentinel. -1 is the end.
-  const head = 2 * n;
-  const next = new Int32Array(2 * n + 1).fill(-1);
-  const prev = new Int32Array(2 * n + 1).fill(-1);
+  const head = 2 * r;
+  const next = new Int32Array(2 * r + 1).fill(-1);
+  const prev = new Int32Array(2 * r + 1).fill(-1);
   let last = head;
   for (const e of events) {
     next[last] = e;
@@ -245,18 +250,11 @@ function* searchPartition<S, Call, Result>(
     next[p] = e;
     if (q !== -1) prev[q] = e;
   };
-  const lift = (i: number): void => {
-    unlink(2 * i);
-    if (i < r) unlink(2 * i + 1);
-  };
-  const unlift = (i: number): void => {
-    if (i < r) relink(2 * i + 1);
-    relink(2 * i);
-  };
 
   // The linearized set: returned operations in `bits`, pending ones in `pendingBits`.
   const bits = new Uint32Array((r + 31) >>> 5);
   const pendingBits = new Uint32Array((n - r + 31) >>> 5);
+  const pendingPlaced = (j: number): boolean => (pendingBits[j >>> 5]! & (1 << (j & 31))) !== 0;
   let low = 0; // lowest returned operation not placed
   let high = -1; // highest returned operation placed
 
@@ -265,9 +263,10 @@ function* searchPartition<S, Call, Result>(
   const memo = new KeySet();
   const key = new Uint32Array(2 + bits.length + pendingBits.length);
   let memoBytes = memo.bytes;
+  let held = 0; // memo entries plus interned states, as counted in the shared budget
   budget.memoBytes += memoBytes;
   const release = (): void => {
-    budget.memoEntries -= memo.size;
+    budget.memoEntries -= held;
     budget.memoBytes -= memoBytes;
     stats.states += states.states.length;
   };
@@ -281,12 +280,16 @@ function* searchPartition<S, Call, Result>(
     for (let w = from; w <= to; w++) key[length++] = bits[w]!;
     // The pending words have the same count in every key of this partition, so no length is needed.
     for (let w = 0; w < pendingBits.length; w++) key[length++] = pendingBits[w]!;
+    const newStates = states.states.length + memo.size - held;
+    budget.memoEntries += newStates;
+    held += newStates;
     if (budget.memoEntries >= budget.maxMemoEntries) {
       if (memo.has(key, length)) return false;
       return "full";
     }
     if (!memo.add(key, length)) return false;
     budget.memoEntries++;
+    held++;
     if (memo.size > stats.memoEntries) stats.memoEntries = memo.size;
     const bytes = memo.bytes;
     if (bytes !== memoBytes) {
@@ -297,13 +300,17 @@ function* searchPartition<S, Call, Result>(
     return true;
   };
 
-  // The search stack: for each placed operation, the state before it and the low/high before it.
+  // The search stack: for each placed operation, the state before it, the low/high before it, and
+  // for a pending operation the return event it was placed at (where its backtrack resumes).
   const stackOp = new Int32Array(n);
   const stackLow = new Int32Array(n);
   const stackHigh = new Int32Array(n);
+  const stackAt = new Int32Array(n);
+  const stackStateId = new Int32Array(n);
   const stackState: S[] = [];
   let depth = 0;
   let state = model.init();
+  let stateId = useMemo ? states.intern(state) : 0;
   let unplacedReturned = r;
   let best: number[] = [];
   let bestLength = -1;
@@ -311,6 +318,7 @@ function* searchPartition<S, Call, Result>(
 
   try {
     let e = next[head]!;
+    let pj = -1; // -1: walking the list; otherwise the next pending operation to try at return event e
     for (;;) {
       if (unplacedReturned === 0) {
         return { kind: "ok", order: Array.from(stackOp.subarray(0, depth), (i) => ops[i]!) };
@@ -320,9 +328,18 @@ function* searchPartition<S, Call, Result>(
         budget.nodesLeft -= sliceNodes;
         yield;
       }
-      if (e !== -1 && (e & 1) === 0) {
-        // A call event: try to place operation i next.
-        const i = e >> 1;
+      let i = -1; // the operation to try next, if any
+      if (pj < 0 && e !== -1 && (e & 1) === 0) {
+        i = e >> 1; // a call event
+      } else {
+        // A return event (e is never the end while a returned operation is unplaced): try the
+        // pending operations invoked no later than it, then backtrack.
+        if (pj < 0) pj = 0;
+        const deadline = timeOf(e);
+        while (r + pj < n && ops[r + pj]!.invoke <= deadline && pendingPlaced(pj)) pj++;
+        if (r + pj < n && ops[r + pj]!.invoke <= deadline) i = r + pj;
+      }
+      if (i >= 0) {
         const op = ops[i]!;
         stats.nodes++;
         const outcome = model.step(state, op.interp, op.call, op.result);
@@ -336,18 +353,27 @@ function* searchPartition<S, Call, Result>(
           } else {
             pendingBits[(i - r) >>> 5]! |= 1 << ((i - r) & 31);
           }
-          const fresh = useMemo ? remember(states.intern(outcome.state)) : true;
+          // A step that returns the very state it was given (a read) keeps the state's id.
+          const nextId = !useMemo ? 0 : outcome.state === state ? stateId : states.intern(outcome.state);
+          const fresh = useMemo ? remember(nextId) : true;
           if (fresh === "full") return { kind: "memory" };
           if (fresh) {
             stackOp[depth] = i;
             stackLow[depth] = savedLow;
             stackHigh[depth] = savedHigh;
+            stackAt[depth] = e;
+            stackStateId[depth] = stateId;
             stackState[depth] = state;
             depth++;
             state = outcome.state;
-            lift(i);
-            if (i < r) unplacedReturned--;
+            stateId = nextId;
+            if (i < r) {
+              unlink(2 * i);
+              unlink(2 * i + 1);
+              unplacedReturned--;
+            }
             e = next[head]!;
+            pj = -1;
             continue;
           }
           stats.memoHits++;
@@ -355,27 +381,36 @@ function* searchPartition<S, Call, Result>(
           low = savedLow;
           high = savedHigh;
         }
-        e = next[e]!;
+        if (i < r) e = next[e]!;
+        else pj++;
         continue;
       }
-      // A return event (or, defensively, the end of the list): that operation had to be placed by
-      // now. Backtrack: take back the last placement and try what follows it in the list.
+      // Nothing more to try here: that return event's operation had to be placed by now.
+      // Backtrack: take back the last placement and try what follows it.
       if (depth > bestLength) {
         bestLength = depth;
         best = Array.from(stackOp.subarray(0, depth));
       }
-      if (depth === 0) return { kind: "violation", prefix: best.map((i) => ops[i]!) };
+      if (depth === 0) return { kind: "violation", prefix: best.map((k) => ops[k]!) };
       stats.backtracks++;
       depth--;
-      const i = stackOp[depth]!;
+      const k = stackOp[depth]!;
       state = stackState[depth]!;
       stackState[depth] = undefined as S; // let the state go: the stack may be deep
+      stateId = stackStateId[depth]!;
       low = stackLow[depth]!;
       high = stackHigh[depth]!;
-      clearBit(i);
-      unlift(i);
-      if (i < r) unplacedReturned++;
-      e = next[2 * i]!;
+      clearBit(k);
+      if (k < r) {
+        relink(2 * k + 1);
+        relink(2 * k);
+        unplacedReturned++;
+        e = next[2 * k]!;
+        pj = -1;
+      } else {
+        e = stackAt[depth]!;
+        pj = k - r + 1;
+      }
     }
   } finally {
     budget.nodesLeft -= sinceSlice;
@@ -387,4 +422,3 @@ function* searchPartition<S, Call, Result>(
     else pendingBits[(i - r) >>> 5]! &= ~(1 << ((i - r) & 31));
   }
 }
-

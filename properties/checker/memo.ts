@@ -18,8 +18,6 @@ import { canonicalJson } from "./canonical.js";
 export class StateTable<S> {
   readonly states: S[] = [];
   private readonly byKey = new Map<string | number, number | number[]>();
-  /** Objects already interned, by identity: steps often return the very state they were given. */
-  private readonly seen = new WeakMap<object, number>();
 
   constructor(
     private readonly key: (s: S) => string | number,
@@ -29,17 +27,6 @@ export class StateTable<S> {
 
   /** The id of `s`, interning it if it is new. */
   intern(s: S): number {
-    const isObject = typeof s === "object" && s !== null;
-    if (isObject) {
-      const known = this.seen.get(s as object);
-      if (known !== undefined) return known;
-    }
-    const id = this.lookup(s);
-    if (isObject) this.seen.set(s as object, id);
-    return id;
-  }
-
-  private lookup(s: S): number {
     const k = this.key(s);
     const found = this.byKey.get(k);
     if (found === undefined) {

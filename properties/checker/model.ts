@@ -129,8 +129,9 @@ export interface Budget {
    */
   maxNodes?: number;
   /**
-   * Most memo entries held at once, all partitions together (a partition's memo is freed when it
-   * is decided or gives up). Default `defaultBudget.maxMemoEntries`; capped at `memoEntriesCap`.
+   * Most memo entries and interned model states held at once, all partitions together (a
+   * partition's memo and states are freed when it is decided or gives up); the state whose memo
+   * entry finds the budget spent may be one more. Default `defaultBudget.maxMemoEntries`; capped at `memoEntriesCap`.
    * An entry costs 4 × (4 + w + p) bytes plus at most 16 bytes of hash table, where w is the
    * linearized-set window (about concurrency / 32 words) and p the pending operations / 32 words;
    * `CheckStats.memoBytes` reports the exact figure. Independently of this budget, a search also

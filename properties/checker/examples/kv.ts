@@ -27,9 +27,8 @@ export interface KvResult {
 }
 
 /**
- * The state is one key's value: after partitioning, a partition holds one key's operations. Checked
- * without partitioning, the history would mix keys, so `step` keeps a value per key only through
- * `partition`; `partition` is therefore required, and every call names its key.
+ * The state is one key's value: after partitioning, a partition holds one key's operations, so
+ * `partition` is required (every call names its key). `wholeStoreModel` below keeps every key.
  */
 const model: Model<string, KvCall, KvResult> = {
   init: () => "",
@@ -62,3 +61,19 @@ const model: Model<string, KvCall, KvResult> = {
 };
 
 export default model;
+
+/**
+ * The same store with the whole map as its state, for checking without partitioning (and for
+ * generating histories from a simulated run, as the tests and benchmark do). Each key's value
+ * evolves by the per-key model's `step`.
+ */
+export const wholeStoreModel: Model<Readonly<Record<string, string>>, KvCall, KvResult> = {
+  init: () => ({}),
+  step(state, process, call) {
+    const outcome = model.step(state[call.key] ?? "", process, call)!;
+    return outcome.state === (state[call.key] ?? "") ? { state, result: outcome.result } : { state: { ...state, [call.key]: outcome.state }, result: outcome.result };
+  },
+  equalResult: model.equalResult!,
+  describeCall: model.describeCall!,
+  describeResult: model.describeResult!,
+};
