@@ -10,8 +10,9 @@ import { byInvokeThenId, normalizeModel, validateHistory } from "./normalize.js"
  * exponential, so only for small histories. Past `maxNodes` placements it gives up (`unknown`).
  *
  * Its violation verdict has the same shape as `checkHistory`'s (partition 0, the whole history):
- * `prefix` is the longest linearizable prefix over all orders, which is exactly as long as the one
- * `checkHistory` reports when it does not partition.
+ * `prefix` is the linearizable prefix over all orders that places the most returned operations (the
+ * first found), which places exactly as many as the one `checkHistory` reports when it does not
+ * partition.
  */
 export function checkHistoryBruteForce<S, Call, Result>(
   model: Model<S, Call, Result>,
@@ -27,6 +28,9 @@ export function checkHistoryBruteForce<S, Call, Result>(
   let best: number[] = [];
   let nodes = 0;
   let unplacedReturned = ops.filter((op) => op.respond !== undefined).length;
+
+  /** How many returned operations an order places: "longest" counts these (pending ones are optional). */
+  const returnedIn = (order: readonly number[]): number => order.reduce((n, k) => n + (ops[k]!.respond === undefined ? 0 : 1), 0);
 
   /** Real time allows `b` next iff no unplaced returned operation responded before `b` was invoked. */
   const allowedNext = (b: number): boolean =>
@@ -44,7 +48,7 @@ export function checkHistoryBruteForce<S, Call, Result>(
       placed[b] = true;
       order.push(b);
       if (op.respond !== undefined) unplacedReturned--;
-      if (order.length > best.length) best = [...order];
+      if (returnedIn(order) > returnedIn(best)) best = [...order];
       const found = search(outcome.state);
       if (found !== "no") return found;
       if (op.respond !== undefined) unplacedReturned++;

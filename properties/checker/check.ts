@@ -1,6 +1,6 @@
 import { getHeapStatistics } from "node:v8";
 import { explainStuck } from "./explain.js";
-import { KeySet, StateTable } from "./memo.js";
+import { Memo, StateTable } from "./memo.js";
 import {
   defaultBudget,
   emptyStats,
@@ -201,10 +201,14 @@ const heapNearlyFull = (memoBytes: number): boolean => {
  * nothing else: the search is still exhaustive, so verdicts and the longest prefix are the same.
  * The partition is linearizable once every returned operation is placed.
  *
- * The memo key (memo.ts, `KeySet`) is a few words: the interned state's id; `low`, the lowest
+ * The memo key (memo.ts, `Memo`) is a few words: the interned state's id; `low`, the lowest
  * returned operation not yet placed (all below it are placed); the bit words from `low` to the
  * highest placed returned operation (only operations concurrent with `low` can be placed above it,
- * so this window stays as small as the history's concurrency); and the pending operations' bits.
+ * so this window stays as small as the history's concurrency); and the set of pending operations
+ * placed, compared by inclusion: having placed more optional operations never opens a way that
+ * placing fewer did not, so a configuration whose pending set includes an explored one's is pruned.
+ * Trying pending operations just in time explores the smaller sets first, which is what makes this
+ * pruning bite.
  */
 function* searchPartition<S, Call, Result>(
   model: NormalModel<S, Call, Result>,
@@ -260,8 +264,8 @@ function* searchPartition<S, Call, Result>(
 
   // The memo: interned states, and keys of (state id, linearized set) in a compact hash set.
   const states = new StateTable<S>(model.stateKey, model.stateEqual);
-  const memo = new KeySet();
-  const key = new Uint32Array(2 + bits.length + pendingBits.length);
+  const memo = new Memo(pendingBits.length);
+  const key = new Uint32Array(2 + bits.length);
   let memoBytes = memo.bytes;
   let held = 0; // memo entries plus interned states, as counted in the shared budget
   budget.memoBytes += memoBytes;
@@ -278,16 +282,14 @@ function* searchPartition<S, Call, Result>(
     const from = low >>> 5;
     const to = high >= low ? high >>> 5 : from - 1;
     for (let w = from; w <= to; w++) key[length++] = bits[w]!;
-    // The pending words have the same count in every key of this partition, so no length is needed.
-    for (let w = 0; w < pendingBits.length; w++) key[length++] = pendingBits[w]!;
     const newStates = states.states.length + memo.size - held;
     budget.memoEntries += newStates;
     held += newStates;
     if (budget.memoEntries >= budget.maxMemoEntries) {
-      if (memo.has(key, length)) return false;
+      if (memo.has(key, length, pendingBits)) return false;
       return "full";
     }
-    if (!memo.add(key, length)) return false;
+    if (!memo.add(key, length, pendingBits)) return false;
     budget.memoEntries++;
     held++;
     if (memo.size > stats.memoEntries) stats.memoEntries = memo.size;
@@ -387,8 +389,10 @@ function* searchPartition<S, Call, Result>(
       }
       // Nothing more to try here: that return event's operation had to be placed by now.
       // Backtrack: take back the last placement and try what follows it.
-      if (depth > bestLength) {
-        bestLength = depth;
+      // The longest prefix is the one placing the most returned operations: pending ones are
+      // optional, and the memo prunes prefixes that only add pending operations to an explored one.
+      if (r - unplacedReturned > bestLength) {
+        bestLength = r - unplacedReturned;
         best = Array.from(stackOp.subarray(0, depth));
       }
       if (depth === 0) return { kind: "violation", prefix: best.map((k) => ops[k]!) };

@@ -7,10 +7,11 @@
  *   they are interned (by the model's `hash`/`equal`, or by canonical JSON); afterwards the search and
  *   the memo use only the id. A model with `hash`/`equal` therefore costs no more per node than one
  *   without (it usually costs less: its hash is cheaper than canonical JSON).
- * - `KeySet` is an open-addressing hash set of short Uint32 word strings (a memo key: state id, the
- *   lowest unplaced operation, a window of the linearized-set bitset, the pending operations' bits),
- *   stored back to back in chunked Uint32Arrays. An entry costs 4 bytes per word plus 2 header
- *   words, plus at most 16 bytes of table: `bytes` is exact, not an estimate.
+ * - `Memo` is an open-addressing hash table of short Uint32 word strings (the base key: state id,
+ *   the lowest unplaced operation, a window of the linearized-set bitset), each with a list of the
+ *   pending-operation sets seen with it, stored back to back in chunked Uint32Arrays. A base entry
+ *   costs 4 × (3 + words) bytes plus at most 16 bytes of table, a pending set 4 × (1 + pending / 32)
+ *   bytes: `bytes` is exact, not an estimate.
  */
 import { canonicalJson } from "./canonical.js";
 
@@ -57,92 +58,157 @@ export function stateKeying<S>(
   return { key: canonicalJson, equal };
 }
 
-/** Words of the largest chunk; entry references are (chunk << chunkBits) | position. */
+/** Words of the largest chunk; references are (chunk << chunkBits) | position, plus one (0 = none). */
 const chunkBits = 18;
 const maxChunkWords = 1 << chunkBits;
 const firstChunkWords = 256;
 
-/** A set of Uint32 word strings, each up to `maxChunkWords - 2` words long. */
-export class KeySet {
-  private table = new Int32Array(64);
-  private readonly chunks: Uint32Array[] = [new Uint32Array(firstChunkWords)];
+/** Append-only storage of word records in chunked Uint32Arrays; small while small. */
+class WordArena {
+  readonly chunks: Uint32Array[] = [new Uint32Array(firstChunkWords)];
   private fill = 0; // words used in the last chunk
-  size = 0;
 
-  /** Bytes held by the set's arrays. */
-  get bytes(): number {
-    let total = this.table.byteLength;
-    for (const chunk of this.chunks) total += chunk.byteLength;
-    return total;
-  }
-
-  /** Whether `key[0..length)` is present. */
-  has(key: Uint32Array, length: number): boolean {
-    return this.slotOf(key, length, hashWords(key, length)) < 0;
-  }
-
-  /** Adds `key[0..length)`; false when it was already present. */
-  add(key: Uint32Array, length: number): boolean {
-    const hash = hashWords(key, length);
-    const slot = this.slotOf(key, length, hash);
-    if (slot < 0) return false;
-    this.table[slot] = this.store(key, length, hash) + 1;
-    this.size++;
-    if (this.size * 2 > this.table.length) this.grow();
-    return true;
-  }
-
-  /** The empty slot where the key would go, or -1 when it is present. */
-  private slotOf(key: Uint32Array, length: number, hash: number): number {
-    const mask = this.table.length - 1;
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const ref = this.table[slot]! - 1;
-      if (ref < 0) return slot;
-      const chunk = this.chunks[ref >>> chunkBits]!;
-      const at = ref & (maxChunkWords - 1);
-      if (chunk[at] !== hash || chunk[at + 1] !== length) continue;
-      let k = 0;
-      while (k < length && chunk[at + 2 + k] === key[k]) k++;
-      if (k === length) return -1;
-    }
-  }
-
-  private store(key: Uint32Array, length: number, hash: number): number {
-    const need = length + 2;
+  /** Reserves `need` words; returns the record's reference (never 0). */
+  reserve(need: number): number {
     let chunk = this.chunks[this.chunks.length - 1]!;
     if (this.fill + need > chunk.length) {
+      if (need > maxChunkWords) throw new RangeError(`a memo record of ${need} words is too long`);
       if (chunk.length < maxChunkWords && this.fill + need <= maxChunkWords) {
-        // Grow the last chunk in place (copy) while it is small, so tiny memos stay tiny.
+        // Grow the last chunk (copy) while it is small, so tiny memos stay tiny.
         let words = chunk.length * 2;
         while (words < this.fill + need) words *= 2;
         const bigger = new Uint32Array(Math.min(words, maxChunkWords));
         bigger.set(chunk.subarray(0, this.fill));
         chunk = this.chunks[this.chunks.length - 1] = bigger;
       } else {
-        if (need > maxChunkWords) throw new RangeError(`a memo key of ${length} words is too long`);
         chunk = new Uint32Array(maxChunkWords);
         this.chunks.push(chunk);
         this.fill = 0;
       }
     }
     const at = this.fill;
-    chunk[at] = hash;
-    chunk[at + 1] = length;
-    chunk.set(key.subarray(0, length), at + 2);
     this.fill += need;
-    return ((this.chunks.length - 1) << chunkBits) | at;
+    return (((this.chunks.length - 1) << chunkBits) | at) + 1;
+  }
+
+  chunkOf(ref: number): Uint32Array {
+    return this.chunks[(ref - 1) >>> chunkBits]!;
+  }
+
+  static at(ref: number): number {
+    return (ref - 1) & (maxChunkWords - 1);
+  }
+
+  get bytes(): number {
+    let total = 0;
+    for (const chunk of this.chunks) total += chunk.byteLength;
+    return total;
+  }
+}
+
+/**
+ * Lowe's memo with subsumption of pending operations. A configuration is (base key, pending set):
+ * the base key is the state id, `low` and the window of placed returned operations; the pending
+ * set says which pending operations were placed. Pending operations are optional, so a
+ * configuration whose pending set includes one already explored (same base key) can do nothing
+ * that one could not: it is pruned too. Records: base entries `[hash, length, list, words…]` in a
+ * hash table; each base entry's list of pending sets `[next, words…]`.
+ */
+export class Memo {
+  private table = new Int32Array(64);
+  private readonly arena = new WordArena();
+  /** Base keys stored. */
+  private bases = 0;
+  /** Configurations stored (pending sets, or base keys when there are no pending operations). */
+  size = 0;
+
+  constructor(private readonly pendingWords: number) {}
+
+  /** Bytes held by the memo's arrays. */
+  get bytes(): number {
+    return this.table.byteLength + this.arena.bytes;
+  }
+
+  /** Whether (base, pending) or a configuration that subsumes it is stored. */
+  has(base: Uint32Array, length: number, pending: Uint32Array): boolean {
+    const ref = this.table[this.slotOf(base, length, hashWords(base, length))]!;
+    return ref !== 0 && this.subsumed(ref, pending);
+  }
+
+  /** Stores (base, pending); false when it, or a configuration that subsumes it, was stored. */
+  add(base: Uint32Array, length: number, pending: Uint32Array): boolean {
+    const hash = hashWords(base, length);
+    const slot = this.slotOf(base, length, hash);
+    let ref = this.table[slot]!;
+    if (ref === 0) {
+      ref = this.arena.reserve(length + 3);
+      const chunk = this.arena.chunkOf(ref);
+      const at = WordArena.at(ref);
+      chunk[at] = hash;
+      chunk[at + 1] = length;
+      chunk[at + 2] = 0;
+      chunk.set(base.subarray(0, length), at + 3);
+      this.table[slot] = ref;
+      this.bases++;
+      if (this.bases * 2 > this.table.length) this.grow();
+      if (this.pendingWords === 0) {
+        this.size++;
+        return true;
+      }
+    } else if (this.pendingWords === 0 || this.subsumed(ref, pending)) {
+      return false;
+    }
+    // Prepend the pending set to the base entry's list.
+    const node = this.arena.reserve(this.pendingWords + 1);
+    const baseChunk = this.arena.chunkOf(ref);
+    const baseAt = WordArena.at(ref);
+    const chunk = this.arena.chunkOf(node);
+    const at = WordArena.at(node);
+    chunk[at] = baseChunk[baseAt + 2]!;
+    chunk.set(pending.subarray(0, this.pendingWords), at + 1);
+    baseChunk[baseAt + 2] = node;
+    this.size++;
+    return true;
+  }
+
+  /** Whether some stored pending set of the base entry `ref` is a subset of `pending`. */
+  private subsumed(ref: number, pending: Uint32Array): boolean {
+    if (this.pendingWords === 0) return true;
+    for (let node = this.arena.chunkOf(ref)[WordArena.at(ref) + 2]!; node !== 0; ) {
+      const chunk = this.arena.chunkOf(node);
+      const at = WordArena.at(node);
+      let w = 0;
+      while (w < this.pendingWords && (chunk[at + 1 + w]! & ~pending[w]!) === 0) w++;
+      if (w === this.pendingWords) return true;
+      node = chunk[at]!;
+    }
+    return false;
+  }
+
+  /** The slot holding the base key, or the empty slot where it would go. */
+  private slotOf(key: Uint32Array, length: number, hash: number): number {
+    const mask = this.table.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const ref = this.table[slot]!;
+      if (ref === 0) return slot;
+      const chunk = this.arena.chunkOf(ref);
+      const at = WordArena.at(ref);
+      if (chunk[at] !== hash || chunk[at + 1] !== length) continue;
+      let k = 0;
+      while (k < length && chunk[at + 3 + k] === key[k]) k++;
+      if (k === length) return slot;
+    }
   }
 
   private grow(): void {
     const old = this.table;
     const table = new Int32Array(old.length * 2);
     const mask = table.length - 1;
-    for (const entry of old) {
-      if (entry === 0) continue;
-      const ref = entry - 1;
-      let slot = this.chunks[ref >>> chunkBits]![ref & (maxChunkWords - 1)]! & mask;
+    for (const ref of old) {
+      if (ref === 0) continue;
+      let slot = this.arena.chunkOf(ref)[WordArena.at(ref)]! & mask;
       while (table[slot] !== 0) slot = (slot + 1) & mask;
-      table[slot] = entry;
+      table[slot] = ref;
     }
     this.table = table;
   }
