@@ -24,7 +24,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { checkHistory, emptyStats, type CheckStats, type Model, type Operation, type Verdict } from "../properties/checker/index.js";
 import kvExample, { wholeStoreModel, type KvCall } from "../properties/checker/examples/kv.js";
-import registerExample, { type RegisterCall } from "../properties/checker/examples/register.js";
+import registerExample, { randomRegisterCall, type RegisterCall } from "../properties/checker/examples/register.js";
 import { kvModelUnpartitioned, type KvCall as MapKvCall } from "../properties/checker/example-models.js";
 import { randomHistory } from "../properties/checker/random-history.js";
 
@@ -36,14 +36,8 @@ const kv = kvExample as AnyModel;
 const kvRun = wholeStoreModel as AnyModel;
 const seed = 20261202;
 
-/** A Jepsen register workload: reads, writes and cas over a few values. */
-const registerCall = (random: () => number): RegisterCall => {
-  const pick = random();
-  const v = 1 + Math.floor(random() * 5);
-  if (pick < 0.5) return { f: "read", value: null };
-  if (pick < 0.85) return { f: "write", value: v };
-  return { f: "cas", value: [1 + Math.floor(random() * 5), v] };
-};
+/** A Jepsen register workload: reads, writes and cas over five values. */
+const registerCall = (random: () => number): RegisterCall => randomRegisterCall(random, 5);
 
 /** A key-value workload over `keys` keys: gets, puts and appends of one letter. */
 const kvCall =

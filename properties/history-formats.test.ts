@@ -4,7 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import kvModel, { wholeStoreModel, type KvCall } from "./checker/examples/kv.js";
-import registerModel, { type RegisterCall, type RegisterValue } from "./checker/examples/register.js";
+import registerModel, { randomRegisterCall, type RegisterCall, type RegisterValue } from "./checker/examples/register.js";
 import { checkHistory, checkHistoryBruteForce, type Model, type Operation } from "./checker/index.js";
 import { fromPorcupine } from "./checker/porcupine.js";
 import { randomHistory } from "./checker/random-history.js";
@@ -14,14 +14,8 @@ import { checkNesting, detectFormat, parseGenericHistory, readHistoryText, write
 type Op = Operation<unknown, unknown>;
 const register = registerModel as Model<unknown, unknown, unknown>;
 
-/** A Jepsen register call: reads, writes of 1..3, and cas between small values. */
-const nextRegisterCall = (random: () => number): RegisterCall => {
-  const pick = random();
-  const v = 1 + Math.floor(random() * 3);
-  if (pick < 0.4) return { f: "read", value: null };
-  if (pick < 0.8) return { f: "write", value: v };
-  return { f: "cas", value: [1 + Math.floor(random() * 3), v] };
-};
+/** A Jepsen register call: reads, writes and cas over three values. */
+const nextRegisterCall = (random: () => number): RegisterCall => randomRegisterCall(random, 3);
 
 /** A register history from a run of the model, with a read made to return a value (perhaps) nobody wrote. */
 function registerHistory(threads: number, operations: number, crashRate: number, seed: number, corruptAt: number | undefined): Op[] {

@@ -10,8 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { run } from "../cli/main.js";
-import type { Output } from "../cli/output.js";
+import { cli } from "./run-cli.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const fixture = (name: string): string => join(root, "test/fixtures/histories/formats", name);
@@ -22,21 +21,6 @@ const file = (name: string, text: string): string => {
   writeFileSync(p, text);
   return p;
 };
-
-/** Runs the CLI in-process and captures what it prints. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o: Output = {
-    interactive: false,
-    color: false,
-    out: (l) => void (out += l + "\n"),
-    err: (l) => void (err += l + "\n"),
-    progress: () => undefined,
-    endProgress: () => undefined,
-  };
-  return { code: await run(argv, o), out, err };
-}
 
 /** An interlock-history document of module_slots (the family the CLI tests use). */
 const interlock = (doc: object): string =>

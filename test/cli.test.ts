@@ -3,26 +3,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { run } from "../cli/main.js";
-import type { Output } from "../cli/output.js";
+import { cli } from "./run-cli.js";
 import { planJobs, shardJobs, strategyNames } from "../properties/verify.js";
 import { familyNames } from "../model/index.js";
-
-/** Runs the CLI in-process and captures what it prints. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o: Output = {
-    interactive: false,
-    color: false,
-    out: (l) => void (out += l + "\n"),
-    err: (l) => void (err += l + "\n"),
-    progress: () => undefined,
-    endProgress: () => undefined,
-  };
-  const code = await run(argv, o);
-  return { code, out, err };
-}
 
 const dir = mkdtempSync(join(tmpdir(), "interlock-cli-"));
 const file = (name: string, text: string): string => {

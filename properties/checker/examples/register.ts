@@ -53,3 +53,15 @@ const model: Model<RegisterValue, RegisterCall, unknown> = {
 };
 
 export default model;
+
+/**
+ * A random register call over the values 1..`values` (45 % reads, 40 % writes, 15 % cas): the
+ * workload the tests and the benchmark generate histories with (random-history.ts).
+ */
+export function randomRegisterCall(random: () => number, values: number): RegisterCall {
+  const pick = random();
+  const v = 1 + Math.floor(random() * values);
+  if (pick < 0.45) return { f: "read", value: null };
+  if (pick < 0.85) return { f: "write", value: v };
+  return { f: "cas", value: [1 + Math.floor(random() * values), v] };
+}
