@@ -26,11 +26,15 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import type { Operation } from "./checker/index.js";
-import { checkOneCallAtATime, HistoryError } from "./history.js";
 
 /** The formats `check-history` reads besides its own `interlock-history` document. */
 export const historyFormats = ["interlock", "jsonl", "edn", "porcupine-ops", "porcupine-events"] as const;
 export type HistoryFormat = (typeof historyFormats)[number];
+
+/** A history file could not be used; the message is one line naming the problem and the fix. */
+export class HistoryError extends Error {
+  override readonly name = "HistoryError";
+}
 
 /** A history file's default size limit: far above any history a checker can judge, far below the heap. */
 export const defaultMaxBytes = 256 * 2 ** 20;
@@ -432,4 +436,32 @@ function toEdn(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(toEdn).join(" ")}]`;
   if (typeof value === "object") return `{${Object.entries(value).map(([k, v]) => `:${k} ${toEdn(v)}`).join(", ")}}`;
   return typeof value === "string" ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * Rejects a history in which a process has two calls in flight at once, or calls again after its
+ * own call that never returned: one thread cannot do either, so the file is wrong, and judging it
+ * would mean judging something that did not happen. Intervals are closed, so a call at the very
+ * timestamp the same process's previous call returned is allowed.
+ */
+export function checkOneCallAtATime(ops: readonly Operation<unknown, unknown>[], source: string, name = "operation", who = "process"): void {
+  const byProcess = new Map<number, Operation<unknown, unknown>[]>();
+  for (const op of ops) {
+    let list = byProcess.get(op.interp);
+    if (list === undefined) byProcess.set(op.interp, (list = []));
+    list.push(op);
+  }
+  for (const [process, list] of byProcess) {
+    list.sort((a, b) => a.invoke - b.invoke || a.id - b.id);
+    for (let k = 1; k < list.length; k++) {
+      const before = list[k - 1]!;
+      const op = list[k]!;
+      if (before.respond === undefined) {
+        throw new HistoryError(`${source}: ${name} ${op.id}: ${who} ${process} calls again after its ${name} ${before.id} never returned; a crashed ${who} must not call again (give it a new id)`);
+      }
+      if (op.invoke < before.respond) {
+        throw new HistoryError(`${source}: ${name} ${op.id}: ${who} ${process} calls while its ${name} ${before.id} is still in flight (invoked ${op.invoke}, before ${before.respond}); one ${who} makes one call at a time`);
+      }
+    }
+  }
 }

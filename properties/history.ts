@@ -1,6 +1,9 @@
 import { Either, ParseResult, Schema } from "effect";
 import { familyNames, isFamilyName, models, Result, type AnyCall, type FamilyName, type ModelConfig } from "../model/index.js";
 import type { Operation } from "./checker/index.js";
+import { checkOneCallAtATime, HistoryError } from "./history-formats.js";
+
+export { HistoryError };
 
 /**
  * History files: the format stress runs write and `interlock check-history` reads, so histories
@@ -43,11 +46,6 @@ export interface HistoryFile {
   readonly family: FamilyName;
   readonly config: ModelConfig;
   readonly operations: Operation<AnyCall, Result>[];
-}
-
-/** A history file could not be used; the message is one line naming the problem and the fix. */
-export class HistoryError extends Error {
-  override readonly name = "HistoryError";
 }
 
 function firstIssue(e: ParseResult.ParseError): string {
@@ -130,32 +128,4 @@ export function encodeHistory(h: HistoryFile): string {
   });
   const doc = { format: HISTORY_FORMAT, version: HISTORY_VERSION, family: h.family, config: h.config, operations: ops };
   return JSON.stringify(doc, null, 1) + "\n";
-}
-
-/**
- * Rejects a history in which a process has two calls in flight at once, or calls again after its
- * own call that never returned: one thread cannot do either, so the file is wrong, and judging it
- * would mean judging something that did not happen. Intervals are closed, so a call at the very
- * timestamp the same process's previous call returned is allowed.
- */
-export function checkOneCallAtATime(ops: readonly Operation<unknown, unknown>[], source: string, name = "operation", who = "process"): void {
-  const byProcess = new Map<number, Operation<unknown, unknown>[]>();
-  for (const op of ops) {
-    let list = byProcess.get(op.interp);
-    if (list === undefined) byProcess.set(op.interp, (list = []));
-    list.push(op);
-  }
-  for (const [process, list] of byProcess) {
-    list.sort((a, b) => a.invoke - b.invoke || a.id - b.id);
-    for (let k = 1; k < list.length; k++) {
-      const before = list[k - 1]!;
-      const op = list[k]!;
-      if (before.respond === undefined) {
-        throw new HistoryError(`${source}: ${name} ${op.id}: ${who} ${process} calls again after its ${name} ${before.id} never returned; a crashed ${who} must not call again (give it a new id)`);
-      }
-      if (op.invoke < before.respond) {
-        throw new HistoryError(`${source}: ${name} ${op.id}: ${who} ${process} calls while its ${name} ${before.id} is still in flight (invoked ${op.invoke}, before ${before.respond}); one ${who} makes one call at a time`);
-      }
-    }
-  }
 }

@@ -1,6 +1,5 @@
 import type { Model, Operation, Verdict } from "../../properties/checker/index.js";
-import { HistoryError } from "../../properties/history.js";
-import { defaultMaxBytes, detectFormat, historyFormats, readHistoryText, type HistoryFormat } from "../../properties/history-formats.js";
+import { defaultMaxBytes, detectFormat, HistoryError, historyFormats, readHistoryText, type HistoryFormat } from "../../properties/history-formats.js";
 import { intFlag } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { firstLine } from "../model-module.js";
