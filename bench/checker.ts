@@ -103,6 +103,8 @@ const sections: Record<string, (quick: boolean) => Row[]> = {
         verdicts: Object.entries(verdicts).map(([k, n]) => `${n} ${k}`).join(", ") + (wrong ? `, ${wrong} WRONG` : ""),
         "total s": (total / 1000).toFixed(2),
         "median ms": quantile(times, 0.5).toFixed(1),
+        "p90 ms": quantile(times, 0.9).toFixed(1),
+        "decided ≤ 0.5 s": `${times.filter((t) => t <= 500).length} of ${times.length} (linearizable: ${corpus.filter((c, k) => !c.corrupted && times[k]! <= 500).length} of ${corpus.filter((c) => !c.corrupted).length})`,
         "worst ms": `${Math.max(...times).toFixed(1)} (${worstOps} ops)`,
         "goal ≤ 500 ms each": Math.max(...times) <= 500 ? "met" : "missed",
         "max RSS MB": rssMB().toFixed(0),
