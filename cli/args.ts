@@ -1,5 +1,6 @@
-import { readFileSync } from "node:fs";
 import { familyNames, isFamilyName, type FamilyName } from "../model/index.js";
+import { limitEnvironment, resolveLimits, type Limits } from "../properties/explorer/index.js";
+import { jsonDepth, MAX_JSON_DEPTH, quotePath, readInputFile, ReportError } from "../reports/io.js";
 import { UsageError } from "./errors.js";
 
 /** Flag parsing helpers shared by the commands; each failure is a one-line UsageError. */
@@ -20,11 +21,18 @@ export function intFlag(v: unknown, flag: string, min: number, max: number, fall
 /** `--family f` or `--family f1,f2` or `all`. */
 export function familiesFlag(v: unknown, fallback: readonly FamilyName[] = familyNames): FamilyName[] {
   if (v === undefined || v === "all") return [...fallback];
-  const names = String(v).split(",").map((x) => x.trim()).filter(Boolean);
+  const names = listFlag(v, "family");
   for (const n of names) {
-    if (!isFamilyName(n)) throw new UsageError(`unknown family "${n}"; expected one of ${familyNames.join(", ")} or all`);
+    if (!isFamilyName(n)) throw new UsageError(`unknown family ${JSON.stringify(n)}; expected one of ${familyNames.join(", ")} or all`);
   }
   return names as FamilyName[];
+}
+
+/** A comma list flag (`a,b`): its names, each trimmed; an empty list or an empty name is a usage error. */
+export function listFlag(v: unknown, flag: string): string[] {
+  const names = String(v).split(",").map((x) => x.trim());
+  if (names.some((n) => n === "")) throw new UsageError(`--${flag} ${JSON.stringify(String(v))} names nothing${names.length > 1 ? " between two commas" : ""}; give one or more names separated by commas`);
+  return names;
 }
 
 /** `--shard i/n`: this process does shard i (1-based) of n. */
@@ -38,18 +46,45 @@ export function shardFlag(v: unknown): { index: number; count: number } {
   return { index, count };
 }
 
-/** Reads a JSON file; a missing, unreadable or ill-formed file is a UsageError naming it. */
+/**
+ * Reads a JSON file; a missing, unreadable, unsuitable (a device, a pipe, too large, too deeply
+ * nested) or ill-formed file is a UsageError naming it.
+ */
 export function readJsonFile(path: string, what: string): unknown {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readInputFile(path, what, `pass the ${what}`);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${what} "${path}"${code === "ENOENT" ? ": no such file" : code === "EISDIR" ? ": it is a directory" : code ? ` (${code})` : ""}`);
+    if (e instanceof ReportError) throw new UsageError(e.message);
+    throw e;
   }
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new UsageError(`${what} ${quotePath(path)} nests arrays or objects more than ${MAX_JSON_DEPTH} deep; it is not a ${what}`);
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`${what} "${path}" is not valid JSON (${(e as Error).message.split("\n")[0]}); is it truncated?`);
+    throw new UsageError(`${what} ${quotePath(path)} is not valid JSON (${(e as Error).message.split("\n")[0]}); is it truncated?`);
   }
+}
+
+/**
+ * The explorer limits the environment sets (INTERLOCK_MAX_STEPS, INTERLOCK_MAX_STATES,
+ * INTERLOCK_MAX_EXECUTIONS, INTERLOCK_MAX_THREADS, INTERLOCK_TIME_LIMIT_MS), each a positive whole
+ * number; anything else is a usage error naming the variable. Flags that set the same limit win.
+ */
+export function environmentLimits(env: Readonly<Record<string, string | undefined>> = process.env): Partial<Limits> {
+  const out: Partial<Record<keyof Limits, number>> = {};
+  for (const [name, variable] of Object.entries(limitEnvironment) as [keyof Limits, string][]) {
+    const text = env[variable];
+    if (text === undefined || text === "") continue;
+    if (!/^\d+$/.test(text.trim()) || Number(text) < 1) throw new UsageError(`${variable} must be a positive whole number, got "${text}"; fix or unset it`);
+    out[name] = Number(text);
+  }
+  try {
+    resolveLimits(out);
+  } catch (e) {
+    const message = (e as Error).message.split("\n")[0] ?? "";
+    const name = (Object.keys(limitEnvironment) as (keyof Limits)[]).find((k) => message.includes(k));
+    throw new UsageError(`${name ? `${limitEnvironment[name]}: ` : ""}${message}; fix or unset it`);
+  }
+  return out;
 }

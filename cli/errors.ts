@@ -10,6 +10,8 @@ export const ExitCode = {
   usage: 2,
   /** A budget ran out before the stated coverage was reached. */
   budget: 3,
+  /** The module under test failed: it threw, broke the Subject contract while running, never gave control back, or ran out of memory. */
+  moduleFailed: 4,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

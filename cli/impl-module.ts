@@ -5,6 +5,9 @@ import { familyNames, isFamilyName, type FamilyName } from "../model/index.js";
 import type { SubjectFactory } from "../properties/verify.js";
 import { UsageError } from "./errors.js";
 
+/** The most shared-memory words a Subject may ask for (16 MiB): more is a contract break, not an allocation. */
+export const MAX_WORDS = 1 << 22;
+
 /**
  * `--impl path/to/module`: a user's own implementation, checked without editing interlock. The
  * module (.js, .mjs, or .ts — TypeScript is loaded through tsx) exports, for each family it
@@ -54,6 +57,7 @@ export function checkSubjectContract(path: string, family: FamilyName, factory: 
   if (typeof o !== "object" || o === null) fail("it returned no object");
   if (typeof o!["name"] !== "string") fail(`"name" must be a string`);
   if (!Number.isInteger(o!["words"]) || (o!["words"] as number) < 1) fail(`"words" must be a positive integer`);
+  if ((o!["words"] as number) > MAX_WORDS) fail(`"words" is ${o!["words"] as number}, more than the ${MAX_WORDS} (16 MiB) a Subject may use`);
   if (typeof o!["start"] !== "function") fail(`"start" must be a function (interp, call, carry) => generator`);
   for (const optional of ["init", "resolve", "after", "decode", "describeCall", "discipline"]) {
     if (o![optional] !== undefined && typeof o![optional] !== "function") fail(`"${optional}" must be a function when present`);

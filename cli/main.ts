@@ -5,7 +5,8 @@ import { terminalOutput, type Output } from "./output.js";
 /**
  * The `interlock` command line: a thin layer over the library API. Every command parses its flags
  * with Node's own `util.parseArgs` (strict: unknown flags are usage errors), runs, and returns an
- * exit code: 0 agreement, 1 counterexample, 2 usage or input error, 3 budget ran out.
+ * exit code: 0 agreement, 1 counterexample, 2 usage or input error, 3 budget ran out, 4 the module
+ * under test failed.
  */
 
 export interface Command {
@@ -42,7 +43,8 @@ function topHelp(): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
     "Exit codes: 0 agreement, 1 counterexample found, 2 usage or input error,",
-    "            3 budget ran out before the stated coverage.",
+    "            3 budget ran out before the stated coverage (verdict unknown),",
+    "            4 the module under test (--impl) failed: threw, broke the contract, hung.",
     "Environment: CI=true for quiet machine-readable output; NO_COLOR disables colour.",
   ].join("\n");
 }
@@ -81,7 +83,8 @@ export async function run(argv: readonly string[], out: Output = terminalOutput(
   } catch (e) {
     out.endProgress();
     if (e instanceof UsageError) {
-      out.err(`interlock: ${e.message}`);
+      // One line, whatever the message quotes (a path or a flag value with a newline in it).
+      out.err(`interlock: ${e.message.replace(/\r?\n|\r/g, "\\n")}`);
       return ExitCode.usage;
     }
     throw e;

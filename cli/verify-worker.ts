@@ -1,13 +1,16 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { loadImplModule } from "./impl-module.js";
+import { guardFactories, oneLine } from "./impl-sandbox.js";
 import { runJobToReport, type JobRequest } from "./verify-job.js";
 
 /**
- * A worker thread of `interlock verify --jobs N`: takes job requests one at a time from the parent
- * and answers each with its outcome (report included), so jobs run on every core.
+ * A worker thread of `interlock verify`: takes job requests one at a time from the parent and
+ * answers each with its outcome (report included), so jobs run on every core — and, for an
+ * `--impl` module, so the module's code runs where the parent can stop it (cli/impl-sandbox.ts).
+ * Anything an --impl module throws during a job is that job's failure, not the worker's.
  */
 const implPath = (workerData as { implPath: string | undefined }).implPath;
-const factories = implPath === undefined ? undefined : await loadImplModule(implPath);
+const factories = implPath === undefined ? undefined : guardFactories(implPath, await loadImplModule(implPath));
 
 parentPort!.on("message", (req: JobRequest | null) => {
   if (req === null) {
@@ -17,6 +20,7 @@ parentPort!.on("message", (req: JobRequest | null) => {
   try {
     parentPort!.postMessage({ ok: runJobToReport(req, factories) });
   } catch (e) {
-    parentPort!.postMessage({ error: (e as Error).stack ?? String(e) });
+    if (implPath !== undefined) parentPort!.postMessage({ failure: `the module under test failed in ${req.job.id}: ${oneLine((e as Error).message ?? String(e))}` });
+    else parentPort!.postMessage({ error: (e as Error).stack ?? String(e) });
   }
 });

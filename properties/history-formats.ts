@@ -22,7 +22,7 @@
  * `respond` must not make an operation pending), a process with two calls in flight or calling
  * again after its own pending call (Jepsen gives a crashed process a new id), a completion with no
  * call. `readHistoryText` refuses what is not a regular file (`/dev/zero`, a FIFO), files over a size
- * limit, and nesting deeper than `maxNesting`, before parsing anything.
+ * limit, and nesting deeper than `maxNesting` (256), before parsing anything.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import type { Operation } from "./checker/index.js";
@@ -39,8 +39,8 @@ export class HistoryError extends Error {
 /** A history file's default size limit: far above any history a checker can judge, far below the heap. */
 export const defaultMaxBytes = 256 * 2 ** 20;
 
-/** Deepest nesting of brackets a history file may have (real ones need fewer than 10). */
-export const maxNesting = 100;
+/** Deepest nesting of brackets a history file may have (real ones need fewer than 10; the same limit as reports/io.ts). */
+export const maxNesting = 256;
 
 /**
  * The text of a history file, read with a limit: refuses a non-regular file (device, FIFO,
@@ -85,7 +85,7 @@ export function readHistoryText(path: string, maxBytes = defaultMaxBytes): strin
 }
 
 /**
- * Rejects nesting deeper than `maxNesting` without recursion (a 100 k-deep document would overflow
+ * Rejects nesting deeper than `maxNesting` (256) without recursion (a 100 k-deep document would overflow
  * the stack of any recursive reader or validator downstream). Brackets inside strings do not count;
  * `edn` also skips `;` comments and `\c` character literals, and requires the brackets to balance
  * (the EDN parser would return nothing for an unterminated form instead of failing).
@@ -103,7 +103,7 @@ export function checkNesting(text: string, source: string, edn = false): void {
     if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b || (edn && c === 0x28)) {
       if (++depth > maxNesting) {
-        throw new HistoryError(`${source}: nesting deeper than ${maxNesting} levels at character ${k}; a history needs a few levels, so this is not one`);
+        throw new HistoryError(`${source} nests arrays or objects more than ${maxNesting} deep (at character ${k}); it is not a history`);
       }
     } else if (c === 0x5d || c === 0x7d || (edn && c === 0x29)) {
       if (--depth < 0) throw new HistoryError(`${source}: a closing bracket with no opening one at character ${k}`);

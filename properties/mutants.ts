@@ -11,13 +11,15 @@
  * preemptions — a depth-3 bug, which PCT finds with probability ≥ 1/(n·k²) per run; the tests hold
  * every mutant to being caught within that budget at the fixed seed (measured: ≤ 86 runs).
  */
-import { type AnyCall, type FamilyName, type ModelConfig, type Result } from "../model/index.js";
+import { type AnyCall, type FamilyName, type Result } from "../model/index.js";
 import { mutants as catalogue, type Mutant } from "../impl/mutants/index.js";
 import { mutantConfig } from "../impl/mutants/mutant.js";
 import { implementations } from "../impl/index.js";
 import type { Program, Subject } from "../impl/subject.js";
-import { agreementHooks, toPrograms } from "./agreement.js";
-import { explore, replay, shrink, type FoundViolation, type Hooks, type ReplayResult, type Strategy } from "./explorer/index.js";
+import { toPrograms } from "./agreement.js";
+import { traceCounterexample, type Counterexample } from "./judge/counterexample.js";
+import { agreementJudge, type Judge } from "./judge/judge.js";
+import { explore, replay, shrink, type FoundViolation, type Hooks, type ReplayResult, type Strategy, type Verdict } from "./explorer/index.js";
 import { Session } from "./explorer/session.js";
 import { resolveLimits, type Limits } from "./explorer/types.js";
 
@@ -35,8 +37,13 @@ export const mutantStrategies: Readonly<Record<StrategyKind, (seed: number) => S
 export interface StrategyOutcome {
   readonly strategy: StrategyKind;
   readonly caught: boolean;
-  /** "ok" | "violation" | "incomplete" (a limit was hit before anything was found). */
-  readonly verdict: string;
+  /** "ok" | "violation" | "unknown" (a limit was hit before anything was found). */
+  readonly verdict: Verdict;
+  /** What the run proved, in one sentence, and its kind of guarantee. */
+  readonly coverage: string;
+  readonly guarantee: string;
+  /** Distinct states stored (stateful strategies; 0 otherwise). */
+  readonly states: number;
   /** Executions completed up to and including the first counterexample (or all, when none). */
   readonly executions: number;
   /** Wall time to the first counterexample (or of the whole run, when none), ms. */
@@ -56,7 +63,7 @@ export interface StrategyOutcome {
 /** The correct implementation on the same programs and strategy. */
 export interface CorrectOutcome {
   readonly strategy: StrategyKind;
-  readonly verdict: string;
+  readonly verdict: Verdict;
   /** A violation found in the correct implementation: a false alarm of the verifier (or a real bug). */
   readonly falseAlarm: boolean;
   readonly property: string | null;
@@ -87,16 +94,20 @@ export interface RunMutantsOptions {
 
 const allStrategies: readonly StrategyKind[] = ["exhaustive", "bounded", "pct", "random"];
 
-/** The judges a mutant is held to: its family's agreement hooks (online linearizability + whole-history check), in its configuration. */
-export function mutantHooks(m: Mutant, config: ModelConfig = mutantConfig(m)): Hooks<AnyCall, Result> {
-  const s = m.subject(config);
-  return agreementHooks(m.family, config, undefined, s.decode?.bind(s));
+/** The judge a mutant (or the correct implementation on its programs) is held to: its family's agreement judge, in the mutant's configuration. */
+export function mutantJudge(m: Mutant, subject?: Subject<AnyCall, Result>): Judge {
+  const config = mutantConfig(m);
+  return agreementJudge({ family: m.family, config, subject: subject ?? m.subject(config) });
 }
 
-/** Explores one subject on a mutant's programs with one strategy. */
+/** The judges' hooks alone (online linearizability + whole-history check). */
+export function mutantHooks(m: Mutant): Hooks<AnyCall, Result> {
+  return mutantJudge(m).hooks;
+}
+
+/** Explores one subject on a mutant's programs with one strategy; the wall clock is only a safety net. */
 export function exploreMutant(m: Mutant, subject: Subject<AnyCall, Result>, strategy: Strategy, budgetMs: number) {
-  const config = mutantConfig(m);
-  return explore(subject, toPrograms(m.programs), { strategy, ...agreementHooks(m.family, config, undefined, subject.decode?.bind(subject)), limits: { timeLimitMs: budgetMs } });
+  return explore(subject, toPrograms(m.programs), { strategy, ...mutantJudge(m, subject).hooks, limits: { timeLimitMs: budgetMs } });
 }
 
 /** The correct implementation of a mutant's family, in the mutant's configuration. */
@@ -110,11 +121,11 @@ export function runMutants(options: RunMutantsOptions = {}): MutantRow[] {
   return chosen.map((m) => {
     const config = mutantConfig(m);
     const programs = toPrograms(m.programs);
-    const check = mutantHooks(m, config);
+    const check = mutantHooks(m);
     const results = strategies.map((kind): StrategyOutcome => {
       const r = exploreMutant(m, m.subject(config), mutantStrategies[kind](seed), budgetMs);
       const v = r.violation;
-      const base = { strategy: kind, verdict: r.verdict, executions: r.stats.executions, ms: r.stats.elapsedMs };
+      const base = { strategy: kind, verdict: r.verdict, coverage: r.coverage.sentence, guarantee: r.coverage.guarantee, states: r.stats.states, executions: r.stats.executions, ms: r.stats.elapsedMs };
       if (v === null) {
         return { ...base, caught: false, property: null, kind: null, message: null, steps: null, preemptions: null, token: null, preemptionBound: null };
       }
@@ -303,6 +314,16 @@ export function renderMutantTable(rows: readonly MutantRow[]): string {
     `${caught}/${rows.length} mutants caught by every strategy run; ${alarms} false alarm${alarms === 1 ? "" : "s"} on the correct implementation.`,
     "Cells: property found, executions and time to the first counterexample, shrunk length (steps / preemptions).",
   ].join("\n");
+}
+
+/**
+ * A mutant's counterexample as a report needs it: the row's shrunk token replayed once under the
+ * mutant's judge with every access traced. Null if the token no longer shows a violation.
+ */
+export function mutantCounterexample(m: Mutant, token: string): Counterexample | null {
+  const judge = mutantJudge(m);
+  const r = replay(judge.subject, toPrograms(m.programs), token, judge.hooks);
+  return r.status === "replayed" && r.violation !== null ? traceCounterexample(judge, m.programs, r.violation) : null;
 }
 
 /** Replays a row's token on the mutant: the execution and the violation it shows (same check), or a mismatch. */

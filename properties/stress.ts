@@ -4,7 +4,7 @@ import { AtomicsMemory } from "../impl/memory.js";
 import { moduleBeside, runStress, type InterpreterReport, type StressHistoryEntry } from "../impl/stress/run.js";
 import { checkHistory, type Operation, type Verdict } from "./checker/index.js";
 import { checkerModel } from "./family_checker.js";
-import { libraryCalls } from "./stress_programs.js";
+import { libraryCallsDone } from "./stress_programs.js";
 
 /**
  * Stress mode for a family: N worker threads, each an interpreter running the family's critical
@@ -24,19 +24,30 @@ export interface FamilyStressOptions {
   readonly config?: ModelConfig;
   /** The module and export of the Subject factory; default: interlock's implementation of the family. */
   readonly subject?: { readonly module: string | URL; readonly export: string };
+  /** The run's time limit (a safety net: a run it stops is cut short, judged only on what was done). */
   readonly timeoutMs?: number;
+  /** Wall-clock safety net of the linearizability check; its budget is counted in memo entries. */
   readonly checkBudgetMs?: number;
 }
 
 export interface FamilyStressResult {
+  /** Every worker ran its whole program. */
   readonly completed: boolean;
+  /**
+   * The run's own time limit stopped a worker that still had work: the run was cut short, so
+   * everything below judges only what was done, and what cannot be judged then is null.
+   */
+  readonly cutShort: boolean;
   readonly interpreters: readonly InterpreterReport<unknown>[];
   readonly totalCalls: number;
   readonly elapsedMs: number;
-  /** Library calls counted by the implementation vs made by the programs (families with a library counter). */
-  readonly library: { readonly expected: number; readonly counted: number } | null;
-  /** What runtime finalisation found after the run. */
-  readonly finalization: { readonly results: readonly string[]; readonly leaks: number };
+  /**
+   * Library calls counted by the implementation vs made by the calls that returned (families with a
+   * library counter); `inFlight` library calls were cut off mid-call and may or may not have counted.
+   */
+  readonly library: { readonly expected: number; readonly inFlight: number; readonly counted: number } | null;
+  /** What runtime finalisation found after the run; null when the run was cut short (workers were stopped mid-call). */
+  readonly finalization: { readonly results: readonly string[]; readonly leaks: number } | null;
   readonly verdict: Verdict<AnyCall, Result> | null;
   readonly operations: readonly Operation<AnyCall, Result>[];
 }
@@ -54,7 +65,7 @@ export function toOperations(history: readonly StressHistoryEntry<AnyCall, Resul
 }
 
 export async function stressFamily(o: FamilyStressOptions): Promise<FamilyStressResult> {
-  const config = o.config ?? { ...defaultConfig, interpreters: Math.max(defaultConfig.interpreters, o.workers) };
+  const config = o.config ?? { ...defaultConfig, interpreters: o.workers };
   const subjectRef = o.subject ?? { module: ownModule(o.family), export: o.family };
   const programs = Array.from({ length: o.workers }, (_, i) => ({
     generate: { module: programsModule(), export: `critical_${o.family}` },
@@ -70,14 +81,18 @@ export async function stressFamily(o: FamilyStressOptions): Promise<FamilyStress
   const subject = implementations[o.family](config);
   const decoded = subject.decode?.(run.memory) ?? {};
   const libraryField = o.family === "global_lock" ? "slot0.calls" : o.family === "runtime_store" || o.family === "module_slots" ? undefined : "odbc.calls";
-  const library =
-    libraryField === undefined
-      ? null
-      : { expected: o.workers * libraryCalls(o.callsPerWorker), counted: decoded[libraryField] ?? Number.NaN };
+  const cutShort = run.interpreters.some((i) => i.status === "stopped");
+  // Judge what was done: the library calls among the calls that returned, plus any cut off mid-call.
+  const expected = run.interpreters.reduce((sum, i) => sum + libraryCallsDone(i.completed), 0);
+  const inFlight = run.interpreters.filter((i) => i.lastCall?.pending === true && (i.lastCall.call as AnyCall)._tag === "call_unsafe_library").length;
+  const library = libraryField === undefined ? null : { expected, inFlight, counted: decoded[libraryField] ?? Number.NaN };
+  return { cutShort, library, finalization: cutShort ? null : finalise(subject, config, run.memory), ...judgeHistory(o, config, run) };
+}
 
-  // Finalise on the memory the workers left: subinterpreters end themselves, then the main one.
+/** Runtime finalisation on the memory the workers left: subinterpreters end themselves, then the main one. */
+function finalise(subject: ReturnType<(typeof implementations)[FamilyName]>, config: ModelConfig, memory: Int32Array): { results: string[]; leaks: number } {
   const mem = AtomicsMemory.allocate(subject.words);
-  mem.words.set(run.memory);
+  mem.words.set(memory);
   const results: string[] = [];
   const order = [...Array.from({ length: config.interpreters - 1 }, (_, i) => i + 2), 1];
   for (const interp of order) {
@@ -85,19 +100,23 @@ export async function stressFamily(o: FamilyStressOptions): Promise<FamilyStress
     const r = mem.run(subject.start(interp, call, []));
     results.push(`${call._tag} in interp ${interp}: ${r._tag === "Ok" ? "ok" : r.error}`);
   }
-  const leaks = subject.decode?.(mem.words)["ghost.leaks"] ?? Number.NaN;
+  return { results, leaks: subject.decode?.(mem.words)["ghost.leaks"] ?? Number.NaN };
+}
 
+function judgeHistory(
+  o: FamilyStressOptions,
+  config: ModelConfig,
+  run: Awaited<ReturnType<typeof runStress<AnyCall, Result>>>,
+): Pick<FamilyStressResult, "completed" | "interpreters" | "totalCalls" | "elapsedMs" | "verdict" | "operations"> {
   const operations = run.history ? toOperations(run.history) : [];
   const verdict = run.history
-    ? checkHistory(checkerModel(models[o.family], config), operations, { timeMs: o.checkBudgetMs ?? 30_000 })
+    ? checkHistory(checkerModel(models[o.family], config), operations, { maxMemoEntries: 2_000_000, timeMs: o.checkBudgetMs ?? 600_000 })
     : null;
   return {
     completed: run.outcome === "completed",
     interpreters: run.interpreters as readonly InterpreterReport<unknown>[],
     totalCalls: run.totalCalls,
     elapsedMs: run.elapsedMs,
-    library,
-    finalization: { results, leaks },
     verdict,
     operations,
   };

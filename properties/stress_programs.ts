@@ -80,6 +80,23 @@ export const critical_module_slots = (_interp: number, _seed: number, length: nu
     length,
   );
 
+/**
+ * How many library calls the first `completed` calls of a critical program made (setup 1, then
+ * bodies of lock / library call / unlock: the library call is the body's second call).
+ */
+export function libraryCallsDone(completed: number): number {
+  return Math.floor(Math.max(0, completed) / 3);
+}
+
+/** The fewest calls a critical program needs to run its setup and one whole body. */
+export const criticalMinimum: Readonly<Record<string, number>> = {
+  global_lock: 4,
+  refcounted_lock: 4,
+  static_mutex: 4,
+  runtime_store: 4,
+  module_slots: 3,
+};
+
 /** How many library calls a critical program of `length` calls makes (setup 1, body of 3 with one library call). */
 export function libraryCalls(length: number): number {
   return length < 1 ? 0 : Math.floor((length - 1) / 3);

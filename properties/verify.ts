@@ -2,9 +2,10 @@ import fc from "fast-check";
 import { defaultConfig, familyNames, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../model/index.js";
 import { implementations } from "../impl/index.js";
 import type { Subject } from "../impl/subject.js";
-import { checkAgreement, toPrograms } from "./agreement.js";
-import { shrink, type ExploreResult, type Limits, type Progress, type Strategy } from "./explorer/index.js";
-import { agreementHooks } from "./agreement.js";
+import { configFor, exploreJudged, toPrograms, type AgreementResult } from "./agreement.js";
+import { replay, shrink, type Limits, type Progress, type Strategy } from "./explorer/index.js";
+import { agreementJudge, type Judge } from "./judge/judge.js";
+import { traceCounterexample, type Counterexample } from "./judge/counterexample.js";
 import { typicalPrograms } from "./programs.js";
 import { programsArbitrary } from "./workload.js";
 
@@ -13,9 +14,17 @@ import { programsArbitrary } from "./workload.js";
  * judged against the model. A job is one (family, strategy, workload); the list of jobs is fixed
  * and ordered, so `--shard i/n` takes every n-th job deterministically and shards 1..n together
  * do exactly the unsharded work.
+ *
+ * Budgets are counted in work — states for the stateful strategies, runs for PCT and random,
+ * program sets for fast-check — so the same command gives the same verdict on a fast machine and
+ * on a loaded one. Wall clock is only a safety net (`--budget-ms`); a run it stops ends *unknown*
+ * and says which flag to raise.
  */
 export const strategyNames = ["exhaustive", "bounded", "pct", "random"] as const;
 export type StrategyName = (typeof strategyNames)[number];
+
+/** The preemption bound of the bounded strategy in the verification job. */
+export const boundedPreemptions = 2;
 
 export interface Job {
   /** Stable identity, also the report's file name: `module_slots.exhaustive`. */
@@ -31,13 +40,18 @@ export interface VerifySettings {
   readonly strategies: readonly StrategyName[];
   readonly interpreters: number;
   readonly seed: number;
-  /** Wall-clock budget of one job (ms). */
+  /** Wall-clock safety net of one job (ms): never the budget that decides a verdict on a sound machine. */
   readonly budgetMs: number;
+  /** Most states a stateful search (exhaustive, bounded) stores: the work budget of those strategies. */
+  readonly maxStates: number;
   /** PCT and random: runs per program set. */
   readonly runs: number;
   /** fast-check program sets explored by the random strategy. */
   readonly programSets: number;
-  readonly config: ModelConfig;
+  /** Limits set from the environment (INTERLOCK_MAX_STEPS …); flags above take precedence. */
+  readonly limits: Partial<Limits>;
+  /** The model's capacity (slots per registry); interpreters come from `interpreters`. */
+  readonly capacity: number;
 }
 
 export const defaultVerifySettings: VerifySettings = {
@@ -45,11 +59,23 @@ export const defaultVerifySettings: VerifySettings = {
   strategies: strategyNames,
   interpreters: 3,
   seed: 1,
-  budgetMs: 60_000,
+  budgetMs: 1_800_000,
+  maxStates: 12_000_000,
   runs: 1000,
   programSets: 25,
-  config: defaultConfig,
+  limits: {},
+  capacity: defaultConfig.capacity,
 };
+
+/** The model configuration of a run: exactly the interpreters asked for, never padded. */
+export function configOf(s: Pick<VerifySettings, "interpreters" | "capacity">): ModelConfig {
+  return { interpreters: s.interpreters, capacity: s.capacity };
+}
+
+/** The explorer limits of one job: the environment's, then the work budget, then the safety net. */
+export function limitsOf(s: VerifySettings): Partial<Limits> {
+  return { ...s.limits, maxStates: s.maxStates, timeLimitMs: s.budgetMs };
+}
 
 /** Every job of a run, in a fixed order. */
 export function planJobs(s: Pick<VerifySettings, "families" | "strategies" | "interpreters">): Job[] {
@@ -81,7 +107,7 @@ export function strategyOf(name: StrategyName, s: VerifySettings): Strategy {
     case "exhaustive":
       return { kind: "exhaustive" };
     case "bounded":
-      return { kind: "bounded", maxPreemptions: 2 };
+      return { kind: "bounded", maxPreemptions: boundedPreemptions };
     case "pct":
       return { kind: "pct", depth: 3, runs: s.runs, seed: s.seed };
     case "random":
@@ -92,9 +118,15 @@ export function strategyOf(name: StrategyName, s: VerifySettings): Strategy {
 export interface JobResult {
   readonly job: Job;
   readonly strategy: Strategy;
+  /** The model configuration the job ran in (exactly what the report records and replay rebuilds). */
+  readonly config: ModelConfig;
+  /** The explorer limits the job ran with. */
+  readonly limits: Partial<Limits>;
   /** The programs of the execution reported (for the random strategy: the shrunk failing set, or the last set). */
   readonly programs: AnyCall[][];
-  readonly result: ExploreResult<AnyCall, Result>;
+  readonly result: AgreementResult;
+  /** For a violation: the shrunk counterexample replayed with every access traced, and its evidence. */
+  readonly counterexample: Counterexample | null;
   readonly elapsedMs: number;
   /** Program sets explored (1 except for the random strategy). */
   readonly programSets: number;
@@ -102,29 +134,50 @@ export interface JobResult {
 
 export type SubjectFactory = (config: ModelConfig) => Subject<AnyCall, Result>;
 
+/** The message of a run the wall-clock safety net stopped: it names the flag that raises it. */
+function safetyNet(result: AgreementResult, budgetMs: number): AgreementResult {
+  if (result.limit?.limit !== "timeLimitMs") return result;
+  const message = `the wall-clock safety net of ${budgetMs} ms stopped the job before its work budget was spent (raise it with --budget-ms)`;
+  const limit = { ...result.limit, message };
+  return { ...result, limit, coverage: { ...result.coverage, sentence: result.coverage.sentence.replace(result.limit.message, message) } } as AgreementResult;
+}
+
 /**
  * Runs one job. The random strategy is property-based: fast-check draws per-interpreter programs
  * from the Schema vocabulary, each set is explored with random schedules, and a failing set is
  * shrunk by fast-check (fewer, simpler calls) and its schedule by `shrink` (fewer preemptions).
  */
 export function runJob(job: Job, s: VerifySettings, factory: SubjectFactory = implementations[job.family], onProgress?: (p: Progress) => void): JobResult {
-  const config: ModelConfig = { ...s.config, interpreters: Math.max(s.config.interpreters, s.interpreters) };
+  const config = configOf(s);
   const strategy = strategyOf(job.strategyName, s);
-  const limits: Partial<Limits> = { timeLimitMs: s.budgetMs };
+  const limits = limitsOf(s);
   const t0 = performance.now();
-  const subject = factory(config);
+  const judge = agreementJudge({ family: job.family, config, subject: factory(config) });
+  const finish = (programs: AnyCall[][], result: AgreementResult, programSets: number): JobResult => {
+    const small = smallest(judge, programs, result, limits);
+    return {
+      job,
+      strategy,
+      config,
+      limits,
+      programs: small.programs,
+      result: safetyNet(small.result, s.budgetMs),
+      counterexample: small.result.violation === null ? null : traceCounterexample(judge, small.programs, small.result.violation, limits),
+      elapsedMs: performance.now() - t0,
+      programSets,
+    };
+  };
   if (job.strategyName !== "random") {
     const programs = typicalPrograms(job.family, s.interpreters, cyclesOf(job.strategyName));
-    const result = checkAgreement({ family: job.family, subject, programs, strategy, config, limits, ...(onProgress ? { onProgress } : {}) });
-    return { job, strategy, programs, result: shrunk(job, subject, programs, result, config), elapsedMs: performance.now() - t0, programSets: 1 };
+    return finish(programs, exploreJudged(judge, programs, strategy, { limits, ...(onProgress ? { onProgress } : {}) }), 1);
   }
   const arb = programsArbitrary(job.family, s.interpreters, 4);
-  let last: { programs: AnyCall[][]; result: ExploreResult<AnyCall, Result> } | null = null;
+  let last: { programs: AnyCall[][]; result: AgreementResult } | null = null;
   let sets = 0;
   let executions = 0;
   const deadline = t0 + s.budgetMs;
-  const run = (programs: AnyCall[][]) =>
-    checkAgreement({ family: job.family, subject, programs, strategy, config, limits: { ...limits, timeLimitMs: Math.max(1, deadline - performance.now()) } });
+  const left = (): number => Math.max(1, deadline - performance.now());
+  const run = (programs: AnyCall[][]) => exploreJudged(judge, programs, strategy, { limits: { ...limits, timeLimitMs: left() } });
   const details = fc.check(
     fc.property(arb, (programs) => {
       sets++;
@@ -143,22 +196,22 @@ export function runJob(job: Job, s: VerifySettings, factory: SubjectFactory = im
     // under it, so fast-check meets the failing set with its generation context and shrinks it.
     const found = details.counterexample[0];
     const bounded = (programs: AnyCall[][]) =>
-      checkAgreement({ family: job.family, subject, programs, strategy: { kind: "bounded", maxPreemptions: 2 }, config, limits: { timeLimitMs: Math.max(1, deadline - performance.now()), maxStates: 500_000 } });
+      exploreJudged(judge, programs, { kind: "bounded", maxPreemptions: boundedPreemptions }, { limits: { ...limits, timeLimitMs: left(), maxStates: 500_000 } });
     let programs = found;
     let result = run(found);
     const small = fc.check(
       fc.property(arb, (p) => bounded(p).verdict !== "violation"),
-      { seed: s.seed, numRuns: details.numRuns, endOnFailure: false, interruptAfterTimeLimit: Math.max(1, deadline - performance.now()) },
+      { seed: s.seed, numRuns: details.numRuns, endOnFailure: false, interruptAfterTimeLimit: left() },
     );
     if (small.failed && small.counterexample) {
-      // fast-check drops calls from the front of a program; finish by dropping any single call
-      // (each interpreter keeps one, the workload's shape) while the failure persists: 1-minimal.
+      // fast-check drops calls from the front of a program; finish by dropping any single call,
+      // down to empty programs, while the failure persists: 1-minimal.
       let shrunkPrograms = small.counterexample[0] ?? found;
       for (let changed = true; changed; ) {
         changed = false;
         for (let i = 0; i < shrunkPrograms.length && !changed; i++) {
           const calls = shrunkPrograms[i] as AnyCall[];
-          for (let c = 0; c < calls.length && calls.length > 1 && !changed; c++) {
+          for (let c = 0; c < calls.length && !changed; c++) {
             const fewer = shrunkPrograms.map((cs, j) => (j === i ? cs.filter((_, k) => k !== c) : cs));
             if (bounded(fewer).verdict === "violation") {
               shrunkPrograms = fewer;
@@ -170,38 +223,63 @@ export function runJob(job: Job, s: VerifySettings, factory: SubjectFactory = im
       const confirmed = bounded(shrunkPrograms);
       if (confirmed.verdict === "violation") {
         programs = shrunkPrograms;
-        result = confirmed;
+        // Report what the random strategy's job found, with its own coverage: the bounded search
+        // only confirmed the smaller program set.
+        result = { ...confirmed, coverage: { ...result.coverage, sentence: `random schedules found a violation in the program set fast-check drew; fast-check and a 1-minimal pass shrank the set, confirmed by every schedule with ≤ ${boundedPreemptions} preemptions.` } };
       }
     }
-    return { job, strategy, programs, result: shrunk(job, subject, programs, result, config), elapsedMs: performance.now() - t0, programSets: sets };
+    return finish(programs, { ...result, stats: { ...result.stats, executions } }, sets);
   }
-  const fallback = last as { programs: AnyCall[][]; result: ExploreResult<AnyCall, Result> } | null;
-  if (fallback === null) throw new Error(`no program set was explored for ${job.id}`);
+  const fallback = last as { programs: AnyCall[][]; result: AgreementResult } | null;
+  if (fallback === null) {
+    // The safety net stopped fast-check before its first program set finished: nothing was judged.
+    const limit = { limit: "timeLimitMs" as const, value: s.budgetMs, message: `the wall-clock safety net of ${s.budgetMs} ms stopped the job before its first program set finished (raise it with --budget-ms)` };
+    const result: AgreementResult = {
+      verdict: "unknown",
+      violation: null,
+      limit,
+      blockedByDesign: null,
+      stats: { executions: 0, states: 0, transitions: 0, elapsedMs: performance.now() - t0 },
+      coverage: { strategy: "random", guarantee: "none", symmetry: { applied: false, classes: [], reason: "nothing was explored" }, checkedExecutions: 0, sentence: `unknown: ${limit.message}.` },
+    };
+    return finish(typicalPrograms(job.family, s.interpreters, 1), result, 0);
+  }
   // No violation in any set: report the whole run (every set's executions), shown on the last set.
   const complete = !details.interrupted && sets >= s.programSets;
-  const result: ExploreResult<AnyCall, Result> = {
+  const limit = complete ? fallback.result.limit : { limit: "timeLimitMs" as const, value: s.budgetMs, message: `the wall-clock safety net of ${s.budgetMs} ms stopped fast-check after ${sets} of ${s.programSets} program sets (raise it with --budget-ms)` };
+  const result: AgreementResult = {
     ...fallback.result,
-    verdict: complete ? fallback.result.verdict : "incomplete",
+    verdict: complete ? fallback.result.verdict : "unknown",
+    limit,
     stats: { ...fallback.result.stats, executions },
     coverage: {
       ...fallback.result.coverage,
-      sentence: `fast-check drew ${sets} program sets from the Schema vocabulary (seed ${s.seed}${complete ? "" : `; the ${s.budgetMs} ms budget stopped it before ${s.programSets}`}), each explored by ${fallback.result.coverage.sentence}`,
+      sentence: `fast-check drew ${sets} program sets from the Schema vocabulary (seed ${s.seed}${complete ? "" : `; ${limit?.message}`}), each explored by ${fallback.result.coverage.sentence}`,
     },
-  };
-  return { job, strategy, programs: fallback.programs, result, elapsedMs: performance.now() - t0, programSets: sets };
+  } as AgreementResult;
+  return { ...finish(fallback.programs, result, sets) };
 }
 
-/** A violation's schedule shrunk to fewer preemptions and steps (the same violation, replayable). */
-function shrunk(
-  job: Job,
-  subject: Subject<AnyCall, Result>,
-  programs: readonly (readonly AnyCall[])[],
-  result: ExploreResult<AnyCall, Result>,
-  config: ModelConfig,
-): ExploreResult<AnyCall, Result> {
+/**
+ * A violation made as small as it honestly gets: its schedule shrunk to fewer preemptions and
+ * steps, then every call the failing execution never started dropped from the programs — kept
+ * only if the same property still fails on the same schedule.
+ */
+function smallest(judge: Judge, programs: AnyCall[][], result: AgreementResult, limits: Partial<Limits>): { programs: AnyCall[][]; result: AgreementResult } {
   const v = result.violation;
-  if (v === null) return result;
-  const small = shrink(subject, toPrograms(programs), v.token, agreementHooks(job.family, config, undefined, subject.decode?.bind(subject)));
-  if (small.violation === null) return result;
-  return { ...result, violation: small.violation };
+  if (v === null) return { programs, result };
+  const small = shrink(judge.subject, toPrograms(programs), v.token, { ...judge.hooks, limits });
+  const violation = small.violation ?? v;
+  const started = new Map<number, number>();
+  for (const h of violation.execution.history) started.set(h.interp, Math.max(started.get(h.interp) ?? 0, h.callIndex + 1));
+  const trimmed = programs.map((calls, i) => calls.slice(0, started.get(i + 1) ?? 0));
+  if (trimmed.some((calls, i) => calls.length !== programs[i]?.length)) {
+    const again = replay(judge.subject, toPrograms(trimmed), violation.token, { ...judge.hooks, limits });
+    if (again.status === "replayed" && again.violation?.property === violation.property) {
+      return { programs: trimmed, result: { ...result, violation: again.violation } as AgreementResult };
+    }
+  }
+  return { programs, result: { ...result, violation } as AgreementResult };
 }
+
+export { configFor };

@@ -1,45 +1,40 @@
 import { describeResult, models, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../model/index.js";
 import { accessOpName, AccessOp, LoadMode, type Access } from "../impl/memory.js";
-import type { Subject } from "../impl/subject.js";
-import { checkHistory } from "../properties/checker/index.js";
-import { agreementHooks, executionOperations, modelStateAfter, toPrograms } from "../properties/agreement.js";
-import { replay, type ExploreResult, type TraceRow } from "../properties/explorer/index.js";
-import { checkerModel } from "../properties/family_checker.js";
+import type { AgreementResult } from "../properties/agreement.js";
+import type { Limits, TraceRow } from "../properties/explorer/index.js";
+import type { Counterexample } from "../properties/judge/counterexample.js";
 import { propertyNames, type PropertyId } from "../properties/properties.js";
 import { REPORT_FORMAT, REPORT_VERSION, type Report, type ReportCall, type ReportStep } from "./schema.js";
 
 /**
- * Builds a Report (reports/schema.ts) from one exploration: the configuration, what the run
- * proved, and — for a counterexample — the failing execution replayed from its token with every
- * access traced, so the swimlane, the history, the model states and the decoded memory all come
- * from the same replay.
+ * Builds a Report (reports/schema.ts) from what one run produced: the configuration it used, what
+ * it proved, and — for a counterexample — the execution the run replayed with every access
+ * traced, the judge's evidence and the decoded memory. A pure transform: nothing here explores,
+ * replays or judges, so the report says exactly what the run found.
  */
 export interface ReportInput {
   readonly family: FamilyName;
-  readonly subject: Subject<AnyCall, Result>;
+  /** The subject's name (interlock's own implementation, a mutant, or a user's --impl module). */
+  readonly subject: string;
   readonly config: ModelConfig;
+  /** The --impl module path as given, or null. */
+  readonly impl: string | null;
+  readonly limits: Partial<Limits>;
   readonly programs: readonly (readonly AnyCall[])[];
   readonly strategy: string;
   readonly seed: number;
   readonly options: Readonly<Record<string, number | string | boolean>>;
-  readonly result: ExploreResult<AnyCall, Result>;
+  readonly result: Pick<AgreementResult, "verdict" | "coverage" | "stats" | "blockedByDesign">;
+  readonly counterexample: Counterexample | null;
   /** The command that replays the report (the CLI fills in the report's path). */
   readonly replay: string;
-  /** Wall time of the run; 0 when not recorded (reports are then byte-identical run to run). */
-  readonly elapsedMs: number;
+  /** Wall time of the run; null when not recorded (reports are then byte-identical run to run). */
+  readonly elapsedMs: number | null;
 }
 
-/** Names of shared-memory words, from the Subject's own decoding (word i → field name). */
-export function wordNames(subject: Subject<AnyCall, Result>): string[] {
-  const names: string[] = [];
-  if (!subject.decode) return names;
-  for (let a = 0; a < subject.words; a++) {
-    const probe = new Int32Array(subject.words);
-    probe[a] = 0x5a5a5a5;
-    const hit = Object.entries(subject.decode(probe)).find(([, v]) => v === 0x5a5a5a5);
-    names[a] = hit ? hit[0] : `word ${a}`;
-  }
-  return names;
+/** A call in API terms without the interpreter suffix the models add (lanes say which interpreter). */
+function callText(family: FamilyName, interp: number, call: AnyCall): string {
+  return models[family].describeCall(interp, call).replace(/ in interp \d+$/, "");
 }
 
 /** One access in words: `compareExchange(odbc.lifecycleLock, 0 → 1) = 0`. */
@@ -71,20 +66,25 @@ export function describeTracedAccess(access: Access, value: number | null, names
 }
 
 export function buildReport(input: ReportInput): Report {
-  const { family, subject, config, result } = input;
-  const model = models[family];
-  const describeCall = (interp: number, call: AnyCall): string => model.describeCall(interp, call);
-  const programs = input.programs.map((calls, i) => ({
-    interp: i + 1,
-    calls: calls.map((c) => describeCall(i + 1, c).replace(/ in interp \d+$/, "")),
-    raw: calls.map((c) => c as unknown),
-  }));
+  const { family, config, result } = input;
+  const describeCall = (interp: number, call: AnyCall): string => callText(family, interp, call);
+  const programs = input.programs.map((calls, i) => ({ interp: i + 1, calls: calls.map((c) => describeCall(i + 1, c)), raw: calls.map((c) => c as unknown) }));
+  const limits: Record<string, number> = {};
+  for (const [k, v] of Object.entries(input.limits)) if (typeof v === "number") limits[k] = v;
   const base = {
     format: REPORT_FORMAT,
     version: REPORT_VERSION,
     family,
-    subject: subject.name,
-    config: { interpreters: input.programs.length, capacity: config.capacity, strategy: input.strategy, seed: input.seed, options: { ...input.options } },
+    subject: input.subject,
+    config: {
+      interpreters: config.interpreters,
+      capacity: config.capacity,
+      strategy: input.strategy,
+      seed: input.seed,
+      impl: input.impl,
+      limits,
+      options: { ...input.options },
+    },
     coverage: {
       strategy: result.coverage.strategy,
       guarantee: result.coverage.guarantee,
@@ -92,118 +92,104 @@ export function buildReport(input: ReportInput): Report {
       executions: result.stats.executions,
       states: result.stats.states,
       elapsedMs: input.elapsedMs,
+      blockedByDesign: result.blockedByDesign === null ? null : { times: result.blockedByDesign.times, calls: [...result.blockedByDesign.calls] },
     },
     programs,
     replay: input.replay,
   } as const;
 
-  const v = result.violation;
-  if (v === null) {
-    return {
-      ...base,
-      verdict: result.verdict === "ok" ? "agreement" : "budget",
-      token: null,
-      history: [],
-      steps: [],
-      violation: null,
-      memory: {},
-    };
+  const cx = input.counterexample;
+  if (cx === null || result.verdict !== "violation") {
+    return { ...base, verdict: result.verdict === "violation" ? "unknown" : result.verdict, token: null, history: [], steps: [], violation: null, memory: {} };
   }
-
-  // Replay the counterexample with every access traced.
-  const replayed = replay(subject, toPrograms(input.programs), v.token, { ...agreementHooks(family, config, undefined, subject.decode?.bind(subject)), trace: true });
-  const execution = replayed.status === "replayed" ? replayed.execution : v.execution;
-  const trace: readonly TraceRow[] = replayed.status === "replayed" && replayed.trace ? replayed.trace : [];
-  const names = wordNames(subject);
-  const interpOf = (thread: number): number => thread + 1;
+  const { execution, evidence, trace } = cx;
   const callAt = (interp: number, callIndex: number): AnyCall | undefined =>
     execution.history.find((h) => h.interp === interp && h.callIndex === callIndex)?.call ?? input.programs[interp - 1]?.[callIndex];
 
-  // Preemptions: the scheduler switched away from a thread that could have continued; the mark
-  // goes on that thread's last row before the switch, in its own lane.
-  const lastStepOf = new Map<number, number>();
-  for (const r of trace) lastStepOf.set(r.thread, r.step);
-  const steps: ReportStep[] = [];
-  let lastStep = -1;
-  let lastThread = -1;
-  for (const row of trace) {
-    const interp = interpOf(row.thread);
+  const steps = swimlane(trace, (row) => {
+    const interp = row.thread + 1;
     const call = callAt(interp, row.callIndex);
-    if (row.step !== lastStep && lastThread >= 0 && row.thread !== lastThread && (lastStepOf.get(lastThread) ?? -1) >= row.step) {
-      for (let i = steps.length - 1; i >= 0; i--) {
-        const prev = steps[i] as ReportStep;
-        if (prev.interp === interpOf(lastThread)) {
-          steps[i] = { ...prev, preemption: true };
-          break;
-        }
-      }
-    }
-    steps.push({
+    return {
       step: row.step,
       interp,
       callIndex: row.callIndex,
-      call: call ? describeCall(interp, call).replace(/ in interp \d+$/, "") : `call ${row.callIndex}`,
-      access: describeTracedAccess(row.access, row.value, names),
+      call: call ? describeCall(interp, call) : `call ${row.callIndex}`,
+      access: describeTracedAccess(row.access, row.value, cx.wordNames),
       ...(row.returned !== undefined ? { returned: describeResult(row.returned as Result) } : {}),
-    });
-    if (row.step !== lastStep) lastThread = row.thread;
-    lastStep = row.step;
-  }
+    };
+  });
 
   const history: ReportCall[] = execution.history.map((h) => ({
     interp: h.interp,
     callIndex: h.callIndex,
-    call: describeCall(h.interp, h.call).replace(/ in interp \d+$/, ""),
+    call: describeCall(h.interp, h.call),
     raw: h.call as unknown,
     invoke: h.invoke,
     respond: h.response === null ? null : h.response.step,
     result: h.response === null ? "pending" : describeResult(h.response.result),
   }));
 
-  // The model's view: the state after the longest linearizable prefix of the history, and after
-  // the call it could not place (if the model can take that call at all).
-  const ops = executionOperations(execution);
-  const verdict = checkHistory(checkerModel(model, config), ops.filter((o) => o.respond !== undefined || execution.outcome !== "deadlock"), { timeMs: 10_000 });
-  let modelAfter: string | null = null;
-  let stuckCall: string | null = null;
-  const placed = verdict.kind === "ok" ? verdict.linearization : verdict.kind === "violation" ? verdict.prefix : [];
-  const state = modelStateAfter(family, config, placed);
-  const modelBefore = model.describeState(state);
-  if (verdict.kind === "violation" && verdict.stuck[0]) {
-    const stuck = verdict.stuck[0];
-    stuckCall = `${describeCall(stuck.interp, stuck.call)} → ${stuck.result ? describeResult(stuck.result) : "pending"}`;
-    const next = model.step(state, stuck.interp, stuck.call);
-    modelAfter = next ? `${model.describeState(next.state)} (the model would return ${describeResult(next.result)})` : "the model cannot take this call here: it would block";
-  }
-
+  const stuck = evidence.stuck;
+  const expectedText = stuck === null ? "" : stuck.expected === "blocks" ? "blocks" : describeResult(stuck.expected);
+  const observedText = stuck === null ? "" : stuck.observed === null ? "pending" : describeResult(stuck.observed);
   const failingStep = execution.steps > 0 ? execution.steps - 1 : null;
-  const narrative: string[] = [];
   const events = history
     .flatMap((h) => [
       { at: h.invoke, order: 0, text: `step ${h.invoke}: interp ${h.interp} calls ${h.call}` },
       ...(h.respond === null ? [] : [{ at: h.respond, order: 1, text: `step ${h.respond}: interp ${h.interp}'s ${h.call} returns ${h.result}` }]),
     ])
     .sort((a, b) => a.at - b.at || a.order - b.order);
-  for (const e of events) narrative.push(e.text);
-  narrative.push(`${failingStep === null ? "at the start" : `step ${failingStep}`}: ${v.message.split("\n")[0]}`);
+  const narrative = [...events.map((e) => e.text), `${failingStep === null ? "at the start" : `step ${failingStep}`}: ${evidence.message.split("\n")[0]}`];
 
-  const property = (v.property in propertyNames ? v.property : "agreement") as PropertyId;
+  const property = (evidence.property in propertyNames ? evidence.property : "agreement") as PropertyId;
   return {
     ...base,
-    verdict: "counterexample",
-    token: v.token,
+    verdict: "violation",
+    token: cx.violation.token,
     history,
     steps,
     violation: {
       property,
       propertyName: propertyNames[property],
-      message: v.message,
+      message: cx.violation.message,
+      kind: cx.violation.kind,
       failingStep,
-      stuckCall,
-      modelBefore,
-      modelAfter,
+      stuckCall: stuck === null ? null : `${models[family].describeCall(stuck.interp, stuck.call)} → ${observedText} (the model: ${expectedText})`,
+      stuck: stuck === null ? null : { interp: stuck.interp, call: describeCall(stuck.interp, stuck.call), raw: stuck.call as unknown, observed: observedText, expected: expectedText },
+      prefix: evidence.prefix.map((p) => `interp ${p.interp}: ${describeCall(p.interp, p.call)} → ${p.result === null ? "pending" : describeResult(p.result)}`),
+      modelBefore: evidence.modelBefore,
+      modelAfter: evidence.modelAfter,
+      ghost: evidence.ghost === null ? null : { ...evidence.ghost },
       narrative,
     },
-    memory: subject.decode ? subject.decode(execution.memory) : {},
+    memory: { ...cx.memory },
   };
+}
+
+/**
+ * The swimlane rows of a trace, with preemptions marked: the scheduler switched away from a thread
+ * that could have continued; the mark goes on that thread's last row before the switch, in its own
+ * lane.
+ */
+function swimlane(trace: readonly TraceRow[], row: (r: TraceRow) => ReportStep): ReportStep[] {
+  const lastStepOf = new Map<number, number>();
+  for (const r of trace) lastStepOf.set(r.thread, r.step);
+  const steps: ReportStep[] = [];
+  let lastStep = -1;
+  let lastThread = -1;
+  for (const r of trace) {
+    if (r.step !== lastStep && lastThread >= 0 && r.thread !== lastThread && (lastStepOf.get(lastThread) ?? -1) >= r.step) {
+      for (let i = steps.length - 1; i >= 0; i--) {
+        const prev = steps[i] as ReportStep;
+        if (prev.interp === lastThread + 1) {
+          steps[i] = { ...prev, preemption: true };
+          break;
+        }
+      }
+    }
+    steps.push(row(r));
+    if (r.step !== lastStep) lastThread = r.thread;
+    lastStep = r.step;
+  }
+  return steps;
 }

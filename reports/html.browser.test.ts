@@ -4,7 +4,9 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mutants } from "../impl/mutants/index.js";
 import { mutantConfig } from "../impl/mutants/mutant.js";
-import { checkAgreement } from "../properties/agreement.js";
+import { exploreJudged } from "../properties/agreement.js";
+import { traceCounterexample } from "../properties/judge/counterexample.js";
+import { agreementJudge } from "../properties/judge/judge.js";
 import { buildReport } from "./build.js";
 import { decodeReport } from "./io.js";
 import { renderHtml } from "./render/html.js";
@@ -118,19 +120,23 @@ describe("the HTML report in headless Chromium", () => {
     const m = mutants.find((x) => x.id === "unlocked-check-then-act")!;
     const config = mutantConfig(m);
     const subject = m.subject(config);
-    const result = checkAgreement({ family: m.family, subject, programs: m.programs.map((p) => [...p]), strategy: { kind: "exhaustive" }, config });
+    const judge = agreementJudge({ family: m.family, config, subject });
+    const result = exploreJudged(judge, m.programs, { kind: "exhaustive" });
     expect(result.verdict).toBe("violation");
     const report = buildReport({
       family: m.family,
-      subject,
+      subject: subject.name,
       config,
+      impl: null,
+      limits: {},
       programs: m.programs.map((p) => [...p]),
       strategy: "exhaustive",
       seed: 1,
       options: {},
       result,
+      counterexample: result.violation === null ? null : traceCounterexample(judge, m.programs, result.violation),
       replay: "npx interlock replay module_slots.exhaustive.json",
-      elapsedMs: 0,
+      elapsedMs: null,
     });
     const { page, observed } = await open(renderHtml(report));
     try {

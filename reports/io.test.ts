@@ -50,7 +50,7 @@ describe("encodeReport and decodeReport", () => {
 
   it("the canonical text opens with the format and version, indents by two spaces and ends with one newline", () => {
     const text = encodeReport(fixture("agreement"));
-    expect(text.startsWith('{\n  "format": "interlock-report",\n  "version": 1,\n')).toBe(true);
+    expect(text.startsWith('{\n  "format": "interlock-report",\n  "version": 2,\n')).toBe(true);
     expect(text.endsWith("}\n")).toBe(true);
     expect(text.endsWith("\n\n")).toBe(false);
   });
@@ -91,67 +91,84 @@ describe("encodeReport and decodeReport", () => {
     },
     {
       what: "a newer version",
-      text: edited((r) => (r["version"] = 2)),
-      message: "r.json: this report is version 2; this interlock reads version 1 — read it with the newer interlock that wrote it",
+      text: edited((r) => (r["version"] = 3)),
+      message: "r.json: this report is version 3; this interlock reads version 2 — read it with the newer interlock that wrote it",
     },
     {
       what: "an older version",
       text: edited((r) => (r["version"] = 0)),
-      message: "r.json: this report is version 0; this interlock reads version 1 — re-run the verification with this interlock to get a version 1 report",
+      message: "r.json: this report is version 0; this interlock reads version 2 — re-run the verification with this interlock to get a version 2 report",
     },
     {
       what: "a version that is not a number",
       text: edited((r) => (r["version"] = "1")),
-      message: 'r.json: the report\'s "version" is a string ("1"); this interlock reads version 1 — regenerate it with `interlock verify`',
+      message: 'r.json: the report\'s "version" is a string ("1"); this interlock reads version 2 — regenerate it with `interlock verify`',
     },
     {
       what: "a missing field",
       text: edited((r) => delete r["steps"]),
-      message: "r.json is not a valid version 1 report: field steps is missing; regenerate it with `interlock verify`",
+      message: "r.json is not a valid version 2 report: field steps is missing; regenerate it with `interlock verify`",
     },
     {
       what: "a missing nested field",
       text: edited((r) => delete r["violation"].narrative),
-      message: "r.json is not a valid version 1 report: field violation.narrative is missing; regenerate it with `interlock verify`",
+      message: "r.json is not a valid version 2 report: field violation.narrative is missing; regenerate it with `interlock verify`",
     },
     {
       what: "a field of the wrong type",
       text: edited((r) => (r["steps"][3].interp = "2")),
-      message: 'r.json is not a valid version 1 report: steps[3].interp should be a number, got "2"; regenerate it with `interlock verify`',
+      message: 'r.json is not a valid version 2 report: steps[3].interp should be a number, got "2"; regenerate it with `interlock verify`',
     },
     {
       what: "a fractional step number",
       text: edited((r) => (r["steps"][3].step = 3.5)),
-      message: "r.json is not a valid version 1 report: steps[3].step should be an integer, got 3.5; regenerate it with `interlock verify`",
+      message: "r.json is not a valid version 2 report: steps[3].step should be an integer, got 3.5; regenerate it with `interlock verify`",
     },
     {
       what: "an optional field of the wrong type",
       text: edited((r) => (r["steps"][1].preemption = "yes")),
-      message: 'r.json is not a valid version 1 report: steps[1].preemption should be a boolean, got "yes"; regenerate it with `interlock verify`',
+      message: 'r.json is not a valid version 2 report: steps[1].preemption should be a boolean, got "yes"; regenerate it with `interlock verify`',
     },
     {
       what: "an unknown family",
       text: edited((r) => (r["family"] = "gil")),
       message:
-        'r.json is not a valid version 1 report: family should be one of "global_lock", "runtime_store", "refcounted_lock", "module_slots", "static_mutex", got "gil"; regenerate it with `interlock verify`',
+        'r.json is not a valid version 2 report: family should be one of "global_lock", "runtime_store", "refcounted_lock", "module_slots", "static_mutex", got "gil"; regenerate it with `interlock verify`',
     },
     {
       what: "an unknown verdict",
-      text: edited((r) => (r["verdict"] = "ok")),
+      text: edited((r) => (r["verdict"] = "agreement")),
       message:
-        'r.json is not a valid version 1 report: verdict should be one of "agreement", "counterexample", "budget", got "ok"; regenerate it with `interlock verify`',
+        'r.json is not a valid version 2 report: verdict should be one of "ok", "violation", "unknown", got "agreement"; regenerate it with `interlock verify`',
     },
     {
       what: "a memory field that is not a number",
       text: edited((r) => (r["memory"]["runtime.lock"] = "0")),
-      message: 'r.json is not a valid version 1 report: memory["runtime.lock"] should be a number, got "0"; regenerate it with `interlock verify`',
+      message: 'r.json is not a valid version 2 report: memory["runtime.lock"] should be a number, got "0"; regenerate it with `interlock verify`',
     },
     {
       what: "a field the format does not have",
       text: edited((r) => (r["verdic"] = "agreement")),
-      message: "r.json is not a valid version 1 report: field verdic is not part of the report format; regenerate it with `interlock verify`",
+      message: "r.json is not a valid version 2 report: field verdic is not part of the report format; regenerate it with `interlock verify`",
     },
   ];
+
+  it("a version 1 report is read and upgraded: verdict words, the interpreters its run padded to, no limits or --impl recorded", () => {
+    const v1 = decodeReport(fixtureText("v1-counterexample"), "v1-counterexample.json");
+    const v2 = fixture("counterexample");
+    expect(v1.version).toBe(2);
+    expect(v1.verdict).toBe("violation");
+    expect(v1.config).toEqual({ ...v2.config, impl: null, limits: {} });
+    expect(v1.violation?.stuckCall).toBe(v2.violation?.stuckCall);
+    expect(encodeReport(v1)).toBe(fixtureText("counterexample"));
+  });
+
+  it("a damaged version 1 report is refused as version 1, naming the field", () => {
+    const text = JSON.stringify({ ...(JSON.parse(fixtureText("v1-counterexample")) as object), verdict: "ok" });
+    expect(() => decodeReport(text, "r.json")).toThrow(
+      'r.json is not a valid version 1 report: verdict should be one of "agreement", "counterexample", "budget", got "ok"; regenerate it with `interlock verify`',
+    );
+  });
 
   it.each(badInputs)("$what is refused with one line naming the problem and the fix", ({ text, message }) => {
     let thrown: unknown;
@@ -170,7 +187,7 @@ describe("encodeReport and decodeReport", () => {
 
 describe("readReportFile", () => {
   it("reads a report file by path", () => {
-    expect(readReportFile(join(FIXTURES, "budget.json")).verdict).toBe("budget");
+    expect(readReportFile(join(FIXTURES, "budget.json")).verdict).toBe("unknown");
   });
 
   it("a missing file is a one-line ReportError naming the path", () => {

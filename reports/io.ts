@@ -5,7 +5,7 @@ import { Either, ParseResult, Schema, SchemaAST } from "effect";
 import { renderHtml } from "./render/html.js";
 import { renderJunit } from "./render/junit.js";
 import { renderMarkdown } from "./render/markdown.js";
-import { Report, REPORT_FORMAT, REPORT_VERSION } from "./schema.js";
+import { Report, ReportV1, REPORT_FORMAT, REPORT_VERSION } from "./schema.js";
 
 /**
  * Reading and writing reports. JSON is the source of truth (reports/schema.ts); this file gives it
@@ -187,6 +187,9 @@ export function decodeReport(text: string, source: string): Report {
   if (text.trim() === "") {
     throw new ReportError(`${source} is empty; expected an interlock report (JSON) — was it written completely?`);
   }
+  if (jsonDepth(text) > MAX_JSON_DEPTH) {
+    throw new ReportError(`${source} nests arrays or objects more than ${MAX_JSON_DEPTH} deep; it is not an interlock report`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -207,6 +210,7 @@ export function decodeReport(text: string, source: string): Report {
     );
   }
   const version = obj["version"];
+  if (version === 1) return decodeVersion1(obj, source);
   if (version !== REPORT_VERSION) {
     if (typeof version === "number" && Number.isInteger(version)) {
       const fix =
@@ -226,17 +230,98 @@ export function decodeReport(text: string, source: string): Report {
   return decoded.right;
 }
 
-/** Reads and decodes a report file; a missing or unreadable file is a ReportError naming it. */
-export function readReportFile(path: string): Report {
+/**
+ * A version 1 report, read and upgraded to the current version. Version 1 did not record the
+ * configuration its run used: its runs padded every configuration to at least 3 interpreters, so
+ * that is what the upgrade assumes; it recorded no limits, no --impl path and no evidence beyond
+ * the model states and the stuck call's line.
+ */
+function decodeVersion1(obj: Record<string, unknown>, source: string): Report {
+  const decoded = Schema.decodeUnknownEither(ReportV1)(obj, { errors: "all", onExcessProperty: "error" });
+  if (Either.isLeft(decoded)) {
+    throw new ReportError(`${source} is not a valid version 1 report: ${describeIssue(decoded.left)}; ${HINT_REGENERATE}`);
+  }
+  const v1 = decoded.right;
+  const verdicts = { agreement: "ok", counterexample: "violation", budget: "unknown" } as const;
+  return {
+    ...v1,
+    version: REPORT_VERSION,
+    verdict: verdicts[v1.verdict],
+    config: { ...v1.config, interpreters: Math.max(v1.config.interpreters, 3), impl: null, limits: {} },
+    coverage: { ...v1.coverage, elapsedMs: v1.coverage.elapsedMs === 0 ? null : v1.coverage.elapsedMs, blockedByDesign: null },
+    violation:
+      v1.violation === null
+        ? null
+        : { ...v1.violation, kind: "check", stuck: null, prefix: [], ghost: null },
+  };
+}
+
+/** The largest input file interlock reads (reports, histories): 256 MiB. */
+export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
+/** The deepest nesting of arrays and objects an input file may have (reports nest about 5 deep). */
+export const MAX_JSON_DEPTH = 256;
+
+/** A path as it may appear inside a one-line message: as it is, or JSON-escaped when it holds control characters. */
+export function showPath(path: string): string {
+  return /[\u0000-\u001f\u007f]/.test(path) ? JSON.stringify(path) : path;
+}
+
+/** A path in double quotes for a one-line message (control characters escaped). */
+export function quotePath(path: string): string {
+  return /[\u0000-\u001f\u007f]/.test(path) ? JSON.stringify(path) : `"${path}"`;
+}
+
+/**
+ * Reads an input file as text, refusing what would hang or exhaust memory: anything that is not a
+ * regular file (a device such as /dev/zero, a FIFO, a directory), and files over
+ * `MAX_INPUT_BYTES`. A UTF-8 byte-order mark is dropped. Failures are ReportErrors, one line.
+ */
+export function readInputFile(path: string, what: string, hint: string): string {
+  const shown = quotePath(path);
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw new ReportError(`cannot read ${what} ${shown}: it is a directory; ${hint}`);
+    if (!st.isFile()) throw new ReportError(`cannot read ${what} ${shown}: it is not a regular file (a device, a pipe or a socket); ${hint}`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof ReportError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ReportError(`cannot read ${what} ${shown}: ${code === "ENOENT" ? "no such file" : (code ?? "unreadable")}; ${hint}`);
+  }
+  if (size > MAX_INPUT_BYTES) throw new ReportError(`cannot read ${what} ${shown}: it is ${size} bytes, more than the ${MAX_INPUT_BYTES} interlock reads; ${hint}`);
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (code ?? "unreadable");
-    throw new ReportError(`cannot read report "${path}": ${why}; pass the .json file a verification run wrote`);
+    throw new ReportError(`cannot read ${what} ${shown}: ${(e as NodeJS.ErrnoException).code ?? "unreadable"}; ${hint}`);
   }
-  return decodeReport(text, path);
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * The deepest nesting of arrays and objects in a JSON text (strings skipped), counted without
+ * recursion, so a hostile 100,000-deep document is refused before anything recursive sees it.
+ */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
+
+/** Reads and decodes a report file; a missing, unreadable or unsuitable file is a ReportError naming it. */
+export function readReportFile(path: string): Report {
+  return decodeReport(readInputFile(path, "report", "pass the .json file a verification run wrote"), showPath(path));
 }
 
 // ---- writing ---------------------------------------------------------------------------------
@@ -286,6 +371,22 @@ export function writeReportFiles(dir: string, baseName: string, report: Report, 
 
   for (const { path, text } of texts) writeAtomically(path, text);
   return texts.map((t) => t.path);
+}
+
+/**
+ * Checks before any work that reports can be written into `dir`: creates it (and its parents) and
+ * writes and removes a probe file. An empty path, a file in the way or a folder without write
+ * permission is a ReportError, found before the first job runs rather than after the last.
+ */
+export function checkReportDirectory(dir: string): void {
+  if (dir.trim() === "") throw new ReportError("the report directory is empty; pass a folder with --report-dir");
+  prepareDirectory(dir);
+  writeAtomically(join(dir, ".interlock-write-check"), "");
+  try {
+    unlinkSync(join(dir, ".interlock-write-check"));
+  } catch (e) {
+    throw ioError(dir, e);
+  }
 }
 
 /** Creates `dir` (and its parents) if needed; a `dir` that is a file is a ReportError. */

@@ -69,7 +69,7 @@ describe("the Markdown rendering", () => {
   });
 
   it("titles the report with family, subject and verdict and states the coverage sentence", () => {
-    expect(md.split("\n")[0]).toBe("# interlock: global_lock / mutant:ensure-without-runtime-lock — counterexample");
+    expect(md.split("\n")[0]).toBe("# interlock: global_lock / mutant:ensure-without-runtime-lock — violation");
     expect(md).toContain(`**Coverage:** ${counterexample.coverage.sentence}`);
   });
 
@@ -130,6 +130,13 @@ describe("the Markdown rendering", () => {
     expect(md).toContain('| 1 | 0 | PyThread_EnsureGlobalLock(def=odbc, "henv") in interp 1 | 0 | 13 | Ok(2) |');
     expect(md).toContain("```diff\n- [1] odbc.henv ensured by {2,3}, 0 library calls\n+ [1] odbc.henv ensured by {1,2,3}, 0 library calls\n```");
     expect(md).toContain("| runtime.alive | 7 |");
+  });
+
+  it("says the elapsed time was not recorded (and how to record it) instead of printing zero", () => {
+    const untimed = renderMarkdown({ ...agreement, coverage: { ...agreement.coverage, elapsedMs: null } });
+    expect(untimed).toContain("not recorded; use --timings");
+    expect(untimed).not.toContain("0.000 s");
+    expect(renderHtml({ ...agreement, coverage: { ...agreement.coverage, elapsedMs: null } })).toContain("not recorded; use --timings");
   });
 
   it("renders an agreement without a violation section and a budget run without steps", () => {

@@ -8,10 +8,13 @@ import { familyNames } from "../model/index.js";
  * before and after it, and the implementation's shared memory decoded into named fields.
  *
  * JSON is the source of truth; Markdown, HTML and JUnit are rendered from it (reports/render/*).
- * The format is versioned: `replay` refuses a report of another version with a clear message.
+ * The format is versioned. Version 2 records the whole configuration a run used (interpreters,
+ * capacity, the --impl module, the explorer limits) so `replay` rebuilds exactly that, uses the one
+ * verdict vocabulary (ok | violation | unknown), and carries the judge's evidence as data. Version 1
+ * reports are still read (reports/io.ts upgrades them); a newer version is refused.
  */
 export const REPORT_FORMAT = "interlock-report";
-export const REPORT_VERSION = 1;
+export const REPORT_VERSION = 2;
 
 /** One shared-memory step of the failing (or last) execution: who moved and what it did. */
 export const ReportStep = Schema.Struct({
@@ -44,19 +47,43 @@ export const ReportCall = Schema.Struct({
 });
 export type ReportCall = typeof ReportCall.Type;
 
+/** The call the model could not place: what the implementation returned, what the model would do. */
+export const ReportStuck = Schema.Struct({
+  interp: Schema.Int,
+  /** The call in API terms. */
+  call: Schema.String,
+  /** The call as data (the family's Call schema). */
+  raw: Schema.Unknown,
+  /** What the implementation returned, in API terms ("pending" when it never returned). */
+  observed: Schema.String,
+  /** What the model returns for it after the prefix, or "blocks" when it cannot take it there. */
+  expected: Schema.String,
+});
+
+/** A ghost counter the implementation keeps differently from the model, along the witness order. */
+export const ReportGhost = Schema.Struct({ field: Schema.String, implementation: Schema.Number, model: Schema.Number });
+
 export const ReportViolation = Schema.Struct({
   /** "P1" … "P9", or "agreement" for a plain disagreement with the model. */
   property: Schema.String,
   propertyName: Schema.String,
   /** What failed, in one sentence. */
   message: Schema.String,
+  /** Which judge saw it: "check" (whole history), "deadlock", "monitor" or "livelock". */
+  kind: Schema.String,
   /** The global step at which it became visible (the failing step is marked in every rendering). */
   failingStep: Schema.NullOr(Schema.Int),
-  /** The call the model could not place, when the failure is a disagreement. */
+  /** The call the model could not place, when the failure is a disagreement (a line: call → result). */
   stuckCall: Schema.NullOr(Schema.String),
+  /** The same, as data. */
+  stuck: Schema.NullOr(ReportStuck),
+  /** The longest prefix of the history the model accepts, a line per call in the order found. */
+  prefix: Schema.Array(Schema.String),
   /** Model state (API terms) after the longest linearizable prefix, and after the failing call. */
   modelBefore: Schema.NullOr(Schema.String),
   modelAfter: Schema.NullOr(Schema.String),
+  /** A ghost-counter mismatch, when that is what failed. */
+  ghost: Schema.NullOr(ReportGhost),
   /** The story, a line per event, in API terms. */
   narrative: Schema.Array(Schema.String),
 });
@@ -69,7 +96,10 @@ export const ReportCoverage = Schema.Struct({
   sentence: Schema.String,
   executions: Schema.Int,
   states: Schema.Int,
-  elapsedMs: Schema.Number,
+  /** Wall time of the run; null when not recorded (then reports are byte-identical run to run). */
+  elapsedMs: Schema.NullOr(Schema.Number),
+  /** Deadlocks the model has too: how often, and the calls left blocked (the programs cannot finish). */
+  blockedByDesign: Schema.NullOr(Schema.Struct({ times: Schema.Int, calls: Schema.Array(Schema.String) })),
 });
 
 export const Report = Schema.Struct({
@@ -78,12 +108,18 @@ export const Report = Schema.Struct({
   /** The run's identity: family and subject (correct implementation, a mutant, or a user's --impl). */
   family: Schema.Literal(...familyNames),
   subject: Schema.String,
-  verdict: Schema.Literal("agreement", "counterexample", "budget"),
+  /** ok: every property held to the coverage stated; violation: one failed; unknown: a budget ran out first. */
+  verdict: Schema.Literal("ok", "violation", "unknown"),
+  /** Everything `replay` needs to rebuild the run exactly. */
   config: Schema.Struct({
     interpreters: Schema.Int,
     capacity: Schema.Int,
     strategy: Schema.String,
     seed: Schema.Int,
+    /** The --impl module the run checked (as given on the command line), or null for interlock's own. */
+    impl: Schema.NullOr(Schema.String),
+    /** The explorer limits of the run, by name (maxSteps, maxStates, timeLimitMs …). */
+    limits: Schema.Record({ key: Schema.String, value: Schema.Number }),
     /** The options that shaped the run, by name (limits, depth, preemption bound …). */
     options: Schema.Record({ key: Schema.String, value: Schema.Union(Schema.Number, Schema.String, Schema.Boolean) }),
   }),
@@ -101,3 +137,45 @@ export const Report = Schema.Struct({
   memory: Schema.Record({ key: Schema.String, value: Schema.Number }),
 });
 export type Report = typeof Report.Type;
+
+/** Version 1 of the report, read only to upgrade it (reports/io.ts). */
+export const ReportV1 = Schema.Struct({
+  format: Schema.Literal(REPORT_FORMAT),
+  version: Schema.Literal(1),
+  family: Schema.Literal(...familyNames),
+  subject: Schema.String,
+  verdict: Schema.Literal("agreement", "counterexample", "budget"),
+  config: Schema.Struct({
+    interpreters: Schema.Int,
+    capacity: Schema.Int,
+    strategy: Schema.String,
+    seed: Schema.Int,
+    options: Schema.Record({ key: Schema.String, value: Schema.Union(Schema.Number, Schema.String, Schema.Boolean) }),
+  }),
+  coverage: Schema.Struct({
+    strategy: Schema.String,
+    guarantee: Schema.String,
+    sentence: Schema.String,
+    executions: Schema.Int,
+    states: Schema.Int,
+    elapsedMs: Schema.Number,
+  }),
+  programs: Schema.Array(Schema.Struct({ interp: Schema.Int, calls: Schema.Array(Schema.String), raw: Schema.Array(Schema.Unknown) })),
+  token: Schema.NullOr(Schema.String),
+  replay: Schema.String,
+  history: Schema.Array(ReportCall),
+  steps: Schema.Array(ReportStep),
+  violation: Schema.NullOr(
+    Schema.Struct({
+      property: Schema.String,
+      propertyName: Schema.String,
+      message: Schema.String,
+      failingStep: Schema.NullOr(Schema.Int),
+      stuckCall: Schema.NullOr(Schema.String),
+      modelBefore: Schema.NullOr(Schema.String),
+      modelAfter: Schema.NullOr(Schema.String),
+      narrative: Schema.Array(Schema.String),
+    }),
+  ),
+  memory: Schema.Record({ key: Schema.String, value: Schema.Number }),
+});

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { cli } from "./run-cli.js";
+import { cli } from "./cli-harness.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const fixture = (name: string): string => join(root, "test/fixtures/histories/formats", name);
@@ -149,9 +149,9 @@ describe.runIf(built)("readers that must not crash or hang (the built command, e
       if (!existsSync(fifo)) spawnSync("mkfifo", [fifo]);
       return ["check-history", fifo];
     }, 2, /is not a regular file/],
-    ["100 000-deep JSON is refused before parsing", () => ["check-history", file("deep.json", interlock({}).replace('"operations":[]', `"operations":${deep(100_000)}`))], 2, /nesting deeper than 100 levels/],
-    ["a 100 000-deep call in a JSON-lines history is refused", () => ["check-history", file("deep.jsonl", `{"type":"call","process":1,"call":${deep(100_000)}}\n`), "--model", example("register.ts")], 2, /nesting deeper than 100 levels/],
-    ["100 000-deep EDN is refused", () => ["check-history", file("deep.edn", "(".repeat(100_000) + ")".repeat(100_000)), "--model", example("register.ts")], 2, /nesting deeper than 100 levels/],
+    ["100 000-deep JSON is refused before parsing", () => ["check-history", file("deep.json", interlock({}).replace('"operations":[]', `"operations":${deep(100_000)}`))], 2, /nests arrays or objects more than 256 deep/],
+    ["a 100 000-deep call in a JSON-lines history is refused", () => ["check-history", file("deep.jsonl", `{"type":"call","process":1,"call":${deep(100_000)}}\n`), "--model", example("register.ts")], 2, /nests arrays or objects more than 256 deep/],
+    ["100 000-deep EDN is refused", () => ["check-history", file("deep.edn", "(".repeat(100_000) + ")".repeat(100_000)), "--model", example("register.ts")], 2, /nests arrays or objects more than 256 deep/],
     ["a file over --max-bytes is refused before it is read", () => ["check-history", fixture("register-calls.jsonl"), "--max-bytes", "100", "--model", example("register.ts")], 2, /over the 100-byte limit; raise --max-bytes/],
     ["a history with a byte-order mark is read, not called truncated", () => ["check-history", file("bom.json", "\ufeff" + interlock({}))], 0, /^ok: 0 operations/],
   ];

@@ -3,9 +3,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli } from "./run-cli.js";
+import { cli } from "./cli-harness.js";
 import { planJobs, shardJobs, strategyNames } from "../properties/verify.js";
 import { familyNames } from "../model/index.js";
+
 
 const dir = mkdtempSync(join(tmpdir(), "interlock-cli-"));
 const file = (name: string, text: string): string => {
@@ -28,7 +29,7 @@ const fixtures = {
   empty: file("empty.json", ""),
   ok: file("ok.json", history({ operations: [] })),
   reportTruncated: file("report-truncated.json", '{"format": "interlock-report", "vers'),
-  reportWrongVersion: file("report-v2.json", JSON.stringify({ format: "interlock-report", version: 2 })),
+  reportWrongVersion: file("report-v3.json", JSON.stringify({ format: "interlock-report", version: 3 })),
   reportWrongFormat: file("report-format.json", JSON.stringify({ format: "interlock-history", version: 1 })),
   implNoFactories: file("impl-none.mjs", "export const answer = 42;\n"),
   implNotFunction: file("impl-not-function.mjs", "export const module_slots = 42;\n"),
@@ -82,7 +83,7 @@ const badInputs: [string, string[], RegExp][] = [
   ["an unknown benchmark", ["bench", "everything"], /unknown benchmark "everything"/],
   ["replay of a report that does not exist", ["replay", join(dir, "no-report.json")], /cannot read report .*: no such file/],
   ["replay of a truncated report", ["replay", fixtures.reportTruncated], /is not valid JSON .*is it truncated\?/],
-  ["replay of a report of another version", ["replay", fixtures.reportWrongVersion], /this report is version 2; this interlock reads version 1/],
+  ["replay of a report of another version", ["replay", fixtures.reportWrongVersion], /this report is version 3; this interlock reads version 2/],
   ["replay of something that is not a report", ["replay", fixtures.reportWrongFormat], /is not an interlock report: its format is "interlock-history"/],
   ["replay without a report", ["replay"], /missing report file/],
   ["an unknown mutant", ["mutants", "--only", "nope"], /unknown mutant "nope"/],

@@ -53,6 +53,23 @@ describe("--impl: a user's own implementation, outside interlock's source tree",
     expect(replayed.status).toBe(1);
     expect(replayed.stdout).toMatch(/^reproduced /);
   });
+
+  it("the replay hint verify prints for an --impl run keeps --impl, and following it word for word reproduces the counterexample", () => {
+    const dir = userProject();
+    const source = readFileSync(join(repo, "test/fixtures/impl/tiny-static-mutex.ts"), "utf8");
+    writeFileSync(join(dir, "broken.ts"), source.replace("result = ok(first ? 1 : 0);", "result = ok(1);").replace("export function tinyStaticMutex", "export function static_mutex"));
+    const r = interlock(dir, "verify", "--impl", "broken.ts", "--strategy", "pct", "--report-dir", "out");
+    expect(r.status).toBe(1);
+    const hint = /^ {2}replay: npx interlock (replay .*)$/m.exec(r.stdout)?.[1];
+    expect(hint).toBe("replay out/verify/static_mutex.pct.json --impl broken.ts");
+    const followed = interlock(dir, ...(hint ?? "").split(" "));
+    expect(followed.status).toBe(1);
+    expect(followed.stdout).toMatch(/^reproduced /);
+    // The report records the module, so replay finds it without being told.
+    const report = decodeReport(readFileSync(join(dir, "out/verify/static_mutex.pct.json"), "utf8"), "report");
+    expect(report.config.impl).toBe("broken.ts");
+    expect(interlock(dir, "replay", "out/verify/static_mutex.pct.json").stdout).toMatch(/^reproduced /);
+  });
 });
 
 describe("a mutant through verify, the reports and replay", () => {
@@ -73,7 +90,7 @@ describe("a mutant through verify, the reports and replay", () => {
     for (const ext of ["json", "md", "html", "junit.xml"]) expect(existsSync(join(out, "verify", `module_slots.exhaustive.${ext}`)), ext).toBe(true);
     expect(existsSync(join(out, "verify", "junit.xml"))).toBe(true);
     const report = decodeReport(readFileSync(join(out, "verify", "module_slots.exhaustive.json"), "utf8"), "report");
-    expect(report.verdict).toBe("counterexample");
+    expect(report.verdict).toBe("violation");
     expect(["P1", "P2"]).toContain(report.violation?.property);
     expect(report.steps.length).toBeGreaterThan(5);
     expect(report.violation?.narrative.at(-1)).toMatch(/^step \d+: .*returned/);

@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compareAll, matrixHtml, matrixMarkdown, matrixMarkdownBlock, README_BEGIN, README_END, withReadmeBlock } from "../../properties/scenarios/compare.js";
+import { checkReportDirectory, ReportError, writeTextFile } from "../../reports/io.js";
 import { str } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { register } from "../main.js";
@@ -37,15 +38,22 @@ register({
         throw new UsageError(`--update-readme: README.md has no ${README_BEGIN} … ${README_END} markers; add them where the matrix belongs`);
       }
     }
+    // The output folder is checked before the minute of work, not after it.
+    if (dir.trim() === "") throw new UsageError("--out is empty; pass a folder, e.g. --out interlock-out/compare");
+    try {
+      checkReportDirectory(dir);
+    } catch (e) {
+      if (e instanceof ReportError) throw new UsageError(`--out: ${e.message}`);
+      throw e;
+    }
     let n = 0;
     const m = compareAll({
       onCell: (c) => out.progress(`compare: ${++n} cells decided (last: ${c.scenario} × ${c.column}: ${c.verdict})`),
     });
     out.endProgress();
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "matrix.md"), matrixMarkdown(m));
-    writeFileSync(join(dir, "matrix.html"), matrixHtml(m));
-    writeFileSync(join(dir, "matrix.json"), JSON.stringify(m, null, 2) + "\n");
+    writeTextFile(dir, "matrix.md", matrixMarkdown(m));
+    writeTextFile(dir, "matrix.html", matrixHtml(m));
+    writeTextFile(dir, "matrix.json", JSON.stringify(m, null, 2) + "\n");
     if (readme !== undefined) writeFileSync("README.md", withReadmeBlock(readme, matrixMarkdownBlock(m)));
     const unknown = m.cells.filter((c) => c.verdict === "unknown").length;
     if (args.values["json"]) out.out(JSON.stringify(m, null, 2));

@@ -1,6 +1,12 @@
 import { mutants } from "../../impl/mutants/index.js";
-import { renderMutantTable, runMutants, type StrategyKind } from "../../properties/mutants.js";
-import { intFlag } from "../args.js";
+import { join } from "node:path";
+import { mutantConfig } from "../../impl/mutants/mutant.js";
+import { mutantCounterexample, renderMutantTable, runMutants, type StrategyKind, type StrategyOutcome } from "../../properties/mutants.js";
+import type { Coverage } from "../../properties/explorer/index.js";
+import { buildReport } from "../../reports/build.js";
+import { checkReportDirectory, ReportError, writeReportFiles } from "../../reports/io.js";
+import { intFlag, listFlag, str } from "../args.js";
+import { replayCommand } from "../verify-job.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { register } from "../main.js";
 
@@ -10,7 +16,7 @@ register({
   name: "mutants",
   summary: "run the catalogue of seeded bugs under each strategy: every one must be caught",
   help: [
-    "Usage: interlock mutants [--strategy s[,s]] [--only id[,id]] [--seed n] [--budget-ms n] [--json]",
+    "Usage: interlock mutants [--strategy s[,s]] [--only id[,id]] [--seed n] [--budget-ms n] [--report-dir dir] [--json]",
     "",
     "Each mutant is a small, documented change to the correct implementation that reproduces a",
     "hazard the thread raises, tied to the property it breaks. Prints, per mutant and strategy:",
@@ -22,26 +28,92 @@ register({
     "  --strategy s   strategies (default all): " + strategyKinds.join(", "),
     "  --only ids     only these mutants (ids from the table)",
     "  --seed n       seed for PCT and random (default 1)",
-    "  --budget-ms n  budget of each single run (default 10000)",
+    "  --budget-ms n  wall-clock safety net of each single run (default 10000)",
+    "  --report-dir d write each caught mutant's counterexample as a report (JSON, Markdown, HTML)",
+    "                 to <d>/mutants/<mutant>.<strategy>.*; `interlock replay` reproduces each",
     "  --json         the rows as JSON",
   ].join("\n"),
-  options: { strategy: { type: "string" }, only: { type: "string" }, seed: { type: "string" }, "budget-ms": { type: "string" }, json: { type: "boolean" } },
+  options: {
+    strategy: { type: "string" },
+    only: { type: "string" },
+    seed: { type: "string" },
+    "budget-ms": { type: "string" },
+    "report-dir": { type: "string" },
+    json: { type: "boolean" },
+  },
   async run(args, out) {
     const v = args.values;
-    const strategies = v["strategy"] === undefined ? strategyKinds : String(v["strategy"]).split(",").map((s) => s.trim());
+    const strategies = v["strategy"] === undefined ? strategyKinds : listFlag(v["strategy"], "strategy");
     for (const s of strategies) if (!(strategyKinds as readonly string[]).includes(s)) throw new UsageError(`unknown strategy "${s}"; expected one of ${strategyKinds.join(", ")}`);
-    const only = v["only"] === undefined ? undefined : String(v["only"]).split(",").map((s) => s.trim());
+    const only = v["only"] === undefined ? undefined : listFlag(v["only"], "only");
     for (const id of only ?? []) if (!mutants.some((m) => m.id === id)) throw new UsageError(`unknown mutant "${id}"; run \`interlock mutants --json\` for the ids`);
+    const reportDir = str(v["report-dir"]);
+    if (reportDir !== undefined) {
+      if (reportDir.trim() === "") throw new UsageError("--report-dir is empty; pass a folder, e.g. --report-dir interlock-out");
+      try {
+        checkReportDirectory(join(reportDir, "mutants"));
+      } catch (e) {
+        if (e instanceof ReportError) throw new UsageError(e.message);
+        throw e;
+      }
+    }
+    const seed = intFlag(v["seed"], "seed", 0, 2 ** 31 - 1, 1);
+    const budgetMs = intFlag(v["budget-ms"], "budget-ms", 1, 86_400_000, 10_000);
     const rows = runMutants({
       strategies: strategies as StrategyKind[],
-      seed: intFlag(v["seed"], "seed", 0, 2 ** 31 - 1, 1),
-      budgetMs: intFlag(v["budget-ms"], "budget-ms", 1, 86_400_000, 10_000),
+      seed,
+      budgetMs,
       ...(only ? { only } : {}),
     });
+    const written: string[] = [];
+    if (reportDir !== undefined) {
+      const dir = join(reportDir, "mutants");
+      try {
+        for (const row of rows) {
+          const m = mutants.find((x) => x.id === row.id);
+          if (m === undefined) continue;
+          for (const o of row.results) {
+            if (o.token === null) continue;
+            const base = `${m.id}.${o.strategy}`;
+            const report = buildReport({
+              family: m.family,
+              subject: m.subject(mutantConfig(m)).name,
+              config: mutantConfig(m),
+              impl: null,
+              limits: { timeLimitMs: budgetMs },
+              programs: m.programs,
+              strategy: o.strategy,
+              seed,
+              options: { mutant: m.id, hazard: m.hazard },
+              result: { verdict: "violation", coverage: { ...coverageOf(o), strategy: o.strategy }, stats: { executions: o.executions, states: o.states, transitions: 0, elapsedMs: 0 }, blockedByDesign: null },
+              counterexample: mutantCounterexample(m, o.token),
+              replay: replayCommand(join(dir, `${base}.json`), undefined),
+              elapsedMs: null,
+            });
+            written.push(...writeReportFiles(dir, base, report, ["json", "md", "html"]));
+          }
+        }
+      } catch (e) {
+        if (e instanceof ReportError) throw new UsageError(e.message);
+        throw e;
+      }
+    }
     if (v["json"]) out.out(JSON.stringify(rows, null, 2));
     else out.out(renderMutantTable(rows));
+    if (!v["json"] && written.length > 0) out.out(`\n${written.length} report files in ${join(reportDir ?? "", "mutants")}/; replay one with \`npx interlock replay <file>.json\``);
     const survived = rows.some((r) => r.results.some((x) => !x.caught));
     const falseAlarm = rows.some((r) => r.correct.some((c) => c.verdict === "violation"));
     return survived || falseAlarm ? ExitCode.counterexample : ExitCode.agreement;
   },
 });
+
+/** The coverage of one strategy's run on a mutant, as a report records it. */
+function coverageOf(o: StrategyOutcome): Coverage {
+  return {
+    strategy: o.strategy,
+    guarantee: o.guarantee as Coverage["guarantee"],
+    symmetry: { applied: false, classes: [], reason: "see the coverage sentence" },
+    checkedExecutions: o.executions,
+    sentence: o.coverage,
+  };
+}

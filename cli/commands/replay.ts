@@ -1,11 +1,14 @@
-import { models, type AnyCall, type FamilyName, type Result } from "../../model/index.js";
-import { agreementHooks, toPrograms } from "../../properties/agreement.js";
-import { replay } from "../../properties/explorer/index.js";
+import { Schema } from "effect";
+import { describeResult, models, type AnyCall, type FamilyName, type Result } from "../../model/index.js";
+import { toPrograms } from "../../properties/agreement.js";
+import { agreementJudge } from "../../properties/judge/judge.js";
+import { decodeToken, replay } from "../../properties/explorer/index.js";
 import { subjectNamed } from "../../properties/subjects.js";
 import { readReportFile, ReportError } from "../../reports/io.js";
-import { str } from "../args.js";
+import { environmentLimits, str } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
-import { checkSubjectContract, loadImplModule } from "../impl-module.js";
+import { loadImplModule } from "../impl-module.js";
+import { guardFactories, loadTimeoutMs, ModuleFailure, probeImplModule } from "../impl-sandbox.js";
 import { register } from "../main.js";
 
 register({
@@ -18,9 +21,11 @@ register({
     "same implementation, and checks that the same property fails at the same point. Exit 1 when",
     "the counterexample reproduces, 0 when the report records agreement (nothing to replay), 2 when",
     "the report is unreadable, of another version, or no longer matches the code (the token says",
-    "which step differs).",
+    "which step differs). Reproduced means the same property, at the same failing step, after the",
+    "same history; anything else is said, difference by difference. The run's configuration",
+    "(interpreters, capacity, --impl module, limits) comes from the report.",
     "",
-    "  --impl path   the implementation module the report was made with (for --impl reports)",
+    "  --impl path   the implementation module (default: the one the report records)",
     "  --json        print the outcome as JSON",
   ].join("\n"),
   options: { impl: { type: "string" }, json: { type: "boolean" } },
@@ -35,46 +40,82 @@ register({
       throw e;
     }
     if (report.token === null || report.violation === null) {
-      out.out(`${path}: the report records ${report.verdict === "agreement" ? "agreement" : "a run that ran out of budget"}; there is no counterexample to replay`);
+      out.out(`${path}: the report records ${report.verdict === "ok" ? "agreement" : "a run that ran out of budget"}; there is no counterexample to replay`);
       return ExitCode.agreement;
     }
+    try {
+      decodeToken(report.token);
+    } catch (e) {
+      throw new UsageError(`${path}: its schedule token is damaged (${(e as Error).message.split("\n")[0]}); re-run verify to get a fresh report`);
+    }
     const family: FamilyName = report.family;
-    const config = { interpreters: Math.max(report.config.interpreters, 3), capacity: report.config.capacity };
-    const implPath = str(args.values["impl"]);
-    const implFactories = implPath === undefined ? undefined : await loadImplModule(implPath);
-    if (implPath !== undefined && implFactories?.[family]) checkSubjectContract(implPath, family, implFactories[family]!, config);
+    // Exactly the configuration the run used: version 2 reports record it whole.
+    const config = { interpreters: report.config.interpreters, capacity: report.config.capacity };
+    const implPath = str(args.values["impl"]) ?? report.config.impl ?? undefined;
+    // The module is probed in a worker first (a load that never ends, a contract break), then
+    // guarded while it runs: what it does wrong is its failure, not a crash of interlock.
+    if (implPath !== undefined) await probeImplModule(implPath, config, loadTimeoutMs(), [family]);
+    const implFactories = implPath === undefined ? undefined : guardFactories(implPath, await loadImplModule(implPath));
     const subject = subjectNamed(report.subject, family, config, implFactories);
     if (subject === undefined) {
       throw new UsageError(
         `${path}: the report was made with "${report.subject}", which this interlock does not have${implPath ? ` and ${implPath} does not provide ${family}` : "; pass --impl with the module it was made with"}`,
       );
     }
-    const decode = (x: unknown): AnyCall => x as AnyCall;
-    const programs = report.programs.map((p) => p.raw.map(decode));
-    for (const [i, calls] of programs.entries()) {
-      for (const [j, call] of calls.entries()) {
-        const Call = models[family].Call;
-        const { Schema } = await import("effect");
-        if (!Schema.is(Call)(call)) throw new UsageError(`${path}: programs[${i}].raw[${j}] is not a ${family} call; the report is damaged`);
+    const isCall = Schema.is(models[family].Call);
+    const programs = report.programs.map((p, i) =>
+      p.raw.map((call, j) => {
+        if (!isCall(call)) throw new UsageError(`${path}: programs[${i}].raw[${j}] is not a ${family} call; the report is damaged`);
+        return call as AnyCall;
+      }),
+    );
+    const limits = { ...report.config.limits, ...environmentLimits() };
+    const judge = agreementJudge({ family, config, subject });
+    let r;
+    try {
+      r = replay<AnyCall, Result>(subject, toPrograms(programs), report.token, { ...judge.hooks, limits });
+    } catch (e) {
+      if (e instanceof ModuleFailure) {
+        out.err(`interlock: the module under test failed: ${e.message}`);
+        return ExitCode.moduleFailed;
       }
+      if (e instanceof RangeError || e instanceof SyntaxError) throw new UsageError(`${path}: ${e.message.split("\n")[0]}; the report is damaged`);
+      throw e;
     }
-    const r = replay<AnyCall, Result>(subject, toPrograms(programs), report.token, agreementHooks(family, config, undefined, subject.decode?.bind(subject)));
     if (r.status === "mismatch") {
       throw new UsageError(`${path}: the schedule no longer matches the code at ${r.message}; re-run verify to get a fresh report`);
     }
-    const same = r.violation !== null && r.violation.property === report.violation.property;
+    // Reproduced means the same property, failing at the same step, after the same history.
+    const failingStep = r.execution.steps > 0 ? r.execution.steps - 1 : null;
+    const history = r.execution.history.map((h) => `${h.interp}.${h.callIndex}:${h.invoke}-${h.response === null ? "pending" : `${h.response.step}=${describeResult(h.response.result)}`}`);
+    const recorded = report.history.map((h) => `${h.interp}.${h.callIndex}:${h.invoke}-${h.respond === null ? "pending" : `${h.respond}=${h.result}`}`);
+    const differences = [
+      ...(r.violation?.property !== report.violation.property ? [`property ${r.violation?.property ?? "none"} instead of ${report.violation.property}`] : []),
+      ...(failingStep !== report.violation.failingStep ? [`failing step ${failingStep ?? "none"} instead of ${report.violation.failingStep ?? "none"}`] : []),
+      ...(history.join(";") !== recorded.join(";") ? [`the history differs (${firstDifference(history, recorded)})`] : []),
+    ];
+    const same = r.violation !== null && differences.length === 0;
     const body = {
       report: path,
       reproduced: same,
       property: r.violation?.property ?? null,
       expected: report.violation.property,
+      failingStep,
+      differences,
       message: r.violation?.message.split("\n")[0] ?? null,
       steps: r.execution.steps,
     };
     if (args.values["json"]) out.out(JSON.stringify(body, null, 2));
     else if (same) out.out(`reproduced ${report.violation.property} (${report.violation.propertyName}) after ${r.execution.steps} steps: ${body.message}`);
-    else if (r.violation !== null) out.out(`replayed, but a different property failed: ${r.violation.property} instead of ${report.violation.property}: ${body.message}`);
+    else if (r.violation !== null) out.out(`replayed, but not the same counterexample: ${differences.join("; ")}: ${body.message}`);
     else out.out(`replayed ${r.execution.steps} steps and nothing failed: the implementation no longer shows this counterexample`);
     return r.violation !== null ? ExitCode.counterexample : ExitCode.agreement;
   },
 });
+
+/** Where two histories first differ, in words. */
+function firstDifference(now: readonly string[], recorded: readonly string[]): string {
+  const i = now.findIndex((h, k) => h !== recorded[k]);
+  const at = i < 0 ? now.length : i;
+  return `call record ${at}: now ${now[at] ?? "none"}, the report ${recorded[at] ?? "none"}`;
+}

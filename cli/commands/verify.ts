@@ -2,15 +2,15 @@ import { existsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { join } from "node:path";
-import { familyNames, type FamilyName } from "../../model/index.js";
+import { familyNames } from "../../model/index.js";
 import { implementations } from "../../impl/index.js";
 import { junitForReports } from "../../reports/render/junit.js";
-import { writeReportFiles, writeTextFile, ReportError, reportFormats, type ReportFileFormat } from "../../reports/io.js";
-import { defaultVerifySettings, planJobs, shardJobs, strategyNames, type StrategyName, type SubjectFactory, type VerifySettings } from "../../properties/verify.js";
-import { runJobToReport, type JobOutcome, type JobRequest } from "../verify-job.js";
-import { familiesFlag, intFlag, shardFlag, str } from "../args.js";
+import { checkReportDirectory, writeReportFiles, writeTextFile, ReportError, reportFormats, type ReportFileFormat } from "../../reports/io.js";
+import { configOf, defaultVerifySettings, planJobs, shardJobs, strategyNames, type StrategyName, type VerifySettings } from "../../properties/verify.js";
+import { failedJob, replayCommand, runJobToReport, type JobOutcome, type JobRequest } from "../verify-job.js";
+import { environmentLimits, familiesFlag, intFlag, listFlag, shardFlag, str } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
-import { checkSubjectContract, loadImplModule } from "../impl-module.js";
+import { IMPL_HEAP_MB, JOB_GRACE_MS, implResourceLimits, loadTimeoutMs, oneLine, probeImplModule } from "../impl-sandbox.js";
 import { moduleBeside } from "../../impl/stress/run.js";
 import { register } from "../main.js";
 import { paint, table } from "../output.js";
@@ -32,7 +32,9 @@ const help = [
   "  --runs n            PCT runs per job; random walks per program set are runs/20 (default 1000)",
   "  --program-sets n    fast-check program sets for the random strategy (default 25)",
   "  --seed n            seed for PCT, random and fast-check (default 1)",
-  "  --budget-ms n       wall-clock budget per job (default 60000); running out gives exit 3",
+  "  --max-states n      work budget of exhaustive and bounded: most states stored (default 12000000)",
+  "  --budget-ms n       wall-clock safety net per job (default 1800000); budgets that decide a",
+  "                      verdict count work (states, runs, program sets), never time",
   "  --impl path         check your own implementation module instead (impl/README.md)",
   "  --shard i/n         run only shard i of n (jobs are split deterministically)",
   "  --report-dir dir    where reports go (default interlock-out); files go to <dir>/verify/",
@@ -42,12 +44,14 @@ const help = [
   "  --json              print the summary as JSON",
   "",
   "Exit codes: 0 agreement, 1 counterexample, 2 usage error, 3 a budget ran out before the",
-  "stated coverage. Limits can also be set with INTERLOCK_MAX_STEPS, INTERLOCK_MAX_STATES, …",
+  "stated coverage (verdict unknown). Limits can also be set with INTERLOCK_MAX_STEPS,",
+  "INTERLOCK_MAX_STATES, INTERLOCK_MAX_EXECUTIONS, INTERLOCK_MAX_THREADS and",
+  "INTERLOCK_TIME_LIMIT_MS (positive whole numbers; the flags above win).",
 ].join("\n");
 
 function strategiesFlag(v: unknown): StrategyName[] {
   if (v === undefined || v === "all") return [...strategyNames];
-  const names = String(v).split(",").map((x) => x.trim()).filter(Boolean);
+  const names = listFlag(v, "strategy");
   for (const n of names) {
     if (!(strategyNames as readonly string[]).includes(n)) throw new UsageError(`unknown strategy "${n}"; expected one of ${strategyNames.join(", ")} or all`);
   }
@@ -56,7 +60,7 @@ function strategiesFlag(v: unknown): StrategyName[] {
 
 function formatsFlag(v: unknown): ReportFileFormat[] {
   if (v === undefined) return ["json", "md", "html"];
-  const names = String(v).split(",").map((x) => x.trim()).filter(Boolean);
+  const names = listFlag(v, "format");
   for (const n of names) {
     if (!(reportFormats as readonly string[]).includes(n)) throw new UsageError(`unknown report format "${n}"; expected ${reportFormats.join(", ")}`);
   }
@@ -76,6 +80,7 @@ register({
     "program-sets": { type: "string" },
     seed: { type: "string" },
     "budget-ms": { type: "string" },
+    "max-states": { type: "string" },
     impl: { type: "string" },
     shard: { type: "string" },
     "report-dir": { type: "string" },
@@ -86,6 +91,7 @@ register({
   },
   async run(args, out) {
     const v = args.values;
+    const env = environmentLimits();
     const settings: VerifySettings = {
       ...defaultVerifySettings,
       families: familiesFlag(v["family"]),
@@ -94,56 +100,69 @@ register({
       runs: intFlag(v["runs"], "runs", 1, 10_000_000, defaultVerifySettings.runs),
       programSets: intFlag(v["program-sets"], "program-sets", 1, 100_000, defaultVerifySettings.programSets),
       seed: intFlag(v["seed"], "seed", 0, 2 ** 31 - 1, defaultVerifySettings.seed),
-      budgetMs: intFlag(v["budget-ms"], "budget-ms", 1, 86_400_000, defaultVerifySettings.budgetMs),
+      budgetMs: intFlag(v["budget-ms"], "budget-ms", 1, 86_400_000, env.timeLimitMs ?? defaultVerifySettings.budgetMs),
+      maxStates: intFlag(v["max-states"], "max-states", 1, 1_000_000_000, env.maxStates ?? defaultVerifySettings.maxStates),
+      limits: env,
     };
     const shard = shardFlag(v["shard"]);
     const formats = formatsFlag(v["format"]);
     const reportDir = str(v["report-dir"]) ?? "interlock-out";
     const implPath = str(v["impl"]);
+    if (reportDir.trim() === "") throw new UsageError("--report-dir is empty; pass a folder, e.g. --report-dir interlock-out");
     for (const d of [reportDir, join(reportDir, "verify")]) {
       if (existsSync(d) && !statSync(d).isDirectory()) throw new UsageError(`report directory "${d}" is a file; pass a directory with --report-dir`);
     }
 
-    let factories: Partial<Record<FamilyName, SubjectFactory>> = implementations;
+    // An --impl module never runs in this thread: it is probed in a worker, then every job runs on
+    // workers with a heap limit and a deadline (cli/impl-sandbox.ts).
     let families = settings.families;
     if (implPath !== undefined) {
-      factories = await loadImplModule(implPath);
-      const provided = familyNames.filter((f) => factories[f] !== undefined);
-      if (v["family"] !== undefined) {
-        const missing = families.filter((f) => factories[f] === undefined);
-        if (missing.length) throw new UsageError(`--impl ${implPath} provides no ${missing.join(", ")} (it provides ${provided.join(", ")})`);
-      } else families = provided;
-      for (const f of families) checkSubjectContract(implPath, f, factories[f]!, settings.config);
+      const asked = v["family"] !== undefined ? families : undefined;
+      const provided = await probeImplModule(implPath, configOf(settings), loadTimeoutMs(), asked);
+      if (asked === undefined) families = familyNames.filter((f) => provided.includes(f));
     }
 
     const jobs = shardJobs(planJobs({ ...settings, families }), shard.index, shard.count);
     const dir = join(reportDir, "verify");
+    try {
+      checkReportDirectory(dir);
+    } catch (e) {
+      if (e instanceof ReportError) throw new UsageError(e.message);
+      throw e;
+    }
     const parallel = Math.min(intFlag(v["jobs"], "jobs", 1, 64, availableParallelism()), Math.max(1, jobs.length));
     const requests: JobRequest[] = jobs.map((job) => ({ job, settings, dir, implPath, timings: v["timings"] === true }));
     const announce = (r: JobOutcome): void => {
       if (v["json"]) return;
-      const mark = r.verdict === "ok" ? paint(out, "green", "ok") : r.verdict === "violation" ? paint(out, "red", "COUNTEREXAMPLE") : paint(out, "yellow", "incomplete");
+      const mark =
+        r.verdict === "ok"
+          ? paint(out, "green", "ok")
+          : r.verdict === "violation"
+            ? paint(out, "red", "COUNTEREXAMPLE")
+            : r.verdict === "failed"
+              ? paint(out, "red", "MODULE FAILED")
+              : paint(out, "yellow", "unknown");
       out.err(`${r.job.id}: ${mark} (${(r.elapsedMs / 1000).toFixed(2)} s)`);
     };
     const results: JobOutcome[] =
-      parallel <= 1
+      parallel <= 1 && implPath === undefined
         ? requests.map((req) => {
-            const r = runJobToReport(req, factories, (p) =>
+            const r = runJobToReport(req, implementations, (p) =>
               out.progress(`${req.job.id}: ${p.executions} executions, ${p.states} states, ${Math.round(p.stepsPerSecond)} steps/s, ${(p.elapsedMs / 1000).toFixed(1)} s${left(req, p)}`),
             );
             out.endProgress();
             announce(r);
             return r;
           })
-        : await runOnWorkers(requests, parallel, implPath, (r, done) => {
+        : await runOnWorkers(requests, parallel, implPath, settings.budgetMs + JOB_GRACE_MS, (r, done) => {
             out.progress(`${done}/${requests.length} jobs done`);
             out.endProgress();
             announce(r);
           });
-    const reports = results.map((r) => r.report);
+    const reports = results.flatMap((r) => (r.report === null ? [] : [r.report]));
     const written: string[] = [];
     try {
-      for (const r of results) written.push(...writeReportFiles(dir, r.job.id, r.report, formats));
+      for (const r of results) if (r.report !== null) written.push(...writeReportFiles(dir, r.job.id, r.report, formats));
       if (jobs.length > 0) written.push(writeTextFile(dir, "junit.xml", junitForReports(reports)));
     } catch (e) {
       if (e instanceof ReportError) throw new UsageError(e.message);
@@ -173,11 +192,18 @@ register({
       out.out(`\n${jobs.length} job(s)${shard.count > 1 ? ` (shard ${shard.index}/${shard.count})` : ""}; reports in ${dir}/`);
       for (const r of results.filter((x) => x.verdict === "violation")) {
         out.out(`counterexample: ${r.job.id} — ${(r.message ?? "").split("\n")[0]}`);
-        out.out(`  replay: npx interlock replay ${join(dir, `${r.job.id}.json`)}`);
+        out.out(`  replay: ${replayCommand(join(dir, `${r.job.id}.json`), implPath)}`);
+      }
+      for (const r of results.filter((x) => x.verdict === "unknown")) out.out(`unknown: ${r.job.id} — ${(r.message ?? "").split("\n")[0]}`);
+      for (const r of results.filter((x) => x.verdict === "failed")) out.out(`module failed: ${r.job.id} — ${r.message ?? ""}`);
+      for (const r of results.filter((x) => x.report !== null && x.report.coverage.blockedByDesign !== null)) {
+        const b = r.report?.coverage.blockedByDesign;
+        out.out(`note: ${r.job.id} — ${b?.calls.join(", ")} can never complete, and the model blocks ${b && b.calls.length > 1 ? "them" : "it"} too: the programs cannot finish`);
       }
     }
     if (results.some((r) => r.verdict === "violation")) return ExitCode.counterexample;
-    if (results.some((r) => r.verdict === "incomplete")) return ExitCode.budget;
+    if (results.some((r) => r.verdict === "failed")) return ExitCode.moduleFailed;
+    if (results.some((r) => r.verdict === "unknown")) return ExitCode.budget;
     return ExitCode.agreement;
   },
 });
@@ -185,11 +211,15 @@ register({
 /**
  * The portfolio over cores: `parallel` worker threads take jobs from one queue; outcomes come back
  * in job order whatever finishes first, so the summary and the reports do not depend on timing.
+ * With an --impl module every worker has a heap limit and each job a deadline (`jobDeadlineMs`):
+ * a job that overruns it, a worker that runs out of memory or dies, and anything the module throws
+ * end that job as "failed" (the module under test failed), and the lane goes on with a new worker.
  */
 async function runOnWorkers(
   requests: readonly JobRequest[],
   parallel: number,
   implPath: string | undefined,
+  jobDeadlineMs: number,
   onDone: (r: JobOutcome, done: number) => void,
 ): Promise<JobOutcome[]> {
   const results: (JobOutcome | undefined)[] = new Array(requests.length);
@@ -197,30 +227,73 @@ async function runOnWorkers(
   let done = 0;
   // Workers start compiled JS (Node 20 cannot start a .ts worker).
   const script = moduleBeside(import.meta.url, "../verify-worker");
+  const sandboxed = implPath !== undefined;
+  const finish = (index: number, outcome: JobOutcome): void => {
+    results[index] = outcome;
+    onDone(outcome, ++done);
+  };
+  /** One lane: a worker taking jobs until the queue is empty; replaced when a job kills it. */
   const lane = (): Promise<void> =>
     new Promise((resolveLane, rejectLane) => {
-      const worker = new Worker(script, { workerData: { implPath } });
+      const worker = new Worker(script, { workerData: { implPath }, ...(sandboxed ? { resourceLimits: implResourceLimits } : {}) });
       let current = -1;
+      let started = 0;
+      let timer: NodeJS.Timeout | undefined;
+      let replaced = false;
+      const replace = (why: string): void => {
+        if (replaced) return;
+        replaced = true;
+        clearTimeout(timer);
+        const req = requests[current];
+        if (req !== undefined && results[current] === undefined) finish(current, failedJob(req.job, why, performance.now() - started));
+        void worker.terminate();
+        // A fresh worker for the jobs still queued; none when the queue is empty.
+        if (next < requests.length) lane().then(resolveLane, rejectLane);
+        else resolveLane();
+      };
       const feed = (): void => {
+        clearTimeout(timer);
         if (next >= requests.length) {
           worker.postMessage(null);
           return;
         }
         current = next++;
+        started = performance.now();
+        if (sandboxed) {
+          timer = setTimeout(
+            () => replace(`the module under test failed in ${requests[current]?.job.id}: it did not give control back within ${jobDeadlineMs} ms (a call that never yields, or a loop without accesses)`),
+            jobDeadlineMs,
+          );
+        }
         worker.postMessage(requests[current]);
       };
-      worker.on("message", (m: { ok?: JobOutcome; error?: string }) => {
-        if (m.error !== undefined || m.ok === undefined) {
+      worker.on("message", (m: { ok?: JobOutcome; failure?: string; error?: string }) => {
+        const req = requests[current];
+        if (m.ok !== undefined) finish(current, m.ok);
+        else if (m.failure !== undefined && req !== undefined) finish(current, failedJob(req.job, m.failure, performance.now() - started));
+        else {
+          clearTimeout(timer);
           void worker.terminate();
-          rejectLane(new Error(`verify worker failed on ${requests[current]?.job.id}: ${m.error}`));
+          rejectLane(new Error(`verify worker failed on ${req?.job.id}: ${m.error}`));
           return;
         }
-        results[current] = m.ok;
-        onDone(m.ok, ++done);
         feed();
       });
-      worker.on("error", rejectLane);
-      worker.on("exit", () => resolveLane());
+      worker.on("error", (e: Error & { code?: string }) => {
+        if (!sandboxed) return rejectLane(e);
+        const job = requests[current]?.job.id ?? "loading";
+        replace(
+          e.code === "ERR_WORKER_OUT_OF_MEMORY"
+            ? `the module under test failed in ${job}: it ran out of memory (heap limit ${IMPL_HEAP_MB} MB)`
+            : `the module under test failed in ${job}: ${oneLine(e.message)}`,
+        );
+      });
+      worker.on("exit", (code) => {
+        clearTimeout(timer);
+        if (replaced) return;
+        if (sandboxed && current >= 0 && results[current] === undefined) return replace(`the module under test failed in ${requests[current]?.job.id}: it ended its worker (exit code ${code})`);
+        resolveLane();
+      });
       feed();
     });
   await Promise.all(Array.from({ length: parallel }, lane));

@@ -163,7 +163,7 @@ describe("stress runs that go wrong", () => {
       stallMs: 60_000,
       timeoutMs: 400,
     });
-    expect(r.interpreters[0]).toMatchObject({ status: "hung", completed: 0, lastCall: { index: 0, call: "hang", pending: true } });
+    expect(r.interpreters[0]).toMatchObject({ status: "stopped", completed: 0, lastCall: { index: 0, call: "hang", pending: true } });
     expect(r.interpreters[0]?.reason).toMatch(/run timeout \(400 ms\)/);
   });
 

@@ -90,7 +90,12 @@ export type StressHistoryEntry<Call, Result> =
     };
 
 /** How an interpreter's worker ended. */
-export type InterpreterStatus = "completed" | "threw" | "exited" | "hung";
+/**
+ * How a worker ended: its whole program ran; it threw or exited mid-program; it made no progress
+ * for `stallMs` (hung: a finding); or the run's own timeout stopped it while it still had work
+ * (stopped: the run was cut short, which is no finding about the code under test).
+ */
+export type InterpreterStatus = "completed" | "threw" | "exited" | "hung" | "stopped";
 
 export interface InterpreterReport<Call> {
   readonly interp: number;
@@ -309,10 +314,13 @@ export async function runStress<Call = unknown, Result = unknown>(
         t.lastProgressAt = now;
       }
       let reason: string | undefined;
-      if (now >= deadline) reason = `still running at the run timeout (${timeoutMs} ms)`;
-      else if (running && now - t.lastProgressAt >= stallMs) reason = `no progress for ${stallMs} ms (stallMs)`;
+      let status: InterpreterStatus = "hung";
+      if (now >= deadline) {
+        reason = `still running at the run timeout (${timeoutMs} ms)`;
+        status = "stopped";
+      } else if (running && now - t.lastProgressAt >= stallMs) reason = `no progress for ${stallMs} ms (stallMs)`;
       if (reason !== undefined) {
-        t.status = "hung";
+        t.status = status;
         t.reason = reason;
         void drain(t, words, layout, recordHistory, DRAIN_MS).then(() => t.worker.terminate());
       }

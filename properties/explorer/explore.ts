@@ -98,17 +98,20 @@ export function explore<Call, Result>(
       const session = newSession(false);
       const k = strategy.steps ?? probeSteps(session.machine, seed, limits.maxSteps);
       let longest = 0;
+      let ran = 0;
       return finish(
         session,
         noSymmetry,
         () => {
           const r = pct(session, depth, runs, seed, k);
           longest = r.longest;
+          ran = r.runs;
           return r.violation;
         },
-        (s) => {
+        (s, found) => {
           const n = programs.length;
-          const done = s.executions;
+          // Runs started, the violating one included (executions count only runs that reached their end).
+          const done = Math.max(ran, s.executions);
           const perRunBound = 1 / (n * Math.pow(k, depth - 1));
           const missProbability = Math.pow(1 - perRunBound, done);
           const overrun = longest > k ? ` Some runs took ${longest} steps, more than k; the bound covers bugs within the first ${k} steps.` : "";
@@ -117,7 +120,9 @@ export function explore<Call, Result>(
             pct: { depth, threads: n, steps: k, runs: done, perRunBound, missProbability },
             sentence:
               `PCT depth ${depth}, ${n} threads, k = ${k} steps, seed ${seed}: each run finds a given depth-${depth} bug with probability ≥ ${fmt(perRunBound)}; ` +
-              `after ${done} runs P(miss) ≤ ${fmt(missProbability)}; the whole-history check judged ${s.checkedExecutions} executions.${overrun}`,
+              (found
+                ? `run ${done} of ${runs} found a violation; the whole-history check judged ${s.checkedExecutions} executions.${overrun}`
+                : `after ${done} runs P(miss) ≤ ${fmt(missProbability)}; the whole-history check judged ${s.checkedExecutions} executions.${overrun}`),
           };
         },
       );
@@ -161,7 +166,7 @@ function exhaustiveCoverage<Call, Result>(s: Session<Call, Result>, symmetry: Sy
   return { ...base(s, "exhaustive", "exhaustive", symmetry), sentence };
 }
 
-/** Runs a strategy body; turns a limit into an "incomplete" verdict; builds the result. */
+/** Runs a strategy body; turns a limit into an "unknown" verdict; builds the result. */
 function finish<Call, Result>(
   session: Session<Call, Result>,
   symmetry: SymmetryReport,
@@ -177,12 +182,12 @@ function finish<Call, Result>(
     limit = e.hit;
   }
   const cov = coverage(session, violation !== null);
-  const result: ExploreResult<Call, Result> = {
-    verdict: violation !== null ? "violation" : limit !== null ? "incomplete" : "ok",
-    violation,
-    limit,
-    coverage: limit !== null && violation === null ? { ...cov, guarantee: "none", symmetry, sentence: `incomplete: ${limit.message}. Before stopping: ${cov.sentence}` } : cov,
-    stats: session.stats(),
-  };
+  const stats = session.stats();
+  const result: ExploreResult<Call, Result> =
+    violation !== null
+      ? { verdict: "violation", violation, limit, coverage: cov, stats }
+      : limit !== null
+        ? { verdict: "unknown", violation: null, limit, coverage: { ...cov, guarantee: "none", symmetry, sentence: `unknown: ${limit.message}. Before stopping: ${cov.sentence}` }, stats }
+        : { verdict: "ok", violation: null, limit: null, coverage: cov, stats };
   return result;
 }

@@ -111,7 +111,7 @@ describe("coverage", () => {
 
   it("marks a run that hit maxStates incomplete and names the limit", () => {
     const r = explore(moduleSlots, moduleSlotPrograms(3, 1), { strategy: { kind: "exhaustive" }, monitor: moduleSlotMonitor, limits: { maxStates: 1000 } });
-    expect(r.verdict).toBe("incomplete");
+    expect(r.verdict).toBe("unknown");
     expect(r.limit?.limit).toBe("maxStates");
     expect(r.coverage.guarantee).toBe("none");
     expect(r.coverage.sentence).toContain("exceeded maxStates (1000)");

@@ -19,7 +19,7 @@ import type {
   ViolationKind,
 } from "./types.js";
 
-/** Thrown inside a strategy when a limit is hit; the session turns it into an "incomplete" verdict. */
+/** Thrown inside a strategy when a limit is hit; the session turns it into an "unknown" verdict. */
 export class LimitReached extends Error {
   constructor(readonly hit: LimitHit) {
     super(hit.message);
@@ -60,10 +60,11 @@ export class Session<Call, Result> {
     return performance.now() - this.started;
   }
 
-  /** Counts a transition; every few thousand, checks the clock and reports progress. */
+  /** Counts a transition; every few hundred, checks the clock and reports progress. */
   tick(): void {
     if (++this.transitions < this.nextClockCheck) return;
-    this.nextClockCheck = this.transitions + 4096;
+    // Often enough that a budget bounds time even when transitions are slow (long executions).
+    this.nextClockCheck = this.transitions + 256;
     const now = performance.now();
     if (now - this.started > this.limits.timeLimitMs) {
       throw new LimitReached({

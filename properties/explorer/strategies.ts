@@ -271,7 +271,7 @@ export function pct<Call, Result>(
   runs: number,
   seed: number,
   k: number,
-): { violation: Found<Call, Result>; longest: number } {
+): { violation: Found<Call, Result>; longest: number; runs: number } {
   const n = session.machine.n;
   const random = mulberry32(seed);
   const priority = new Float64Array(n);
@@ -307,7 +307,7 @@ export function pct<Call, Result>(
     }
     const v = session.runOne(choose);
     longest = Math.max(longest, session.machine.steps);
-    if (v !== null) return { violation: v, longest };
+    if (v !== null) return { violation: v, longest, runs: r + 1 };
   }
-  return { violation: null, longest };
+  return { violation: null, longest, runs };
 }

@@ -221,16 +221,23 @@ export interface Stats {
   readonly elapsedMs: number;
 }
 
-/** Verdicts are three named values, as in Porcupine. */
-export type Verdict = "ok" | "violation" | "incomplete";
+/**
+ * A verdict is one of three named values, as in Porcupine and interlock's checker: "ok" (nothing
+ * failed, to the coverage stated), "violation" (a property failed), "unknown" (a limit was hit
+ * before the stated coverage was reached). Reports, the CLI and the comparison use these words.
+ */
+export type Verdict = "ok" | "violation" | "unknown";
 
-export interface ExploreResult<Call, Result> {
-  readonly verdict: Verdict;
-  readonly violation: FoundViolation<Call, Result> | null;
-  readonly limit: LimitHit | null;
+interface ResultCommon {
   readonly coverage: Coverage;
   readonly stats: Stats;
 }
+
+/** What a run found: a union on `verdict`, so a violation is there exactly when the verdict says so. */
+export type ExploreResult<Call, Result> =
+  | (ResultCommon & { readonly verdict: "ok"; readonly violation: null; readonly limit: null })
+  | (ResultCommon & { readonly verdict: "violation"; readonly violation: FoundViolation<Call, Result>; readonly limit: LimitHit | null })
+  | (ResultCommon & { readonly verdict: "unknown"; readonly violation: null; readonly limit: LimitHit });
 
 /** The environment variable that sets each limit, e.g. INTERLOCK_MAX_STEPS=50000. */
 export const limitEnvironment: Readonly<Record<keyof Limits, string>> = {

@@ -80,7 +80,7 @@ function fromResult(base: Omit<Cell, "verdict" | "coverage" | "states" | "ms" | 
     return { ...common, verdict: "unsafe", property: v.property, message: v.message.split("\n")[0] as string, story: storyOf(v), token: v.token };
   }
   if (r.verdict === "ok") return { ...common, verdict: "safe" };
-  return { ...common, verdict: "unknown", message: r.limit?.message ?? "incomplete" };
+  return { ...common, verdict: "unknown", message: r.limit?.message ?? "a limit was hit" };
 }
 
 /** Decides one cell. */
@@ -89,8 +89,8 @@ export function decideCell(client: Client, scenario: Scenario, maxExhaustiveStat
   const c = cellSubject(client, scenario);
   const t0 = performance.now();
   const ex = explore(c.subject, c.programs, { ...c.hooks, strategy: { kind: "exhaustive", symmetry: "off" }, limits: { maxStates: maxExhaustiveStates } });
-  if (ex.verdict !== "incomplete") return fromResult(base, "exhaustive", ex, performance.now() - t0);
-  const why = ex.limit?.message ?? "incomplete";
+  if (ex.verdict !== "unknown") return fromResult(base, "exhaustive", ex, performance.now() - t0);
+  const why = ex.limit?.message ?? "unknown";
   const bd = explore(c.subject, c.programs, { ...c.hooks, strategy: { kind: "bounded", maxPreemptions: BOUNDED_PREEMPTIONS } });
   return fromResult(base, "bounded", bd, performance.now() - t0, `exhaustive search ${why}`);
 }

@@ -122,10 +122,22 @@ export function seconds(ms: number): string {
 
 /** Every verdict in words, for titles and summaries. */
 export const verdictWords: Record<Report["verdict"], string> = {
-  agreement: "agreement — every property held, to the coverage stated",
-  counterexample: "counterexample — a property failed",
-  budget: "budget exhausted — the stated coverage was not reached",
+  ok: "ok — every property held, to the coverage stated",
+  violation: "violation — a property failed (a counterexample)",
+  unknown: "unknown — a budget ran out before the stated coverage was reached",
 };
+
+/** The run's wall time, or why there is none: reports leave it out unless asked, to stay byte-identical. */
+export function elapsedText(ms: number | null): string {
+  return ms === null ? "not recorded; use --timings" : seconds(ms);
+}
+
+/** The note a report carries when the model blocks the same calls forever: the programs cannot finish. */
+export function blockedByDesignText(report: Report): string | null {
+  const b = report.coverage.blockedByDesign;
+  if (b === null) return null;
+  return `${b.times} end state${b.times === 1 ? "" : "s"} left calls blocked that the model blocks forever too (${b.calls.join(", ")}): these programs cannot finish, by the model's own rules.`;
+}
 
 /** The run's options as `name=value`, sorted by name. */
 export function optionPairs(report: Report): string[] {

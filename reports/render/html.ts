@@ -6,11 +6,12 @@ import {
   interpretersOf,
   memoryEntries,
   optionPairs,
-  seconds,
   stateDiff,
   swimlaneRows,
   verdictWords,
   type SwimlaneRow,
+  elapsedText,
+  blockedByDesignText,
 } from "./common.js";
 import { FAILS_HERE } from "./markdown.js";
 
@@ -141,10 +142,11 @@ export function renderHtml(report: Report): string {
   const options = optionPairs(report);
   const summaryRows: [string, string][] = [
     ["coverage", e(report.coverage.sentence)],
+    ...(blockedByDesignText(report) === null ? [] : [["blocked forever", e(blockedByDesignText(report) ?? "")] as [string, string]]),
     ["strategy", `${e(report.coverage.strategy)} <span class="muted">(${e(report.coverage.guarantee)})</span>`],
     ["executions", groupDigits(report.coverage.executions)],
     ["states", groupDigits(report.coverage.states)],
-    ["elapsed", seconds(report.coverage.elapsedMs)],
+    ["elapsed", elapsedText(report.coverage.elapsedMs)],
     ["interpreters", String(report.config.interpreters)],
     ["capacity", String(report.config.capacity)],
     ["seed", String(report.config.seed)],
@@ -195,7 +197,7 @@ export function renderHtml(report: Report): string {
     body.push(`</div>`);
     if (v.narrative.length > 0) body.push(`<h3>What happened</h3>\n<ol id="narrative">${v.narrative.map((l) => `<li>${e(l)}</li>`).join("")}</ol>`);
     parts.push(section("violation", `Violated: ${e(v.property)} — ${e(v.propertyName)}`, body.join("\n")));
-  } else if (report.verdict === "counterexample") {
+  } else if (report.verdict === "violation") {
     parts.push(section("violation", "Violated", `<p>The report records a counterexample but no violation details.</p>`));
   }
 
@@ -225,7 +227,7 @@ export function renderHtml(report: Report): string {
   );
 
   if (v !== null && (v.modelBefore !== null || v.modelAfter !== null)) {
-    const lines = stateDiff(v.modelBefore, v.modelAfter)
+    const lines = stateDiff(v.modelBefore, v.modelAfter ?? v.modelBefore)
       .map((d) =>
         d.kind === "same"
           ? `<li class="same">${e(d.text)}</li>`
@@ -238,7 +240,11 @@ export function renderHtml(report: Report): string {
       section(
         "model-state",
         "Model state",
-        `<p class="muted">Before: after the longest linearizable prefix. After: after the failing call. Highlighted lines changed (− left the state, + entered it).</p>\n<ol id="model-diff">\n${lines}\n</ol>`,
+        `<p class="muted">${
+          v.modelAfter === null
+            ? "After the longest linearizable prefix. The model cannot take the failing call there: it would block."
+            : "Before: after the longest linearizable prefix. After: after the failing call. Highlighted lines changed (− left the state, + entered it)."
+        }</p>\n<ol id="model-diff">\n${lines}\n</ol>`,
       ),
     );
   }

@@ -56,18 +56,18 @@ function failureBody(report: Report): string {
 }
 
 function testcase(report: Report): string {
-  const open = `    <testcase classname="${attr(`interlock.${report.family}`)}" name="${attr(junitCaseName(report))}" time="${time(report.coverage.elapsedMs)}">`;
+  const open = `    <testcase classname="${attr(`interlock.${report.family}`)}" name="${attr(junitCaseName(report))}" time="${time(report.coverage.elapsedMs ?? 0)}">`;
   const out = [open];
   switch (report.verdict) {
-    case "agreement":
+    case "ok":
       break;
-    case "counterexample": {
+    case "violation": {
       const message = report.violation?.message ?? "counterexample";
       const type = report.violation?.property ?? "counterexample";
       out.push(`      <failure message="${attr(message)}" type="${attr(type)}">${xmlEscape(failureBody(report))}</failure>`);
       break;
     }
-    case "budget":
+    case "unknown":
       out.push(
         `      <error message="${attr(`budget exhausted: ${report.coverage.sentence}`)}" type="budget">${xmlEscape(
           `The budget ran out before the stated coverage was reached.\nreached: ${report.coverage.sentence}\n\nReplay:\n${report.replay}`,
@@ -86,9 +86,9 @@ function testcase(report: Report): string {
  */
 export function junitForReports(reports: readonly Report[]): string {
   const tests = reports.length;
-  const failures = reports.filter((r) => r.verdict === "counterexample").length;
-  const errors = reports.filter((r) => r.verdict === "budget").length;
-  const total = time(reports.reduce((s, r) => s + r.coverage.elapsedMs, 0));
+  const failures = reports.filter((r) => r.verdict === "violation").length;
+  const errors = reports.filter((r) => r.verdict === "unknown").length;
+  const total = time(reports.reduce((s, r) => s + (r.coverage.elapsedMs ?? 0), 0));
   const counts = `tests="${tests}" failures="${failures}" errors="${errors}" skipped="0" time="${total}"`;
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,

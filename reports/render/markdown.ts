@@ -5,11 +5,12 @@ import {
   interpretersOf,
   memoryEntries,
   optionPairs,
-  seconds,
   stateDiff,
   swimlaneRows,
   verdictWords,
   type SwimlaneRow,
+  elapsedText,
+  blockedByDesignText,
 } from "./common.js";
 
 /**
@@ -98,6 +99,8 @@ export function renderMarkdown(report: Report): string {
   out.push(`# interlock: ${mdEscape(report.family)} / ${mdEscape(report.subject)} — ${report.verdict}`, "");
   out.push(`**Verdict:** ${verdictWords[report.verdict]}.`, "");
   out.push(`**Coverage:** ${mdEscape(report.coverage.sentence)}`, "");
+  const blocked = blockedByDesignText(report);
+  if (blocked !== null) out.push(`**Blocked forever:** ${mdEscape(blocked)}`, "");
   out.push(
     ...table(
       ["strategy", "guarantee", "executions", "states", "elapsed", "interpreters", "capacity", "seed"],
@@ -108,7 +111,7 @@ export function renderMarkdown(report: Report): string {
           cell(report.coverage.guarantee),
           groupDigits(report.coverage.executions),
           groupDigits(report.coverage.states),
-          seconds(report.coverage.elapsedMs),
+          elapsedText(report.coverage.elapsedMs),
           String(report.config.interpreters),
           String(report.config.capacity),
           String(report.config.seed),
@@ -143,7 +146,7 @@ export function renderMarkdown(report: Report): string {
       v.narrative.forEach((line, k) => out.push(`${k + 1}. ${mdEscape(line)}`));
       out.push("");
     }
-  } else if (report.verdict === "counterexample") {
+  } else if (report.verdict === "violation") {
     out.push("## Violated", "", "The report records a counterexample but no violation details.", "");
   }
 
@@ -183,8 +186,13 @@ export function renderMarkdown(report: Report): string {
 
   if (v !== null && (v.modelBefore !== null || v.modelAfter !== null)) {
     out.push("## Model state", "");
-    out.push("Before: after the longest linearizable prefix. After: after the failing call. `-` left the state, `+` entered it.", "");
-    const diff = stateDiff(v.modelBefore, v.modelAfter)
+    out.push(
+      v.modelAfter === null
+        ? "After the longest linearizable prefix. The model cannot take the failing call there: it would block."
+        : "Before: after the longest linearizable prefix. After: after the failing call. `-` left the state, `+` entered it.",
+      "",
+    );
+    const diff = stateDiff(v.modelBefore, v.modelAfter ?? v.modelBefore)
       .map((d) => `${d.kind === "removed" ? "-" : d.kind === "added" ? "+" : " "} ${d.text}`)
       .join("\n");
     out.push(mdBlock(diff, "diff"), "");

@@ -1,8 +1,8 @@
 import { run } from "../cli/main.js";
 import type { Output } from "../cli/output.js";
 
-/** Runs the CLI in-process and captures what it prints (for the end-to-end tests). */
-export async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+/** Runs the CLI in-process and captures what it prints, its exit code and how long it took. */
+export async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string; ms: number }> {
   let out = "";
   let err = "";
   const o: Output = {
@@ -13,6 +13,7 @@ export async function cli(...argv: string[]): Promise<{ code: number; out: strin
     progress: () => undefined,
     endProgress: () => undefined,
   };
+  const t0 = performance.now();
   const code = await run(argv, o);
-  return { code, out, err };
+  return { code, out, err, ms: performance.now() - t0 };
 }
