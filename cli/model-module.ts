@@ -17,12 +17,7 @@ export async function loadModelModule(path: string): Promise<Model<unknown, unkn
   if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`--model ${path}: no such file`);
   let mod: Record<string, unknown>;
   try {
-    if (/\.[cm]?ts$/.test(file)) {
-      const { tsImport } = await import("tsx/esm/api");
-      mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
-    } else {
-      mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-    }
+    mod = await importUserModule(file);
   } catch (e) {
     throw new UsageError(`--model ${path}: the module failed to load (${firstLine(e)})`);
   }
@@ -44,6 +39,15 @@ export async function loadModelModule(path: string): Promise<Model<unknown, unkn
     if (model![optional] !== undefined && typeof model![optional] !== "function") fail(`"${optional}" must be a function when present`);
   }
   return model as Model<unknown, unknown, unknown>;
+}
+
+/** Imports a user's module by absolute path: .js/.mjs natively, .ts/.mts/.cts through tsx. */
+export async function importUserModule(file: string): Promise<Record<string, unknown>> {
+  if (/\.[cm]?ts$/.test(file)) {
+    const { tsImport } = await import("tsx/esm/api");
+    return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+  }
+  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }
 
 /** The first line of an error's message (never a stack). */
