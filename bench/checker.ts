@@ -1,139 +1,292 @@
 /**
- * Benchmark of the linearizability checker on key-value histories: check time, memo size and
- * memory against history size, concurrency (threads) and partitioning, plus non-linearizable
- * histories. Each case runs in its own child process so its peak RSS is its own.
+ * Benchmark of the linearizability checker on the kind of work Porcupine's users give it, with the
+ * models written once as a user would (properties/checker/examples/). Each section runs in its own
+ * child process, so its peak RSS is its own; histories are generated from seeded simulated runs
+ * (properties/checker/random-history.ts), so every run checks the same histories and only the
+ * times vary. Generation is not timed.
  *
- *   npm run build && node dist/bench/checker.js           # 1k / 10k / 100k ops × 2 / 8 / 32 threads
- *   npm run build && node dist/bench/checker.js --quick   # 1k / 10k ops × 2 / 8 threads
+ *   npm run build && node dist/bench/checker.js           # every section
+ *   npm run build && node dist/bench/checker.js --quick   # smaller corpora
  *
- * Histories are generated from a seeded simulated run (properties/checker/random-history.ts), so
- * every run checks the same histories; only the times vary. Generation is not timed.
+ * Sections (goals from issue 14, against Porcupine's published behaviour, anchors.md):
+ * - register: ≥ 100 Jepsen-like cas-register histories of 100–2,000 operations with crashed (:info)
+ *   operations, some corrupted to be non-linearizable: every one decided within 0.5 s.
+ * - kv: key-value histories (get/put/append, partitioned per key) with 10 and 50 clients.
+ * - hard-first: a non-linearizable key-value history whose first partition is hard and a later one
+ *   cheaply refutable: refuted within 10× its cheapest refutable partition checked alone; the
+ *   partitions-in-order time (how the checker worked before) beside it.
+ * - hash: a model with hash/equal against the same model without (canonical JSON): at least as fast.
+ * - memory: peak RSS for 10 k operations (< 100 MB), and the bytes of a 2 M-entry memo.
+ * - import: RSS after importing the checker entry point (< 60 MB) and the whole package.
+ * - concurrent: an unpartitioned history with 32 threads and 10 k operations.
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { checkHistory, emptyStats, type Operation } from "../properties/checker/index.js";
-import { kvModel, kvModelUnpartitioned, type KvCall } from "../properties/checker/example-models.js";
+import { checkHistory, emptyStats, type CheckStats, type Model, type Operation, type Verdict } from "../properties/checker/index.js";
+import kvExample, { wholeStoreModel, type KvCall } from "../properties/checker/examples/kv.js";
+import registerExample, { randomRegisterCall, type RegisterCall } from "../properties/checker/examples/register.js";
+import { kvModelUnpartitioned, type KvCall as MapKvCall } from "../properties/checker/example-models.js";
 import { randomHistory } from "../properties/checker/random-history.js";
 
-/** One measurement: a history shape and how it is checked. */
-interface Case {
-  operations: number;
-  threads: number;
-  partitioned: boolean;
-  /** Make the history non-linearizable: one get near the end returns a value nobody put. */
-  corrupt: boolean;
-  /** Budget for the check, ms. */
-  timeMs: number;
-}
+type Op = Operation<unknown, unknown>;
+type AnyModel = Model<unknown, unknown, unknown>;
+const register = registerExample as AnyModel;
+const kv = kvExample as AnyModel;
+/** Key-value histories are generated from a run of the whole store, then checked per key. */
+const kvRun = wholeStoreModel as AnyModel;
+const seed = 20261202;
 
-/** What the child reports for one case. */
-interface Measurement {
-  verdict: string;
-  ms: number;
-  nodes: number;
-  memoEntries: number;
-  partitions: number;
-  heapDeltaMB: number;
-  maxRssMB: number;
-}
+/** A Jepsen register workload: reads, writes and cas over five values. */
+const registerCall = (random: () => number): RegisterCall => randomRegisterCall(random, 5);
 
-const keys = ["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9"];
-const seed = 20261126;
+/** A key-value workload over `keys` keys: gets, puts and appends of one letter. */
+const kvCall =
+  (keys: number) =>
+  (random: () => number): KvCall => {
+    const key = `k${Math.floor(random() * keys)}`;
+    const pick = random();
+    const value = String.fromCharCode(97 + Math.floor(random() * 26));
+    return pick < 0.5 ? { op: "get", key } : pick < 0.75 ? { op: "put", key, value } : { op: "append", key, value };
+  };
 
-function history(c: Case): Operation<KvCall, number>[] {
-  const ops = randomHistory(
-    kvModel,
-    {
-      threads: c.threads,
-      operations: c.operations,
-      crashRate: 0.001,
-      nextCall: (random): KvCall => {
-        const key = keys[Math.floor(random() * keys.length)]!;
-        return random() < 0.5 ? { _tag: "get", key } : { _tag: "put", key, value: 1 + Math.floor(random() * 5) };
-      },
-    },
-    seed + c.operations + c.threads,
-  );
-  if (c.corrupt) {
-    const victim = ops.findLast((op) => op.call._tag === "get" && op.respond !== undefined && op.id < ops.length * 0.9);
-    if (victim) victim.result = 1000; // no put ever writes 1000
-  }
-  return ops;
-}
-
-function measure(c: Case): Measurement {
-  const ops = history(c);
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  const heapBefore = process.memoryUsage().heapUsed;
+/** Times one check. */
+function timed(model: AnyModel, ops: readonly Op[]): { verdict: Verdict<unknown, unknown>; ms: number; stats: CheckStats } {
   const stats = emptyStats();
   const start = performance.now();
-  const verdict = checkHistory(c.partitioned ? kvModel : kvModelUnpartitioned, ops, { stats, timeMs: c.timeMs });
-  const ms = performance.now() - start;
-  const heapAfter = process.memoryUsage().heapUsed;
-  return {
-    verdict: verdict.kind === "unknown" ? `unknown (${verdict.reason})` : verdict.kind,
-    ms,
-    nodes: stats.nodes,
-    memoEntries: stats.memoEntries,
-    partitions: stats.partitions,
-    heapDeltaMB: (heapAfter - heapBefore) / 2 ** 20,
-    maxRssMB: process.resourceUsage().maxRSS / 1024,
+  const verdict = checkHistory(model, ops, { stats });
+  return { verdict, ms: performance.now() - start, stats };
+}
+
+const kindOf = (v: Verdict<unknown, unknown>): string => (v.kind === "unknown" ? `unknown (${v.reason})` : v.kind);
+const rssMB = (): number => process.resourceUsage().maxRSS / 1024;
+const quantile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
+
+/** One output row: a description and its figures. */
+type Row = Record<string, string | number>;
+
+/** The register corpus: sizes 100..2,000, 5..10 clients, 3 % crashes; every 9th corrupted. */
+function registerCorpus(count: number): { ops: Op[]; corrupted: boolean }[] {
+  const corpus: { ops: Op[]; corrupted: boolean }[] = [];
+  for (let k = 0; k < count; k++) {
+    const size = 100 + Math.floor((k * 1900) / Math.max(1, count - 1));
+    const ops = randomHistory(register, { threads: 5 + (k % 6), operations: size, crashRate: 0.03, nextCall: registerCall }, seed + k) as Op[];
+    const corrupted = k % 9 === 4;
+    if (corrupted) {
+      // A read late in the history returns a value nobody wrote (or, every other time, 1 when it read something else).
+      const reads = ops.filter((op) => (op.call as RegisterCall).f === "read" && op.respond !== undefined);
+      const victim = reads[Math.floor(reads.length * 0.8)];
+      if (victim) victim.result = k % 2 === 0 ? 99 : victim.result === 1 ? 2 : 1;
+    }
+    corpus.push({ ops, corrupted });
+  }
+  return corpus;
+}
+
+const sections: Record<string, (quick: boolean) => Row[]> = {
+  register(quick) {
+    const corpus = registerCorpus(quick ? 30 : 110);
+    const times: number[] = [];
+    const verdicts: Record<string, number> = {};
+    let wrong = 0;
+    let worstOps = 0;
+    for (const { ops, corrupted } of corpus) {
+      const { verdict, ms } = timed(register, ops);
+      times.push(ms);
+      verdicts[kindOf(verdict)] = (verdicts[kindOf(verdict)] ?? 0) + 1;
+      if (!corrupted && verdict.kind !== "ok") wrong++; // generated from a linearization: must be ok
+      if (ms === Math.max(...times)) worstOps = ops.length;
+    }
+    const total = times.reduce((a, b) => a + b, 0);
+    return [
+      {
+        what: `${corpus.length} register histories, 100–2,000 ops, 5–10 clients, 3 % :info`,
+        verdicts: Object.entries(verdicts).map(([k, n]) => `${n} ${k}`).join(", ") + (wrong ? `, ${wrong} WRONG` : ""),
+        "total s": (total / 1000).toFixed(2),
+        "median ms": quantile(times, 0.5).toFixed(1),
+        "p90 ms": quantile(times, 0.9).toFixed(1),
+        "decided ≤ 0.5 s": `${times.filter((t) => t <= 500).length} of ${times.length} (linearizable: ${corpus.filter((c, k) => !c.corrupted && times[k]! <= 500).length} of ${corpus.filter((c) => !c.corrupted).length})`,
+        "worst ms": `${Math.max(...times).toFixed(1)} (${worstOps} ops)`,
+        "goal ≤ 500 ms each": Math.max(...times) <= 500 ? "met" : "missed",
+        "max RSS MB": rssMB().toFixed(0),
+      },
+    ];
+  },
+
+  kv(quick) {
+    const rows: Row[] = [];
+    for (const [clients, operations] of quick ? [[10, 1712], [50, 1712]] : [[10, 1712], [50, 1712], [10, 10_000], [50, 10_000]]) {
+      const ops = randomHistory(kvRun, { threads: clients!, operations: operations!, crashRate: 0.01, nextCall: kvCall(clients === 50 ? 20 : 5) }, seed + clients! + operations!) as Op[];
+      const { verdict, ms, stats } = timed(kv, ops);
+      rows.push({ what: `key-value, ${clients} clients, ${operations} ops, ${stats.partitions} keys`, verdict: kindOf(verdict), ms: ms.toFixed(1), nodes: stats.nodes, "memo peak": stats.memoEntries, "max RSS MB": rssMB().toFixed(0) });
+    }
+    return rows;
+  },
+
+  "hard-first"(quick) {
+    // Partition 0 (key "hard"): `width` concurrent appends, then a get of a value no order gives:
+    // every order of every subset of the appends is a distinct state, so refuting it is exponential.
+    const width = quick ? 8 : 9;
+    const ops: Op[] = [];
+    const add = (interp: number, call: KvCall, invoke: number, respond?: number, result?: unknown): void => {
+      const op: Op = { id: ops.length, interp, call, invoke };
+      if (respond !== undefined) Object.assign(op, { respond, result });
+      ops.push(op);
+    };
+    for (let k = 0; k < width; k++) add(k + 1, { op: "append", key: "hard", value: String.fromCharCode(97 + k) }, 0, 100, {});
+    add(100, { op: "get", key: "hard" }, 101, 102, { value: "zz" });
+    // Partitions 1..9: 300-operation keys from a seeded run, linearizable; key k9's last get is corrupted.
+    const rest = randomHistory(kvRun, { threads: 10, operations: 2700, crashRate: 0.01, nextCall: (r) => ({ ...kvCall(9)(r) }) }, seed) as Op[];
+    const lastGet = rest.findLast((op) => (op.call as KvCall).key === "k8" && (op.call as KvCall).op === "get" && op.respond !== undefined)!;
+    lastGet.result = { value: "not written" };
+    for (const op of rest) add(op.interp + 200, op.call as KvCall, op.invoke + 200, op.respond === undefined ? undefined : op.respond + 200, op.result);
+    // Every partition alone, in the order partition() gives them (how the checker used to run them).
+    const parts = kv.partition!([...ops].sort((a, b) => a.invoke - b.invoke || a.id - b.id));
+    const alone = parts.map((part) => timed(kv, part));
+    const refutable = alone.map((a, k) => ({ ...a, k })).filter((a) => a.verdict.kind === "violation");
+    const cheapest = Math.min(...refutable.map((a) => a.ms));
+    let sequential = 0;
+    for (const a of alone) {
+      sequential += a.ms;
+      if (a.verdict.kind !== "ok") break; // the old loop stopped at the first violation (or unknown)
+    }
+    const whole = timed(kv, ops);
+    return [
+      {
+        what: `${parts.length} partitions; partition 0: ${width} concurrent appends + an impossible get; partition ${refutable.map((a) => a.k).join(", ")} refutable`,
+        verdict: `${kindOf(whole.verdict)}${whole.verdict.kind === "violation" ? ` in partition ${whole.verdict.partition}` : ""}`,
+        "round-robin ms": whole.ms.toFixed(1),
+        "cheapest refutable alone ms": cheapest.toFixed(2),
+        ratio: (whole.ms / cheapest).toFixed(1),
+        "goal ≤ 10×": whole.ms / cheapest <= 10 ? "met" : "missed",
+        "partitions in order ms": `${sequential.toFixed(1)} (hard partition alone: ${kindOf(alone[0]!.verdict)}, ${alone[0]!.ms.toFixed(0)} ms)`,
+      },
+    ];
+  },
+
+  hash(quick) {
+    // The same models without hash/equal fall back to canonical JSON keys.
+    const strip = ({ hash: _h, equal: _e, ...rest }: AnyModel): AnyModel => rest;
+    const corpus = registerCorpus(quick ? 10 : 30).slice(-10);
+    const kvOps = randomHistory(kvRun, { threads: 10, operations: 10_000, crashRate: 0.01, nextCall: kvCall(5) }, seed) as Op[];
+    const rows: Row[] = [];
+    const cases: [string, AnyModel, Op[][]][] = [
+      ["register (10 × 1,500–2,000 ops)", register, corpus.map((c) => c.ops)],
+      ["key-value (10 k ops, 10 clients)", kv, [kvOps]],
+    ];
+    for (const [name, model, histories] of cases) {
+      const run = (m: AnyModel): number => histories.reduce((sum, h) => sum + timed(m, h).ms, 0);
+      run(model); // warm both paths before timing
+      run(strip(model));
+      const withHash = Math.min(run(model), run(model));
+      const without = Math.min(run(strip(model)), run(strip(model)));
+      rows.push({ what: name, "with hash/equal ms": withHash.toFixed(1), "without ms": without.toFixed(1), "with / without": (withHash / without).toFixed(2), "goal ≤ 1": withHash <= without ? "met" : "missed" });
+    }
+    return rows;
+  },
+
+  memory(quick) {
+    const which = process.argv[process.argv.indexOf("--memory") + 1];
+    if (which === "register-10k") {
+      const ops = randomHistory(register, { threads: 8, operations: 10_000, crashRate: 0.03, nextCall: registerCall }, seed) as Op[];
+      const { verdict, ms, stats } = timed(register, ops);
+      return [{ what: "register, 10 k ops, 8 clients, 3 % :info", verdict: kindOf(verdict), ms: ms.toFixed(0), "memo peak": stats.memoEntries, "memo MB": (stats.memoBytes / 2 ** 20).toFixed(1), "max RSS MB": rssMB().toFixed(0), "goal < 100 MB": rssMB() < 100 ? "met" : "missed" }];
+    }
+    if (which === "kv-10k") {
+      const ops = randomHistory(kvRun, { threads: 50, operations: 10_000, crashRate: 0.01, nextCall: kvCall(20) }, seed) as Op[];
+      const { verdict, ms, stats } = timed(kv, ops);
+      return [{ what: "key-value, 10 k ops, 50 clients", verdict: kindOf(verdict), ms: ms.toFixed(0), "memo peak": stats.memoEntries, "memo MB": (stats.memoBytes / 2 ** 20).toFixed(1), "max RSS MB": rssMB().toFixed(0), "goal < 100 MB": rssMB() < 100 ? "met" : "missed" }];
+    }
+    // A memo filled to 2 M entries: 10 concurrent appends, then an impossible get.
+    const ops: Op[] = [];
+    for (let k = 0; k < (quick ? 9 : 10); k++) ops.push({ id: k, interp: k + 1, call: { op: "append", key: "x", value: String.fromCharCode(97 + k) }, invoke: 0, respond: 100, result: {} });
+    ops.push({ id: 99, interp: 99, call: { op: "get", key: "x" }, invoke: 101, respond: 102, result: { value: "zz" } });
+    const { verdict, ms, stats } = timed(kv, ops);
+    return [{ what: "a memo filled to its 2 M-entry budget (10 concurrent appends)", verdict: kindOf(verdict), ms: ms.toFixed(0), "memo peak": stats.memoEntries, "memo MB": (stats.memoBytes / 2 ** 20).toFixed(1), states: stats.states, "max RSS MB": rssMB().toFixed(0) }];
+  },
+
+  concurrent(quick) {
+    const keys = ["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9"];
+    const rows: Row[] = [];
+    for (const threads of quick ? [8] : [8, 32]) {
+      const ops = randomHistory(
+        kvModelUnpartitioned as AnyModel,
+        {
+          threads,
+          operations: 10_000,
+          crashRate: 0.001,
+          nextCall: (random): MapKvCall => {
+            const key = keys[Math.floor(random() * keys.length)]!;
+            return random() < 0.5 ? { _tag: "get", key } : { _tag: "put", key, value: 1 + Math.floor(random() * 5) };
+          },
+        },
+        seed + threads,
+      ) as Op[];
+      const { verdict, ms, stats } = timed(kvModelUnpartitioned as AnyModel, ops);
+      rows.push({ what: `unpartitioned key-value map, ${threads} threads, 10 k ops`, verdict: kindOf(verdict), ms: ms.toFixed(0), nodes: stats.nodes, "memo peak": stats.memoEntries, "max RSS MB": rssMB().toFixed(0) });
+    }
+    return rows;
+  },
+};
+
+/** RSS after importing a module, in a fresh process (and a bare process for reference). */
+function importRows(): Row[] {
+  const dist = (p: string): string => new URL(`../${p}`, import.meta.url).href;
+  const measure = (url: string | undefined): number => {
+    const script = `${url ? `await import(${JSON.stringify(url)});` : ""} process.stdout.write(String(process.resourceUsage().maxRSS / 1024));`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+    return Number(r.stdout);
   };
+  const bare = measure(undefined);
+  return [
+    ["node, nothing imported", undefined],
+    ["the checker (properties/checker/index.js)", dist("properties/checker/index.js")],
+    ["the whole package (index.js)", dist("index.js")],
+  ].map(([what, url]) => {
+    const mb = url ? measure(url) : bare;
+    return { what: what!, "max RSS MB": mb.toFixed(0), "over bare node MB": (mb - bare).toFixed(0), "goal < 60 MB (checker)": url?.includes("checker") ? (mb < 60 ? "met" : "missed") : "" };
+  });
+}
+
+function printTable(title: string, rows: Row[]): void {
+  if (rows.length === 0) return;
+  const header = Object.keys(rows[0]!);
+  const cells = rows.map((r) => header.map((h) => String(r[h] ?? "")));
+  const widths = header.map((h, k) => Math.max(h.length, ...cells.map((c) => c[k]!.length)));
+  const line = (c: string[]): string => `| ${c.map((x, k) => x.padEnd(widths[k]!)).join(" | ")} |`;
+  console.log(`\n${title}`);
+  console.log(line(header));
+  console.log(line(widths.map((w) => "-".repeat(w))));
+  for (const c of cells) console.log(line(c));
 }
 
 function main(): void {
   const args = process.argv.slice(2);
-  const caseArg = args.indexOf("--case");
-  if (caseArg >= 0) {
-    process.stdout.write(JSON.stringify(measure(JSON.parse(args[caseArg + 1]!) as Case)));
+  const quick = args.includes("--quick");
+  const sectionArg = args.indexOf("--section");
+  if (sectionArg >= 0) {
+    process.stdout.write(JSON.stringify(sections[args[sectionArg + 1]!]!(quick)));
     return;
   }
-  const quick = args.includes("--quick");
-  const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
-  const threadCounts = quick ? [2, 8] : [2, 8, 32];
-  const timeMs = quick ? 10_000 : 60_000;
-  const cases: Case[] = [];
-  for (const operations of sizes) {
-    for (const threads of threadCounts) {
-      for (const partitioned of [true, false]) cases.push({ operations, threads, partitioned, corrupt: false, timeMs });
-    }
-  }
-  for (const partitioned of [true, false]) cases.push({ operations: 10_000, threads: 8, partitioned, corrupt: true, timeMs });
-
   const self = fileURLToPath(import.meta.url);
-  const header = ["ops", "threads", "partitioned", "history", "verdict", "check ms", "nodes", "memo peak", "partitions", "heap Δ MB", "max RSS MB"];
-  const rows: string[][] = [];
-  for (const c of cases) {
-    const child = spawnSync(process.execPath, ["--expose-gc", "--max-old-space-size=4096", self, "--case", JSON.stringify(c)], {
-      encoding: "utf8",
-      maxBuffer: 1 << 20,
-    });
-    const base = [String(c.operations), String(c.threads), c.partitioned ? "yes" : "no", c.corrupt ? "corrupted" : "valid"];
-    if (child.status !== 0) {
-      rows.push([...base, `child failed (${child.status ?? child.signal}): ${child.stderr.split("\n")[0] ?? ""}`]);
-      continue;
-    }
-    const m = JSON.parse(child.stdout) as Measurement;
-    rows.push([
-      ...base,
-      m.verdict,
-      m.ms.toFixed(1),
-      String(m.nodes),
-      String(m.memoEntries),
-      String(m.partitions),
-      m.heapDeltaMB.toFixed(1),
-      m.maxRssMB.toFixed(0),
-    ]);
+  const runChild = (extra: string[]): Row[] => {
+    const child = spawnSync(process.execPath, ["--max-old-space-size=4096", self, ...extra, ...(quick ? ["--quick"] : [])], { encoding: "utf8", maxBuffer: 1 << 24 });
+    if (child.status !== 0) return [{ what: extra.join(" "), failed: `exit ${child.status ?? child.signal}: ${child.stderr.trim().split("\n").at(-1) ?? ""}` }];
     process.stderr.write(".");
-  }
+    return JSON.parse(child.stdout) as Row[];
+  };
+  console.log(`checker benchmark (seed ${seed}, Node ${process.version}${quick ? ", --quick" : ""}); each section in its own process`);
+  printTable("Register histories (Porcupine, anchors.md: 102 etcd histories of 73–90 ops in 1.18 s, worst 0.46 s)", runChild(["--section", "register"]));
+  printTable("Key-value histories, partitioned per key (Porcupine: 1,712 ops, 50 clients, 0.44 s)", runChild(["--section", "kv"]));
+  printTable("A hard first partition and a cheaply refutable later one", runChild(["--section", "hard-first"]));
+  printTable("A model's hash/equal against canonical JSON keys (best of two runs each)", runChild(["--section", "hash"]));
+  printTable("Memory (peak RSS of the whole process, history generation included)", [
+    ...runChild(["--section", "memory", "--memory", "register-10k"]),
+    ...runChild(["--section", "memory", "--memory", "kv-10k"]),
+    ...runChild(["--section", "memory", "--memory", "full-memo"]),
+  ]);
+  printTable("Import cost (fresh process)", importRows());
+  printTable("Unpartitioned, highly concurrent", runChild(["--section", "concurrent"]));
   process.stderr.write("\n");
-  const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => (r[k] ?? "").length)));
-  const line = (cells: string[]): string => `| ${cells.map((cell, k) => cell.padEnd(widths[k] ?? 0)).join(" | ")} |`;
-  console.log(`checker benchmark (KV model, ${keys.length} keys, seed ${seed}, Node ${process.version}${quick ? ", --quick" : ""})`);
-  console.log(line(header));
-  console.log(line(widths.map((w) => "-".repeat(w))));
-  for (const row of rows) console.log(line(row));
 }
 
 main();

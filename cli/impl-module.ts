@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { familyNames, isFamilyName, type FamilyName } from "../model/index.js";
 import type { SubjectFactory } from "../properties/verify.js";
 import { UsageError } from "./errors.js";
+import { importUserModule } from "./model-module.js";
 
 /** The most shared-memory words a Subject may ask for (16 MiB): more is a contract break, not an allocation. */
 export const MAX_WORDS = 1 << 22;
@@ -21,12 +21,7 @@ export async function loadImplModule(path: string): Promise<Partial<Record<Famil
   if (/\.c$/.test(file)) return (await import("../cfront/load.js")).loadCImplementation(path);
   let mod: Record<string, unknown>;
   try {
-    if (/\.[cm]?ts$/.test(file)) {
-      const { tsImport } = await import("tsx/esm/api");
-      mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
-    } else {
-      mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-    }
+    mod = await importUserModule(file);
   } catch (e) {
     throw new UsageError(`--impl ${path}: the module failed to load (${(e as Error).message.split("\n")[0]})`);
   }

@@ -1,6 +1,9 @@
 import { Either, ParseResult, Schema } from "effect";
 import { familyNames, isFamilyName, models, Result, type AnyCall, type FamilyName, type ModelConfig } from "../model/index.js";
 import type { Operation } from "./checker/index.js";
+import { checkOneCallAtATime, HistoryError } from "./history-formats.js";
+
+export { HistoryError };
 
 /**
  * History files: the format stress runs write and `interlock check-history` reads, so histories
@@ -45,11 +48,6 @@ export interface HistoryFile {
   readonly operations: Operation<AnyCall, Result>[];
 }
 
-/** A history file could not be used; the message is one line naming the problem and the fix. */
-export class HistoryError extends Error {
-  override readonly name = "HistoryError";
-}
-
 function firstIssue(e: ParseResult.ParseError): string {
   const issues = ParseResult.ArrayFormatter.formatErrorSync(e);
   const i = issues[0];
@@ -67,6 +65,7 @@ export function decodeHistory(doc: unknown, source = "history"): HistoryFile {
   if (typeof d["family"] === "string" && !isFamilyName(d["family"])) {
     throw new HistoryError(`${source}: unknown family "${d["family"]}"; expected one of ${familyNames.join(", ")}`);
   }
+  rejectUnknownKeys(d, source);
   const parsed = Schema.decodeUnknownEither(HistoryFileSchema)(doc, { errors: "first" });
   if (Either.isLeft(parsed)) throw new HistoryError(`${source}: ${firstIssue(parsed.left)}`);
   const file = parsed.right;
@@ -90,7 +89,31 @@ export function decodeHistory(doc: unknown, source = "history"): HistoryFile {
     }
     return op;
   });
+  checkOneCallAtATime(operations, source, "operation", "interp");
   return { family: file.family, config: file.config, operations };
+}
+
+const documentKeys = ["format", "version", "family", "config", "operations"];
+const operationKeys = ["interp", "call", "invoke", "respond", "result"];
+
+/**
+ * Rejects keys the format does not define, naming the operation: a misspelt `respond` or `result`
+ * would otherwise make a returned operation pending and could turn a violation into "ok".
+ */
+function rejectUnknownKeys(doc: Record<string, unknown>, source: string): void {
+  for (const key of Object.keys(doc)) {
+    if (!documentKeys.includes(key)) throw new HistoryError(`${source}: unknown key ${JSON.stringify(key)} in the document; expected only ${documentKeys.join(", ")}`);
+  }
+  const ops = doc["operations"];
+  if (!Array.isArray(ops)) return;
+  for (const [id, op] of ops.entries()) {
+    if (typeof op !== "object" || op === null) continue;
+    for (const key of Object.keys(op)) {
+      if (!operationKeys.includes(key)) {
+        throw new HistoryError(`${source}: operation ${id}: unknown key ${JSON.stringify(key)}; expected only ${operationKeys.join(", ")} (a misspelt "respond" or "result" would make the operation pending)`);
+      }
+    }
+  }
 }
 
 /** Encodes a history as the JSON document above (stable key order, so files are byte-identical). */

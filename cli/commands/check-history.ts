@@ -1,67 +1,165 @@
-import { describeResult, models } from "../../model/index.js";
-import { checkHistory } from "../../properties/checker/index.js";
-import { checkerModel } from "../../properties/family_checker.js";
-import { decodeHistory, HistoryError } from "../../properties/history.js";
-import { familiesFlag, intFlag, readJsonFile } from "../args.js";
+import type { Model, Operation, Verdict } from "../../properties/checker/index.js";
+import { defaultMaxBytes, detectFormat, HistoryError, historyFormats, readHistoryText, type HistoryFormat } from "../../properties/history-formats.js";
+import { intFlag } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
+import { firstLine } from "../model-module.js";
 import { register } from "../main.js";
 
 register({
   name: "check-history",
-  summary: "judge a recorded history file against the model (linearizability)",
+  summary: "judge a recorded history (interlock, JSON lines, Jepsen EDN, Porcupine) for linearizability",
   help: [
-    "Usage: interlock check-history <file> [--family f] [--time-ms n] [--max-memo n] [--json]",
+    "Usage: interlock check-history <file> [--model m.ts | --family f] [--format f] [--max-nodes n]",
+    "                               [--max-memo n] [--time-ms n] [--max-bytes n] [--json]",
     "",
-    "Checks that the history in <file> (format: README, \"History files\") is linearizable with",
-    "respect to its family's model: some order of the operations, consistent with real time, that",
-    "the model accepts with the same results. Pending operations may or may not have taken effect.",
+    "Checks that the history in <file> is linearizable with respect to a sequential model: some",
+    "order of the operations, consistent with real time, that the model accepts with the same",
+    "results. Pending operations (Jepsen :info, calls that never returned) may or may not have",
+    "taken effect; Jepsen :fail operations did not happen and are dropped.",
     "",
-    "  --family f     expect this family (the file names its own; a mismatch is an error)",
-    "  --time-ms n    time budget (default 60000); running out gives exit code 3",
-    "  --max-memo n   memo entries budget (default 2000000); running out gives exit code 3",
+    "  --model m.ts   your own model (export default Model, or porcupineModel); needed for every",
+    "                 format but interlock's own. Examples to copy: properties/checker/examples/",
+    "  --family f     for an interlock-history file: expect this family (a mismatch is an error)",
+    `  --format f     ${historyFormats.join(" | ")} (default: from the file name and content)`,
+    "  --max-nodes n  work budget in search nodes (default 500000000); running out gives exit 3",
+    "  --max-memo n   memo entries held at once (default 2000000); running out gives exit 3",
+    "  --time-ms n    wall-clock safety net (default 300000); running out gives exit 3",
+    `  --max-bytes n  refuse a file larger than this (default ${defaultMaxBytes})`,
     "  --json         print the verdict as JSON",
+    "",
+    "Exit codes: 0 linearizable, 1 not linearizable, 2 unreadable or ill-formed input (or a model",
+    "that throws), 3 a budget ran out (the message says which partitions were decided).",
   ].join("\n"),
-  options: { family: { type: "string" }, "time-ms": { type: "string" }, "max-memo": { type: "string" }, json: { type: "boolean" } },
+  options: {
+    family: { type: "string" },
+    model: { type: "string" },
+    format: { type: "string" },
+    "time-ms": { type: "string" },
+    "max-nodes": { type: "string" },
+    "max-memo": { type: "string" },
+    "max-bytes": { type: "string" },
+    json: { type: "boolean" },
+  },
   positionals: { min: 1, max: 1, name: "history file" },
   async run(args, out) {
     const path = args.positionals[0]!;
-    const expected = args.values["family"] === undefined ? undefined : familiesFlag(args.values["family"])[0];
-    const timeMs = intFlag(args.values["time-ms"], "time-ms", 1, 86_400_000, 60_000);
+    const timeMs = intFlag(args.values["time-ms"], "time-ms", 1, 86_400_000, 300_000);
+    const maxNodes = intFlag(args.values["max-nodes"], "max-nodes", 1, Number.MAX_SAFE_INTEGER, 500_000_000);
     const maxMemoEntries = intFlag(args.values["max-memo"], "max-memo", 1, 15_000_000, 2_000_000);
-    let history;
+    const maxBytes = intFlag(args.values["max-bytes"], "max-bytes", 1, 2 ** 29, defaultMaxBytes);
+    const formatFlag = args.values["format"];
+    if (formatFlag !== undefined && !historyFormats.includes(formatFlag as HistoryFormat)) {
+      throw new UsageError(`--format must be one of ${historyFormats.join(", ")}, got ${JSON.stringify(formatFlag)}`);
+    }
+    const modelPath = typeof args.values["model"] === "string" ? args.values["model"] : undefined;
+    if (modelPath !== undefined && args.values["family"] !== undefined) throw new UsageError(`--model and --family cannot be combined: --model replaces the family's model`);
+    // Validate every flag and the model before reading the file.
+    const userModel = modelPath === undefined ? undefined : await (await import("../model-module.js")).loadModelModule(modelPath);
+
+    const subject = await readSubject(path, formatFlag as HistoryFormat | undefined, maxBytes, userModel, args.values["family"]);
+    let verdict: Verdict<unknown, unknown>;
     try {
-      history = decodeHistory(readJsonFile(path, "history file"), path);
+      const { checkHistory } = await import("../../properties/checker/index.js");
+      verdict = checkHistory(subject.model, subject.operations, { timeMs, maxNodes, maxMemoEntries });
     } catch (e) {
-      if (e instanceof HistoryError) throw new UsageError(e.message);
+      // The history was validated, so a throw is the model's (its step, hash or partition).
+      if (modelPath !== undefined) throw new UsageError(`--model ${modelPath}: the model threw while checking the history (${firstLine(e)}); fix the model`);
       throw e;
     }
-    if (expected && expected !== history.family) {
-      throw new UsageError(`${path} holds a ${history.family} history, not ${expected}; drop --family or pick the right file`);
-    }
-    const family = models[history.family];
-    const verdict = checkHistory(checkerModel(family, history.config), history.operations, { timeMs, maxMemoEntries });
-    const ops = history.operations.length;
+    const ops = subject.operations.length;
+    const describe = (o: Operation<unknown, unknown>) => ({ id: o.id, call: subject.describeCall(o), result: o.respond === undefined ? "pending" : subject.describeResult(o) });
     if (args.values["json"]) {
-      const describe = (o: (typeof history.operations)[number]) => ({
-        id: o.id,
-        call: family.describeCall(o.interp, o.call),
-        result: o.result ? describeResult(o.result) : "pending",
-      });
       const body =
         verdict.kind === "ok"
           ? { verdict: "ok", operations: ops, linearization: verdict.linearization.map((o) => o.id) }
           : verdict.kind === "violation"
             ? { verdict: "violation", operations: ops, partition: verdict.partition, prefix: verdict.prefix.map(describe), stuck: verdict.stuck.map(describe), explanation: verdict.explanation }
-            : { verdict: "unknown", operations: ops, reason: verdict.reason, detail: verdict.detail };
+            : { verdict: "unknown", operations: ops, reason: verdict.reason, detail: verdict.detail, decided: verdict.decided, undecided: verdict.undecided };
       out.out(JSON.stringify(body, null, 2));
     } else if (verdict.kind === "ok") {
-      out.out(`ok: ${ops} operations of ${history.family} are linearizable with respect to the model`);
+      out.out(`ok: ${ops} operations of ${subject.name} are linearizable with respect to the model`);
     } else if (verdict.kind === "violation") {
-      out.out(`violation: ${history.family} history is not linearizable (${verdict.prefix.length} of ${ops} operations placed)`);
+      out.out(`violation: ${subject.name} history is not linearizable (${verdict.prefix.length} of ${ops} operations placed)`);
       out.out(verdict.explanation);
     } else {
-      out.out(`unknown: the ${verdict.reason} budget ran out (${verdict.detail})`);
+      out.out(`unknown: ${verdict.detail}`);
     }
     return verdict.kind === "ok" ? ExitCode.agreement : verdict.kind === "violation" ? ExitCode.counterexample : ExitCode.budget;
   },
 });
+
+/** What is checked: the operations, the model, and how to name them in the output. */
+interface Subject {
+  name: string;
+  model: Model<unknown, unknown, unknown>;
+  operations: Operation<unknown, unknown>[];
+  describeCall(o: Operation<unknown, unknown>): string;
+  describeResult(o: Operation<unknown, unknown>): string;
+}
+
+/** Reads and decodes the history file; every problem is a one-line UsageError (exit 2). */
+async function readSubject(
+  path: string,
+  formatFlag: HistoryFormat | undefined,
+  maxBytes: number,
+  userModel: Model<unknown, unknown, unknown> | undefined,
+  familyFlag: unknown,
+): Promise<Subject> {
+  try {
+    const text = readHistoryText(path, maxBytes);
+    const format = formatFlag ?? detectFormat(path, text);
+    if (format === "interlock") {
+      if (userModel !== undefined) throw new UsageError(`--model is for histories in other formats; ${path} is an interlock history of a built-in family (drop --model)`);
+      return await familySubject(path, text, familyFlag);
+    }
+    if (familyFlag !== undefined) throw new UsageError(`--family applies to interlock-history files; ${path} is ${format}, so pass --model path/to/model.ts instead`);
+    if (userModel === undefined) {
+      throw new UsageError(`${path} is a ${format} history, which does not say what its calls mean: pass --model path/to/model.ts (examples to copy: properties/checker/examples/)`);
+    }
+    const { parseGenericHistory } = await import("../../properties/history-formats.js");
+    const history = await parseGenericHistory(text, format, path);
+    const json = (v: unknown): string => JSON.stringify(v) ?? String(v);
+    return {
+      name: `${path} (${format}, ${history.processes} processes${history.dropped ? `, ${history.dropped} failed or nemesis operations dropped` : ""})`,
+      model: userModel,
+      operations: history.operations,
+      describeCall: (o) => (userModel.describeCall ? userModel.describeCall(o.interp, o.call) : `process ${o.interp}: ${json(o.call)}`),
+      describeResult: (o) => (userModel.describeResult ? userModel.describeResult(o.result) : json(o.result)),
+    };
+  } catch (e) {
+    if (e instanceof HistoryError) throw new UsageError(e.message);
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${path}: cannot be read as a history (${firstLine(e)})`);
+  }
+}
+
+/** An interlock-history file: a built-in family's model and calls. */
+async function familySubject(path: string, text: string, familyFlag: unknown): Promise<Subject> {
+  const [{ checkNesting }, { decodeHistory }, { describeResult, models }, { checkerModel }, { familiesFlag }] = await Promise.all([
+    import("../../properties/history-formats.js"),
+    import("../../properties/history.js"),
+    import("../../model/index.js"),
+    import("../../properties/family_checker.js"),
+    import("../args.js"),
+  ]);
+  const expected = familyFlag === undefined ? undefined : familiesFlag(familyFlag)[0];
+  checkNesting(text, path);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`history file "${path}" is not valid JSON (${firstLine(e)}); is it truncated?`);
+  }
+  const history = decodeHistory(doc, path);
+  if (expected && expected !== history.family) {
+    throw new UsageError(`${path} holds a ${history.family} history, not ${expected}; drop --family or pick the right file`);
+  }
+  const family = models[history.family];
+  return {
+    name: history.family,
+    model: checkerModel(family, history.config) as unknown as Model<unknown, unknown, unknown>,
+    operations: history.operations as Operation<unknown, unknown>[],
+    describeCall: (o) => family.describeCall(o.interp, o.call as never),
+    describeResult: (o) => describeResult(o.result as never),
+  };
+}

@@ -10,8 +10,9 @@ import { byInvokeThenId, normalizeModel, validateHistory } from "./normalize.js"
  * exponential, so only for small histories. Past `maxNodes` placements it gives up (`unknown`).
  *
  * Its violation verdict has the same shape as `checkHistory`'s (partition 0, the whole history):
- * `prefix` is the longest linearizable prefix over all orders, which is exactly as long as the one
- * `checkHistory` reports when it does not partition.
+ * `prefix` is the linearizable prefix over all orders that places the most returned operations (the
+ * first found), which places exactly as many as the one `checkHistory` reports when it does not
+ * partition.
  */
 export function checkHistoryBruteForce<S, Call, Result>(
   model: Model<S, Call, Result>,
@@ -28,6 +29,9 @@ export function checkHistoryBruteForce<S, Call, Result>(
   let nodes = 0;
   let unplacedReturned = ops.filter((op) => op.respond !== undefined).length;
 
+  /** How many returned operations an order places: "longest" counts these (pending ones are optional). */
+  const returnedIn = (order: readonly number[]): number => order.reduce((n, k) => n + (ops[k]!.respond === undefined ? 0 : 1), 0);
+
   /** Real time allows `b` next iff no unplaced returned operation responded before `b` was invoked. */
   const allowedNext = (b: number): boolean =>
     ops.every((a, k) => placed[k] || a.respond === undefined || !(a.respond < ops[b]!.invoke));
@@ -38,13 +42,13 @@ export function checkHistoryBruteForce<S, Call, Result>(
       if (placed[b] || !allowedNext(b)) continue;
       if (++nodes > maxNodes) return "gave-up";
       const op = ops[b]!;
-      const outcome = normal.step(state, op.interp, op.call);
+      const outcome = normal.step(state, op.interp, op.call, op.result);
       if (outcome === undefined) continue;
       if (op.respond !== undefined && !normal.equalResult(outcome.result, op.result as Result)) continue;
       placed[b] = true;
       order.push(b);
       if (op.respond !== undefined) unplacedReturned--;
-      if (order.length > best.length) best = [...order];
+      if (returnedIn(order) > returnedIn(best)) best = [...order];
       const found = search(outcome.state);
       if (found !== "no") return found;
       if (op.respond !== undefined) unplacedReturned++;
@@ -58,7 +62,7 @@ export function checkHistoryBruteForce<S, Call, Result>(
     case "ok":
       return { kind: "ok", linearization: order.map((i) => ops[i]!) };
     case "gave-up":
-      return { kind: "unknown", reason: "time", detail: `brute force gave up after ${maxNodes} placements` };
+      return { kind: "unknown", reason: "work", detail: `brute force gave up after ${maxNodes} placements`, decided: [], undecided: [0] };
     case "no": {
       const prefix = best.map((i) => ops[i]!);
       const { stuck, explanation } = explainStuck(normal, ops, prefix, 0);
@@ -103,7 +107,7 @@ export function validateLinearization<S, Call, Result>(
           return `operation ${later.id} responded (${later.respond}) before ${op.id} was invoked (${op.invoke}) yet is placed after it`;
         }
       }
-      const outcome = normal.step(state, op.interp, op.call);
+      const outcome = normal.step(state, op.interp, op.call, op.result);
       if (outcome === undefined) return `operation ${op.id} is not enabled where it is placed`;
       if (op.respond !== undefined && !normal.equalResult(outcome.result, op.result as Result)) {
         return `operation ${op.id} returned ${normal.describeResult(op.result as Result)} but the model returns ${normal.describeResult(outcome.result)} there`;

@@ -1,5 +1,6 @@
 import { getHeapStatistics } from "node:v8";
 import { explainStuck } from "./explain.js";
+import { Memo, StateTable } from "./memo.js";
 import {
   defaultBudget,
   emptyStats,
@@ -8,6 +9,7 @@ import {
   type CheckStats,
   type Model,
   type Operation,
+  type UnknownReason,
   type Verdict,
 } from "./model.js";
 import { byInvokeThenId, normalizeModel, validateHistory, type NormalModel } from "./normalize.js";
@@ -18,8 +20,10 @@ import { byInvokeThenId, normalizeModel, validateHistory, type NormalModel } fro
  * The search is Wing & Gong's backtracking over a doubly-linked list of call and return events,
  * with Lowe's memo of (set of linearized operations, model state) so no configuration is explored
  * twice, and P-compositionality: when the model can `partition` the history, each part is checked
- * on its own (in the order `partition` returns them) and the first part with no linearization
- * ends the check. Pending operations (no response) may take effect anywhere after their invocation,
+ * on its own. The parts are searched round-robin, `sliceNodes` nodes each in turn, so a cheaply
+ * refutable part is refuted after at most (live parts) × its own work, whatever its position, and
+ * the first part shown to have no linearization ends the check. Budgets are shared by all parts
+ * (see `Budget`). Pending operations (no response) may take effect anywhere after their invocation,
  * with any result the model gives, or not at all. The same history (the same operations, in any
  * array order) always gives the same verdict and the same witness.
  *
@@ -36,50 +40,75 @@ export function checkHistory<S, Call, Result>(
   validateHistory(ops);
   const stats = options.stats ?? emptyStats();
   const timeMs = options.timeMs ?? defaultBudget.timeMs;
-  const maxMemoEntries = Math.min(options.maxMemoEntries ?? defaultBudget.maxMemoEntries, memoEntriesCap);
+  const shared: SharedBudget = {
+    nodesLeft: options.maxNodes ?? defaultBudget.maxNodes,
+    memoEntries: 0,
+    memoBytes: 0,
+    maxMemoEntries: Math.min(options.maxMemoEntries ?? defaultBudget.maxMemoEntries, memoEntriesCap),
+  };
   const deadline = performance.now() + timeMs;
   const sorted = [...ops].sort(byInvokeThenId);
   const parts = options.partition !== false && model.partition ? checkedPartition(model.partition(sorted), sorted) : [sorted];
 
-  const linearization: Operation<Call, Result>[] = [];
-  let unknown: Verdict<Call, Result> | undefined;
-  for (const [index, part] of parts.entries()) {
-    if (performance.now() >= deadline) {
-      return { kind: "unknown", reason: "time", detail: timeDetail(timeMs, index, parts.length) };
-    }
-    stats.partitions++;
-    const outcome = searchPartition(normal, part, { deadline, maxMemoEntries, memo: options.memo !== false }, stats);
-    switch (outcome.kind) {
-      case "ok":
-        for (const op of outcome.order) linearization.push(op); // no spread: a part may be huge
-        break;
-      case "violation": {
-        const { stuck, explanation } = explainStuck(normal, part, outcome.prefix, index);
-        return { kind: "violation", partition: index, prefix: outcome.prefix, stuck, explanation };
+  const orders: (Operation<Call, Result>[] | undefined)[] = parts.map(() => undefined);
+  const gaveUp: number[] = []; // partitions that filled the memo
+  let live = parts.map((part, index) => ({ index, search: searchPartition(normal, part, shared, options.memo !== false, stats) }));
+  stats.partitions += parts.length;
+  const unknown = (reason: UnknownReason, why: string): Verdict<Call, Result> => {
+    for (const { search } of live) search.return(undefined as never); // runs each search's cleanup
+    const decided = orders.flatMap((order, k) => (order ? [k] : []));
+    const undecided = parts.flatMap((_, k) => (orders[k] ? [] : [k]));
+    return { kind: "unknown", reason, detail: unknownDetail(why, parts, decided, undecided), decided, undecided };
+  };
+  while (live.length > 0) {
+    const still: typeof live = [];
+    for (const { index, search } of live) {
+      const step = search.next();
+      if (!step.done) {
+        still.push({ index, search });
+        continue;
       }
-      case "time":
-        return { kind: "unknown", reason: "time", detail: timeDetail(timeMs, index, parts.length) };
-      case "memory":
-        // Another partition may still show a violation, which is a definite answer.
-        unknown ??= {
-          kind: "unknown",
-          reason: "memory",
-          detail:
-            `partition ${index} of ${parts.length} (${part.length} operations) ` +
-            (outcome.cause === "entries"
-              ? `filled the memo (maxMemoEntries ${maxMemoEntries})`
-              : "stopped with the JS heap nearly full") +
-            " before the search decided",
-        };
-        if (outcome.cause === "heap") return unknown;
-        break;
+      const outcome = step.value;
+      switch (outcome.kind) {
+        case "ok":
+          orders[index] = outcome.order;
+          break;
+        case "violation": {
+          for (const other of live) other.search.return(undefined as never);
+          const { stuck, explanation } = explainStuck(normal, parts[index]!, outcome.prefix, index);
+          return { kind: "violation", partition: index, prefix: outcome.prefix, stuck, explanation };
+        }
+        case "memory":
+          gaveUp.push(index);
+          break;
+      }
     }
+    live = still;
+    if (live.length === 0) break;
+    if (shared.nodesLeft <= 0) return unknown("work", `the work budget (maxNodes ${options.maxNodes ?? defaultBudget.maxNodes}) ran out`);
+    if (performance.now() >= deadline) return unknown("time", `the time budget (timeMs ${timeMs}, a safety net) ran out`);
+    if (heapNearlyFull(shared.memoBytes)) return unknown("memory", "the JS heap is nearly full");
   }
-  return unknown ?? { kind: "ok", linearization };
+  if (gaveUp.length > 0) {
+    return unknown("memory", `the memo budget (maxMemoEntries ${shared.maxMemoEntries}, all partitions together) ran out in partition ${gaveUp.join(", ")}`);
+  }
+  const linearization: Operation<Call, Result>[] = [];
+  for (const order of orders) for (const op of order!) linearization.push(op); // no spread: a part may be huge
+  return { kind: "ok", linearization };
 }
 
-const timeDetail = (timeMs: number, index: number, count: number): string =>
-  `the time budget (timeMs ${timeMs}) ran out while checking partition ${index} of ${count}`;
+/** One sentence on an unknown verdict: which budget, and which partitions were and were not decided. */
+function unknownDetail(why: string, parts: readonly unknown[][], decided: number[], undecided: number[]): string {
+  const list = (ks: number[]): string => (ks.length <= 12 ? ks.join(", ") : `${ks.slice(0, 12).join(", ")}, … (${ks.length} in all)`);
+  const size = (ks: number[]): number => ks.reduce((n, k) => n + parts[k]!.length, 0);
+  if (parts.length === 1) return `${why} before the history (${parts[0]!.length} operations, one partition) was decided`;
+  return (
+    `${why}: ${decided.length} of ${parts.length} partitions are linearizable` +
+    (decided.length > 0 ? ` (${list(decided)}; ${size(decided)} operations)` : "") +
+    `, no partition was shown non-linearizable, and ${undecided.length} ` +
+    `(${list(undecided)}; ${size(undecided)} operations) are undecided`
+  );
+}
 
 /** Rejects a partition that does not hold every operation exactly once. */
 function checkedPartition<Call, Result>(
@@ -125,66 +154,78 @@ export function partitionByKey<Call, Result>(
 type PartitionOutcome<Call, Result> =
   | { kind: "ok"; order: Operation<Call, Result>[] }
   | { kind: "violation"; prefix: Operation<Call, Result>[] }
-  | { kind: "time" }
-  | { kind: "memory"; cause: "entries" | "heap" };
+  | { kind: "memory" };
 
-interface SearchLimits {
-  deadline: number;
+/** The budget all partitions of one check draw on. */
+interface SharedBudget {
+  nodesLeft: number;
+  memoEntries: number;
+  memoBytes: number;
   maxMemoEntries: number;
-  memo: boolean;
 }
 
-/** How many search nodes pass between two looks at the clock and the heap. */
-const clockInterval = 1024;
+/** How many search nodes a partition runs before the next partition's turn (and a look at the clock). */
+const sliceNodes = 1024;
 
 /**
  * The heap headroom below which a search stops with `unknown` (memory) rather than let the process
- * die of heap exhaustion, whatever the memo's entry count (entries of large states can fill the
- * heap long before `maxMemoEntries`). V8's `total_available_size` still counts the young
- * generation's reserve (48 MiB on Node 20) when the old space is already full, hence the fixed part.
+ * die of heap exhaustion, whatever the memo's entry count (large states can fill the heap long
+ * before `maxMemoEntries`). The memos live in typed arrays outside the JS heap; they are counted as
+ * if inside, so the heap limit (`--max-old-space-size`) bounds the whole check. V8's `total_available_size` still counts the young generation's reserve
+ * (48 MiB on Node 20) when the old space is already full, hence the fixed part.
  */
 const heapHeadroom = (limit: number): number => 64 * 2 ** 20 + 0.1 * limit;
-const heapNearlyFull = (): boolean => {
+/** Whether the heap, with the memos' typed arrays (held outside it) counted in, is nearly full. */
+const heapNearlyFull = (memoBytes: number): boolean => {
   const heap = getHeapStatistics();
-  return heap.total_available_size < heapHeadroom(heap.heap_size_limit);
+  return heap.total_available_size - memoBytes < heapHeadroom(heap.heap_size_limit);
 };
 
 /**
- * Wing & Gong's search with Lowe's memo, over one partition.
+ * Wing & Gong's search with Lowe's memo, over one partition, as a generator that yields after
+ * every `sliceNodes` nodes so the caller can interleave partitions and watch the clock.
  *
- * Operations are numbered returned-first (by invocation, then id), pending after them. Every
- * operation has a call event; returned operations also have a return event. The events form a
- * doubly-linked list in time order (a call before a return at an equal timestamp, since closed
- * intervals that touch are concurrent). The search walks the list from its head: a call event is
- * an operation that real-time order allows next, so it tries to place it (step enabled, result
- * matching unless pending); on success it *lifts* the operation's events out of the list and
- * restarts from the head. Reaching a return event means that operation had to be placed by now:
- * backtrack. Pending operations have no return event, so they never force a backtrack and may be
- * left out. The partition is linearizable once every returned operation is placed.
+ * Operations are numbered returned-first (by invocation, then id), pending after them. The returned
+ * operations' call and return events form a doubly-linked list in time order (a call before a
+ * return at an equal timestamp, since closed intervals that touch are concurrent). The search walks
+ * the list from its head: a call event is an operation that real-time order allows next, so it
+ * tries to place it (step enabled, result matching); on success it *lifts* the operation's events
+ * out of the list and restarts from the head. Reaching a return event means that operation had to
+ * be placed by now: before backtracking, the search tries the pending operations invoked by then.
  *
- * The memo key of a linearized set is compact: `low`, the lowest returned operation not yet placed
- * (all below it are placed), the bit words from `low` to the highest placed returned operation
- * (only operations concurrent with `low` can be placed above it, so this window stays as small as
- * the history's concurrency), and the bits of the pending operations.
+ * Pending operations (no return event) are kept out of the list and tried only there, when the
+ * returned operations alone cannot go on: "just in time". They never force a backtrack and may be
+ * left out, and a crashed write is placed only where some later operation needs its effect — in a
+ * Jepsen history with dozens of `:info` operations, trying them first at every step (as a list
+ * position near the head would) explores subsets of them for nothing. The order of trying changes
+ * nothing else: the search is still exhaustive, so verdicts and the longest prefix are the same.
+ * The partition is linearizable once every returned operation is placed.
+ *
+ * The memo key (memo.ts, `Memo`) is a few words: the interned state's id; `low`, the lowest
+ * returned operation not yet placed (all below it are placed); the bit words from `low` to the
+ * highest placed returned operation (only operations concurrent with `low` can be placed above it,
+ * so this window stays as small as the history's concurrency); and the set of pending operations
+ * placed, compared by inclusion: having placed more optional operations never opens a way that
+ * placing fewer did not, so a configuration whose pending set includes an explored one's is pruned.
+ * Trying pending operations just in time explores the smaller sets first, which is what makes this
+ * pruning bite.
  */
-function searchPartition<S, Call, Result>(
+function* searchPartition<S, Call, Result>(
   model: NormalModel<S, Call, Result>,
   partOps: readonly Operation<Call, Result>[],
-  limits: SearchLimits,
+  budget: SharedBudget,
+  useMemo: boolean,
   stats: CheckStats,
-): PartitionOutcome<Call, Result> {
+): Generator<void, PartitionOutcome<Call, Result>, void> {
   const returned = partOps.filter((op) => op.respond !== undefined).sort(byInvokeThenId);
   const pending = partOps.filter((op) => op.respond === undefined).sort(byInvokeThenId);
   const ops = [...returned, ...pending];
   const n = ops.length;
   const r = returned.length;
 
-  // Events: 2i is the call of operation i, 2i+1 its return (returned operations only).
+  // Events of returned operations: 2i is the call of operation i, 2i+1 its return.
   const events: number[] = [];
-  for (let i = 0; i < n; i++) {
-    events.push(2 * i);
-    if (i < r) events.push(2 * i + 1);
-  }
+  for (let i = 0; i < r; i++) events.push(2 * i, 2 * i + 1);
   const timeOf = (e: number): number => {
     const op = ops[e >> 1]!;
     return e & 1 ? op.respond! : op.invoke;
@@ -192,9 +233,9 @@ function searchPartition<S, Call, Result>(
   events.sort((a, b) => timeOf(a) - timeOf(b) || (a & 1) - (b & 1) || a - b);
 
   // The list: node e is event e; node `head` is the sentinel. -1 is the end.
-  const head = 2 * n;
-  const next = new Int32Array(2 * n + 1).fill(-1);
-  const prev = new Int32Array(2 * n + 1).fill(-1);
+  const head = 2 * r;
+  const next = new Int32Array(2 * r + 1).fill(-1);
+  const prev = new Int32Array(2 * r + 1).fill(-1);
   let last = head;
   for (const e of events) {
     next[last] = e;
@@ -213,144 +254,175 @@ function searchPartition<S, Call, Result>(
     next[p] = e;
     if (q !== -1) prev[q] = e;
   };
-  const lift = (i: number): void => {
-    unlink(2 * i);
-    if (i < r) unlink(2 * i + 1);
-  };
-  const unlift = (i: number): void => {
-    if (i < r) relink(2 * i + 1);
-    relink(2 * i);
-  };
 
   // The linearized set: returned operations in `bits`, pending ones in `pendingBits`.
   const bits = new Uint32Array((r + 31) >>> 5);
   const pendingBits = new Uint32Array((n - r + 31) >>> 5);
+  const pendingPlaced = (j: number): boolean => (pendingBits[j >>> 5]! & (1 << (j & 31))) !== 0;
   let low = 0; // lowest returned operation not placed
   let high = -1; // highest returned operation placed
-  const codes: number[] = [];
-  const setKey = (): string => {
+
+  // The memo: interned states, and keys of (state id, linearized set) in a compact hash set.
+  const states = new StateTable<S>(model.stateKey, model.stateEqual);
+  const memo = new Memo(pendingBits.length);
+  const key = new Uint32Array(2 + bits.length);
+  let memoBytes = memo.bytes;
+  let held = 0; // memo entries plus interned states, as counted in the shared budget
+  budget.memoBytes += memoBytes;
+  const release = (): void => {
+    budget.memoEntries -= held;
+    budget.memoBytes -= memoBytes;
+    stats.states += states.states.length;
+  };
+  /** Adds (current set, state); false when already present, "full" when the budget is spent. */
+  const remember = (stateId: number): boolean | "full" => {
+    key[0] = stateId;
+    key[1] = low;
+    let length = 2;
     const from = low >>> 5;
     const to = high >= low ? high >>> 5 : from - 1;
-    codes.length = 0;
-    codes.push(low & 0xffff, low >>> 16, (to - from + 1) & 0xffff, (to - from + 1) >>> 16);
-    for (let w = from; w <= to; w++) codes.push(bits[w]! & 0xffff, bits[w]! >>> 16);
-    // The pending words have the same count in every key of this partition, so no length is needed.
-    for (let w = 0; w < pendingBits.length; w++) codes.push(pendingBits[w]! & 0xffff, pendingBits[w]! >>> 16);
-    return charCodesToString(codes);
-  };
-
-  // The memo: exact keys need only a Set; otherwise states sharing a key are told apart by `equal`.
-  const exactMemo = new Set<string>();
-  const bucketMemo = new Map<string, S[]>();
-  let memoEntries = 0;
-  /** Adds (current set, state); false when already present, "full" when the budget is spent. */
-  const remember = (state: S): boolean | "full" => {
-    const key = setKey() + model.stateKey(state);
-    if (model.exactKey) {
-      if (exactMemo.has(key)) return false;
-      if (memoEntries >= limits.maxMemoEntries) return "full";
-      exactMemo.add(key);
-    } else {
-      const bucket = bucketMemo.get(key);
-      if (bucket !== undefined && bucket.some((s) => model.equal(s, state))) return false;
-      if (memoEntries >= limits.maxMemoEntries) return "full";
-      if (bucket === undefined) bucketMemo.set(key, [state]);
-      else bucket.push(state);
+    for (let w = from; w <= to; w++) key[length++] = bits[w]!;
+    const newStates = states.states.length + memo.size - held;
+    budget.memoEntries += newStates;
+    held += newStates;
+    if (budget.memoEntries >= budget.maxMemoEntries) {
+      if (memo.has(key, length, pendingBits)) return false;
+      return "full";
     }
-    memoEntries++;
-    if (memoEntries > stats.memoEntries) stats.memoEntries = memoEntries;
+    if (!memo.add(key, length, pendingBits)) return false;
+    budget.memoEntries++;
+    held++;
+    if (memo.size > stats.memoEntries) stats.memoEntries = memo.size;
+    const bytes = memo.bytes;
+    if (bytes !== memoBytes) {
+      budget.memoBytes += bytes - memoBytes;
+      memoBytes = bytes;
+      if (budget.memoBytes > stats.memoBytes) stats.memoBytes = budget.memoBytes;
+    }
     return true;
   };
 
-  // The search stack: for each placed operation, the state before it and the low/high before it.
+  // The search stack: for each placed operation, the state before it, the low/high before it, and
+  // for a pending operation the return event it was placed at (where its backtrack resumes).
   const stackOp = new Int32Array(n);
   const stackLow = new Int32Array(n);
   const stackHigh = new Int32Array(n);
+  const stackAt = new Int32Array(n);
+  const stackStateId = new Int32Array(n);
   const stackState: S[] = [];
   let depth = 0;
   let state = model.init();
+  let stateId = useMemo ? states.intern(state) : 0;
   let unplacedReturned = r;
   let best: number[] = [];
   let bestLength = -1;
-  let sinceClock = 0;
+  let sinceSlice = 0;
 
-  let e = next[head]!;
-  for (;;) {
-    if (unplacedReturned === 0) {
-      return { kind: "ok", order: Array.from(stackOp.subarray(0, depth), (i) => ops[i]!) };
-    }
-    if (++sinceClock === clockInterval) {
-      sinceClock = 0;
-      if (performance.now() >= limits.deadline) return { kind: "time" };
-      if (heapNearlyFull()) return { kind: "memory", cause: "heap" };
-    }
-    if (e !== -1 && (e & 1) === 0) {
-      // A call event: try to place operation i next.
-      const i = e >> 1;
-      const op = ops[i]!;
-      stats.nodes++;
-      const outcome = model.step(state, op.interp, op.call);
-      if (outcome !== undefined && (i >= r || model.equalResult(outcome.result, op.result as Result))) {
-        const savedLow = low;
-        const savedHigh = high;
-        if (i < r) {
-          bits[i >>> 5]! |= 1 << (i & 31);
-          if (i > high) high = i;
-          while (low < r && (bits[low >>> 5]! & (1 << (low & 31))) !== 0) low++;
-        } else {
-          pendingBits[(i - r) >>> 5]! |= 1 << ((i - r) & 31);
-        }
-        const fresh = limits.memo ? remember(outcome.state) : true;
-        if (fresh === "full") return { kind: "memory", cause: "entries" };
-        if (fresh) {
-          stackOp[depth] = i;
-          stackLow[depth] = savedLow;
-          stackHigh[depth] = savedHigh;
-          stackState[depth] = state;
-          depth++;
-          state = outcome.state;
-          lift(i);
-          if (i < r) unplacedReturned--;
-          e = next[head]!;
-          continue;
-        }
-        stats.memoHits++;
-        clearBit(i);
-        low = savedLow;
-        high = savedHigh;
+  try {
+    let e = next[head]!;
+    let pj = -1; // -1: walking the list; otherwise the next pending operation to try at return event e
+    for (;;) {
+      if (unplacedReturned === 0) {
+        return { kind: "ok", order: Array.from(stackOp.subarray(0, depth), (i) => ops[i]!) };
       }
-      e = next[e]!;
-      continue;
+      if (++sinceSlice === sliceNodes) {
+        sinceSlice = 0;
+        budget.nodesLeft -= sliceNodes;
+        yield;
+      }
+      let i = -1; // the operation to try next, if any
+      if (pj < 0 && e !== -1 && (e & 1) === 0) {
+        i = e >> 1; // a call event
+      } else {
+        // A return event (e is never the end while a returned operation is unplaced): try the
+        // pending operations invoked no later than it, then backtrack.
+        if (pj < 0) pj = 0;
+        const deadline = timeOf(e);
+        while (r + pj < n && ops[r + pj]!.invoke <= deadline && pendingPlaced(pj)) pj++;
+        if (r + pj < n && ops[r + pj]!.invoke <= deadline) i = r + pj;
+      }
+      if (i >= 0) {
+        const op = ops[i]!;
+        stats.nodes++;
+        const outcome = model.step(state, op.interp, op.call, op.result);
+        if (outcome !== undefined && (i >= r || model.equalResult(outcome.result, op.result as Result))) {
+          const savedLow = low;
+          const savedHigh = high;
+          if (i < r) {
+            bits[i >>> 5]! |= 1 << (i & 31);
+            if (i > high) high = i;
+            while (low < r && (bits[low >>> 5]! & (1 << (low & 31))) !== 0) low++;
+          } else {
+            pendingBits[(i - r) >>> 5]! |= 1 << ((i - r) & 31);
+          }
+          // A step that returns the very state it was given (a read) keeps the state's id.
+          const nextId = !useMemo ? 0 : outcome.state === state ? stateId : states.intern(outcome.state);
+          const fresh = useMemo ? remember(nextId) : true;
+          if (fresh === "full") return { kind: "memory" };
+          if (fresh) {
+            stackOp[depth] = i;
+            stackLow[depth] = savedLow;
+            stackHigh[depth] = savedHigh;
+            stackAt[depth] = e;
+            stackStateId[depth] = stateId;
+            stackState[depth] = state;
+            depth++;
+            state = outcome.state;
+            stateId = nextId;
+            if (i < r) {
+              unlink(2 * i);
+              unlink(2 * i + 1);
+              unplacedReturned--;
+            }
+            e = next[head]!;
+            pj = -1;
+            continue;
+          }
+          stats.memoHits++;
+          clearBit(i);
+          low = savedLow;
+          high = savedHigh;
+        }
+        if (i < r) e = next[e]!;
+        else pj++;
+        continue;
+      }
+      // Nothing more to try here: that return event's operation had to be placed by now.
+      // Backtrack: take back the last placement and try what follows it.
+      // The longest prefix is the one placing the most returned operations: pending ones are
+      // optional, and the memo prunes prefixes that only add pending operations to an explored one.
+      if (r - unplacedReturned > bestLength) {
+        bestLength = r - unplacedReturned;
+        best = Array.from(stackOp.subarray(0, depth));
+      }
+      if (depth === 0) return { kind: "violation", prefix: best.map((k) => ops[k]!) };
+      stats.backtracks++;
+      depth--;
+      const k = stackOp[depth]!;
+      state = stackState[depth]!;
+      stackState[depth] = undefined as S; // let the state go: the stack may be deep
+      stateId = stackStateId[depth]!;
+      low = stackLow[depth]!;
+      high = stackHigh[depth]!;
+      clearBit(k);
+      if (k < r) {
+        relink(2 * k + 1);
+        relink(2 * k);
+        unplacedReturned++;
+        e = next[2 * k]!;
+        pj = -1;
+      } else {
+        e = stackAt[depth]!;
+        pj = k - r + 1;
+      }
     }
-    // A return event (or, defensively, the end of the list): that operation had to be placed by
-    // now. Backtrack: take back the last placement and try what follows it in the list.
-    if (depth > bestLength) {
-      bestLength = depth;
-      best = Array.from(stackOp.subarray(0, depth));
-    }
-    if (depth === 0) return { kind: "violation", prefix: best.map((i) => ops[i]!) };
-    stats.backtracks++;
-    depth--;
-    const i = stackOp[depth]!;
-    state = stackState[depth]!;
-    low = stackLow[depth]!;
-    high = stackHigh[depth]!;
-    clearBit(i);
-    unlift(i);
-    if (i < r) unplacedReturned++;
-    e = next[2 * i]!;
+  } finally {
+    budget.nodesLeft -= sinceSlice;
+    release();
   }
 
   function clearBit(i: number): void {
     if (i < r) bits[i >>> 5]! &= ~(1 << (i & 31));
     else pendingBits[(i - r) >>> 5]! &= ~(1 << ((i - r) & 31));
   }
-}
-
-/** The string of these UTF-16 code units, built in chunks so a long key cannot overflow the call stack. */
-function charCodesToString(codes: number[]): string {
-  if (codes.length <= 4096) return String.fromCharCode.apply(null, codes);
-  let out = "";
-  for (let k = 0; k < codes.length; k += 4096) out += String.fromCharCode.apply(null, codes.slice(k, k + 4096));
-  return out;
 }

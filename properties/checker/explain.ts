@@ -21,7 +21,7 @@ export function explainStuck<S, Call, Result>(
 ): Stuck<Call, Result> {
   let state = model.init();
   for (const op of prefix) {
-    const r = model.step(state, op.interp, op.call);
+    const r = model.step(state, op.interp, op.call, op.result);
     if (r === undefined) throw new Error(`internal: prefix operation ${op.id} is not enabled on replay`);
     state = r.state;
   }
@@ -36,7 +36,7 @@ export function explainStuck<S, Call, Result>(
   const lines: string[] = [];
   const stuck: Operation<Call, Result>[] = [];
   for (const op of candidates) {
-    const r = model.step(state, op.interp, op.call);
+    const r = model.step(state, op.interp, op.call, op.result);
     if (op.respond === undefined) {
       if (r === undefined) {
         stuck.push(op);

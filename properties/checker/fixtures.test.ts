@@ -84,7 +84,8 @@ describe("hand-made history fixtures", () => {
     const fast = checkHistory(model, ops);
     const brute = checkHistoryBruteForce(model, ops);
     expect(brute.kind).toBe(fast.kind);
-    if (brute.kind === "violation" && fast.kind === "violation") expect(brute.prefix.length).toBe(fast.prefix.length);
+    const returnedIn = (prefix: readonly Operation<unknown, unknown>[]): number => prefix.filter((op) => op.respond !== undefined).length;
+    if (brute.kind === "violation" && fast.kind === "violation") expect(returnedIn(brute.prefix)).toBe(returnedIn(fast.prefix));
   });
 });
 

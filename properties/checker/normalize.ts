@@ -1,18 +1,20 @@
 import { canonicalJson } from "./canonical.js";
+import { stateKeying } from "./memo.js";
 import type { Model, Operation } from "./model.js";
 
 /**
- * A Model with every default filled in, as the search uses it. `stateKey` is a string key of a
- * state; when `exactKey` is true two states are equal exactly when their keys are (the default,
- * canonical JSON), otherwise `equal` must break ties between states that share a key.
+ * A Model with every default filled in, as the search uses it. States are interned (memo.ts) by
+ * `stateKey`; when `stateEqual` is undefined, equal keys mean equal states (canonical JSON),
+ * otherwise it tells apart states that share a key.
  */
 export interface NormalModel<S, Call, Result> {
   readonly init: () => S;
-  readonly step: (state: S, interp: number, call: Call) => { state: S; result: Result } | undefined;
-  readonly equalResult: (a: Result, b: Result) => boolean;
-  readonly stateKey: (s: S) => string;
-  readonly exactKey: boolean;
-  readonly equal: (a: S, b: S) => boolean;
+  /** `observed` is the operation's observed result, undefined for a pending operation. */
+  readonly step: (state: S, interp: number, call: Call, observed: Result | undefined) => { state: S; result: Result } | undefined;
+  /** (the model's result, the observed result) */
+  readonly equalResult: (modelResult: Result, observed: Result) => boolean;
+  readonly stateKey: (s: S) => string | number;
+  readonly stateEqual: ((a: S, b: S) => boolean) | undefined;
   readonly describeCall: (interp: number, call: Call) => string;
   readonly describeResult: (r: Result) => string;
   readonly describeState: (s: S) => string;
@@ -25,15 +27,16 @@ export function normalizeModel<S, Call, Result>(model: Model<S, Call, Result>): 
   if (typeof model.init !== "function" || typeof model.step !== "function") {
     throw new TypeError("a Model needs init() and step(state, interp, call)");
   }
-  const hash = model.hash;
-  const exactKey = hash === undefined && model.equal === undefined;
+  const keying = stateKeying<S>(
+    model.hash ? (s) => model.hash!(s) : undefined,
+    model.equal ? (a, b) => model.equal!(a, b) : undefined,
+  );
   return {
     init: () => model.init(),
-    step: (s, i, c) => model.step(s, i, c),
+    step: (s, i, c, observed) => model.step(s, i, c, observed),
     equalResult: model.equalResult ? (a, b) => model.equalResult!(a, b) : structurallyEqual,
-    stateKey: hash ? (s) => String(hash.call(model, s)) : canonicalJson,
-    exactKey,
-    equal: model.equal ? (a, b) => model.equal!(a, b) : structurallyEqual,
+    stateKey: keying.key,
+    stateEqual: keying.equal,
     describeCall: model.describeCall
       ? (i, c) => model.describeCall!(i, c)
       : (i, c) => `interp ${i}: ${canonicalJson(c)}`,

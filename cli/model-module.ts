@@ -1,0 +1,56 @@
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Model } from "../properties/checker/index.js";
+import { fromPorcupine, type PorcupineModel } from "../properties/checker/porcupine.js";
+import { UsageError } from "./errors.js";
+
+/**
+ * `check-history --model path/to/model`: a user's own sequential model, as `--impl` is a user's own
+ * implementation. The module (.js, .mjs, or .ts — TypeScript is loaded through tsx) exports an
+ * interlock `Model` as `default` or `model`, or a Porcupine-style model (`step(state, input, output)
+ * → [ok, next]`) as `porcupineModel`. Examples to copy: properties/checker/examples/. Anything else
+ * is a usage error naming what is wrong.
+ */
+export async function loadModelModule(path: string): Promise<Model<unknown, unknown, unknown>> {
+  const file = resolve(path);
+  if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`--model ${path}: no such file`);
+  let mod: Record<string, unknown>;
+  try {
+    mod = await importUserModule(file);
+  } catch (e) {
+    throw new UsageError(`--model ${path}: the module failed to load (${firstLine(e)})`);
+  }
+  const fail = (what: string): never => {
+    throw new UsageError(`--model ${path}: ${what} (see properties/checker/README.md, "Your own model")`);
+  };
+  if (mod["porcupineModel"] !== undefined) {
+    const m = mod["porcupineModel"] as Partial<PorcupineModel<unknown, unknown, unknown>> | null;
+    if (typeof m !== "object" || m === null || typeof m.init !== "function" || typeof m.step !== "function") {
+      fail(`export "porcupineModel" must be an object with init() and step(state, input, output)`);
+    }
+    return fromPorcupine(m as PorcupineModel<unknown, unknown, unknown>);
+  }
+  const model = (mod["model"] ?? mod["default"]) as Partial<Model<unknown, unknown, unknown>> | null | undefined;
+  if (model === undefined) fail(`exports no model; export an interlock Model as "default" or "model", or a Porcupine-style one as "porcupineModel"`);
+  if (typeof model !== "object" || model === null) fail(`the exported model is a ${model === null ? "null" : typeof model}, not an object`);
+  if (typeof model!.init !== "function" || typeof model!.step !== "function") fail(`the exported model needs init() and step(state, process, call, observed)`);
+  for (const optional of ["equalResult", "equal", "hash", "partition", "describeCall", "describeResult", "describeState"] as const) {
+    if (model![optional] !== undefined && typeof model![optional] !== "function") fail(`"${optional}" must be a function when present`);
+  }
+  return model as Model<unknown, unknown, unknown>;
+}
+
+/** Imports a user's module by absolute path: .js/.mjs natively, .ts/.mts/.cts through tsx. */
+export async function importUserModule(file: string): Promise<Record<string, unknown>> {
+  if (/\.[cm]?ts$/.test(file)) {
+    const { tsImport } = await import("tsx/esm/api");
+    return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+  }
+  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+}
+
+/** The first line of an error's message (never a stack). */
+export function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0]!.slice(0, 300);
+}
