@@ -137,7 +137,10 @@ export type Strategy =
       readonly depth?: number;
       readonly runs?: number;
       readonly seed?: number;
-      /** k, the step count the change points are drawn from; estimated by probing when absent. */
+      /**
+       * k, the number of decision points (steps where more than one thread could move) the change
+       * points are drawn from; estimated by probing when absent.
+       */
       readonly steps?: number;
     }
   | { readonly kind: "random"; readonly runs?: number; readonly seed?: number };
@@ -186,6 +189,7 @@ export interface Coverage {
   readonly pct?: {
     readonly depth: number;
     readonly threads: number;
+    /** k: decision points (steps where more than one thread could move) the change points are drawn from. */
     readonly steps: number;
     readonly runs: number;
     readonly perRunBound: number;
