@@ -17,6 +17,7 @@ import { bit, decodeIndex, encodeIndex, err, ok, type Def, type ErrorCode, type 
 import { decodeRuntime, defIdentity, NAME_WORDS, packName, SlotState, type RegistryLayout, type SlotFields } from "./layout.js";
 import { increment, load, store, testBits, type Code } from "./memory.js";
 import { Runtime } from "./runtime.js";
+import type { InterpWords } from "./subject.js";
 
 /** The outcome of resolving an index: the slot it names, or why it does not resolve. */
 export type Resolution = { readonly slot: number } | { readonly error: ErrorCode };
@@ -41,6 +42,13 @@ export abstract class Registry<Call extends { readonly _tag: string }, P> extend
       for (let w = 0; w < NAME_WORDS; w++) guarded.set(f.name + w, this.rt.lock.owner);
     }
     return guarded;
+  }
+
+  /** Each slot's `refs` is a mask of the interpreters holding an ensure. */
+  override interpWords(): InterpWords {
+    const base = super.interpWords();
+    const refs = Array.from({ length: this.layout.capacity }, (_, slot) => this.layout.slot(slot).refs);
+    return { ids: base.ids, masks: [...base.masks, ...refs] };
   }
 
   /** With the world locked: what an ending interpreter's death means for one live entry. */

@@ -83,7 +83,7 @@ function exploreExhaustive<Call, Result>(run: Run<Call, Result>, option: Symmetr
 function symmetryReport<Call, Result>(session: Session<Call, Result>, programs: readonly Program<Call>[]): SymmetryReport {
   const classes = session.machine.classMembers.filter((c) => c.length > 1).map((c) => c.map((t) => (programs[t] as Program<Call>).interp));
   if (classes.length === 0) return { applied: false, classes: [], reason: "no two interpreters run identical programs" };
-  return { applied: true, classes, reason: "interpreters with identical programs, verified interchangeable on every thread-local transition taken" };
+  return { applied: true, classes, reason: `interpreters with identical programs: ${session.machine.symmetryMethod()}` };
 }
 
 /** Iterative context bounding, k = 0 … bound. */

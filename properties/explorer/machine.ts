@@ -14,31 +14,13 @@ import { Disciplines } from "./engine/discipline.js";
 import { HistoryLog } from "./engine/history.js";
 import { JudgeLink } from "./engine/judge.js";
 import { ScheduleLog } from "./engine/schedule.js";
+import { Symmetry, symmetryClasses, verifyStart, type Perm } from "./engine/symmetry.js";
 import { FINISHED, ThreadTable, type Completion, type Edge, type HistoryKey, type TNode } from "./engine/threads.js";
 import { callText, describeAccess, type TraceRow } from "./engine/trace.js";
 import type { CallRecord, Observer, StateView, ThreadView, Violation } from "./types.js";
 
 export { describeAccess, type TraceRow } from "./engine/trace.js";
 export { SymmetryBroken, type HistoryKey } from "./engine/threads.js";
-
-/** Threads grouped into classes: identical programs share a class when symmetric, else one each. */
-function classesOf<Call>(programs: readonly Program<Call>[], symmetric: boolean): { classOf: Int32Array; members: number[][] } {
-  const classOf = new Int32Array(programs.length);
-  const members: number[][] = [];
-  const byProgram = new Map<string, number>();
-  programs.forEach((p, t) => {
-    const key = symmetric ? JSON.stringify(p.calls) : `#${t}`;
-    let c = byProgram.get(key);
-    if (c === undefined) {
-      c = members.length;
-      byProgram.set(key, c);
-      members.push([]);
-    }
-    classOf[t] = c;
-    (members[c] as number[]).push(t);
-  });
-  return { classOf, members };
-}
 
 function checkInterps<Call>(programs: readonly Program<Call>[]): void {
   const seen = new Set<number>();
@@ -65,10 +47,13 @@ export class Machine<Call, Result> {
   readonly accessIndex: Int32Array;
   /** Steps taken in the current execution. */
   steps = 0;
-  /** Per thread: its class (threads in one class share node ids). */
+  /** Per thread: its symmetry class (interchangeable threads; singletons without symmetry). */
   readonly classOf: Int32Array;
   readonly classMembers: readonly (readonly number[])[];
   readonly symmetric: boolean;
+  /** The symmetry reduction in use, or null. */
+  private readonly symmetry: Symmetry | null;
+  private readonly interps: readonly number[];
   readonly view: StateView<Call>;
   /** Width of a snapshot in int32s. */
   readonly snapshotWidth: number;
@@ -85,6 +70,7 @@ export class Machine<Call, Result> {
   private readonly judgeLink: JudgeLink<Call, Result>;
   private readonly disciplines: Disciplines | null;
   private readonly keyScratch: Int32Array;
+  private readonly candidate: Int32Array;
 
   constructor(
     readonly subject: Subject<Call, Result>,
@@ -100,19 +86,23 @@ export class Machine<Call, Result> {
     this.node = new Int32Array(this.n);
     this.rank = new Int32Array(this.n);
     this.accessIndex = new Int32Array(this.n);
-    const { classOf, members } = classesOf(programs, symmetric);
-    this.classOf = classOf;
-    this.classMembers = members;
-    this.symmetric = symmetric && observer === undefined && members.some((m) => m.length > 1);
+    this.interps = programs.map((p) => p.interp);
+    this.symmetry = symmetric ? symmetryOf(subject, programs, observer) : null;
+    this.symmetric = this.symmetry !== null;
+    this.classMembers = this.symmetry?.classes ?? programs.map((_, t) => [t]);
+    this.classOf = this.symmetry?.classOf ?? Int32Array.from(programs, (_, t) => t);
     this.snapshotWidth = this.words + 3 * this.n + 3;
     this.keyWidth = this.words + this.n + 1;
     this.keyScratch = new Int32Array(this.keyWidth);
+    this.candidate = new Int32Array(this.keyWidth);
     this.disciplines = Disciplines.of(subject as Subject<unknown, unknown>);
     this.judgeLink = new JudgeLink(observer);
-    this.threads = new ThreadTable(subject, programs, members, historyKey);
+    const sym = this.symmetry;
+    this.threads = new ThreadTable(subject, programs, historyKey, sym === null ? () => 0 : (a) => sym.resultKind(a));
     this.initialMem = new Int32Array(this.words);
     subject.init?.(this.initialMem);
-    this.initialEdges = members.map((_, c) => this.threads.startEdge(c));
+    this.initialEdges = programs.map((_, t) => this.threads.startEdge(t));
+    if (sym !== null) verifyStart(sym, this.threads, this.initialEdges, this.interps);
     this.view = this.makeView();
     this.reset();
   }
@@ -137,7 +127,7 @@ export class Machine<Call, Result> {
     this.steps = 0;
     this.log.truncate(0);
     for (let t = 0; t < this.n; t++) {
-      const e = this.initialEdges[this.classOf[t] as number] as Edge;
+      const e = this.initialEdges[t] as Edge;
       this.node[t] = e.to;
       if (e.done !== null) this.record(t, e.done);
     }
@@ -184,7 +174,7 @@ export class Machine<Call, Result> {
     else if (nd.op === AccessOp.notify) this.stepNotify(t, nd, at, s);
     else {
       if (this.disciplines?.governs(nd.addr) === true) this.invisible(t, nd);
-      this.traced(t, nd, at, s, performPlain(this.mem, nd.access as Access));
+      this.traced(t, nd, at, s, this.perform(nd.access as Access));
     }
     if (this.disciplines !== null) this.runInvisible(t, s);
     this.steps = s + 1;
@@ -227,8 +217,14 @@ export class Machine<Call, Result> {
       const at = this.accessIndex[t] as number;
       if (at === 0) this.invoked(t, nd, s);
       this.accessIndex[t] = at + 1;
-      this.traced(t, nd, at, s, performPlain(this.mem, nd.access as Access));
+      this.traced(t, nd, at, s, this.perform(nd.access as Access));
     }
+  }
+
+  /** Performs a non-blocking access on memory (under symmetry, first checks it commutes with renaming). */
+  private perform(access: Access): number {
+    this.symmetry?.checkEffect(access, this.mem[access.addr] as number);
+    return performPlain(this.mem, access);
   }
 
   /** Whether thread t's pending access is invisible under its word's discipline (a break is recorded). */
@@ -285,24 +281,78 @@ export class Machine<Call, Result> {
   }
 
   /**
-   * The state's identity for a visited set: memory words, then one code per thread (node id and
-   * wait rank); under symmetry the codes of each class are sorted, so permuted states coincide.
-   * Returns a scratch array overwritten by the next call.
+   * The state's identity for a visited set: memory words, one code per thread (node id and wait
+   * rank), the judge's state. Under symmetry, the canonical representative of the state's orbit
+   * (engine/symmetry.ts). Returns a scratch array overwritten by the next call.
    */
   key(): Int32Array {
     const k = this.keyScratch;
     const w = this.words;
-    for (let i = 0; i < w; i++) k[i] = this.mem[i] as number;
-    for (let t = 0; t < this.n; t++) k[w + t] = ((this.node[t] as number) << 5) | (this.rank[t] as number);
-    if (this.symmetric) {
-      let at = w;
-      for (const m of this.classMembers) {
-        sortRange(k, at, at + m.length);
-        at += m.length;
-      }
+    const sym = this.symmetry;
+    if (sym === null || sym.sorted) {
+      for (let i = 0; i < w; i++) k[i] = this.mem[i] as number;
+      for (let t = 0; t < this.n; t++) k[w + t] = (this.code(t) << 5) | (this.rank[t] as number);
+      if (sym !== null) this.sortClasses(k);
+      k[w + this.n] = this.judgeLink.state;
+      return k;
     }
-    k[w + this.n] = this.judgeLink.state;
+    this.renamedKey(0, k);
+    for (let pi = 1; pi < sym.perms.length; pi++) {
+      const c = this.renamedKey(pi, this.candidate);
+      if (lessThan(c, k)) k.set(c);
+    }
     return k;
+  }
+
+  /** Thread t's node id, or under sorted symmetry the node it maps to in its class's first thread. */
+  private code(t: number): number {
+    const sym = this.symmetry;
+    const id = this.node[t] as number;
+    if (sym === null) return id;
+    const pi = sym.toFirst[t] as number;
+    return pi === 0 ? id : sym.image(this.threads, this.threads.node(id), pi, this.interps);
+  }
+
+  /** Sorts each class's thread codes (key positions are thread indices; a class's are rewritten in order). */
+  private sortClasses(k: Int32Array): void {
+    const w = this.words;
+    for (const members of this.classMembers) {
+      if (members.length < 2) continue;
+      const codes = members.map((t) => k[w + t] as number).sort((a, b) => a - b);
+      members.forEach((t, i) => (k[w + t] = codes[i] as number));
+    }
+  }
+
+  /** The key of the state renamed by permutation pi, written into out. */
+  private renamedKey(pi: number, out: Int32Array): Int32Array {
+    const sym = this.symmetry as Symmetry;
+    const p = sym.perms[pi] as Perm;
+    const w = this.words;
+    sym.renameMemory(this.mem, p, out, 0);
+    for (let t = 0; t < this.n; t++) {
+      const image = sym.image(this.threads, this.at(t), pi, this.interps);
+      out[w + (p.thread[t] as number)] = (image << 5) | (this.rank[t] as number);
+    }
+    out[w + this.n] = this.judgeLink.rename(this.judgeLink.state, pi, sym.perms.length, p.interp);
+    return out;
+  }
+
+  /** How symmetry canonicalises states, for the coverage sentence (null: no symmetry). */
+  symmetryMethod(): string | null {
+    const sym = this.symmetry;
+    if (sym === null) return null;
+    if (sym.sorted) return "threads sorted by position; verified interchangeable on every transition taken";
+    return `the least of ${sym.perms.length} renamings of interpreter ids in threads, the Subject's declared id and mask words and the online judge's state; verified on every transition taken`;
+  }
+
+  /** Under sorted symmetry: whether an earlier thread of t's class is in the very same position (same successor up to symmetry). */
+  shadowed(t: number): boolean {
+    if (this.symmetry === null || !this.symmetry.sorted) return false;
+    const c = this.classOf[t];
+    for (let u = 0; u < t; u++) {
+      if (this.classOf[u] === c && this.rank[u] === this.rank[t] && this.code(u) === this.code(t)) return true;
+    }
+    return false;
   }
 
   /** Thread t's position: (call index, access index) of its next access. */
@@ -365,6 +415,7 @@ export class Machine<Call, Result> {
 
   private advance(t: number, nd: TNode, value: number, row: TraceRow | null): void {
     const e = this.threads.edge(nd, value);
+    if (this.symmetry !== null && !e.verified) this.symmetry.verify(this.threads, nd, value, e, this.interps);
     this.node[t] = e.to;
     if (e.done === null) return;
     this.accessIndex[t] = 0;
@@ -402,7 +453,7 @@ export class Machine<Call, Result> {
   private callOf(t: number, nd: TNode): Call {
     if (nd.resolved !== undefined) return nd.resolved as Call;
     const call = this.resolvedCall(t, nd.callIndex, nd.carry);
-    if ((this.classMembers[nd.cls] as readonly number[]).length === 1) nd.resolved = call;
+    nd.resolved = call;
     return call;
   }
 
@@ -476,15 +527,25 @@ export class Machine<Call, Result> {
   }
 }
 
-/** Sorts k[from, to) in place (insertion sort: symmetry classes are small). */
-function sortRange(k: Int32Array, from: number, to: number): void {
-  for (let i = from + 1; i < to; i++) {
-    const v = k[i] as number;
-    let j = i - 1;
-    while (j >= from && (k[j] as number) > v) {
-      k[j + 1] = k[j] as number;
-      j--;
-    }
-    k[j + 1] = v;
+/** Lexicographic a < b over int32 vectors of one width. */
+function lessThan(a: Int32Array, b: Int32Array): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    if (x !== y) return x < y;
   }
+  return false;
+}
+
+/**
+ * The symmetry reduction for these programs, or null when no two threads are interchangeable.
+ * With a judge or declared words (the product path, whose model makes interp 1 the main
+ * interpreter) interp 1 is never moved.
+ */
+function symmetryOf<Call, Result>(subject: Subject<Call, Result>, programs: readonly Program<Call>[], observer: Observer<Call, Result> | undefined): Symmetry | null {
+  const declared = subject.interpWords;
+  const classes = symmetryClasses(programs, observer !== undefined || declared !== undefined);
+  if (!classes.some((c) => c.length > 1)) return null;
+  const sorted = observer === undefined && (declared === undefined || declared.ids.length + declared.masks.length === 0);
+  return new Symmetry(classes, programs.map((p) => p.interp), subject.words, declared, sorted);
 }

@@ -14,10 +14,8 @@
  * The engine checks what it cheaply can — merged histories must have the same next access — and
  * the caller owns the rest; without a historyKey every history is its own node (always sound).
  *
- * Classes: interpreters whose programs are identical may share one node table (symmetry). That is
- * only sound if their code behaves the same whatever the interp id; the table verifies it on every
- * node it builds (each member's generator must yield the same access, return the same result and
- * carry) and throws `SymmetryBroken` the first time they differ.
+ * Each thread has its own nodes. Symmetry (engine/symmetry.ts) relates the nodes of interchangeable
+ * threads through `walk`: the node another thread reaches when fed the same (renamed) values.
  */
 import { AccessOp, type Access, type Code } from "../../../impl/memory.js";
 import type { Program, Subject } from "../../../impl/subject.js";
@@ -37,15 +35,19 @@ export interface Completion {
 export interface Edge {
   readonly to: number;
   readonly done: readonly Completion[] | null;
+  /** Under symmetry: whether its renamings were verified (engine/symmetry.ts). */
+  verified: boolean;
 }
 
-/** A thread-local position: (class, call index, carry, observed values) and its pending access. */
+/** A thread-local position: (thread, call index, carry, observed values) and its pending access. */
 export interface TNode {
   readonly id: number;
-  readonly cls: number;
+  readonly thread: number;
   readonly callIndex: number;
   readonly carry: readonly number[];
   readonly observed: readonly number[];
+  /** Per observed value, the kind of interpreter identity it carries (engine/symmetry.ts `IdKind`). */
+  readonly kinds: readonly number[];
   /** The node's identity within its call: observed values, with loop iterations folded (see `fold`). */
   readonly hkey: string;
   /** Per loop scope, the history key at the loop's entry (`loopEnter`); null if no loop entered. */
@@ -55,10 +57,12 @@ export interface TNode {
   readonly addr: number;
   readonly access: Access | null;
   readonly edges: Map<number, Edge>;
-  /** The node's call with carried references resolved, once computed (only for single-member classes). */
+  /** The node's call with carried references resolved, once computed. */
   resolved?: unknown;
-  /** Live generators (one per class member) positioned at this node, if nobody consumed them. */
-  gens: Code<unknown>[] | null;
+  /** A live generator positioned at this node, if nobody consumed it. */
+  gen: Code<unknown> | null;
+  /** Under symmetry: per permutation, the node this one maps to (-1: not computed yet). */
+  images: Int32Array | null;
 }
 
 /** Thrown when interpreters assumed interchangeable turn out to behave differently. */
@@ -94,15 +98,15 @@ function skipCheckpoints(g: Code<unknown>, r: Step): Step {
   return step;
 }
 
-/** A class's generators between two scheduling points, while `settle` completes calls. */
+/** A thread's generator between two scheduling points, while `settle` completes calls. */
 interface Settling {
-  readonly cls: number;
-  readonly members: readonly number[];
+  readonly thread: number;
   callIndex: number;
   carry: readonly number[];
   observed: readonly number[];
-  readonly gens: (Code<unknown> | null)[];
-  readonly steps: (Step | null)[];
+  kinds: readonly number[];
+  gen: Code<unknown> | null;
+  step: Step | null;
   readonly done: Completion[];
   accessless: boolean;
   hkey: string;
@@ -112,12 +116,15 @@ interface Settling {
 export class ThreadTable<Call, Result> {
   private readonly nodes: TNode[] = [];
   private readonly intern = new Map<string, number>();
+  /** Node at the start of (thread, call index, carry), for `walk`. */
+  private readonly starts = new Map<string, number>();
 
   constructor(
     private readonly subject: Subject<Call, Result>,
     private readonly programs: readonly Program<Call>[],
-    readonly classMembers: readonly (readonly number[])[],
-    private readonly historyKey?: HistoryKey<Call>,
+    private readonly historyKey: HistoryKey<Call> | undefined,
+    /** The kind of interpreter identity an access's result carries (0: none). */
+    private readonly resultKind: (access: Access) => number,
   ) {}
 
   node(id: number): TNode {
@@ -128,39 +135,25 @@ export class ThreadTable<Call, Result> {
     return this.nodes.length;
   }
 
-  /** The edge into a class's first node: calls that make no access complete on the way. */
-  startEdge(cls: number): Edge {
-    const members = this.classMembers[cls] as readonly number[];
-    return this.settle({
-      cls,
-      members,
-      callIndex: 0,
-      carry: [],
-      observed: [],
-      gens: members.map(() => null),
-      steps: members.map(() => null),
-      done: [],
-      accessless: true,
-      hkey: "",
-      scopes: null,
-    });
+  /** The edge into thread t's first node from call `callIndex` with `carry` (calls that make no access complete on the way). */
+  startEdge(t: number, callIndex = 0, carry: readonly number[] = []): Edge {
+    return this.settle({ thread: t, callIndex, carry, observed: [], kinds: [], gen: null, step: null, done: [], accessless: true, hkey: "", scopes: null });
   }
 
   /** The edge of node nd for value: generator work once per (node, value), a lookup afterwards. */
   edge(nd: TNode, value: number): Edge {
     const known = nd.edges.get(value);
     if (known !== undefined) return known;
-    const members = this.classMembers[nd.cls] as readonly number[];
-    const gens = nd.gens ?? members.map((t) => this.rebuild(t, nd));
-    nd.gens = null;
+    const gen = nd.gen ?? this.rebuild(nd);
+    nd.gen = null;
     const e = this.settle({
-      cls: nd.cls,
-      members,
+      thread: nd.thread,
       callIndex: nd.callIndex,
       carry: nd.carry,
       observed: [...nd.observed, value],
-      gens,
-      steps: gens.map((g) => g.next(value)),
+      kinds: [...nd.kinds, this.resultKind(nd.access as Access)],
+      gen,
+      step: gen.next(value),
       done: [],
       accessless: false,
       hkey: `${nd.hkey},${value}`,
@@ -170,100 +163,95 @@ export class ThreadTable<Call, Result> {
     return e;
   }
 
+  /**
+   * The node thread t reaches from the start of call `callIndex` with `carry` when its accesses
+   * return `values` in turn — how symmetry finds the node of another thread that corresponds to
+   * one of this thread's (its values renamed). Memoised through the edges it takes.
+   */
+  walk(t: number, callIndex: number, carry: readonly number[], values: readonly number[]): number {
+    const startKey = `${t}|${callIndex}|${carry.join(",")}`;
+    let id = this.starts.get(startKey);
+    if (id === undefined) {
+      id = this.startEdge(t, callIndex, carry).to;
+      this.starts.set(startKey, id);
+    }
+    for (const v of values) {
+      const nd = this.node(id);
+      if (nd.op === FINISHED || nd.callIndex !== callIndex) return id;
+      const e = this.edge(nd, v);
+      if (e.done !== null) return e.to;
+      id = e.to;
+    }
+    return id;
+  }
+
   private interpOf(t: number): number {
     return (this.programs[t] as Program<Call>).interp;
   }
 
-  /** A fresh generator for member t positioned at node nd (rebuilt by re-feeding observed values). */
-  private rebuild(t: number, nd: TNode): Code<unknown> {
-    const calls = (this.programs[t] as Program<Call>).calls;
-    const g = this.subject.start(this.interpOf(t), calls[nd.callIndex] as Call, nd.carry) as Code<unknown>;
+  /** A fresh generator positioned at node nd (rebuilt by re-feeding observed values). */
+  private rebuild(nd: TNode): Code<unknown> {
+    const calls = (this.programs[nd.thread] as Program<Call>).calls;
+    const g = this.subject.start(this.interpOf(nd.thread), calls[nd.callIndex] as Call, nd.carry) as Code<unknown>;
     skipCheckpoints(g, g.next());
     for (const v of nd.observed) skipCheckpoints(g, g.next(v));
     return g;
   }
 
   /**
-   * From generators that just yielded (or returned), completes every call that returned, starts
-   * the next ones, and interns the node where the thread waits for its next access. Checks that
-   * all class members agree.
+   * From a generator that just yielded (or returned), completes every call that returned, starts
+   * the next ones, and interns the node where the thread waits for its next access.
    */
   private settle(s: Settling): Edge {
     for (;;) {
-      if (s.steps[0] === null && !this.startCall(s)) break;
+      if (s.step === null && !this.startCall(s)) break;
       this.foldCheckpoints(s);
-      const first = s.steps[0] as Step;
-      this.agree(s, first);
-      if (!first.done) break;
-      this.completeCall(s, first.value);
+      const step = s.step as Step;
+      if (!step.done) break;
+      this.completeCall(s, step.value);
     }
-    return { to: this.internNode(s), done: s.done.length === 0 ? null : s.done };
+    return { to: this.internNode(s), done: s.done.length === 0 ? null : s.done, verified: false };
   }
 
-  /** Starts call `s.callIndex` in every member; false when the program is over. */
+  /** Starts call `s.callIndex`; false when the program is over. */
   private startCall(s: Settling): boolean {
-    const calls = (this.programs[s.members[0] as number] as Program<Call>).calls;
+    const calls = (this.programs[s.thread] as Program<Call>).calls;
     if (s.callIndex >= calls.length) return false;
-    s.members.forEach((t, i) => {
-      const g = this.subject.start(this.interpOf(t), calls[s.callIndex] as Call, s.carry) as Code<unknown>;
-      s.gens[i] = g;
-      s.steps[i] = g.next();
-    });
+    s.gen = this.subject.start(this.interpOf(s.thread), calls[s.callIndex] as Call, s.carry) as Code<unknown>;
+    s.step = s.gen.next();
     return true;
   }
 
   /** Loop checkpoints are not scheduling points: folds them into the history key and resumes. */
   private foldCheckpoints(s: Settling): void {
     for (;;) {
-      const head = s.steps[0] as Step;
-      if (head.done || head.value.op !== AccessOp.checkpoint) return;
-      for (let i = 1; i < s.members.length; i++) {
-        const other = s.steps[i] as Step;
-        if (other.done || !sameAccess(head.value, other.value)) throw new SymmetryBroken(this.asymmetry(s, i, head, other));
-      }
-      ({ hkey: s.hkey, scopes: s.scopes } = fold(s.hkey, s.scopes, head.value));
-      for (let i = 0; i < s.members.length; i++) s.steps[i] = (s.gens[i] as Code<unknown>).next(0);
-    }
-  }
-
-  /** Every class member must have yielded the same access (or returned the same result). */
-  private agree(s: Settling, first: Step): void {
-    for (let i = 1; i < s.members.length; i++) {
-      const other = s.steps[i] as Step;
-      const same = first.done ? other.done && JSON.stringify(other.value) === JSON.stringify(first.value) : !other.done && sameAccess(first.value, other.value);
-      if (!same) throw new SymmetryBroken(this.asymmetry(s, i, first, other));
+      const step = s.step as Step;
+      if (step.done || step.value.op !== AccessOp.checkpoint) return;
+      ({ hkey: s.hkey, scopes: s.scopes } = fold(s.hkey, s.scopes, step.value));
+      s.step = (s.gen as Code<unknown>).next(0);
     }
   }
 
   /** The call returned `result`: records it, computes the carry, moves on to the next call. */
   private completeCall(s: Settling, result: unknown): void {
-    const calls = (this.programs[s.members[0] as number] as Program<Call>).calls;
-    const call = calls[s.callIndex] as Call;
-    const carryOf = (t: number): readonly number[] => (this.subject.after ? this.subject.after(this.interpOf(t), call, result as Result, s.carry) : s.carry);
-    const nextCarry = carryOf(s.members[0] as number);
-    for (const t of s.members.slice(1)) {
-      const c = carryOf(t);
-      if (c.length !== nextCarry.length || c.some((x, j) => x !== nextCarry[j])) {
-        throw new SymmetryBroken(`interp ${this.interpOf(s.members[0] as number)} and interp ${this.interpOf(t)} leave call ${s.callIndex} with different carries [${nextCarry.join(",")}] and [${c.join(",")}]`);
-      }
-    }
+    const call = (this.programs[s.thread] as Program<Call>).calls[s.callIndex] as Call;
     s.done.push({ callIndex: s.callIndex, result, accessless: s.accessless });
+    s.carry = this.subject.after ? this.subject.after(this.interpOf(s.thread), call, result as Result, s.carry) : s.carry;
     s.accessless = true;
-    s.carry = nextCarry;
     s.callIndex++;
     s.observed = [];
+    s.kinds = [];
     s.hkey = "";
     s.scopes = null;
-    s.steps.fill(null);
+    s.step = null;
   }
 
-  /** The id of the node where the class waits for its next access (interned by its identity). */
+  /** The id of the node where the thread waits for its next access (interned by its identity). */
   private internNode(s: Settling): number {
-    const calls = (this.programs[s.members[0] as number] as Program<Call>).calls;
-    const first = s.steps[0] ?? null;
-    const access = first === null || first.done ? null : first.value;
+    const calls = (this.programs[s.thread] as Program<Call>).calls;
+    const access = s.step === null || s.step.done ? null : s.step.value;
     const history = this.historyKey !== undefined && access !== null ? this.historyKey(calls[s.callIndex] as Call, s.observed) : s.hkey;
-    const key = `${s.cls}|${s.callIndex}|${s.carry.join(",")}|${history}`;
+    const key = `${s.thread}|${s.callIndex}|${s.carry.join(",")}|${history}`;
     const id = this.intern.get(key);
     if (id !== undefined) {
       if (access !== null) this.checkMerge(this.node(id), s, access);
@@ -271,17 +259,19 @@ export class ThreadTable<Call, Result> {
     }
     const fresh: TNode = {
       id: this.nodes.length,
-      cls: s.cls,
+      thread: s.thread,
       callIndex: s.callIndex,
       carry: s.carry,
       observed: s.observed,
+      kinds: s.kinds,
       hkey: s.hkey,
       scopes: s.scopes,
       op: access === null ? FINISHED : access.op,
       addr: access === null ? -1 : access.addr,
       access,
       edges: new Map(),
-      gens: access === null ? null : (s.gens as Code<unknown>[]),
+      gen: access === null ? null : s.gen,
+      images: null,
     };
     this.intern.set(key, fresh.id);
     this.nodes.push(fresh);
@@ -295,14 +285,6 @@ export class ThreadTable<Call, Result> {
     throw new Error(
       `historyKey merges histories with different next accesses at call ${s.callIndex}: [${known.observed.join(",")}] → ${describeAccess(expected)} ` +
         `but [${s.observed.join(",")}] → ${describeAccess(access)}; the key drops a value the code still uses`,
-    );
-  }
-
-  private asymmetry(s: Settling, j: number, a: Step, b: Step): string {
-    const show = (r: Step): string => (r.done ? `returns ${JSON.stringify(r.value)}` : describeAccess(r.value));
-    return (
-      `interp ${this.interpOf(s.members[0] as number)} and interp ${this.interpOf(s.members[j] as number)} run identical programs ` +
-      `but differ at call ${s.callIndex}, access ${s.observed.length}: ${show(a)} vs ${show(b)}`
     );
   }
 }

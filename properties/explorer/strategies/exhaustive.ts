@@ -8,20 +8,10 @@ import type { Session } from "../session.js";
 import { StateTable } from "../stateTable.js";
 import { Frames, LEAF, judgeInitial, judgeNewState, revisited, stepJudged, type Found } from "./common.js";
 
-/** True if an earlier thread of t's symmetry class sits in the very same position (same successor up to symmetry). */
-function shadowed<Call, Result>(m: Machine<Call, Result>, t: number): boolean {
-  if (!m.symmetric) return false;
-  const c = m.classOf[t];
-  for (let u = 0; u < t; u++) {
-    if (m.classOf[u] === c && m.node[u] === m.node[t] && m.rank[u] === m.rank[t]) return true;
-  }
-  return false;
-}
-
 /** The next thread to try from frame d (from frames.next[d] on), or -1 when the frame is done. */
 function nextChoice<Call, Result>(m: Machine<Call, Result>, frames: Frames, d: number): number {
   let t = frames.next[d] as number;
-  while (t < m.n && (!m.isEnabled(t) || shadowed(m, t))) t++;
+  while (t < m.n && (!m.isEnabled(t) || m.shadowed(t))) t++;
   if (t >= m.n) return -1;
   frames.next[d] = t + 1;
   return t;
