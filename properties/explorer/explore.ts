@@ -3,6 +3,7 @@
  */
 import type { Program, Subject } from "../../impl/subject.js";
 import { SymmetryBroken } from "./machine.js";
+import type { VisitedSet } from "./stateTable.js";
 import { LimitReached, Session } from "./session.js";
 import { bounded } from "./strategies/bounded.js";
 import { exhaustive } from "./strategies/exhaustive.js";
@@ -16,6 +17,7 @@ import {
   type FoundViolation,
   type LimitHit,
   type Limits,
+  type StorageOption,
   type Strategy,
   type SymmetryOption,
   type SymmetryReport,
@@ -51,7 +53,7 @@ export function explore<Call, Result>(
   const strategy = options.strategy;
   switch (strategy.kind) {
     case "exhaustive":
-      return exploreExhaustive(run, strategy.symmetry ?? "auto");
+      return exploreExhaustive(run, { symmetry: strategy.symmetry ?? "auto", storage: strategy.storage ?? "exact", sleepSets: strategy.sleepSets ?? true });
     case "bounded":
       return exploreBounded(run, strategy.maxPreemptions ?? strategyDefaults.maxPreemptions);
     case "pct":
@@ -61,22 +63,31 @@ export function explore<Call, Result>(
   }
 }
 
+/** The exhaustive strategy's reductions, resolved. */
+interface ExhaustiveOptions {
+  readonly symmetry: SymmetryOption;
+  readonly storage: StorageOption;
+  readonly sleepSets: boolean;
+}
+
 /** Exhaustive search, with symmetry when asked for and verified; without it when it breaks. */
-function exploreExhaustive<Call, Result>(run: Run<Call, Result>, option: SymmetryOption): ExploreResult<Call, Result> {
+function exploreExhaustive<Call, Result>(run: Run<Call, Result>, o: ExhaustiveOptions): ExploreResult<Call, Result> {
   const keyed = run.options.historyKey !== undefined;
+  const search = (session: Session<Call, Result>) => () => exhaustive(session, o.storage, o.sleepSets);
+  const coverage = (symmetry: SymmetryReport) => (s: Session<Call, Result>, found: boolean) => exhaustiveCoverage(s, symmetry, found, keyed, o);
   let symmetry: SymmetryReport = { applied: false, classes: [], reason: "symmetry off by request" };
-  if (option === "auto") {
+  if (o.symmetry === "auto") {
     try {
       const session = run.newSession(true);
       symmetry = symmetryReport(session, run.programs);
-      return finish(session, symmetry, () => exhaustive(session), (s, found) => exhaustiveCoverage(s, symmetry, found, keyed));
+      return finish(session, symmetry, search(session), coverage(symmetry));
     } catch (e) {
       if (!(e instanceof SymmetryBroken)) throw e;
       symmetry = { applied: false, classes: [], reason: `symmetry not applied: ${e.message}` };
     }
   }
   const session = run.newSession(false);
-  return finish(session, symmetry, () => exhaustive(session), (s, found) => exhaustiveCoverage(s, symmetry, found, keyed));
+  return finish(session, symmetry, search(session), coverage(symmetry));
 }
 
 /** The classes a symmetric session found, as a report. */
@@ -161,18 +172,27 @@ function base<Call, Result>(
   return { strategy, guarantee, symmetry, checkedExecutions: s.checkedExecutions };
 }
 
-function exhaustiveCoverage<Call, Result>(s: Session<Call, Result>, symmetry: SymmetryReport, found: boolean, keyed: boolean): Coverage {
+function exhaustiveCoverage<Call, Result>(s: Session<Call, Result>, symmetry: SymmetryReport, found: boolean, keyed: boolean, o: ExhaustiveOptions): Coverage {
   const modulo =
     (symmetry.applied
       ? `modulo symmetry over interps ${symmetry.classes.map((c) => `{${c.join(",")}}`).join(" ")}`
-      : `without symmetry reduction (${symmetry.reason})`) + (keyed ? `, thread histories merged by the caller's historyKey` : "");
+      : `without symmetry reduction (${symmetry.reason})`) +
+    (o.sleepSets ? ", sleep sets (transitions whose successors other orders reach are not taken; every state is still visited)" : "") +
+    (keyed ? `, thread histories merged by the caller's historyKey` : "");
   const sentence = found
     ? `exhaustive search ${modulo} stopped at the first violation after ${s.states} states.`
     : `exhaustive for these programs (${modulo}): all ${s.states} reachable states judged by the monitor and checked for deadlock; ` +
       (s.hooks.observer !== undefined
         ? `the online history judge, part of every state, judged every path (merged ones included); the whole-history check also judged the ${s.checkedExecutions} executions the search completed.`
-        : `the whole-history check judged the ${s.checkedExecutions} executions the search completed (paths that merged into a visited state were not run to the end).`);
+        : `the whole-history check judged the ${s.checkedExecutions} executions the search completed (paths that merged into a visited state were not run to the end).`) +
+      storageClause(s.visited, o.storage);
   return { ...base(s, "exhaustive", "exhaustive", symmetry), sentence };
+}
+
+/** What the visited set's storage means for the guarantee. */
+function storageClause(visited: VisitedSet | null, storage: StorageOption): string {
+  if (visited === null || storage === "exact") return "";
+  return ` Visited states stored by hash compaction (64-bit signatures, ${(visited.bytes() / Math.max(1, visited.size)).toFixed(0)} bytes a state): the probability that a state was missed is at most ${fmt(visited.missProbability())}.`;
 }
 
 /** Runs a strategy body; turns a limit into an "incomplete" verdict; builds the result. */

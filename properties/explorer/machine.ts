@@ -11,6 +11,7 @@
 import { AccessOp, WaitResult, performPlain, type Access } from "../../impl/memory.js";
 import type { Program, Subject } from "../../impl/subject.js";
 import { Disciplines } from "./engine/discipline.js";
+import { Footprint } from "./engine/footprint.js";
 import { HistoryLog } from "./engine/history.js";
 import { JudgeLink } from "./engine/judge.js";
 import { ScheduleLog } from "./engine/schedule.js";
@@ -59,6 +60,10 @@ export class Machine<Call, Result> {
   readonly snapshotWidth: number;
   /** Width of `key()` in int32s. */
   readonly keyWidth: number;
+  /** When non-null, every step records what it read, wrote and showed the judge here (partial-order reduction). */
+  footprint: Footprint | null = null;
+  /** Per thread: its position in the canonical state the last `key()` returned (identity without symmetry). */
+  readonly canonicalThread: Int32Array;
   /** When non-null, every access performed is appended here (replay for reports; off while searching). */
   traceRows: TraceRow[] | null = null;
 
@@ -87,6 +92,7 @@ export class Machine<Call, Result> {
     this.rank = new Int32Array(this.n);
     this.accessIndex = new Int32Array(this.n);
     this.interps = programs.map((p) => p.interp);
+    this.canonicalThread = Int32Array.from(programs, (_, t) => t);
     this.symmetry = symmetric ? symmetryOf(subject, programs, observer) : null;
     this.symmetric = this.symmetry !== null;
     this.classMembers = this.symmetry?.classes ?? programs.map((_, t) => [t]);
@@ -164,6 +170,7 @@ export class Machine<Call, Result> {
 
   /** Performs thread t's pending access (t must be enabled). */
   step(t: number): void {
+    this.footprint?.clear();
     const nd = this.at(t);
     const s = this.steps;
     const at = this.accessIndex[t] as number;
@@ -183,6 +190,7 @@ export class Machine<Call, Result> {
   /** `wait(addr, v)`: returns not-equal at once if the word is not v, else the thread joins the FIFO. */
   private stepWait(t: number, nd: TNode, at: number, s: number): void {
     const access = nd.access as Access;
+    this.footprint?.write(nd.addr);
     if (this.mem[nd.addr] !== access.a) {
       this.traced(t, nd, at, s, WaitResult.notEqual);
       return;
@@ -194,6 +202,7 @@ export class Machine<Call, Result> {
   /** `notify(addr, count)`: wakes up to count waiters, returns how many woke. */
   private stepNotify(t: number, nd: TNode, at: number, s: number): void {
     const access = nd.access as Access;
+    this.footprint?.write(nd.addr);
     const row: TraceRow | null = this.traceRows === null ? null : { step: s, thread: t, callIndex: nd.callIndex, accessIndex: at, access, value: 0, returned: undefined };
     if (row !== null) this.traceRows?.push(row);
     const woken = this.wake(nd.addr, access.a, s);
@@ -224,6 +233,10 @@ export class Machine<Call, Result> {
   /** Performs a non-blocking access on memory (under symmetry, first checks it commutes with renaming). */
   private perform(access: Access): number {
     this.symmetry?.checkEffect(access, this.mem[access.addr] as number);
+    if (this.footprint !== null) {
+      if (access.op === AccessOp.load) this.footprint.read(access.addr);
+      else this.footprint.write(access.addr);
+    }
     return performPlain(this.mem, access);
   }
 
@@ -231,6 +244,10 @@ export class Machine<Call, Result> {
   private invisible(t: number, nd: TNode): boolean {
     const d = this.disciplines;
     if (d === null || !d.governs(nd.addr)) return false;
+    // the check reads the word and (for a protected word) its mutex's owner word
+    this.footprint?.read(nd.addr);
+    const owner = d.ownerOf(nd.addr);
+    if (owner >= 0) this.footprint?.read(owner);
     const program = this.programs[t] as Program<Call>;
     const who = (what: string): string => `interp ${program.interp} did ${what} during ${callText(this.subject.describeCall, program.calls[nd.callIndex] as Call)}`;
     return d.invisible(nd.access as Access, program.interp, this.mem, who);
@@ -297,10 +314,15 @@ export class Machine<Call, Result> {
       return k;
     }
     this.renamedKey(0, k);
+    let best = 0;
     for (let pi = 1; pi < sym.perms.length; pi++) {
       const c = this.renamedKey(pi, this.candidate);
-      if (lessThan(c, k)) k.set(c);
+      if (lessThan(c, k)) {
+        k.set(c);
+        best = pi;
+      }
     }
+    this.canonicalThread.set((sym.perms[best] as Perm).thread);
     return k;
   }
 
@@ -318,8 +340,13 @@ export class Machine<Call, Result> {
     const w = this.words;
     for (const members of this.classMembers) {
       if (members.length < 2) continue;
-      const codes = members.map((t) => k[w + t] as number).sort((a, b) => a - b);
-      members.forEach((t, i) => (k[w + t] = codes[i] as number));
+      const order = [...members].sort((a, b) => (k[w + a] as number) - (k[w + b] as number) || a - b);
+      const codes = order.map((t) => k[w + t] as number);
+      order.forEach((t, i) => {
+        const slot = members[i] as number;
+        this.canonicalThread[t] = slot;
+        k[w + slot] = codes[i] as number;
+      });
     }
   }
 
@@ -427,6 +454,7 @@ export class Machine<Call, Result> {
   private record(t: number, done: readonly Completion[], carryIn: readonly number[] = [], from?: TNode): void {
     const s = this.steps;
     let carry = carryIn;
+    if (this.footprint !== null) this.footprint.visible = true;
     for (const c of done) {
       if (c.accessless) this.log.push(t, c.callIndex, s, undefined, false);
       this.log.push(t, c.callIndex, s, c.result, true);
@@ -441,6 +469,7 @@ export class Machine<Call, Result> {
 
   /** A call's first access is performed: its invocation enters the history (and the judge). */
   private invoked(t: number, nd: TNode, step: number): void {
+    if (this.footprint !== null) this.footprint.visible = true;
     this.log.push(t, nd.callIndex, step, undefined, false);
     if (this.judgeLink.active) this.judgeLink.invoke(this.interpOf(t), this.callOf(t, nd));
   }

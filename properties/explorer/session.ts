@@ -5,6 +5,7 @@
 import type { Program, Subject } from "../../impl/subject.js";
 import { enabledThreads, type Choose } from "./chooser.js";
 import { Machine, type HistoryKey } from "./machine.js";
+import type { VisitedSet } from "./stateTable.js";
 import { encodeToken } from "./token.js";
 import type {
   Execution,
@@ -33,6 +34,8 @@ export class Session<Call, Result> {
   states = 0;
   transitions = 0;
   checkedExecutions = 0;
+  /** The visited set of a stateful strategy, for its size and miss probability. */
+  visited: VisitedSet | null = null;
   private readonly started = performance.now();
   private lastProgress = this.started;
   private nextClockCheck = 4096;
@@ -91,7 +94,8 @@ export class Session<Call, Result> {
   }
 
   stats(): Stats {
-    return { executions: this.executions, states: this.states, transitions: this.transitions, elapsedMs: this.elapsedMs() };
+    const base = { executions: this.executions, states: this.states, transitions: this.transitions, elapsedMs: this.elapsedMs() };
+    return this.visited === null ? base : { ...base, storedBytes: this.visited.bytes() };
   }
 
   countExecution(): void {

@@ -128,9 +128,16 @@ export const defaultLimits: Limits = {
 /** Symmetry over interpreters with identical programs: "auto" applies it only when verified safe. */
 export type SymmetryOption = "auto" | "off";
 
+/**
+ * How the exhaustive search stores visited states: "exact" keeps every state vector (no state is
+ * ever missed); "hash-compact" keeps a 64-bit signature per state (16 bytes), and the coverage
+ * sentence states the probability that a state was missed.
+ */
+export type StorageOption = "exact" | "hash-compact";
+
 /** A Strategy says how to choose schedules. */
 export type Strategy =
-  | { readonly kind: "exhaustive"; readonly symmetry?: SymmetryOption }
+  | { readonly kind: "exhaustive"; readonly symmetry?: SymmetryOption; readonly storage?: StorageOption; readonly sleepSets?: boolean }
   | { readonly kind: "bounded"; readonly maxPreemptions?: number }
   | {
       readonly kind: "pct";
@@ -223,6 +230,8 @@ export interface Stats {
   /** Steps taken, counting every re-execution. */
   readonly transitions: number;
   readonly elapsedMs: number;
+  /** Bytes held by the visited set (stateful strategies), for memory per state. */
+  readonly storedBytes?: number;
 }
 
 /** Verdicts are three named values, as in Porcupine. */

@@ -41,6 +41,11 @@ export class Disciplines {
     }
   }
 
+  /** The owner word of the mutex protecting addr, or -1 if addr is not lock-protected. */
+  ownerOf(addr: number): number {
+    return this.guardOwner[addr] as number;
+  }
+
   /** Whether the word at addr has a discipline at all. */
   governs(addr: number): boolean {
     return this.kinds[addr] !== 0;

@@ -4,7 +4,7 @@
  */
 import type { Machine } from "../machine.js";
 import { LimitReached, type Session } from "../session.js";
-import type { StateTable } from "../stateTable.js";
+import type { VisitedSet } from "../stateTable.js";
 import type { FoundViolation } from "../types.js";
 
 export type Found<Call, Result> = FoundViolation<Call, Result> | null;
@@ -35,7 +35,7 @@ export class Frames {
   }
 }
 
-export function checkStates<Call, Result>(session: Session<Call, Result>, table: StateTable): void {
+export function checkStates<Call, Result>(session: Session<Call, Result>, table: VisitedSet): void {
   if (table.size > session.limits.maxStates) {
     throw new LimitReached({
       limit: "maxStates",
@@ -61,7 +61,7 @@ export const LEAF = "leaf";
  * execution, the step bound — shared by the stateful strategies. Returns a violation, LEAF when
  * nothing below it needs exploring, or null when the search should descend into it.
  */
-export function judgeNewState<Call, Result>(session: Session<Call, Result>, table: StateTable): Found<Call, Result> | typeof LEAF {
+export function judgeNewState<Call, Result>(session: Session<Call, Result>, table: VisitedSet): Found<Call, Result> | typeof LEAF {
   const m = session.machine;
   session.states = table.size;
   checkStates(session, table);
