@@ -313,14 +313,22 @@ export class Machine<Call, Result> {
       k[w + this.n] = this.judgeLink.state;
       return k;
     }
-    this.renamedKey(0, k);
+    // Enumerated: the key is laid out as [declared words, thread codes, judge, undeclared words]; the
+    // undeclared words are the same under every renaming, so the least key is decided by the prefix.
+    const prefix = this.renamedPrefix(0, k);
     let best = 0;
     for (let pi = 1; pi < sym.perms.length; pi++) {
-      const c = this.renamedKey(pi, this.candidate);
-      if (lessThan(c, k)) {
-        k.set(c);
+      this.renamedPrefix(pi, this.candidate);
+      if (lessThan(this.candidate, k, prefix)) {
+        k.set(this.candidate.subarray(0, prefix));
         best = pi;
       }
+    }
+    const declared = sym.declaredWords;
+    let at = prefix;
+    for (let a = 0, j = 0; a < w; a++) {
+      if (j < declared.length && declared[j] === a) j++;
+      else k[at++] = this.mem[a] as number;
     }
     this.canonicalThread.set((sym.perms[best] as Perm).thread);
     return k;
@@ -350,18 +358,20 @@ export class Machine<Call, Result> {
     }
   }
 
-  /** The key of the state renamed by permutation pi, written into out. */
-  private renamedKey(pi: number, out: Int32Array): Int32Array {
+  /** The permutation-dependent prefix of the key of the state renamed by pi (declared words, codes, judge), written into out; returns its length. */
+  private renamedPrefix(pi: number, out: Int32Array): number {
     const sym = this.symmetry as Symmetry;
     const p = sym.perms[pi] as Perm;
-    const w = this.words;
-    sym.renameMemory(this.mem, p, out, 0);
+    const d = sym.declaredWords.length;
+    sym.renameDeclared(this.mem, p, out);
     for (let t = 0; t < this.n; t++) {
-      const image = sym.image(this.threads, this.at(t), pi, this.interps);
-      out[w + (p.thread[t] as number)] = (image << 5) | (this.rank[t] as number);
+      const nd = this.at(t);
+      const known = nd.images === null ? -1 : (nd.images[pi] as number);
+      const image = pi === 0 ? nd.id : known >= 0 ? known : sym.image(this.threads, nd, pi, this.interps);
+      out[d + (p.thread[t] as number)] = (image << 5) | (this.rank[t] as number);
     }
-    out[w + this.n] = this.judgeLink.rename(this.judgeLink.state, pi, sym.perms.length, p.interp);
-    return out;
+    out[d + this.n] = this.judgeLink.rename(this.judgeLink.state, pi, sym.perms.length, p.interp);
+    return d + this.n + 1;
   }
 
   /** How symmetry canonicalises states, for the coverage sentence (null: no symmetry). */
@@ -556,9 +566,9 @@ export class Machine<Call, Result> {
   }
 }
 
-/** Lexicographic a < b over int32 vectors of one width. */
-function lessThan(a: Int32Array, b: Int32Array): boolean {
-  for (let i = 0; i < a.length; i++) {
+/** Lexicographic a < b over the first `length` int32s. */
+function lessThan(a: Int32Array, b: Int32Array, length: number): boolean {
+  for (let i = 0; i < length; i++) {
     const x = a[i] as number;
     const y = b[i] as number;
     if (x !== y) return x < y;

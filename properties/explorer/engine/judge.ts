@@ -28,6 +28,9 @@ export class JudgeLink<Call, Result> {
   private readonly witness = new Map<number, Witness<Call, Result>>();
   /** Per state, its image under each permutation (-1: not computed yet). */
   private readonly images = new Map<number, Int32Array>();
+  /** The last state renamed and its images (a key renames one state under every permutation in a row). */
+  private lastId = -1;
+  private lastImages: Int32Array | undefined = undefined;
 
   constructor(readonly observer: Observer<Call, Result> | undefined) {
     this.reset();
@@ -70,8 +73,10 @@ export class JudgeLink<Call, Result> {
    */
   rename(id: number, pi: number, count: number, interp: Int32Array): number {
     if (this.observer === undefined || id < 0 || pi === 0 || id === this.observer.initial) return id;
-    let images = this.images.get(id);
+    let images = id === this.lastId ? this.lastImages : this.images.get(id);
     if (images === undefined) this.images.set(id, (images = new Int32Array(count).fill(-1)));
+    this.lastId = id;
+    this.lastImages = images;
     const known = images[pi] as number;
     if (known >= 0) return known;
     const w = this.witness.get(id);

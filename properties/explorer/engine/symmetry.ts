@@ -199,12 +199,16 @@ export class Symmetry {
     if (!ok) throw new SymmetryBroken(`${describeAccess(a)} on a word holding interpreter identities (${word}) does not commute with renaming interpreters`);
   }
 
-  /** Renames memory into `out` at `at` (declared words only differ). */
-  renameMemory(mem: Int32Array, p: Perm, out: Int32Array, at: number): void {
-    for (let i = 0; i < mem.length; i++) out[at + i] = mem[i] as number;
+  /** The declared words' addresses (ascending). */
+  get declaredWords(): Int32Array {
+    return this.declared;
+  }
+
+  /** Writes the declared words of memory, renamed by p, into out[0 …). Undeclared words never change under renaming. */
+  renameDeclared(mem: Int32Array, p: Perm, out: Int32Array): void {
     for (let j = 0; j < this.declared.length; j++) {
       const a = this.declared[j] as number;
-      out[at + a] = this.renameValue(this.wordKind[a] as number, mem[a] as number, p);
+      out[j] = this.renameValue(this.wordKind[a] as number, mem[a] as number, p);
     }
   }
 
