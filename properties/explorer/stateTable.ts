@@ -17,6 +17,25 @@ export interface VisitedSet {
   missProbability(): number;
 }
 
+/** A copy of `a` twice as long (the tail zeroed). */
+export function doubled(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/** A slot array of `length` (a power of two) indexing entries 0…size−1 by their hashes (entry + 1; 0 = empty). */
+function slotsFor(length: number, hashes: Int32Array, size: number): Int32Array {
+  const slots = new Int32Array(length);
+  const mask = length - 1;
+  for (let entry = 0; entry < size; entry++) {
+    let slot = (hashes[entry] as number) & mask;
+    while (slots[slot] !== 0) slot = (slot + 1) & mask;
+    slots[slot] = entry + 1;
+  }
+  return slots;
+}
+
 export class StateTable implements VisitedSet {
   private pool: Int32Array;
   private values: Int32Array;
@@ -81,25 +100,14 @@ export class StateTable implements VisitedSet {
   }
 
   private growPool(): void {
-    const pool = new Int32Array(this.pool.length * 2);
-    pool.set(this.pool);
-    this.pool = pool;
-    const values = new Int32Array(this.values.length * 2);
-    values.set(this.values);
-    this.values = values;
-    const hashes = new Int32Array(this.hashes.length * 2);
-    hashes.set(this.hashes);
-    this.hashes = hashes;
+    this.pool = doubled(this.pool);
+    this.values = doubled(this.values);
+    this.hashes = doubled(this.hashes);
   }
 
   private rehash(): void {
-    this.slots = new Int32Array(this.slots.length * 2);
+    this.slots = slotsFor(this.slots.length * 2, this.hashes, this.size);
     this.mask = this.slots.length - 1;
-    for (let entry = 0; entry < this.size; entry++) {
-      let slot = (this.hashes[entry] as number) & this.mask;
-      while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
-      this.slots[slot] = entry + 1;
-    }
   }
 }
 
@@ -165,24 +173,14 @@ export class HashCompactTable implements VisitedSet {
   }
 
   private grow(): void {
-    const grow = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.lo = grow(this.lo);
-    this.hi = grow(this.hi);
-    this.values = grow(this.values);
+    this.lo = doubled(this.lo);
+    this.hi = doubled(this.hi);
+    this.values = doubled(this.values);
   }
 
   private rehash(): void {
-    this.slots = new Int32Array(this.slots.length * 2);
+    this.slots = slotsFor(this.slots.length * 2, this.lo, this.size);
     this.mask = this.slots.length - 1;
-    for (let entry = 0; entry < this.size; entry++) {
-      let slot = (this.lo[entry] as number) & this.mask;
-      while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
-      this.slots[slot] = entry + 1;
-    }
   }
 }
 

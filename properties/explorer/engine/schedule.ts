@@ -3,6 +3,8 @@
  * before the step and its access index — the material of a schedule token. Truncated implicitly by
  * the machine's step count on restore.
  */
+import { doubled } from "../stateTable.js";
+
 export class ScheduleLog {
   private thread: Int32Array = new Int32Array(256);
   private node: Int32Array = new Int32Array(256);
@@ -29,13 +31,8 @@ export class ScheduleLog {
   }
 
   private grow(): void {
-    const grow = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.thread = grow(this.thread);
-    this.node = grow(this.node);
-    this.access = grow(this.access);
+    this.thread = doubled(this.thread);
+    this.node = doubled(this.node);
+    this.access = doubled(this.access);
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { Machine } from "../machine.js";
 import { LimitReached, type Session } from "../session.js";
-import type { VisitedSet } from "../stateTable.js";
+import { doubled, type VisitedSet } from "../stateTable.js";
 import type { FoundViolation } from "../types.js";
 
 export type Found<Call, Result> = FoundViolation<Call, Result> | null;
@@ -23,15 +23,10 @@ export class Frames {
   }
   ensure(depth: number): void {
     if (depth < this.next.length) return;
-    const grow = (a: Int32Array, size: number): Int32Array => {
-      const b = new Int32Array(size);
-      b.set(a);
-      return b;
-    };
-    this.data = grow(this.data, this.data.length * 2);
-    this.next = grow(this.next, this.next.length * 2);
-    this.extra = grow(this.extra, this.extra.length * 2);
-    this.budget = grow(this.budget, this.budget.length * 2);
+    this.data = doubled(this.data);
+    this.next = doubled(this.next);
+    this.extra = doubled(this.extra);
+    this.budget = doubled(this.budget);
   }
 }
 
