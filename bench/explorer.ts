@@ -1,6 +1,7 @@
-import { explore } from "../properties/explorer/index.js";
-import { moduleSlotHistoryKey, moduleSlotMonitor, moduleSlotPrograms, moduleSlots } from "../properties/explorer/fixtures/moduleSlots.js";
+import { pathToFileURL } from "node:url";
 import { checkAgreement } from "../properties/agreement.js";
+import { explore, type StorageOption } from "../properties/explorer/index.js";
+import { moduleSlotHistoryKey, moduleSlotMonitor, moduleSlotPrograms, moduleSlots } from "../properties/explorer/fixtures/moduleSlots.js";
 import { typicalPrograms } from "../properties/programs.js";
 import { runSpin, spinAvailable } from "./spin/run.js";
 
@@ -8,13 +9,16 @@ import { runSpin, spinAvailable } from "./spin/run.js";
  * The explorer beside SPIN, in one run: the module-slot protocol (N interpreters, each C times:
  * lock; if refcount == 0 global_init; refcount++; unlock; use; lock; refcount--; if refcount == 0
  * global_exit; unlock) explored exhaustively, N = 3, 4, 5 × C = 1, 2.
- *   - interlock, protocol: the explorer's fixture of exactly that protocol over a futex mutex
+ *   - interlock, module_slots family: interlock's *real* implementation (impl/module_slots.ts)
+ *     running its typical program ×C, judged against the model on every path by the online
+ *     linearizability judge, with the exhaustive strategy's reductions — symmetry by renaming
+ *     interpreters 2…N, sleep sets, and the visited set as given (`storage`) — within a budget;
+ *   - interlock, protocol: the explorer's 3-word fixture of exactly that protocol over a futex mutex
  *     (properties/explorer/fixtures/moduleSlots.ts), with symmetry and its history key;
- *   - interlock, family: interlock's real module_slots implementation running its typical program
- *     ×C, judged against the model on every path (online linearizability), within a budget;
- *   - SPIN 6.5.2 on the equivalent Promela model (bench/spin/module_slots.pml) with partial-order
+ *   - SPIN 6.5 on the equivalent Promela model (bench/spin/module_slots.pml) with partial-order
  *     reduction, twice: the lock as an atomic test-and-set (coarser than interlock's steps), and the
- *     futex mutex at interlock's granularity — when `spin` and `gcc` are installed.
+ *     futex mutex at interlock's granularity. When `spin` is missing the bench installs it with
+ *     `apt-get install -y spin` (only here, never in `npm test`).
  * State counts are not the same unit across tools (each counts its own steps); wall time is.
  */
 export interface ExplorerBenchRow {
@@ -24,43 +28,95 @@ export interface ExplorerBenchRow {
   readonly verdict: string;
   readonly states: number;
   readonly seconds: number;
+  /** Bytes of the visited set per stored state (interlock rows; SPIN reports its own memory). */
+  readonly bytesPerState?: number;
 }
 
-export async function benchExplorer(options: { quick?: boolean; familyBudgetMs?: number } = {}): Promise<ExplorerBenchRow[]> {
+export interface ExplorerBenchOptions {
+  readonly quick?: boolean;
+  /** Wall-clock safety net per interlock family row (the budget proper is `maxStates`). */
+  readonly familyBudgetMs?: number;
+  readonly maxStates?: number;
+  readonly storage?: StorageOption;
+  /** Try `apt-get install -y spin` when SPIN is missing (default true). */
+  readonly installSpin?: boolean;
+}
+
+/** Installs SPIN with apt when it is missing; true when it is available afterwards. */
+async function ensureSpin(install: boolean): Promise<boolean> {
+  if (await spinAvailable()) return true;
+  if (!install) return false;
+  const { execFileSync } = await import("node:child_process");
+  try {
+    execFileSync("apt-get", ["install", "-y", "spin"], { stdio: "ignore", timeout: 300_000 });
+  } catch {
+    return false;
+  }
+  return spinAvailable();
+}
+
+/** interlock's real module_slots under the online judge, exhaustively, with the default reductions. */
+function familyRow(n: number, c: number, o: ExplorerBenchOptions): ExplorerBenchRow {
+  const storage = o.storage ?? "hash-compact";
+  const r = checkAgreement({
+    family: "module_slots",
+    programs: typicalPrograms("module_slots", n, c),
+    strategy: { kind: "exhaustive", storage },
+    limits: { timeLimitMs: o.familyBudgetMs ?? 60_000, maxStates: o.maxStates ?? 50_000_000 },
+  });
+  const bytes = r.stats.storedBytes === undefined ? undefined : r.stats.storedBytes / Math.max(1, r.stats.states);
+  const row = { n, c, tool: `interlock (module_slots family, judge, ${storage})`, verdict: r.verdict, states: r.stats.states, seconds: r.stats.elapsedMs / 1000 };
+  return bytes === undefined ? row : { ...row, bytesPerState: bytes };
+}
+
+function protocolRow(n: number, c: number): ExplorerBenchRow {
+  const r = explore(moduleSlots, moduleSlotPrograms(n, c), { strategy: { kind: "exhaustive" }, monitor: moduleSlotMonitor, historyKey: moduleSlotHistoryKey(false) });
+  const row = { n, c, tool: "interlock (protocol fixture)", verdict: r.verdict, states: r.stats.states, seconds: r.stats.elapsedMs / 1000 };
+  return r.stats.storedBytes === undefined ? row : { ...row, bytesPerState: r.stats.storedBytes / Math.max(1, r.stats.states) };
+}
+
+async function spinRows(n: number, c: number): Promise<ExplorerBenchRow[]> {
+  const rows: ExplorerBenchRow[] = [];
+  for (const futex of [false, true]) {
+    const s = await runSpin({ n, c, futex, timeoutSeconds: 150 });
+    rows.push({
+      n,
+      c,
+      tool: futex ? "SPIN (futex mutex, same granularity)" : "SPIN (test-and-set lock)",
+      verdict: s.complete ? (s.errors > 0 ? "violation" : "ok") : "incomplete",
+      states: s.states,
+      seconds: s.seconds,
+    });
+  }
+  return rows;
+}
+
+export async function benchExplorer(options: ExplorerBenchOptions = {}): Promise<ExplorerBenchRow[]> {
   const rows: ExplorerBenchRow[] = [];
   const ns = options.quick ? [3] : [3, 4, 5];
   const cs = options.quick ? [1] : [1, 2];
-  const spin = await spinAvailable();
+  const spin = await ensureSpin(options.installSpin ?? true);
   for (const n of ns) {
     for (const c of cs) {
-      const fixture = explore(moduleSlots, moduleSlotPrograms(n, c), {
-        strategy: { kind: "exhaustive" },
-        monitor: moduleSlotMonitor,
-        historyKey: moduleSlotHistoryKey(false),
-      });
-      rows.push({ n, c, tool: "interlock (protocol)", verdict: fixture.verdict, states: fixture.stats.states, seconds: fixture.stats.elapsedMs / 1000 });
-      const family = checkAgreement({
-        family: "module_slots",
-        programs: typicalPrograms("module_slots", n, c),
-        strategy: { kind: "exhaustive" },
-        limits: { timeLimitMs: options.familyBudgetMs ?? 60_000, maxStates: 30_000_000 },
-      });
-      rows.push({ n, c, tool: "interlock (module_slots family)", verdict: family.verdict, states: family.stats.states, seconds: family.stats.elapsedMs / 1000 });
-      if (spin) {
-        for (const futex of [false, true]) {
-          const s = await runSpin({ n, c, futex, timeoutSeconds: 150 });
-          rows.push({
-            n,
-            c,
-            tool: futex ? "SPIN (futex mutex, same granularity)" : "SPIN (test-and-set lock)",
-            verdict: s.complete ? (s.errors > 0 ? "violation" : "ok") : "incomplete",
-            states: s.states,
-            seconds: s.seconds,
-          });
-        }
-      }
+      rows.push(familyRow(n, c, options));
+      rows.push(protocolRow(n, c));
+      if (spin) rows.push(...(await spinRows(n, c)));
     }
   }
-  if (!spin) rows.push({ n: 0, c: 0, tool: "SPIN not installed (apt-get install -y spin): not compared", verdict: "-", states: 0, seconds: 0 });
+  if (!spin) rows.push({ n: 0, c: 0, tool: "SPIN not installed (apt-get install -y spin failed): not compared", verdict: "-", states: 0, seconds: 0 });
   return rows;
 }
+
+/** `node dist/bench/explorer.js [--quick] [--budget-ms ms] [--exact]`: the table with bytes per state. */
+async function main(argv: readonly string[]): Promise<void> {
+  const at = argv.indexOf("--budget-ms");
+  const rows = await benchExplorer({
+    quick: argv.includes("--quick"),
+    familyBudgetMs: at >= 0 ? Number(argv[at + 1]) : 60_000,
+    storage: argv.includes("--exact") ? "exact" : "hash-compact",
+  });
+  console.log("| N | C | tool | verdict | states | seconds | bytes/state |\n|---|---|---|---|---:|---:|---:|");
+  for (const r of rows) console.log(`| ${r.n} | ${r.c} | ${r.tool} | ${r.verdict} | ${r.states} | ${r.seconds.toFixed(2)} | ${r.bytesPerState?.toFixed(0) ?? "-"} |`);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void main(process.argv.slice(2));

@@ -14,10 +14,11 @@
  * caller drop the runtime lock and then block on the entry's own lock: its own ensure keeps the
  * entry alive, and nobody else can drop that ensure.
  */
-import { decodeIndex, encodeIndex, err, ok, type Def, type ErrorCode, type ModelConfig, type Name, type Result } from "../model/index.js";
+import { decodeIndex, encodeIndex, err, INSTANCES, ok, type Def, type ErrorCode, type ModelConfig, type Name, type Result } from "../model/index.js";
 import { decodeRuntime, defIdentity, NAME_WORDS, packName, SlotState, type RegistryLayout, type SlotFields } from "./layout.js";
 import { increment, load, store, testBits, type Code } from "./memory.js";
 import { Runtime } from "./runtime.js";
+import type { InterpWords } from "./subject.js";
 
 /** The outcome of resolving an index: the slot it names, or why it does not resolve. */
 export type Resolution = { readonly slot: number } | { readonly error: ErrorCode };
@@ -42,6 +43,13 @@ export abstract class Registry<Call extends { readonly _tag: string }, P> extend
       for (let w = 0; w < NAME_WORDS; w++) guarded.set(f.name + w, this.rt.lock.owner);
     }
     return guarded;
+  }
+
+  /** Each slot's `refs` holds a block of bits per interpreter: one per module instance holding an ensure. */
+  override interpWords(): InterpWords {
+    const base = super.interpWords();
+    const refs = Array.from({ length: this.layout.capacity }, (_, slot) => this.layout.slot(slot).refs);
+    return { ...base, wideMasks: { words: refs, bitsPerInterp: INSTANCES } };
   }
 
   /** With the world locked: what an ending interpreter's death means for one live entry. */

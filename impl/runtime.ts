@@ -34,7 +34,7 @@ import {
 import type { MutexAt, RuntimeLayout } from "./layout.js";
 import { clearBits, load, loopEnter, loopHead, notify, setBits, store, testBits, testEquals, wait, type Code } from "./memory.js";
 import { PyMutex_Lock, PyMutex_Unlock } from "./pymutex.js";
-import type { Discipline, Subject } from "./subject.js";
+import type { Discipline, InterpWords, Subject } from "./subject.js";
 
 /** A word and the value it holds while ending an interpreter must wait (futex wait on it). */
 export interface EndBlocker {
@@ -107,6 +107,14 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
   /** Bitmasks in which each interpreter changes only its own bit. */
   selfBitWords(): readonly number[] {
     return [];
+  }
+
+  /**
+   * Words holding interpreter identities (see Subject.interpWords): every mutex owner word, and the
+   * alive mask with every self-bit mask. Subclasses add the words of their own that hold ids.
+   */
+  interpWords(): InterpWords {
+    return { ids: [...this.ownerWords()], masks: [this.rt.alive, ...this.selfBitWords()] };
   }
 
   /** The sharing discipline of each word that has one (see Subject.discipline). */
@@ -274,6 +282,7 @@ export function subjectOf<Call extends { readonly _tag: string }>(
       const rules = impl.disciplines();
       return (addr: number) => rules.get(addr);
     })(),
+    interpWords: impl.interpWords(),
     describeCall: (call) => describe(0, call).replace(/ in interp 0$/, ""),
   };
 }

@@ -24,7 +24,7 @@ import { runtimeStoreLayout, type StorePayloadFields } from "./layout.js";
 import { increment, load, store, testBits, type Code } from "./memory.js";
 import { Registry } from "./registry.js";
 import { subjectOf } from "./runtime.js";
-import type { Subject } from "./subject.js";
+import type { InterpWords, Subject } from "./subject.js";
 
 type FamilyCall = Exclude<RuntimeStoreCall, { _tag: "Py_NewInterpreter" | "Py_EndInterpreter" | "Py_FinalizeEx" | "Py_Initialize" }>;
 type KeyCall = Exclude<FamilyCall, { _tag: "PyRuntime_store_ensure" }>;
@@ -110,6 +110,13 @@ export class RuntimeStore extends Registry<RuntimeStoreCall, StorePayloadFields>
       yield increment(this.rt.dangling, 1);
       yield store(s.owner, 0);
     }
+  }
+
+  /** A stored value's `owner` is the interpreter that owns it (0: raw memory). */
+  override interpWords(): InterpWords {
+    const base = super.interpWords();
+    const owners = Array.from({ length: this.layout.capacity }, (_, slot) => this.layout.slot(slot).owner);
+    return { ...base, ids: [...base.ids, ...owners] };
   }
 
   decode(mem: Int32Array): Record<string, number> {

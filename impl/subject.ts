@@ -37,6 +37,15 @@ export interface Subject<Call, Result> {
    * ordinary shared word, every access a scheduling point.
    */
   discipline?(addr: number): Discipline | undefined;
+  /**
+   * Which words hold interpreter identities: an interpreter id (0 for none), or a bit mask with bit
+   * i−1 for interpreter i. With it the explorer's symmetry reduction can rename interpreters that
+   * run identical programs — permuting those words' contents together with the threads — instead of
+   * giving up at the first owner word. The explorer *verifies* the renaming on every transition it
+   * takes (the renamed interpreter must do the renamed access and return the same result) and
+   * searches without symmetry if it fails, so an incomplete list costs the reduction, not soundness.
+   */
+  readonly interpWords?: InterpWords;
   /** Shared memory decoded into named fields, for reports. */
   decode?(mem: Int32Array): Record<string, number>;
   /** The call as a line a CPython developer reads, e.g. `Py_mod_global_init(odbc)`. */
@@ -55,6 +64,19 @@ export interface Subject<Call, Result> {
  *     others do, and needs no scheduling point. Writes stay scheduling points.
  */
 export type Discipline = { readonly protectedBy: number } | "owner" | "self-bits";
+
+/** Words holding interpreter identities (see Subject.interpWords). */
+export interface InterpWords {
+  /** Words holding an interpreter id or 0 (mutex owner words, a value's owning interpreter). */
+  readonly ids: readonly number[];
+  /** Words holding a bit mask, bit i−1 for interpreter i (alive, importers). */
+  readonly masks: readonly number[];
+  /**
+   * Words holding a mask with a block of `bitsPerInterp` bits per interpreter, bits
+   * (i−1)·bitsPerInterp … for interpreter i (ensure references per module instance).
+   */
+  readonly wideMasks?: { readonly words: readonly number[]; readonly bitsPerInterp: number };
+}
 
 /** A Program is the sequence of calls one interpreter makes. */
 export interface Program<Call> {

@@ -33,7 +33,7 @@ const benches: Record<string, { summary: string; run: (quick: boolean, out: (s: 
     summary: "exhaustive module-slot exploration, N = 3..5 × C = 1..2, beside SPIN in the same run",
     async run(quick, out) {
       const rows = await benchExplorer({ quick, familyBudgetMs: quick ? 10_000 : 60_000 });
-      out(table(["N", "C", "tool", "verdict", "states", "seconds"], rows.map((r) => [`${r.n}`, `${r.c}`, r.tool, r.verdict, `${r.states}`, r.seconds.toFixed(2)])));
+      out(table(["N", "C", "tool", "verdict", "states", "seconds", "bytes/state"], rows.map((r) => [`${r.n}`, `${r.c}`, r.tool, r.verdict, `${r.states}`, r.seconds.toFixed(2), r.bytesPerState?.toFixed(0) ?? "-"])));
     },
   },
   fastpath: {

@@ -3,8 +3,12 @@
  */
 import type { Program, Subject } from "../../impl/subject.js";
 import { SymmetryBroken } from "./machine.js";
+import type { VisitedSet } from "./stateTable.js";
 import { LimitReached, Session } from "./session.js";
-import { bounded, exhaustive, pct, probeSteps, randomWalk } from "./strategies.js";
+import { bounded } from "./strategies/bounded.js";
+import { exhaustive } from "./strategies/exhaustive.js";
+import { pct, probeDecisions } from "./strategies/pct.js";
+import { randomWalk } from "./strategies/random.js";
 import {
   resolveLimits,
   type Coverage,
@@ -12,6 +16,10 @@ import {
   type ExploreResult,
   type FoundViolation,
   type LimitHit,
+  type Limits,
+  type StorageOption,
+  type Strategy,
+  type SymmetryOption,
   type SymmetryReport,
 } from "./types.js";
 
@@ -24,6 +32,14 @@ export const strategyDefaults = {
   seed: 1,
 } as const;
 
+/** What every strategy's driver gets: the run's inputs and a way to open a session. */
+interface Run<Call, Result> {
+  readonly programs: readonly Program<Call>[];
+  readonly options: ExploreOptions<Call, Result>;
+  readonly limits: Limits;
+  readonly newSession: (symmetric: boolean) => Session<Call, Result>;
+}
+
 /** Explores the interleavings of `programs` (one per interpreter) running on `subject`. */
 export function explore<Call, Result>(
   subject: Subject<Call, Result>,
@@ -31,112 +47,121 @@ export function explore<Call, Result>(
   options: ExploreOptions<Call, Result>,
 ): ExploreResult<Call, Result> {
   const limits = resolveLimits(options.limits);
-  const strategy = options.strategy;
-  const keyed = options.historyKey !== undefined;
   const newSession = (symmetric: boolean): Session<Call, Result> =>
     new Session(subject, programs, options, limits, symmetric, options.historyKey, options.onProgress, options.progressIntervalMs);
-
+  const run: Run<Call, Result> = { programs, options, limits, newSession };
+  const strategy = options.strategy;
   switch (strategy.kind) {
-    case "exhaustive": {
-      const wanted = (strategy.symmetry ?? "auto") === "auto";
-      let symmetry: SymmetryReport = { applied: false, classes: [], reason: "symmetry off by request" };
-      if (wanted) {
-        let session: Session<Call, Result> | null = null;
-        try {
-          session = newSession(true);
-          const classes = session.machine.classMembers.filter((c) => c.length > 1).map((c) => c.map((t) => (programs[t] as Program<Call>).interp));
-          symmetry = classes.length === 0
-            ? { applied: false, classes: [], reason: "no two interpreters run identical programs" }
-            : {
-                applied: true,
-                classes,
-                reason: "interpreters with identical programs, verified interchangeable on every thread-local transition taken",
-              };
-          return finish(session, symmetry, () => exhaustive(session as Session<Call, Result>), (s, found) =>
-            exhaustiveCoverage(s, symmetry, found, keyed));
-        } catch (e) {
-          if (!(e instanceof SymmetryBroken)) throw e;
-          symmetry = { applied: false, classes: [], reason: `symmetry not applied: ${e.message}` };
-        }
-      }
-      const session = newSession(false);
-      return finish(session, symmetry, () => exhaustive(session), (s, found) => exhaustiveCoverage(s, symmetry, found, keyed));
-    }
-    case "bounded": {
-      const bound = strategy.maxPreemptions ?? strategyDefaults.maxPreemptions;
-      const session = newSession(false);
-      let reached = -1;
-      return finish(
-        session,
-        noSymmetry,
-        () => {
-          for (let k = 0; k <= bound; k++) {
-            const v = bounded(session, k);
-            if (v !== null) return v;
-            reached = k;
-          }
-          return null;
-        },
-        (s, found) => {
-          const proved = found ? reached : bound;
-          const sentence =
-            found
-              ? `preemption-bounded search: no violation with at most ${proved} preemptions (${proved < 0 ? "none completed" : "proved"}); the violation needs ${proved + 1}.`
-              : `exhaustive up to ${proved} preemption${proved === 1 ? "" : "s"}: every schedule with at most ${proved} preemptions reaches only states the monitor accepted (${s.states} states at the last level); ` +
-                (s.hooks.observer !== undefined
-                  ? `the online history judge, part of every state, judged every such path; the whole-history check also judged ${s.checkedExecutions} completed executions.`
-                  : `the whole-history check judged ${s.checkedExecutions} completed executions.`);
-          return { ...base(s, "bounded", "exhaustive-up-to-preemptions", noSymmetry), preemptionBound: proved, sentence };
-        },
-      );
-    }
-    case "pct": {
-      const depth = strategy.depth ?? strategyDefaults.pctDepth;
-      const runs = strategy.runs ?? strategyDefaults.pctRuns;
-      const seed = strategy.seed ?? strategyDefaults.seed;
-      if (!(depth >= 1) || !(runs >= 1)) throw new RangeError(`pct needs depth ≥ 1 and runs ≥ 1, got depth ${depth}, runs ${runs}`);
-      const session = newSession(false);
-      const k = strategy.steps ?? probeSteps(session.machine, seed, limits.maxSteps);
-      let longest = 0;
-      let ran = 0;
-      return finish(
-        session,
-        noSymmetry,
-        () => {
-          const r = pct(session, depth, runs, seed, k);
-          longest = r.longest;
-          ran = r.runs;
-          return r.violation;
-        },
-        (s, found) => {
-          const n = programs.length;
-          // Runs started, the violating one included (executions count only runs that reached their end).
-          const done = Math.max(ran, s.executions);
-          const perRunBound = 1 / (n * Math.pow(k, depth - 1));
-          const missProbability = Math.pow(1 - perRunBound, done);
-          const overrun = longest > k ? ` Some runs took ${longest} steps, more than k; the bound covers bugs within the first ${k} steps.` : "";
-          return {
-            ...base(s, "pct", "probabilistic", noSymmetry),
-            pct: { depth, threads: n, steps: k, runs: done, perRunBound, missProbability },
-            sentence:
-              `PCT depth ${depth}, ${n} threads, k = ${k} steps, seed ${seed}: each run finds a given depth-${depth} bug with probability ≥ ${fmt(perRunBound)}; ` +
-              (found
-                ? `run ${done} of ${runs} found a violation; the whole-history check judged ${s.checkedExecutions} executions.${overrun}`
-                : `after ${done} runs P(miss) ≤ ${fmt(missProbability)}; the whole-history check judged ${s.checkedExecutions} executions.${overrun}`),
-          };
-        },
-      );
-    }
-    case "random": {
-      const runs = strategy.runs ?? strategyDefaults.randomRuns;
-      const seed = strategy.seed ?? strategyDefaults.seed;
-      const session = newSession(false);
-      return finish(session, noSymmetry, () => randomWalk(session, runs, seed), (s) => ({
-        ...base(s, "random", "none", noSymmetry),
-        sentence: `random walk, ${s.executions} executions from seed ${seed}: no coverage guarantee; the whole-history check judged ${s.checkedExecutions} executions.`,
-      }));
+    case "exhaustive":
+      return exploreExhaustive(run, { symmetry: strategy.symmetry ?? "auto", storage: strategy.storage ?? "exact", sleepSets: strategy.sleepSets ?? true });
+    case "bounded":
+      return exploreBounded(run, strategy.maxPreemptions ?? strategyDefaults.maxPreemptions);
+    case "pct":
+      return explorePct(run, strategy);
+    case "random":
+      return exploreRandom(run, strategy.runs ?? strategyDefaults.randomRuns, strategy.seed ?? strategyDefaults.seed);
+  }
+}
+
+/** The exhaustive strategy's reductions, resolved. */
+interface ExhaustiveOptions {
+  readonly symmetry: SymmetryOption;
+  readonly storage: StorageOption;
+  readonly sleepSets: boolean;
+}
+
+/** Exhaustive search, with symmetry when asked for and verified; without it when it breaks. */
+function exploreExhaustive<Call, Result>(run: Run<Call, Result>, o: ExhaustiveOptions): ExploreResult<Call, Result> {
+  const keyed = run.options.historyKey !== undefined;
+  const search = (session: Session<Call, Result>) => () => exhaustive(session, o.storage, o.sleepSets);
+  const coverage = (symmetry: SymmetryReport) => (s: Session<Call, Result>, found: boolean) => exhaustiveCoverage(s, symmetry, found, keyed, o);
+  let symmetry: SymmetryReport = { applied: false, classes: [], reason: "symmetry off by request" };
+  if (o.symmetry === "auto") {
+    try {
+      const session = run.newSession(true);
+      symmetry = symmetryReport(session, run.programs);
+      return finish(session, symmetry, search(session), coverage(symmetry));
+    } catch (e) {
+      if (!(e instanceof SymmetryBroken)) throw e;
+      symmetry = { applied: false, classes: [], reason: `symmetry not applied: ${e.message}` };
     }
   }
+  const session = run.newSession(false);
+  return finish(session, symmetry, search(session), coverage(symmetry));
+}
+
+/** The classes a symmetric session found, as a report. */
+function symmetryReport<Call, Result>(session: Session<Call, Result>, programs: readonly Program<Call>[]): SymmetryReport {
+  const classes = session.machine.classMembers.filter((c) => c.length > 1).map((c) => c.map((t) => (programs[t] as Program<Call>).interp));
+  if (classes.length === 0) return { applied: false, classes: [], reason: "no two interpreters run identical programs" };
+  return { applied: true, classes, reason: `interpreters with identical programs: ${session.machine.symmetryMethod()}` };
+}
+
+/** Iterative context bounding, k = 0 … bound. */
+function exploreBounded<Call, Result>(run: Run<Call, Result>, bound: number): ExploreResult<Call, Result> {
+  const session = run.newSession(false);
+  let reached = -1;
+  const body = (): FoundViolation<Call, Result> | null => {
+    for (let k = 0; k <= bound; k++) {
+      const v = bounded(session, k);
+      if (v !== null) return v;
+      reached = k;
+    }
+    return null;
+  };
+  return finish(session, noSymmetry, body, (s, found) => {
+    const proved = found ? reached : bound;
+    const sentence = found
+      ? `preemption-bounded search: no violation with at most ${proved} preemptions (${proved < 0 ? "none completed" : "proved"}); the violation needs ${proved + 1}.`
+      : `exhaustive up to ${proved} preemption${proved === 1 ? "" : "s"}: every schedule with at most ${proved} preemptions reaches only states the monitor accepted (${s.states} states at the last level); ` +
+        (s.hooks.observer !== undefined
+          ? `the online history judge, part of every state, judged every such path; the whole-history check also judged ${s.checkedExecutions} completed executions.`
+          : `the whole-history check judged ${s.checkedExecutions} completed executions.`);
+    return { ...base(s, "bounded", "exhaustive-up-to-preemptions", noSymmetry), preemptionBound: proved, sentence };
+  });
+}
+
+/** PCT over decision points, k probed when not given. */
+function explorePct<Call, Result>(run: Run<Call, Result>, strategy: Extract<Strategy, { kind: "pct" }>): ExploreResult<Call, Result> {
+  const depth = strategy.depth ?? strategyDefaults.pctDepth;
+  const runs = strategy.runs ?? strategyDefaults.pctRuns;
+  const seed = strategy.seed ?? strategyDefaults.seed;
+  if (!(depth >= 1) || !(runs >= 1)) throw new RangeError(`pct needs depth ≥ 1 and runs ≥ 1, got depth ${depth}, runs ${runs}`);
+  const session = run.newSession(false);
+  const k = strategy.steps ?? probeDecisions(session, seed);
+  let longest = 0;
+  let ran = 0;
+  const body = (): FoundViolation<Call, Result> | null => {
+    const r = pct(session, depth, runs, seed, k);
+    longest = r.longest;
+    ran = r.runs;
+    return r.violation;
+  };
+  return finish(session, noSymmetry, body, (s, found) => {
+    const n = run.programs.length;
+    // Runs started, the violating one included (executions count only runs that reached their end).
+    const done = Math.max(ran, s.executions);
+    const perRunBound = 1 / (n * Math.pow(k, depth - 1));
+    const missProbability = Math.pow(1 - perRunBound, done);
+    const overrun = longest > k ? ` Some runs had ${longest} decision points, more than k; the bound covers bugs within the first ${k}.` : "";
+    return {
+      ...base(s, "pct", "probabilistic", noSymmetry),
+      pct: { depth, threads: n, steps: k, runs: done, perRunBound, missProbability },
+      sentence:
+        `PCT depth ${depth}, ${n} threads, k = ${k} decision points (steps where more than one thread could move), seed ${seed}: each run finds a given depth-${depth} bug with probability ≥ ${fmt(perRunBound)}; ` +
+        (found
+          ? `run ${done} of ${runs} found a violation; the whole-history check judged ${s.checkedExecutions} executions.${overrun}`
+          : `after ${done} runs P(miss) ≤ ${fmt(missProbability)}; the whole-history check judged ${s.checkedExecutions} executions.${overrun}`),
+    };
+  });
+}
+
+function exploreRandom<Call, Result>(run: Run<Call, Result>, runs: number, seed: number): ExploreResult<Call, Result> {
+  const session = run.newSession(false);
+  return finish(session, noSymmetry, () => randomWalk(session, runs, seed), (s) => ({
+    ...base(s, "random", "none", noSymmetry),
+    sentence: `random walk, ${s.executions} executions from seed ${seed}: no coverage guarantee; the whole-history check judged ${s.checkedExecutions} executions.`,
+  }));
 }
 
 const noSymmetry: SymmetryReport = { applied: false, classes: [], reason: "this strategy does not reduce by symmetry" };
@@ -152,18 +177,27 @@ function base<Call, Result>(
   return { strategy, guarantee, symmetry, checkedExecutions: s.checkedExecutions };
 }
 
-function exhaustiveCoverage<Call, Result>(s: Session<Call, Result>, symmetry: SymmetryReport, found: boolean, keyed: boolean): Coverage {
+function exhaustiveCoverage<Call, Result>(s: Session<Call, Result>, symmetry: SymmetryReport, found: boolean, keyed: boolean, o: ExhaustiveOptions): Coverage {
   const modulo =
     (symmetry.applied
       ? `modulo symmetry over interps ${symmetry.classes.map((c) => `{${c.join(",")}}`).join(" ")}`
-      : `without symmetry reduction (${symmetry.reason})`) + (keyed ? `, thread histories merged by the caller's historyKey` : "");
+      : `without symmetry reduction (${symmetry.reason})`) +
+    (o.sleepSets ? ", sleep sets (transitions whose successors other orders reach are not taken; every state is still visited)" : "") +
+    (keyed ? `, thread histories merged by the caller's historyKey` : "");
   const sentence = found
     ? `exhaustive search ${modulo} stopped at the first violation after ${s.states} states.`
     : `exhaustive for these programs (${modulo}): all ${s.states} reachable states judged by the monitor and checked for deadlock; ` +
       (s.hooks.observer !== undefined
         ? `the online history judge, part of every state, judged every path (merged ones included); the whole-history check also judged the ${s.checkedExecutions} executions the search completed.`
-        : `the whole-history check judged the ${s.checkedExecutions} executions the search completed (paths that merged into a visited state were not run to the end).`);
+        : `the whole-history check judged the ${s.checkedExecutions} executions the search completed (paths that merged into a visited state were not run to the end).`) +
+      storageClause(s.visited, o.storage);
   return { ...base(s, "exhaustive", "exhaustive", symmetry), sentence };
+}
+
+/** What the visited set's storage means for the guarantee. */
+function storageClause(visited: VisitedSet | null, storage: StorageOption): string {
+  if (visited === null || storage === "exact") return "";
+  return ` Visited states stored by hash compaction (64-bit signatures, ${(visited.bytes() / Math.max(1, visited.size)).toFixed(0)} bytes a state): the probability that a state was missed is at most ${fmt(visited.missProbability())}.`;
 }
 
 /** Runs a strategy body; turns a limit into an "unknown" verdict; builds the result. */

@@ -76,7 +76,7 @@ describe("coverage", () => {
     const r = explore(twoLocks, lockUnlockPrograms, { strategy: { kind: "exhaustive" } });
     expect(r.coverage.guarantee).toBe("exhaustive");
     expect(r.coverage.symmetry).toMatchObject({ applied: true, classes: [[1, 2]] });
-    expect(r.coverage.sentence).toMatch(/^exhaustive for these programs \(modulo symmetry over interps \{1,2\}\): all \d+ reachable states/);
+    expect(r.coverage.sentence).toMatch(/^exhaustive for these programs \(modulo symmetry over interps \{1,2\}, sleep sets \(.*\)\): all \d+ reachable states/);
     expect(r.stats.states).toBeGreaterThan(0);
   });
 

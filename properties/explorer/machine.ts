@@ -2,134 +2,33 @@
  * The controlled backend: interpreters run as in-process coroutines over a plain Int32Array, and
  * every yielded Access is a scheduling point.
  *
- * A thread's generator is deterministic given (call index, carry, the values it observed in its
- * current call), so the engine never needs a generator's hidden state: it *interns* each such
- * position as a thread-local node and memoises the node's transition for each observed value. The
- * first time a (node, value) pair is taken the generator is resumed (or rebuilt by re-feeding the
- * observed values); after that a step is a table lookup. A whole global state is then a handful of
- * int32s — memory words, one node id and one wait rank per thread — which makes snapshot/restore a
- * copy and a visited set a hash of integers.
- *
- * History keys: the observed values are a thread's whole history within its call, which tells
- * apart positions C would not (how a contended lock was acquired, what a notify returned). A
- * caller who knows the code may pass `historyKey`, the part of a history the call's future depends
- * on; histories with one key share a node (the first history seen is kept to rebuild generators).
- * The engine checks what it cheaply can — merged histories must have the same next access — and
- * the caller owns the rest; without a historyKey every history is its own node (always sound).
- *
- * Symmetry: interpreters whose programs are identical can share one node table, so a state and its
- * permutation have the same sorted node ids. That is only sound if their code behaves the same
- * whatever the interp id; the engine verifies it on every node it builds (each member's generator
- * must yield the same access, return the same result and carry) and throws `SymmetryBroken` the
- * first time they differ, e.g. when an interp id is written into a mutex owner word.
+ * The Machine is a façade over the engine's parts (engine/): thread-local nodes (`threads.ts`), the
+ * history log (`history.ts`), sharing disciplines (`discipline.ts`), the online judge's link
+ * (`judge.ts`), the schedule (`schedule.ts`) and tracing (`trace.ts`). It owns the one global
+ * state — memory words, one node id and one wait rank per thread, the judge's state — so that
+ * snapshot/restore is a copy and the visited set hashes integers (`key`).
  */
-import { AccessOp, LoadMode, WaitResult, accessOpName, performPlain, type Access, type Code } from "../../impl/memory.js";
+import { AccessOp, WaitResult, performPlain, type Access } from "../../impl/memory.js";
 import type { Program, Subject } from "../../impl/subject.js";
+import { Disciplines } from "./engine/discipline.js";
+import { Footprint } from "./engine/footprint.js";
+import { HistoryLog } from "./engine/history.js";
+import { JudgeLink } from "./engine/judge.js";
+import { ScheduleLog } from "./engine/schedule.js";
+import { Symmetry, symmetryClasses, verifyStart, type Perm } from "./engine/symmetry.js";
+import { FINISHED, ThreadTable, type Completion, type Edge, type HistoryKey, type TNode } from "./engine/threads.js";
+import { callText, describeAccess, type TraceRow } from "./engine/trace.js";
 import type { CallRecord, Observer, StateView, ThreadView, Violation } from "./types.js";
 
-/**
- * One access of a traced execution: at which step, by which thread (index into the programs), at
- * which position, what it did and what it returned (null: a wait that blocked), and — if the call
- * returned with this access — its result.
- */
-export interface TraceRow {
-  readonly step: number;
-  readonly thread: number;
-  readonly callIndex: number;
-  readonly accessIndex: number;
-  readonly access: Access;
-  value: number | null;
-  returned: unknown;
-}
+export { describeAccess, type TraceRow } from "./engine/trace.js";
+export { SymmetryBroken, type HistoryKey } from "./engine/threads.js";
 
-/** Sharing disciplines of words (see Subject.discipline). */
-const DISCIPLINE_PROTECTED = 1;
-const DISCIPLINE_OWNER = 2;
-const DISCIPLINE_SELF_BITS = 3;
-
-/** Marks a node whose program is done. */
-const FINISHED = -1;
-
-/** A call that returned during a transition. `accessless` calls made no access at all. */
-interface Completion {
-  readonly callIndex: number;
-  readonly result: unknown;
-  readonly accessless: boolean;
-}
-
-/** Where a thread goes when its node's access returns a given value. */
-interface Edge {
-  readonly to: number;
-  readonly done: readonly Completion[] | null;
-}
-
-/** A thread-local position: (class, call index, carry, observed values) and its pending access. */
-interface TNode {
-  readonly id: number;
-  readonly cls: number;
-  readonly callIndex: number;
-  readonly carry: readonly number[];
-  readonly observed: readonly number[];
-  /** The node's identity within its call: observed values, with loop iterations folded (see `fold`). */
-  readonly hkey: string;
-  /** Per loop scope, the history key at the loop's entry (`loopEnter`); null if no loop entered. */
-  readonly scopes: ReadonlyMap<number, string> | null;
-  /** `AccessOp` of the pending access, or FINISHED. */
-  readonly op: number;
-  readonly addr: number;
-  readonly access: Access | null;
-  readonly edges: Map<number, Edge>;
-  /** The node's call with carried references resolved, once computed (only for single-member classes). */
-  resolved?: unknown;
-  /** Live generators (one per class member) positioned at this node, if nobody consumed them. */
-  gens: Code<unknown>[] | null;
-}
-
-/**
- * Folds a loop checkpoint into a history key: `loopEnter` remembers the key at the loop's entry;
- * `loopHead(scope, v)` replaces everything observed since then by `v` (the code's promise, see
- * impl/memory.ts), so going round a wait loop returns to the same thread-local node.
- */
-function fold(
-  hkey: string,
-  scopes: ReadonlyMap<number, string> | null,
-  cp: Access,
-): { hkey: string; scopes: ReadonlyMap<number, string> | null } {
-  if (cp.b === 1) return { hkey, scopes: new Map(scopes ?? []).set(cp.addr, hkey) };
-  const base = scopes?.get(cp.addr);
-  if (base === undefined) return { hkey: `${hkey}|@${cp.addr}:${cp.a}`, scopes: new Map(scopes ?? []).set(cp.addr, hkey) };
-  return { hkey: `${base}|@${cp.addr}:${cp.a}`, scopes };
-}
-
-/** Resumes a generator past any loop checkpoints it yields (they are no-ops returning 0). */
-function skipCheckpoints(g: Code<unknown>, r: IteratorResult<Access, unknown>): IteratorResult<Access, unknown> {
-  let step = r;
-  while (!step.done && step.value.op === AccessOp.checkpoint) step = g.next(0);
-  return step;
-}
-
-/** Thrown when interpreters assumed interchangeable turn out to behave differently. */
-export class SymmetryBroken extends Error {}
-
-/** The part of a call's observed values its future depends on (see `historyKey` above). */
-export type HistoryKey<Call> = (call: Call, observed: readonly number[]) => string;
-
-const sameAccess = (x: Access, y: Access): boolean => x.op === y.op && x.addr === y.addr && x.a === y.a && x.b === y.b;
-
-export function describeAccess(access: Access | null): string {
-  if (access === null) return "done";
-  const name = accessOpName[access.op] ?? `op${access.op}`;
-  switch (access.op) {
-    case AccessOp.load:
-      if (access.b === LoadMode.equals) return `${name}(word ${access.addr}) == ${access.a}?`;
-      if (access.b === LoadMode.bits) return `${name}(word ${access.addr}) & ${access.a >>> 0}?`;
-      return `${name}(word ${access.addr})`;
-    case AccessOp.cas:
-      return `${name}(word ${access.addr}, ${access.a} → ${access.b})`;
-    case AccessOp.wait:
-      return `${name}(word ${access.addr} == ${access.a})`;
-    default:
-      return `${name}(word ${access.addr}, ${access.a})`;
+function checkInterps<Call>(programs: readonly Program<Call>[]): void {
+  const seen = new Set<number>();
+  for (const p of programs) {
+    if (!Number.isInteger(p.interp) || p.interp < 1) throw new RangeError(`interp ids are 1-based integers, got ${p.interp}`);
+    if (seen.has(p.interp)) throw new RangeError(`interp ${p.interp} has two programs`);
+    seen.add(p.interp);
   }
 }
 
@@ -149,130 +48,108 @@ export class Machine<Call, Result> {
   readonly accessIndex: Int32Array;
   /** Steps taken in the current execution. */
   steps = 0;
-  /** Per thread: its class (threads in one class share node ids). */
+  /** Per thread: its symmetry class (interchangeable threads; singletons without symmetry). */
   readonly classOf: Int32Array;
   readonly classMembers: readonly (readonly number[])[];
   readonly symmetric: boolean;
+  /** The symmetry reduction in use, or null. */
+  private readonly symmetry: Symmetry | null;
+  private readonly interps: readonly number[];
   readonly view: StateView<Call>;
   /** Width of a snapshot in int32s. */
   readonly snapshotWidth: number;
   /** Width of `key()` in int32s. */
   readonly keyWidth: number;
-
-  private readonly nodes: TNode[] = [];
-  private readonly intern = new Map<string, number>();
-  private readonly initialMem: Int32Array;
-  private readonly initialEdges: Edge[];
-  // The schedule so far: thread and node before each step (token material).
-  private schedThread: Int32Array = new Int32Array(256);
-  private schedNode: Int32Array = new Int32Array(256);
-  private schedAccess: Int32Array = new Int32Array(256);
-  // The history log: one entry per invoke or response, truncated on restore.
-  /** Per event: thread, call index, step·2 + (1 if a response). */
-  private hEvent: number[] = [];
-  private hResult: unknown[] = [];
-  private readonly keyScratch: Int32Array;
-  /** Whether steps may fold several accesses (the Subject declares sharing disciplines). */
-  get foldsAccesses(): boolean {
-    return this.kinds !== null;
-  }
-  /** The observer's current state (Hooks.observer), part of the state's identity; -1 after a rejection. */
-  judge = 0;
-  /** The observer's first rejection since last taken. */
-  private judgeViolation: Violation | null = null;
+  /** When non-null, every step records what it read, wrote and showed the judge here (partial-order reduction). */
+  footprint: Footprint | null = null;
+  /** Per thread: its position in the canonical state the last `key()` returned (identity without symmetry). */
+  readonly canonicalThread: Int32Array;
   /** When non-null, every access performed is appended here (replay for reports; off while searching). */
   traceRows: TraceRow[] | null = null;
-  /** Per word: its sharing discipline (Subject.discipline) as DISCIPLINE_*, or null if no word has one. */
-  private readonly kinds: Int8Array | null;
-  /** Per lock-protected word: the owner word of the mutex that protects it. */
-  private readonly guardOwner: Int32Array;
-  /** The first access to a protected word made without holding its mutex, since last taken. */
-  private guardViolation: string | null = null;
+
+  private readonly threads: ThreadTable<Call, Result>;
+  private readonly initialMem: Int32Array;
+  private readonly initialEdges: Edge[];
+  private readonly schedule = new ScheduleLog();
+  private readonly log = new HistoryLog();
+  private readonly judgeLink: JudgeLink<Call, Result>;
+  private readonly disciplines: Disciplines | null;
+  private readonly keyScratch: Int32Array;
+  private readonly candidate: Int32Array;
 
   constructor(
     readonly subject: Subject<Call, Result>,
     readonly programs: readonly Program<Call>[],
     symmetric: boolean,
-    private readonly historyKey?: HistoryKey<Call>,
-    private readonly observer?: Observer<Call, Result>,
+    historyKey?: HistoryKey<Call>,
+    observer?: Observer<Call, Result>,
   ) {
+    checkInterps(programs);
     this.n = programs.length;
     this.words = subject.words;
-    const seen = new Set<number>();
-    for (const p of programs) {
-      if (!Number.isInteger(p.interp) || p.interp < 1) throw new RangeError(`interp ids are 1-based integers, got ${p.interp}`);
-      if (seen.has(p.interp)) throw new RangeError(`interp ${p.interp} has two programs`);
-      seen.add(p.interp);
-    }
     this.mem = new Int32Array(this.words);
     this.node = new Int32Array(this.n);
     this.rank = new Int32Array(this.n);
     this.accessIndex = new Int32Array(this.n);
-    this.classOf = new Int32Array(this.n);
-    const members: number[][] = [];
-    const byProgram = new Map<string, number>();
-    for (let t = 0; t < this.n; t++) {
-      const key = symmetric ? JSON.stringify((programs[t] as Program<Call>).calls) : `#${t}`;
-      let c = byProgram.get(key);
-      if (c === undefined) {
-        c = members.length;
-        byProgram.set(key, c);
-        members.push([]);
-      }
-      this.classOf[t] = c;
-      (members[c] as number[]).push(t);
-    }
-    this.classMembers = members;
-    this.symmetric = symmetric && observer === undefined && members.some((m) => m.length > 1);
+    this.interps = programs.map((p) => p.interp);
+    this.canonicalThread = Int32Array.from(programs, (_, t) => t);
+    this.symmetry = symmetric ? symmetryOf(subject, programs, observer) : null;
+    this.symmetric = this.symmetry !== null;
+    this.classMembers = this.symmetry?.classes ?? programs.map((_, t) => [t]);
+    this.classOf = this.symmetry?.classOf ?? Int32Array.from(programs, (_, t) => t);
     this.snapshotWidth = this.words + 3 * this.n + 3;
     this.keyWidth = this.words + this.n + 1;
     this.keyScratch = new Int32Array(this.keyWidth);
-    let kinds: Int8Array | null = null;
-    this.guardOwner = new Int32Array(this.words).fill(-1);
-    if (subject.discipline !== undefined) {
-      kinds = new Int8Array(this.words);
-      for (let a = 0; a < this.words; a++) {
-        const d = subject.discipline(a);
-        if (d === undefined) continue;
-        if (d === "owner") kinds[a] = DISCIPLINE_OWNER;
-        else if (d === "self-bits") kinds[a] = DISCIPLINE_SELF_BITS;
-        else {
-          kinds[a] = DISCIPLINE_PROTECTED;
-          this.guardOwner[a] = d.protectedBy;
-        }
-      }
-    }
-    this.kinds = kinds;
+    this.candidate = new Int32Array(this.keyWidth);
+    this.disciplines = Disciplines.of(subject as Subject<unknown, unknown>);
+    this.judgeLink = new JudgeLink(observer);
+    const sym = this.symmetry;
+    this.threads = new ThreadTable(subject, programs, historyKey, sym === null ? () => 0 : (a) => sym.resultKind(a));
     this.initialMem = new Int32Array(this.words);
     subject.init?.(this.initialMem);
-    this.initialEdges = members.map((_, c) => this.startClass(c));
+    this.initialEdges = programs.map((_, t) => this.threads.startEdge(t));
+    if (sym !== null) verifyStart(sym, this.threads, this.initialEdges, this.interps);
     this.view = this.makeView();
     this.reset();
   }
 
+  /** Whether steps may fold several accesses (the Subject declares sharing disciplines). */
+  get foldsAccesses(): boolean {
+    return this.disciplines !== null;
+  }
+
+  /** The observer's current state (Hooks.observer), part of the state's identity; -1 after a rejection. */
+  get judge(): number {
+    return this.judgeLink.state;
+  }
+
   /** Back to the initial state: memory as `init` left it, every thread before its first call. */
   reset(): void {
-    this.guardViolation = null;
-    this.judgeViolation = null;
-    this.judge = this.observer?.initial ?? 0;
+    this.disciplines?.clear();
+    this.judgeLink.reset();
     this.mem.set(this.initialMem);
     this.rank.fill(0);
     this.accessIndex.fill(0);
     this.steps = 0;
-    this.truncateHistory(0);
+    this.log.truncate(0);
     for (let t = 0; t < this.n; t++) {
-      const e = this.initialEdges[this.classOf[t] as number] as Edge;
+      const e = this.initialEdges[t] as Edge;
       this.node[t] = e.to;
       if (e.done !== null) this.record(t, e.done);
     }
   }
 
+  /** Thread t's current node. */
+  private at(t: number): TNode {
+    return this.threads.node(this.node[t] as number);
+  }
+
   isEnabled(t: number): boolean {
-    return this.rank[t] === 0 && (this.nodes[this.node[t] as number] as TNode).op !== FINISHED;
+    return this.rank[t] === 0 && this.at(t).op !== FINISHED;
   }
 
   isFinished(t: number): boolean {
-    return (this.nodes[this.node[t] as number] as TNode).op === FINISHED;
+    return this.at(t).op === FINISHED;
   }
 
   /** True when every program is done. */
@@ -293,38 +170,44 @@ export class Machine<Call, Result> {
 
   /** Performs thread t's pending access (t must be enabled). */
   step(t: number): void {
-    const nd = this.nodes[this.node[t] as number] as TNode;
+    this.footprint?.clear();
+    const nd = this.at(t);
     const s = this.steps;
-    if (s === this.schedThread.length) this.growSchedule();
-    this.schedThread[s] = t;
-    this.schedNode[s] = nd.id;
     const at = this.accessIndex[t] as number;
-    this.schedAccess[s] = at;
+    this.schedule.put(s, t, nd.id, at);
     if (at === 0) this.invoked(t, nd, s);
     this.accessIndex[t] = at + 1;
-    const access = nd.access as Access;
-    switch (nd.op) {
-      case AccessOp.wait:
-        if (this.mem[nd.addr] !== access.a) this.traced(t, nd, at, s, WaitResult.notEqual);
-        else {
-          this.rank[t] = 1 + this.waitersOn(nd.addr);
-          if (this.traceRows !== null) this.traceRows.push({ step: s, thread: t, callIndex: nd.callIndex, accessIndex: at, access, value: null, returned: undefined });
-        }
-        break;
-      case AccessOp.notify: {
-        const row = this.traceRows === null ? -1 : this.traceRows.length;
-        if (row >= 0) this.traceRows!.push({ step: s, thread: t, callIndex: nd.callIndex, accessIndex: at, access, value: 0, returned: undefined });
-        const woken = this.wake(nd.addr, access.a, s);
-        if (row >= 0) (this.traceRows![row] as { value: number | null }).value = woken;
-        this.advance(t, nd, woken, row);
-        break;
-      }
-      default:
-        if (this.kinds !== null && this.kinds[nd.addr] !== 0) this.invisible(t, nd);
-        this.traced(t, nd, at, s, performPlain(this.mem, access));
+    if (nd.op === AccessOp.wait) this.stepWait(t, nd, at, s);
+    else if (nd.op === AccessOp.notify) this.stepNotify(t, nd, at, s);
+    else {
+      if (this.disciplines?.governs(nd.addr) === true) this.invisible(t, nd);
+      this.traced(t, nd, at, s, this.perform(nd.access as Access));
     }
-    if (this.kinds !== null) this.runInvisible(t, s);
+    if (this.disciplines !== null) this.runInvisible(t, s);
     this.steps = s + 1;
+  }
+
+  /** `wait(addr, v)`: returns not-equal at once if the word is not v, else the thread joins the FIFO. */
+  private stepWait(t: number, nd: TNode, at: number, s: number): void {
+    const access = nd.access as Access;
+    this.footprint?.write(nd.addr);
+    if (this.mem[nd.addr] !== access.a) {
+      this.traced(t, nd, at, s, WaitResult.notEqual);
+      return;
+    }
+    this.rank[t] = 1 + this.waitersOn(nd.addr);
+    this.traceRows?.push({ step: s, thread: t, callIndex: nd.callIndex, accessIndex: at, access, value: null, returned: undefined });
+  }
+
+  /** `notify(addr, count)`: wakes up to count waiters, returns how many woke. */
+  private stepNotify(t: number, nd: TNode, at: number, s: number): void {
+    const access = nd.access as Access;
+    this.footprint?.write(nd.addr);
+    const row: TraceRow | null = this.traceRows === null ? null : { step: s, thread: t, callIndex: nd.callIndex, accessIndex: at, access, value: 0, returned: undefined };
+    if (row !== null) this.traceRows?.push(row);
+    const woken = this.wake(nd.addr, access.a, s);
+    if (row !== null) row.value = woken;
+    this.advance(t, nd, woken, row);
   }
 
   /**
@@ -337,87 +220,70 @@ export class Machine<Call, Result> {
   private runInvisible(t: number, s: number): void {
     for (;;) {
       if (this.rank[t] !== 0) return;
-      const nd = this.nodes[this.node[t] as number] as TNode;
+      const nd = this.at(t);
       if (nd.op === FINISHED || nd.op === AccessOp.wait || nd.op === AccessOp.notify) return;
       if (!this.invisible(t, nd)) return;
       const at = this.accessIndex[t] as number;
       if (at === 0) this.invoked(t, nd, s);
       this.accessIndex[t] = at + 1;
-      this.traced(t, nd, at, s, performPlain(this.mem, nd.access as Access));
+      this.traced(t, nd, at, s, this.perform(nd.access as Access));
     }
+  }
+
+  /** Performs a non-blocking access on memory (under symmetry, first checks it commutes with renaming). */
+  private perform(access: Access): number {
+    this.symmetry?.checkEffect(access, this.mem[access.addr] as number);
+    if (this.footprint !== null) {
+      if (access.op === AccessOp.load) this.footprint.read(access.addr);
+      else this.footprint.write(access.addr);
+    }
+    return performPlain(this.mem, access);
+  }
+
+  /** Whether thread t's pending access is invisible under its word's discipline (a break is recorded). */
+  private invisible(t: number, nd: TNode): boolean {
+    const d = this.disciplines;
+    if (d === null || !d.governs(nd.addr)) return false;
+    // the check reads the word and (for a protected word) its mutex's owner word
+    this.footprint?.read(nd.addr);
+    const owner = d.ownerOf(nd.addr);
+    if (owner >= 0) this.footprint?.read(owner);
+    const program = this.programs[t] as Program<Call>;
+    const who = (what: string): string => `interp ${program.interp} did ${what} during ${callText(this.subject.describeCall, program.calls[nd.callIndex] as Call)}`;
+    return d.invisible(nd.access as Access, program.interp, this.mem, who);
   }
 
   /** Advances thread t past its access with `value`, first appending a trace row when tracing. */
   private traced(t: number, nd: TNode, accessIndex: number, step: number, value: number): void {
-    let row = -1;
+    let row: TraceRow | null = null;
     if (this.traceRows !== null) {
-      row = this.traceRows.length;
-      this.traceRows.push({ step, thread: t, callIndex: nd.callIndex, accessIndex, access: nd.access as Access, value, returned: undefined });
+      row = { step, thread: t, callIndex: nd.callIndex, accessIndex, access: nd.access as Access, value, returned: undefined };
+      this.traceRows.push(row);
     }
     this.advance(t, nd, value, row);
   }
 
-  /**
-   * Whether thread t's pending access is invisible under its word's discipline. An access the
-   * discipline forbids is recorded as a violation (and is not invisible).
-   */
-  private invisible(t: number, nd: TNode): boolean {
-    const kind = this.kinds === null ? 0 : (this.kinds[nd.addr] as number);
-    if (kind === 0) return false;
-    const a = nd.access as Access;
-    const me = this.interpOf(t);
-    const word = this.mem[nd.addr] as number;
-    if (kind === DISCIPLINE_PROTECTED) {
-      const owner = this.guardOwner[nd.addr] as number;
-      if (this.mem[owner] === me) return true;
-      return this.breaks(t, nd, `without holding the mutex that protects that word (its owner word ${owner} holds ${this.mem[owner]}): an unlocked access to lock-protected state, a data race`);
-    }
-    if (kind === DISCIPLINE_OWNER) {
-      if (a.op === AccessOp.load && a.b === LoadMode.equals && a.a === me) return true;
-      if (a.op === AccessOp.store && ((a.a === me && word === 0) || (a.a === 0 && (word === me || word === 0)))) return true;
-      return this.breaks(t, nd, `on a mutex owner word holding ${word}: only the holder may set or clear its own id, and others may only ask "is it me?"`);
-    }
-    // DISCIPLINE_SELF_BITS
-    const mine = 1 << (me - 1);
-    if (a.op === AccessOp.load && a.b === LoadMode.bits && a.a === mine) return true;
-    const writes = a.op !== AccessOp.load;
-    if (writes && !((a.op === AccessOp.or && a.a === mine) || (a.op === AccessOp.and && a.a === ~mine))) {
-      return this.breaks(t, nd, `on a bitmask whose bit i may change only by interpreter i (it holds ${word})`);
-    }
-    return false;
-  }
-
-  /** Records a break of a sharing discipline by thread t's pending access; returns false. */
-  private breaks(t: number, nd: TNode, why: string): false {
-    if (this.guardViolation !== null) return false;
-    const program = this.programs[t] as Program<Call>;
-    const call = program.calls[nd.callIndex] as Call;
-    const callText = this.subject.describeCall ? this.subject.describeCall(call) : JSON.stringify(call);
-    this.guardViolation = `interp ${program.interp} did ${describeAccess(nd.access)} during ${callText} ${why}`;
-    return false;
-  }
-
   /** The protection claim's first violation since the last call, if any (and forgets it). */
   takeGuardViolation(): string | null {
-    const v = this.guardViolation;
-    this.guardViolation = null;
-    return v;
+    return this.disciplines === null ? null : this.disciplines.take();
   }
 
   /** Writes the whole state (memory, nodes, ranks, step count, history length) into `out` at `at`. */
   save(out: Int32Array, at: number): void {
+    const w = this.words;
+    const n = this.n;
     out.set(this.mem, at);
-    out.set(this.node, at + this.words);
-    out.set(this.rank, at + this.words + this.n);
-    out.set(this.accessIndex, at + this.words + 2 * this.n);
-    out[at + this.words + 3 * this.n] = this.steps;
-    out[at + this.words + 3 * this.n + 1] = this.hResult.length;
-    out[at + this.words + 3 * this.n + 2] = this.judge;
+    out.set(this.node, at + w);
+    out.set(this.rank, at + w + n);
+    out.set(this.accessIndex, at + w + 2 * n);
+    out[at + w + 3 * n] = this.steps;
+    out[at + w + 3 * n + 1] = this.log.length;
+    out[at + w + 3 * n + 2] = this.judgeLink.state;
   }
 
   /** Restores a state written by `save`. */
   restore(from: Int32Array, at: number): void {
-    this.guardViolation = null;
+    this.disciplines?.clear();
     const w = this.words;
     const n = this.n;
     for (let i = 0; i < w; i++) this.mem[i] = from[at + i] as number;
@@ -427,166 +293,195 @@ export class Machine<Call, Result> {
       this.accessIndex[t] = from[at + w + 2 * n + t] as number;
     }
     this.steps = from[at + w + 3 * n] as number;
-    this.truncateHistory(from[at + w + 3 * n + 1] as number);
-    this.judge = from[at + w + 3 * n + 2] as number;
+    this.log.truncate(from[at + w + 3 * n + 1] as number);
+    this.judgeLink.state = from[at + w + 3 * n + 2] as number;
   }
 
   /**
-   * The state's identity for a visited set: memory words, then one code per thread (node id and
-   * wait rank); under symmetry the codes of each class are sorted, so permuted states coincide.
-   * Returns a scratch array overwritten by the next call.
+   * The state's identity for a visited set: memory words, one code per thread (node id and wait
+   * rank), the judge's state. Under symmetry, the canonical representative of the state's orbit
+   * (engine/symmetry.ts). Returns a scratch array overwritten by the next call.
    */
   key(): Int32Array {
     const k = this.keyScratch;
     const w = this.words;
-    for (let i = 0; i < w; i++) k[i] = this.mem[i] as number;
-    for (let t = 0; t < this.n; t++) k[w + t] = ((this.node[t] as number) << 5) | (this.rank[t] as number);
-    if (this.symmetric) {
-      let at = w;
-      for (const m of this.classMembers) {
-        for (let i = 0; i < m.length; i++) k[at + i] = ((this.node[m[i] as number] as number) << 5) | (this.rank[m[i] as number] as number);
-        // insertion sort: classes are small
-        for (let i = at + 1; i < at + m.length; i++) {
-          const v = k[i] as number;
-          let j = i - 1;
-          while (j >= at && (k[j] as number) > v) {
-            k[j + 1] = k[j] as number;
-            j--;
-          }
-          k[j + 1] = v;
-        }
-        at += m.length;
+    const sym = this.symmetry;
+    if (sym === null || sym.sorted) {
+      for (let i = 0; i < w; i++) k[i] = this.mem[i] as number;
+      for (let t = 0; t < this.n; t++) k[w + t] = (this.code(t) << 5) | (this.rank[t] as number);
+      if (sym !== null) this.sortClasses(k);
+      k[w + this.n] = this.judgeLink.state;
+      return k;
+    }
+    // Enumerated: the key is laid out as [declared words, thread codes, judge, undeclared words]; the
+    // undeclared words are the same under every renaming, so the least key is decided by the prefix.
+    const prefix = this.renamedPrefix(0, k);
+    let best = 0;
+    for (let pi = 1; pi < sym.perms.length; pi++) {
+      this.renamedPrefix(pi, this.candidate);
+      if (lessThan(this.candidate, k, prefix)) {
+        k.set(this.candidate.subarray(0, prefix));
+        best = pi;
       }
     }
-    k[w + this.n] = this.judge;
+    const declared = sym.declaredWords;
+    let at = prefix;
+    for (let a = 0, j = 0; a < w; a++) {
+      if (j < declared.length && declared[j] === a) j++;
+      else k[at++] = this.mem[a] as number;
+    }
+    this.canonicalThread.set((sym.perms[best] as Perm).thread);
     return k;
+  }
+
+  /** Thread t's node id, or under sorted symmetry the node it maps to in its class's first thread. */
+  private code(t: number): number {
+    const sym = this.symmetry;
+    const id = this.node[t] as number;
+    if (sym === null) return id;
+    const pi = sym.toFirst[t] as number;
+    return pi === 0 ? id : sym.image(this.threads, this.threads.node(id), pi, this.interps);
+  }
+
+  /** Sorts each class's thread codes (key positions are thread indices; a class's are rewritten in order). */
+  private sortClasses(k: Int32Array): void {
+    const w = this.words;
+    for (const members of this.classMembers) {
+      if (members.length < 2) continue;
+      const order = [...members].sort((a, b) => (k[w + a] as number) - (k[w + b] as number) || a - b);
+      const codes = order.map((t) => k[w + t] as number);
+      order.forEach((t, i) => {
+        const slot = members[i] as number;
+        this.canonicalThread[t] = slot;
+        k[w + slot] = codes[i] as number;
+      });
+    }
+  }
+
+  /** The permutation-dependent prefix of the key of the state renamed by pi (declared words, codes, judge), written into out; returns its length. */
+  private renamedPrefix(pi: number, out: Int32Array): number {
+    const sym = this.symmetry as Symmetry;
+    const p = sym.perms[pi] as Perm;
+    const d = sym.declaredWords.length;
+    sym.renameDeclared(this.mem, p, out);
+    for (let t = 0; t < this.n; t++) {
+      const nd = this.at(t);
+      const known = nd.images === null ? -1 : (nd.images[pi] as number);
+      const image = pi === 0 ? nd.id : known >= 0 ? known : sym.image(this.threads, nd, pi, this.interps);
+      out[d + (p.thread[t] as number)] = (image << 5) | (this.rank[t] as number);
+    }
+    out[d + this.n] = this.judgeLink.rename(this.judgeLink.state, pi, sym.perms.length, p.interp);
+    return d + this.n + 1;
+  }
+
+  /** How symmetry canonicalises states, for the coverage sentence (null: no symmetry). */
+  symmetryMethod(): string | null {
+    const sym = this.symmetry;
+    if (sym === null) return null;
+    if (sym.sorted) return "threads sorted by position; verified interchangeable on every transition taken";
+    return `the least of ${sym.perms.length} renamings of interpreter ids in threads, the Subject's declared id and mask words and the online judge's state; verified on every transition taken`;
+  }
+
+  /** Under sorted symmetry: whether an earlier thread of t's class is in the very same position (same successor up to symmetry). */
+  shadowed(t: number): boolean {
+    if (this.symmetry === null || !this.symmetry.sorted) return false;
+    const c = this.classOf[t];
+    for (let u = 0; u < t; u++) {
+      if (this.classOf[u] === c && this.rank[u] === this.rank[t] && this.code(u) === this.code(t)) return true;
+    }
+    return false;
   }
 
   /** Thread t's position: (call index, access index) of its next access. */
   position(t: number): { callIndex: number; accessIndex: number } {
-    const nd = this.nodes[this.node[t] as number] as TNode;
-    return { callIndex: nd.callIndex, accessIndex: this.accessIndex[t] as number };
+    return { callIndex: this.at(t).callIndex, accessIndex: this.accessIndex[t] as number };
   }
 
   /** The pending access of thread t, or null when its program is done. */
   pending(t: number): Access | null {
-    return (this.nodes[this.node[t] as number] as TNode).access;
+    return this.at(t).access;
   }
 
   /** The schedule so far as (thread, call index, access index) per step. */
   scheduleSoFar(): { thread: number; callIndex: number; accessIndex: number }[] {
     const out: { thread: number; callIndex: number; accessIndex: number }[] = [];
     for (let s = 0; s < this.steps; s++) {
-      const nd = this.nodes[this.schedNode[s] as number] as TNode;
-      out.push({ thread: this.schedThread[s] as number, callIndex: nd.callIndex, accessIndex: this.schedAccess[s] as number });
+      out.push({ thread: this.schedule.threadAt(s), callIndex: this.threads.node(this.schedule.nodeAt(s)).callIndex, accessIndex: this.schedule.accessAt(s) });
     }
     return out;
   }
 
   /** The thread that took step s of the current execution. */
   threadAt(s: number): number {
-    return this.schedThread[s] as number;
+    return this.schedule.threadAt(s);
   }
 
   /** The history of the current execution (pending calls have a null response). */
   history(): CallRecord<Call, Result>[] {
-    const records: CallRecord<Call, Result>[] = [];
-    const open = new Map<string, number>();
-    for (let i = 0; i < this.hResult.length; i++) {
-      const t = this.hEvent[3 * i] as number;
-      const callIndex = this.hEvent[3 * i + 1] as number;
-      const stamp = this.hEvent[3 * i + 2] as number;
-      const step = stamp >> 1;
-      const program = this.programs[t] as Program<Call>;
-      const k = `${t}:${callIndex}`;
-      if ((stamp & 1) === 0) {
-        open.set(k, records.length);
-        records.push({ interp: program.interp, callIndex, call: program.calls[callIndex] as Call, invoke: step, response: null });
-      } else {
-        const at = open.get(k);
-        if (at === undefined) throw new Error(`internal: response without invoke for ${k}`);
-        records[at] = { ...(records[at] as CallRecord<Call, Result>), response: { step, result: this.hResult[i] as Result } };
-      }
-    }
-    return this.resolveRecords(records);
-  }
-
-  /**
-   * Records the calls as actually made: a call's carried references (an index received earlier)
-   * are filled in from the carry its interpreter had when the call started, so histories hold
-   * what the model must judge. Each interpreter's calls complete in program order.
-   */
-  private resolveRecords(records: CallRecord<Call, Result>[]): CallRecord<Call, Result>[] {
-    const resolve = this.subject.resolve;
-    if (resolve === undefined) return records;
-    const carries = new Map<number, readonly number[]>();
-    const order = records.map((_, i) => i).sort((a, b) => {
-      const x = records[a] as CallRecord<Call, Result>;
-      const y = records[b] as CallRecord<Call, Result>;
-      return x.interp - y.interp || x.callIndex - y.callIndex;
-    });
-    for (const i of order) {
-      const r = records[i] as CallRecord<Call, Result>;
-      const carry = carries.get(r.interp) ?? [];
-      records[i] = { ...r, call: resolve.call(this.subject, r.interp, r.call, carry) };
-      if (r.response !== null && this.subject.after) carries.set(r.interp, this.subject.after(r.interp, r.call, r.response.result, carry));
-    }
-    return records;
+    return this.log.records(this.subject, this.programs);
   }
 
   /** Describes thread t for deadlock and mismatch messages. */
   describeThread(t: number): string {
     const program = this.programs[t] as Program<Call>;
-    const nd = this.nodes[this.node[t] as number] as TNode;
+    const nd = this.at(t);
     if (nd.op === FINISHED) return `interp ${program.interp}: done`;
-    const call = program.calls[nd.callIndex] as Call;
-    const callText = this.subject.describeCall ? this.subject.describeCall(call) : JSON.stringify(call);
+    const text = callText(this.subject.describeCall, program.calls[nd.callIndex] as Call);
     // a blocked thread has performed its wait already; name the wait's own index
     const blocked = this.rank[t] !== 0;
     const index = (this.accessIndex[t] as number) - (blocked ? 1 : 0);
-    return `interp ${program.interp} at call ${nd.callIndex} (${callText}), access ${index}: ${blocked ? "blocked in" : "about to"} ${describeAccess(nd.access)}`;
+    return `interp ${program.interp} at call ${nd.callIndex} (${text}), access ${index}: ${blocked ? "blocked in" : "about to"} ${describeAccess(nd.access)}`;
   }
 
   /** Thread-local nodes built so far (a measure of how much generator work was memoised). */
   nodeCount(): number {
-    return this.nodes.length;
+    return this.threads.size;
+  }
+
+  /** The observer's rejection since the last call, if any (and forgets it). */
+  takeJudgeViolation(): Violation | null {
+    return this.judgeLink.take();
+  }
+
+  /** At a deadlock: whether the observer accepts that every pending call blocks. */
+  judgeBlocked(): Violation | undefined {
+    return this.judgeLink.blocked();
   }
 
   // ---- internals ----------------------------------------------------------------------------
 
-  private advance(t: number, nd: TNode, value: number, traceRow = -1): void {
-    const e = nd.edges.get(value) ?? this.rawEdge(nd, value);
+  private advance(t: number, nd: TNode, value: number, row: TraceRow | null): void {
+    const e = this.threads.edge(nd, value);
+    if (this.symmetry !== null && !e.verified) this.symmetry.verify(this.threads, nd, value, e, this.interps);
     this.node[t] = e.to;
-    if (e.done !== null) {
-      this.accessIndex[t] = 0;
-      this.record(t, e.done, nd.carry, nd);
-      if (traceRow >= 0 && this.traceRows !== null) {
-        const last = e.done[e.done.length - 1] as Completion;
-        (this.traceRows[traceRow] as { returned: unknown }).returned = last.result;
-      }
-    }
+    if (e.done === null) return;
+    this.accessIndex[t] = 0;
+    this.record(t, e.done, nd.carry, nd);
+    if (row !== null) row.returned = (e.done[e.done.length - 1] as Completion).result;
   }
 
+  /** Calls that returned enter the history and the judge (each with the carry it started with). */
   private record(t: number, done: readonly Completion[], carryIn: readonly number[] = [], from?: TNode): void {
     const s = this.steps;
     let carry = carryIn;
+    if (this.footprint !== null) this.footprint.visible = true;
     for (const c of done) {
-      if (c.accessless) this.pushHistory(t, c.callIndex, s, undefined, false);
-      this.pushHistory(t, c.callIndex, s, c.result, true);
-      if (this.observer !== undefined && this.judge >= 0) {
-        const interp = this.interpOf(t);
-        const call = from !== undefined && c.callIndex === from.callIndex ? this.callOf(t, from) : this.resolvedCall(t, c.callIndex, carry);
-        if (c.accessless) this.judgeWith(this.observer.invoke(this.judge, interp, call));
-        this.judgeWith(this.observer.respond(this.judge, interp, call, c.result as Result));
-        if (this.subject.after) carry = this.subject.after(interp, call, c.result as Result, carry);
-      }
+      if (c.accessless) this.log.push(t, c.callIndex, s, undefined, false);
+      this.log.push(t, c.callIndex, s, c.result, true);
+      if (!this.judgeLink.active) continue;
+      const interp = this.interpOf(t);
+      const call = from !== undefined && c.callIndex === from.callIndex ? this.callOf(t, from) : this.resolvedCall(t, c.callIndex, carry);
+      if (c.accessless) this.judgeLink.invoke(interp, call);
+      this.judgeLink.respond(interp, call, c.result as Result);
+      if (this.subject.after) carry = this.subject.after(interp, call, c.result as Result, carry);
     }
   }
 
-  /** A call's first access is performed: its invocation enters the history (and the observer). */
+  /** A call's first access is performed: its invocation enters the history (and the judge). */
   private invoked(t: number, nd: TNode, step: number): void {
-    this.pushHistory(t, nd.callIndex, step, undefined, false);
-    if (this.observer !== undefined && this.judge >= 0) this.judgeWith(this.observer.invoke(this.judge, this.interpOf(t), this.callOf(t, nd)));
+    if (this.footprint !== null) this.footprint.visible = true;
+    this.log.push(t, nd.callIndex, step, undefined, false);
+    if (this.judgeLink.active) this.judgeLink.invoke(this.interpOf(t), this.callOf(t, nd));
   }
 
   /**
@@ -597,7 +492,7 @@ export class Machine<Call, Result> {
   private callOf(t: number, nd: TNode): Call {
     if (nd.resolved !== undefined) return nd.resolved as Call;
     const call = this.resolvedCall(t, nd.callIndex, nd.carry);
-    if ((this.classMembers[nd.cls] as readonly number[]).length === 1) nd.resolved = call;
+    nd.resolved = call;
     return call;
   }
 
@@ -606,64 +501,20 @@ export class Machine<Call, Result> {
     return this.subject.resolve ? this.subject.resolve(this.interpOf(t), call, carry) : call;
   }
 
-  /** Moves the observer to `next`; a rejection (-1) is remembered until taken. */
-  private judgeWith(next: number): void {
-    if (this.judge < 0) return;
-    if (next < 0 && this.judgeViolation === null) this.judgeViolation = (this.observer as Observer<Call, Result>).why();
-    this.judge = next;
-  }
-
-  /** The observer's rejection since the last call, if any (and forgets it). */
-  takeJudgeViolation(): Violation | null {
-    const v = this.judgeViolation;
-    this.judgeViolation = null;
-    return v;
-  }
-
-  /** At a deadlock: whether the observer accepts that every pending call blocks. */
-  judgeBlocked(): Violation | undefined {
-    if (this.observer === undefined || this.judge < 0) return undefined;
-    return this.observer.blocked(this.judge);
-  }
-
-  private pushHistory(t: number, callIndex: number, step: number, result: unknown, isResponse: boolean): void {
-    this.hEvent.push(t, callIndex, step * 2 + (isResponse ? 1 : 0));
-    this.hResult.push(result);
-  }
-
-  private truncateHistory(length: number): void {
-    if (this.hResult.length === length) return;
-    this.hEvent.length = 3 * length;
-    this.hResult.length = length;
-  }
-
-  private growSchedule(): void {
-    const grow = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.schedThread = grow(this.schedThread);
-    this.schedNode = grow(this.schedNode);
-    this.schedAccess = grow(this.schedAccess);
-  }
-
   private waitersOn(addr: number): number {
     let count = 0;
-    for (let u = 0; u < this.n; u++) {
-      if (this.rank[u] !== 0 && (this.nodes[this.node[u] as number] as TNode).addr === addr) count++;
-    }
+    for (let u = 0; u < this.n; u++) if (this.rank[u] !== 0 && this.at(u).addr === addr) count++;
     return count;
   }
 
   /** Wakes up to `count` waiters on addr in FIFO order; returns how many woke. */
-  private wake(addr: number, count: number, step = this.steps): number {
+  private wake(addr: number, count: number, step: number): number {
     const woken = Math.min(Math.max(count, 0), this.waitersOn(addr));
     if (woken === 0) return 0;
     for (let u = 0; u < this.n; u++) {
       const r = this.rank[u] as number;
       if (r === 0) continue;
-      const nd = this.nodes[this.node[u] as number] as TNode;
+      const nd = this.at(u);
       if (nd.addr !== addr) continue;
       if (r <= woken) {
         this.rank[u] = 0;
@@ -679,176 +530,23 @@ export class Machine<Call, Result> {
     return (this.programs[t] as Program<Call>).interp;
   }
 
-  /** A fresh generator for member t positioned at node nd (rebuilt by re-feeding observed values). */
-  private rebuild(t: number, nd: TNode): Code<unknown> {
-    const calls = (this.programs[t] as Program<Call>).calls;
-    const g = this.subject.start(this.interpOf(t), calls[nd.callIndex] as Call, nd.carry) as Code<unknown>;
-    skipCheckpoints(g, g.next());
-    for (const v of nd.observed) skipCheckpoints(g, g.next(v));
-    return g;
-  }
-
-  private startClass(c: number): Edge {
-    const members = this.classMembers[c] as readonly number[];
-    return this.settle(c, 0, [], [], members.map(() => null), members.map(() => null), true, "", null);
-  }
-
-  /** Builds the edge of one node for one value: generator work, done once per (node, value). */
-  private rawEdge(nd: TNode, value: number): Edge {
-    const members = this.classMembers[nd.cls] as readonly number[];
-    const gens = nd.gens ?? members.map((t) => this.rebuild(t, nd));
-    nd.gens = null;
-    const steps = gens.map((g) => g.next(value));
-    const e = this.settle(nd.cls, nd.callIndex, nd.carry, [...nd.observed, value], gens, steps, false, `${nd.hkey},${value}`, nd.scopes);
-    nd.edges.set(value, e);
-    return e;
-  }
-
-  /**
-   * From generators that just yielded (or returned), completes every call that returned, starts
-   * the next ones, and interns the node where the thread waits for its next access. Checks that
-   * all class members agree.
-   */
-  private settle(
-    cls: number,
-    callIndex: number,
-    carry: readonly number[],
-    observed: readonly number[],
-    gensIn: readonly (Code<unknown> | null)[],
-    stepsIn: readonly (IteratorResult<Access, unknown> | null)[],
-    atStart: boolean,
-    hkeyIn: string,
-    scopesIn: ReadonlyMap<number, string> | null,
-  ): Edge {
-    const members = this.classMembers[cls] as readonly number[];
-    const calls = (this.programs[members[0] as number] as Program<Call>).calls;
-    const gens = [...gensIn];
-    const steps = [...stepsIn];
-    const done: Completion[] = [];
-    let accessless = atStart;
-    let obs = observed;
-    let hkey = hkeyIn;
-    let scopes = scopesIn;
-    for (;;) {
-      if (steps[0] === null) {
-        // start call `callIndex` in every member
-        if (callIndex >= calls.length) break;
-        for (let i = 0; i < members.length; i++) {
-          const t = members[i] as number;
-          const g = this.subject.start(this.interpOf(t), calls[callIndex] as Call, carry) as Code<unknown>;
-          gens[i] = g;
-          steps[i] = g.next();
-        }
-      }
-      // Loop checkpoints are not scheduling points: fold them into the history key and resume.
-      for (;;) {
-        const head = steps[0] as IteratorResult<Access, unknown>;
-        if (head.done || head.value.op !== AccessOp.checkpoint) break;
-        for (let i = 1; i < members.length; i++) {
-          const other = steps[i] as IteratorResult<Access, unknown>;
-          if (other.done || !sameAccess(head.value, other.value)) throw new SymmetryBroken(this.asymmetry(members, 0, i, callIndex, obs.length, head, other));
-        }
-        ({ hkey, scopes } = fold(hkey, scopes, head.value));
-        for (let i = 0; i < members.length; i++) steps[i] = (gens[i] as Code<unknown>).next(0);
-      }
-      const first = steps[0] as IteratorResult<Access, unknown>;
-      for (let i = 1; i < members.length; i++) {
-        const other = steps[i] as IteratorResult<Access, unknown>;
-        const same = first.done ? other.done && JSON.stringify(other.value) === JSON.stringify(first.value) : !other.done && sameAccess(first.value, other.value);
-        if (!same) throw new SymmetryBroken(this.asymmetry(members, 0, i, callIndex, obs.length, first, other));
-      }
-      if (!first.done) break;
-      // the call returned: record it, compute the carry, move on to the next call
-      const result = first.value;
-      let nextCarry = carry;
-      for (let i = 0; i < members.length; i++) {
-        const t = members[i] as number;
-        const c = this.subject.after ? this.subject.after(this.interpOf(t), calls[callIndex] as Call, result as Result, carry) : carry;
-        if (i === 0) nextCarry = c;
-        else if (c.length !== nextCarry.length || c.some((x, j) => x !== nextCarry[j])) {
-          throw new SymmetryBroken(`interp ${this.interpOf(members[0] as number)} and interp ${this.interpOf(t)} leave call ${callIndex} with different carries [${nextCarry.join(",")}] and [${c.join(",")}]`);
-        }
-      }
-      done.push({ callIndex, result, accessless });
-      accessless = true;
-      carry = nextCarry;
-      callIndex++;
-      obs = [];
-      hkey = "";
-      scopes = null;
-      for (let i = 0; i < members.length; i++) steps[i] = null;
-    }
-    const first = steps[0] ?? null;
-    const access = first === null || first.done ? null : first.value;
-    const history = this.historyKey !== undefined && access !== null ? this.historyKey(calls[callIndex] as Call, obs) : hkey;
-    const key = `${cls}|${callIndex}|${carry.join(",")}|${history}`;
-    let id = this.intern.get(key);
-    if (id !== undefined && access !== null) {
-      const known = (this.nodes[id] as TNode).access as Access;
-      if (!sameAccess(known, access)) {
-        throw new Error(
-          `historyKey merges histories with different next accesses at call ${callIndex}: [${(this.nodes[id] as TNode).observed.join(",")}] → ${describeAccess(known)} ` +
-            `but [${obs.join(",")}] → ${describeAccess(access)}; the key drops a value the code still uses`,
-        );
-      }
-    }
-    if (id === undefined) {
-      id = this.nodes.length;
-      this.intern.set(key, id);
-      const fresh: TNode = {
-        id,
-        cls,
-        callIndex,
-        carry,
-        observed: obs,
-        hkey,
-        scopes,
-        op: access === null ? FINISHED : access.op,
-        addr: access === null ? -1 : access.addr,
-        access,
-        edges: new Map(),
-        gens: access === null ? null : (gens as Code<unknown>[]),
-      };
-      this.nodes.push(fresh);
-    }
-    return { to: id, done: done.length === 0 ? null : done };
-  }
-
-  private asymmetry(
-    members: readonly number[],
-    i: number,
-    j: number,
-    callIndex: number,
-    accessIndex: number,
-    a: IteratorResult<Access, unknown>,
-    b: IteratorResult<Access, unknown>,
-  ): string {
-    const show = (r: IteratorResult<Access, unknown>): string => (r.done ? `returns ${JSON.stringify(r.value)}` : describeAccess(r.value));
-    return (
-      `interp ${this.interpOf(members[i] as number)} and interp ${this.interpOf(members[j] as number)} run identical programs ` +
-      `but differ at call ${callIndex}, access ${accessIndex}: ${show(a)} vs ${show(b)}`
-    );
-  }
-
   private makeView(): StateView<Call> {
-    const threads: ThreadView<Call>[] = [];
     // the views read live state through this alias
     const m = this;
-    for (let t = 0; t < this.n; t++) {
-      const program = this.programs[t] as Program<Call>;
-      threads.push({
+    const threads = this.programs.map(
+      (program, t): ThreadView<Call> => ({
         interp: program.interp,
         get callIndex() {
-          return (m.nodes[m.node[t] as number] as TNode).callIndex;
+          return m.at(t).callIndex;
         },
         get call() {
-          return program.calls[(m.nodes[m.node[t] as number] as TNode).callIndex];
+          return program.calls[m.at(t).callIndex];
         },
         get accessIndex() {
           return m.accessIndex[t] as number;
         },
         get access() {
-          return (m.nodes[m.node[t] as number] as TNode).access;
+          return m.at(t).access;
         },
         get blocked() {
           return m.rank[t] !== 0;
@@ -856,8 +554,8 @@ export class Machine<Call, Result> {
         get finished() {
           return m.isFinished(t);
         },
-      });
-    }
+      }),
+    );
     return {
       mem: this.mem,
       threads,
@@ -866,4 +564,27 @@ export class Machine<Call, Result> {
       },
     };
   }
+}
+
+/** Lexicographic a < b over the first `length` int32s. */
+function lessThan(a: Int32Array, b: Int32Array, length: number): boolean {
+  for (let i = 0; i < length; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    if (x !== y) return x < y;
+  }
+  return false;
+}
+
+/**
+ * The symmetry reduction for these programs, or null when no two threads are interchangeable.
+ * With a judge or declared words (the product path, whose model makes interp 1 the main
+ * interpreter) interp 1 is never moved.
+ */
+function symmetryOf<Call, Result>(subject: Subject<Call, Result>, programs: readonly Program<Call>[], observer: Observer<Call, Result> | undefined): Symmetry | null {
+  const declared = subject.interpWords;
+  const classes = symmetryClasses(programs, observer !== undefined || declared !== undefined);
+  if (!classes.some((c) => c.length > 1)) return null;
+  const sorted = observer === undefined && (declared === undefined || declared.ids.length + declared.masks.length === 0);
+  return new Symmetry(classes, programs.map((p) => p.interp), subject.words, declared, sorted);
 }

@@ -62,7 +62,7 @@ export function replay<Call, Result>(
   let used = 0;
   const choose = (_enabled: readonly number[]): number => {
     const step = m.steps;
-    const r = runs[run] as TokenRun; // runPrefix stops after the token's last step
+    const r = runs[run] as TokenRun; // runOne stops after the token's last step
     const where = `step ${step} (run ${run + 1} of the token: interp ${r.interp} at call ${r.callIndex}, access ${r.accessIndex}, ${r.count} steps)`;
     const t = threadOf.get(r.interp);
     if (t === undefined) throw new Mismatch(step, `${where}: there is no interp ${r.interp} in these programs`);
@@ -89,7 +89,7 @@ export function replay<Call, Result>(
   };
   let violation: FoundViolation<Call, Result> | null;
   try {
-    violation = runPrefix(session, total, choose);
+    violation = session.runOne(choose, { stepsWanted: total });
   } catch (e) {
     if (e instanceof Mismatch) return { status: "mismatch", step: e.step, message: e.message };
     throw e;
@@ -102,32 +102,6 @@ export function replay<Call, Result>(
   }
   const outcome = m.allFinished() ? "finished" : m.deadlocked() ? "deadlock" : "stopped";
   return { status: "replayed", execution: session.execution(outcome), violation: null, trace: m.traceRows };
-}
-
-/**
- * Runs `choose` for at most `stepsWanted` steps, judging every state like a search does. Stops
- * early at a violation or at the end of the execution.
- */
-function runPrefix<Call, Result>(
-  session: Session<Call, Result>,
-  stepsWanted: number,
-  choose: (enabled: readonly number[]) => number,
-): FoundViolation<Call, Result> | null {
-  const m = session.machine;
-  m.reset();
-  let v = session.monitor();
-  if (v !== null) return v;
-  const enabled: number[] = [];
-  for (;;) {
-    enabled.length = 0;
-    for (let t = 0; t < m.n; t++) if (m.isEnabled(t)) enabled.push(t);
-    if (enabled.length === 0) return session.terminal();
-    if (m.steps >= session.limits.maxSteps) return session.livelock();
-    if (m.steps >= stepsWanted) return null;
-    m.step(choose(enabled));
-    v = session.monitor();
-    if (v !== null) return v;
-  }
 }
 
 /** The result of shrinking: the smallest failing schedule found and what it cost to find. */

@@ -3,7 +3,9 @@
  * and the progress clock. Strategies decide *which* thread moves; the session judges each state.
  */
 import type { Program, Subject } from "../../impl/subject.js";
+import { enabledThreads, type Choose } from "./chooser.js";
 import { Machine, type HistoryKey } from "./machine.js";
+import type { VisitedSet } from "./stateTable.js";
 import { encodeToken } from "./token.js";
 import type {
   Execution,
@@ -32,6 +34,8 @@ export class Session<Call, Result> {
   states = 0;
   transitions = 0;
   checkedExecutions = 0;
+  /** The visited set of a stateful strategy, for its size and miss probability. */
+  visited: VisitedSet | null = null;
   private readonly started = performance.now();
   private lastProgress = this.started;
   private nextClockCheck = 4096;
@@ -91,7 +95,8 @@ export class Session<Call, Result> {
   }
 
   stats(): Stats {
-    return { executions: this.executions, states: this.states, transitions: this.transitions, elapsedMs: this.elapsedMs() };
+    const base = { executions: this.executions, states: this.states, transitions: this.transitions, elapsedMs: this.elapsedMs() };
+    return this.visited === null ? base : { ...base, storedBytes: this.visited.bytes() };
   }
 
   countExecution(): void {
@@ -199,23 +204,29 @@ export class Session<Call, Result> {
   }
 
   /**
-   * Runs one execution from the initial state, letting `choose` pick among enabled threads
-   * (given in index order, never empty), judging every state. Returns the first violation or null.
+   * The one loop that runs an execution: from the initial state, `choose` picks among enabled
+   * threads (given in index order, never empty) until the execution ends, judging every state.
+   * Returns the first violation or null. Options: `judged: false` runs without any judgement (a
+   * probe: no monitor, no check, no execution counted); `stepsWanted` stops after that many steps.
    */
-  runOne(choose: (enabled: readonly number[], machine: Machine<Call, Result>) => number): FoundViolation<Call, Result> | null {
+  runOne(choose: Choose<Call, Result>, options: { readonly judged?: boolean; readonly stepsWanted?: number } = {}): FoundViolation<Call, Result> | null {
     const m = this.machine;
-    m.reset();
+    const judged = options.judged ?? true;
+    const stepsWanted = options.stepsWanted ?? Infinity;
     const enabled: number[] = [];
-    let v = this.monitor();
+    let decision = 0;
+    m.reset();
+    let v = judged ? this.monitor() : null;
     if (v !== null) return v;
     for (;;) {
-      enabled.length = 0;
-      for (let t = 0; t < m.n; t++) if (m.isEnabled(t)) enabled.push(t);
-      if (enabled.length === 0) return this.terminal();
-      if (m.steps >= this.limits.maxSteps) return this.livelock();
-      m.step(choose(enabled, m));
-      this.tick();
-      v = this.monitor();
+      enabledThreads(m, enabled);
+      if (enabled.length === 0) return judged ? this.terminal() : null;
+      if (m.steps >= this.limits.maxSteps) return judged ? this.livelock() : null;
+      if (m.steps >= stepsWanted) return null;
+      if (enabled.length > 1) decision++;
+      m.step(choose(enabled, m, decision));
+      if (judged) this.tick();
+      v = judged ? this.monitor() : null;
       if (v !== null) return v;
     }
   }

@@ -4,7 +4,39 @@
  * search that uses it misses nothing through collisions. Open addressing, linear probing, load
  * factor ≤ 1/2; a JS Map would throw past 2^24 entries (anchors.md).
  */
-export class StateTable {
+/** A visited set of fixed-width int32 vectors, each with one int32 value (see the two below). */
+export interface VisitedSet {
+  readonly size: number;
+  /** Finds `vec`; if absent, inserts it with `value` and returns -1, else returns its entry index. */
+  findOrInsert(vec: Int32Array, value: number): number;
+  value(entry: number): number;
+  setValue(entry: number, value: number): void;
+  /** Bytes held by the table. */
+  bytes(): number;
+  /** The probability that some stored state stood for another one (0 for an exact table). */
+  missProbability(): number;
+}
+
+/** A copy of `a` twice as long (the tail zeroed). */
+export function doubled(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/** A slot array of `length` (a power of two) indexing entries 0…size−1 by their hashes (entry + 1; 0 = empty). */
+function slotsFor(length: number, hashes: Int32Array, size: number): Int32Array {
+  const slots = new Int32Array(length);
+  const mask = length - 1;
+  for (let entry = 0; entry < size; entry++) {
+    let slot = (hashes[entry] as number) & mask;
+    while (slots[slot] !== 0) slot = (slot + 1) & mask;
+    slots[slot] = entry + 1;
+  }
+  return slots;
+}
+
+export class StateTable implements VisitedSet {
   private pool: Int32Array;
   private values: Int32Array;
   /** Each entry's hash, kept so that growing the table never rehashes a vector. */
@@ -59,31 +91,110 @@ export class StateTable {
     return this.values[entry] as number;
   }
 
+  missProbability(): number {
+    return 0;
+  }
+
   setValue(entry: number, value: number): void {
     this.values[entry] = value;
   }
 
   private growPool(): void {
-    const pool = new Int32Array(this.pool.length * 2);
-    pool.set(this.pool);
-    this.pool = pool;
-    const values = new Int32Array(this.values.length * 2);
-    values.set(this.values);
-    this.values = values;
-    const hashes = new Int32Array(this.hashes.length * 2);
-    hashes.set(this.hashes);
-    this.hashes = hashes;
+    this.pool = doubled(this.pool);
+    this.values = doubled(this.values);
+    this.hashes = doubled(this.hashes);
   }
 
   private rehash(): void {
-    this.slots = new Int32Array(this.slots.length * 2);
+    this.slots = slotsFor(this.slots.length * 2, this.hashes, this.size);
     this.mask = this.slots.length - 1;
-    for (let entry = 0; entry < this.size; entry++) {
-      let slot = (this.hashes[entry] as number) & this.mask;
-      while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
-      this.slots[slot] = entry + 1;
-    }
   }
+}
+
+/**
+ * Hash compaction (Wolper & Leroy; SPIN's -DHC): a state is stored as a 64-bit signature — two
+ * 32-bit hashes of its vector built differently (MurmurHash3's mixing and a multiply–xorshift:
+ * Murmur's collisions do not depend on its seed, so a second seed would not be independent) — instead of the vector, 16 bytes a state
+ * whatever its width. Two distinct states with one signature would make the search skip the second
+ * (a missed state): with S states stored and signatures as good as uniform, the probability that
+ * this happened at all is at most S(S−1)/2⁶⁵, which `missProbability` reports and the coverage
+ * sentence quotes.
+ */
+export class HashCompactTable implements VisitedSet {
+  private lo: Int32Array;
+  private hi: Int32Array;
+  private values: Int32Array;
+  private slots: Int32Array;
+  private mask: number;
+  size = 0;
+
+  constructor(readonly width: number) {
+    this.slots = new Int32Array(1 << 12);
+    this.mask = this.slots.length - 1;
+    this.lo = new Int32Array(this.slots.length >> 1);
+    this.hi = new Int32Array(this.slots.length >> 1);
+    this.values = new Int32Array(this.slots.length >> 1);
+  }
+
+  bytes(): number {
+    return this.lo.byteLength + this.hi.byteLength + this.values.byteLength + this.slots.byteLength;
+  }
+
+  missProbability(): number {
+    return Math.min(1, (this.size * (this.size - 1)) / 2 ** 65);
+  }
+
+  findOrInsert(vec: Int32Array, value: number): number {
+    const lo = hash(vec, this.width);
+    const hi = hash2(vec, this.width);
+    let slot = lo & this.mask;
+    for (;;) {
+      const entry = (this.slots[slot] as number) - 1;
+      if (entry < 0) break;
+      if (this.lo[entry] === lo && this.hi[entry] === hi) return entry;
+      slot = (slot + 1) & this.mask;
+    }
+    const entry = this.size++;
+    if (entry === this.lo.length) this.grow();
+    this.lo[entry] = lo;
+    this.hi[entry] = hi;
+    this.values[entry] = value;
+    this.slots[slot] = entry + 1;
+    if (this.size * 2 > this.slots.length) this.rehash();
+    return -1;
+  }
+
+  value(entry: number): number {
+    return this.values[entry] as number;
+  }
+
+  setValue(entry: number, value: number): void {
+    this.values[entry] = value;
+  }
+
+  private grow(): void {
+    this.lo = doubled(this.lo);
+    this.hi = doubled(this.hi);
+    this.values = doubled(this.values);
+  }
+
+  private rehash(): void {
+    this.slots = slotsFor(this.slots.length * 2, this.lo, this.size);
+    this.mask = this.slots.length - 1;
+  }
+}
+
+/** A second 32-bit hash, unrelated in structure to `hash`: multiply–xorshift per word, then a finaliser. */
+function hash2(vec: Int32Array, w: number): number {
+  let h = 0x2545f491 ^ w;
+  for (let i = 0; i < w; i++) {
+    h = Math.imul(h ^ (vec[i] as number), 0x9e3779b1);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x7feb352d) + i;
+    h ^= h >>> 13;
+  }
+  h = Math.imul(h ^ (h >>> 16), 0x846ca68b);
+  return h ^ (h >>> 16);
 }
 
 /** MurmurHash3's 32-bit mixing over int32 words. */

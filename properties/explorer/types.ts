@@ -128,16 +128,26 @@ export const defaultLimits: Limits = {
 /** Symmetry over interpreters with identical programs: "auto" applies it only when verified safe. */
 export type SymmetryOption = "auto" | "off";
 
+/**
+ * How the exhaustive search stores visited states: "exact" keeps every state vector (no state is
+ * ever missed); "hash-compact" keeps a 64-bit signature per state (16 bytes), and the coverage
+ * sentence states the probability that a state was missed.
+ */
+export type StorageOption = "exact" | "hash-compact";
+
 /** A Strategy says how to choose schedules. */
 export type Strategy =
-  | { readonly kind: "exhaustive"; readonly symmetry?: SymmetryOption }
+  | { readonly kind: "exhaustive"; readonly symmetry?: SymmetryOption; readonly storage?: StorageOption; readonly sleepSets?: boolean }
   | { readonly kind: "bounded"; readonly maxPreemptions?: number }
   | {
       readonly kind: "pct";
       readonly depth?: number;
       readonly runs?: number;
       readonly seed?: number;
-      /** k, the step count the change points are drawn from; estimated by probing when absent. */
+      /**
+       * k, the number of decision points (steps where more than one thread could move) the change
+       * points are drawn from; estimated by probing when absent.
+       */
       readonly steps?: number;
     }
   | { readonly kind: "random"; readonly runs?: number; readonly seed?: number };
@@ -186,6 +196,7 @@ export interface Coverage {
   readonly pct?: {
     readonly depth: number;
     readonly threads: number;
+    /** k: decision points (steps where more than one thread could move) the change points are drawn from. */
     readonly steps: number;
     readonly runs: number;
     readonly perRunBound: number;
@@ -219,6 +230,8 @@ export interface Stats {
   /** Steps taken, counting every re-execution. */
   readonly transitions: number;
   readonly elapsedMs: number;
+  /** Bytes held by the visited set (stateful strategies), for memory per state. */
+  readonly storedBytes?: number;
 }
 
 /**
