@@ -120,7 +120,7 @@ enum { IL_INIT_FAILS = 1, IL_EXEC_FAILS = 2, IL_INIT_IMPORTS_SELF = 4 };
 /* Errors (model/common.ts ErrorCode, same order); a family entry returns IL_ERR(code) or a value >= 0. */
 enum {
   IL_CapacityExhausted, IL_StaleIndex, IL_NameMismatch, IL_NotEnsured, IL_LockHeld, IL_NotHeld,
-  IL_Reentrant, IL_AlreadyImported, IL_NotImported, IL_ImportCycle, IL_InitFailed, IL_ExecFailed,
+  IL_FatalError, IL_Reentrant, IL_AlreadyImported, IL_NotImported, IL_ImportCycle, IL_InitFailed, IL_ExecFailed,
   IL_InterpreterFinalized, IL_InterpreterAlive, IL_RuntimeFinalized, IL_RuntimeInitialized,
   IL_NotMainInterpreter, IL_MainInterpreter,
 };

@@ -13,7 +13,7 @@ import { mutants } from "../impl/mutants/index.js";
  * run vitest there with its defaults — the 5 s test timeout included:
  *   - a test file importing each of the three entry points;
  *   - the README's library recipe pasted verbatim: it passes for interlock's own implementation;
- *   - the same recipe with each of the 15 seeded mutants as `mySubject` (and its family): each
+ *   - the same recipe with each seeded mutant of the catalogue as `mySubject` (and its family): each
  *     run must fail with fast-check's counterexample, not with vitest's timeout.
  * vitest enforces its timeout on a test that passes (the recipe against the correct
  * implementation); a synchronous test that throws is reported as failed whatever it took, so for
