@@ -15,10 +15,15 @@ import { cellSubject } from "./cell.js";
 import { clients, type Client } from "./clients.js";
 import { linesFor } from "./lines.js";
 import { opsUsed, scenarios, type Scenario } from "./scenarios.js";
-import { explore, type ExploreResult, type FoundViolation } from "../explorer/index.js";
+import { explore, type ExploreResult, type FoundViolation, type Verdict } from "../explorer/index.js";
 import { propertyNames } from "../properties.js";
 
-export type CellVerdict = "safe" | "unsafe" | "unknown";
+/**
+ * A cell's verdict, in the one vocabulary of the explorer, the checker and the reports: "ok" (the
+ * client code is safe in this scenario, to the coverage stated), "violation" (a hazard was found),
+ * "unknown" (a budget ran out). The matrix renders them as the words a designer reads: safe / UNSAFE.
+ */
+export type CellVerdict = Verdict;
 
 /** One decided cell. Everything but `ms` is deterministic (the searches are). */
 export interface Cell {
@@ -77,9 +82,9 @@ function fromResult(base: Omit<Cell, "verdict" | "coverage" | "states" | "ms" | 
   const common = { ...base, strategy, coverage: r.coverage.sentence, states: r.stats.states, ms, ...(fallback ? { fallback } : {}) };
   if (r.verdict === "violation" && r.violation) {
     const v = r.violation;
-    return { ...common, verdict: "unsafe", property: v.property, message: v.message.split("\n")[0] as string, story: storyOf(v), token: v.token };
+    return { ...common, verdict: "violation", property: v.property, message: v.message.split("\n")[0] as string, story: storyOf(v), token: v.token };
   }
-  if (r.verdict === "ok") return { ...common, verdict: "safe" };
+  if (r.verdict === "ok") return { ...common, verdict: "ok" };
   return { ...common, verdict: "unknown", message: r.limit?.message ?? "a limit was hit" };
 }
 
@@ -119,7 +124,8 @@ export function cellAt(m: Matrix, scenario: string, column: string): Cell | unde
 }
 
 const anchor = (c: Cell): string => `cx-${c.scenario}-${c.column}`;
-const label = (c: Cell): string => (c.verdict === "safe" ? "safe" : c.verdict === "unsafe" ? `UNSAFE ${c.property}` : "unknown");
+/** A cell in the matrix's words. */
+const label = (c: Cell): string => (c.verdict === "ok" ? "safe" : c.verdict === "violation" ? `UNSAFE ${c.property}` : "unknown");
 const bound = (c: Cell): string => (c.strategy === "bounded" ? "†" : "");
 const esc = (s: string): string => s.replace(/\|/g, "\\|");
 
@@ -136,7 +142,7 @@ export function matrixMarkdownBlock(m: Matrix): string {
     const row = m.columns.map((col) => {
       const c = cellAt(m, s.id, col.column);
       if (!c) return "—";
-      const text = c.verdict === "unsafe" ? `[${label(c)}](#${anchor(c)})` : label(c);
+      const text = c.verdict === "violation" ? `[${label(c)}](#${anchor(c)})` : label(c);
       return `${text}${bound(c)} (${c.lines} lines)`;
     });
     out.push(`| ${esc(s.title)} | ${row.join(" | ")} |`);
@@ -146,7 +152,7 @@ export function matrixMarkdownBlock(m: Matrix): string {
   out.push("Each cell: every interleaving of 3 interpreters explored exhaustively; † = the exhaustive search ran past its state budget and the cell was decided by every schedule with at most 2 preemptions instead.");
   const naive = m.columns.filter((c) => c.naive);
   if (naive.length > 0) out.push(`Naive columns: ${naive.map((c) => `\`${c.column}\` — ${c.mistake}`).join("; ")}.`);
-  const unsafe = m.cells.filter((c) => c.verdict === "unsafe");
+  const unsafe = m.cells.filter((c) => c.verdict === "violation");
   if (unsafe.length > 0) {
     out.push("");
     out.push("### Counterexamples");
@@ -185,7 +191,7 @@ export function matrixHtml(m: Matrix): string {
         .map((col) => {
           const c = cellAt(m, s.id, col.column);
           if (!c) return "<td>—</td>";
-          const text = c.verdict === "unsafe" ? `<a href="#${anchor(c)}">${html(label(c))}</a>` : html(label(c));
+          const text = c.verdict === "violation" ? `<a href="#${anchor(c)}">${html(label(c))}</a>` : html(label(c));
           return `<td class="${c.verdict}" title="${html(c.coverage)}">${text}${bound(c)}<br><small>${c.lines} lines</small></td>`;
         })
         .join("");
@@ -193,7 +199,7 @@ export function matrixHtml(m: Matrix): string {
     })
     .join("\n");
   const cx = m.cells
-    .filter((c) => c.verdict === "unsafe")
+    .filter((c) => c.verdict === "violation")
     .map(
       (c) =>
         `<section id="${anchor(c)}"><h3>${html(`${c.column} × ${c.scenario}: ${c.property}`)}</h3><p>${html(c.story ?? "")}</p><p>replay token: <code>${html(c.token ?? "")}</code></p><p><small>${html(c.coverage)}</small></p></section>`,

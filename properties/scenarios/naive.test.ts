@@ -15,7 +15,7 @@ const cases = naive.flatMap((c) => scenarios.map((s) => [c.column, s.id, c, s] a
 describe("naive client code", () => {
   it.each(cases)("%s is unsafe in %s, and its counterexample replays", (_col, _sc, client, scenario) => {
     const cell = decideCell(client, scenario);
-    expect(cell.verdict).toBe("unsafe");
+    expect(cell.verdict).toBe("violation");
     expect(cell.strategy).toBe("exhaustive");
     expect(["P1", "P2"]).toContain(cell.property);
     const again = replayCell(client, scenario, cell.token as string);
