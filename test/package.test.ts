@@ -55,7 +55,7 @@ import * as impl from "interlock/impl";
 import * as checker from "interlock/checker";
 
 test("interlock verifies an implementation: checkAgreement, explore, programsArbitrary, reports", () => {
-  for (const name of ["checkAgreement", "agreementHooks", "explore", "replay", "shrink", "programsArbitrary", "buildReport", "renderReport"]) {
+  for (const name of ["checkAgreement", "agreementJudge", "exploreJudged", "traceCounterexample", "explore", "replay", "shrink", "programsArbitrary", "buildReport", "renderReport"]) {
     expect(typeof (verify as Record<string, unknown>)[name], name).toBe("function");
   }
   const r = verify.checkAgreement({ family: "module_slots", programs: verify.typicalPrograms("module_slots", 2), strategy: { kind: "exhaustive" }, config: { interpreters: 2, capacity: 4 } });
