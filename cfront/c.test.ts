@@ -46,6 +46,22 @@ describe("a family implemented in C (way b)", () => {
     expect(r.stats.states).toBeGreaterThan(1000);
   });
 
+  test("the C runtime counts module instances: two in one interpreter, unloaded in turn beside another interpreter ending with two, agree with the model on every interleaving", () => {
+    const exec = { _tag: "PyModule_ExecDef", def: "odbc", initFails: false, execFails: false, initImportsSelf: false } as const;
+    const second = (call: AnyCall): AnyCall => ({ ...call, instance: 2 }) as AnyCall;
+    const programs: AnyCall[][] = [
+      // instance 1's m_free must leave the global state instance 2 still uses.
+      [exec, second(exec), { _tag: "unload_module", def: "odbc" }, second({ _tag: "use_global_state", def: "odbc" }), second({ _tag: "unload_module", def: "odbc" })],
+      // ending an interpreter unloads both its instances at once.
+      [second(exec), exec, second({ _tag: "use_global_state", def: "odbc" }), { _tag: "Py_EndInterpreter" }],
+    ];
+    const r = checkAgreement({ family: "module_slots", subject: cFamilyFactory(slots, "module_slots")(config), programs, strategy: { kind: "exhaustive" }, config });
+    expect(r.violation?.message).toBeUndefined();
+    expect(r.verdict).toBe("ok");
+    expect(r.coverage.guarantee).toBe("exhaustive");
+    expect(r.stats.states).toBeGreaterThan(1000);
+  });
+
   test("the C runtime also agrees under PCT on the fast-check-sized program with runtime calls", () => {
     const subject = cFamilyFactory(slots, "module_slots")(config);
     const programs: AnyCall[][] = [

@@ -6,7 +6,10 @@
  * The C file exports one entry per family it implements, `il_<family>(interp, tag, def, flags,
  * interpreters)`, returning a value ≥ 0 (Ok) or `IL_ERR(code)` (Err); the call's tag, def and
  * flags are numbered as in include/interlock.h, which mirrors the model's vocabulary (a test holds
- * the two together). An optional `il_init(interpreters)` writes the initial state. The judge's
+ * the two together). `flags` carries what the call's fields say beyond its tag and def: the
+ * PyModule_ExecDef failure flags and, on any call naming a def, `IL_INSTANCE_2` for the
+ * interpreter's second module instance (the model's `instance: 2`; absent or 1 leaves it clear),
+ * because the runtime counts module instances, not interpreters (decision D11). An optional `il_init(interpreters)` writes the initial state. The judge's
  * ghost counters come from globals named `ghost_leaks`, `ghost_abandoned`, `ghost_dangling`,
  * `epoch[def]` and `exits[def]`.
  */
@@ -27,16 +30,27 @@ export const moduleSlotsTags: readonly ModuleSlotsCall["_tag"][] = [
   "Py_Initialize",
 ];
 
+/** module_slots' flag bits in the order include/interlock.h numbers them (IL_<flag>); a test holds the two together. */
+export const moduleSlotsFlags = { INIT_FAILS: 1, EXEC_FAILS: 2, INIT_IMPORTS_SELF: 4, INSTANCE_2: 8 } as const;
+
+/** The flags argument of a module_slots call: its failure flags and which module instance makes it. */
+function moduleSlotsFlagsOf(c: ModuleSlotsCall): number {
+  const f = moduleSlotsFlags;
+  const failures = c._tag === "PyModule_ExecDef" ? (c.initFails ? f.INIT_FAILS : 0) | (c.execFails ? f.EXEC_FAILS : 0) | (c.initImportsSelf ? f.INIT_IMPORTS_SELF : 0) : 0;
+  const instance = "instance" in c && c.instance === 2 ? f.INSTANCE_2 : 0;
+  return failures | instance;
+}
+
 /** The families a C file can implement today, with how a call becomes the entry's arguments. */
 const encoders: Partial<Record<FamilyName, { readonly describe: (call: AnyCall) => string; readonly encode: (call: AnyCall) => readonly [tag: number, def: number, flags: number] }>> = {
   module_slots: {
-    describe: (call) => moduleSlotsModel.describeCall(0, call as ModuleSlotsCall).replace(/ in interp 0$/, ""),
+    // Drops only the interpreter, keeping "(module instance 2)" when the call names one.
+    describe: (call) => moduleSlotsModel.describeCall(0, call as ModuleSlotsCall).replace(/ in interp 0\b/, ""),
     encode: (call) => {
       const c = call as ModuleSlotsCall;
       const tag = moduleSlotsTags.indexOf(c._tag);
       const def = "def" in c ? defs.indexOf(c.def) : -1;
-      const flags = c._tag === "PyModule_ExecDef" ? (c.initFails ? 1 : 0) | (c.execFails ? 2 : 0) | (c.initImportsSelf ? 4 : 0) : 0;
-      return [tag, def, flags];
+      return [tag, def, moduleSlotsFlagsOf(c)];
     },
   },
 };

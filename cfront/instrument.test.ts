@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { ErrorCode } from "../model/index.js";
-import { moduleSlotsTags } from "./family.js";
+import { moduleSlotsFlags, moduleSlotsTags } from "./family.js";
 import { instrument, splitTop } from "./instrument.js";
 
 // A fragment of clang's -O0 IR, as it looks for a C file with a global counter, a PyMutex-like
@@ -91,6 +91,10 @@ describe("include/interlock.h", () => {
 
   test("numbers module_slots' calls as cfront/family.ts encodes them", () => {
     moduleSlotsTags.forEach((tag, i) => expect(enumValue(tag), tag).toBe(i));
+  });
+
+  test("numbers module_slots' flag bits as cfront/family.ts encodes them", () => {
+    for (const [flag, value] of Object.entries(moduleSlotsFlags)) expect(enumValue(flag), flag).toBe(value);
   });
 
   test("lists the model's error codes in the model's order", () => {

@@ -114,8 +114,16 @@ enum {
   IL_Py_Initialize = 6,
 };
 
-/* PyModule_ExecDef's flags: how the extension's slots behave in this call. */
-enum { IL_INIT_FAILS = 1, IL_EXEC_FAILS = 2, IL_INIT_IMPORTS_SELF = 4 };
+/*
+ * module_slots' flags. IL_INIT_FAILS, IL_EXEC_FAILS and IL_INIT_IMPORTS_SELF (PyModule_ExecDef
+ * only) say how the extension's slots behave in this call. IL_INSTANCE_2 (any call that names a
+ * def: PyModule_ExecDef, unload_module, use_global_state) says the call is made by the
+ * interpreter's second module instance of the def (the model's `instance: 2`; without it,
+ * instance 1). The runtime counts module instances, not interpreters (model decision D11): one
+ * interpreter may hold IL_INSTANCES module objects of one def, each imported and unloaded alone.
+ */
+enum { IL_INIT_FAILS = 1, IL_EXEC_FAILS = 2, IL_INIT_IMPORTS_SELF = 4, IL_INSTANCE_2 = 8 };
+enum { IL_INSTANCES = 2 };
 
 /* Errors (model/common.ts ErrorCode, same order); a family entry returns IL_ERR(code) or a value >= 0. */
 enum {

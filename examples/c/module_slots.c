@@ -2,7 +2,10 @@
  * The runtime side of the module-slots family (Py_mod_global_init / Py_mod_global_exit) in C, as
  * a runtime would write it: Erlend Aasland's PyModule_ExecDef / unload_module pseudo-code from the
  * thread, a refcount per module def, global_init on 0→1 and global_exit on 1→0, all under the
- * runtime's lock, so the extension writes no locking code at all.
+ * runtime's lock, so the extension writes no locking code at all. The refcount counts module
+ * instances, not interpreters (model decision D11): an interpreter may hold two module objects of
+ * one def (a call made by the second carries IL_INSTANCE_2), and one's m_free must not tear down
+ * the global state the other still uses.
  *
  *   npx interlock verify --impl examples/c/module_slots.c --family module_slots
  *
@@ -15,7 +18,7 @@
 static PyMutex runtime_lock;
 static int alive;              /* bit i-1: interpreter i is alive */
 static int finalized;          /* the runtime is finalised: only Py_Initialize is allowed */
-static int importers[IL_DEFS]; /* per def: interpreters with a live module instance (the refcount) */
+static int importers[IL_DEFS]; /* per def: live module instances, one bit each (user_bit); the refcount */
 static int handle[IL_DEFS];    /* per def: the extension's global state (the ODBC henv), 0 if none */
 /* Ghost counters the judge compares with the model's. */
 static int epoch[IL_DEFS];     /* global_init runs per def: also the source of handles */
@@ -26,6 +29,15 @@ static int ghost_leaks;        /* defs still imported after runtime finalisation
 #define MUST_WAIT (-1000)
 
 static int bit(int interp) { return 1 << (interp - 1); }
+
+/*
+ * The importers bit of module instance `instance` (1 or 2) of interpreter `interp`: IL_INSTANCES
+ * bits per interpreter, bit (interp−1)·IL_INSTANCES + instance−1, as model/common.ts userBit.
+ */
+static int user_bit(int interp, int instance) { return 1 << ((interp - 1) * IL_INSTANCES + (instance - 1)); }
+
+/* Every importers bit of interpreter `interp`: all its module instances (model/common.ts userBitsOf). */
+static int users_of(int interp) { return ((1 << IL_INSTANCES) - 1) << ((interp - 1) * IL_INSTANCES); }
 
 /* The extension's Py_mod_global_init slot: sets up the global state, or fails as told. */
 static int global_init(int def, int flags) {
@@ -41,22 +53,24 @@ static void global_exit(int def) {
   handle[def] = 0;
 }
 
-/* An interpreter's module instance goes away (m_free); global_exit on the last one. Returns 1 if it ran. */
-static int release(int def, int interp) {
-  importers[def] = importers[def] & ~bit(interp);
+/* The module instances `users` (importers bits) go away (m_free); global_exit on the last one. Returns 1 if it ran. */
+static int release(int def, int users) {
+  importers[def] = importers[def] & ~users;
   if (importers[def] != 0) return 0;
   global_exit(def);
   return 1;
 }
 
+/* An ending interpreter unloads all its module instances of each def at once: one global_exit at most. */
 static void end_interpreter(int interp) {
   for (int def = 0; def < IL_DEFS; def++)
-    if (importers[def] & bit(interp)) release(def, interp);
+    if (importers[def] & users_of(interp)) release(def, users_of(interp));
   alive = alive & ~bit(interp);
 }
 
-static int exec_def(int interp, int def, int flags, int first) {
-  if (importers[def] & bit(interp)) return IL_ERR(IL_AlreadyImported);
+/* PyModule_ExecDef by the module instance whose importers bit is `user`. */
+static int exec_def(int user, int def, int flags, int first) {
+  if (importers[def] & user) return IL_ERR(IL_AlreadyImported);
   int ran_init = 0;
   if (first) {
     if (flags & IL_INIT_IMPORTS_SELF) return IL_ERR(IL_ImportCycle);
@@ -66,11 +80,11 @@ static int exec_def(int interp, int def, int flags, int first) {
   if (flags & IL_EXEC_FAILS) {
     if (!ran_init) return IL_ERR(IL_ExecFailed);
     /* the instance was counted before Py_mod_exec; m_free after the failed exec balances it */
-    importers[def] = importers[def] | bit(interp);
-    release(def, interp);
+    importers[def] = importers[def] | user;
+    release(def, user);
     return IL_ERR(IL_ExecFailed);
   }
-  importers[def] = importers[def] | bit(interp);
+  importers[def] = importers[def] | user;
   return ran_init;
 }
 
@@ -91,6 +105,8 @@ static int call(int interp, int tag, int def, int flags, int interpreters, int f
     return 0;
   }
   if (!me) return IL_ERR(IL_InterpreterFinalized);
+  /* the calling module instance's importers bit, for the calls that name a def */
+  int user = user_bit(interp, (flags & IL_INSTANCE_2) ? 2 : 1);
   switch (tag) {
     case IL_Py_EndInterpreter:
       if (interp == 1) return IL_ERR(IL_MainInterpreter);
@@ -107,12 +123,12 @@ static int call(int interp, int tag, int def, int flags, int interpreters, int f
       finalized = 1;
       return 0;
     case IL_PyModule_ExecDef:
-      return exec_def(interp, def, flags, first);
+      return exec_def(user, def, flags, first);
     case IL_unload_module:
-      if (!(importers[def] & bit(interp))) return IL_ERR(IL_NotImported);
-      return release(def, interp);
+      if (!(importers[def] & user)) return IL_ERR(IL_NotImported);
+      return release(def, user);
     case IL_use_global_state:
-      if (!(importers[def] & bit(interp))) return IL_ERR(IL_NotImported);
+      if (!(importers[def] & user)) return IL_ERR(IL_NotImported);
       return handle[def];
   }
   return IL_ERR(IL_NotImported);
