@@ -229,7 +229,7 @@ function agreementCheck(
       }
       noteBlocked(blocked.map((o) => ({ interp: o.interp, call: o.call })));
     }
-    if (e.outcome === "livelock") return violation("P6", "an execution exceeded the step bound: a livelock or unbounded spinning", explainVerdict(family, config, verdict));
+    if (e.outcome === "livelock") return violation("P6", "an execution exceeded the step bound (maxSteps): a livelock or unbounded spinning — if the programs legitimately take longer, raise INTERLOCK_MAX_STEPS", explainVerdict(family, config, verdict));
     if (fields !== undefined) {
       // Linearizable, but no order leaves the ghosts equal: report the difference along the witness.
       const explained = explainVerdict(family, config, verdict);
