@@ -25,6 +25,7 @@
  * limit, and nesting deeper than `maxNesting` (256), before parsing anything.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { scanNesting } from "./nesting.js";
 import type { Operation } from "./checker/index.js";
 
 /** The formats `check-history` reads besides its own `interlock-history` document. */
@@ -91,26 +92,10 @@ export function readHistoryText(path: string, maxBytes = defaultMaxBytes): strin
  * (the EDN parser would return nothing for an unterminated form instead of failing).
  */
 export function checkNesting(text: string, source: string, edn = false): void {
-  let depth = 0;
-  let inString = false;
-  for (let k = 0; k < text.length; k++) {
-    const c = text.charCodeAt(k);
-    if (inString) {
-      if (c === 0x5c) k++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-      continue;
-    }
-    if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b || (edn && c === 0x28)) {
-      if (++depth > maxNesting) {
-        throw new HistoryError(`${source} nests arrays or objects more than ${maxNesting} deep (at character ${k}); it is not a history`);
-      }
-    } else if (c === 0x5d || c === 0x7d || (edn && c === 0x29)) {
-      if (--depth < 0) throw new HistoryError(`${source}: a closing bracket with no opening one at character ${k}`);
-    } else if (edn && c === 0x5c) k++; // a character literal such as \( or \[
-    else if (edn && c === 0x3b) while (k < text.length && text.charCodeAt(k) !== 0x0a) k++;
-  }
-  if (edn && (depth !== 0 || inString)) throw new HistoryError(`${source}: ${inString ? "a string" : `${depth} bracket(s)`} left open at the end; is the file truncated?`);
+  const n = scanNesting(text, maxNesting, edn);
+  if (n.tooDeepAt >= 0) throw new HistoryError(`${source} nests arrays or objects more than ${maxNesting} deep (at character ${n.tooDeepAt}); it is not a history`);
+  if (n.unmatchedAt >= 0) throw new HistoryError(`${source}: a closing bracket with no opening one at character ${n.unmatchedAt}`);
+  if (edn && (n.open !== 0 || n.openString)) throw new HistoryError(`${source}: ${n.openString ? "a string" : `${n.open} bracket(s)`} left open at the end; is the file truncated?`);
 }
 
 /**

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Either, ParseResult, Schema, SchemaAST } from "effect";
+import { scanNesting } from "../properties/nesting.js";
 import { renderHtml } from "./render/html.js";
 import { renderJunit } from "./render/junit.js";
 import { renderMarkdown } from "./render/markdown.js";
@@ -299,24 +300,9 @@ export function readInputFile(path: string, what: string, hint: string): string 
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-/**
- * The deepest nesting of arrays and objects in a JSON text (strings skipped), counted without
- * recursion, so a hostile 100,000-deep document is refused before anything recursive sees it.
- */
+/** The deepest nesting of arrays and objects in a JSON text, up to just past `MAX_JSON_DEPTH` (properties/nesting.ts). */
 export function jsonDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
-    else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return max;
+  return scanNesting(text, MAX_JSON_DEPTH).max;
 }
 
 /** Reads and decodes a report file; a missing, unreadable or unsuitable file is a ReportError naming it. */
