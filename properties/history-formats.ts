@@ -24,7 +24,7 @@
  * call. `readHistoryText` refuses what is not a regular file (`/dev/zero`, a FIFO), files over a size
  * limit, and nesting deeper than `maxNesting` (256), before parsing anything.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { InputFileError, readBoundedText } from "./input-file.js";
 import { scanNesting } from "./nesting.js";
 import type { Operation } from "./checker/index.js";
 
@@ -49,39 +49,26 @@ export const maxNesting = 256;
  * Opens without blocking, so a FIFO with no writer cannot hang the reader.
  */
 export function readHistoryText(path: string, maxBytes = defaultMaxBytes): string {
-  let fd: number;
+  const shown = JSON.stringify(path);
   try {
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    return readBoundedText(path, maxBytes);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : code ?? "unreadable";
-    throw new HistoryError(`cannot read history file ${JSON.stringify(path)}: ${why}`);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (st.isDirectory()) throw new HistoryError(`cannot read history file ${JSON.stringify(path)}: it is a directory`);
-    if (!st.isFile()) {
-      throw new HistoryError(`history file ${JSON.stringify(path)} is not a regular file (a device, FIFO or socket); save the history to a file and pass that`);
+    if (!(e instanceof InputFileError)) throw e;
+    const p = e.problem;
+    switch (p.kind) {
+      case "missing":
+        throw new HistoryError(`cannot read history file ${shown}: no such file`);
+      case "directory":
+        throw new HistoryError(`cannot read history file ${shown}: it is a directory`);
+      case "unreadable":
+        throw new HistoryError(`cannot read history file ${shown}: ${p.code === "EACCES" ? "permission denied" : (p.code ?? "unreadable")}`);
+      case "not-regular":
+        throw new HistoryError(`history file ${shown} is not a regular file (a device, FIFO or socket); save the history to a file and pass that`);
+      case "too-large":
+        throw new HistoryError(`history file ${shown} is ${p.size} bytes, over the ${maxBytes}-byte limit; raise --max-bytes if it really is one history`);
+      case "grew":
+        throw new HistoryError(`history file ${shown} grew past the ${maxBytes}-byte limit while being read`);
     }
-    if (st.size > maxBytes) {
-      throw new HistoryError(`history file ${JSON.stringify(path)} is ${st.size} bytes, over the ${maxBytes}-byte limit; raise --max-bytes if it really is one history`);
-    }
-    // Read at most maxBytes + 1, so a file that grows while being read is still bounded.
-    const buffer = Buffer.alloc(Math.min(st.size, maxBytes) + 1);
-    let length = 0;
-    for (;;) {
-      const n = readSync(fd, buffer, length, buffer.length - length, null);
-      if (n === 0) break;
-      length += n;
-      if (length === buffer.length) {
-        throw new HistoryError(`history file ${JSON.stringify(path)} grew past the ${maxBytes}-byte limit while being read`);
-      }
-    }
-    let text = buffer.toString("utf8", 0, length);
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark is not part of the document
-    return text;
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Either, ParseResult, Schema, SchemaAST } from "effect";
+import { InputFileError, readBoundedText } from "../properties/input-file.js";
 import { scanNesting } from "../properties/nesting.js";
 import { renderHtml } from "./render/html.js";
 import { renderJunit } from "./render/junit.js";
@@ -273,31 +274,30 @@ export function quotePath(path: string): string {
 }
 
 /**
- * Reads an input file as text, refusing what would hang or exhaust memory: anything that is not a
- * regular file (a device such as /dev/zero, a FIFO, a directory), and files over
- * `MAX_INPUT_BYTES`. A UTF-8 byte-order mark is dropped. Failures are ReportErrors, one line.
+ * Reads an input file as text with properties/input-file.ts (no device, FIFO or directory, at most
+ * `MAX_INPUT_BYTES`, a byte-order mark dropped); failures are ReportErrors, one line.
  */
 export function readInputFile(path: string, what: string, hint: string): string {
   const shown = quotePath(path);
-  let size: number;
   try {
-    const st = statSync(path);
-    if (st.isDirectory()) throw new ReportError(`cannot read ${what} ${shown}: it is a directory; ${hint}`);
-    if (!st.isFile()) throw new ReportError(`cannot read ${what} ${shown}: it is not a regular file (a device, a pipe or a socket); ${hint}`);
-    size = st.size;
+    return readBoundedText(path, MAX_INPUT_BYTES);
   } catch (e) {
-    if (e instanceof ReportError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ReportError(`cannot read ${what} ${shown}: ${code === "ENOENT" ? "no such file" : (code ?? "unreadable")}; ${hint}`);
+    if (!(e instanceof InputFileError)) throw e;
+    const p = e.problem;
+    const why =
+      p.kind === "missing"
+        ? "no such file"
+        : p.kind === "directory"
+          ? "it is a directory"
+          : p.kind === "not-regular"
+            ? "it is not a regular file (a device, a pipe or a socket)"
+            : p.kind === "too-large"
+              ? `it is ${p.size} bytes, more than the ${MAX_INPUT_BYTES} interlock reads`
+              : p.kind === "grew"
+                ? `it grew past the ${MAX_INPUT_BYTES} bytes interlock reads while being read`
+                : (p.code ?? "unreadable");
+    throw new ReportError(`cannot read ${what} ${shown}: ${why}; ${hint}`);
   }
-  if (size > MAX_INPUT_BYTES) throw new ReportError(`cannot read ${what} ${shown}: it is ${size} bytes, more than the ${MAX_INPUT_BYTES} interlock reads; ${hint}`);
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new ReportError(`cannot read ${what} ${shown}: ${(e as NodeJS.ErrnoException).code ?? "unreadable"}; ${hint}`);
-  }
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /** The deepest nesting of arrays and objects in a JSON text, up to just past `MAX_JSON_DEPTH` (properties/nesting.ts). */
