@@ -19,7 +19,7 @@ import type { Program, Subject } from "../impl/subject.js";
 import { toPrograms } from "./agreement.js";
 import { traceCounterexample, type Counterexample } from "./judge/counterexample.js";
 import { agreementJudge, type Judge } from "./judge/judge.js";
-import { explore, replay, shrink, type FoundViolation, type Hooks, type ReplayResult, type Strategy, type Verdict } from "./explorer/index.js";
+import { explore, replay, shrink, type Coverage, type FoundViolation, type Hooks, type ReplayResult, type Strategy, type Verdict } from "./explorer/index.js";
 import { Session } from "./explorer/session.js";
 import { resolveLimits, type Limits } from "./explorer/types.js";
 
@@ -41,7 +41,7 @@ export interface StrategyOutcome {
   readonly verdict: Verdict;
   /** What the run proved, in one sentence, and its kind of guarantee. */
   readonly coverage: string;
-  readonly guarantee: string;
+  readonly guarantee: Coverage["guarantee"];
   /** Distinct states stored (stateful strategies; 0 otherwise). */
   readonly states: number;
   /** Executions completed up to and including the first counterexample (or all, when none). */

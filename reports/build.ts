@@ -1,7 +1,7 @@
 import { describeResult, models, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../model/index.js";
 import { accessOpName, AccessOp, LoadMode, type Access } from "../impl/memory.js";
 import type { AgreementResult } from "../properties/agreement.js";
-import type { Limits, TraceRow } from "../properties/explorer/index.js";
+import type { Coverage, Limits, Stats, TraceRow } from "../properties/explorer/index.js";
 import type { Counterexample } from "../properties/judge/counterexample.js";
 import { propertyNames, type PropertyId } from "../properties/properties.js";
 import { REPORT_FORMAT, REPORT_VERSION, type Report, type ReportCall, type ReportStep } from "./schema.js";
@@ -24,7 +24,13 @@ export interface ReportInput {
   readonly strategy: string;
   readonly seed: number;
   readonly options: Readonly<Record<string, number | string | boolean>>;
-  readonly result: Pick<AgreementResult, "verdict" | "coverage" | "stats" | "blockedByDesign">;
+  /** What the run proved: only the fields a report records. */
+  readonly result: {
+    readonly verdict: AgreementResult["verdict"];
+    readonly coverage: Pick<Coverage, "strategy" | "guarantee" | "sentence">;
+    readonly stats: Pick<Stats, "executions" | "states">;
+    readonly blockedByDesign: AgreementResult["blockedByDesign"];
+  };
   readonly counterexample: Counterexample | null;
   /** The command that replays the report (the CLI fills in the report's path). */
   readonly replay: string;

@@ -1,8 +1,7 @@
 import { mutants } from "../../impl/mutants/index.js";
 import { join } from "node:path";
 import { mutantConfig } from "../../impl/mutants/mutant.js";
-import { mutantCounterexample, renderMutantTable, runMutants, type StrategyKind, type StrategyOutcome } from "../../properties/mutants.js";
-import type { Coverage } from "../../properties/explorer/index.js";
+import { mutantCounterexample, renderMutantTable, runMutants, type StrategyKind } from "../../properties/mutants.js";
 import { buildReport } from "../../reports/build.js";
 import { writeReportIndex } from "../../reports/index-page.js";
 import { checkReportDirectory, ReportError, writeReportFiles } from "../../reports/io.js";
@@ -86,7 +85,12 @@ register({
               strategy: o.strategy,
               seed,
               options: { mutant: m.id, hazard: m.hazard },
-              result: { verdict: "violation", coverage: { ...coverageOf(o), strategy: o.strategy }, stats: { executions: o.executions, states: o.states, transitions: 0, elapsedMs: 0 }, blockedByDesign: null },
+              result: {
+                verdict: "violation",
+                coverage: { strategy: o.strategy, guarantee: o.guarantee, sentence: o.coverage },
+                stats: { executions: o.executions, states: o.states },
+                blockedByDesign: null,
+              },
               counterexample: mutantCounterexample(m, o.token),
               replay: replayCommand(join(dir, `${base}.json`), undefined),
               elapsedMs: null,
@@ -109,13 +113,3 @@ register({
   },
 });
 
-/** The coverage of one strategy's run on a mutant, as a report records it. */
-function coverageOf(o: StrategyOutcome): Coverage {
-  return {
-    strategy: o.strategy,
-    guarantee: o.guarantee as Coverage["guarantee"],
-    symmetry: { applied: false, classes: [], reason: "see the coverage sentence" },
-    checkedExecutions: o.executions,
-    sentence: o.coverage,
-  };
-}
