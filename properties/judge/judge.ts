@@ -99,11 +99,12 @@ export function agreementJudge(o: JudgeOptions): Judge {
   const model = models[o.family];
   const budget = { ...defaultCheckBudget, ...o.checkBudget };
   const decode = o.subject.decode?.bind(o.subject);
-  let blocked: { times: number; calls: readonly string[] } | null = null;
+  // Deadlocks accepted since the note was last taken: how many, and the distinct calls left blocked.
+  let blockedTimes = 0;
+  const blockedCalls = new Set<string>();
   const noteBlocked = (calls: readonly BlockedCall[]): void => {
-    const seen = new Set(blocked?.calls ?? []);
-    for (const c of calls) seen.add(model.describeCall(c.interp, c.call));
-    blocked = { times: (blocked?.times ?? 0) + 1, calls: [...seen].sort() };
+    blockedTimes++;
+    for (const c of calls) blockedCalls.add(model.describeCall(c.interp, c.call));
   };
   const check = agreementCheck(o.family, o.config, budget, decode, noteBlocked);
   return {
@@ -118,8 +119,10 @@ export function agreementJudge(o: JudgeOptions): Judge {
       return { ...explainHistory(o.family, o.config, v.execution, budget), property, message: v.message, ghost: null };
     },
     takeBlockedByDesign: () => {
-      const taken = blocked;
-      blocked = null;
+      if (blockedTimes === 0) return null;
+      const taken = { times: blockedTimes, calls: [...blockedCalls].sort() };
+      blockedTimes = 0;
+      blockedCalls.clear();
       return taken;
     },
   };
