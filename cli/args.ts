@@ -1,4 +1,4 @@
-import { familyNames, isFamilyName, type FamilyName } from "../model/index.js";
+import { familyNames, type FamilyName } from "../model/index.js";
 import { jsonDepth, MAX_JSON_DEPTH, quotePath, readInputFile, ReportError } from "../reports/io.js";
 import { UsageError } from "./errors.js";
 
@@ -20,11 +20,7 @@ export function intFlag(v: unknown, flag: string, min: number, max: number, fall
 /** `--family f` or `--family f1,f2` or `all`. */
 export function familiesFlag(v: unknown, fallback: readonly FamilyName[] = familyNames): FamilyName[] {
   if (v === undefined || v === "all") return [...fallback];
-  const names = listFlag(v, "family");
-  for (const n of names) {
-    if (!isFamilyName(n)) throw new UsageError(`unknown family ${JSON.stringify(n)}; expected one of ${familyNames.join(", ")} or all`);
-  }
-  return names as FamilyName[];
+  return choiceListFlag(v, "family", familyNames, "family", `one of ${familyNames.join(", ")} or all`);
 }
 
 /** A comma list flag (`a,b`): its names, each trimmed; an empty list or an empty name is a usage error. */
@@ -32,6 +28,15 @@ export function listFlag(v: unknown, flag: string): string[] {
   const names = String(v).split(",").map((x) => x.trim());
   if (names.some((n) => n === "")) throw new UsageError(`--${flag} ${JSON.stringify(String(v))} names nothing${names.length > 1 ? " between two commas" : ""}; give one or more names separated by commas`);
   return names;
+}
+
+/** A comma list whose every name must be one of `allowed`; any other is a usage error naming the choices (`expected`). */
+export function choiceListFlag<T extends string>(v: unknown, flag: string, allowed: readonly T[], what: string, expected: string): T[] {
+  const names = listFlag(v, flag);
+  for (const n of names) {
+    if (!(allowed as readonly string[]).includes(n)) throw new UsageError(`unknown ${what} ${JSON.stringify(n)}; expected ${expected}`);
+  }
+  return names as T[];
 }
 
 /** `--shard i/n`: this process does shard i (1-based) of n. */

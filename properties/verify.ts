@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { defaultConfig, familyNames, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../model/index.js";
 import { implementations } from "../impl/index.js";
 import type { Subject } from "../impl/subject.js";
-import { configFor, exploreJudged, toPrograms, type AgreementResult } from "./agreement.js";
+import { exploreJudged, toPrograms, type AgreementResult } from "./agreement.js";
 import { replay, shrink, type Limits, type Progress, type Strategy } from "./explorer/index.js";
 import { agreementJudge, type Judge } from "./judge/judge.js";
 import { traceCounterexample, type Counterexample } from "./judge/counterexample.js";
@@ -282,4 +282,3 @@ function smallest(judge: Judge, programs: AnyCall[][], result: AgreementResult, 
   return { programs, result: { ...result, violation } as AgreementResult };
 }
 
-export { configFor };

@@ -5,7 +5,7 @@ import { mutantCounterexample, renderMutantTable, runMutants, type StrategyKind 
 import { buildReport } from "../../reports/build.js";
 import { writeReportIndex } from "../../reports/index-page.js";
 import { checkReportDirectory, ReportError, writeReportFiles } from "../../reports/io.js";
-import { intFlag, listFlag, str } from "../args.js";
+import { choiceListFlag, intFlag, listFlag, str } from "../args.js";
 import { replayCommand } from "../verify-job.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { register } from "../main.js";
@@ -43,8 +43,7 @@ register({
   },
   async run(args, out) {
     const v = args.values;
-    const strategies = v["strategy"] === undefined ? strategyKinds : listFlag(v["strategy"], "strategy");
-    for (const s of strategies) if (!(strategyKinds as readonly string[]).includes(s)) throw new UsageError(`unknown strategy "${s}"; expected one of ${strategyKinds.join(", ")}`);
+    const strategies = v["strategy"] === undefined ? strategyKinds : choiceListFlag(v["strategy"], "strategy", strategyKinds, "strategy", `one of ${strategyKinds.join(", ")}`);
     const only = v["only"] === undefined ? undefined : listFlag(v["only"], "only");
     for (const id of only ?? []) if (!mutants.some((m) => m.id === id)) throw new UsageError(`unknown mutant "${id}"; run \`interlock mutants --json\` for the ids`);
     const reportDir = str(v["report-dir"]);
@@ -60,7 +59,7 @@ register({
     const seed = intFlag(v["seed"], "seed", 0, 2 ** 31 - 1, 1);
     const budgetMs = intFlag(v["budget-ms"], "budget-ms", 1, 86_400_000, 10_000);
     const rows = runMutants({
-      strategies: strategies as StrategyKind[],
+      strategies,
       seed,
       budgetMs,
       ...(only ? { only } : {}),

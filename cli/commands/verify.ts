@@ -8,7 +8,7 @@ import { junitForReports } from "../../reports/render/junit.js";
 import { checkReportDirectory, writeReportFiles, writeTextFile, ReportError, reportFormats, type ReportFileFormat } from "../../reports/io.js";
 import { configOf, defaultVerifySettings, planJobs, shardJobs, strategyNames, type StrategyName, type VerifySettings } from "../../properties/verify.js";
 import { failedJob, runJobToReport, type JobOutcome, type JobRequest } from "../verify-job.js";
-import { familiesFlag, intFlag, listFlag, shardFlag, str } from "../args.js";
+import { choiceListFlag, familiesFlag, intFlag, shardFlag, str } from "../args.js";
 import { environmentLimits } from "../limits.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { IMPL_HEAP_MB, JOB_GRACE_MS, implResourceLimits, loadTimeoutMs, oneLine, probeImplModule } from "../impl-sandbox.js";
@@ -49,28 +49,22 @@ const help = [
   "  --json              print the summary as JSON",
   "",
   "Exit codes: 0 agreement, 1 counterexample, 2 usage error, 3 a budget ran out before the",
-  "stated coverage (verdict unknown). Limits can also be set with INTERLOCK_MAX_STEPS,",
+  "stated coverage (verdict unknown), 4 the --impl module failed (threw, broke the contract, hung).",
+  "Limits can also be set with INTERLOCK_MAX_STEPS,",
   "INTERLOCK_MAX_STATES, INTERLOCK_MAX_EXECUTIONS, INTERLOCK_MAX_THREADS and",
   "INTERLOCK_TIME_LIMIT_MS (positive whole numbers; the flags above win).",
 ].join("\n");
 
 function strategiesFlag(v: unknown): StrategyName[] {
   if (v === undefined || v === "all") return [...strategyNames];
-  const names = listFlag(v, "strategy");
-  for (const n of names) {
-    if (!(strategyNames as readonly string[]).includes(n)) throw new UsageError(`unknown strategy "${n}"; expected one of ${strategyNames.join(", ")} or all`);
-  }
-  return names as StrategyName[];
+  return choiceListFlag(v, "strategy", strategyNames, "strategy", `one of ${strategyNames.join(", ")} or all`);
 }
 
 function formatsFlag(v: unknown): ReportFileFormat[] {
   if (v === undefined) return ["json", "md", "html"];
-  const names = listFlag(v, "format");
-  for (const n of names) {
-    if (!(reportFormats as readonly string[]).includes(n)) throw new UsageError(`unknown report format "${n}"; expected ${reportFormats.join(", ")}`);
-  }
-  return names as ReportFileFormat[];
+  return choiceListFlag(v, "format", reportFormats, "report format", reportFormats.join(", "));
 }
+
 
 
 register({
