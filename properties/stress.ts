@@ -86,7 +86,7 @@ export async function stressFamily(o: FamilyStressOptions): Promise<FamilyStress
   const expected = run.interpreters.reduce((sum, i) => sum + libraryCallsDone(i.completed), 0);
   const inFlight = run.interpreters.filter((i) => i.lastCall?.pending === true && (i.lastCall.call as AnyCall)._tag === "call_unsafe_library").length;
   const library = libraryField === undefined ? null : { expected, inFlight, counted: decoded[libraryField] ?? Number.NaN };
-  return { cutShort, library, finalization: cutShort ? null : finalise(subject, config, run.memory), ...judgeHistory(o, config, run) };
+  return { cutShort, library, finalization: cutShort ? null : finalise(subject, config, run.memory), ...runOutcome(o, config, run) };
 }
 
 /** Runtime finalisation on the memory the workers left: subinterpreters end themselves, then the main one. */
@@ -103,7 +103,8 @@ function finalise(subject: ReturnType<(typeof implementations)[FamilyName]>, con
   return { results, leaks: subject.decode?.(mem.words)["ghost.leaks"] ?? Number.NaN };
 }
 
-function judgeHistory(
+/** What the run did, and the linearizability verdict of its recorded history (when one was recorded). */
+function runOutcome(
   o: FamilyStressOptions,
   config: ModelConfig,
   run: Awaited<ReturnType<typeof runStress<AnyCall, Result>>>,
