@@ -8,6 +8,7 @@ import { agreementJudge, type Judge } from "./judge/judge.js";
 import { traceCounterexample, type Counterexample } from "./judge/counterexample.js";
 import { typicalPrograms } from "./programs.js";
 import { programsArbitrary } from "./workload.js";
+import type { ChosenPrograms } from "./programs-file.js";
 
 /**
  * The verification job: for each family, the implementation explored under each strategy and
@@ -52,6 +53,13 @@ export interface VerifySettings {
   readonly limits: Partial<Limits>;
   /** The model's capacity (slots per registry); interpreters come from `interpreters`. */
   readonly capacity: number;
+  /**
+   * Chosen workloads (`--programs`): per family, one program per interpreter, run by every
+   * strategy in place of the typical program (the random strategy then draws only schedules).
+   * `programsSource` is the file they came from, for the job's workload sentence.
+   */
+  readonly programs?: ChosenPrograms;
+  readonly programsSource?: string;
 }
 
 export const defaultVerifySettings: VerifySettings = {
@@ -78,12 +86,14 @@ export function limitsOf(s: VerifySettings): Partial<Limits> {
 }
 
 /** Every job of a run, in a fixed order. */
-export function planJobs(s: Pick<VerifySettings, "families" | "strategies" | "interpreters">): Job[] {
+export function planJobs(s: Pick<VerifySettings, "families" | "strategies" | "interpreters" | "programs" | "programsSource">): Job[] {
   const jobs: Job[] = [];
   for (const family of s.families) {
     for (const strategyName of s.strategies) {
       const workload =
-        strategyName === "random"
+        s.programs?.[family] !== undefined
+          ? `programs from ${s.programsSource ?? "a programs file"} in ${s.interpreters} interpreters`
+          : strategyName === "random"
           ? `fast-check programs in ${s.interpreters} interpreters`
           : `typical program ×${cyclesOf(strategyName)} in ${s.interpreters} interpreters`;
       jobs.push({ id: `${family}.${strategyName}`, family, strategyName, workload });
@@ -167,6 +177,8 @@ export function runJob(job: Job, s: VerifySettings, factory: SubjectFactory = im
       programSets,
     };
   };
+  const chosen = s.programs?.[job.family];
+  if (chosen !== undefined) return finish(chosen, exploreJudged(judge, chosen, strategy, { limits, ...(onProgress ? { onProgress } : {}) }), 1);
   if (job.strategyName !== "random") {
     const programs = typicalPrograms(job.family, s.interpreters, cyclesOf(job.strategyName));
     return finish(programs, exploreJudged(judge, programs, strategy, { limits, ...(onProgress ? { onProgress } : {}) }), 1);

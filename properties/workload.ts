@@ -93,6 +93,14 @@ function leafArbitraries(family: FamilyName): Map<string, fc.Arbitrary<AnyCall>>
   return leaves;
 }
 
+/**
+ * One example of every call the family's Schema defines, by tag (drawn with a fixed seed, so the
+ * same example every time): what an error message shows as "write it like this".
+ */
+export function callExamples(family: FamilyName): ReadonlyMap<string, AnyCall> {
+  return new Map([...leafArbitraries(family)].map(([tag, arb]) => [tag, fc.sample(arb, { numRuns: 1, seed: 0 })[0]!]));
+}
+
 /** An arbitrary call of the family, from its Schema, weighted and steered as described above. */
 export function callArbitrary(family: FamilyName, options: CallArbitraryOptions = {}): fc.Arbitrary<AnyCall> {
   const members: fc.WeightedArbitrary<AnyCall>[] = [];

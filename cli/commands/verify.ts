@@ -1,7 +1,8 @@
 import { existsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { ProgramsFileError, programsRun, readProgramsFile } from "../../properties/programs-file.js";
 import { familyNames } from "../../model/index.js";
 import { implementations } from "../../impl/index.js";
 import { junitForReports } from "../../reports/render/junit.js";
@@ -40,6 +41,10 @@ const help = [
   "  --budget-ms n       wall-clock safety net per job (default 1800000); budgets that decide a",
   "                      verdict count work (states, runs, program sets), never time",
   "  --impl path         check your own implementation module instead (impl/README.md)",
+  "  --programs file     chosen workloads: a JSON object mapping each family to one program per",
+  "                      interpreter (calls of the family's Call schema; an index may be",
+  "                      \"received\"); every strategy runs them instead of the typical program,",
+  "                      the families default to the file's, the interpreters to its program count",
   "  --shard i/n         run only shard i of n (jobs are split deterministically)",
   "  --report-dir dir    where reports go (default interlock-out); files go to <dir>/verify/",
   "  --format f[,f]      report formats: json, md, html, junit (default json,md,html); a JUnit",
@@ -67,6 +72,20 @@ function formatsFlag(v: unknown): ReportFileFormat[] {
 
 
 
+/** `--programs`: the file's programs and the families and interpreters they set (a bad file is exit 2, before anything runs). */
+function chosenPrograms(v: Record<string, unknown>, s: VerifySettings): Pick<VerifySettings, "programs" | "programsSource" | "families" | "interpreters"> | undefined {
+  const path = str(v["programs"]);
+  if (path === undefined) return undefined;
+  try {
+    const programs = readProgramsFile(path);
+    const run = programsRun(programs, `--programs ${JSON.stringify(path)}`, v["family"] !== undefined ? s.families : undefined, v["interpreters"] !== undefined ? s.interpreters : undefined);
+    return { programs, programsSource: basename(path), ...run };
+  } catch (e) {
+    if (e instanceof ProgramsFileError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
 register({
   name: "verify",
   summary: "explore each family's implementation and judge it against the model (the main job)",
@@ -81,6 +100,7 @@ register({
     "budget-ms": { type: "string" },
     "max-states": { type: "string" },
     impl: { type: "string" },
+    programs: { type: "string" },
     shard: { type: "string" },
     "report-dir": { type: "string" },
     format: { type: "string" },
@@ -91,7 +111,7 @@ register({
   async run(args, out) {
     const v = args.values;
     const env = environmentLimits();
-    const settings: VerifySettings = {
+    let settings: VerifySettings = {
       ...defaultVerifySettings,
       families: familiesFlag(v["family"]),
       strategies: strategiesFlag(v["strategy"]),
@@ -103,6 +123,8 @@ register({
       maxStates: intFlag(v["max-states"], "max-states", 1, 1_000_000_000, env.maxStates ?? defaultVerifySettings.maxStates),
       limits: env,
     };
+    const chosen = chosenPrograms(v, settings);
+    if (chosen !== undefined) settings = { ...settings, ...chosen };
     const shard = shardFlag(v["shard"]);
     const formats = formatsFlag(v["format"]);
     const reportDir = str(v["report-dir"]) ?? "interlock-out";
