@@ -72,7 +72,7 @@ describe("a programs file", () => {
 });
 
 describe("verify with chosen programs", () => {
-  const withPrograms = (programs: VerifySettings["programs"], family: "global_lock" | "module_slots", interpreters: number): VerifySettings => ({
+  const withPrograms = (programs: NonNullable<VerifySettings["programs"]>, family: "global_lock" | "module_slots", interpreters: number): VerifySettings => ({
     ...defaultVerifySettings,
     families: [family],
     interpreters,

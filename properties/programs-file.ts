@@ -2,6 +2,7 @@ import { Either, ParseResult, Schema } from "effect";
 import { defs, familyNames, isFamilyName, models, names, refTo, type AnyCall, type Def, type FamilyName, type Name } from "../model/index.js";
 import { InputFileError, readBoundedText } from "./input-file.js";
 import { callExamples } from "./workload.js";
+import { typicalProgram } from "./programs.js";
 
 /**
  * Chosen workloads: a programs file (`interlock verify --programs file.json`) gives, per family,
@@ -84,7 +85,7 @@ function decodeFamilyPrograms(family: FamilyName, sets: unknown, source: string)
 
 /** One call: its `_tag` named first (the clearest message), references resolved, then the family's Schema. */
 function decodeCall(family: FamilyName, raw: unknown, where: string): AnyCall {
-  const examples = callExamples(family);
+  const examples = examplesOf(family);
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ProgramsFileError(`${where}: not a call object; write e.g. ${exampleOf(examples.values().next().value as AnyCall)}`);
   const tag = (raw as Record<string, unknown>)["_tag"];
   const example = typeof tag === "string" ? examples.get(tag) : undefined;
@@ -95,6 +96,12 @@ function decodeCall(family: FamilyName, raw: unknown, where: string): AnyCall {
   const decoded = Schema.decodeUnknownEither(models[family].Call)(call, { errors: "first", onExcessProperty: "error" });
   if (Either.isLeft(decoded)) throw new ProgramsFileError(`${where}: ${firstIssue(decoded.left)}; write it as ${exampleOf(example)}`);
   return decoded.right as AnyCall;
+}
+
+/** One example per call of the family: the typical program's own where it has the call, else one drawn from the Schema. */
+function examplesOf(family: FamilyName): ReadonlyMap<string, AnyCall> {
+  const typical = new Map<string, AnyCall>(typicalProgram(family).map((c) => [c._tag, c]));
+  return new Map([...callExamples(family)].map(([tag, drawn]) => [tag, typical.get(tag) ?? drawn]));
 }
 
 /** `"received"` / `"received:<def>/<name>"` in an index or key, as the reference the model resolves. */

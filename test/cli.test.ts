@@ -37,6 +37,10 @@ const fixtures = {
   implThrowsOnLoad: file("impl-throws.mjs", "throw new Error('boom at load');\n"),
   implFactoryThrows: file("impl-factory-throws.mjs", "export function static_mutex() { throw new Error('no config for me'); }\n"),
   aFile: file("not-a-dir", "x"),
+  programsOtherCall: file("programs-other-call.json", JSON.stringify({ module_slots: [[use], [{ _tag: "PyThread_EnsureGlobalLock", def: "odbc", name: "henv" }]] })),
+  programsMissingField: file("programs-missing-field.json", JSON.stringify({ module_slots: [[use, { _tag: "unload_module" }]] })),
+  programsNotJson: file("programs-not-json.json", "{ module_slots: [["),
+  programsOk: file("programs-ok.json", JSON.stringify({ module_slots: [[{ _tag: "PyModule_ExecDef", def: "odbc", initFails: false, execFails: false, initImportsSelf: false }, use, { _tag: "unload_module", def: "odbc" }], [use]] })),
 };
 mkdirSync(join(dir, "a-directory"));
 
@@ -66,6 +70,12 @@ const badInputs: [string, string[], RegExp][] = [
   ["an --impl factory that throws", ["verify", "--impl", fixtures.implFactoryThrows], /static_mutex\(config\) threw \(no config for me\)/],
   ["an --impl missing the family asked for", ["verify", "--impl", fixtures.implFactoryThrows, "--family", "module_slots"], /provides no module_slots/],
   ["a report directory that is a file", ["verify", "--family", "module_slots", "--strategy", "random", "--program-sets", "1", "--report-dir", fixtures.aFile], /report directory .*not-a-dir" is a file; pass a directory/],
+  ["a programs file with another family's call", ["verify", "--programs", fixtures.programsOtherCall], /--programs ".*programs-other-call\.json": module_slots, interpreter 2, call 1: "PyThread_EnsureGlobalLock" is not a module_slots call; the family's calls are /],
+  ["a programs file with a call missing a field", ["verify", "--programs", fixtures.programsMissingField], /module_slots, interpreter 1, call 2: "def" is missing; write it as \{"_tag":"unload_module"/],
+  ["a programs file that is not JSON", ["verify", "--programs", fixtures.programsNotJson], /programs-not-json\.json": not valid JSON \(.*\); write one object mapping each family to its programs/],
+  ["a programs file that does not exist", ["verify", "--programs", join(dir, "no-programs.json")], /no-programs\.json": no such file; pass a JSON file of programs/],
+  ["a programs file without the family asked for", ["verify", "--programs", fixtures.programsOk, "--family", "global_lock"], /has no programs for global_lock; add a "global_lock" entry/],
+  ["a programs file with fewer programs than interpreters", ["verify", "--programs", fixtures.programsOk, "--interpreters", "3"], /module_slots has 2 program\(s\) but --interpreters is 3; .*\(or pass --interpreters 2\)/],
   ["check-history without a file", ["check-history"], /missing history file/],
   ["a history file that does not exist", ["check-history", join(dir, "missing.json")], /cannot read history file .*: no such file/],
   ["a history file that is a directory", ["check-history", join(dir, "a-directory")], /it is a directory/],
@@ -104,6 +114,13 @@ describe("bad input gets one clear line and exit code 2", () => {
     expect(lines[0]).toMatch(/^interlock: /);
     expect(lines[0]).toMatch(message);
     expect(lines[0]).not.toMatch(/\n\s+at /);
+  });
+
+  it("a bad programs file writes no report", async () => {
+    const out = join(dir, "untouched-programs");
+    const r = await cli("verify", "--programs", fixtures.programsMissingField, "--report-dir", out);
+    expect(r.code).toBe(2);
+    expect(() => readdirSync(out)).toThrow();
   });
 
   it("a bad input writes no report", async () => {
@@ -210,5 +227,25 @@ describe("check-history", () => {
   it("the installed command runs from a clean process", () => {
     const out = execFileSync(process.execPath, ["bin/interlock.mjs", "check-history", fixtures.ok], { encoding: "utf8" });
     expect(out).toContain("linearizable");
+  });
+});
+
+describe("verify --programs", () => {
+  it("runs the chosen programs under every strategy and records them in each report", async () => {
+    const out = join(dir, "chosen");
+    const r = await cli("verify", "--programs", fixtures.programsOk, "--runs", "40", "--jobs", "1", "--report-dir", out, "--json");
+    expect(r.code).toBe(0);
+    const jobs = JSON.parse(r.out).jobs.map((j: { job: string }) => j.job);
+    expect(jobs).toEqual(strategyNames.map((s) => `module_slots.${s}`));
+    for (const job of jobs) {
+      const report = JSON.parse(readFileSync(join(out, "verify", `${job}.json`), "utf8"));
+      expect(report.config.options.workload).toBe("programs from programs-ok.json in 2 interpreters");
+      expect(report.programs.map((p: { calls: string[] }) => p.calls.length)).toEqual([3, 1]);
+    }
+  });
+
+  it("is explained by verify --help", async () => {
+    const r = await cli("verify", "--help");
+    expect(r.out).toMatch(/--programs file {5}chosen workloads: a JSON object mapping each family/);
   });
 });
