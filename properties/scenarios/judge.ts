@@ -11,6 +11,17 @@
  *     holder, P4 a stored value owned by an interpreter that died, P7 a store value dropped unseen;
  *   - P7: once the runtime is finalised, a live library handle, a registry entry the runtime had
  *     to reclaim, or an extension refcount that is not back to 0.
+ * A library hazard (P1/P2 above) is only the first symptom; `rootCause` names the property the
+ * evidence shows was broken first, when it shows one:
+ *   - P7: the runtime was re-initialised, no call since gave the resource back, yet the
+ *     extension's static handle names a handle that is not live — it dates from before
+ *     Py_FinalizeEx, so state crossed the finalise/re-initialise;
+ *   - P5: the scenario's first allocation was refused, and the extension's own count for the
+ *     resource exceeds the interpreters that hold it — the failed import left its count behind;
+ *   - P3: the extension's own count for the resource is below the interpreters that hold it — a
+ *     release gave back more than its acquire took (only where the extension keeps that count:
+ *     not `henv` in the lifecycle families, whose runtime counts the module, nor the runtime
+ *     store's resources, whose ensures are the count).
  * check (every finished execution, and every execution where nobody can move):
  *   - P6: nobody can move (no scenario blocks by design) or the step bound was hit;
  *   - P5: an import failed even after its retry (a failed init was not retried cleanly);
@@ -20,10 +31,11 @@
  */
 import type { Execution, Hooks, StateView, Violation } from "../explorer/index.js";
 import { Registry } from "../../impl/registry.js";
+import { ModuleSlots, RefcountedLock, RuntimeStore } from "../../impl/index.js";
 import type { Runtime } from "../../impl/runtime.js";
 import type { AnyCall } from "../../model/index.js";
 import { SlotState } from "../../impl/layout.js";
-import { badText, resources, type ClientWords, type ExtCall, type ExtResult, type Res } from "./library.js";
+import { badReasons, badText, resources, type ClientWords, type ExtCall, type ExtResult, type Res } from "./library.js";
 import { heldBefore, isReleasing, type Scenario } from "./scenarios.js";
 import { ghostHazard } from "../properties.js";
 
@@ -41,15 +53,65 @@ export function scenarioHooks(scenario: Scenario, impl: Runtime<AnyCall>, w: Cli
     return call !== undefined && isReleasing(call) && accessIndex > 0 ? new Set() : before;
   };
 
+  /** How many interpreters hold r at this state (by their positions). */
+  const holders = (s: StateView<ExtCall>, r: Res): number => s.threads.filter((v, t) => heldAt(t, v.callIndex, v.accessIndex).has(r)).length;
+  /** Whether the extension keeps its own count of r in its statics (see the file comment). */
+  const ownCount = (r: Res): boolean => !(impl instanceof RuntimeStore) && !(r === "henv" && (impl instanceof ModuleSlots || impl instanceof RefcountedLock));
+  const countOf = (mem: Int32Array, r: Res): number => mem[w.count[resources.indexOf(r)] as number] ?? 0;
+  const handleOf = (mem: Int32Array, r: Res): number => mem[w.handle[resources.indexOf(r)] as number] ?? 0;
+
+  /**
+   * Whether the runtime was re-initialised at this state and no call since gave r back: some
+   * interpreter has finished an `initialize`, and none of its calls after it released r.
+   */
+  const reinitialisedUnreleased = (s: StateView<ExtCall>, r: Res): boolean =>
+    s.threads.some((v, t) => {
+      const program = scenario.programs[t] ?? [];
+      const at = program.findIndex((c) => c._tag === "initialize");
+      if (at < 0 || v.callIndex <= at) return false;
+      const since = program.slice(at + 1, v.callIndex + (v.accessIndex > 0 ? 1 : 0));
+      return !since.some((c) => (c._tag === "release" && c.res === r) || (r === "henv" && c._tag === "unload") || c._tag === "end" || c._tag === "finalize");
+    });
+
+  /** The property a library hazard's evidence shows was broken first, with the symptom kept in the message. */
+  const rootCause = (s: StateView<ExtCall>, symptom: Violation): Violation | undefined => {
+    const mem = s.mem;
+    const first = `(first symptom, ${symptom.property}: ${symptom.message})`;
+    for (const r of resources) {
+      const h = handleOf(mem, r);
+      if (h !== 0 && h !== curOf(mem, r) && reinitialisedUnreleased(s, r)) {
+        return { property: "P7", message: `${r} used after runtime re-initialisation: the extension's static handle ${h} dates from before Py_FinalizeEx, so its state was not back to "not set" ${first}` };
+      }
+    }
+    for (const r of resources) {
+      if (!ownCount(r)) continue;
+      const count = countOf(mem, r);
+      const holding = holders(s, r);
+      if (hasFailingInit && (mem[w.failsLeft] ?? 0) <= 0 && count > holding) {
+        return { property: "P5", message: `${r} counted ${count} times with ${holding} interpreter(s) holding it after a refused set-up: the failed import left its count behind ${first}` };
+      }
+      if (count < holding) {
+        return { property: "P3", message: `the extension's count for ${r} is ${count} while ${holding} interpreter(s) hold it: a release gave back more than its acquire took ${first}` };
+      }
+    }
+    return undefined;
+  };
+
   const monitor = (s: StateView<ExtCall>): Violation | undefined => {
     const mem = s.mem;
     const bad = mem[w.bad] ?? 0;
-    if (bad !== 0) return { property: `P${bad >> 4}`, message: badText[bad] ?? `library misuse ${bad}` };
+    if (bad !== 0) {
+      const symptom = { property: `P${bad >> 4}`, message: badText[bad] ?? `library misuse ${bad}` };
+      return bad === badReasons.twoInside || bad === badReasons.destroyedLock ? symptom : (rootCause(s, symptom) ?? symptom);
+    }
     const hazard = ghostHazard({ "ghost.abandoned": mem[rt.abandoned] ?? 0, "ghost.dangling": mem[rt.dangling] ?? 0, "ghost.dropped": mem[rt.dropped] ?? 0 });
     if (hazard) return { property: hazard.property, message: hazard.why };
     for (const [t, v] of s.threads.entries()) {
       for (const r of heldAt(t, v.callIndex, v.accessIndex)) {
-        if (curOf(mem, r) === 0) return { property: "P2", message: `interp ${v.interp} still uses ${r}, but it is not live: it was torn down while in use` };
+        if (curOf(mem, r) === 0) {
+          const symptom = { property: "P2", message: `interp ${v.interp} still uses ${r}, but it is not live: it was torn down while in use` };
+          return rootCause(s, symptom) ?? symptom;
+        }
       }
     }
     if ((mem[rt.finalized] ?? 0) === 1) {
