@@ -1,4 +1,4 @@
-import { describeResult, type AnyCall, type Result } from "../model/index.js";
+import { decodeIndex, describeResult, type AnyCall, type Result } from "../model/index.js";
 
 /**
  * The properties P1–P9 (../shared/reference/properties.md) by id, and how a disagreement between
@@ -25,19 +25,47 @@ export interface Classified {
   readonly why: string;
 }
 
+/** An index or key argument in words: its slot and generation (model/common.ts `encodeIndex`). */
+function indexWords(call: AnyCall): string {
+  const v = "index" in call ? call.index : "key" in call ? call.key : undefined;
+  const at = v === undefined ? undefined : decodeIndex(v);
+  return at === undefined ? "the index" : `index ${v} (slot ${at.slot}, generation ${at.generation})`;
+}
+
 const ok = (r: Result | undefined, v?: number): boolean => r !== undefined && r._tag === "Ok" && (v === undefined || r.value === v);
 const errIs = (r: Result | undefined, e: string): boolean => r !== undefined && r._tag === "Err" && r.error === e;
+
+/** The sentence of a classification: why, then what was returned and what the model says. */
+function describedBecause(observed: Result | undefined, expected: Result | undefined): (property: PropertyId, why: string) => Classified {
+  const saw = observed ? describeResult(observed) : "nothing (pending)";
+  const want = expected ? describeResult(expected) : "to block";
+  return (property, why) => ({ property, why: `${why} (returned ${saw}; the model says ${want})` });
+}
 
 /**
  * Classifies a call the model could not place: `observed` is what the implementation returned,
  * `expected` what the model would return at the longest linearizable prefix (undefined when the
- * model says the call cannot complete there: it would block).
+ * model says the call cannot complete there: it would block). Evidence that names the cause
+ * whatever the call comes first: the model says the index no longer resolves (its slot was freed
+ * and reused: a newer generation), yet the call went through — P8; the model says the caller never
+ * ensured the entry, yet it went through — P3; the model says the caller still holds its ensure,
+ * yet the implementation had dropped it — P3. Otherwise the call's own symptom names it.
  */
 export function classifyDisagreement(call: AnyCall, observed: Result | undefined, expected: Result | undefined): Classified {
-  const saw = observed ? describeResult(observed) : "nothing (pending)";
-  const want = expected ? describeResult(expected) : "to block";
+  const because = describedBecause(observed, expected);
   const tag = call._tag;
-  const because = (property: PropertyId, why: string): Classified => ({ property, why: `${why} (returned ${saw}; the model says ${want})` });
+  if (observed?._tag === "Ok" && errIs(expected, "StaleIndex")) return because("P8", `a stale index reached a newer resource: ${indexWords(call)} no longer resolves, yet ${tag} went through`);
+  if (observed?._tag === "Ok" && errIs(expected, "NotEnsured") && tag !== "PyThread_ReleaseGlobalLock" && tag !== "PyRuntime_store_release") {
+    return because("P3", `an interpreter reached an entry it never ensured (or already released): ${tag} went through without a balanced ensure`);
+  }
+  if (expected?._tag === "Ok" && (errIs(observed, "StaleIndex") || errIs(observed, "NotEnsured"))) return because("P3", "a module instance lost its ensure to another instance's release");
+  return classifyBySymptom(call, observed, expected);
+}
+
+/** What the call alone says broke: the first symptom, by the call and the two results (no evidence beyond them). */
+export function classifyBySymptom(call: AnyCall, observed: Result | undefined, expected: Result | undefined): Classified {
+  const because = describedBecause(observed, expected);
+  const tag = call._tag;
   if (expected === undefined && observed?._tag === "Ok") {
     if (tag === "PyThread_acquire_lock" || tag === "PyMutex_Lock") return because("P9", "the lock was acquired while another interpreter held it");
     if (tag === "Py_FinalizeEx") return because("P7", "the runtime finalised while a subinterpreter was still alive");

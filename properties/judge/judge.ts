@@ -1,9 +1,9 @@
 import { defs, describeResult, models, type AnyCall, type FamilyName, type Ghost, type ModelConfig, type Result } from "../../model/index.js";
 import type { Subject } from "../../impl/subject.js";
 import { checkHistory, type Budget, type Operation, type Verdict as CheckVerdict } from "../checker/index.js";
-import type { Execution, FoundViolation, Hooks, Violation } from "../explorer/index.js";
+import type { Execution, FoundViolation, Hooks, Observer, Violation } from "../explorer/index.js";
 import { checkerModel } from "../family_checker.js";
-import { classifyDisagreement, propertyNames, type PropertyId } from "../properties.js";
+import { classifyDisagreement, propertyNames, type Classified, type PropertyId } from "../properties.js";
 import { linearizabilityObserver, type BlockedCall } from "./online.js";
 
 /**
@@ -111,7 +111,7 @@ export function agreementJudge(o: JudgeOptions): Judge {
     family: o.family,
     config: o.config,
     subject: o.subject,
-    hooks: { observer: linearizabilityObserver(o.family, o.config, noteBlocked), check },
+    hooks: { observer: withReinitEvidence(linearizabilityObserver(o.family, o.config, noteBlocked)), check },
     evidence: (v) => {
       const kept = (v as Partial<AgreementViolation>).evidence;
       if (kept !== undefined) return kept;
@@ -211,7 +211,8 @@ function agreementCheck(
       const stuck = explained.stuck;
       if (stuck === null) return violation("agreement", "no order of the calls agrees with the model", explained);
       const expected = stuck.expected === "blocks" ? undefined : stuck.expected;
-      const c = classifyDisagreement(stuck.call, stuck.observed ?? undefined, expected);
+      const symptom = classifyDisagreement(stuck.call, stuck.observed ?? undefined, expected);
+      const c = crossedReinitialisation(explained.prefix, stuck.call, symptom) ?? symptom;
       return violation(c.property, `${model.describeCall(stuck.interp, stuck.call)} returned ${stuck.observed ? describeResult(stuck.observed) : "nothing"}: ${c.why}`, explained);
     }
     if (e.outcome === "deadlock") {
@@ -241,6 +242,84 @@ function agreementCheck(
       return violation(ghost.property, ghost.message, explained, ghost.mismatch);
     }
     return undefined;
+  };
+}
+
+/**
+ * Root cause across a runtime re-initialisation (P7): the stuck call is the first call on its def
+ * since a Py_Initialize that followed a Py_FinalizeEx. After Py_Initialize the model's state for
+ * the def is "not set" and nothing in this runtime has touched it since, so the implementation can
+ * disagree there only with state it kept from before Py_FinalizeEx. The first symptom (a skipped
+ * init, a stale handle, …) is kept in the sentence. `prefix` is the calls placed before it.
+ */
+export function crossedReinitialisation(prefix: readonly { readonly call: AnyCall }[], call: AnyCall, symptom: Classified): Classified | undefined {
+  if (symptom.property === "P7" || !("def" in call)) return undefined;
+  const reinit = prefix.map((p) => p.call._tag).lastIndexOf("Py_Initialize");
+  if (reinit < 0 || !prefix.slice(0, reinit).some((p) => p.call._tag === "Py_FinalizeEx")) return undefined;
+  if (prefix.slice(reinit + 1).some((p) => "def" in p.call && p.call.def === call.def)) return undefined;
+  return reinitCause(call.def, symptom);
+}
+
+function reinitCause(def: string, symptom: Classified): Classified {
+  return {
+    property: "P7",
+    why: `${def}'s state used after runtime re-initialisation: this is the first ${def} call since Py_Initialize, where the model starts from "not set", so the implementation kept state from before Py_FinalizeEx (first symptom, ${symptom.property}: ${symptom.why})`,
+  };
+}
+
+/**
+ * The online judge with the same P7 evidence: beside the judge's own state it keeps whether a
+ * Py_FinalizeEx returned, whether a Py_Initialize returned after it, and which defs a call has
+ * returned on since. Histories without a finalisation keep one mark, so they are explored exactly
+ * as before; a disagreement on the first call of a def since the re-initialisation is named P7.
+ */
+function withReinitEvidence(inner: Observer<AnyCall, Result>): Observer<AnyCall, Result> {
+  const FINALISED = 1;
+  const REINITIALISED = 2;
+  const touched = (def: string): number => 4 << defs.indexOf(def as (typeof defs)[number]);
+  const pairs: (readonly [number, number])[] = [];
+  const ids = new Map<string, number>();
+  const intern = (innerId: number, mark: number): number => {
+    const key = `${innerId}:${mark}`;
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = pairs.length;
+      pairs.push([innerId, mark]);
+      ids.set(key, id);
+    }
+    return id;
+  };
+  let last: Violation = { property: "agreement", message: "no violation" };
+  const rejected = (mark: number, call: AnyCall): number => {
+    const v = inner.why();
+    last = v;
+    if ((mark & REINITIALISED) !== 0 && "def" in call && (mark & touched(call.def)) === 0 && v.property !== "P7" && v.property in propertyNames) {
+      const [head, ...rest] = v.message.split(": ");
+      const cause = reinitCause(call.def, { property: v.property as PropertyId, why: rest.join(": ") });
+      last = { property: cause.property, message: `${head}: ${cause.why}` };
+    }
+    return -1;
+  };
+  const marked = (mark: number, call: AnyCall, result: Result): number => {
+    if (result._tag !== "Ok") return mark;
+    if (call._tag === "Py_FinalizeEx") return FINALISED;
+    if (call._tag === "Py_Initialize" && (mark & FINALISED) !== 0) return FINALISED | REINITIALISED;
+    return (mark & REINITIALISED) !== 0 && "def" in call ? mark | touched(call.def) : mark;
+  };
+  return {
+    initial: intern(inner.initial, 0),
+    invoke(id, interp, call) {
+      const [i, mark] = pairs[id] as readonly [number, number];
+      const next = inner.invoke(i, interp, call);
+      return next < 0 ? rejected(mark, call) : intern(next, mark);
+    },
+    respond(id, interp, call, result) {
+      const [i, mark] = pairs[id] as readonly [number, number];
+      const next = inner.respond(i, interp, call, result);
+      return next < 0 ? rejected(mark, call) : intern(next, marked(mark, call, result));
+    },
+    blocked: (id) => inner.blocked((pairs[id] as readonly [number, number])[0]),
+    why: () => last,
   };
 }
 
