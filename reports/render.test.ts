@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decodeReport } from "./io.js";
-import { stateDiff, stateLines } from "./render/common.js";
+import { hazardOf, stateDiff, stateLines, violationHeading } from "./render/common.js";
 import { htmlEscape, renderHtml } from "./render/html.js";
 import { junitForReports, renderJunit, xmlEscape } from "./render/junit.js";
 import { FAILS_HERE, mdCode, renderMarkdown } from "./render/markdown.js";
@@ -85,7 +85,7 @@ describe("the Markdown rendering", () => {
   });
 
   it("names the violated property and tells its narrative", () => {
-    expect(md).toContain("## Violated: P1 — Exactly-once init per lifetime epoch");
+    expect(md).toContain(`## PyThread_EnsureGlobalLock(def=odbc, "henv") handed out two different locks — P1 (Exactly-once init per lifetime epoch)`);
     counterexample.violation?.narrative.forEach((_, k) => expect(md).toContain(`\n${k + 1}. `));
   });
 
@@ -362,5 +362,34 @@ describe("the model-state diff", () => {
   it("treats a missing side as no lines", () => {
     expect(stateDiff(null, "x")).toEqual([{ kind: "added", text: "x" }]);
     expect(stateDiff("x", null)).toEqual([{ kind: "removed", text: "x" }]);
+  });
+});
+
+describe("the violation heading says the hazard in the extension's terms, then the property", () => {
+  it.each([
+    [
+      "P7",
+      "runtime finalise and re-initialise leave nothing behind",
+      `import odbc (PyModule_ExecDef) in interp 1 returned 0: odbc's state used after runtime re-initialisation: this is the first odbc call since Py_Initialize, where the model starts from "not set", so the implementation kept state from before Py_FinalizeEx (first symptom, P1: the import skipped initialisation although no epoch was alive (returned 0; the model says 1))`,
+      "odbc's state used after runtime re-initialisation — P7 (runtime finalise and re-initialise leave nothing behind)",
+    ],
+    [
+      "P7",
+      "runtime finalise and re-initialise leave nothing behind",
+      `henv used after runtime re-initialisation: the extension's static handle 3 dates from before Py_FinalizeEx, so its state was not back to "not set" (first symptom, P2: interp 1 still uses henv, but it is not live: it was torn down while in use)`,
+      "henv used after runtime re-initialisation — P7 (runtime finalise and re-initialise leave nothing behind)",
+    ],
+    [
+      "P8",
+      "no ABA: a stale index never reaches a newer resource",
+      `call_unsafe_library(def=odbc, "henv", idx=1) in interp 1 returned 1: a stale index reached a newer resource: index 1 (slot 0, generation 0) no longer resolves, yet call_unsafe_library went through (returned 1; the model says Err(StaleIndex))`,
+      "a stale index reached a newer resource — P8 (no ABA: a stale index never reaches a newer resource)",
+    ],
+  ])("%s: %s", (property, propertyName, message, heading) => {
+    expect(violationHeading({ property, propertyName, message })).toBe(heading);
+  });
+
+  it("falls back to the property's name when the sentence opens with its details", () => {
+    expect(hazardOf({ message: ": nothing", propertyName: "mutual exclusion" })).toBe("mutual exclusion");
   });
 });

@@ -152,3 +152,22 @@ export function memoryEntries(report: Report): [string, number][] {
     .sort()
     .map((k) => [k, report.memory[k] as number]);
 }
+
+/**
+ * The hazard a violation shows, in the extension's terms, for the report's heading: the first
+ * clause of the judge's sentence (after "… returned R: " for a call the model could not place, up
+ * to the first ": " or " (" that opens its details), e.g. "odbc's state used after runtime
+ * re-initialisation". Falls back to the property's name when the sentence gives none.
+ */
+export function hazardOf(v: { readonly message: string; readonly propertyName: string }): string {
+  const line = v.message.split("\n")[0] ?? "";
+  const returned = /^.*? returned [^:]*: (.*)$/.exec(line);
+  const why = returned?.[1] ?? line;
+  const clause = why.split(/: | \(/)[0]?.trim() ?? "";
+  return clause === "" ? v.propertyName : clause;
+}
+
+/** The heading of a violation: the hazard, then the property and its name. */
+export function violationHeading(v: { readonly message: string; readonly property: string; readonly propertyName: string }): string {
+  return `${hazardOf(v)} — ${v.property} (${v.propertyName})`;
+}

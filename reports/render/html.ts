@@ -12,6 +12,7 @@ import {
   type SwimlaneRow,
   elapsedText,
   blockedByDesignText,
+  violationHeading,
 } from "./common.js";
 import { FAILS_HERE } from "./markdown.js";
 
@@ -196,7 +197,7 @@ export function renderHtml(report: Report): string {
     if (v.stuckCall !== null) body.push(`<p>The model could not place: <code>${e(v.stuckCall)}</code></p>`);
     body.push(`</div>`);
     if (v.narrative.length > 0) body.push(`<h3>What happened</h3>\n<ol id="narrative">${v.narrative.map((l) => `<li>${e(l)}</li>`).join("")}</ol>`);
-    parts.push(section("violation", `Violated: ${e(v.property)} — ${e(v.propertyName)}`, body.join("\n")));
+    parts.push(section("violation", e(violationHeading(v)), body.join("\n")));
   } else if (report.verdict === "violation") {
     parts.push(section("violation", "Violated", `<p>The report records a counterexample but no violation details.</p>`));
   }

@@ -1,4 +1,5 @@
 import type { Report } from "../schema.js";
+import { violationHeading } from "./common.js";
 
 /**
  * The JUnit XML rendering, for CI test tabs (GitHub Actions reporters, GitLab, Jenkins).
@@ -59,7 +60,7 @@ function failureBody(report: Report): string {
   if (v === null) {
     lines.push("counterexample recorded without violation details");
   } else {
-    lines.push(`${v.property} — ${v.propertyName}`, v.message);
+    lines.push(violationHeading(v), v.message);
     if (v.failingStep !== null) lines.push(`failing step: ${v.failingStep}`);
     if (v.stuckCall !== null) lines.push(`the model could not place: ${v.stuckCall}`);
     if (v.narrative.length > 0) lines.push("", "What happened:", ...v.narrative.map((l, i) => `${i + 1}. ${l}`));

@@ -11,6 +11,7 @@ import {
   type SwimlaneRow,
   elapsedText,
   blockedByDesignText,
+  violationHeading,
 } from "./common.js";
 
 /**
@@ -137,7 +138,7 @@ export function renderMarkdown(report: Report): string {
   }
 
   if (v !== null) {
-    out.push(`## Violated: ${mdEscape(v.property)} — ${mdEscape(v.propertyName)}`, "");
+    out.push(`## ${mdEscape(violationHeading(v))}`, "");
     out.push(`> ${mdEscape(v.message)}`, "");
     if (v.failingStep !== null) out.push(`Failing step: **${v.failingStep}**${failingStepMissing(report) ? " (not among the steps shown)" : ""}`, "");
     if (v.stuckCall !== null) out.push(`The model could not place: ${mdCode(v.stuckCall)}`, "");
