@@ -138,7 +138,7 @@ register({
     // workers with a heap limit and a deadline (cli/impl-sandbox.ts).
     let families = settings.families;
     if (implPath !== undefined) {
-      const asked = v["family"] !== undefined ? families : undefined;
+      const asked = v["family"] !== undefined || chosen !== undefined ? families : undefined;
       const provided = await probeImplModule(implPath, configOf(settings), loadTimeoutMs(implPath), asked);
       if (asked === undefined) families = familyNames.filter((f) => provided.includes(f));
     }
