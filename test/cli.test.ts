@@ -244,6 +244,13 @@ describe("verify --programs", () => {
     }
   });
 
+  it("with an --impl module, runs only the file's families, not every family the module provides", async () => {
+    const impl = file("impl-two-families.mjs", `export { module_slots, static_mutex } from ${JSON.stringify(join(process.cwd(), "dist", "impl", "index.js"))};\n`);
+    const r = await cli("verify", "--impl", impl, "--programs", fixtures.programsOk, "--strategy", "exhaustive", "--report-dir", join(dir, "chosen-impl"), "--json");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).jobs.map((j: { job: string }) => j.job)).toEqual(["module_slots.exhaustive"]);
+  });
+
   it("is explained by verify --help", async () => {
     const r = await cli("verify", "--help");
     expect(r.out).toMatch(/--programs file {5}chosen workloads: a JSON object mapping each family/);
