@@ -293,7 +293,9 @@ function withReinitEvidence(inner: Observer<AnyCall, Result>): Observer<AnyCall,
   const rejected = (mark: number, call: AnyCall): number => {
     const v = inner.why();
     last = v;
-    if ((mark & REINITIALISED) !== 0 && "def" in call && (mark & touched(call.def)) === 0 && v.property !== "P7" && v.property in propertyNames) {
+    // A budget the online judge ran out of is no disagreement: it is never renamed.
+    const disagreement = v.property in propertyNames && v.property !== "P7" && !v.message.startsWith("the online linearizability judge exceeded");
+    if ((mark & REINITIALISED) !== 0 && "def" in call && (mark & touched(call.def)) === 0 && disagreement) {
       const [head, ...rest] = v.message.split(": ");
       const cause = reinitCause(call.def, { property: v.property as PropertyId, why: rest.join(": ") });
       last = { property: cause.property, message: `${head}: ${cause.why}` };
