@@ -53,49 +53,7 @@ export function scenarioHooks(scenario: Scenario, impl: Runtime<AnyCall>, w: Cli
     return call !== undefined && isReleasing(call) && accessIndex > 0 ? new Set() : before;
   };
 
-  /** How many interpreters hold r at this state (by their positions). */
-  const holders = (s: StateView<ExtCall>, r: Res): number => s.threads.filter((v, t) => heldAt(t, v.callIndex, v.accessIndex).has(r)).length;
-  /** Whether the extension keeps its own count of r in its statics (see the file comment). */
-  const ownCount = (r: Res): boolean => !(impl instanceof RuntimeStore) && !(r === "henv" && (impl instanceof ModuleSlots || impl instanceof RefcountedLock));
-  const countOf = (mem: Int32Array, r: Res): number => mem[w.count[resources.indexOf(r)] as number] ?? 0;
-  const handleOf = (mem: Int32Array, r: Res): number => mem[w.handle[resources.indexOf(r)] as number] ?? 0;
-
-  /**
-   * Whether the runtime was re-initialised at this state and no call since gave r back: some
-   * interpreter has finished an `initialize`, and none of its calls after it released r.
-   */
-  const reinitialisedUnreleased = (s: StateView<ExtCall>, r: Res): boolean =>
-    s.threads.some((v, t) => {
-      const program = scenario.programs[t] ?? [];
-      const at = program.findIndex((c) => c._tag === "initialize");
-      if (at < 0 || v.callIndex <= at) return false;
-      const since = program.slice(at + 1, v.callIndex + (v.accessIndex > 0 ? 1 : 0));
-      return !since.some((c) => (c._tag === "release" && c.res === r) || (r === "henv" && c._tag === "unload") || c._tag === "end" || c._tag === "finalize");
-    });
-
-  /** The property a library hazard's evidence shows was broken first, with the symptom kept in the message. */
-  const rootCause = (s: StateView<ExtCall>, symptom: Violation): Violation | undefined => {
-    const mem = s.mem;
-    const first = `(first symptom, ${symptom.property}: ${symptom.message})`;
-    for (const r of resources) {
-      const h = handleOf(mem, r);
-      if (h !== 0 && h !== curOf(mem, r) && reinitialisedUnreleased(s, r)) {
-        return { property: "P7", message: `${r} used after runtime re-initialisation: the extension's static handle ${h} dates from before Py_FinalizeEx, so its state was not back to "not set" ${first}` };
-      }
-    }
-    for (const r of resources) {
-      if (!ownCount(r)) continue;
-      const count = countOf(mem, r);
-      const holding = holders(s, r);
-      if (hasFailingInit && (mem[w.failsLeft] ?? 0) <= 0 && count > holding) {
-        return { property: "P5", message: `${r} counted ${count} times with ${holding} interpreter(s) holding it after a refused set-up: the failed import left its count behind ${first}` };
-      }
-      if (count < holding) {
-        return { property: "P3", message: `the extension's count for ${r} is ${count} while ${holding} interpreter(s) hold it: a release gave back more than its acquire took ${first}` };
-      }
-    }
-    return undefined;
-  };
+  const rootCause = rootCauseJudge(scenario, impl, w, heldAt);
 
   const monitor = (s: StateView<ExtCall>): Violation | undefined => {
     const mem = s.mem;
@@ -154,4 +112,59 @@ export function scenarioHooks(scenario: Scenario, impl: Runtime<AnyCall>, w: Cli
     return undefined;
   };
   return { monitor, check };
+}
+
+/** What interpreter t holds at a position: its call index, and how far into that call it is. */
+type HeldAt = (t: number, callIndex: number, accessIndex: number) => ReadonlySet<Res>;
+
+/**
+ * The root-cause rules of the file comment, over a state and the symptom a hazard showed: the
+ * property the evidence names, or undefined when it names none beyond the symptom.
+ */
+function rootCauseJudge(scenario: Scenario, impl: Runtime<AnyCall>, w: ClientWords, heldAt: HeldAt): (s: StateView<ExtCall>, symptom: Violation) => Violation | undefined {
+  const hasFailingInit = scenario.failFirstInit === true;
+  const curOf = (mem: Int32Array, r: Res): number => mem[w.cur[resources.indexOf(r)] as number] ?? 0;
+  /** How many interpreters hold r at this state (by their positions). */
+  const holders = (s: StateView<ExtCall>, r: Res): number => s.threads.filter((v, t) => heldAt(t, v.callIndex, v.accessIndex).has(r)).length;
+  /** Whether the extension keeps its own count of r in its statics (see the file comment). */
+  const ownCount = (r: Res): boolean => !(impl instanceof RuntimeStore) && !(r === "henv" && (impl instanceof ModuleSlots || impl instanceof RefcountedLock));
+  const countOf = (mem: Int32Array, r: Res): number => mem[w.count[resources.indexOf(r)] as number] ?? 0;
+  const handleOf = (mem: Int32Array, r: Res): number => mem[w.handle[resources.indexOf(r)] as number] ?? 0;
+
+  /**
+   * Whether the runtime was re-initialised at this state and no call since gave r back: some
+   * interpreter has finished an `initialize`, and none of its calls after it released r.
+   */
+  const reinitialisedUnreleased = (s: StateView<ExtCall>, r: Res): boolean =>
+    s.threads.some((v, t) => {
+      const program = scenario.programs[t] ?? [];
+      const at = program.findIndex((c) => c._tag === "initialize");
+      if (at < 0 || v.callIndex <= at) return false;
+      const since = program.slice(at + 1, v.callIndex + (v.accessIndex > 0 ? 1 : 0));
+      return !since.some((c) => (c._tag === "release" && c.res === r) || (r === "henv" && c._tag === "unload") || c._tag === "end" || c._tag === "finalize");
+    });
+
+  /** The property a library hazard's evidence shows was broken first, with the symptom kept in the message. */
+  return (s: StateView<ExtCall>, symptom: Violation): Violation | undefined => {
+    const mem = s.mem;
+    const first = `(first symptom, ${symptom.property}: ${symptom.message})`;
+    for (const r of resources) {
+      const h = handleOf(mem, r);
+      if (h !== 0 && h !== curOf(mem, r) && reinitialisedUnreleased(s, r)) {
+        return { property: "P7", message: `${r} used after runtime re-initialisation: the extension's static handle ${h} dates from before Py_FinalizeEx, so its state was not back to "not set" ${first}` };
+      }
+    }
+    for (const r of resources) {
+      if (!ownCount(r)) continue;
+      const count = countOf(mem, r);
+      const holding = holders(s, r);
+      if (hasFailingInit && (mem[w.failsLeft] ?? 0) <= 0 && count > holding) {
+        return { property: "P5", message: `${r} counted ${count} times with ${holding} interpreter(s) holding it after a refused set-up: the failed import left its count behind ${first}` };
+      }
+      if (count < holding) {
+        return { property: "P3", message: `the extension's count for ${r} is ${count} while ${holding} interpreter(s) hold it: a release gave back more than its acquire took ${first}` };
+      }
+    }
+    return undefined;
+  };
 }
