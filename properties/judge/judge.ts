@@ -375,7 +375,7 @@ export function ghostMismatch(ghost: Ghost, fields: Readonly<Record<string, numb
     if (actual !== undefined && actual !== expected) {
       return {
         property,
-        message: `the implementation counts ${actual} ${what} (${field}); the model, after the same calls, counts ${expected}`,
+        message: `${what}: the implementation counts ${actual} (${field}); the model, after the same calls, counts ${expected}`,
         mismatch: { field, implementation: actual, model: expected },
       };
     }

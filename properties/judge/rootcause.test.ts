@@ -3,6 +3,8 @@ import { encodeIndex, refTo, type AnyCall, type FamilyName } from "../../model/i
 import { implementations } from "../../impl/index.js";
 import { mutants } from "../../impl/mutants/index.js";
 import { classifyBySymptom } from "../properties.js";
+import { hazardOf } from "../../reports/render/common.js";
+import { keepsOwner } from "./fixtures/keeps-owner.js";
 import { defaultVerifySettings, planJobs, runJob, type JobResult, type VerifySettings } from "../verify.js";
 
 /**
@@ -74,5 +76,22 @@ describe("the agreement judge names a disagreement by its cause", () => {
 
   it.each(cases)("%s: the correct implementation runs the same programs safely", (_what, family, _mutant, programs) => {
     expect(run(family, programs).result.verdict).toBe("ok");
+  });
+});
+
+describe("an ended interpreter's object kept in process-global storage", () => {
+  const storeEnsure: AnyCall = { _tag: "PyRuntime_store_ensure", def: "odbc", name: "henv" };
+  const programs: AnyCall[][] = [[storeEnsure], [storeEnsure, { _tag: "PyRuntime_store_set", key: henv, value: 7, owner: "interp" }, { _tag: "Py_EndInterpreter" }]];
+  const settings: VerifySettings = { ...defaultVerifySettings, families: ["runtime_store"], strategies: ["exhaustive"], interpreters: 2, programs: { runtime_store: programs }, programsSource: "test" };
+
+  it("is named P4 by the ghost counter, and the heading says so in the extension's terms (no result shows it: every get agrees)", () => {
+    const r = runJob(planJobs(settings)[0]!, settings, keepsOwner);
+    expect(r.result.violation?.property).toBe("P4");
+    expect(r.counterexample?.evidence.ghost?.field).toBe("ghost.dangling");
+    expect(hazardOf({ message: r.result.violation?.message ?? "", propertyName: "" })).toBe("interpreter-owned values left in process-global storage when their owner died");
+  });
+
+  it("the correct store runs the same programs safely", () => {
+    expect(runJob(planJobs(settings)[0]!, settings).result.verdict).toBe("ok");
   });
 });
