@@ -12,6 +12,9 @@ import { defaultVerifySettings, planJobs, runJob } from "../properties/verify.js
 import { scenarios } from "../properties/scenarios/scenarios.js";
 import { buildReport } from "../reports/build.js";
 import { renderMarkdown } from "../reports/render/markdown.js";
+import { renderHtml } from "../reports/render/html.js";
+import { decodeReport, encodeReport } from "../reports/io.js";
+import { clientReport } from "./client-report.js";
 import { loadImplModule } from "../cli/impl-module.js";
 import { UsageError } from "../cli/errors.js";
 import { checkCClient } from "./client-check.js";
@@ -126,13 +129,33 @@ describe("an extension written in C (way a)", () => {
     expect(row.strategy).toBe("exhaustive");
   });
 
-  test("the extension with module_count++ outside the lock is caught, with a swimlane of its C lines", () => {
+  test("the extension with module_count++ outside the lock is caught as P2, with a report whose swimlane gives each step's C file and line", () => {
     const row = checkCClient(extBuggy, henv);
     expect(row.result.verdict).toBe("violation");
     // the lost update of module_count: henv torn down while another instance still uses it
     expect(row.result.violation?.property).toBe("P2");
-    expect(row.report).toMatch(/store\(module_count, 2\) — ext_static_mutex\.c:29 \(Py_mod_exec\)/);
-    expect(row.report).toContain("il_library_fini called at ext_static_mutex.c:");
+    const report = clientReport({ compiled: extBuggy, file: "examples/c/ext_unlocked_count.c", scenario: henv, row, seed: 1, options: {}, replay: "npx interlock replay x.json", elapsedMs: null });
+    // the same schema as verify's reports: it encodes, and reads back equal
+    expect(decodeReport(encodeReport(report), "test")).toEqual(report);
+    expect(report.family).toBe("static_mutex");
+    expect(report.violation?.property).toBe("P2");
+    expect(report.config.options).toMatchObject({ client: "examples/c/ext_unlocked_count.c", scenario: "henv" });
+    const lostUpdate = report.steps.find((s) => s.access.startsWith("store(module_count, 2)"));
+    expect(lostUpdate?.source).toEqual({ file: "ext_static_mutex.c", line: 29, function: "Py_mod_exec" });
+    // every step of the extension's code names its line; the library's steps name the C call that made them
+    expect(report.steps.every((s) => s.source !== undefined && s.source.line > 0)).toBe(true);
+    const md = renderMarkdown(report);
+    expect(md).toMatch(/store\(module_count, 2\) — ext_static_mutex\.c:29 \(Py_mod_exec\)/);
+    expect(md).toContain("il_library_fini called at ext_static_mutex.c:");
+    expect(renderHtml(report)).toContain("ext_static_mutex.c:29 (Py_mod_exec)");
+  });
+
+  test("a fixed extension's report records the safe verdict and no counterexample", () => {
+    const row = checkCClient(extFixed, henv);
+    const report = clientReport({ compiled: extFixed, file: "ext_static_mutex.c", scenario: henv, row, seed: 1, options: {}, replay: "", elapsedMs: null });
+    expect(report.verdict).toBe("ok");
+    expect(report.violation).toBeNull();
+    expect(report.coverage.guarantee).toBe("exhaustive");
   });
 });
 
@@ -209,5 +232,55 @@ int IL_EXPORT(use_henv)(int interp) { (void)interp; return ready; }
     );
     const row = checkCClient(narrow, henv);
     expect(row.result.violation?.message).toMatch(/a 1-byte access to shared memory at narrow\.c:3 \(Py_mod_exec\)/);
+  }, 120_000);
+});
+
+describe("interlock client and replay on a C extension", () => {
+  test("client writes JSON, Markdown and HTML reports for the buggy extension, exits 1, and replay reproduces the P2 from the JSON", async () => {
+    const { cli } = await import("../test/cli-harness.js");
+    const { mkdtempSync, existsSync, readFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "interlock-client-"));
+    const r = await cli("client", example("ext_unlocked_count.c"), "--scenario", "henv", "--report-dir", dir);
+    expect(r.code).toBe(1);
+    const base = join(dir, "client", "ext_unlocked_count.henv");
+    for (const ext of [".json", ".md", ".html"]) expect(existsSync(base + ext)).toBe(true);
+    expect(existsSync(join(dir, "client", "index.html"))).toBe(true);
+    expect(readFileSync(base + ".md", "utf8")).toMatch(/ext\\_static\\_mutex\.c:29 \(Py\\_mod\\_exec\)|ext_static_mutex\.c:29 \(Py_mod_exec\)/);
+    const again = await cli("replay", base + ".json", "--json");
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.out)).toMatchObject({ reproduced: true, property: "P2", expected: "P2", differences: [] });
+    // replayed against the fixed extension, the schedule no longer fits its code: said, exit 2
+    const fixed = await cli("replay", base + ".json", "--impl", example("ext_static_mutex.c"));
+    expect(fixed.code).toBe(2);
+    expect(fixed.err).toMatch(/the schedule no longer matches the code at step \d+/);
+  }, 120_000);
+
+  test("client on the fixed extension exits 0 under PCT and random schedules too", async () => {
+    const { cli } = await import("../test/cli-harness.js");
+    const { mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "interlock-client-"));
+    for (const strategy of ["pct", "random"]) {
+      const r = await cli("client", example("ext_static_mutex.c"), "--scenario", "henv", "--strategy", strategy, "--runs", "200", "--report-dir", dir, "--json");
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.out)[0]).toMatchObject({ strategy, verdict: "safe" });
+    }
+  }, 120_000);
+
+  test("client on a C file that does not compile exits 2 with clang's message and writes no report", async () => {
+    const { cli } = await import("../test/cli-harness.js");
+    const { mkdtempSync, writeFileSync, existsSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "interlock-client-"));
+    writeFileSync(join(dir, "broken.c"), "int IL_EXPORT(Py_mod_exec)(int i) { return i +; }\n");
+    const r = await cli("client", join(dir, "broken.c"), "--report-dir", join(dir, "out"));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/broken\.c:1:\d+: error: /);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(dir, "out", "client", "broken.henv.json"))).toBe(false);
   }, 120_000);
 });
