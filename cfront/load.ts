@@ -23,7 +23,7 @@ export async function loadCImplementation(path: string): Promise<Partial<Record<
   const out: Partial<Record<FamilyName, SubjectFactory>> = {};
   for (const family of cFamilies) if (exported.has(entryOf(family))) out[family] = cFamilyFactory(compiled, family);
   if (Object.keys(out).length === 0) {
-    throw new UsageError(`--impl ${path}: exports no family entry; define int IL_EXPORT(${cFamilies.map(entryOf).join(" or ")})(interp, tag, def, flags, interpreters) (include/interlock.h)`);
+    throw new UsageError(`--impl ${path}: exports no family entry; define int IL_EXPORT(${cFamilies.map(entryOf).join(" or ")})(interp, tag, def, flags, interpreters, name, index, value) (include/interlock.h)`);
   }
   return out;
 }
