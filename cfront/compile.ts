@@ -2,8 +2,9 @@
  * Compiling C for the explorer, from npm packages only: `@yowasp/clang` (Clang/LLD built to
  * WebAssembly) and `binaryen` (its `asyncify` pass). No system compiler is involved.
  *
- *   1. clang: C → LLVM IR at -O0 with debug info (`-Xclang -disable-O0-optnone`, so stage 3 may
- *      still optimise);
+ *   1. clang: C → LLVM IR at -O0 with line tables only (a line and a function per access is all
+ *      reports need; full debug info costs about a tenth more compile time), `-Xclang
+ *      -disable-O0-optnone` so stage 3 may still optimise;
  *   2. instrument.ts: every possibly-shared access → a call of an imported `__il_*` function, with
  *      its C file and line;
  *   3. clang + wasm-ld: IR → freestanding wasm32 at -O2 (`-nostdlib`, imported memory, stack first);
@@ -188,7 +189,7 @@ export async function compileUncached(
   const hash = hashOf(header, sources, name);
   const files: Tree = { src: { ...sources }, include: { "interlock.h": header } };
   const irOut = await runClang(
-    ["--target=wasm32", "-O0", "-Xclang", "-disable-O0-optnone", "-g", "-std=c11", "-Wall", "-Werror=implicit-function-declaration", "-Werror=return-type", "-Iinclude", "-S", "-emit-llvm", `src/${name}`, "-o", "out.ll"],
+    ["--target=wasm32", "-O0", "-Xclang", "-disable-O0-optnone", "-gline-tables-only", "-std=c11", "-Wall", "-Werror=implicit-function-declaration", "-Werror=return-type", "-Iinclude", "-S", "-emit-llvm", `src/${name}`, "-o", "out.ll"],
     files,
   );
   phase("C → IR");
