@@ -225,6 +225,14 @@ describe("bad C input", () => {
     await expect(compileC(virtual, "int f(void) { return undefined_name; }\n")).rejects.toThrow(/bad\.c:1:\d+: error: use of undeclared identifier 'undefined_name'/);
   }, 120_000);
 
+  test("a C file that links to invalid WebAssembly (two functions exported under one name) is a compile error saying so", async () => {
+    const twice = `#include "interlock.h"
+int __attribute__((export_name("il_module_slots"))) a(void) { return 0; }
+int __attribute__((export_name("il_module_slots"))) b(void) { return 1; }
+`;
+    await expect(compileC("/nonexistent-interlock-test/twice.c", twice)).rejects.toThrow(/twice\.c: the linked module is not valid WebAssembly: .*[Dd]uplicate export name/);
+  }, 120_000);
+
   test("--impl with a C file that does not compile exits as a usage error", async () => {
     const { mkdtempSync, writeFileSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
@@ -340,5 +348,88 @@ describe("interlock client and replay on a C extension", () => {
     expect(r.err).toMatch(/broken\.c:1:\d+: error: /);
     expect(r.err).not.toMatch(/\n\s+at /);
     expect(existsSync(join(dir, "out", "client", "broken.henv.json"))).toBe(false);
+  }, 120_000);
+});
+
+describe("every explorer capability on C code", () => {
+  test("a C counterexample's token replays to the same violation, and shrinking keeps the property in no more steps", async () => {
+    const { agreementJudge } = await import("../properties/judge/judge.js");
+    const { toPrograms } = await import("../properties/agreement.js");
+    const { explore, replay, shrink } = await import("../properties/explorer/index.js");
+    const subject = cFamilyFactory(slotsBuggy, "module_slots")(config);
+    const programs = toPrograms(typicalPrograms("module_slots", 2, 1));
+    const judge = agreementJudge({ family: "module_slots", config, subject });
+    const found = explore(subject, programs, { ...judge.hooks, strategy: { kind: "bounded", maxPreemptions: 2 } }).violation;
+    expect(found?.property).toBe("P1");
+    const again = replay(subject, programs, found!.token, judge.hooks);
+    expect(again.status).toBe("replayed");
+    expect(again.status === "replayed" ? again.violation?.property : undefined).toBe("P1");
+    const small = shrink(subject, programs, found!.token, judge.hooks).violation;
+    expect(small.property).toBe("P1");
+    expect(small.execution.steps).toBeLessThanOrEqual(found!.execution.steps);
+  });
+
+  test("a C extension that spins on a flag nobody sets is a livelock (P6) at the step bound", async () => {
+    const { explore } = await import("../properties/explorer/index.js");
+    const { cClientCell } = await import("./client.js");
+    const spin = await compileC(
+      "/nonexistent-interlock-test/spin.c",
+      `#include "interlock.h"
+static int ready;
+int IL_EXPORT(Py_mod_exec)(int interp) { (void)interp; while (_Py_atomic_load_int(&ready) == 0) {} return 0; }
+void IL_EXPORT(m_free)(int interp) { (void)interp; }
+int IL_EXPORT(use_henv)(int interp) { (void)interp; return 0; }
+`,
+    );
+    const cell = cClientCell(spin, henv);
+    const r = explore(cell.subject, cell.programs, { ...cell.hooks, strategy: { kind: "random", runs: 3, seed: 1 }, limits: { maxSteps: 200 } });
+    expect(r.violation?.property).toBe("P6");
+    expect(r.violation?.message).toMatch(/livelock/);
+  }, 120_000);
+
+  test("an out-of-bounds access in a C extension is a crash finding naming its line", async () => {
+    const oob = await compileC(
+      "/nonexistent-interlock-test/oob.c",
+      `#include "interlock.h"
+static PyMutex mutex;
+static int count, henv;
+int IL_EXPORT(Py_mod_exec)(int interp) {
+  (void)interp;
+  PyMutex_Lock(&mutex);
+  if (count++ == 0) henv = il_library_init();
+  PyMutex_Unlock(&mutex);
+  return 0;
+}
+void IL_EXPORT(m_free)(int interp) {
+  (void)interp;
+  PyMutex_Lock(&mutex);
+  if (--count == 0) il_library_fini(henv);
+  PyMutex_Unlock(&mutex);
+}
+int IL_EXPORT(use_henv)(int interp) {
+  int *far = (int *)0x40000000;
+  return *far + interp;
+}
+`,
+    );
+    const row = checkCClient(oob, henv);
+    expect(row.result.violation?.property).toBe("crash");
+    expect(row.result.violation?.message).toMatch(/an access out of bounds \(address 1073741824\) at oob\.c:19 \(use_henv\)/);
+    const report = clientReport({ compiled: oob, file: "oob.c", scenario: henv, row, seed: 1, options: {}, replay: "", elapsedMs: null });
+    expect(report.violation).toMatchObject({ property: "crash", propertyName: expect.stringMatching(/without crashing/) });
+  }, 120_000);
+
+  test("a trap in a C family implementation is a disagreement at the step that made it, naming its line", async () => {
+    const { mkdtempSync, readFileSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "interlock-c-"));
+    // module_slots.c with a trap where it reads the global state for use_global_state
+    const source = readFileSync(example("module_slots.c"), "utf8").replace("case IL_use_global_state:", "case IL_use_global_state:\n      __builtin_trap();");
+    writeFileSync(join(dir, "slots_trap.c"), source);
+    const trapping = await compileC(join(dir, "slots_trap.c"));
+    const r = explored(cFamilyFactory(trapping, "module_slots")(config), 2);
+    expect(r.verdict).toBe("violation");
+    expect(r.violation?.message).toMatch(/use odbc.s global state in interp \d returned error C trap: the C code trapped \(unreachable\) after slots_trap\.c:\d+ \(call\)/);
   }, 120_000);
 });

@@ -225,6 +225,12 @@ export async function compileUncached(
   const wasm = linked["out.wasm"];
   if (!(wasm instanceof Uint8Array)) throw new CCompileError("wasm-ld wrote no module");
   phase("IR → wasm");
+  try {
+    // V8 names what is wrong (binaryen only says it cannot parse): two functions exported under one name, say
+    new WebAssembly.Module(wasm);
+  } catch (e) {
+    throw new CCompileError(`${name}: the linked module is not valid WebAssembly: ${(e as Error).message.replace(/^WebAssembly\.Module\(\): /, "")}`);
+  }
   const asyncified = await asyncify(wasm);
   phase("asyncify");
   return { file: name, wasm: asyncified, sites: inst.sites, globals: inst.globals, hash };
