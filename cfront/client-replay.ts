@@ -31,7 +31,7 @@ export async function replayClientReport(path: string, report: Report, fileOverr
   try {
     compiled = await compileC(file, readFileSync(file, "utf8"));
   } catch (e) {
-    if (e instanceof CCompileError) throw new UsageError(`${file} does not compile:\n${e.message}`);
+    if (e instanceof CCompileError) throw new UsageError(`${file} does not compile: ${e.summary}`);
     throw e;
   }
   let cell;

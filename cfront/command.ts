@@ -109,13 +109,16 @@ register({
 });
 
 /** Compiles the file; a compile error is a usage error carrying clang's message. */
-async function compileOrExplain(file: string, out: { progress(l: string): void; endProgress(): void }): Promise<CompiledC> {
+async function compileOrExplain(file: string, out: { progress(l: string): void; endProgress(): void; err(l: string): void }): Promise<CompiledC> {
   try {
     out.progress(`compiling ${file}`);
     return await compileC(file, readFileSync(file, "utf8"));
   } catch (e) {
-    if (e instanceof CCompileError) throw new UsageError(`${file} does not compile:\n${e.message}`);
-    throw e;
+    if (!(e instanceof CCompileError)) throw e;
+    out.endProgress();
+    // clang's diagnostics whole (with the source line and caret), then the one-line usage error
+    if (e.message.includes("\n")) for (const line of e.message.split("\n")) out.err(line);
+    throw new UsageError(`${file} does not compile: ${e.summary}`);
   } finally {
     out.endProgress();
   }

@@ -56,7 +56,18 @@ export interface CompiledC {
 }
 
 /** A C file that does not compile: clang's own message. */
-export class CCompileError extends Error {}
+export class CCompileError extends Error {
+  /**
+   * The message in one line, as the CLI prints usage errors: clang's first error
+   * (`file.c:3:12: error: …`) and how many more there are; `message` keeps every diagnostic.
+   */
+  get summary(): string {
+    const lines = this.message.split("\n");
+    const errors = lines.filter((l) => /:\d+:\d+: (fatal )?error: /.test(l));
+    const first = errors[0] ?? lines[0] ?? "";
+    return errors.length > 1 ? `${first} (and ${errors.length - 1} more error${errors.length > 2 ? "s" : ""})` : first;
+  }
+}
 
 /** The repository root (this file is cfront/compile.ts, or dist/cfront/compile.js). */
 function packageRoot(): string {

@@ -16,7 +16,7 @@ export async function loadCImplementation(path: string): Promise<Partial<Record<
   try {
     compiled = await compileC(path, readFileSync(path, "utf8"));
   } catch (e) {
-    if (e instanceof CCompileError) throw new UsageError(`--impl ${path} does not compile:\n${e.message}`);
+    if (e instanceof CCompileError) throw new UsageError(`--impl ${path} does not compile: ${e.summary}`);
     throw e;
   }
   const exported = new Set(WebAssembly.Module.exports(new WebAssembly.Module(compiled.wasm)).map((x) => x.name));
