@@ -20,6 +20,7 @@ import { UsageError } from "../cli/errors.js";
 import { checkCClient } from "./client-check.js";
 import { CCompileError, compileC, type CompiledC } from "./compile.js";
 import { cFamilyFactory } from "./family.js";
+import { CInstance } from "./runtime.js";
 
 const example = (name: string): string => fileURLToPath(new URL(`../examples/c/${name}`, import.meta.url));
 const henv = scenarios.find((s) => s.id === "henv")!;
@@ -114,6 +115,18 @@ describe("a family implemented in C (way b)", () => {
     const b = explored(cFamilyFactory(slotsBuggy, "module_slots")(config), 2);
     expect(b.violation?.token).toBe(a.violation?.token);
     expect(b.stats).toEqual({ ...a.stats, elapsedMs: b.stats.elapsedMs });
+  });
+
+  test("the globals a C file names with IL_INTERP_MASK / IL_INSTANCE_MASK let the explorer rename interpreters running identical programs", () => {
+    const subject = cFamilyFactory(slots, "module_slots")(config);
+    const names = new CInstance(slots).wordNames;
+    expect(subject.interpWords).toEqual({ ids: [], masks: [names.indexOf("alive")], wideMasks: { words: [names.indexOf("importers[0]"), names.indexOf("importers[1]")], bitsPerInterp: 2 } });
+    const exec = { _tag: "PyModule_ExecDef", def: "odbc", initFails: false, execFails: false, initImportsSelf: false } as const;
+    const twin: AnyCall[] = [exec, { _tag: "use_global_state", def: "odbc" }, { _tag: "unload_module", def: "odbc" }];
+    const r = checkAgreement({ family: "module_slots", subject, programs: [[exec], twin, twin], strategy: { kind: "exhaustive" }, config });
+    expect(r.verdict).toBe("ok");
+    expect(r.coverage.symmetry.applied).toBe(true);
+    expect(r.coverage.sentence).toMatch(/modulo symmetry over interps \{2,3\}/);
   });
 
   test("--impl file.c loads the C file's families through the same loader as a TypeScript module", async () => {

@@ -24,7 +24,7 @@
  */
 import { defs, ErrorCode, familyNames, models, names, resolveCall, updateCarry, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../model/index.js";
 import type { Code } from "../impl/memory.js";
-import type { Subject } from "../impl/subject.js";
+import type { InterpWords, Subject } from "../impl/subject.js";
 import type { CompiledC } from "./compile.js";
 import { CInstance, type CReturn } from "./runtime.js";
 
@@ -106,6 +106,21 @@ export function encodeCall(call: AnyCall): EncodedCall {
   };
 }
 
+/** The interpreter-identity words a C file names with IL_INTERP_IDS / IL_INTERP_MASK / IL_INSTANCE_MASK (include/interlock.h). */
+export function interpWordsOf(compiled: CompiledC, wordNames: readonly string[]): InterpWords | undefined {
+  const marked = (kind: string): string[] => compiled.globals.map((g) => new RegExp(`^__il_${kind}__(.+)$`).exec(g.name)?.[1]).filter((n): n is string => n !== undefined);
+  const wordsOf = (vars: readonly string[]): number[] =>
+    wordNames.flatMap((n, w) => (vars.includes(n.replace(/\[\d+\]$/, "")) ? [w] : []));
+  const ids = wordsOf(marked("ids"));
+  const masks = wordsOf(marked("mask"));
+  const wide = wordsOf(marked("wide"));
+  if (ids.length + masks.length + wide.length === 0) return undefined;
+  return { ids, masks, ...(wide.length > 0 ? { wideMasks: { words: wide, bitsPerInterp: INSTANCES } } : {}) };
+}
+
+/** Module instances per interpreter (IL_INSTANCES), the width of an instance mask. */
+const INSTANCES = 2;
+
 /** The families a C file may implement: all of them. */
 export const cFamilies: readonly FamilyName[] = familyNames;
 
@@ -146,6 +161,7 @@ export function cFamilyFactory(compiled: CompiledC, family: FamilyName): (config
     const inst = new CInstance(compiled);
     if (!inst.has(entry)) throw new Error(`${compiled.file} exports no ${entry}(interp, tag, def, flags, interpreters, name, index, value) (include/interlock.h)`);
     const words = inst.wordNames.map(ghostName);
+    const interpWords = interpWordsOf(compiled, inst.wordNames);
     // The initial state: C initialisers, then il_init once (every execution starts from a copy).
     const initial = inst.initialMemory();
     if (inst.has("il_init")) {
@@ -172,6 +188,7 @@ export function cFamilyFactory(compiled: CompiledC, family: FamilyName): (config
         return out;
       },
       describeCall,
+      ...(interpWords !== undefined ? { interpWords } : {}),
     };
   };
 }

@@ -35,6 +35,21 @@ int il_futex_wake(int *addr, int count);
 void il_loop_enter(int *scope);
 void il_loop_head(int *scope, int v);
 
+/*
+ * Symmetry (impl/README.md, "Helping the explorer search"): name the globals that hold interpreter
+ * identities, so the explorer can treat interpreters that run the same program as interchangeable
+ * and store one state per renaming. At file scope, after the global's definition:
+ *   IL_INTERP_IDS(holder);        an interpreter id, or 0, per int (every element of an array)
+ *   IL_INTERP_MASK(alive);        a bit mask, bit i-1 for interpreter i
+ *   IL_INSTANCE_MASK(importers);  IL_INSTANCES bits per interpreter: bit (i-1)*IL_INSTANCES + k-1
+ *                                 for module instance k of interpreter i
+ * Nothing is trusted: the explorer checks every renaming it uses and searches without symmetry if
+ * one fails, so a wrong declaration costs the reduction, never a missed interleaving.
+ */
+#define IL_INTERP_IDS(var) __attribute__((used)) static const int __il_ids__##var = 0
+#define IL_INTERP_MASK(var) __attribute__((used)) static const int __il_mask__##var = 0
+#define IL_INSTANCE_MASK(var) __attribute__((used)) static const int __il_wide__##var = 0
+
 /* ---- CPython's _Py_atomic_* (Include/cpython/pyatomic.h), for int, Py_ssize_t and pointers ---- */
 
 #define _Py_atomic_load_int(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)

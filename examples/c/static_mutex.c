@@ -30,6 +30,11 @@ static int exits[IL_DEFS];     /* teardowns per def */
 static int ghost_leaks;        /* defs still imported after runtime finalisation */
 static int ghost_abandoned;    /* locks let go because their holder's interpreter ended */
 
+/* Which globals hold interpreter identities (symmetry, include/interlock.h). */
+IL_INTERP_MASK(alive);
+IL_INSTANCE_MASK(importers);
+IL_INTERP_IDS(holder);
+
 /* A call that cannot proceed yet: the entry sleeps until `changes` moves, then tries again. */
 #define MUST_WAIT (-1000)
 
