@@ -336,6 +336,13 @@ describe("interlock client and replay on a C extension", () => {
     expect(fixed.err).toMatch(/the schedule no longer matches the code at step \d+/);
   }, 120_000);
 
+  test.each(["bounded", "pct", "random"] as const)("the %s strategy also catches the unlocked module_count++ (the lost update shows as P2, or as P1 when the count drops to 0 under a live handle)", (strategy) => {
+    const row = checkCClient(extBuggy, henv, { strategy, maxStates: 500_000, runs: 500, seed: 1 });
+    expect(row.strategy).toBe(strategy);
+    expect(["P1", "P2"]).toContain(row.result.violation?.property);
+    expect(checkCClient(extFixed, henv, { strategy, maxStates: 500_000, runs: 500, seed: 1 }).result.verdict).toBe("ok");
+  });
+
   test("client on the fixed extension exits 0 under PCT and random schedules too", async () => {
     const { cli } = await import("../test/cli-harness.js");
     const { mkdtempSync } = await import("node:fs");
