@@ -187,6 +187,28 @@ describe("the other families implemented in C (way b)", () => {
   });
 });
 
+describe("a registry family implemented in C (way b)", () => {
+  const run = (compiled: CompiledC, strategy: "exhaustive" | "random") => {
+    const settings = { ...defaultVerifySettings, interpreters: 2, families: ["runtime_store" as const], strategies: [strategy], runs: 200, programSets: 5 };
+    return runJob(planJobs(settings)[0]!, settings, cFamilyFactory(compiled, "runtime_store"));
+  };
+
+  test("the C runtime store (keys as slot and generation, values with owners) agrees with the model: every interleaving of the typical program, and fast-check programs with carried keys", async () => {
+    const store = await compileC(example("runtime_store.c"));
+    for (const strategy of ["exhaustive", "random"] as const) {
+      const r = run(store, strategy);
+      expect(r.result.violation?.message, strategy).toBeUndefined();
+      expect(r.result.verdict, strategy).toBe("ok");
+    }
+  }, 300_000);
+
+  test("the C runtime store that frees a slot without a new generation is caught at the first reuse", async () => {
+    const r = run(await compileC(example("runtime_store_no_generation.c")), "exhaustive");
+    expect(r.result.verdict).toBe("violation");
+    expect(r.result.violation?.message).toMatch(/PyRuntime_store_ensure\(def=odbc, "henv"\) in interp \d returned 1: .*the model says 257/);
+  }, 300_000);
+});
+
 describe("an extension written in C (way a)", () => {
   test("the extension that counts its instances under its PyMutex is safe in the henv scenario", () => {
     const row = checkCClient(extFixed, henv);

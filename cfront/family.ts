@@ -18,7 +18,8 @@
  * and, on any call naming a def, `IL_INSTANCE_2` for the interpreter's second module instance (the
  * model's `instance: 2`), because runtimes count module instances, not interpreters (decision
  * D11). An entry may declare fewer parameters (module_slots needs five): the rest are dropped.
- * An optional `il_init(interpreters)` writes the initial state. The judge's ghost counters come
+ * An optional `il_init(interpreters, capacity)` writes the initial state (capacity: the model's
+ * registry slots). The judge's ghost counters come
  * from globals named `ghost_leaks`, `ghost_abandoned`, `ghost_dangling`, `ghost_dropped`,
  * `epoch[def]` and `exits[def]`.
  */
@@ -165,7 +166,7 @@ export function cFamilyFactory(compiled: CompiledC, family: FamilyName): (config
     // The initial state: C initialisers, then il_init once (every execution starts from a copy).
     const initial = inst.initialMemory();
     if (inst.has("il_init")) {
-      const r = inst.runDirect("il_init", [config.interpreters], initial);
+      const r = inst.runDirect("il_init", [config.interpreters, config.capacity], initial);
       if (!r.ok) throw new Error(`${compiled.file}: il_init failed: ${r.trap}`);
     }
     return {

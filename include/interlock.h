@@ -189,7 +189,8 @@ enum {
  * global lock's index or the store key (references already resolved; 0 if none), value the value
  * PyRuntime_store_set stores. It returns a value >= 0 or IL_ERR(code). An entry may declare only
  * the first parameters it needs (module_slots needs five). Optionally
- * `void IL_EXPORT(il_init)(int interpreters)` runs once on fresh memory. Ghost counters the judge
+ * `void IL_EXPORT(il_init)(int interpreters, int capacity)` runs once on fresh memory (capacity: the
+ * registry slots of the model the run checks against; it too may be left out). Ghost counters the judge
  * holds to the model's are globals named ghost_leaks, ghost_abandoned, ghost_dangling,
  * ghost_dropped, and per-def arrays epoch[IL_DEFS] (global init / setup runs) and exits[IL_DEFS]
  * (teardowns).
