@@ -202,6 +202,16 @@ describe("a registry family implemented in C (way b)", () => {
     }
   }, 300_000);
 
+  test("the C named global locks (index verified against module and name, a blocking non-recursive lock) agree with the model: every interleaving, and fast-check programs", async () => {
+    const locks = await compileC(example("global_lock.c"));
+    for (const strategy of ["exhaustive", "random"] as const) {
+      const settings = { ...defaultVerifySettings, interpreters: 2, families: ["global_lock" as const], strategies: [strategy], runs: 200, programSets: 5 };
+      const r = runJob(planJobs(settings)[0]!, settings, cFamilyFactory(locks, "global_lock"));
+      expect(r.result.violation?.message, strategy).toBeUndefined();
+      expect(r.result.verdict, strategy).toBe("ok");
+    }
+  }, 300_000);
+
   test("the C runtime store that frees a slot without a new generation is caught at the first reuse", async () => {
     const r = run(await compileC(example("runtime_store_no_generation.c")), "exhaustive");
     expect(r.result.verdict).toBe("violation");
