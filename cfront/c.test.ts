@@ -12,11 +12,15 @@ import { defaultVerifySettings, planJobs, runJob } from "../properties/verify.js
 import { scenarios } from "../properties/scenarios/scenarios.js";
 import { buildReport } from "../reports/build.js";
 import { renderMarkdown } from "../reports/render/markdown.js";
+import { renderHtml } from "../reports/render/html.js";
+import { decodeReport, encodeReport } from "../reports/io.js";
+import { clientReport } from "./client-report.js";
 import { loadImplModule } from "../cli/impl-module.js";
 import { UsageError } from "../cli/errors.js";
 import { checkCClient } from "./client-check.js";
 import { CCompileError, compileC, type CompiledC } from "./compile.js";
 import { cFamilyFactory } from "./family.js";
+import { CInstance } from "./runtime.js";
 
 const example = (name: string): string => fileURLToPath(new URL(`../examples/c/${name}`, import.meta.url));
 const henv = scenarios.find((s) => s.id === "henv")!;
@@ -27,7 +31,13 @@ let slotsBuggy: CompiledC;
 let extFixed: CompiledC;
 let extBuggy: CompiledC;
 let extSlots: CompiledC;
+let staticMutex: CompiledC;
+let refcounted: CompiledC;
+let lostWakeup: CompiledC;
 beforeAll(async () => {
+  staticMutex = await compileC(example("static_mutex.c"));
+  refcounted = await compileC(example("refcounted_lock.c"));
+  lostWakeup = await compileC(example("static_mutex_lost_wakeup.c"));
   slots = await compileC(example("module_slots.c"));
   slotsBuggy = await compileC(example("module_slots_check_outside_lock.c"));
   extFixed = await compileC(example("ext_static_mutex.c"));
@@ -107,10 +117,106 @@ describe("a family implemented in C (way b)", () => {
     expect(b.stats).toEqual({ ...a.stats, elapsedMs: b.stats.elapsedMs });
   });
 
+  test("the globals a C file names with IL_INTERP_MASK / IL_INSTANCE_MASK let the explorer rename interpreters running identical programs", () => {
+    const subject = cFamilyFactory(slots, "module_slots")(config);
+    const names = new CInstance(slots).wordNames;
+    expect(subject.interpWords).toEqual({ ids: [], masks: [names.indexOf("alive")], wideMasks: { words: [names.indexOf("importers[0]"), names.indexOf("importers[1]")], bitsPerInterp: 2 } });
+    const exec = { _tag: "PyModule_ExecDef", def: "odbc", initFails: false, execFails: false, initImportsSelf: false } as const;
+    const twin: AnyCall[] = [exec, { _tag: "use_global_state", def: "odbc" }, { _tag: "unload_module", def: "odbc" }];
+    const r = checkAgreement({ family: "module_slots", subject, programs: [[exec], twin, twin], strategy: { kind: "exhaustive" }, config });
+    expect(r.verdict).toBe("ok");
+    expect(r.coverage.symmetry.applied).toBe(true);
+    expect(r.coverage.sentence).toMatch(/modulo symmetry over interps \{2,3\}/);
+  });
+
   test("--impl file.c loads the C file's families through the same loader as a TypeScript module", async () => {
     const factories = await loadImplModule(example("module_slots.c"));
     expect(Object.keys(factories)).toEqual(["module_slots"]);
   });
+});
+
+describe("the other families implemented in C (way b)", () => {
+  const run = (family: "static_mutex" | "refcounted_lock", compiled: CompiledC, strategy: "exhaustive" | "bounded" | "pct" | "random") => {
+    const settings = { ...defaultVerifySettings, interpreters: 2, families: [family], strategies: [strategy], runs: 200, programSets: 3 };
+    const job = planJobs(settings)[0]!;
+    return runJob(job, settings, cFamilyFactory(compiled, family));
+  };
+
+  test("the C static-mutex baseline agrees with the model on every interleaving of the typical program in 2 interpreters", () => {
+    const r = run("static_mutex", staticMutex, "exhaustive");
+    expect(r.result.violation?.message).toBeUndefined();
+    expect(r.result.verdict).toBe("ok");
+    expect(r.result.coverage.guarantee).toBe("exhaustive");
+    expect(r.result.stats.states).toBeGreaterThan(10_000);
+  });
+
+  test("the C refcounted lock (the same file with an owned lock) agrees with the model on every interleaving", () => {
+    const r = run("refcounted_lock", refcounted, "exhaustive");
+    expect(r.result.violation?.message).toBeUndefined();
+    expect(r.result.verdict).toBe("ok");
+    expect(r.result.coverage.guarantee).toBe("exhaustive");
+  });
+
+  test("the unlock that wakes nobody is caught as a deadlock the model does not have (P6), its report naming static_mutex.c lines", () => {
+    const r = run("static_mutex", lostWakeup, "exhaustive");
+    expect(r.result.verdict).toBe("violation");
+    expect(r.result.violation?.property).toBe("P6");
+    expect(r.result.violation?.kind).toBe("deadlock");
+    const report = buildReport({
+      family: "static_mutex",
+      subject: cFamilyFactory(lostWakeup, "static_mutex")(r.config).name,
+      config: r.config,
+      impl: example("static_mutex_lost_wakeup.c"),
+      limits: r.limits,
+      programs: r.programs,
+      strategy: "exhaustive",
+      seed: 1,
+      options: {},
+      result: r.result,
+      counterexample: r.counterexample,
+      replay: "",
+      elapsedMs: null,
+    });
+    // the sleeper's futex wait, at the C line that made it
+    expect(report.steps.some((s) => s.source?.file === "static_mutex.c" && s.source.function === "entry" && s.access.startsWith("wait(changes"))).toBe(true);
+  });
+
+  test.each(["bounded", "pct", "random"] as const)("the %s strategy also finds the lost wake-up in C and passes the fixed file", (strategy) => {
+    expect(run("static_mutex", lostWakeup, strategy).result.verdict).toBe("violation");
+    expect(run("static_mutex", staticMutex, strategy).result.verdict).toBe("ok");
+  });
+});
+
+describe("a registry family implemented in C (way b)", () => {
+  const run = (compiled: CompiledC, strategy: "exhaustive" | "random") => {
+    const settings = { ...defaultVerifySettings, interpreters: 2, families: ["runtime_store" as const], strategies: [strategy], runs: 200, programSets: 5 };
+    return runJob(planJobs(settings)[0]!, settings, cFamilyFactory(compiled, "runtime_store"));
+  };
+
+  test("the C runtime store (keys as slot and generation, values with owners) agrees with the model: every interleaving of the typical program, and fast-check programs with carried keys", async () => {
+    const store = await compileC(example("runtime_store.c"));
+    for (const strategy of ["exhaustive", "random"] as const) {
+      const r = run(store, strategy);
+      expect(r.result.violation?.message, strategy).toBeUndefined();
+      expect(r.result.verdict, strategy).toBe("ok");
+    }
+  }, 300_000);
+
+  test("the C named global locks (index verified against module and name, a blocking non-recursive lock) agree with the model: every interleaving, and fast-check programs", async () => {
+    const locks = await compileC(example("global_lock.c"));
+    for (const strategy of ["exhaustive", "random"] as const) {
+      const settings = { ...defaultVerifySettings, interpreters: 2, families: ["global_lock" as const], strategies: [strategy], runs: 200, programSets: 5 };
+      const r = runJob(planJobs(settings)[0]!, settings, cFamilyFactory(locks, "global_lock"));
+      expect(r.result.violation?.message, strategy).toBeUndefined();
+      expect(r.result.verdict, strategy).toBe("ok");
+    }
+  }, 300_000);
+
+  test("the C runtime store that frees a slot without a new generation is caught at the first reuse", async () => {
+    const r = run(await compileC(example("runtime_store_no_generation.c")), "exhaustive");
+    expect(r.result.verdict).toBe("violation");
+    expect(r.result.violation?.message).toMatch(/PyRuntime_store_ensure\(def=odbc, "henv"\) in interp \d returned 1: .*the model says 257/);
+  }, 300_000);
 });
 
 describe("an extension written in C (way a)", () => {
@@ -126,13 +232,33 @@ describe("an extension written in C (way a)", () => {
     expect(row.strategy).toBe("exhaustive");
   });
 
-  test("the extension with module_count++ outside the lock is caught, with a swimlane of its C lines", () => {
+  test("the extension with module_count++ outside the lock is caught as P2, with a report whose swimlane gives each step's C file and line", () => {
     const row = checkCClient(extBuggy, henv);
     expect(row.result.verdict).toBe("violation");
     // the lost update of module_count: henv torn down while another instance still uses it
     expect(row.result.violation?.property).toBe("P2");
-    expect(row.report).toMatch(/store\(module_count, 2\) — ext_static_mutex\.c:29 \(Py_mod_exec\)/);
-    expect(row.report).toContain("il_library_fini called at ext_static_mutex.c:");
+    const report = clientReport({ compiled: extBuggy, file: "examples/c/ext_unlocked_count.c", scenario: henv, row, seed: 1, options: {}, replay: "npx interlock replay x.json", elapsedMs: null });
+    // the same schema as verify's reports: it encodes, and reads back equal
+    expect(decodeReport(encodeReport(report), "test")).toEqual(report);
+    expect(report.family).toBe("static_mutex");
+    expect(report.violation?.property).toBe("P2");
+    expect(report.config.options).toMatchObject({ client: "examples/c/ext_unlocked_count.c", scenario: "henv" });
+    const lostUpdate = report.steps.find((s) => s.access.startsWith("store(module_count, 2)"));
+    expect(lostUpdate?.source).toEqual({ file: "ext_static_mutex.c", line: 29, function: "Py_mod_exec" });
+    // every step of the extension's code names its line; the library's steps name the C call that made them
+    expect(report.steps.every((s) => s.source !== undefined && s.source.line > 0)).toBe(true);
+    const md = renderMarkdown(report);
+    expect(md).toMatch(/store\(module_count, 2\) — ext_static_mutex\.c:29 \(Py_mod_exec\)/);
+    expect(md).toContain("il_library_fini called at ext_static_mutex.c:");
+    expect(renderHtml(report)).toContain("ext_static_mutex.c:29 (Py_mod_exec)");
+  });
+
+  test("a fixed extension's report records the safe verdict and no counterexample", () => {
+    const row = checkCClient(extFixed, henv);
+    const report = clientReport({ compiled: extFixed, file: "ext_static_mutex.c", scenario: henv, row, seed: 1, options: {}, replay: "", elapsedMs: null });
+    expect(report.verdict).toBe("ok");
+    expect(report.violation).toBeNull();
+    expect(report.coverage.guarantee).toBe("exhaustive");
   });
 });
 
@@ -142,6 +268,14 @@ describe("bad C input", () => {
   test("a C file that does not compile is a usage error carrying clang's message", async () => {
     await expect(compileC(virtual, "int f(void) { return undefined_name; }\n")).rejects.toThrow(CCompileError);
     await expect(compileC(virtual, "int f(void) { return undefined_name; }\n")).rejects.toThrow(/bad\.c:1:\d+: error: use of undeclared identifier 'undefined_name'/);
+  }, 120_000);
+
+  test("a C file that links to invalid WebAssembly (two functions exported under one name) is a compile error saying so", async () => {
+    const twice = `#include "interlock.h"
+int __attribute__((export_name("il_module_slots"))) a(void) { return 0; }
+int __attribute__((export_name("il_module_slots"))) b(void) { return 1; }
+`;
+    await expect(compileC("/nonexistent-interlock-test/twice.c", twice)).rejects.toThrow(/twice\.c: the linked module is not valid WebAssembly: .*[Dd]uplicate export name/);
   }, 120_000);
 
   test("--impl with a C file that does not compile exits as a usage error", async () => {
@@ -209,5 +343,145 @@ int IL_EXPORT(use_henv)(int interp) { (void)interp; return ready; }
     );
     const row = checkCClient(narrow, henv);
     expect(row.result.violation?.message).toMatch(/a 1-byte access to shared memory at narrow\.c:3 \(Py_mod_exec\)/);
+  }, 120_000);
+});
+
+describe("interlock client and replay on a C extension", () => {
+  test("client writes JSON, Markdown and HTML reports for the buggy extension, exits 1, and replay reproduces the P2 from the JSON", async () => {
+    const { cli } = await import("../test/cli-harness.js");
+    const { mkdtempSync, existsSync, readFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "interlock-client-"));
+    const r = await cli("client", example("ext_unlocked_count.c"), "--scenario", "henv", "--report-dir", dir);
+    expect(r.code).toBe(1);
+    const base = join(dir, "client", "ext_unlocked_count.henv");
+    for (const ext of [".json", ".md", ".html"]) expect(existsSync(base + ext)).toBe(true);
+    expect(existsSync(join(dir, "client", "index.html"))).toBe(true);
+    expect(readFileSync(base + ".md", "utf8")).toMatch(/ext\\_static\\_mutex\.c:29 \(Py\\_mod\\_exec\)|ext_static_mutex\.c:29 \(Py_mod_exec\)/);
+    const again = await cli("replay", base + ".json", "--json");
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.out)).toMatchObject({ reproduced: true, property: "P2", expected: "P2", differences: [] });
+    // replayed against the fixed extension, the schedule no longer fits its code: said, exit 2
+    const fixed = await cli("replay", base + ".json", "--impl", example("ext_static_mutex.c"));
+    expect(fixed.code).toBe(2);
+    expect(fixed.err).toMatch(/the schedule no longer matches the code at step \d+/);
+  }, 120_000);
+
+  test.each(["bounded", "pct", "random"] as const)("the %s strategy also catches the unlocked module_count++ (the lost update shows as P2, or as P1 when the count drops to 0 under a live handle)", (strategy) => {
+    const row = checkCClient(extBuggy, henv, { strategy, maxStates: 500_000, runs: 500, seed: 1 });
+    expect(row.strategy).toBe(strategy);
+    expect(["P1", "P2"]).toContain(row.result.violation?.property);
+    expect(checkCClient(extFixed, henv, { strategy, maxStates: 500_000, runs: 500, seed: 1 }).result.verdict).toBe("ok");
+  });
+
+  test("client on the fixed extension exits 0 under PCT and random schedules too", async () => {
+    const { cli } = await import("../test/cli-harness.js");
+    const { mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "interlock-client-"));
+    for (const strategy of ["pct", "random"]) {
+      const r = await cli("client", example("ext_static_mutex.c"), "--scenario", "henv", "--strategy", strategy, "--runs", "200", "--report-dir", dir, "--json");
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.out)[0]).toMatchObject({ strategy, verdict: "safe" });
+    }
+  }, 120_000);
+
+  test("client on a C file that does not compile exits 2 with clang's message and writes no report", async () => {
+    const { cli } = await import("../test/cli-harness.js");
+    const { mkdtempSync, writeFileSync, existsSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "interlock-client-"));
+    writeFileSync(join(dir, "broken.c"), "int IL_EXPORT(Py_mod_exec)(int i) { return i +; }\n");
+    const r = await cli("client", join(dir, "broken.c"), "--report-dir", join(dir, "out"));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/broken\.c:1:\d+: error: /);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(dir, "out", "client", "broken.henv.json"))).toBe(false);
+  }, 120_000);
+});
+
+describe("every explorer capability on C code", () => {
+  test("a C counterexample's token replays to the same violation, and shrinking keeps the property in no more steps", async () => {
+    const { agreementJudge } = await import("../properties/judge/judge.js");
+    const { toPrograms } = await import("../properties/agreement.js");
+    const { explore, replay, shrink } = await import("../properties/explorer/index.js");
+    const subject = cFamilyFactory(slotsBuggy, "module_slots")(config);
+    const programs = toPrograms(typicalPrograms("module_slots", 2, 1));
+    const judge = agreementJudge({ family: "module_slots", config, subject });
+    const found = explore(subject, programs, { ...judge.hooks, strategy: { kind: "bounded", maxPreemptions: 2 } }).violation;
+    expect(found?.property).toBe("P1");
+    const again = replay(subject, programs, found!.token, judge.hooks);
+    expect(again.status).toBe("replayed");
+    expect(again.status === "replayed" ? again.violation?.property : undefined).toBe("P1");
+    const small = shrink(subject, programs, found!.token, judge.hooks).violation;
+    expect(small.property).toBe("P1");
+    expect(small.execution.steps).toBeLessThanOrEqual(found!.execution.steps);
+  });
+
+  test("a C extension that spins on a flag nobody sets is a livelock (P6) at the step bound", async () => {
+    const { explore } = await import("../properties/explorer/index.js");
+    const { cClientCell } = await import("./client.js");
+    const spin = await compileC(
+      "/nonexistent-interlock-test/spin.c",
+      `#include "interlock.h"
+static int ready;
+int IL_EXPORT(Py_mod_exec)(int interp) { (void)interp; while (_Py_atomic_load_int(&ready) == 0) {} return 0; }
+void IL_EXPORT(m_free)(int interp) { (void)interp; }
+int IL_EXPORT(use_henv)(int interp) { (void)interp; return 0; }
+`,
+    );
+    const cell = cClientCell(spin, henv);
+    const r = explore(cell.subject, cell.programs, { ...cell.hooks, strategy: { kind: "random", runs: 3, seed: 1 }, limits: { maxSteps: 200 } });
+    expect(r.violation?.property).toBe("P6");
+    expect(r.violation?.message).toMatch(/livelock/);
+  }, 120_000);
+
+  test("an out-of-bounds access in a C extension is a crash finding naming its line", async () => {
+    const oob = await compileC(
+      "/nonexistent-interlock-test/oob.c",
+      `#include "interlock.h"
+static PyMutex mutex;
+static int count, henv;
+int IL_EXPORT(Py_mod_exec)(int interp) {
+  (void)interp;
+  PyMutex_Lock(&mutex);
+  if (count++ == 0) henv = il_library_init();
+  PyMutex_Unlock(&mutex);
+  return 0;
+}
+void IL_EXPORT(m_free)(int interp) {
+  (void)interp;
+  PyMutex_Lock(&mutex);
+  if (--count == 0) il_library_fini(henv);
+  PyMutex_Unlock(&mutex);
+}
+int IL_EXPORT(use_henv)(int interp) {
+  int *far = (int *)0x40000000;
+  return *far + interp;
+}
+`,
+    );
+    const row = checkCClient(oob, henv);
+    expect(row.result.violation?.property).toBe("crash");
+    expect(row.result.violation?.message).toMatch(/an access out of bounds \(address 1073741824\) at oob\.c:19 \(use_henv\)/);
+    const report = clientReport({ compiled: oob, file: "oob.c", scenario: henv, row, seed: 1, options: {}, replay: "", elapsedMs: null });
+    expect(report.violation).toMatchObject({ property: "crash", propertyName: expect.stringMatching(/without crashing/) });
+  }, 120_000);
+
+  test("a trap in a C family implementation is a disagreement at the step that made it, naming its line", async () => {
+    const { mkdtempSync, readFileSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "interlock-c-"));
+    // module_slots.c with a trap where it reads the global state for use_global_state
+    const source = readFileSync(example("module_slots.c"), "utf8").replace("case IL_use_global_state:", "case IL_use_global_state:\n      __builtin_trap();");
+    writeFileSync(join(dir, "slots_trap.c"), source);
+    const trapping = await compileC(join(dir, "slots_trap.c"));
+    const r = explored(cFamilyFactory(trapping, "module_slots")(config), 2);
+    expect(r.verdict).toBe("violation");
+    expect(r.violation?.message).toMatch(/use odbc.s global state in interp \d returned error C trap: the C code trapped \(unreachable\) after slots_trap\.c:\d+ \(call\)/);
   }, 120_000);
 });

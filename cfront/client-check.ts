@@ -1,14 +1,13 @@
 /**
- * Checking an extension written in C (way (a)): every scenario its hooks support, explored
- * exhaustively (bounded to 2 preemptions where the state space is too large, as `interlock compare`
- * does), judged by the scenario judge; a counterexample comes with a Markdown report whose
- * swimlane names the C file and line of every step.
+ * Checking an extension written in C (way (a)): every scenario its hooks support, explored with
+ * any of the explorer's strategies — by default exhaustively, bounded to 2 preemptions where the
+ * state space is too large, as `interlock compare` does — and judged by the scenario judge. A
+ * counterexample is shrunk; cfront/client-report.ts turns it into a report whose swimlane names
+ * the C file and line of every step.
  */
-import type { Access } from "../impl/memory.js";
-import { explore, replay, shrink, type ExploreResult, type FoundViolation } from "../properties/explorer/index.js";
-import { describeExtCall, type ExtCall, type ExtResult } from "../properties/scenarios/library.js";
+import { explore, shrink, type ExploreResult, type Strategy } from "../properties/explorer/index.js";
+import type { ExtCall, ExtResult } from "../properties/scenarios/library.js";
 import { scenarios, type Scenario } from "../properties/scenarios/scenarios.js";
-import { describeTracedAccess } from "../reports/build.js";
 import { cClientCell, clientHooks, supportedOps } from "./client.js";
 import type { CompiledC } from "./compile.js";
 
@@ -21,73 +20,70 @@ export function scenariosFor(compiled: CompiledC): readonly Scenario[] {
   return cClientScenarios.filter((s) => exported.has(clientHooks.library) || s.programs.every((p) => p.every((c) => c._tag !== "library")));
 }
 
-export interface ClientRow {
-  readonly scenario: string;
-  readonly strategy: "exhaustive" | "bounded";
-  readonly result: ExploreResult<ExtCall, ExtResult>;
-  /** Why the exhaustive search gave way to the bounded one. */
-  readonly fallback?: string;
-  /** The counterexample as Markdown (swimlane with C lines), when there is one. */
-  readonly report?: string;
+/** How a C client is searched: "auto" is exhaustive, falling back to bounded when the states run out. */
+export const clientStrategies = ["auto", "exhaustive", "bounded", "pct", "random"] as const;
+export type ClientStrategy = (typeof clientStrategies)[number];
+
+export interface ClientSettings {
+  readonly strategy: ClientStrategy;
+  /** States before the exhaustive search gives way (auto), or the bound of exhaustive / bounded. */
+  readonly maxStates: number;
+  /** Runs of PCT and random. */
+  readonly runs: number;
+  readonly seed: number;
 }
 
 export const defaultClientMaxStates = 500_000;
+export const defaultClientSettings: ClientSettings = { strategy: "auto", maxStates: defaultClientMaxStates, runs: 1000, seed: 1 };
+/** Preemptions of the bounded search (CHESS: most bugs need at most 2). */
+export const clientPreemptions = 2;
 
-export function checkCClient(compiled: CompiledC, scenario: Scenario, maxStates = defaultClientMaxStates): ClientRow {
+export interface ClientRow {
+  readonly scenario: string;
+  readonly strategy: Exclude<ClientStrategy, "auto">;
+  readonly result: ExploreResult<ExtCall, ExtResult>;
+  /** Why the exhaustive search gave way to the bounded one. */
+  readonly fallback?: string;
+}
+
+/** The explorer strategy of a client search. */
+export function clientStrategy(kind: Exclude<ClientStrategy, "auto">, s: ClientSettings): Strategy {
+  switch (kind) {
+    case "exhaustive":
+      return { kind: "exhaustive", symmetry: "off" };
+    case "bounded":
+      return { kind: "bounded", maxPreemptions: clientPreemptions };
+    case "pct":
+      return { kind: "pct", depth: 3, runs: s.runs, seed: s.seed };
+    case "random":
+      return { kind: "random", runs: s.runs, seed: s.seed };
+  }
+}
+
+/** The options a client search records in its report (what replay and a reader need). */
+export function clientOptions(row: ClientRow, s: ClientSettings): Record<string, number> {
+  if (row.strategy === "pct") return { runs: s.runs, depth: 3 };
+  if (row.strategy === "random") return { runs: s.runs };
+  return { maxStates: s.maxStates, ...(row.strategy === "bounded" ? { maxPreemptions: clientPreemptions } : {}) };
+}
+
+/**
+ * Searches one scenario with the C extension; a violation is shrunk (fewer preemptions, then fewer
+ * steps: the same failure, easier to read) before it is returned.
+ */
+export function checkCClient(compiled: CompiledC, scenario: Scenario, settings: ClientSettings | number = defaultClientSettings): ClientRow {
+  const s = typeof settings === "number" ? { ...defaultClientSettings, maxStates: settings } : settings;
   const cell = cClientCell(compiled, scenario);
-  const ex = explore(cell.subject, cell.programs, { ...cell.hooks, strategy: { kind: "exhaustive", symmetry: "off" }, limits: { maxStates } });
-  let row: ClientRow = { scenario: scenario.id, strategy: "exhaustive", result: ex };
-  if (ex.verdict === "unknown") {
-    const bd = explore(cell.subject, cell.programs, { ...cell.hooks, strategy: { kind: "bounded", maxPreemptions: 2 } });
-    row = { scenario: scenario.id, strategy: "bounded", result: bd, fallback: `exhaustive search ${ex.limit?.message ?? "incomplete"}` };
+  const search = (kind: Exclude<ClientStrategy, "auto">) =>
+    explore(cell.subject, cell.programs, { ...cell.hooks, strategy: clientStrategy(kind, s), limits: kind === "exhaustive" || kind === "bounded" ? { maxStates: s.maxStates } : {} });
+  const first = s.strategy === "auto" ? "exhaustive" : s.strategy;
+  let row: ClientRow = { scenario: scenario.id, strategy: first, result: search(first) };
+  if (s.strategy === "auto" && row.result.verdict === "unknown") {
+    const bd = explore(cell.subject, cell.programs, { ...cell.hooks, strategy: clientStrategy("bounded", s) });
+    row = { scenario: scenario.id, strategy: "bounded", result: bd, fallback: `exhaustive search ${row.result.limit?.message ?? "incomplete"}` };
   }
   const found = row.result.violation;
   if (found === null) return row;
-  // fewer preemptions, then fewer steps: the same failure, easier to read
   const v = shrink(cell.subject, cell.programs, found.token, cell.hooks).violation;
-  return { ...row, result: { ...row.result, violation: v }, report: clientReport(compiled, scenario, v) };
-}
-
-const cell = (text: string): string => text.replace(/\|/g, "\\|").replace(/\n/g, "<br>");
-
-/** The counterexample of a C client as Markdown: what broke, the programs, the swimlane, the replay token. */
-export function clientReport(compiled: CompiledC, scenario: Scenario, v: FoundViolation<ExtCall, ExtResult>): string {
-  const c = cClientCell(compiled, scenario);
-  const r = replay(c.subject, c.programs, v.token, { ...c.hooks, trace: true });
-  const trace = r.status === "replayed" && r.trace !== null ? r.trace : [];
-  const n = c.programs.length;
-  const lines = [
-    `# interlock: C extension ${compiled.file} in scenario ${scenario.id} — counterexample`,
-    "",
-    `## Violated: ${v.property}`,
-    "",
-    `> ${v.message.split("\n")[0]}`,
-    "",
-    `Scenario: ${scenario.title} — ${scenario.story}`,
-    "",
-    ...c.programs.map((p) => `- interp ${p.interp}: ${p.calls.map(describeExtCall).join(", ")}`),
-    "",
-    `Schedule token: \`${v.token}\``,
-    "",
-    "## Swimlane",
-    "",
-    "One row per shared-memory step; each step of the extension names its C line (steps without one are the wrapped library's).",
-    "",
-    `| step | ${c.programs.map((p) => `interp ${p.interp}`).join(" | ")} |`,
-    `|---:|${" --- |".repeat(n)}`,
-  ];
-  const names = c.wordNames;
-  let last = -1;
-  for (const row of trace) {
-    const call = c.programs[row.thread]?.calls[row.callIndex];
-    const head = row.accessIndex === 0 && call !== undefined ? `#${row.callIndex} ${describeExtCall(call)}<br>` : "";
-    const returned = row.returned !== undefined ? `<br>⇒ ${JSON.stringify((row.returned as ExtResult)._tag === "Ok" ? (row.returned as { value: number }).value : (row.returned as { error: string }).error)}` : "";
-    const text = head + cell(describeTracedAccess(row.access as Access, row.value, names)) + returned;
-    const cols = c.programs.map((_, t) => (t === row.thread ? text : ""));
-    const stamp = row.step === last ? "" : `${row.step}`;
-    last = row.step;
-    lines.push(`| ${stamp} | ${cols.join(" | ")} |`);
-  }
-  lines.push("");
-  return lines.join("\n");
+  return { ...row, result: { ...row.result, violation: v } };
 }

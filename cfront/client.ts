@@ -25,6 +25,7 @@ import { store, type Access, type Code } from "../impl/memory.js";
 import type { Program, Subject } from "../impl/subject.js";
 import type { Hooks, StateView, Violation } from "../properties/explorer/index.js";
 import { scenarioHooks } from "../properties/scenarios/judge.js";
+import { wordNames as wordsOf } from "../properties/judge/counterexample.js";
 import { CARRY_IMPORTED, clientWords, resources, describeExtCall, emptyExtCarry, Library, type ExtCall, type ExtResult } from "../properties/scenarios/library.js";
 import type { Scenario } from "../properties/scenarios/scenarios.js";
 import type { CompiledC } from "./compile.js";
@@ -44,6 +45,9 @@ export const clientHooks = {
 export const supportedOps: ReadonlySet<ExtCall["_tag"]> = new Set(["import", "unload", "use", "library", "end", "finalize", "initialize"]);
 
 export interface CClientCell {
+  /** The runtime the extension runs under: module_slots when it defines the global init/exit slots, else static_mutex. */
+  readonly family: "module_slots" | "static_mutex";
+  readonly config: ModelConfig;
   readonly subject: Subject<ExtCall, ExtResult>;
   readonly programs: readonly Program<ExtCall>[];
   readonly hooks: Hooks<ExtCall, ExtResult>;
@@ -190,6 +194,10 @@ export function cClientCell(compiled: CompiledC, scenario: Scenario, config: Mod
   };
   const programs = scenario.programs.map((calls, i) => ({ interp: i + 1, calls }));
   const wordNames: string[] = Array.from({ length: subject.words }, (_, i) => `runtime word ${i}`);
+  // the runtime's words as it decodes them (runtime.alive, odbc.refcount …)
+  wordsOf({ name: "runtime", words: base, start: () => ({}) as never, decode: (m: Int32Array) => impl.decode(m) } as unknown as Subject<AnyCall, Result>).forEach((n, i) => {
+    if (!n.startsWith("word ")) wordNames[i] = n;
+  });
   resources.forEach((r, k) => {
     wordNames[w.cur[k] as number] = `library.${r}`;
     wordNames[w.allocs[k] as number] = `library.${r}.allocations`;
@@ -201,5 +209,5 @@ export function cClientCell(compiled: CompiledC, scenario: Scenario, config: Mod
     wordNames[cBase + i] = n;
   });
   wordNames[trapWord] = "c.trap";
-  return { subject, programs, hooks: { ...judged, monitor }, wordNames };
+  return { family: slots ? "module_slots" : "static_mutex", config, subject, programs, hooks: { ...judged, monitor }, wordNames };
 }

@@ -1,90 +1,156 @@
 /**
  * `interlock client <file.c>`: checks an extension written in C (cfront/client.ts) in every
- * scenario it supports and writes a Markdown report per counterexample. Exit codes as everywhere:
- * 0 safe in every scenario, 1 a counterexample, 2 a usage error (a C file that does not compile:
- * clang's message), 3 a scenario left undecided.
+ * scenario it supports, with any explorer strategy, and writes a report per scenario (JSON,
+ * Markdown, HTML: the schema of `interlock verify`, replayable with `interlock replay`). Exit codes
+ * as everywhere: 0 safe in every scenario, 1 a counterexample, 2 a usage error (a C file that does
+ * not compile: clang's message), 3 a scenario left undecided.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { intFlag, str } from "../cli/args.js";
+import { choiceListFlag, intFlag, str } from "../cli/args.js";
 import { ExitCode, UsageError } from "../cli/errors.js";
 import { register } from "../cli/main.js";
 import { table } from "../cli/output.js";
-import { checkCClient, cClientScenarios, defaultClientMaxStates, scenariosFor, type ClientRow } from "./client-check.js";
+import { replayCommand } from "../cli/verify-job.js";
+import { writeReportIndex } from "../reports/index-page.js";
+import { checkReportDirectory, reportFormats, ReportError, writeReportFiles, type ReportFileFormat } from "../reports/io.js";
+import type { Report } from "../reports/schema.js";
+import { checkCClient, cClientScenarios, clientOptions, clientStrategies, defaultClientSettings, scenariosFor, type ClientRow, type ClientSettings, type ClientStrategy } from "./client-check.js";
+import { clientReport } from "./client-report.js";
 import { CCompileError, compileC, type CompiledC } from "./compile.js";
 
 register({
   name: "client",
   summary: "check an extension written in C (module exec, m_free, module functions) in the scenarios",
   help: [
-    "Usage: interlock client <file.c> [--scenario id,...] [--max-states n] [--report-dir dir] [--json]",
+    "Usage: interlock client <file.c> [--scenario id,...] [--strategy s] [--max-states n] [--runs n] [--seed n] [--report-dir dir] [--format f,...] [--json]",
     "",
     "Compiles the C file (include/interlock.h) with the bundled clang, runs its Py_mod_exec, m_free",
     "and use_henv / call_library hooks (or Py_mod_global_init / Py_mod_global_exit under the",
     "module-slots runtime) as the extension of every interpreter in each scenario",
     `(${cClientScenarios.map((s) => s.id).join(", ")}; library only if it exports call_library),`,
-    "explores the interleavings of 3 interpreters (exhaustive; every schedule with at most 2 preemptions when the states exceed --max-states)",
-    "and judges the wrapped library's monitor and the runtime (P1, P2, P5, P6, P7, P9). A",
-    "counterexample is written as <report-dir>/client/<file>.<scenario>.md, its swimlane naming",
-    "the C line of every step.",
+    "explores the interleavings of 3 interpreters and judges the wrapped library's monitor and the",
+    "runtime (P1, P2, P5, P6, P7, P9; a trap of the C code is the finding `crash`). A counterexample",
+    "is shrunk. One report per scenario goes to <report-dir>/client/<file>.<scenario>.{json,md,html},",
+    "its swimlane naming the C file and line of every step; `interlock replay <report.json>` reruns it.",
     "",
     "  --scenario ids     comma-separated scenarios (default: all of the above)",
-    `  --max-states n     states before the exhaustive search gives way (default ${defaultClientMaxStates})`,
+    "  --strategy s       auto (default: exhaustive, then every schedule with at most 2 preemptions",
+    "                     when the states exceed --max-states), exhaustive, bounded, pct, random",
+    `  --max-states n     state budget of exhaustive and bounded (default ${defaultClientSettings.maxStates})`,
+    `  --runs n           runs of pct and random (default ${defaultClientSettings.runs})`,
+    `  --seed n           seed of pct and random (default ${defaultClientSettings.seed})`,
     "  --report-dir dir   where reports go (default interlock-out)",
+    "  --format f[,f]     report formats: json, md, html, junit (default json,md,html)",
     "  --json             print the rows as JSON",
     "",
     "Exit codes: 0 safe in every scenario, 1 a counterexample, 2 usage or compile error, 3 undecided.",
   ].join("\n"),
-  options: { scenario: { type: "string" }, "max-states": { type: "string" }, "report-dir": { type: "string" }, json: { type: "boolean" } },
+  options: {
+    scenario: { type: "string" },
+    strategy: { type: "string" },
+    "max-states": { type: "string" },
+    runs: { type: "string" },
+    seed: { type: "string" },
+    "report-dir": { type: "string" },
+    format: { type: "string" },
+    json: { type: "boolean" },
+  },
   positionals: { min: 1, max: 1, name: "file.c" },
   async run(args, out) {
+    const v = args.values;
     const file = args.positionals[0] as string;
     if (!file.endsWith(".c")) throw new UsageError(`interlock client: ${file} is not a .c file`);
     if (!existsSync(file)) throw new UsageError(`interlock client: ${file}: no such file`);
-    const wanted = str(args.values["scenario"])?.split(",").map((s) => s.trim());
-    const known = cClientScenarios.map((s) => s.id);
-    for (const id of wanted ?? []) if (!known.includes(id)) throw new UsageError(`--scenario ${id}: unknown; expected one of ${known.join(", ")}`);
-    const maxStates = intFlag(args.values["max-states"], "max-states", 1, 100_000_000, defaultClientMaxStates);
-    const reportDir = join(str(args.values["report-dir"]) ?? "interlock-out", "client");
-    if (existsSync(reportDir) && !statSync(reportDir).isDirectory()) throw new UsageError(`report directory "${reportDir}" is a file; pass a directory with --report-dir`);
-    let compiled: CompiledC;
+    const wanted = v["scenario"] === undefined ? undefined : choiceListFlag(v["scenario"], "scenario", cClientScenarios.map((s) => s.id), "scenario", `one of ${cClientScenarios.map((s) => s.id).join(", ")}`);
+    const strategy = v["strategy"] === undefined ? "auto" : (choiceListFlag(v["strategy"], "strategy", clientStrategies, "strategy", clientStrategies.join(", "))[0] as ClientStrategy);
+    const settings: ClientSettings = {
+      strategy,
+      maxStates: intFlag(v["max-states"], "max-states", 1, 100_000_000, defaultClientSettings.maxStates),
+      runs: intFlag(v["runs"], "runs", 1, 10_000_000, defaultClientSettings.runs),
+      seed: intFlag(v["seed"], "seed", 0, 2 ** 31 - 1, defaultClientSettings.seed),
+    };
+    const formats: ReportFileFormat[] = v["format"] === undefined ? ["json", "md", "html"] : choiceListFlag(v["format"], "format", reportFormats, "report format", reportFormats.join(", "));
+    const reportDir = join(str(v["report-dir"]) ?? "interlock-out", "client");
     try {
-      out.progress(`compiling ${file}`);
-      compiled = await compileC(file, readFileSync(file, "utf8"));
+      checkReportDirectory(reportDir);
     } catch (e) {
-      if (e instanceof CCompileError) throw new UsageError(`${file} does not compile:\n${e.message}`);
+      if (e instanceof ReportError) throw new UsageError(e.message);
       throw e;
-    } finally {
-      out.endProgress();
     }
-    const rows: ClientRow[] = [];
+    const compiled = await compileOrExplain(file, out);
     const runnable = scenariosFor(compiled);
     for (const id of wanted ?? []) if (!runnable.some((s) => s.id === id)) throw new UsageError(`--scenario ${id}: ${file} exports no call_library, which that scenario calls`);
+    const rows: { row: ClientRow; report: Report; paths: string[] }[] = [];
     for (const s of runnable.filter((x) => wanted === undefined || wanted.includes(x.id))) {
       out.progress(`client: ${s.id}`);
+      let row: ClientRow;
       try {
-        rows.push(checkCClient(compiled, s, maxStates));
+        row = checkCClient(compiled, s, settings);
       } catch (e) {
         throw new UsageError(`${file}: ${(e as Error).message.split("\n")[0]}`);
       }
+      const base = `${basename(file, ".c")}.${s.id}`;
+      const report = clientReport({ compiled, file, scenario: s, row, seed: settings.seed, options: clientOptions(row, settings), replay: replayCommand(join(reportDir, `${base}.json`), undefined), elapsedMs: null });
+      rows.push({ row, report, paths: [] });
+      try {
+        rows[rows.length - 1]!.paths.push(...writeReportFiles(reportDir, base, report, formats));
+      } catch (e) {
+        if (e instanceof ReportError) throw new UsageError(e.message);
+        throw e;
+      }
     }
     out.endProgress();
-    const written: string[] = [];
-    for (const r of rows) {
-      if (r.report === undefined) continue;
-      mkdirSync(reportDir, { recursive: true });
-      const path = join(reportDir, `${basename(file, ".c")}.${r.scenario}.md`);
-      writeFileSync(path, r.report);
-      written.push(path);
-    }
-    const verdictOf = (r: ClientRow): string => (r.result.verdict === "violation" ? `unsafe ${r.result.violation?.property ?? ""}` : r.result.verdict === "ok" ? "safe" : "undecided");
-    if (args.values["json"]) {
-      out.out(JSON.stringify(rows.map((r) => ({ scenario: r.scenario, strategy: r.strategy, verdict: verdictOf(r), states: r.result.stats.states, coverage: r.result.coverage.sentence, message: r.result.violation?.message ?? null, token: r.result.violation?.token ?? null })), null, 2));
-    } else {
-      out.out(table(["scenario", "strategy", "verdict", "states", "what"], rows.map((r) => [r.scenario, r.strategy, verdictOf(r), `${r.result.stats.states}`, r.result.violation?.message.split("\n")[0] ?? r.fallback ?? ""])));
-      for (const p of written) out.out(`counterexample report: ${p}`);
-    }
-    if (rows.some((r) => r.result.verdict === "violation")) return ExitCode.counterexample;
-    return rows.every((r) => r.result.verdict === "ok") ? ExitCode.agreement : ExitCode.budget;
+    if (rows.length > 0) writeReportIndex(reportDir, `interlock client ${file}`);
+    printRows(rows, v["json"] === true, reportDir, out);
+    if (rows.some((r) => r.row.result.verdict === "violation")) return ExitCode.counterexample;
+    return rows.every((r) => r.row.result.verdict === "ok") ? ExitCode.agreement : ExitCode.budget;
   },
 });
+
+/** Compiles the file; a compile error is a usage error carrying clang's message. */
+async function compileOrExplain(file: string, out: { progress(l: string): void; endProgress(): void; err(l: string): void }): Promise<CompiledC> {
+  try {
+    out.progress(`compiling ${file}`);
+    return await compileC(file, readFileSync(file, "utf8"));
+  } catch (e) {
+    if (!(e instanceof CCompileError)) throw e;
+    out.endProgress();
+    // clang's diagnostics whole (with the source line and caret), then the one-line usage error
+    if (e.message.includes("\n")) for (const line of e.message.split("\n")) out.err(line);
+    throw new UsageError(`${file} does not compile: ${e.summary}`);
+  } finally {
+    out.endProgress();
+  }
+}
+
+function printRows(rows: readonly { row: ClientRow; report: Report; paths: string[] }[], json: boolean, dir: string, out: { out(l: string): void }): void {
+  const verdictOf = (r: ClientRow): string => (r.result.verdict === "violation" ? `unsafe ${r.result.violation?.property ?? ""}` : r.result.verdict === "ok" ? "safe" : "undecided");
+  if (json) {
+    out.out(
+      JSON.stringify(
+        rows.map(({ row: r, paths }) => ({
+          scenario: r.scenario,
+          strategy: r.strategy,
+          verdict: verdictOf(r),
+          states: r.result.stats.states,
+          executions: r.result.stats.executions,
+          coverage: r.result.coverage.sentence,
+          message: r.result.violation?.message ?? null,
+          token: r.result.violation?.token ?? null,
+          reports: paths,
+        })),
+        null,
+        2,
+      ),
+    );
+    return;
+  }
+  out.out(table(["scenario", "strategy", "verdict", "states", "what"], rows.map(({ row: r }) => [r.scenario, r.strategy, verdictOf(r), `${r.result.stats.states}`, r.result.violation?.message.split("\n")[0] ?? r.fallback ?? ""])));
+  out.out(`reports in ${dir}/ (index.html lists them)`);
+  for (const { row, report, paths } of rows) {
+    if (row.result.verdict !== "violation") continue;
+    out.out(`counterexample: ${row.scenario} — ${paths.find((p) => p.endsWith(".md")) ?? paths[0] ?? ""}`);
+    out.out(`  replay: ${report.replay}`);
+  }
+}

@@ -2,8 +2,9 @@
  * Compiling C for the explorer, from npm packages only: `@yowasp/clang` (Clang/LLD built to
  * WebAssembly) and `binaryen` (its `asyncify` pass). No system compiler is involved.
  *
- *   1. clang: C → LLVM IR at -O0 with debug info (`-Xclang -disable-O0-optnone`, so stage 3 may
- *      still optimise);
+ *   1. clang: C → LLVM IR at -O0 with line tables only (a line and a function per access is all
+ *      reports need; full debug info costs about a tenth more compile time), `-Xclang
+ *      -disable-O0-optnone` so stage 3 may still optimise;
  *   2. instrument.ts: every possibly-shared access → a call of an imported `__il_*` function, with
  *      its C file and line;
  *   3. clang + wasm-ld: IR → freestanding wasm32 at -O2 (`-nostdlib`, imported memory, stack first);
@@ -55,7 +56,18 @@ export interface CompiledC {
 }
 
 /** A C file that does not compile: clang's own message. */
-export class CCompileError extends Error {}
+export class CCompileError extends Error {
+  /**
+   * The message in one line, as the CLI prints usage errors: clang's first error
+   * (`file.c:3:12: error: …`) and how many more there are; `message` keeps every diagnostic.
+   */
+  get summary(): string {
+    const lines = this.message.split("\n");
+    const errors = lines.filter((l) => /:\d+:\d+: (fatal )?error: /.test(l));
+    const first = errors[0] ?? lines[0] ?? "";
+    return errors.length > 1 ? `${first} (and ${errors.length - 1} more error${errors.length > 2 ? "s" : ""})` : first;
+  }
+}
 
 /** The repository root (this file is cfront/compile.ts, or dist/cfront/compile.js). */
 function packageRoot(): string {
@@ -188,7 +200,7 @@ export async function compileUncached(
   const hash = hashOf(header, sources, name);
   const files: Tree = { src: { ...sources }, include: { "interlock.h": header } };
   const irOut = await runClang(
-    ["--target=wasm32", "-O0", "-Xclang", "-disable-O0-optnone", "-g", "-std=c11", "-Wall", "-Werror=implicit-function-declaration", "-Werror=return-type", "-Iinclude", "-S", "-emit-llvm", `src/${name}`, "-o", "out.ll"],
+    ["--target=wasm32", "-O0", "-Xclang", "-disable-O0-optnone", "-gline-tables-only", "-std=c11", "-Wall", "-Werror=implicit-function-declaration", "-Werror=return-type", "-Iinclude", "-S", "-emit-llvm", `src/${name}`, "-o", "out.ll"],
     files,
   );
   phase("C → IR");
@@ -224,6 +236,12 @@ export async function compileUncached(
   const wasm = linked["out.wasm"];
   if (!(wasm instanceof Uint8Array)) throw new CCompileError("wasm-ld wrote no module");
   phase("IR → wasm");
+  try {
+    // V8 names what is wrong (binaryen only says it cannot parse): two functions exported under one name, say
+    new WebAssembly.Module(wasm);
+  } catch (e) {
+    throw new CCompileError(`${name}: the linked module is not valid WebAssembly: ${(e as Error).message.replace(/^WebAssembly\.Module\(\): /, "")}`);
+  }
   const asyncified = await asyncify(wasm);
   phase("asyncify");
   return { file: name, wasm: asyncified, sites: inst.sites, globals: inst.globals, hash };

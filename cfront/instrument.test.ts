@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { ErrorCode } from "../model/index.js";
-import { moduleSlotsFlags, moduleSlotsTags } from "./family.js";
+import { SchemaAST } from "effect";
+import { ErrorCode, familyNames, models, names } from "../model/index.js";
+import { callFlags, callTags, encodeCall, moduleSlotsFlags, moduleSlotsTags } from "./family.js";
 import { instrument, splitTop } from "./instrument.js";
 
 // A fragment of clang's -O0 IR, as it looks for a C file with a global counter, a PyMutex-like
@@ -97,9 +98,50 @@ describe("include/interlock.h", () => {
     for (const [flag, value] of Object.entries(moduleSlotsFlags)) expect(enumValue(flag), flag).toBe(value);
   });
 
+  test("numbers every call of every family as cfront/family.ts encodes them, and the model has no call it leaves out", () => {
+    callTags.forEach((tag, i) => expect(enumValue(tag), tag).toBe(i));
+    const all = new Set(familyNames.flatMap((family) => tagsOf(models[family].Call.ast)));
+    expect([...all].sort()).toEqual([...callTags].sort());
+  });
+
+  test("numbers the flag bits and the resource names as cfront/family.ts encodes them", () => {
+    for (const [flag, value] of Object.entries(callFlags)) expect(enumValue(flag), flag).toBe(value);
+    names.forEach((n, i) => expect(enumValue(n), n).toBe(i));
+  });
+
+  test("declares a C function for every proposed API the thread names", () => {
+    const apis = [
+      "PyThread_EnsureGlobalLock", "PyThread_GetGlobalLock", "PyThread_ReleaseGlobalLock", "PyThread_acquire_lock", "PyThread_release_lock",
+      "PyRuntime_store_ensure", "PyRuntime_store_release", "PyRuntime_store_is_set", "PyRuntime_store_set", "PyRuntime_store_get", "PyRuntime_store_delete",
+      "PyThread_mod_init_lock", "PyThread_mod_free_lock", "PyMutex_Lock", "PyMutex_Unlock",
+    ];
+    for (const api of apis) expect(header, api).toMatch(new RegExp(`\\b(int|void)\\s+${api}\\(`));
+    expect(header).toMatch(/Py_mod_global_init_func/);
+    expect(header).toMatch(/Py_mod_global_exit_func/);
+    expect(header).toMatch(/struct PyModuleDef \{[^}]*\bm_free\b/);
+  });
+
+  test("encodes a call's def, name, index or key, value and flags as the header numbers them", () => {
+    expect(encodeCall({ _tag: "PyThread_GetGlobalLock", def: "mylib", name: "ext1", index: 3, instance: 2 })).toEqual({ tag: 16, def: 1, flags: 8, name: 1, index: 3, value: 0 });
+    expect(encodeCall({ _tag: "PyRuntime_store_set", key: 2, value: 7, owner: "interp" })).toEqual({ tag: 21, def: -1, flags: 16, name: -1, index: 2, value: 7 });
+    expect(encodeCall({ _tag: "mod_init", def: "odbc", setupFails: true })).toEqual({ tag: 12, def: 0, flags: 1, name: -1, index: 0, value: 0 });
+    expect(encodeCall({ _tag: "Py_FinalizeEx" })).toEqual({ tag: 5, def: -1, flags: 0, name: -1, index: 0, value: 0 });
+  });
+
   test("lists the model's error codes in the model's order", () => {
     const block = /enum \{\s*(IL_CapacityExhausted[^}]*)\}/.exec(header)?.[1] ?? "";
     const names = block.split(",").map((s) => s.trim().replace(/^IL_/, "")).filter((s) => s !== "");
     expect(names).toEqual([...ErrorCode.literals]);
   });
 });
+
+/** The `_tag` literals of a Call schema (a union of tagged structs, unions nested). */
+function tagsOf(ast: SchemaAST.AST): string[] {
+  if (ast._tag === "Union") return ast.types.flatMap(tagsOf);
+  if (ast._tag === "Transformation") return tagsOf(ast.to);
+  if (ast._tag === "TypeLiteral") {
+    const t = ast.propertySignatures.find((p) => p.name === "_tag")?.type;
+    return t?._tag === "Literal" ? [String(t.literal)] : [];
+  }
+  return [];
+}

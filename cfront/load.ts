@@ -16,14 +16,14 @@ export async function loadCImplementation(path: string): Promise<Partial<Record<
   try {
     compiled = await compileC(path, readFileSync(path, "utf8"));
   } catch (e) {
-    if (e instanceof CCompileError) throw new UsageError(`--impl ${path} does not compile:\n${e.message}`);
+    if (e instanceof CCompileError) throw new UsageError(`--impl ${path} does not compile: ${e.summary}`);
     throw e;
   }
   const exported = new Set(WebAssembly.Module.exports(new WebAssembly.Module(compiled.wasm)).map((x) => x.name));
   const out: Partial<Record<FamilyName, SubjectFactory>> = {};
   for (const family of cFamilies) if (exported.has(entryOf(family))) out[family] = cFamilyFactory(compiled, family);
   if (Object.keys(out).length === 0) {
-    throw new UsageError(`--impl ${path}: exports no family entry; define int IL_EXPORT(${cFamilies.map(entryOf).join(" or ")})(interp, tag, def, flags, interpreters) (include/interlock.h)`);
+    throw new UsageError(`--impl ${path}: exports no family entry; define int IL_EXPORT(${cFamilies.map(entryOf).join(" or ")})(interp, tag, def, flags, interpreters, name, index, value) (include/interlock.h)`);
   }
   return out;
 }

@@ -24,6 +24,8 @@ import { hostCalls, rmwOps, type Site } from "./instrument.js";
 /** An access of C code, with the C line that made it (reports show `site`). */
 export interface CAccess extends Access {
   readonly site: string;
+  /** The same line as data (reports/schema.ts ReportStep.source). */
+  readonly source: Site;
 }
 
 /** How a C call ended: its return value, or a trap (a crash of the C code) with where it happened. */
@@ -55,6 +57,7 @@ interface Exports {
   __il_symbols(): number;
 }
 
+const unknownSite: Site = { file: "?", line: 0, fn: "?" };
 const UNWINDING = 1;
 const REWINDING = 2;
 const rmwAccess = [AccessOp.exchange, AccessOp.add, AccessOp.sub, AccessOp.or, AccessOp.and];
@@ -85,7 +88,7 @@ export class CInstance {
   /** The access a suspending import asked for, and the value to hand back on resumption. */
   private pending: CAccess | null = null;
   /** A call of a function interlock provides (the wrapped library), asked for by a suspending import. */
-  private pendingHost: { readonly op: number; readonly arg: number; readonly site: string } | null = null;
+  private pendingHost: { readonly op: number; readonly arg: number; readonly site: string; readonly source: Site } | null = null;
   private resumeValue = 0;
   /** Whether the resident thread is being rewound / unwound (asyncify's state, kept on the JS side). */
   private rewinding = false;
@@ -109,7 +112,7 @@ export class CInstance {
         if (this.rewinding) return this.resumed();
         this.lastSite = site(s);
         if (this.direct !== null) throw new CFault(`${hostCalls[op] ?? "a host call"} during initialisation at ${site(s)}`);
-        this.pendingHost = { op, arg: a, site: site(s) };
+        this.pendingHost = { op, arg: a, site: site(s), source: this.sourceAt(s) };
         return this.suspend(null);
       },
       __il_load: (p: number, s: number) => this.access(p, s, site, AccessOp.load, 0, 0),
@@ -189,6 +192,11 @@ export class CInstance {
     return typeof this.exports[name] === "function";
   }
 
+  /** The C line of site s. */
+  private sourceAt(s: number): Site {
+    return this.compiled.sites[s] ?? unknownSite;
+  }
+
   /** The word of a shared byte address, or -1. */
   private wordOf(p: number): number {
     return p >= this.sharedStart && p < this.sharedEnd ? (p - this.sharedStart) >> 2 : -1;
@@ -200,14 +208,15 @@ export class CInstance {
     const here = site(s);
     this.lastSite = here;
     const w = this.wordOf(p);
+    const source = this.sourceAt(s);
     if (op === AccessOp.checkpoint) {
       if (this.direct !== null) return 0;
-      return this.suspend({ op, addr: w >= 0 ? w : p, a, b, site: here });
+      return this.suspend({ op, addr: w >= 0 ? w : p, a, b, site: here, source });
     }
     if (w < 0) return this.private(p, op, a, b, here);
     if ((p & 3) !== 0) throw new CFault(`a misaligned access to shared memory at ${here}`);
-    if (this.direct !== null) return this.performDirect(this.direct, { op, addr: w, a, b, site: here });
-    return this.suspend({ op, addr: w, a, b, site: here });
+    if (this.direct !== null) return this.performDirect(this.direct, { op, addr: w, a, b, site: here, source });
+    return this.suspend({ op, addr: w, a, b, site: here, source });
   }
 
   /**
@@ -337,7 +346,7 @@ export class CInstance {
           this.resident = null;
           return { ok: false, trap: `${name} at ${call.site}: no library is provided to this check` };
         }
-        const got: number = yield* fromHost(host(call.op, call.arg), `${name} called at ${call.site}`);
+        const got: number = yield* fromHost(host(call.op, call.arg), `${name} called at ${call.site}`, call.source);
         this.resumeValue = got;
         this.lastSite = call.site;
       } else {
@@ -375,13 +384,15 @@ export class CInstance {
 /** An access interlock's own code makes for a C call (the library): absolute, and labelled with the C call. */
 export interface HostAccess extends Access {
   readonly site: string;
+  /** The C line of the call that asked for the access. */
+  readonly source: Site;
   readonly host: true;
 }
 
 /** Runs a host call, labelling its accesses with the C call that asked for it. */
-function* fromHost(code: Code<number>, site: string): Code<number> {
+function* fromHost(code: Code<number>, site: string, source: Site): Code<number> {
   let step = code.next();
-  while (!step.done) step = code.next(yield { ...step.value, site, host: true } as HostAccess);
+  while (!step.done) step = code.next(yield { ...step.value, site, source, host: true } as HostAccess);
   return step.value;
 }
 

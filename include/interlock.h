@@ -35,6 +35,21 @@ int il_futex_wake(int *addr, int count);
 void il_loop_enter(int *scope);
 void il_loop_head(int *scope, int v);
 
+/*
+ * Symmetry (impl/README.md, "Helping the explorer search"): name the globals that hold interpreter
+ * identities, so the explorer can treat interpreters that run the same program as interchangeable
+ * and store one state per renaming. At file scope, after the global's definition:
+ *   IL_INTERP_IDS(holder);        an interpreter id, or 0, per int (every element of an array)
+ *   IL_INTERP_MASK(alive);        a bit mask, bit i-1 for interpreter i
+ *   IL_INSTANCE_MASK(importers);  IL_INSTANCES bits per interpreter: bit (i-1)*IL_INSTANCES + k-1
+ *                                 for module instance k of interpreter i
+ * Nothing is trusted: the explorer checks every renaming it uses and searches without symmetry if
+ * one fails, so a wrong declaration costs the reduction, never a missed interleaving.
+ */
+#define IL_INTERP_IDS(var) __attribute__((used)) static const int __il_ids__##var = 0
+#define IL_INTERP_MASK(var) __attribute__((used)) static const int __il_mask__##var = 0
+#define IL_INSTANCE_MASK(var) __attribute__((used)) static const int __il_wide__##var = 0
+
 /* ---- CPython's _Py_atomic_* (Include/cpython/pyatomic.h), for int, Py_ssize_t and pointers ---- */
 
 #define _Py_atomic_load_int(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
@@ -103,8 +118,16 @@ void il_library_call(void);       /* a thread-unsafe call: nobody else may be in
 /* Module defs (model/common.ts Def). */
 enum { IL_odbc = 0, IL_mylib = 1, IL_DEFS = 2 };
 
-/* Call tags of the module_slots family (model/module_slots.ts ModuleSlotsCall). */
+/* Names of process-global resources (model/common.ts Name). */
+enum { IL_henv = 0, IL_ext1 = 1, IL_ext2 = 2, IL_NAMES = 3 };
+
+/*
+ * Call tags of every family (model/<family>.ts <Family>Call), one numbering for all: a name two
+ * families share (use_global_state, PyThread_acquire_lock …) has one number. module_slots' seven
+ * come first.
+ */
 enum {
+  /* module_slots (and the runtime calls every family has) */
   IL_PyModule_ExecDef = 0,
   IL_unload_module = 1,
   IL_use_global_state = 2,
@@ -112,17 +135,40 @@ enum {
   IL_Py_EndInterpreter = 4,
   IL_Py_FinalizeEx = 5,
   IL_Py_Initialize = 6,
+  /* static_mutex (and refcounted_lock's use_global_state / call_unsafe_library / mod_free) */
+  IL_mod_exec = 7,
+  IL_mod_free = 8,
+  IL_PyMutex_Lock = 9,
+  IL_PyMutex_Unlock = 10,
+  IL_call_unsafe_library = 11,
+  /* refcounted_lock (PyThread_acquire_lock / release_lock also global_lock's) */
+  IL_mod_init = 12,
+  IL_PyThread_acquire_lock = 13,
+  IL_PyThread_release_lock = 14,
+  /* global_lock */
+  IL_PyThread_EnsureGlobalLock = 15,
+  IL_PyThread_GetGlobalLock = 16,
+  IL_PyThread_ReleaseGlobalLock = 17,
+  /* runtime_store */
+  IL_PyRuntime_store_ensure = 18,
+  IL_PyRuntime_store_release = 19,
+  IL_PyRuntime_store_is_set = 20,
+  IL_PyRuntime_store_set = 21,
+  IL_PyRuntime_store_get = 22,
+  IL_PyRuntime_store_delete = 23,
 };
 
 /*
- * module_slots' flags. IL_INIT_FAILS, IL_EXEC_FAILS and IL_INIT_IMPORTS_SELF (PyModule_ExecDef
- * only) say how the extension's slots behave in this call. IL_INSTANCE_2 (any call that names a
- * def: PyModule_ExecDef, unload_module, use_global_state) says the call is made by the
- * interpreter's second module instance of the def (the model's `instance: 2`; without it,
- * instance 1). The runtime counts module instances, not interpreters (model decision D11): one
- * interpreter may hold IL_INSTANCES module objects of one def, each imported and unloaded alone.
+ * A call's flags. IL_INIT_FAILS: the extension's global init (PyModule_ExecDef), init (mod_exec)
+ * or setup (mod_init) fails in this call; IL_EXEC_FAILS and IL_INIT_IMPORTS_SELF: PyModule_ExecDef
+ * only. IL_INSTANCE_2 (any call that names a def) says the call is made by the interpreter's second
+ * module instance of the def (the model's `instance: 2`; without it, instance 1): runtimes count
+ * module instances, not interpreters (model decision D11), and one interpreter may hold
+ * IL_INSTANCES module objects of one def, each imported and unloaded alone. IL_OWNER_INTERP
+ * (PyRuntime_store_set): the value is owned by the calling interpreter (its allocator), not raw
+ * process memory.
  */
-enum { IL_INIT_FAILS = 1, IL_EXEC_FAILS = 2, IL_INIT_IMPORTS_SELF = 4, IL_INSTANCE_2 = 8 };
+enum { IL_INIT_FAILS = 1, IL_EXEC_FAILS = 2, IL_INIT_IMPORTS_SELF = 4, IL_INSTANCE_2 = 8, IL_OWNER_INTERP = 16 };
 enum { IL_INSTANCES = 2 };
 
 /* Errors (model/common.ts ErrorCode, same order); a family entry returns IL_ERR(code) or a value >= 0. */
@@ -135,30 +181,61 @@ enum {
 #define IL_ERR(code) (-1 - (code))
 
 /*
- * A family implemented in C exports one entry per family, e.g. for module_slots
- *   int IL_EXPORT(il_module_slots)(int interp, int tag, int def, int flags, int interpreters);
- * and optionally `void IL_EXPORT(il_init)(int interpreters)`, run once on fresh memory.
- * Ghost counters the judge holds to the model's are globals named ghost_leaks, ghost_abandoned,
- * ghost_dangling, and per-def arrays epoch[IL_DEFS] (global_init runs) and exits[IL_DEFS].
+ * A family implemented in C exports one entry per family it implements, e.g.
+ *   int IL_EXPORT(il_static_mutex)(int interp, int tag, int def, int flags, int interpreters,
+ *                                   int name, int index, int value);
+ * (il_global_lock, il_runtime_store, il_refcounted_lock, il_module_slots, il_static_mutex): tag,
+ * def, name and flags numbered as above (-1 for a def or name the call has none of), index the
+ * global lock's index or the store key (references already resolved; 0 if none), value the value
+ * PyRuntime_store_set stores. It returns a value >= 0 or IL_ERR(code). An entry may declare only
+ * the first parameters it needs (module_slots needs five). Optionally
+ * `void IL_EXPORT(il_init)(int interpreters, int capacity)` runs once on fresh memory (capacity: the
+ * registry slots of the model the run checks against; it too may be left out). Ghost counters the judge
+ * holds to the model's are globals named ghost_leaks, ghost_abandoned, ghost_dangling,
+ * ghost_dropped, and per-def arrays epoch[IL_DEFS] (global init / setup runs) and exits[IL_DEFS]
+ * (teardowns).
  */
 
-/* ---- the proposed APIs, as an extension calls them (the runtime side is the family under test) ---- */
+/* ---- the proposed APIs of every family, with their C signatures ---- */
+/*
+ * Declared so that C code can be written against them. A family implemented in C may define them
+ * and call them from its il_<family> entry; an extension checked with `interlock client` cannot
+ * call them yet (interlock provides only the il_library_* functions to extensions: calling one of
+ * these is refused when the file is loaded, naming the function).
+ */
 
 typedef struct PyModuleDef PyModuleDef;
 typedef struct PyObject PyObject;
+/* The proposed module slots (Py_mod_global_init / Py_mod_global_exit, thread.txt). */
 typedef int (*Py_mod_global_init_func)(PyModuleDef *def);
 typedef void (*Py_mod_global_exit_func)(PyModuleDef *def);
-/* Runtime-global named locks (thread.txt, "PyThread_EnsureGlobalLock"). */
+/*
+ * A module definition as the C API has it, with the hooks CPython calls. interlock does not read
+ * it: it calls the functions an extension exports under these names (see "An extension in C").
+ */
+struct PyModuleDef {
+  const char *m_name;
+  int (*m_exec)(int interp);   /* Py_mod_exec */
+  void (*m_free)(int interp);  /* m_free: when the module instance goes away */
+  Py_mod_global_init_func m_global_init;
+  Py_mod_global_exit_func m_global_exit;
+};
+/* global_lock: runtime-global named locks (thread.txt, "PyThread_EnsureGlobalLock"). */
 int PyThread_EnsureGlobalLock(PyModuleDef *def, const char *name);
 int PyThread_GetGlobalLock(PyModuleDef *def, const char *name, int index);
 int PyThread_ReleaseGlobalLock(PyModuleDef *def, const char *name, int index);
-/* Runtime store keys. */
+int PyThread_acquire_lock(int lock, int waitflag);
+void PyThread_release_lock(int lock);
+/* runtime_store: runtime store keys. */
 int PyRuntime_store_ensure(PyModuleDef *def, const char *name);
-int PyRuntime_store_get(int key, int *value);
-int PyRuntime_store_set(int key, int value);
 int PyRuntime_store_release(int key);
-/* Petr Viktorin's refcounted lock. */
+int PyRuntime_store_is_set(int key);
+int PyRuntime_store_set(int key, int value);
+int PyRuntime_store_get(int key, int *value);
+int PyRuntime_store_delete(int key);
+/* refcounted_lock: Petr Viktorin's refcounted lock (mod_init / mod_free around it). */
 int PyThread_mod_init_lock(PyModuleDef *def, int *lock_was_just_allocated);
 int PyThread_mod_free_lock(PyModuleDef *def, int *lock_was_just_freed);
+/* static_mutex: PyMutex_Lock / PyMutex_Unlock above; module_slots: the two slot types above. */
 
 #endif

@@ -1,4 +1,4 @@
-import { describeResult, models, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../model/index.js";
+import { describeResult as describeModelResult, models, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../model/index.js";
 import { accessOpName, AccessOp, LoadMode, type Access } from "../impl/memory.js";
 import type { AgreementResult } from "../properties/agreement.js";
 import type { Coverage, Limits, Stats, TraceRow } from "../properties/explorer/index.js";
@@ -36,6 +36,23 @@ export interface ReportInput {
   readonly replay: string;
   /** Wall time of the run; null when not recorded (reports are then byte-identical run to run). */
   readonly elapsedMs: number | null;
+  /**
+   * How calls and results are worded when they are not the family's own (a scenario's extension
+   * calls, cfront/client-report.ts); default: the family model's vocabulary.
+   */
+  readonly vocabulary?: ReportVocabulary;
+}
+
+/** Words for calls and results of a run whose calls are not a family's API calls. */
+export interface ReportVocabulary {
+  readonly call: (interp: number, call: unknown) => string;
+  readonly result: (result: unknown) => string;
+}
+
+/** The C source line an access carries (cfront/runtime.ts), as a report step records it. */
+function sourceOf(access: Access): ReportStep["source"] {
+  const s = (access as { readonly source?: { readonly file: string; readonly line: number; readonly fn: string } }).source;
+  return s === undefined ? undefined : { file: s.file, line: s.line, function: s.fn };
 }
 
 /** A call in API terms without the interpreter suffix the models add (lanes say which interpreter). */
@@ -80,7 +97,8 @@ function describeAccessText(access: Access, value: number | null, names: readonl
 
 export function buildReport(input: ReportInput): Report {
   const { family, config, result } = input;
-  const describeCall = (interp: number, call: AnyCall): string => callText(family, interp, call);
+  const describeCall = (interp: number, call: AnyCall): string => (input.vocabulary ? input.vocabulary.call(interp, call) : callText(family, interp, call));
+  const describeResult = (r: Result): string => (input.vocabulary ? input.vocabulary.result(r) : describeModelResult(r));
   const programs = input.programs.map((calls, i) => ({ interp: i + 1, calls: calls.map((c) => describeCall(i + 1, c)), raw: calls.map((c) => c as unknown) }));
   const limits: Record<string, number> = {};
   for (const [k, v] of Object.entries(input.limits)) if (typeof v === "number") limits[k] = v;
@@ -122,6 +140,7 @@ export function buildReport(input: ReportInput): Report {
   const steps = swimlane(trace, (row) => {
     const interp = row.thread + 1;
     const call = callAt(interp, row.callIndex);
+    const source = sourceOf(row.access);
     return {
       step: row.step,
       interp,
@@ -129,6 +148,7 @@ export function buildReport(input: ReportInput): Report {
       call: call ? describeCall(interp, call) : `call ${row.callIndex}`,
       access: describeTracedAccess(row.access, row.value, cx.wordNames),
       ...(row.returned !== undefined ? { returned: describeResult(row.returned as Result) } : {}),
+      ...(source !== undefined ? { source } : {}),
     };
   });
 
@@ -167,7 +187,7 @@ export function buildReport(input: ReportInput): Report {
       message: cx.violation.message,
       kind: cx.violation.kind,
       failingStep,
-      stuckCall: stuck === null ? null : `${models[family].describeCall(stuck.interp, stuck.call)} → ${observedText} (the model: ${expectedText})`,
+      stuckCall: stuck === null ? null : `${input.vocabulary ? input.vocabulary.call(stuck.interp, stuck.call) : models[family].describeCall(stuck.interp, stuck.call)} → ${observedText} (the model: ${expectedText})`,
       stuck: stuck === null ? null : { interp: stuck.interp, call: describeCall(stuck.interp, stuck.call), raw: stuck.call as unknown, observed: observedText, expected: expectedText },
       prefix: evidence.prefix.map((p) => `interp ${p.interp}: ${describeCall(p.interp, p.call)} → ${p.result === null ? "pending" : describeResult(p.result)}`),
       modelBefore: evidence.modelBefore,

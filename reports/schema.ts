@@ -31,6 +31,11 @@ export const ReportStep = Schema.Struct({
   returned: Schema.optional(Schema.String),
   /** Set when a thread was preempted here (the scheduler switched away while it could continue). */
   preemption: Schema.optional(Schema.Boolean),
+  /**
+   * Set on a step of C code (cfront/): the C source line that made the access (for an access the
+   * wrapped library made for a C call, the line of that call). The access text names it too.
+   */
+  source: Schema.optional(Schema.Struct({ file: Schema.String, line: Schema.Int, function: Schema.String })),
 });
 export type ReportStep = typeof ReportStep.Type;
 

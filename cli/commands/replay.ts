@@ -26,7 +26,8 @@ register({
     "same history; anything else is said, difference by difference. The run's configuration",
     "(interpreters, capacity, --impl module, limits) comes from the report.",
     "",
-    "  --impl path   the implementation module (default: the one the report records)",
+    "  --impl path   the implementation module (default: the one the report records); for a",
+    "                report of `interlock client`, the C file",
     "  --json        print the outcome as JSON",
   ].join("\n"),
   options: { impl: { type: "string" }, json: { type: "boolean" } },
@@ -48,6 +49,10 @@ register({
       decodeToken(report.token);
     } catch (e) {
       throw new UsageError(`${path}: its schedule token is damaged (${(e as Error).message.split("\n")[0]}); re-run verify to get a fresh report`);
+    }
+    // A report of `interlock client file.c` replays against its C extension (cfront/client-replay.ts).
+    if (typeof report.config.options["client"] === "string") {
+      return (await import("../../cfront/client-replay.js")).replayClientReport(path, report, str(args.values["impl"]), args.values["json"] === true, out);
     }
     const family: FamilyName = report.family;
     // Exactly the configuration the run used: version 2 reports record it whole.

@@ -25,6 +25,10 @@ static int epoch[IL_DEFS];     /* global_init runs per def: also the source of h
 static int exits[IL_DEFS];     /* global_exit runs per def */
 static int ghost_leaks;        /* defs still imported after runtime finalisation */
 
+/* Which globals hold interpreter identities (symmetry, include/interlock.h). */
+IL_INTERP_MASK(alive);
+IL_INSTANCE_MASK(importers);
+
 /* Py_FinalizeEx must wait for subinterpreters (model decision D3). */
 #define MUST_WAIT (-1000)
 

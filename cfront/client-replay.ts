@@ -1,0 +1,67 @@
+/**
+ * `interlock replay` of a report written by `interlock client file.c` (cfront/client-report.ts):
+ * compiles the C file the report names (`config.options.client`, or --impl), rebuilds the scenario
+ * cell and replays the token under the same judge. Reproduced means, as for a family report, the
+ * same property failing at the same step after the same history. Exit 1 when it fails again, 0 when
+ * nothing fails any more, 2 when the file, the scenario or the schedule no longer fit.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { ExitCode, UsageError } from "../cli/errors.js";
+import type { Output } from "../cli/output.js";
+import { describeResult, type Result } from "../model/index.js";
+import { replay } from "../properties/explorer/index.js";
+import { scenarios } from "../properties/scenarios/scenarios.js";
+import type { Report } from "../reports/schema.js";
+import { cClientCell } from "./client.js";
+import { CCompileError, compileC } from "./compile.js";
+
+/** Whether a report was written by `interlock client` (it names the C file it ran). */
+export function isClientReport(report: Report): boolean {
+  return typeof report.config.options["client"] === "string";
+}
+
+export async function replayClientReport(path: string, report: Report, fileOverride: string | undefined, json: boolean, out: Output): Promise<ExitCode> {
+  const file = fileOverride ?? (report.config.options["client"] as string);
+  const recorded = report.violation;
+  if (report.token === null || recorded === null) throw new UsageError(`${path}: the report records no counterexample to replay`);
+  if (!existsSync(file)) throw new UsageError(`${path}: the report was made with ${file}, which does not exist here; pass --impl with the C file`);
+  const scenario = scenarios.find((s) => s.id === report.config.options["scenario"]);
+  if (scenario === undefined) throw new UsageError(`${path}: the report names scenario ${String(report.config.options["scenario"])}, which this interlock does not have`);
+  let compiled;
+  try {
+    compiled = await compileC(file, readFileSync(file, "utf8"));
+  } catch (e) {
+    if (e instanceof CCompileError) throw new UsageError(`${file} does not compile: ${e.summary}`);
+    throw e;
+  }
+  let cell;
+  try {
+    cell = cClientCell(compiled, scenario);
+  } catch (e) {
+    throw new UsageError(`${path}: ${file}: ${(e as Error).message.split("\n")[0]}`);
+  }
+  if (cell.family !== report.family) throw new UsageError(`${path}: the report ran under ${report.family}, but ${file} now runs under ${cell.family}; re-run interlock client`);
+  let r;
+  try {
+    r = replay(cell.subject, cell.programs, report.token, cell.hooks);
+  } catch (e) {
+    if (e instanceof RangeError || e instanceof SyntaxError) throw new UsageError(`${path}: ${e.message.split("\n")[0]}; the report is damaged`);
+    throw e;
+  }
+  if (r.status === "mismatch") throw new UsageError(`${path}: the schedule no longer matches the code at ${r.message}; re-run interlock client to get a fresh report`);
+  const failingStep = r.execution.steps > 0 ? r.execution.steps - 1 : null;
+  const history = r.execution.history.map((h) => `${h.interp}.${h.callIndex}:${h.invoke}-${h.response === null ? "pending" : `${h.response.step}=${describeResult(h.response.result as Result)}`}`);
+  const before = report.history.map((h) => `${h.interp}.${h.callIndex}:${h.invoke}-${h.respond === null ? "pending" : `${h.respond}=${h.result}`}`);
+  const differences = [
+    ...(r.violation?.property !== recorded.property ? [`property ${r.violation?.property ?? "none"} instead of ${recorded.property}`] : []),
+    ...(failingStep !== recorded.failingStep ? [`failing step ${failingStep ?? "none"} instead of ${recorded.failingStep ?? "none"}`] : []),
+    ...(history.join(";") !== before.join(";") ? ["the history differs"] : []),
+  ];
+  const same = r.violation !== null && differences.length === 0;
+  const message = r.violation?.message.split("\n")[0] ?? null;
+  if (json) out.out(JSON.stringify({ report: path, reproduced: same, property: r.violation?.property ?? null, expected: recorded.property, failingStep, differences, message, steps: r.execution.steps }, null, 2));
+  else if (same) out.out(`reproduced ${recorded.property} (${recorded.propertyName}) after ${r.execution.steps} steps: ${message}`);
+  else if (r.violation !== null) out.out(`replayed, but not the same counterexample: ${differences.join("; ")}: ${message}`);
+  else out.out(`replayed ${r.execution.steps} steps and nothing failed: ${file} no longer shows this counterexample`);
+  return r.violation !== null ? ExitCode.counterexample : ExitCode.agreement;
+}
