@@ -76,6 +76,7 @@ export class Machine<Call, Result> {
   private readonly disciplines: Disciplines | null;
   private readonly keyScratch: Int32Array;
   private readonly candidate: Int32Array;
+  private readonly sigScratch: Int32Array;
 
   constructor(
     readonly subject: Subject<Call, Result>,
@@ -101,6 +102,7 @@ export class Machine<Call, Result> {
     this.keyWidth = this.words + this.n + 1;
     this.keyScratch = new Int32Array(this.keyWidth);
     this.candidate = new Int32Array(this.keyWidth);
+    this.sigScratch = new Int32Array(this.n);
     this.disciplines = Disciplines.of(subject as Subject<unknown, unknown>);
     this.judgeLink = new JudgeLink(observer);
     const sym = this.symmetry;
@@ -298,6 +300,28 @@ export class Machine<Call, Result> {
   }
 
   /**
+   * Writes the state renamed by permutation `pi` of the symmetry group as a `save` snapshot: thread
+   * t's position moved to thread π(t) (as π(t)'s own node), the declared words and the judge's
+   * state renamed. Every renaming of a state must have the state's key (the canonicity test).
+   */
+  saveRenamed(pi: number, out: Int32Array, at: number): void {
+    const sym = this.symmetry;
+    if (sym === null) throw new Error("saveRenamed needs a symmetric machine");
+    const p = sym.perms[pi] as Perm;
+    const w = this.words;
+    const n = this.n;
+    this.save(out, at);
+    for (let a = 0; a < w; a++) out[at + a] = sym.renameValue(sym.kindOf(a), this.mem[a] as number, p);
+    for (let t = 0; t < n; t++) {
+      const u = p.thread[t] as number;
+      out[at + w + u] = sym.image(this.threads, this.at(t), pi, this.interps);
+      out[at + w + n + u] = this.rank[t] as number;
+      out[at + w + 2 * n + u] = this.accessIndex[t] as number;
+    }
+    out[at + w + 3 * n + 2] = this.judgeLink.rename(this.judgeLink.state, pi, sym.perms.length, p.interp);
+  }
+
+  /**
    * The state's identity for a visited set: memory words, one code per thread (node id and wait
    * rank), the judge's state. Under symmetry, the canonical representative of the state's orbit
    * (engine/symmetry.ts). Returns a scratch array overwritten by the next call.
@@ -315,9 +339,11 @@ export class Machine<Call, Result> {
     }
     // Enumerated: the key is laid out as [declared words, thread codes, judge, undeclared words]; the
     // undeclared words are the same under every renaming, so the least key is decided by the prefix.
-    const prefix = this.renamedPrefix(0, k);
-    let best = 0;
-    for (let pi = 1; pi < sym.perms.length; pi++) {
+    const candidates = sym.perms.length <= SMALL_GROUP ? sym.everyIndex : sym.candidates(this.signatures(sym));
+    let best = candidates[0] as number;
+    const prefix = this.renamedPrefix(best, k);
+    for (let c = 1; c < candidates.length; c++) {
+      const pi = candidates[c] as number;
       this.renamedPrefix(pi, this.candidate);
       if (lessThan(this.candidate, k, prefix)) {
         k.set(this.candidate.subarray(0, prefix));
@@ -332,6 +358,18 @@ export class Machine<Call, Result> {
     }
     this.canonicalThread.set((sym.perms[best] as Perm).thread);
     return k;
+  }
+
+  /** Per thread, what renaming carries along with it: position (call, pending access, rank) and its column of the declared words. */
+  private signatures(sym: Symmetry): Int32Array {
+    const sig = this.sigScratch;
+    for (let t = 0; t < this.n; t++) {
+      const nd = this.at(t);
+      let h = Math.imul(nd.callIndex + 1, 0x85ebca6b) ^ Math.imul(nd.op + 2, 0xc2b2ae35) ^ Math.imul(nd.addr + 1, 0x27d4eb2f) ^ (this.rank[t] as number);
+      h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) ^ sym.column(this.mem, this.interps[t] as number);
+      sig[t] = h;
+    }
+    return sig;
   }
 
   /** Thread t's node id, or under sorted symmetry the node it maps to in its class's first thread. */
@@ -565,6 +603,9 @@ export class Machine<Call, Result> {
     };
   }
 }
+
+/** Groups this small are enumerated whole: cheaper than computing signatures. */
+const SMALL_GROUP = 6;
 
 /** Lexicographic a < b over the first `length` int32s. */
 function lessThan(a: Int32Array, b: Int32Array, length: number): boolean {
