@@ -5,6 +5,7 @@ import { mutantConfig } from "../../impl/mutants/mutant.js";
 import type { Program } from "../../impl/subject.js";
 import type { AnyCall, Result } from "../../model/index.js";
 import { agreementJudge } from "../judge/judge.js";
+import { linearizabilityObserver } from "../judge/online.js";
 import { typicalPrograms } from "../programs.js";
 import { explore, type Strategy } from "./index.js";
 import { moduleSlotCheck, moduleSlotHistoryKey, moduleSlotMonitor, moduleSlotPrograms, moduleSlots } from "./fixtures/moduleSlots.js";
@@ -72,5 +73,23 @@ describe("hash compaction (lossy visited set)", () => {
     expect(compact.finals).toEqual(exact.finals);
     expect(compact.r.coverage.sentence).toMatch(/hash compaction \(64-bit signatures, \d+ bytes a state\): the probability that a state was missed is at most \d/);
     expect(compact.r.stats.storedBytes ?? Infinity).toBeLessThan((exact.r.stats.storedBytes ?? 0) / 4);
+  });
+});
+
+describe("the online judge's state (part of every explored state)", () => {
+  const imp: AnyCall = { _tag: "PyModule_ExecDef", def: "odbc", initFails: false, execFails: false, initImportsSelf: false };
+
+  it("is one state whichever order two calls were invoked in, and two when a response falls between", () => {
+    const o = linearizabilityObserver("module_slots", { interpreters: 3, capacity: 4 });
+    const ab = o.invoke(o.invoke(o.initial, 2, imp), 3, imp);
+    const ba = o.invoke(o.invoke(o.initial, 3, imp), 2, imp);
+    expect(ab).toBeGreaterThanOrEqual(0);
+    expect(ab).toBe(ba);
+    // a response and an invocation do not commute: interp 2's import may return "global_init did
+    // not run here" only if interp 3's import, invoked before that return, ran it
+    const didNotInit = { _tag: "Ok", value: 0 } as Result;
+    const overlapping = o.respond(o.invoke(o.invoke(o.initial, 2, imp), 3, imp), 2, imp, didNotInit);
+    expect(overlapping).toBeGreaterThanOrEqual(0);
+    expect(o.respond(o.invoke(o.initial, 2, imp), 2, imp, didNotInit)).toBe(-1);
   });
 });
