@@ -11,7 +11,7 @@
 import { AccessOp, WaitResult, performPlain, type Access } from "../../impl/memory.js";
 import type { Program, Subject } from "../../impl/subject.js";
 import { Disciplines } from "./engine/discipline.js";
-import { Footprint } from "./engine/footprint.js";
+import { Footprint, INVOKED, RESPONDED } from "./engine/footprint.js";
 import { HistoryLog } from "./engine/history.js";
 import { JudgeLink } from "./engine/judge.js";
 import { ScheduleLog } from "./engine/schedule.js";
@@ -113,6 +113,11 @@ export class Machine<Call, Result> {
     if (sym !== null) verifyStart(sym, this.threads, this.initialEdges, this.interps);
     this.view = this.makeView();
     this.reset();
+  }
+
+  /** Whether the observer declares that invocations commute, and responses (Observer.eventsCommute). */
+  get eventsCommute(): boolean {
+    return this.judgeLink.observer?.eventsCommute === true;
   }
 
   /** Whether steps may fold several accesses (the Subject declares sharing disciplines). */
@@ -502,7 +507,7 @@ export class Machine<Call, Result> {
   private record(t: number, done: readonly Completion[], carryIn: readonly number[] = [], from?: TNode): void {
     const s = this.steps;
     let carry = carryIn;
-    if (this.footprint !== null) this.footprint.visible = true;
+    if (this.footprint !== null) this.footprint.events |= done.some((c) => c.accessless) ? INVOKED | RESPONDED : RESPONDED;
     for (const c of done) {
       if (c.accessless) this.log.push(t, c.callIndex, s, undefined, false);
       this.log.push(t, c.callIndex, s, c.result, true);
@@ -517,7 +522,7 @@ export class Machine<Call, Result> {
 
   /** A call's first access is performed: its invocation enters the history (and the judge). */
   private invoked(t: number, nd: TNode, step: number): void {
-    if (this.footprint !== null) this.footprint.visible = true;
+    if (this.footprint !== null) this.footprint.events |= INVOKED;
     this.log.push(t, nd.callIndex, step, undefined, false);
     if (this.judgeLink.active) this.judgeLink.invoke(this.interpOf(t), this.callOf(t, nd));
   }

@@ -148,6 +148,7 @@ export function linearizabilityObserver(
   };
   return {
     initial,
+    eventsCommute: true,
     invoke(id, interp, call) {
       const memoKey = `${id}|${interp}|${callKey(call)}`;
       const known = invokeMemo.get(memoKey);
