@@ -609,8 +609,8 @@ export class Machine<Call, Result> {
   }
 }
 
-/** Groups this small are enumerated whole: cheaper than computing signatures. */
-const SMALL_GROUP = 6;
+/** Groups this small (two interchangeable interpreters) are enumerated whole: cheaper than computing signatures. */
+const SMALL_GROUP = 2;
 
 /** Lexicographic a < b over the first `length` int32s. */
 function lessThan(a: Int32Array, b: Int32Array, length: number): boolean {
