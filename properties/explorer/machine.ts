@@ -15,6 +15,7 @@ import { Footprint, INVOKED, RESPONDED } from "./engine/footprint.js";
 import { HistoryLog } from "./engine/history.js";
 import { JudgeLink } from "./engine/judge.js";
 import { ScheduleLog } from "./engine/schedule.js";
+import { StabilityBroken } from "./engine/stableReads.js";
 import { Symmetry, symmetryClasses, verifyStart, type Perm } from "./engine/symmetry.js";
 import { FINISHED, ThreadTable, type Completion, type Edge, type HistoryKey, type TNode } from "./engine/threads.js";
 import { callText, describeAccess, type TraceRow } from "./engine/trace.js";
@@ -66,6 +67,10 @@ export class Machine<Call, Result> {
   readonly canonicalThread: Int32Array;
   /** When non-null, every access performed is appended here (replay for reports; off while searching). */
   traceRows: TraceRow[] | null = null;
+  /** Per word, 1 when it is assumed stable (engine/stableReads.ts): its loads are folded, a write throws. */
+  private stable: Uint8Array | null = null;
+  /** When non-null, every word a step writes is marked here (the stable-reads pre-pass). */
+  private written: Uint8Array | null = null;
 
   private readonly threads: ThreadTable<Call, Result>;
   private readonly initialMem: Int32Array;
@@ -190,7 +195,7 @@ export class Machine<Call, Result> {
       if (this.disciplines?.governs(nd.addr) === true) this.invisible(t, nd);
       this.traced(t, nd, at, s, this.perform(nd.access as Access));
     }
-    if (this.disciplines !== null) this.runInvisible(t, s);
+    if (this.disciplines !== null || this.stable !== null) this.runInvisible(t, s);
     this.steps = s + 1;
   }
 
@@ -229,17 +234,36 @@ export class Machine<Call, Result> {
       if (this.rank[t] !== 0) return;
       const nd = this.at(t);
       if (nd.op === FINISHED || nd.op === AccessOp.wait || nd.op === AccessOp.notify) return;
-      if (!this.invisible(t, nd)) return;
       const at = this.accessIndex[t] as number;
+      if (!this.invisible(t, nd) && !this.stableRead(nd, at)) return;
       if (at === 0) this.invoked(t, nd, s);
       this.accessIndex[t] = at + 1;
       this.traced(t, nd, at, s, this.perform(nd.access as Access));
     }
   }
 
+  /** Whether a thread's pending access at nd (its `at`-th in the call) is a load of a stable word that is not the call's first access. */
+  private stableRead(nd: TNode, at: number): boolean {
+    return this.stable !== null && nd.op === AccessOp.load && at !== 0 && this.stable[nd.addr] === 1;
+  }
+
+  /** Folds loads of the words marked 1 into the step before them (null: none); a write to one throws StabilityBroken. */
+  foldStableReads(stable: Uint8Array | null): void {
+    this.stable = stable;
+  }
+
+  /** Marks every word a step writes in `into` (null: stop). */
+  recordWrites(into: Uint8Array | null): void {
+    this.written = into;
+  }
+
   /** Performs a non-blocking access on memory (under symmetry, first checks it commutes with renaming). */
   private perform(access: Access): number {
     this.symmetry?.checkEffect(access, this.mem[access.addr] as number);
+    if (access.op !== AccessOp.load) {
+      if (this.stable !== null && this.stable[access.addr] === 1) throw new StabilityBroken(access.addr);
+      if (this.written !== null) this.written[access.addr] = 1;
+    }
     if (this.footprint !== null) {
       if (access.op === AccessOp.load) this.footprint.read(access.addr);
       else this.footprint.write(access.addr);

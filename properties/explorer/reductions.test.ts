@@ -7,7 +7,9 @@ import type { AnyCall, Result } from "../../model/index.js";
 import { agreementJudge } from "../judge/judge.js";
 import { linearizabilityObserver } from "../judge/online.js";
 import { typicalPrograms } from "../programs.js";
+import { StabilityBroken } from "./engine/stableReads.js";
 import { explore, type Strategy } from "./index.js";
+import { Machine } from "./machine.js";
 import { moduleSlotCheck, moduleSlotHistoryKey, moduleSlotMonitor, moduleSlotPrograms, moduleSlots } from "./fixtures/moduleSlots.js";
 
 type Exhaustive = Extract<Strategy, { kind: "exhaustive" }>;
@@ -61,6 +63,38 @@ describe("sleep sets (partial-order reduction)", () => {
         explore(subject, programs, { strategy: { kind: "exhaustive", sleepSets }, ...agreementJudge({ family: m.family, config, subject }).hooks }).violation?.property;
       expect(verdict(true), m.id).toBe(verdict(false));
     }
+  });
+});
+
+describe("stable reads (loads of words no step writes, folded)", () => {
+  it("keep the verdict and every terminal state of the real module_slots under the judge (N=3), with fewer states", () => {
+    const without = run(3, { kind: "exhaustive", stableReads: false });
+    const folded = run(3, { kind: "exhaustive", stableReads: true });
+    expect(folded.r.verdict).toBe(without.r.verdict);
+    expect(folded.finals).toEqual(without.finals);
+    expect(folded.r.stats.states).toBeLessThan(without.r.stats.states);
+    expect(folded.r.coverage.sentence).toMatch(/stable reads \(loads of the \d+ words no step writes/);
+  });
+
+  it("find every seeded bug the search without them finds", () => {
+    for (const m of mutants) {
+      const config = mutantConfig(m);
+      const subject = m.subject(config);
+      const programs = m.programs.map((calls, i): Program<AnyCall> => ({ interp: i + 1, calls: [...calls] }));
+      const verdict = (stableReads: boolean) =>
+        explore(subject, programs, { strategy: { kind: "exhaustive", stableReads }, ...agreementJudge({ family: m.family, config, subject }).hooks }).violation?.property;
+      expect(verdict(true), m.id).toBe(verdict(false));
+    }
+  });
+
+  it("stop the machine at the first write to a word assumed stable", () => {
+    const config = { interpreters: 2, capacity: 4 };
+    const subject = implementations.module_slots(config);
+    const m = new Machine(subject, typicalPrograms("module_slots", 2, 1).map((calls, i): Program<AnyCall> => ({ interp: i + 1, calls })), false);
+    m.foldStableReads(new Uint8Array(subject.words).fill(1));
+    expect(() => {
+      while (m.isEnabled(0)) m.step(0);
+    }).toThrow(StabilityBroken);
   });
 });
 

@@ -144,7 +144,14 @@ export type StorageOption = "exact" | "hash-compact";
 
 /** A Strategy says how to choose schedules. */
 export type Strategy =
-  | { readonly kind: "exhaustive"; readonly symmetry?: SymmetryOption; readonly storage?: StorageOption; readonly sleepSets?: boolean }
+  | {
+      readonly kind: "exhaustive";
+      readonly symmetry?: SymmetryOption;
+      readonly storage?: StorageOption;
+      readonly sleepSets?: boolean;
+      /** Loads of words no step writes are folded into the step before them (checked; default on, off with a monitor). */
+      readonly stableReads?: boolean;
+    }
   | { readonly kind: "bounded"; readonly maxPreemptions?: number }
   | {
       readonly kind: "pct";
