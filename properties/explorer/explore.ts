@@ -2,7 +2,7 @@
  * `explore` runs one strategy over a subject and some programs, and says what it proved.
  */
 import type { Program, Subject } from "../../impl/subject.js";
-import { StabilityBroken, stableAddresses, unwrittenWords } from "./engine/stableReads.js";
+import { QuietnessBroken, quietCounts, quietWords } from "./engine/quietWords.js";
 import { SymmetryBroken } from "./machine.js";
 import type { VisitedSet } from "./stateTable.js";
 import { LimitReached, Session } from "./session.js";
@@ -58,7 +58,7 @@ export function explore<Call, Result>(
         symmetry: strategy.symmetry ?? "auto",
         storage: strategy.storage ?? "exact",
         sleepSets: strategy.sleepSets ?? true,
-        stableReads: (strategy.stableReads ?? true) && options.monitor === undefined,
+        quietWords: (strategy.quietWords ?? true) && options.monitor === undefined,
       });
     case "bounded":
       return exploreBounded(run, strategy.maxPreemptions ?? strategyDefaults.maxPreemptions);
@@ -74,37 +74,37 @@ interface ExhaustiveOptions {
   readonly symmetry: SymmetryOption;
   readonly storage: StorageOption;
   readonly sleepSets: boolean;
-  /** Fold loads of words no step writes (engine/stableReads.ts); never with a monitor, which may look at positions. */
-  readonly stableReads: boolean;
+  /** Fold accesses to quiet words (engine/quietWords.ts); never with a monitor, which may look at positions. */
+  readonly quietWords: boolean;
 }
 
 /**
- * Exhaustive search with stable reads: the candidates proposed by a random pre-pass, one dropped and
- * the search redone whenever a step writes it. A violation is searched for again without the
+ * Exhaustive search with quiet words: the candidates proposed by a random pre-pass, one dropped and
+ * the search redone whenever an access breaks it. A violation is searched for again without the
  * reduction, so that its token replays step for step on the machine every other command builds.
  */
 function exploreExhaustive<Call, Result>(run: Run<Call, Result>, o: ExhaustiveOptions): ExploreResult<Call, Result> {
-  const stable = o.stableReads ? unwrittenWords(run.newSession(false)) : null;
+  const quiet = o.quietWords ? quietWords(run.newSession(false)) : null;
   for (;;) {
     try {
-      const r = exhaustiveWith(run, o, stable);
-      return stable !== null && r.verdict === "violation" ? exhaustiveWith(run, o, null) : r;
+      const r = exhaustiveWith(run, o, quiet);
+      return quiet !== null && r.verdict === "violation" ? exhaustiveWith(run, o, null) : r;
     } catch (e) {
-      if (!(e instanceof StabilityBroken) || stable === null) throw e;
-      stable[e.addr] = 0;
+      if (!(e instanceof QuietnessBroken) || quiet === null) throw e;
+      quiet[e.addr] = 0;
     }
   }
 }
 
 /** Exhaustive search, with symmetry when asked for and verified; without it when it breaks. */
-function exhaustiveWith<Call, Result>(run: Run<Call, Result>, o: ExhaustiveOptions, stable: Uint8Array | null): ExploreResult<Call, Result> {
+function exhaustiveWith<Call, Result>(run: Run<Call, Result>, o: ExhaustiveOptions, quiet: Int8Array | null): ExploreResult<Call, Result> {
   const keyed = run.options.historyKey !== undefined;
   const search = (session: Session<Call, Result>) => () => {
-    session.machine.foldStableReads(stable);
+    session.machine.assumeQuiet(quiet);
     return exhaustive(session, o.storage, o.sleepSets);
   };
-  const stableWords = stable === null ? [] : stableAddresses(stable);
-  const coverage = (symmetry: SymmetryReport) => (s: Session<Call, Result>, found: boolean) => exhaustiveCoverage(s, symmetry, found, keyed, o, stableWords);
+  const counts = quiet === null ? { stable: 0, masks: 0 } : quietCounts(quiet);
+  const coverage = (symmetry: SymmetryReport) => (s: Session<Call, Result>, found: boolean) => exhaustiveCoverage(s, symmetry, found, keyed, o, counts);
   let symmetry: SymmetryReport = { applied: false, classes: [], reason: "symmetry off by request" };
   if (o.symmetry === "auto") {
     try {
@@ -207,14 +207,14 @@ function base<Call, Result>(
   return { strategy, guarantee, symmetry, checkedExecutions: s.checkedExecutions };
 }
 
-function exhaustiveCoverage<Call, Result>(s: Session<Call, Result>, symmetry: SymmetryReport, found: boolean, keyed: boolean, o: ExhaustiveOptions, stableWords: readonly number[]): Coverage {
+function exhaustiveCoverage<Call, Result>(s: Session<Call, Result>, symmetry: SymmetryReport, found: boolean, keyed: boolean, o: ExhaustiveOptions, quiet: { stable: number; masks: number }): Coverage {
   const modulo =
     (symmetry.applied
       ? `modulo symmetry over interps ${symmetry.classes.map((c) => `{${c.join(",")}}`).join(" ")}`
       : `without symmetry reduction (${symmetry.reason})`) +
     (o.sleepSets ? ", sleep sets (transitions whose successors other orders reach are not taken; every state is still visited)" : "") +
-    (stableWords.length > 0
-      ? `, stable reads (loads of the ${stableWords.length} words no step writes, every write checked, folded into the step before them; a call's first access is still a scheduling point)`
+    (quiet.stable + quiet.masks > 0
+      ? `, quiet words (loads of the ${quiet.stable} words no step writes and own-bit writes to the ${quiet.masks} self-bit masks no step reads whole, every access checked, folded into the step before them; a call's first access is still a scheduling point)`
       : "") +
     (keyed ? `, thread histories merged by the caller's historyKey` : "");
   const sentence = found

@@ -8,14 +8,14 @@
  * state — memory words, one node id and one wait rank per thread, the judge's state — so that
  * snapshot/restore is a copy and the visited set hashes integers (`key`).
  */
-import { AccessOp, WaitResult, performPlain, type Access } from "../../impl/memory.js";
+import { AccessOp, LoadMode, WaitResult, performPlain, type Access } from "../../impl/memory.js";
 import type { Program, Subject } from "../../impl/subject.js";
 import { Disciplines } from "./engine/discipline.js";
 import { Footprint, INVOKED, RESPONDED } from "./engine/footprint.js";
 import { HistoryLog } from "./engine/history.js";
 import { JudgeLink } from "./engine/judge.js";
 import { ScheduleLog } from "./engine/schedule.js";
-import { StabilityBroken } from "./engine/stableReads.js";
+import { QUIET_BITS, QuietnessBroken, READ_WHOLE, STABLE, WRITTEN } from "./engine/quietWords.js";
 import { Symmetry, symmetryClasses, verifyStart, type Perm } from "./engine/symmetry.js";
 import { FINISHED, ThreadTable, type Completion, type Edge, type HistoryKey, type TNode } from "./engine/threads.js";
 import { callText, describeAccess, type TraceRow } from "./engine/trace.js";
@@ -67,10 +67,10 @@ export class Machine<Call, Result> {
   readonly canonicalThread: Int32Array;
   /** When non-null, every access performed is appended here (replay for reports; off while searching). */
   traceRows: TraceRow[] | null = null;
-  /** Per word, 1 when it is assumed stable (engine/stableReads.ts): its loads are folded, a write throws. */
-  private stable: Uint8Array | null = null;
-  /** When non-null, every word a step writes is marked here (the stable-reads pre-pass). */
-  private written: Uint8Array | null = null;
+  /** Per word, STABLE / QUIET_BITS when assumed quiet (engine/quietWords.ts), else 0; null: none. */
+  private quiet: Int8Array | null = null;
+  /** When non-null, what each access did to its word is marked here (WRITTEN, READ_WHOLE: the quiet-words pre-pass). */
+  private touched: Uint8Array | null = null;
 
   private readonly threads: ThreadTable<Call, Result>;
   private readonly initialMem: Int32Array;
@@ -193,9 +193,10 @@ export class Machine<Call, Result> {
     else if (nd.op === AccessOp.notify) this.stepNotify(t, nd, at, s);
     else {
       if (this.disciplines?.governs(nd.addr) === true) this.invisible(t, nd);
+      if (this.quiet !== null || this.touched !== null) this.watch(t, nd.access as Access);
       this.traced(t, nd, at, s, this.perform(nd.access as Access));
     }
-    if (this.disciplines !== null || this.stable !== null) this.runInvisible(t, s);
+    if (this.disciplines !== null || this.quiet !== null) this.runInvisible(t, s);
     this.steps = s + 1;
   }
 
@@ -235,35 +236,53 @@ export class Machine<Call, Result> {
       const nd = this.at(t);
       if (nd.op === FINISHED || nd.op === AccessOp.wait || nd.op === AccessOp.notify) return;
       const at = this.accessIndex[t] as number;
-      if (!this.invisible(t, nd) && !this.stableRead(nd, at)) return;
+      if (!this.invisible(t, nd) && !this.quietAccess(t, nd, at)) return;
       if (at === 0) this.invoked(t, nd, s);
       this.accessIndex[t] = at + 1;
+      if (this.quiet !== null || this.touched !== null) this.watch(t, nd.access as Access);
       this.traced(t, nd, at, s, this.perform(nd.access as Access));
     }
   }
 
-  /** Whether a thread's pending access at nd (its `at`-th in the call) is a load of a stable word that is not the call's first access. */
-  private stableRead(nd: TNode, at: number): boolean {
-    return this.stable !== null && nd.op === AccessOp.load && at !== 0 && this.stable[nd.addr] === 1;
+  /**
+   * Whether thread t's pending access at nd (its `at`-th in the call, not the first) is quiet: a load
+   * of a stable word, or an own-bit write with unused result to a quiet mask.
+   */
+  private quietAccess(t: number, nd: TNode, at: number): boolean {
+    const q = this.quiet === null || at === 0 ? 0 : (this.quiet[nd.addr] as number);
+    if (q === STABLE) return nd.op === AccessOp.load;
+    if (q !== QUIET_BITS) return false;
+    const a = nd.access as Access;
+    const own = 1 << (this.interpOf(t) - 1);
+    return a.b === 1 && ((a.op === AccessOp.or && a.a === own) || (a.op === AccessOp.and && a.a === ~own));
   }
 
-  /** Folds loads of the words marked 1 into the step before them (null: none); a write to one throws StabilityBroken. */
-  foldStableReads(stable: Uint8Array | null): void {
-    this.stable = stable;
+  /** Assumes the words marked STABLE / QUIET_BITS quiet (null: none); an access that breaks it throws QuietnessBroken. */
+  assumeQuiet(quiet: Int8Array | null): void {
+    this.quiet = quiet;
   }
 
-  /** Marks every word a step writes in `into` (null: stop). */
-  recordWrites(into: Uint8Array | null): void {
-    this.written = into;
+  /** Marks in `into` what every access does to its word (null: stop). */
+  recordAccesses(into: Uint8Array | null): void {
+    this.touched = into;
+  }
+
+  /** Whether the word has the self-bits discipline. */
+  selfBits(addr: number): boolean {
+    return this.disciplines?.isSelfBits(addr) === true;
+  }
+
+  /** Before thread t performs access a: records it for the pre-pass; throws if it breaks an assumed quietness. */
+  private watch(t: number, a: Access): void {
+    const whole = a.op === AccessOp.load && !(a.b === LoadMode.bits && a.a === 1 << (this.interpOf(t) - 1));
+    if (this.touched !== null) this.touched[a.addr] = (this.touched[a.addr] as number) | (a.op !== AccessOp.load ? WRITTEN : whole ? READ_WHOLE : 0);
+    const q = this.quiet === null ? 0 : (this.quiet[a.addr] as number);
+    if ((q === STABLE && a.op !== AccessOp.load) || (q === QUIET_BITS && whole)) throw new QuietnessBroken(a.addr);
   }
 
   /** Performs a non-blocking access on memory (under symmetry, first checks it commutes with renaming). */
   private perform(access: Access): number {
     this.symmetry?.checkEffect(access, this.mem[access.addr] as number);
-    if (access.op !== AccessOp.load) {
-      if (this.stable !== null && this.stable[access.addr] === 1) throw new StabilityBroken(access.addr);
-      if (this.written !== null) this.written[access.addr] = 1;
-    }
     if (this.footprint !== null) {
       if (access.op === AccessOp.load) this.footprint.read(access.addr);
       else this.footprint.write(access.addr);

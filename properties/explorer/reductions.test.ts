@@ -7,7 +7,7 @@ import type { AnyCall, Result } from "../../model/index.js";
 import { agreementJudge } from "../judge/judge.js";
 import { linearizabilityObserver } from "../judge/online.js";
 import { typicalPrograms } from "../programs.js";
-import { StabilityBroken } from "./engine/stableReads.js";
+import { QUIET_BITS, QuietnessBroken, STABLE } from "./engine/quietWords.js";
 import { explore, type Strategy } from "./index.js";
 import { Machine } from "./machine.js";
 import { moduleSlotCheck, moduleSlotHistoryKey, moduleSlotMonitor, moduleSlotPrograms, moduleSlots } from "./fixtures/moduleSlots.js";
@@ -66,14 +66,14 @@ describe("sleep sets (partial-order reduction)", () => {
   });
 });
 
-describe("stable reads (loads of words no step writes, folded)", () => {
+describe("quiet words (loads of words no step writes, own-bit writes to masks no step reads whole, folded)", () => {
   it("keep the verdict and every terminal state of the real module_slots under the judge (N=3), with fewer states", () => {
-    const without = run(3, { kind: "exhaustive", stableReads: false });
-    const folded = run(3, { kind: "exhaustive", stableReads: true });
+    const without = run(3, { kind: "exhaustive", quietWords: false });
+    const folded = run(3, { kind: "exhaustive", quietWords: true });
     expect(folded.r.verdict).toBe(without.r.verdict);
     expect(folded.finals).toEqual(without.finals);
     expect(folded.r.stats.states).toBeLessThan(without.r.stats.states);
-    expect(folded.r.coverage.sentence).toMatch(/stable reads \(loads of the \d+ words no step writes/);
+    expect(folded.r.coverage.sentence).toMatch(/quiet words \(loads of the \d+ words no step writes and own-bit writes to the [1-9]\d* self-bit masks/);
   });
 
   it("find every seeded bug the search without them finds", () => {
@@ -81,8 +81,8 @@ describe("stable reads (loads of words no step writes, folded)", () => {
       const config = mutantConfig(m);
       const subject = m.subject(config);
       const programs = m.programs.map((calls, i): Program<AnyCall> => ({ interp: i + 1, calls: [...calls] }));
-      const verdict = (stableReads: boolean) =>
-        explore(subject, programs, { strategy: { kind: "exhaustive", stableReads }, ...agreementJudge({ family: m.family, config, subject }).hooks }).violation?.property;
+      const verdict = (quietWords: boolean) =>
+        explore(subject, programs, { strategy: { kind: "exhaustive", quietWords }, ...agreementJudge({ family: m.family, config, subject }).hooks }).violation?.property;
       expect(verdict(true), m.id).toBe(verdict(false));
     }
   });
@@ -91,10 +91,22 @@ describe("stable reads (loads of words no step writes, folded)", () => {
     const config = { interpreters: 2, capacity: 4 };
     const subject = implementations.module_slots(config);
     const m = new Machine(subject, typicalPrograms("module_slots", 2, 1).map((calls, i): Program<AnyCall> => ({ interp: i + 1, calls })), false);
-    m.foldStableReads(new Uint8Array(subject.words).fill(1));
+    m.assumeQuiet(new Int8Array(subject.words).fill(STABLE));
     expect(() => {
       while (m.isEnabled(0)) m.step(0);
-    }).toThrow(StabilityBroken);
+    }).toThrow(QuietnessBroken);
+  });
+
+  it("stop the machine at the first whole read of a mask assumed quiet (runtime finalisation reads the importers)", () => {
+    const subject = implementations.module_slots({ interpreters: 1, capacity: 4 });
+    const calls = [...typicalPrograms("module_slots", 1, 1)[0] as AnyCall[], { _tag: "Py_FinalizeEx" } as AnyCall];
+    const m = new Machine(subject, [{ interp: 1, calls }], false);
+    const masks = Int8Array.from({ length: subject.words }, (_, a) => (m.selfBits(a) ? QUIET_BITS : 0));
+    expect(masks.includes(QUIET_BITS)).toBe(true);
+    m.assumeQuiet(masks);
+    expect(() => {
+      while (m.isEnabled(0)) m.step(0);
+    }).toThrow(QuietnessBroken);
   });
 });
 

@@ -149,8 +149,8 @@ export type Strategy =
       readonly symmetry?: SymmetryOption;
       readonly storage?: StorageOption;
       readonly sleepSets?: boolean;
-      /** Loads of words no step writes are folded into the step before them (checked; default on, off with a monitor). */
-      readonly stableReads?: boolean;
+      /** Accesses to quiet words (engine/quietWords.ts) are folded into the step before them (checked; default on, off with a monitor). */
+      readonly quietWords?: boolean;
     }
   | { readonly kind: "bounded"; readonly maxPreemptions?: number }
   | {
