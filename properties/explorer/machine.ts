@@ -8,18 +8,20 @@
  * state — memory words, one node id and one wait rank per thread, the judge's state — so that
  * snapshot/restore is a copy and the visited set hashes integers (`key`).
  */
-import { AccessOp, LoadMode, WaitResult, performPlain, type Access } from "../../impl/memory.js";
+import { AccessOp, WaitResult, performPlain, type Access } from "../../impl/memory.js";
 import type { Program, Subject } from "../../impl/subject.js";
+import { Canonical } from "./engine/canonical.js";
 import { Disciplines } from "./engine/discipline.js";
 import { Footprint, INVOKED, RESPONDED } from "./engine/footprint.js";
 import { HistoryLog } from "./engine/history.js";
 import { JudgeLink } from "./engine/judge.js";
 import { ScheduleLog } from "./engine/schedule.js";
-import { QUIET_BITS, QuietnessBroken, READ_WHOLE, STABLE, WRITTEN } from "./engine/quietWords.js";
+import { quietAccess, watchAccess } from "./engine/quietWords.js";
 import { Symmetry, symmetryClasses, verifyStart, type Perm } from "./engine/symmetry.js";
 import { FINISHED, ThreadTable, type Completion, type Edge, type HistoryKey, type TNode } from "./engine/threads.js";
 import { callText, describeAccess, type TraceRow } from "./engine/trace.js";
-import type { CallRecord, Observer, StateView, ThreadView, Violation } from "./types.js";
+import { stateView } from "./engine/view.js";
+import type { CallRecord, Observer, StateView, Violation } from "./types.js";
 
 export { describeAccess, type TraceRow } from "./engine/trace.js";
 export { SymmetryBroken, type HistoryKey } from "./engine/threads.js";
@@ -65,6 +67,8 @@ export class Machine<Call, Result> {
   footprint: Footprint | null = null;
   /** Per thread: its position in the canonical state the last `key()` returned (identity without symmetry). */
   readonly canonicalThread: Int32Array;
+  /** The state's key for the visited set (canonical under symmetry). */
+  private readonly canonical: Canonical;
   /** When non-null, every access performed is appended here (replay for reports; off while searching). */
   traceRows: TraceRow[] | null = null;
   /** Per word, STABLE / QUIET_BITS when assumed quiet (engine/quietWords.ts), else 0; null: none. */
@@ -79,9 +83,6 @@ export class Machine<Call, Result> {
   private readonly log = new HistoryLog();
   private readonly judgeLink: JudgeLink<Call, Result>;
   private readonly disciplines: Disciplines | null;
-  private readonly keyScratch: Int32Array;
-  private readonly candidate: Int32Array;
-  private readonly sigScratch: Int32Array;
 
   constructor(
     readonly subject: Subject<Call, Result>,
@@ -98,16 +99,11 @@ export class Machine<Call, Result> {
     this.rank = new Int32Array(this.n);
     this.accessIndex = new Int32Array(this.n);
     this.interps = programs.map((p) => p.interp);
-    this.canonicalThread = Int32Array.from(programs, (_, t) => t);
     this.symmetry = symmetric ? symmetryOf(subject, programs, observer) : null;
     this.symmetric = this.symmetry !== null;
     this.classMembers = this.symmetry?.classes ?? programs.map((_, t) => [t]);
     this.classOf = this.symmetry?.classOf ?? Int32Array.from(programs, (_, t) => t);
     this.snapshotWidth = this.words + 3 * this.n + 3;
-    this.keyWidth = this.words + this.n + 1;
-    this.keyScratch = new Int32Array(this.keyWidth);
-    this.candidate = new Int32Array(this.keyWidth);
-    this.sigScratch = new Int32Array(this.n);
     this.disciplines = Disciplines.of(subject as Subject<unknown, unknown>);
     this.judgeLink = new JudgeLink(observer);
     const sym = this.symmetry;
@@ -116,7 +112,12 @@ export class Machine<Call, Result> {
     subject.init?.(this.initialMem);
     this.initialEdges = programs.map((_, t) => this.threads.startEdge(t));
     if (sym !== null) verifyStart(sym, this.threads, this.initialEdges, this.interps);
-    this.view = this.makeView();
+    const threads = this.threads as ThreadTable<unknown, unknown>;
+    const judgeLink = this.judgeLink as JudgeLink<unknown, unknown>;
+    this.canonical = new Canonical({ mem: this.mem, node: this.node, rank: this.rank, interps: this.interps, threads, judgeLink }, sym, this.classMembers, this.classOf);
+    this.keyWidth = this.canonical.keyWidth;
+    this.canonicalThread = this.canonical.canonicalThread;
+    this.view = stateView(this, programs, (t) => this.at(t));
     this.reset();
   }
 
@@ -231,12 +232,15 @@ export class Machine<Call, Result> {
    * access that is a scheduling point (or that breaks the discipline: then the break is recorded).
    */
   private runInvisible(t: number, s: number): void {
+    // Quiet accesses folded in this step: bounded, so that a loop on a stable word (a spin on a flag
+    // nobody sets) still takes steps and meets maxSteps as the livelock it is.
+    let quiet = 0;
     for (;;) {
       if (this.rank[t] !== 0) return;
       const nd = this.at(t);
       if (nd.op === FINISHED || nd.op === AccessOp.wait || nd.op === AccessOp.notify) return;
       const at = this.accessIndex[t] as number;
-      if (!this.invisible(t, nd) && !this.quietAccess(t, nd, at)) return;
+      if (!this.invisible(t, nd) && !(quiet++ < QUIET_FOLDS && this.quietAccess(t, nd, at))) return;
       if (at === 0) this.invoked(t, nd, s);
       this.accessIndex[t] = at + 1;
       if (this.quiet !== null || this.touched !== null) this.watch(t, nd.access as Access);
@@ -244,17 +248,9 @@ export class Machine<Call, Result> {
     }
   }
 
-  /**
-   * Whether thread t's pending access at nd (its `at`-th in the call, not the first) is quiet: a load
-   * of a stable word, or an own-bit write with unused result to a quiet mask.
-   */
+  /** Whether thread t's pending access at nd (its `at`-th in the call) is quiet (engine/quietWords.ts). */
   private quietAccess(t: number, nd: TNode, at: number): boolean {
-    const q = this.quiet === null || at === 0 ? 0 : (this.quiet[nd.addr] as number);
-    if (q === STABLE) return nd.op === AccessOp.load;
-    if (q !== QUIET_BITS) return false;
-    const a = nd.access as Access;
-    const own = 1 << (this.interpOf(t) - 1);
-    return a.b === 1 && ((a.op === AccessOp.or && a.a === own) || (a.op === AccessOp.and && a.a === ~own));
+    return this.quiet !== null && at !== 0 && quietAccess(this.quiet, nd.access as Access, this.interpOf(t));
   }
 
   /** Assumes the words marked STABLE / QUIET_BITS quiet (null: none); an access that breaks it throws QuietnessBroken. */
@@ -274,10 +270,7 @@ export class Machine<Call, Result> {
 
   /** Before thread t performs access a: records it for the pre-pass; throws if it breaks an assumed quietness. */
   private watch(t: number, a: Access): void {
-    const whole = a.op === AccessOp.load && !(a.b === LoadMode.bits && a.a === 1 << (this.interpOf(t) - 1));
-    if (this.touched !== null) this.touched[a.addr] = (this.touched[a.addr] as number) | (a.op !== AccessOp.load ? WRITTEN : whole ? READ_WHOLE : 0);
-    const q = this.quiet === null ? 0 : (this.quiet[a.addr] as number);
-    if ((q === STABLE && a.op !== AccessOp.load) || (q === QUIET_BITS && whole)) throw new QuietnessBroken(a.addr);
+    watchAccess(this.quiet, this.touched, a, this.interpOf(t));
   }
 
   /** Performs a non-blocking access on memory (under symmetry, first checks it commutes with renaming). */
@@ -371,111 +364,21 @@ export class Machine<Call, Result> {
 
   /**
    * The state's identity for a visited set: memory words, one code per thread (node id and wait
-   * rank), the judge's state. Under symmetry, the canonical representative of the state's orbit
-   * (engine/symmetry.ts). Returns a scratch array overwritten by the next call.
+   * rank), the judge's state; under symmetry, the canonical representative of the state's orbit
+   * (engine/canonical.ts). Returns a scratch array overwritten by the next call; sets `canonicalThread`.
    */
   key(): Int32Array {
-    const k = this.keyScratch;
-    const w = this.words;
-    const sym = this.symmetry;
-    if (sym === null || sym.sorted) {
-      for (let i = 0; i < w; i++) k[i] = this.mem[i] as number;
-      for (let t = 0; t < this.n; t++) k[w + t] = (this.code(t) << 5) | (this.rank[t] as number);
-      if (sym !== null) this.sortClasses(k);
-      k[w + this.n] = this.judgeLink.state;
-      return k;
-    }
-    // Enumerated: the key is laid out as [declared words, thread codes, judge, undeclared words]; the
-    // undeclared words are the same under every renaming, so the least key is decided by the prefix.
-    const candidates = sym.perms.length <= SMALL_GROUP ? sym.everyIndex : sym.candidates(this.signatures(sym));
-    let best = candidates[0] as number;
-    const prefix = this.renamedPrefix(best, k);
-    for (let c = 1; c < candidates.length; c++) {
-      const pi = candidates[c] as number;
-      this.renamedPrefix(pi, this.candidate);
-      if (lessThan(this.candidate, k, prefix)) {
-        k.set(this.candidate.subarray(0, prefix));
-        best = pi;
-      }
-    }
-    const declared = sym.declaredWords;
-    let at = prefix;
-    for (let a = 0, j = 0; a < w; a++) {
-      if (j < declared.length && declared[j] === a) j++;
-      else k[at++] = this.mem[a] as number;
-    }
-    this.canonicalThread.set((sym.perms[best] as Perm).thread);
-    return k;
-  }
-
-  /** Per thread, what renaming carries along with it: position (call, pending access, rank) and its column of the declared words. */
-  private signatures(sym: Symmetry): Int32Array {
-    const sig = this.sigScratch;
-    for (let t = 0; t < this.n; t++) {
-      const nd = this.at(t);
-      let h = Math.imul(nd.callIndex + 1, 0x85ebca6b) ^ Math.imul(nd.op + 2, 0xc2b2ae35) ^ Math.imul(nd.addr + 1, 0x27d4eb2f) ^ (this.rank[t] as number);
-      h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) ^ sym.column(this.mem, this.interps[t] as number);
-      sig[t] = h;
-    }
-    return sig;
-  }
-
-  /** Thread t's node id, or under sorted symmetry the node it maps to in its class's first thread. */
-  private code(t: number): number {
-    const sym = this.symmetry;
-    const id = this.node[t] as number;
-    if (sym === null) return id;
-    const pi = sym.toFirst[t] as number;
-    return pi === 0 ? id : sym.image(this.threads, this.threads.node(id), pi, this.interps);
-  }
-
-  /** Sorts each class's thread codes (key positions are thread indices; a class's are rewritten in order). */
-  private sortClasses(k: Int32Array): void {
-    const w = this.words;
-    for (const members of this.classMembers) {
-      if (members.length < 2) continue;
-      const order = [...members].sort((a, b) => (k[w + a] as number) - (k[w + b] as number) || a - b);
-      const codes = order.map((t) => k[w + t] as number);
-      order.forEach((t, i) => {
-        const slot = members[i] as number;
-        this.canonicalThread[t] = slot;
-        k[w + slot] = codes[i] as number;
-      });
-    }
-  }
-
-  /** The permutation-dependent prefix of the key of the state renamed by pi (declared words, codes, judge), written into out; returns its length. */
-  private renamedPrefix(pi: number, out: Int32Array): number {
-    const sym = this.symmetry as Symmetry;
-    const p = sym.perms[pi] as Perm;
-    const d = sym.declaredWords.length;
-    sym.renameDeclared(this.mem, p, out);
-    for (let t = 0; t < this.n; t++) {
-      const nd = this.at(t);
-      const known = nd.images === null ? -1 : (nd.images[pi] as number);
-      const image = pi === 0 ? nd.id : known >= 0 ? known : sym.image(this.threads, nd, pi, this.interps);
-      out[d + (p.thread[t] as number)] = (image << 5) | (this.rank[t] as number);
-    }
-    out[d + this.n] = this.judgeLink.rename(this.judgeLink.state, pi, sym.perms.length, p.interp);
-    return d + this.n + 1;
+    return this.canonical.key();
   }
 
   /** How symmetry canonicalises states, for the coverage sentence (null: no symmetry). */
   symmetryMethod(): string | null {
-    const sym = this.symmetry;
-    if (sym === null) return null;
-    if (sym.sorted) return "threads sorted by position; verified interchangeable on every transition taken";
-    return `the least of ${sym.perms.length} renamings of interpreter ids in threads, the Subject's declared id and mask words and the online judge's state; verified on every transition taken`;
+    return this.canonical.symmetryMethod();
   }
 
   /** Under sorted symmetry: whether an earlier thread of t's class is in the very same position (same successor up to symmetry). */
   shadowed(t: number): boolean {
-    if (this.symmetry === null || !this.symmetry.sorted) return false;
-    const c = this.classOf[t];
-    for (let u = 0; u < t; u++) {
-      if (this.classOf[u] === c && this.rank[u] === this.rank[t] && this.code(u) === this.code(t)) return true;
-    }
-    return false;
+    return this.canonical.shadowed(t);
   }
 
   /** Thread t's position: (call index, access index) of its next access. */
@@ -615,55 +518,10 @@ export class Machine<Call, Result> {
   private interpOf(t: number): number {
     return (this.programs[t] as Program<Call>).interp;
   }
-
-  private makeView(): StateView<Call> {
-    // the views read live state through this alias
-    const m = this;
-    const threads = this.programs.map(
-      (program, t): ThreadView<Call> => ({
-        interp: program.interp,
-        get callIndex() {
-          return m.at(t).callIndex;
-        },
-        get call() {
-          return program.calls[m.at(t).callIndex];
-        },
-        get accessIndex() {
-          return m.accessIndex[t] as number;
-        },
-        get access() {
-          return m.at(t).access;
-        },
-        get blocked() {
-          return m.rank[t] !== 0;
-        },
-        get finished() {
-          return m.isFinished(t);
-        },
-      }),
-    );
-    return {
-      mem: this.mem,
-      threads,
-      get steps() {
-        return m.steps;
-      },
-    };
-  }
 }
 
-/** Groups this small (two interchangeable interpreters) are enumerated whole: cheaper than computing signatures. */
-const SMALL_GROUP = 2;
-
-/** Lexicographic a < b over the first `length` int32s. */
-function lessThan(a: Int32Array, b: Int32Array, length: number): boolean {
-  for (let i = 0; i < length; i++) {
-    const x = a[i] as number;
-    const y = b[i] as number;
-    if (x !== y) return x < y;
-  }
-  return false;
-}
+/** Most quiet accesses one step folds (engine/quietWords.ts). */
+const QUIET_FOLDS = 64;
 
 /**
  * The symmetry reduction for these programs, or null when no two threads are interchangeable.

@@ -18,6 +18,7 @@
  * mask), so the search reaches that access if there is one; it throws `QuietnessBroken` and the
  * search is redone without that word.
  */
+import { AccessOp, LoadMode, type Access } from "../../../impl/memory.js";
 import { below, mulberry32 } from "../prng.js";
 import type { Session } from "../session.js";
 
@@ -35,6 +36,30 @@ export class QuietnessBroken extends Error {
   constructor(readonly addr: number) {
     super(`word ${addr}, assumed quiet, was accessed otherwise`);
   }
+}
+
+/**
+ * Whether `a` by interpreter `interp` is quiet under `quiet` (when it is not its call's first
+ * access): a load of a stable word, or an own-bit write whose old value is unused to a quiet mask.
+ */
+export function quietAccess(quiet: Int8Array, a: Access, interp: number): boolean {
+  const q = quiet[a.addr] as number;
+  if (q === STABLE) return a.op === AccessOp.load;
+  if (q !== QUIET_BITS) return false;
+  const own = 1 << (interp - 1);
+  return a.b === 1 && ((a.op === AccessOp.or && a.a === own) || (a.op === AccessOp.and && a.a === ~own));
+}
+
+/**
+ * Before interpreter `interp` performs `a`: marks in `touched` (the pre-pass) what it does to its
+ * word; throws QuietnessBroken if it breaks the word's assumed quietness (a write to a stable word,
+ * a read of a quiet mask other than of one's own bit).
+ */
+export function watchAccess(quiet: Int8Array | null, touched: Uint8Array | null, a: Access, interp: number): void {
+  const whole = a.op === AccessOp.load && !(a.b === LoadMode.bits && a.a === 1 << (interp - 1));
+  if (touched !== null) touched[a.addr] = (touched[a.addr] as number) | (a.op !== AccessOp.load ? WRITTEN : whole ? READ_WHOLE : 0);
+  const q = quiet === null ? 0 : (quiet[a.addr] as number);
+  if ((q === STABLE && a.op !== AccessOp.load) || (q === QUIET_BITS && whole)) throw new QuietnessBroken(a.addr);
 }
 
 /** Executions of the random pre-pass that proposes the candidates. */
