@@ -521,7 +521,7 @@ export class Machine<Call, Result> {
 }
 
 /** Most quiet accesses one step folds (engine/quietWords.ts). */
-const QUIET_FOLDS = 64;
+const QUIET_FOLDS = 8;
 
 /**
  * The symmetry reduction for these programs, or null when no two threads are interchangeable.
