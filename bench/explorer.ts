@@ -3,6 +3,8 @@ import { checkAgreement } from "../properties/agreement.js";
 import { explore, type StorageOption } from "../properties/explorer/index.js";
 import { moduleSlotHistoryKey, moduleSlotMonitor, moduleSlotPrograms, moduleSlots } from "../properties/explorer/fixtures/moduleSlots.js";
 import { typicalPrograms } from "../properties/programs.js";
+import { defaultVerifySettings } from "../properties/verify.js";
+import { familyNames } from "../model/index.js";
 import { runSpin, spinAvailable } from "./spin/run.js";
 
 /**
@@ -107,14 +109,39 @@ export async function benchExplorer(options: ExplorerBenchOptions = {}): Promise
   return rows;
 }
 
-/** `node dist/bench/explorer.js [--quick] [--budget-ms ms] [--exact]`: the table with bytes per state. */
+/**
+ * Every family's typical program at N=4 interpreters, exhaustively under the online judge with
+ * `npm run verify`'s default work budget (12 M states, exact storage): whether N=4 fits that budget.
+ */
+export function familiesAtFour(budgetMs: number): ExplorerBenchRow[] {
+  return familyNames.map((family) => {
+    const r = checkAgreement({
+      family,
+      programs: typicalPrograms(family, 4, 1),
+      strategy: { kind: "exhaustive", storage: "exact" },
+      limits: { timeLimitMs: budgetMs, maxStates: defaultVerifySettings.maxStates },
+    });
+    const bytes = r.stats.storedBytes === undefined ? {} : { bytesPerState: r.stats.storedBytes / Math.max(1, r.stats.states) };
+    return { n: 4, c: 1, tool: `interlock (${family} family, judge, exact)`, verdict: r.verdict, states: r.stats.states, seconds: r.stats.elapsedMs / 1000, ...bytes };
+  });
+}
+
+/** `node dist/bench/explorer.js [--quick] [--budget-ms ms] [--exact] [--families]`: the table with bytes per state. */
 async function main(argv: readonly string[]): Promise<void> {
   const at = argv.indexOf("--budget-ms");
+  if (argv.includes("--families")) {
+    printTable(familiesAtFour(at >= 0 ? Number(argv[at + 1]) : 600_000));
+    return;
+  }
   const rows = await benchExplorer({
     quick: argv.includes("--quick"),
     familyBudgetMs: at >= 0 ? Number(argv[at + 1]) : 60_000,
     storage: argv.includes("--exact") ? "exact" : "hash-compact",
   });
+  printTable(rows);
+}
+
+function printTable(rows: readonly ExplorerBenchRow[]): void {
   console.log("| N | C | tool | verdict | states | seconds | bytes/state |\n|---|---|---|---|---:|---:|---:|");
   for (const r of rows) console.log(`| ${r.n} | ${r.c} | ${r.tool} | ${r.verdict} | ${r.states} | ${r.seconds.toFixed(2)} | ${r.bytesPerState?.toFixed(0) ?? "-"} |`);
 }

@@ -2,6 +2,7 @@
  * `explore` runs one strategy over a subject and some programs, and says what it proved.
  */
 import type { Program, Subject } from "../../impl/subject.js";
+import { QuietnessBroken, quietCounts, quietWords } from "./engine/quietWords.js";
 import { SymmetryBroken } from "./machine.js";
 import type { VisitedSet } from "./stateTable.js";
 import { LimitReached, Session } from "./session.js";
@@ -53,7 +54,12 @@ export function explore<Call, Result>(
   const strategy = options.strategy;
   switch (strategy.kind) {
     case "exhaustive":
-      return exploreExhaustive(run, { symmetry: strategy.symmetry ?? "auto", storage: strategy.storage ?? "exact", sleepSets: strategy.sleepSets ?? true });
+      return exploreExhaustive(run, {
+        symmetry: strategy.symmetry ?? "auto",
+        storage: strategy.storage ?? "exact",
+        sleepSets: strategy.sleepSets ?? true,
+        quietWords: (strategy.quietWords ?? true) && options.monitor === undefined,
+      });
     case "bounded":
       return exploreBounded(run, strategy.maxPreemptions ?? strategyDefaults.maxPreemptions);
     case "pct":
@@ -68,13 +74,37 @@ interface ExhaustiveOptions {
   readonly symmetry: SymmetryOption;
   readonly storage: StorageOption;
   readonly sleepSets: boolean;
+  /** Fold accesses to quiet words (engine/quietWords.ts); never with a monitor, which may look at positions. */
+  readonly quietWords: boolean;
+}
+
+/**
+ * Exhaustive search with quiet words: the candidates proposed by a random pre-pass, one dropped and
+ * the search redone whenever an access breaks it. A violation is searched for again without the
+ * reduction, so that its token replays step for step on the machine every other command builds.
+ */
+function exploreExhaustive<Call, Result>(run: Run<Call, Result>, o: ExhaustiveOptions): ExploreResult<Call, Result> {
+  const quiet = o.quietWords ? quietWords(run.newSession(false)) : null;
+  for (;;) {
+    try {
+      const r = exhaustiveWith(run, o, quiet);
+      return quiet !== null && r.verdict === "violation" ? exhaustiveWith(run, o, null) : r;
+    } catch (e) {
+      if (!(e instanceof QuietnessBroken) || quiet === null) throw e;
+      quiet[e.addr] = 0;
+    }
+  }
 }
 
 /** Exhaustive search, with symmetry when asked for and verified; without it when it breaks. */
-function exploreExhaustive<Call, Result>(run: Run<Call, Result>, o: ExhaustiveOptions): ExploreResult<Call, Result> {
+function exhaustiveWith<Call, Result>(run: Run<Call, Result>, o: ExhaustiveOptions, quiet: Int8Array | null): ExploreResult<Call, Result> {
   const keyed = run.options.historyKey !== undefined;
-  const search = (session: Session<Call, Result>) => () => exhaustive(session, o.storage, o.sleepSets);
-  const coverage = (symmetry: SymmetryReport) => (s: Session<Call, Result>, found: boolean) => exhaustiveCoverage(s, symmetry, found, keyed, o);
+  const search = (session: Session<Call, Result>) => () => {
+    session.machine.assumeQuiet(quiet);
+    return exhaustive(session, o.storage, o.sleepSets);
+  };
+  const counts = quiet === null ? { stable: 0, masks: 0 } : quietCounts(quiet);
+  const coverage = (symmetry: SymmetryReport) => (s: Session<Call, Result>, found: boolean) => exhaustiveCoverage(s, symmetry, found, keyed, o, counts);
   let symmetry: SymmetryReport = { applied: false, classes: [], reason: "symmetry off by request" };
   if (o.symmetry === "auto") {
     try {
@@ -177,12 +207,15 @@ function base<Call, Result>(
   return { strategy, guarantee, symmetry, checkedExecutions: s.checkedExecutions };
 }
 
-function exhaustiveCoverage<Call, Result>(s: Session<Call, Result>, symmetry: SymmetryReport, found: boolean, keyed: boolean, o: ExhaustiveOptions): Coverage {
+function exhaustiveCoverage<Call, Result>(s: Session<Call, Result>, symmetry: SymmetryReport, found: boolean, keyed: boolean, o: ExhaustiveOptions, quiet: { stable: number; masks: number }): Coverage {
   const modulo =
     (symmetry.applied
       ? `modulo symmetry over interps ${symmetry.classes.map((c) => `{${c.join(",")}}`).join(" ")}`
       : `without symmetry reduction (${symmetry.reason})`) +
     (o.sleepSets ? ", sleep sets (transitions whose successors other orders reach are not taken; every state is still visited)" : "") +
+    (quiet.stable + quiet.masks > 0
+      ? `, quiet words (loads of the ${quiet.stable} words no step writes and own-bit writes to the ${quiet.masks} self-bit masks no step reads whole, every access checked, folded into the step before them; a call's first access is still a scheduling point)`
+      : "") +
     (keyed ? `, thread histories merged by the caller's historyKey` : "");
   const sentence = found
     ? `exhaustive search ${modulo} stopped at the first violation after ${s.states} states.`

@@ -10,15 +10,18 @@
  */
 import { AccessOp, WaitResult, performPlain, type Access } from "../../impl/memory.js";
 import type { Program, Subject } from "../../impl/subject.js";
+import { Canonical } from "./engine/canonical.js";
 import { Disciplines } from "./engine/discipline.js";
-import { Footprint } from "./engine/footprint.js";
+import { Footprint, INVOKED, RESPONDED } from "./engine/footprint.js";
 import { HistoryLog } from "./engine/history.js";
 import { JudgeLink } from "./engine/judge.js";
 import { ScheduleLog } from "./engine/schedule.js";
+import { quietAccess, watchAccess } from "./engine/quietWords.js";
 import { Symmetry, symmetryClasses, verifyStart, type Perm } from "./engine/symmetry.js";
 import { FINISHED, ThreadTable, type Completion, type Edge, type HistoryKey, type TNode } from "./engine/threads.js";
 import { callText, describeAccess, type TraceRow } from "./engine/trace.js";
-import type { CallRecord, Observer, StateView, ThreadView, Violation } from "./types.js";
+import { stateView } from "./engine/view.js";
+import type { CallRecord, Observer, StateView, Violation } from "./types.js";
 
 export { describeAccess, type TraceRow } from "./engine/trace.js";
 export { SymmetryBroken, type HistoryKey } from "./engine/threads.js";
@@ -64,8 +67,14 @@ export class Machine<Call, Result> {
   footprint: Footprint | null = null;
   /** Per thread: its position in the canonical state the last `key()` returned (identity without symmetry). */
   readonly canonicalThread: Int32Array;
+  /** The state's key for the visited set (canonical under symmetry). */
+  private readonly canonical: Canonical;
   /** When non-null, every access performed is appended here (replay for reports; off while searching). */
   traceRows: TraceRow[] | null = null;
+  /** Per word, STABLE / QUIET_BITS when assumed quiet (engine/quietWords.ts), else 0; null: none. */
+  private quiet: Int8Array | null = null;
+  /** When non-null, what each access did to its word is marked here (WRITTEN, READ_WHOLE: the quiet-words pre-pass). */
+  private touched: Uint8Array | null = null;
 
   private readonly threads: ThreadTable<Call, Result>;
   private readonly initialMem: Int32Array;
@@ -74,8 +83,6 @@ export class Machine<Call, Result> {
   private readonly log = new HistoryLog();
   private readonly judgeLink: JudgeLink<Call, Result>;
   private readonly disciplines: Disciplines | null;
-  private readonly keyScratch: Int32Array;
-  private readonly candidate: Int32Array;
 
   constructor(
     readonly subject: Subject<Call, Result>,
@@ -92,15 +99,11 @@ export class Machine<Call, Result> {
     this.rank = new Int32Array(this.n);
     this.accessIndex = new Int32Array(this.n);
     this.interps = programs.map((p) => p.interp);
-    this.canonicalThread = Int32Array.from(programs, (_, t) => t);
     this.symmetry = symmetric ? symmetryOf(subject, programs, observer) : null;
     this.symmetric = this.symmetry !== null;
     this.classMembers = this.symmetry?.classes ?? programs.map((_, t) => [t]);
     this.classOf = this.symmetry?.classOf ?? Int32Array.from(programs, (_, t) => t);
     this.snapshotWidth = this.words + 3 * this.n + 3;
-    this.keyWidth = this.words + this.n + 1;
-    this.keyScratch = new Int32Array(this.keyWidth);
-    this.candidate = new Int32Array(this.keyWidth);
     this.disciplines = Disciplines.of(subject as Subject<unknown, unknown>);
     this.judgeLink = new JudgeLink(observer);
     const sym = this.symmetry;
@@ -109,8 +112,18 @@ export class Machine<Call, Result> {
     subject.init?.(this.initialMem);
     this.initialEdges = programs.map((_, t) => this.threads.startEdge(t));
     if (sym !== null) verifyStart(sym, this.threads, this.initialEdges, this.interps);
-    this.view = this.makeView();
+    const threads = this.threads as ThreadTable<unknown, unknown>;
+    const judgeLink = this.judgeLink as JudgeLink<unknown, unknown>;
+    this.canonical = new Canonical({ mem: this.mem, node: this.node, rank: this.rank, interps: this.interps, threads, judgeLink }, sym, this.classMembers, this.classOf);
+    this.keyWidth = this.canonical.keyWidth;
+    this.canonicalThread = this.canonical.canonicalThread;
+    this.view = stateView(this, programs, (t) => this.at(t));
     this.reset();
+  }
+
+  /** Whether the observer declares that invocations commute, and responses (Observer.eventsCommute). */
+  get eventsCommute(): boolean {
+    return this.judgeLink.observer?.eventsCommute === true;
   }
 
   /** Whether steps may fold several accesses (the Subject declares sharing disciplines). */
@@ -181,9 +194,10 @@ export class Machine<Call, Result> {
     else if (nd.op === AccessOp.notify) this.stepNotify(t, nd, at, s);
     else {
       if (this.disciplines?.governs(nd.addr) === true) this.invisible(t, nd);
+      if (this.quiet !== null || this.touched !== null) this.watch(t, nd.access as Access);
       this.traced(t, nd, at, s, this.perform(nd.access as Access));
     }
-    if (this.disciplines !== null) this.runInvisible(t, s);
+    if (this.disciplines !== null || this.quiet !== null) this.runInvisible(t, s);
     this.steps = s + 1;
   }
 
@@ -218,16 +232,45 @@ export class Machine<Call, Result> {
    * access that is a scheduling point (or that breaks the discipline: then the break is recorded).
    */
   private runInvisible(t: number, s: number): void {
+    // Quiet accesses folded in this step: bounded, so that a loop on a stable word (a spin on a flag
+    // nobody sets) still takes steps and meets maxSteps as the livelock it is.
+    let quiet = 0;
     for (;;) {
       if (this.rank[t] !== 0) return;
       const nd = this.at(t);
       if (nd.op === FINISHED || nd.op === AccessOp.wait || nd.op === AccessOp.notify) return;
-      if (!this.invisible(t, nd)) return;
       const at = this.accessIndex[t] as number;
+      if (!this.invisible(t, nd) && !(quiet++ < QUIET_FOLDS && this.quietAccess(t, nd, at))) return;
       if (at === 0) this.invoked(t, nd, s);
       this.accessIndex[t] = at + 1;
+      if (this.quiet !== null || this.touched !== null) this.watch(t, nd.access as Access);
       this.traced(t, nd, at, s, this.perform(nd.access as Access));
     }
+  }
+
+  /** Whether thread t's pending access at nd (its `at`-th in the call) is quiet (engine/quietWords.ts). */
+  private quietAccess(t: number, nd: TNode, at: number): boolean {
+    return this.quiet !== null && at !== 0 && quietAccess(this.quiet, nd.access as Access, this.interpOf(t));
+  }
+
+  /** Assumes the words marked STABLE / QUIET_BITS quiet (null: none); an access that breaks it throws QuietnessBroken. */
+  assumeQuiet(quiet: Int8Array | null): void {
+    this.quiet = quiet;
+  }
+
+  /** Marks in `into` what every access does to its word (null: stop). */
+  recordAccesses(into: Uint8Array | null): void {
+    this.touched = into;
+  }
+
+  /** Whether the word has the self-bits discipline. */
+  selfBits(addr: number): boolean {
+    return this.disciplines?.isSelfBits(addr) === true;
+  }
+
+  /** Before thread t performs access a: records it for the pre-pass; throws if it breaks an assumed quietness. */
+  private watch(t: number, a: Access): void {
+    watchAccess(this.quiet, this.touched, a, this.interpOf(t));
   }
 
   /** Performs a non-blocking access on memory (under symmetry, first checks it commutes with renaming). */
@@ -298,98 +341,44 @@ export class Machine<Call, Result> {
   }
 
   /**
+   * Writes the state renamed by permutation `pi` of the symmetry group as a `save` snapshot: thread
+   * t's position moved to thread π(t) (as π(t)'s own node), the declared words and the judge's
+   * state renamed. Every renaming of a state must have the state's key (the canonicity test).
+   */
+  saveRenamed(pi: number, out: Int32Array, at: number): void {
+    const sym = this.symmetry;
+    if (sym === null) throw new Error("saveRenamed needs a symmetric machine");
+    const p = sym.perms[pi] as Perm;
+    const w = this.words;
+    const n = this.n;
+    this.save(out, at);
+    for (let a = 0; a < w; a++) out[at + a] = sym.renameValue(sym.kindOf(a), this.mem[a] as number, p);
+    for (let t = 0; t < n; t++) {
+      const u = p.thread[t] as number;
+      out[at + w + u] = sym.image(this.threads, this.at(t), pi, this.interps);
+      out[at + w + n + u] = this.rank[t] as number;
+      out[at + w + 2 * n + u] = this.accessIndex[t] as number;
+    }
+    out[at + w + 3 * n + 2] = this.judgeLink.rename(this.judgeLink.state, pi, sym.perms.length, p.interp);
+  }
+
+  /**
    * The state's identity for a visited set: memory words, one code per thread (node id and wait
-   * rank), the judge's state. Under symmetry, the canonical representative of the state's orbit
-   * (engine/symmetry.ts). Returns a scratch array overwritten by the next call.
+   * rank), the judge's state; under symmetry, the canonical representative of the state's orbit
+   * (engine/canonical.ts). Returns a scratch array overwritten by the next call; sets `canonicalThread`.
    */
   key(): Int32Array {
-    const k = this.keyScratch;
-    const w = this.words;
-    const sym = this.symmetry;
-    if (sym === null || sym.sorted) {
-      for (let i = 0; i < w; i++) k[i] = this.mem[i] as number;
-      for (let t = 0; t < this.n; t++) k[w + t] = (this.code(t) << 5) | (this.rank[t] as number);
-      if (sym !== null) this.sortClasses(k);
-      k[w + this.n] = this.judgeLink.state;
-      return k;
-    }
-    // Enumerated: the key is laid out as [declared words, thread codes, judge, undeclared words]; the
-    // undeclared words are the same under every renaming, so the least key is decided by the prefix.
-    const prefix = this.renamedPrefix(0, k);
-    let best = 0;
-    for (let pi = 1; pi < sym.perms.length; pi++) {
-      this.renamedPrefix(pi, this.candidate);
-      if (lessThan(this.candidate, k, prefix)) {
-        k.set(this.candidate.subarray(0, prefix));
-        best = pi;
-      }
-    }
-    const declared = sym.declaredWords;
-    let at = prefix;
-    for (let a = 0, j = 0; a < w; a++) {
-      if (j < declared.length && declared[j] === a) j++;
-      else k[at++] = this.mem[a] as number;
-    }
-    this.canonicalThread.set((sym.perms[best] as Perm).thread);
-    return k;
-  }
-
-  /** Thread t's node id, or under sorted symmetry the node it maps to in its class's first thread. */
-  private code(t: number): number {
-    const sym = this.symmetry;
-    const id = this.node[t] as number;
-    if (sym === null) return id;
-    const pi = sym.toFirst[t] as number;
-    return pi === 0 ? id : sym.image(this.threads, this.threads.node(id), pi, this.interps);
-  }
-
-  /** Sorts each class's thread codes (key positions are thread indices; a class's are rewritten in order). */
-  private sortClasses(k: Int32Array): void {
-    const w = this.words;
-    for (const members of this.classMembers) {
-      if (members.length < 2) continue;
-      const order = [...members].sort((a, b) => (k[w + a] as number) - (k[w + b] as number) || a - b);
-      const codes = order.map((t) => k[w + t] as number);
-      order.forEach((t, i) => {
-        const slot = members[i] as number;
-        this.canonicalThread[t] = slot;
-        k[w + slot] = codes[i] as number;
-      });
-    }
-  }
-
-  /** The permutation-dependent prefix of the key of the state renamed by pi (declared words, codes, judge), written into out; returns its length. */
-  private renamedPrefix(pi: number, out: Int32Array): number {
-    const sym = this.symmetry as Symmetry;
-    const p = sym.perms[pi] as Perm;
-    const d = sym.declaredWords.length;
-    sym.renameDeclared(this.mem, p, out);
-    for (let t = 0; t < this.n; t++) {
-      const nd = this.at(t);
-      const known = nd.images === null ? -1 : (nd.images[pi] as number);
-      const image = pi === 0 ? nd.id : known >= 0 ? known : sym.image(this.threads, nd, pi, this.interps);
-      out[d + (p.thread[t] as number)] = (image << 5) | (this.rank[t] as number);
-    }
-    out[d + this.n] = this.judgeLink.rename(this.judgeLink.state, pi, sym.perms.length, p.interp);
-    return d + this.n + 1;
+    return this.canonical.key();
   }
 
   /** How symmetry canonicalises states, for the coverage sentence (null: no symmetry). */
   symmetryMethod(): string | null {
-    const sym = this.symmetry;
-    if (sym === null) return null;
-    if (sym.sorted) return "threads sorted by position; verified interchangeable on every transition taken";
-    return `the least of ${sym.perms.length} renamings of interpreter ids in threads, the Subject's declared id and mask words and the online judge's state; verified on every transition taken`;
+    return this.canonical.symmetryMethod();
   }
 
   /** Under sorted symmetry: whether an earlier thread of t's class is in the very same position (same successor up to symmetry). */
   shadowed(t: number): boolean {
-    if (this.symmetry === null || !this.symmetry.sorted) return false;
-    const c = this.classOf[t];
-    for (let u = 0; u < t; u++) {
-      if (this.classOf[u] === c && this.rank[u] === this.rank[t] && this.code(u) === this.code(t)) return true;
-    }
-    return false;
+    return this.canonical.shadowed(t);
   }
 
   /** Thread t's position: (call index, access index) of its next access. */
@@ -464,7 +453,7 @@ export class Machine<Call, Result> {
   private record(t: number, done: readonly Completion[], carryIn: readonly number[] = [], from?: TNode): void {
     const s = this.steps;
     let carry = carryIn;
-    if (this.footprint !== null) this.footprint.visible = true;
+    if (this.footprint !== null) this.footprint.events |= done.some((c) => c.accessless) ? INVOKED | RESPONDED : RESPONDED;
     for (const c of done) {
       if (c.accessless) this.log.push(t, c.callIndex, s, undefined, false);
       this.log.push(t, c.callIndex, s, c.result, true);
@@ -479,7 +468,7 @@ export class Machine<Call, Result> {
 
   /** A call's first access is performed: its invocation enters the history (and the judge). */
   private invoked(t: number, nd: TNode, step: number): void {
-    if (this.footprint !== null) this.footprint.visible = true;
+    if (this.footprint !== null) this.footprint.events |= INVOKED;
     this.log.push(t, nd.callIndex, step, undefined, false);
     if (this.judgeLink.active) this.judgeLink.invoke(this.interpOf(t), this.callOf(t, nd));
   }
@@ -529,52 +518,10 @@ export class Machine<Call, Result> {
   private interpOf(t: number): number {
     return (this.programs[t] as Program<Call>).interp;
   }
-
-  private makeView(): StateView<Call> {
-    // the views read live state through this alias
-    const m = this;
-    const threads = this.programs.map(
-      (program, t): ThreadView<Call> => ({
-        interp: program.interp,
-        get callIndex() {
-          return m.at(t).callIndex;
-        },
-        get call() {
-          return program.calls[m.at(t).callIndex];
-        },
-        get accessIndex() {
-          return m.accessIndex[t] as number;
-        },
-        get access() {
-          return m.at(t).access;
-        },
-        get blocked() {
-          return m.rank[t] !== 0;
-        },
-        get finished() {
-          return m.isFinished(t);
-        },
-      }),
-    );
-    return {
-      mem: this.mem,
-      threads,
-      get steps() {
-        return m.steps;
-      },
-    };
-  }
 }
 
-/** Lexicographic a < b over the first `length` int32s. */
-function lessThan(a: Int32Array, b: Int32Array, length: number): boolean {
-  for (let i = 0; i < length; i++) {
-    const x = a[i] as number;
-    const y = b[i] as number;
-    if (x !== y) return x < y;
-  }
-  return false;
-}
+/** Most quiet accesses one step folds (engine/quietWords.ts). */
+const QUIET_FOLDS = 8;
 
 /**
  * The symmetry reduction for these programs, or null when no two threads are interchangeable.

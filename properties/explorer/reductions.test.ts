@@ -5,8 +5,11 @@ import { mutantConfig } from "../../impl/mutants/mutant.js";
 import type { Program } from "../../impl/subject.js";
 import type { AnyCall, Result } from "../../model/index.js";
 import { agreementJudge } from "../judge/judge.js";
+import { linearizabilityObserver } from "../judge/online.js";
 import { typicalPrograms } from "../programs.js";
+import { QUIET_BITS, QuietnessBroken, STABLE } from "./engine/quietWords.js";
 import { explore, type Strategy } from "./index.js";
+import { Machine } from "./machine.js";
 import { moduleSlotCheck, moduleSlotHistoryKey, moduleSlotMonitor, moduleSlotPrograms, moduleSlots } from "./fixtures/moduleSlots.js";
 
 type Exhaustive = Extract<Strategy, { kind: "exhaustive" }>;
@@ -63,6 +66,50 @@ describe("sleep sets (partial-order reduction)", () => {
   });
 });
 
+describe("quiet words (loads of words no step writes, own-bit writes to masks no step reads whole, folded)", () => {
+  it("keep the verdict and every terminal state of the real module_slots under the judge (N=3), with fewer states", () => {
+    const without = run(3, { kind: "exhaustive", quietWords: false });
+    const folded = run(3, { kind: "exhaustive", quietWords: true });
+    expect(folded.r.verdict).toBe(without.r.verdict);
+    expect(folded.finals).toEqual(without.finals);
+    expect(folded.r.stats.states).toBeLessThan(without.r.stats.states);
+    expect(folded.r.coverage.sentence).toMatch(/quiet words \(loads of the \d+ words no step writes and own-bit writes to the [1-9]\d* self-bit masks/);
+  });
+
+  it("find every seeded bug the search without them finds", () => {
+    for (const m of mutants) {
+      const config = mutantConfig(m);
+      const subject = m.subject(config);
+      const programs = m.programs.map((calls, i): Program<AnyCall> => ({ interp: i + 1, calls: [...calls] }));
+      const verdict = (quietWords: boolean) =>
+        explore(subject, programs, { strategy: { kind: "exhaustive", quietWords }, ...agreementJudge({ family: m.family, config, subject }).hooks }).violation?.property;
+      expect(verdict(true), m.id).toBe(verdict(false));
+    }
+  });
+
+  it("stop the machine at the first write to a word assumed stable", () => {
+    const config = { interpreters: 2, capacity: 4 };
+    const subject = implementations.module_slots(config);
+    const m = new Machine(subject, typicalPrograms("module_slots", 2, 1).map((calls, i): Program<AnyCall> => ({ interp: i + 1, calls })), false);
+    m.assumeQuiet(new Int8Array(subject.words).fill(STABLE));
+    expect(() => {
+      while (m.isEnabled(0)) m.step(0);
+    }).toThrow(QuietnessBroken);
+  });
+
+  it("stop the machine at the first whole read of a mask assumed quiet (runtime finalisation reads the importers)", () => {
+    const subject = implementations.module_slots({ interpreters: 1, capacity: 4 });
+    const calls = [...typicalPrograms("module_slots", 1, 1)[0] as AnyCall[], { _tag: "Py_FinalizeEx" } as AnyCall];
+    const m = new Machine(subject, [{ interp: 1, calls }], false);
+    const masks = Int8Array.from({ length: subject.words }, (_, a) => (m.selfBits(a) ? QUIET_BITS : 0));
+    expect(masks.includes(QUIET_BITS)).toBe(true);
+    m.assumeQuiet(masks);
+    expect(() => {
+      while (m.isEnabled(0)) m.step(0);
+    }).toThrow(QuietnessBroken);
+  });
+});
+
 describe("hash compaction (lossy visited set)", () => {
   it("visits the same states as the exact table on the real module_slots (N=3) and states its miss probability", () => {
     const exact = run(3, { kind: "exhaustive", storage: "exact" });
@@ -72,5 +119,23 @@ describe("hash compaction (lossy visited set)", () => {
     expect(compact.finals).toEqual(exact.finals);
     expect(compact.r.coverage.sentence).toMatch(/hash compaction \(64-bit signatures, \d+ bytes a state\): the probability that a state was missed is at most \d/);
     expect(compact.r.stats.storedBytes ?? Infinity).toBeLessThan((exact.r.stats.storedBytes ?? 0) / 4);
+  });
+});
+
+describe("the online judge's state (part of every explored state)", () => {
+  const imp: AnyCall = { _tag: "PyModule_ExecDef", def: "odbc", initFails: false, execFails: false, initImportsSelf: false };
+
+  it("is one state whichever order two calls were invoked in, and two when a response falls between", () => {
+    const o = linearizabilityObserver("module_slots", { interpreters: 3, capacity: 4 });
+    const ab = o.invoke(o.invoke(o.initial, 2, imp), 3, imp);
+    const ba = o.invoke(o.invoke(o.initial, 3, imp), 2, imp);
+    expect(ab).toBeGreaterThanOrEqual(0);
+    expect(ab).toBe(ba);
+    // a response and an invocation do not commute: interp 2's import may return "global_init did
+    // not run here" only if interp 3's import, invoked before that return, ran it
+    const didNotInit = { _tag: "Ok", value: 0 } as Result;
+    const overlapping = o.respond(o.invoke(o.invoke(o.initial, 2, imp), 3, imp), 2, imp, didNotInit);
+    expect(overlapping).toBeGreaterThanOrEqual(0);
+    expect(o.respond(o.invoke(o.initial, 2, imp), 2, imp, didNotInit)).toBe(-1);
   });
 });

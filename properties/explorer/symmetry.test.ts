@@ -4,6 +4,9 @@ import type { InterpWords, Program, Subject } from "../../impl/subject.js";
 import { refTo, type AnyCall, type FamilyName, type Result } from "../../model/index.js";
 import { agreementJudge } from "../judge/judge.js";
 import { explore, type Execution, type SymmetryOption } from "./index.js";
+import { Machine } from "./machine.js";
+import { below, mulberry32 } from "./prng.js";
+import { typicalPrograms } from "../programs.js";
 
 /** Every permutation of `xs`. */
 const permutations = (xs: readonly number[]): number[][] =>
@@ -92,5 +95,35 @@ describe("symmetry by renaming interpreters, on the real implementations under t
     expect(r.verdict).toBe("ok");
     expect(r.coverage.symmetry.applied).toBe(false);
     expect(r.coverage.symmetry.reason).toMatch(/interp 2 and interp 3 run identical programs but differ/);
+  });
+
+  it("gives every renaming of a state the state's key (N=5, four interchangeable interpreters, the judge on, random walks)", () => {
+    const config = { interpreters: 5, capacity: 4 };
+    const subject = implementations.module_slots(config);
+    const programs = typicalPrograms("module_slots", 5, 1).map((calls, i): Program<AnyCall> => ({ interp: i + 1, calls }));
+    const observer = agreementJudge({ family: "module_slots", config, subject }).hooks.observer;
+    const m = new Machine(subject, programs, true, undefined, observer);
+    const here = new Int32Array(m.snapshotWidth);
+    const renamed = new Int32Array(m.snapshotWidth * 24);
+    const random = mulberry32(7);
+    let compared = 0;
+    for (let run = 0; run < 6; run++) {
+      m.reset();
+      for (;;) {
+        m.save(here, 0);
+        const key = [...m.key()];
+        for (let pi = 0; pi < 24; pi++) m.saveRenamed(pi, renamed, pi * m.snapshotWidth);
+        for (let pi = 0; pi < 24; pi++) {
+          m.restore(renamed, pi * m.snapshotWidth);
+          expect([...m.key()]).toEqual(key);
+          compared++;
+        }
+        m.restore(here, 0);
+        const enabled = programs.map((_, t) => t).filter((t) => m.isEnabled(t));
+        if (enabled.length === 0) break;
+        m.step(enabled[below(random, enabled.length)] as number);
+      }
+    }
+    expect(compared).toBeGreaterThan(5_000);
   });
 });

@@ -101,6 +101,13 @@ export interface Observer<Call, Result> {
   blocked(state: number): Violation | undefined;
   /** Why the last transition returned -1. */
   why(): Violation;
+  /**
+   * Whether two invocations (of different interpreters) lead to the same state in either order, and
+   * likewise two responses: true for linearizability's judge, whose state is the set of ways the
+   * calls so far may have taken effect (pending calls kept in interpreter order). Partial-order
+   * reduction then lets such events commute; an invocation and a response never do.
+   */
+  readonly eventsCommute?: boolean;
 }
 
 /** Every limit of a run, by name. Each message that hits one names it. */
@@ -137,7 +144,14 @@ export type StorageOption = "exact" | "hash-compact";
 
 /** A Strategy says how to choose schedules. */
 export type Strategy =
-  | { readonly kind: "exhaustive"; readonly symmetry?: SymmetryOption; readonly storage?: StorageOption; readonly sleepSets?: boolean }
+  | {
+      readonly kind: "exhaustive";
+      readonly symmetry?: SymmetryOption;
+      readonly storage?: StorageOption;
+      readonly sleepSets?: boolean;
+      /** Accesses to quiet words (engine/quietWords.ts) are folded into the step before them (checked; default on, off with a monitor). */
+      readonly quietWords?: boolean;
+    }
   | { readonly kind: "bounded"; readonly maxPreemptions?: number }
   | {
       readonly kind: "pct";

@@ -22,6 +22,15 @@ interface Config {
   readonly pending: readonly Pending[];
 }
 
+/** `pending` with `p` added in interpreter order (one pending call per interpreter). */
+function withPending(pending: readonly Pending[], p: Pending): Pending[] {
+  const out = [...pending];
+  let i = out.length;
+  while (i > 0 && (out[i - 1] as Pending).interp > p.interp) i--;
+  out.splice(i, 0, p);
+  return out;
+}
+
 /** How many configurations one judge state may hold before the judge gives up (a budget, reported). */
 const MAX_CONFIGS = 20_000;
 
@@ -110,7 +119,10 @@ export function linearizabilityObserver(
   };
   const initial = intern([{ state: model.init(config), pending: [] }]);
   const invokeFresh = (id: number, interp: number, call: AnyCall): number => {
-    const configs = (sets[id] as Config[]).map((c) => ({ state: c.state, pending: [...c.pending, { interp, call, result: null }] }));
+    // Pending calls are kept in interpreter order, so a configuration does not remember in which
+    // order calls were invoked (it cannot matter: none has returned in between) and the judge states
+    // of two invocation orders are one.
+    const configs = (sets[id] as Config[]).map((c) => ({ state: c.state, pending: withPending(c.pending, { interp, call, result: null }) }));
     const all = closure(configs);
     if (all === null) return reject({ property: "agreement", message: `the online linearizability judge exceeded ${MAX_CONFIGS} configurations (a budget, not a verdict)` });
     return intern(all);
@@ -136,6 +148,7 @@ export function linearizabilityObserver(
   };
   return {
     initial,
+    eventsCommute: true,
     invoke(id, interp, call) {
       const memoKey = `${id}|${interp}|${callKey(call)}`;
       const known = invokeMemo.get(memoKey);

@@ -46,6 +46,11 @@ export class Disciplines {
     return this.guardOwner[addr] as number;
   }
 
+  /** Whether the word at addr has the self-bits discipline. */
+  isSelfBits(addr: number): boolean {
+    return this.kinds[addr] === SELF_BITS;
+  }
+
   /** Whether the word at addr has a discipline at all. */
   governs(addr: number): boolean {
     return this.kinds[addr] !== 0;

@@ -1,18 +1,30 @@
 /**
  * The footprint of one step: which words it read, which it wrote (a wait or notify counts as a write
- * of its word: it changes who waits there), and whether it was *visible* to the online judge (an
- * invocation or a response entered the history). Two steps of different threads from one state are
- * independent — either order reaches the same state — when neither writes a word the other touches
- * and at most one is visible (the judge's state depends on the order of events). Partial-order
+ * of its word: it changes who waits there), and which history events it made (an invocation, a
+ * response). Two steps of different threads from one state are independent — either order reaches
+ * the same state — when neither writes a word the other touches and their events commute in the
+ * online judge: at most one step made events; or, when the observer declares `eventsCommute`
+ * (invocations commute with invocations, responses with responses — linearizability's judge, whose
+ * state is a set that forgets those orders), one invoked and the other did not respond and vice
+ * versa: a response before or after another call's invocation is what real-time order is. Partial-order
  * reduction (strategies/sleep.ts) is built on this relation; it is computed from what the step
  * actually did, every folded invisible access and discipline check included.
  */
+/** `Footprint.events` bits. */
+export const INVOKED = 1;
+export const RESPONDED = 2;
+
 export class Footprint {
   readonly reads: Uint32Array;
   readonly writes: Uint32Array;
-  visible = false;
+  /** INVOKED | RESPONDED: the history events the step made. */
+  events = 0;
 
-  constructor(words: number) {
+  constructor(
+    words: number,
+    /** Whether invocations commute with invocations and responses with responses (Observer.eventsCommute). */
+    readonly eventsCommute = false,
+  ) {
     this.reads = new Uint32Array((words + 31) >>> 5);
     this.writes = new Uint32Array((words + 31) >>> 5);
   }
@@ -20,7 +32,7 @@ export class Footprint {
   clear(): void {
     this.reads.fill(0);
     this.writes.fill(0);
-    this.visible = false;
+    this.events = 0;
   }
 
   read(addr: number): void {
@@ -32,7 +44,7 @@ export class Footprint {
   }
 }
 
-/** Footprints stored flat: `slots` footprints of `words` words each (reads, writes, visible). */
+/** Footprints stored flat: `slots` footprints of `words` words each (reads, writes, events). */
 export class FootprintStore {
   private data: Uint32Array;
   private readonly stride: number;
@@ -55,7 +67,7 @@ export class FootprintStore {
     const at = slot * this.stride;
     this.data.set(f.reads, at);
     this.data.set(f.writes, at + this.half);
-    this.data[at + 2 * this.half] = f.visible ? 1 : 0;
+    this.data[at + 2 * this.half] = f.events;
   }
 
   copy(from: number, to: number): void {
@@ -66,7 +78,8 @@ export class FootprintStore {
   dependent(slot: number, f: Footprint): boolean {
     const at = slot * this.stride;
     const h = this.half;
-    if (this.data[at + 2 * h] === 1 && f.visible) return true;
+    const e = this.data[at + 2 * h] as number;
+    if (f.eventsCommute ? ((e & INVOKED) !== 0 && (f.events & RESPONDED) !== 0) || ((e & RESPONDED) !== 0 && (f.events & INVOKED) !== 0) : e !== 0 && f.events !== 0) return true;
     for (let i = 0; i < h; i++) {
       const r = this.data[at + i] as number;
       const w = this.data[at + h + i] as number;

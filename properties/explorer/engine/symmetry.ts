@@ -18,8 +18,13 @@
  * Two ways to pick the representative:
  *   - *sorted* (no declared words, no judge): memory is invariant, so the representative sorts each
  *     class's threads by the position they map to in the class's first thread; exact and cheap;
- *   - *enumerated* (otherwise): the least key over every permutation of the group (at most
- *     `MAX_GROUP` of them).
+ *   - *enumerated* (otherwise): the least key over the permutations that sort each class's threads
+ *     by a *signature* — what renaming carries along with a thread: its position (call, pending
+ *     access, wait rank) and its column of the declared words (is the id word me, my mask bits) —
+ *     every order of threads with equal signatures tried. A signature is equivariant (thread t's in
+ *     state s is thread π(t)'s in π(s)), so the candidates of every state of an orbit are the same
+ *     renamed states and the least of them is the orbit's one representative: the same key as the
+ *     least over the whole group (at most `MAX_GROUP` permutations), at the cost of the ties only.
  */
 import { AccessOp, LoadMode, type Access } from "../../../impl/memory.js";
 import type { InterpWords, Program } from "../../../impl/subject.js";
@@ -46,6 +51,13 @@ export interface Perm {
 
 const bit = (interp: number): number => 1 << (interp - 1);
 
+/** A thread mapping as one number: thread[t] as the base-n digit t. */
+function encode(thread: Int32Array): number {
+  let code = 0;
+  for (let t = thread.length - 1; t >= 0; t--) code = code * thread.length + (thread[t] as number);
+  return code;
+}
+
 function permOf(n: number, interps: readonly number[], mapping: ReadonlyMap<number, number>): Perm {
   const thread = Int32Array.from({ length: n }, (_, t) => mapping.get(t) ?? t);
   const interp = Int32Array.from({ length: 33 }, (_, i) => i);
@@ -71,6 +83,9 @@ function permutations(items: readonly number[]): number[][] {
   return out;
 }
 
+/** Every permutation of 0 … k − 1, for k up to the largest class `MAX_GROUP` allows. */
+const PERMUTATIONS: readonly (readonly number[][])[] = Array.from({ length: 6 }, (_, k) => permutations(Array.from({ length: k }, (_, i) => i)));
+
 /** The classes of interchangeable threads: identical programs; interp 1 apart when `fixMain`. */
 export function symmetryClasses<Call>(programs: readonly Program<Call>[], fixMain: boolean): number[][] {
   const byProgram = new Map<string, number[]>();
@@ -92,6 +107,18 @@ export class Symmetry {
   private readonly declared: Int32Array;
   /** Bits per interpreter in the wide masks. */
   private readonly stride: number;
+  /** A thread mapping (base-n digits of `thread`) ↦ its index in `perms`. */
+  private readonly indexOf = new Map<number, number>();
+  /** 0 … perms.length − 1. */
+  readonly everyIndex: readonly number[];
+  /** The classes with more than one member (singletons never move). */
+  private readonly movable: readonly (readonly number[])[];
+  /** Scratch for `candidates`: the thread mapping being built, a class's order by signature. */
+  private readonly target: Int32Array;
+  /** Per movable class, its threads in signature order; tie groups as (class, from, to) triples. */
+  private readonly orders: Int32Array[];
+  private readonly ties: number[] = [];
+  private readonly found: number[] = [];
 
   constructor(
     readonly classes: readonly (readonly number[])[],
@@ -112,6 +139,81 @@ export class Symmetry {
     this.declared = Int32Array.from([...this.wordKind.keys()].filter((a) => this.wordKind[a] !== 0));
     this.toFirst = new Int32Array(n);
     this.perms = sorted ? this.transpositions(n, interps) : this.group(n, interps);
+    this.perms.forEach((p, i) => this.indexOf.set(encode(p.thread), i));
+    this.everyIndex = this.perms.map((_, i) => i);
+    this.movable = classes.filter((c) => c.length > 1);
+    this.target = new Int32Array(n);
+    this.orders = this.movable.map((c) => new Int32Array(c.length));
+  }
+
+  /**
+   * Thread `interp`'s column of the declared words, hashed: per word, whether an id word holds
+   * `interp`, or `interp`'s bits of a mask. Renaming moves a column with its interpreter.
+   */
+  column(mem: Int32Array, interp: number): number {
+    let h = 0;
+    for (let j = 0; j < this.declared.length; j++) {
+      const a = this.declared[j] as number;
+      const kind = this.wordKind[a] as number;
+      const v = mem[a] as number;
+      const c = kind === IdKind.id ? (v === interp ? 1 : 0) : kind === IdKind.mask ? (v >>> (interp - 1)) & 1 : (v >>> ((interp - 1) * this.stride)) & ((1 << this.stride) - 1);
+      h = (Math.imul(h, 0x9e3779b1) + c + 1) | 0;
+    }
+    return h;
+  }
+
+  /**
+   * Enumerated mode: the indices (in `perms`) of the permutations that sort each class's threads by
+   * `sig` (per thread, an equivariant signature), every order of equal signatures included. The
+   * returned array is scratch, overwritten by the next call.
+   */
+  candidates(sig: Int32Array): readonly number[] {
+    const target = this.target;
+    for (let t = 0; t < target.length; t++) target[t] = t;
+    const ties = this.ties;
+    ties.length = 0;
+    for (let c = 0; c < this.movable.length; c++) {
+      const members = this.movable[c] as readonly number[];
+      const order = this.orders[c] as Int32Array;
+      for (let i = 0; i < members.length; i++) {
+        const t = members[i] as number;
+        let j = i;
+        while (j > 0 && (sig[order[j - 1] as number] as number) > (sig[t] as number)) {
+          order[j] = order[j - 1] as number;
+          j--;
+        }
+        order[j] = t;
+      }
+      for (let k = 0; k < members.length; ) {
+        let j = k + 1;
+        while (j < members.length && sig[order[j] as number] === sig[order[k] as number]) j++;
+        if (j === k + 1) target[order[k] as number] = members[k] as number;
+        else ties.push(c, k, j);
+        k = j;
+      }
+    }
+    this.found.length = 0;
+    this.assignTies(0);
+    return this.found;
+  }
+
+  /** Every assignment of the tied threads (`ties`: class, from, to) to their slots, from tie g on; each completed mapping's index joins `found`. */
+  private assignTies(g: number): void {
+    if (g >= this.ties.length) {
+      const index = this.indexOf.get(encode(this.target));
+      if (index === undefined) throw new Error("internal: a sorting permutation outside the group");
+      this.found.push(index);
+      return;
+    }
+    const c = this.ties[g] as number;
+    const from = this.ties[g + 1] as number;
+    const to = this.ties[g + 2] as number;
+    const members = this.movable[c] as readonly number[];
+    const order = this.orders[c] as Int32Array;
+    for (const p of PERMUTATIONS[to - from] as number[][]) {
+      for (let i = 0; i < p.length; i++) this.target[order[from + i] as number] = members[from + (p[i] as number)] as number;
+      this.assignTies(g + 3);
+    }
   }
 
   /** Sorted mode: the identity and every transposition within a class. */

@@ -79,7 +79,7 @@ export function exhaustive<Call, Result>(session: Session<Call, Result>, storage
   const m = session.machine;
   const table = storage === "exact" ? new StateTable(m.keyWidth) : new HashCompactTable(m.keyWidth);
   session.visited = table;
-  m.footprint = sleepSets ? new Footprint(m.words) : null;
+  m.footprint = sleepSets ? new Footprint(m.words, m.eventsCommute) : null;
   try {
     return search(session, table);
   } finally {
