@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import { basename, join } from "node:path";
 import { intFlag, str } from "../cli/args.js";
 import { ExitCode, UsageError } from "../cli/errors.js";
-import { register } from "../cli/main.js";
+import { register } from "../cli/command.js";
 import { table } from "../cli/output.js";
 import { checkCClient, cClientScenarios, defaultClientMaxStates, scenariosFor, type ClientRow } from "./client-check.js";
 import { CCompileError, compileC, type CompiledC } from "./compile.js";
