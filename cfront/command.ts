@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { choiceListFlag, intFlag, str } from "../cli/args.js";
 import { ExitCode, UsageError } from "../cli/errors.js";
-import { register } from "../cli/main.js";
+import { register } from "../cli/command.js";
 import { table } from "../cli/output.js";
 import { replayCommand } from "../cli/verify-job.js";
 import { writeReportIndex } from "../reports/index-page.js";

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseArgs } from "node:util";
+import { loadedCommands, type Command, type ParsedArgs } from "./command.js";
 import { commandTable } from "./commands.js";
 import { ExitCode, UsageError } from "./errors.js";
 import { terminalOutput, type Output } from "./output.js";
@@ -12,28 +13,6 @@ import { terminalOutput, type Output } from "./output.js";
  * exit code: 0 agreement, 1 counterexample, 2 usage or input error, 3 budget ran out, 4 the module
  * under test failed.
  */
-
-export interface Command {
-  readonly name: string;
-  readonly summary: string;
-  /** Usage text shown by `interlock <command> --help`. */
-  readonly help: string;
-  readonly options: NonNullable<ParseArgsConfig["options"]>;
-  readonly positionals?: { readonly min: number; readonly max: number; readonly name: string };
-  run(args: ParsedArgs, out: Output): Promise<ExitCode>;
-}
-
-export interface ParsedArgs {
-  readonly values: Record<string, string | boolean | (string | boolean)[] | undefined>;
-  readonly positionals: string[];
-}
-
-const commands: Command[] = [];
-
-/** Adds a command to the CLI (each command module registers itself when cli/commands.ts loads it). */
-export function register(c: Command): void {
-  commands.push(c);
-}
 
 function topHelp(): string {
   const width = Math.max(...commandTable.map((c) => c.name.length));
@@ -74,7 +53,7 @@ async function loadCommand(name: string): Promise<Command | undefined> {
   const entry = commandTable.find((c) => c.name === name);
   if (entry === undefined) return undefined;
   await entry.load();
-  return commands.find((c) => c.name === name);
+  return loadedCommands().find((c) => c.name === name);
 }
 
 const unknownCommand = (name: string): UsageError =>
@@ -127,9 +106,4 @@ export async function run(argv: readonly string[], out: Output = terminalOutput(
     }
     throw e;
   }
-}
-
-/** The commands loaded so far (for tests that compare them with the table in cli/commands.ts). */
-export function loadedCommands(): readonly Command[] {
-  return commands;
 }

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { commandTable } from "../cli/commands.js";
-import { loadedCommands, run } from "../cli/main.js";
+import { loadedCommands } from "../cli/command.js";
+import { run } from "../cli/main.js";
 import { colorEnabled, type Output } from "../cli/output.js";
 import {
   compactCount,

@@ -4,7 +4,7 @@ import { benchExplorer } from "../../bench/explorer.js";
 import { benchFastPaths } from "../../bench/fastpath.js";
 import { benchModel } from "../../bench/model.js";
 import { ExitCode, UsageError } from "../errors.js";
-import { register } from "../main.js";
+import { register } from "../command.js";
 import { table } from "../output.js";
 
 /**

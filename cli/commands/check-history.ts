@@ -3,7 +3,7 @@ import { defaultMaxBytes, detectFormat, HistoryError, historyFormats, readHistor
 import { intFlag } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { firstLine } from "../model-module.js";
-import { register } from "../main.js";
+import { register } from "../command.js";
 
 register({
   name: "check-history",

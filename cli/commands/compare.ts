@@ -4,7 +4,7 @@ import { compareAll, matrixHtml, matrixMarkdown, matrixMarkdownBlock, README_BEG
 import { checkReportDirectory, ReportError, writeTextFile } from "../../reports/io.js";
 import { str } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
-import { register } from "../main.js";
+import { register } from "../command.js";
 
 register({
   name: "compare",

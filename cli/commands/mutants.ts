@@ -8,7 +8,7 @@ import { checkReportDirectory, ReportError, writeReportFiles } from "../../repor
 import { choiceListFlag, intFlag, listFlag, str } from "../args.js";
 import { replayCommand } from "../verify-job.js";
 import { ExitCode, UsageError } from "../errors.js";
-import { register } from "../main.js";
+import { register } from "../command.js";
 
 const strategyKinds: readonly StrategyKind[] = ["exhaustive", "bounded", "pct", "random"];
 

@@ -10,7 +10,7 @@ import { environmentLimits } from "../limits.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { loadImplModule } from "../impl-module.js";
 import { guardFactories, loadTimeoutMs, ModuleFailure, probeImplModule } from "../impl-sandbox.js";
-import { register } from "../main.js";
+import { register } from "../command.js";
 
 register({
   name: "replay",

@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { listReports, writeReportIndex } from "../../reports/index-page.js";
 import { ExitCode, UsageError } from "../errors.js";
-import { register } from "../main.js";
+import { register } from "../command.js";
 import { table } from "../output.js";
 
 /**

@@ -5,7 +5,7 @@ import { criticalMinimum } from "../../properties/stress_programs.js";
 import { checkReportDirectory, writeTextFile, ReportError } from "../../reports/io.js";
 import { familiesFlag, intFlag, str } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
-import { register } from "../main.js";
+import { register } from "../command.js";
 
 register({
   name: "stress",

@@ -15,7 +15,7 @@ import { ExitCode, UsageError } from "../errors.js";
 import { IMPL_HEAP_MB, JOB_GRACE_MS, implResourceLimits, loadTimeoutMs, oneLine, probeImplModule } from "../impl-sandbox.js";
 import { moduleBeside } from "../../impl/stress/run.js";
 import type { Progress } from "../../properties/explorer/index.js";
-import { register } from "../main.js";
+import { register } from "../command.js";
 import { reportToGithub, verifyFooter, verifyTable, VerifyProgress } from "../verify-table.js";
 import { junitFileName } from "../../reports/render/junit.js";
 import { writeReportIndex } from "../../reports/index-page.js";

@@ -1,0 +1,133 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, normalize, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+
+/**
+ * The layer order of the source tree, lowest first. A file may import from its own layer or any
+ * layer below it, never from one above: the model knows nothing of implementations, the engine
+ * nothing of verdict wiring, reports nothing of the command line. `index.ts` (the package entry)
+ * sits on top. A folder not listed here is a test failure until it is placed.
+ */
+const layers: readonly (readonly string[])[] = [
+  ["model"],
+  ["impl"],
+  ["properties/explorer", "properties/checker"],
+  ["properties", "properties/judge"],
+  ["properties/scenarios"],
+  ["reports"],
+  ["cfront"],
+  ["bench"],
+  ["cli"],
+  ["index.ts"],
+];
+
+const skipped = new Set(["node_modules", "dist", ".git", "api", "test", "examples", "test-artifacts", "interlock-out", "include", "vitest.config.ts"]);
+
+/** The layer a source file belongs to: its folder, or for properties/ its sub-folder. */
+function unitOf(file: string): string {
+  const parts = file.split("/");
+  if (parts.length === 1) return file;
+  if (parts[0] === "properties" && parts.length > 2) return `properties/${parts[1]}`;
+  return parts[0] as string;
+}
+
+const rank = (unit: string): number => layers.findIndex((l) => l.includes(unit));
+
+/** Every relative import (value or type) of every non-test source file under `root`. */
+function importGraph(root: string): Map<string, string[]> {
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) {
+        if (!skipped.has(name) && !name.startsWith(".")) walk(path);
+      } else if (!skipped.has(name) && name.endsWith(".ts") && !name.endsWith(".test.ts") && !name.endsWith(".d.ts")) {
+        files.push(relative(root, path));
+      }
+    }
+  };
+  walk(root);
+  const pattern = /^\s*(?:import|export)\s[^;]*?from\s+"(\.[^"]+)"|import\(\s*"(\.[^"]+)"\s*\)/gms;
+  const graph = new Map<string, string[]>();
+  for (const file of files) {
+    const source = readFileSync(join(root, file), "utf8");
+    const targets = [...source.matchAll(pattern)].map((m) => normalize(join(dirname(file), (m[1] ?? m[2]) as string)).replace(/\.js$/, ".ts"));
+    graph.set(file, targets);
+  }
+  return graph;
+}
+
+/** Imports that go up the layer order, and files in no layer, as readable lines. */
+function layerViolations(graph: ReadonlyMap<string, readonly string[]>): string[] {
+  const out: string[] = [];
+  for (const [file, targets] of graph) {
+    const from = rank(unitOf(file));
+    if (from < 0) {
+      out.push(`${file} is in no layer: add ${unitOf(file)} to the layer table`);
+      continue;
+    }
+    for (const target of targets) {
+      const to = rank(unitOf(target));
+      if (to > from) out.push(`${file} imports ${target}: ${unitOf(file)} may not import from the higher layer ${unitOf(target)}`);
+    }
+  }
+  return out;
+}
+
+/** Import cycles among files (Tarjan's strongly connected components of more than one file). */
+function importCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!graph.has(w)) continue;
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v) as number, low.get(w) as number));
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v) as number, index.get(w) as number));
+      }
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const component: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop() as string;
+      onStack.delete(w);
+      component.push(w);
+    } while (w !== v);
+    if (component.length > 1) cycles.push(component.sort());
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return cycles;
+}
+
+const repo = join(dirname(new URL(import.meta.url).pathname), "..");
+
+describe("the source tree's layers", () => {
+  it("no file imports from a layer above its own", () => {
+    expect(layerViolations(importGraph(repo))).toEqual([]);
+  });
+
+  it("no two source files import each other, directly or through others", () => {
+    expect(importCycles(importGraph(repo))).toEqual([]);
+  });
+
+  it("a model file importing an implementation is reported, and so is the cycle it closes", () => {
+    const graph = importGraph(join(repo, "test/fixtures/layers"));
+    expect(layerViolations(graph)).toEqual(["model/wrong.ts imports impl/mutex.ts: model may not import from the higher layer impl"]);
+    expect(importCycles(graph)).toEqual([["impl/mutex.ts", "model/wrong.ts"]]);
+  });
+
+  it("a folder outside the layer table is reported rather than let through", () => {
+    expect(layerViolations(new Map([["plugins/x.ts", []]]))).toEqual(["plugins/x.ts is in no layer: add plugins to the layer table"]);
+  });
+});
