@@ -19,42 +19,8 @@ import type { ImportOpLike } from "./client_support.js";
 import { add, load, store, sub, type Code } from "../../impl/memory.js";
 import { PyMutex_Lock, PyMutex_Unlock } from "../../impl/pymutex.js";
 import type { Discipline } from "../../impl/subject.js";
+import type { Client, Ctx } from "./column.js";
 import { CARRY_IMPORTED, extErr, extOk, registryName, resIndex, type ClientWords, type ExtCall, type ExtResult, type Library, type Res } from "./library.js";
-
-/** What client code can reach: its interpreter, the family's API, the library, its statics, its module state. */
-export interface Ctx {
-  readonly interp: number;
-  readonly lib: Library;
-  readonly w: ClientWords;
-  readonly carry: readonly number[];
-  /** A call of the family's C API (through the runtime's gate), e.g. `PyThread_EnsureGlobalLock`. */
-  api(call: AnyCall): Code<Result>;
-}
-
-type Op<T extends ExtCall["_tag"]> = (x: Ctx, c: Extract<ExtCall, { _tag: T }>) => Code<ExtResult>;
-
-/** One column of the matrix: a family's implementation plus the extension code written against it. */
-export interface Client {
-  readonly column: string;
-  readonly family: "global_lock" | "runtime_store" | "refcounted_lock" | "module_slots" | "static_mutex";
-  readonly naive: boolean;
-  /** The mistake the naive variant makes (empty for the proper column). */
-  readonly mistake: string;
-  /** The family's implementation, possibly subclassed with the extension's callbacks. */
-  makeImpl(config: ModelConfig, lib: Library, w: ClientWords): Runtime<AnyCall>;
-  /** Whether the runtime itself runs the instance's m_free in Py_EndInterpreter / Py_FinalizeEx (lifecycle families). */
-  readonly runtimeRunsUnload: boolean;
-  readonly ops: {
-    readonly import: Op<"import">;
-    readonly unload: Op<"unload">;
-    readonly use: Op<"use">;
-    readonly acquire: Op<"acquire">;
-    readonly release: Op<"release">;
-    readonly library: Op<"library">;
-  };
-  /** Sharing disciplines the client code truly follows (the explorer checks them). */
-  disciplines(w: ClientWords): ReadonlyMap<number, Discipline>;
-}
 
 // Small helpers every column may use (not counted: each stands for one C call).
 const cnt = (x: Ctx, r: Res): number => x.w.count[resIndex(r)] as number;
@@ -605,3 +571,4 @@ export const clients: readonly Client[] = [
 ];
 
 export { CARRY_IMPORTED };
+export type { Client, Ctx } from "./column.js";
