@@ -66,8 +66,8 @@ export function chooseScenarios(d: ClientDefinition, ids: readonly string[] | un
 export function checkClient<F extends FamilyName>(d: ClientDefinition<F>, options: CheckClientOptions = {}): ClientCheck[] {
   const problems = definitionProblems(d);
   if (problems.length > 0) throw new ClientFailure(`malformed client definition: ${problems.join("; ")}`);
-  const column = columnOf(d as unknown as ClientDefinition);
-  return chooseScenarios(d as unknown as ClientDefinition, options.scenarios).map((s): ClientCheck => {
+  const column = columnOf(d);
+  return chooseScenarios(d, options.scenarios).map((s): ClientCheck => {
     try {
       const c = decideCell(column, s, options.maxExhaustiveStates ?? defaultMaxExhaustiveStates);
       const extra = c.verdict === "violation" ? { property: c.property as string, message: c.message as string, story: c.story as string, token: c.token as string } : c.message !== undefined ? { message: c.message } : {};
