@@ -15,6 +15,7 @@ import { IMPL_HEAP_MB, JOB_GRACE_MS, implResourceLimits, loadTimeoutMs, oneLine,
 import { moduleBeside } from "../../impl/stress/run.js";
 import type { Progress } from "../../properties/explorer/index.js";
 import { register } from "../main.js";
+import type { Output } from "../output.js";
 import { reportToGithub, verifyFooter, verifyTable, VerifyProgress } from "../verify-table.js";
 import { junitFileName } from "../../reports/render/junit.js";
 import { writeReportIndex } from "../../reports/index-page.js";
@@ -40,6 +41,12 @@ const help = [
   "  --budget-ms n       wall-clock safety net per job (default 1800000); budgets that decide a",
   "                      verdict count work (states, runs, program sets), never time",
   "  --impl path         check your own implementation module instead (impl/README.md)",
+  "  --client path       check your extension's own code instead: a defineClient module run in the",
+  "                      scenario workloads, every interleaving of 3 interpreters (README, \"Checking",
+  "                      your extension's code\"); --family must be the client's family if given",
+  "  --scenario id[,id]  with --client: the scenario workloads (default: every one the client can",
+  "                      run): henv, resources, cache, library, churn, init-failure, interp-end,",
+  "                      runtime-reinit",
   "  --shard i/n         run only shard i of n (jobs are split deterministically)",
   "  --report-dir dir    where reports go (default interlock-out); files go to <dir>/verify/",
   "  --format f[,f]      report formats: json, md, html, junit (default json,md,html); a JUnit",
@@ -49,7 +56,8 @@ const help = [
   "  --json              print the summary as JSON",
   "",
   "Exit codes: 0 agreement, 1 counterexample, 2 usage error, 3 a budget ran out before the",
-  "stated coverage (verdict unknown), 4 the --impl module failed (threw, broke the contract, hung).",
+  "stated coverage (verdict unknown), 4 the --impl or --client module failed (threw, returned a",
+  "malformed result, broke the contract, hung).",
   "Limits can also be set with INTERLOCK_MAX_STEPS,",
   "INTERLOCK_MAX_STATES, INTERLOCK_MAX_EXECUTIONS, INTERLOCK_MAX_THREADS and",
   "INTERLOCK_TIME_LIMIT_MS (positive whole numbers; the flags above win).",
@@ -81,6 +89,8 @@ register({
     "budget-ms": { type: "string" },
     "max-states": { type: "string" },
     impl: { type: "string" },
+    client: { type: "string" },
+    scenario: { type: "string" },
     shard: { type: "string" },
     "report-dir": { type: "string" },
     format: { type: "string" },
@@ -90,6 +100,7 @@ register({
   },
   async run(args, out) {
     const v = args.values;
+    if (v["client"] !== undefined || v["scenario"] !== undefined) return verifyClient(v, out);
     const env = environmentLimits();
     const settings: VerifySettings = {
       ...defaultVerifySettings,
@@ -176,6 +187,32 @@ register({
     return ExitCode.agreement;
   },
 });
+
+/** `--client`: the extension's own code in the scenario workloads (cli/client-verify.ts, loaded only here). */
+async function verifyClient(v: Record<string, unknown>, out: Output): Promise<ExitCode> {
+  const path = str(v["client"]);
+  if (path === undefined || path.trim() === "") throw new UsageError("--scenario needs --client path/to/client.ts (the extension code to run in the scenarios)");
+  for (const flag of ["impl", "strategy", "shard", "program-sets", "runs"]) {
+    if (v[flag] !== undefined) throw new UsageError(`--${flag} does not apply to --client (the scenarios are explored exhaustively); drop it`);
+  }
+  const families = v["family"] === undefined ? undefined : familiesFlag(v["family"]);
+  if (families !== undefined && families.length !== 1) throw new UsageError(`--client checks one family: pass --family with one of ${familyNames.join(", ")}`);
+  const scenarioText = str(v["scenario"]);
+  const scenarios = scenarioText === undefined || scenarioText === "all" ? undefined : scenarioText.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const { runClientVerify } = await import("../client-verify.js");
+  return runClientVerify(
+    {
+      path,
+      family: families?.[0],
+      scenarios,
+      loadTimeoutMs: loadTimeoutMs(path),
+      scenarioDeadlineMs: intFlag(v["budget-ms"], "budget-ms", 1, 86_400_000, 600_000),
+      maxExhaustiveStates: v["max-states"] === undefined ? undefined : intFlag(v["max-states"], "max-states", 1, 1_000_000_000, 100_000),
+      json: v["json"] === true,
+    },
+    out,
+  );
+}
 
 /**
  * The portfolio over cores: `parallel` worker threads take jobs from one queue; outcomes come back
