@@ -9,9 +9,10 @@ import { oneLine } from "./impl-sandbox.js";
  * a thread the CLI can stop (a hook that never yields, a memory hog). Messages to the parent:
  * `{ family, name, scenarios }` once loaded, then `{ check }` per scenario, or `{ usage }` once.
  */
-const { path, scenarios, maxExhaustiveStates } = workerData as { path: string; scenarios: string[] | undefined; maxExhaustiveStates: number | undefined };
+const { path, family, scenarios, maxExhaustiveStates } = workerData as { path: string; family: string | undefined; scenarios: string[] | undefined; maxExhaustiveStates: number | undefined };
 try {
   const d = await loadClientModule(path);
+  if (family !== undefined && family !== d.family) throw new UsageError(`--client ${path} is written against ${d.family}, not ${family}; pass --family ${d.family}`);
   let chosen;
   try {
     chosen = chooseScenarios(d, scenarios);
