@@ -39,6 +39,9 @@ export const ok = (value = 0): HookResult => extOk(value);
 /** A hook failed with `error` (an exec that fails is an ImportError; CPython then runs m_free, see `failedExec`). */
 export const fail = (error: string): HookResult => extErr(error);
 
+/** The value of a C call's result, or 0 when it failed (e.g. the key `PyRuntime_store_ensure` returned). */
+export const okValue = (r: Result): number => (r._tag === "Ok" ? r.value : 0);
+
 /** Each family's own C calls (the runtime calls — ending interpreters, finalising — are the harness's). */
 export interface FamilyCalls {
   readonly global_lock: Exclude<GlobalLockCall, RuntimeCall>;
