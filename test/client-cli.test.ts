@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -88,6 +88,22 @@ describe("verify --client", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr.trim()).toMatch(message);
+  });
+});
+
+describe("the README's client", () => {
+  it("is a whole client: copied into a bare folder it runs and is safe in every scenario it can run", () => {
+    const readme = readFileSync(join(repo, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Checking your extension's code"));
+    const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(code).toBeDefined();
+    const dir = bareFolder();
+    writeFileSync(join(dir, "my_ext.ts"), code as string);
+    const r = interlock(dir, "verify", "--client", "my_ext.ts", "--family", "static_mutex", "--json");
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as { results: { scenario: string; verdict: string }[] };
+    expect(out.results.map((c) => c.scenario)).toEqual(["henv", "churn", "init-failure", "interp-end", "runtime-reinit"]);
   });
 });
 
