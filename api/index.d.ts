@@ -207,6 +207,11 @@ export { ok } from "./properties/scenarios/contract.js";
  */
 export { fail } from "./properties/scenarios/contract.js";
 /**
+ * The value of a family call's result, or 0 when it failed.
+ * @public
+ */
+export { okValue } from "./properties/scenarios/contract.js";
+/**
  * The failure of the client under test: a hook threw, yielded a non-access, returned a malformed
  * result, or the definition is malformed. Never a property counterexample.
  * @public
