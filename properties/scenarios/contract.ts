@@ -20,6 +20,12 @@
  * `interlock/impl`) and returns `ok(value?)` or `fail(error)`. A hook that throws, yields something
  * that is not an access to the cell's memory, or returns anything else is a failure of the module
  * under test (`ClientFailure`), never a property counterexample.
+ *
+ * The contract is language-neutral on purpose: a hook is only "a generator of memory accesses that
+ * returns ok/fail", and every service it uses (family calls, library, statics, module state, the
+ * static mutex) is a call on `ClientApi`. A C client (cfront) can therefore be routed through the
+ * same harness by compiling its `exec`, `m_free`, `global_init`/`global_exit` and module functions
+ * to such generators and binding the C API it calls to `x.call`, `x.lib` and `x.statics`.
  */
 import type { FamilyName, GlobalLockCall, ModuleSlotsCall, RefcountedLockCall, Result, RuntimeStoreCall, StaticMutexCall } from "../../model/index.js";
 import type { RuntimeCall } from "../../model/common.js";
