@@ -116,9 +116,13 @@ export interface ClientHooks<F extends FamilyName = FamilyName> {
   exec(x: ClientApi<F>): Code<HookResult>;
   /** m_free: run by `unload`, by Py_EndInterpreter and Py_FinalizeEx for a live instance, and after a failed exec (see `failedExec`). */
   free(x: ClientApi<F>): Code<HookResult>;
-  /** module_slots' Py_mod_global_init, refcounted_lock's setup: run by the runtime on 0→1, under its lock. Return false to fail it. */
+  /** module_slots' Py_mod_global_init, refcounted_lock's setup: run by the runtime on 0→1, under its lock (no family calls from here). Return false to fail it. */
   globalInit?(x: ClientApi<F>): Code<boolean>;
-  /** module_slots' Py_mod_global_exit, refcounted_lock's teardown: run by the runtime on 1→0. */
+  /**
+   * module_slots' Py_mod_global_exit, refcounted_lock's teardown: run by the runtime on 1→0, in
+   * whichever interpreter dropped the last instance (`x.interp` is 0 there: the runtime does not say
+   * which). Like globalInit it runs under the runtime's lock and may not call the family's API.
+   */
   globalExit?(x: ClientApi<F>): Code<void>;
   /** A module function using resource r's handle. */
   use?(x: ClientApi<F>, r: Resource): Code<HookResult>;
