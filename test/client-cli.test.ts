@@ -45,12 +45,12 @@ describe("verify --client", () => {
 
   it("reports a hazard in the client's code as a counterexample (exit 1) with its story, token and rerun command", () => {
     const dir = bareFolder("never_torn_down.ts");
-    writeFileSync(join(dir, "unsafe.ts"), 'import { unsafe } from "./never_torn_down.ts";\nexport default unsafe;\n');
-    const r = interlock(dir, "verify", "--client", "unsafe.ts", "--scenario", "interp-end");
+    const r = interlock(dir, "verify", "--client", "never_torn_down.ts#unsafe", "--scenario", "interp-end");
     expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^client torn_down_by_every_instance \(static_mutex\)/);
     expect(r.stdout).toMatch(/interp-end\s+UNSAFE P2\s+interp \d still uses henv, but it is not live/);
     expect(r.stdout).toMatch(/token: il1:/);
-    expect(r.stdout).toContain("rerun: npx interlock verify --client unsafe.ts --family static_mutex --scenario interp-end");
+    expect(r.stdout).toContain("rerun: npx interlock verify --client never_torn_down.ts#unsafe --family static_mutex --scenario interp-end");
   });
 
   it("gives a throwing client the verdict 'the module under test failed' (exit 4), not a property", () => {
@@ -74,6 +74,8 @@ describe("verify --client", () => {
 
   it.each([
     ["a missing file", ["--client", "nope.ts"], /^interlock: --client nope\.ts: no such file$/],
+    ["a missing export", ["--client", "main_only.ts#nope"], /^interlock: --client main_only\.ts#nope: the module has no export "nope"$/],
+    ["a report folder, which --client does not write", ["--client", "main_only.ts", "--report-dir", "out"], /--report-dir does not apply to --client/],
     ["a malformed definition", ["--client", "bad.ts"], /^interlock: --client bad\.ts: the module failed to load \(malformed client definition: "free" \(m_free\) is required\)$/],
     ["the wrong family", ["--client", "main_only.ts", "--family", "global_lock"], /is written against static_mutex, not global_lock; pass --family static_mutex/],
     ["an unknown scenario", ["--client", "main_only.ts", "--scenario", "nope"], /^interlock: --scenario: unknown scenario "nope"; choose from henv, /],

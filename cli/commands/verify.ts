@@ -41,7 +41,8 @@ const help = [
   "  --budget-ms n       wall-clock safety net per job (default 1800000); budgets that decide a",
   "                      verdict count work (states, runs, program sets), never time",
   "  --impl path         check your own implementation module instead (impl/README.md)",
-  "  --client path       check your extension's own code instead: a defineClient module run in the",
+  "  --client path[#name] check your extension's own code instead: a defineClient module (its export",
+  "                      `name`, else `client` or `default`) run in the",
   "                      scenario workloads, every interleaving of 3 interpreters (README, \"Checking",
   "                      your extension's code\"); --family must be the client's family if given",
   "  --scenario id[,id]  with --client: the scenario workloads (default: every one the client can",
@@ -192,8 +193,8 @@ register({
 async function verifyClient(v: Record<string, unknown>, out: Output): Promise<ExitCode> {
   const path = str(v["client"]);
   if (path === undefined || path.trim() === "") throw new UsageError("--scenario needs --client path/to/client.ts (the extension code to run in the scenarios)");
-  for (const flag of ["impl", "strategy", "shard", "program-sets", "runs"]) {
-    if (v[flag] !== undefined) throw new UsageError(`--${flag} does not apply to --client (the scenarios are explored exhaustively); drop it`);
+  for (const flag of ["impl", "strategy", "shard", "program-sets", "runs", "seed", "interpreters", "jobs", "report-dir", "format", "timings"]) {
+    if (v[flag] !== undefined) throw new UsageError(`--${flag} does not apply to --client (each scenario is explored exhaustively with 3 interpreters, and the verdicts are printed, not written as reports); drop it`);
   }
   const families = v["family"] === undefined ? undefined : familiesFlag(v["family"]);
   if (families !== undefined && families.length !== 1) throw new UsageError(`--client checks one family: pass --family with one of ${familyNames.join(", ")}`);
