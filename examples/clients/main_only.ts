@@ -4,8 +4,9 @@
  * the import in every subinterpreter; with one instance at a time, plain set-up in exec and
  * teardown in m_free need no lock and no count.
  *
- * The unsafe variant is the same code claiming subinterpreter support: two first imports race to
- * set up henv (P1).
+ * The unsafe variant is the same code claiming subinterpreter support: with several instances, one
+ * instance's m_free clears henv while another still uses it, and two first imports race to set it
+ * up (P1: the first hazard found is a use of the cleared handle).
  */
 import { defineClient, fail, ok, type ClientDefinition } from "interlock";
 import { load, store } from "interlock/impl";
