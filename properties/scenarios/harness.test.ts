@@ -33,6 +33,11 @@ describe("the client harness", () => {
     expect(c?.message).toMatch(/use\(henv\) in interp \d yielded 42, which is not a memory access/);
   });
 
+  it("fails a hook that reaches outside the memory", () => {
+    const d = defineClient({ ...base, *use() { yield load(1_000_000); return ok(); } });
+    expect(checkClient(d, { scenarios: ["henv"] })[0]?.message).toMatch(/use\(henv\) in interp \d accessed word 1000000, outside the \d+ words of memory/);
+  });
+
   it("fails a hook that is not a generator function", () => {
     const d = defineClient({ ...base, use: (() => ok()) as never });
     expect(checkClient(d, { scenarios: ["henv"] })[0]?.message).toMatch(/returned \{"_tag":"Ok","value":0\}, not a generator \(write it as function\*\)/);

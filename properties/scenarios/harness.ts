@@ -46,7 +46,7 @@ function show(value: unknown): string {
 }
 
 /** Runs a hook's code, checking each yielded access and (when `check` is given) the returned value. */
-function* guarded<R>(where: string, start: () => unknown, check?: (r: unknown) => string | undefined): Code<R> {
+function* guarded<R>(where: string, words: number, start: () => unknown, check?: (r: unknown) => string | undefined): Code<R> {
   let code: Iterator<unknown, unknown, number>;
   try {
     code = start() as Iterator<unknown, unknown, number>;
@@ -68,8 +68,11 @@ function* guarded<R>(where: string, start: () => unknown, check?: (r: unknown) =
       return step.value as R;
     }
     const a = step.value as Partial<Access> | null;
-    if (typeof a !== "object" || a === null || !accessOps.has(a.op as number) || !Number.isInteger(a.addr) || (a.addr as number) < 0 || !isInt32(a.a) || !isInt32(a.b)) {
+    if (typeof a !== "object" || a === null || !accessOps.has(a.op as number) || !Number.isInteger(a.addr) || !isInt32(a.a) || !isInt32(a.b)) {
       throw new ClientFailure(`${where} yielded ${show(step.value)}, which is not a memory access (yield* the API's calls; yield load/store/… from interlock/impl)`);
+    }
+    if ((a.addr as number) < 0 || (a.addr as number) >= words) {
+      throw new ClientFailure(`${where} accessed word ${a.addr as number}, outside the ${words} words of memory (use the addresses x.statics gives)`);
     }
     input = yield a as Access;
   }
@@ -195,7 +198,7 @@ function* runGlobalInit(h: Hooks, interp: number, o: ImportOpLike, base: (i: num
   if (h.d.globalInit !== undefined) {
     const x = apiOf(h.d, interp, h.lib, h.w, noState, noCalls("globalInit"));
     const fn = h.d.globalInit;
-    const done = yield* guarded<boolean | undefined>(`${h.d.name ?? "client"} globalInit in interp ${interp}`, () => fn.call(h.d, x), checkBoolean);
+    const done = yield* guarded<boolean | undefined>(`${h.d.name ?? "client"} globalInit in interp ${interp}`, h.w.end, () => fn.call(h.d, x), checkBoolean);
     if (done === false) return "InitFailed";
   }
   return (yield* base(interp, { ...o, initFails: false })) === undefined ? undefined : "InitFailed";
@@ -206,7 +209,7 @@ function* runGlobalExit(h: Hooks, def: Def, base: (def: Def) => Code<void>): Cod
   if (h.d.globalExit !== undefined) {
     const x = apiOf(h.d, 0, h.lib, h.w, noState, noCalls("globalExit"));
     const fn = h.d.globalExit;
-    yield* guarded<void>(`${h.d.name ?? "client"} globalExit`, () => fn.call(h.d, x));
+    yield* guarded<void>(`${h.d.name ?? "client"} globalExit`, h.w.end, () => fn.call(h.d, x));
   }
   yield* base(def);
 }
@@ -220,7 +223,7 @@ function* runHook(d: ClientDefinition, op: OpName, x: Ctx, from: readonly number
   const where = `${d.name ?? "client"} ${op === "exec" ? "exec" : op === "free" ? "free (m_free)" : `${op}${res === undefined ? "" : `(${res})`}`} in interp ${x.interp}`;
   const fn = d[op] as ((x: ClientApi, r?: Res) => Code<HookResult>) | undefined;
   if (fn === undefined) throw new ClientFailure(`${where}: the client has no "${op}" hook, and the workload calls it`);
-  const r = yield* guarded<HookResult>(where, () => fn.call(d, api, res), checkResult);
+  const r = yield* guarded<HookResult>(where, x.w.end, () => fn.call(d, api, res), checkResult);
   return r._tag === "Ok" ? { _tag: "Ok", value: r.value, carry: state.carry() } : r;
 }
 
@@ -231,7 +234,7 @@ function* runImport(d: ClientDefinition, x: Ctx): Code<ExtResult> {
   const state = instanceState(d, fresh);
   const api = apiOf(d, x.interp, x.lib, x.w, state, x.api);
   const where = `${d.name ?? "client"} exec in interp ${x.interp}`;
-  const r = yield* guarded<HookResult>(where, () => d.exec.call(d, api), checkResult);
+  const r = yield* guarded<HookResult>(where, x.w.end, () => d.exec.call(d, api), checkResult);
   if (r._tag === "Ok") return { _tag: "Ok", value: r.value, carry: state.carry() };
   if (d.failedExec !== "no-module") yield* runHook(d, "free", x, state.carry());
   return r;

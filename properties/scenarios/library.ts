@@ -112,6 +112,8 @@ export interface ClientWords {
   readonly handle: readonly number[];
   /** The words a client definition names in `statics` (contract.ts), by name. */
   readonly named: ReadonlyMap<string, number>;
+  /** One past the last client word: the size of the cell's whole memory. */
+  readonly end: number;
 }
 
 export function clientWords(base: number, statics: readonly string[] = []): ClientWords {
@@ -128,7 +130,7 @@ export function clientWords(base: number, statics: readonly string[] = []): Clie
   const count = per();
   const handle = per();
   const named = new Map(statics.map((n) => [n, take()] as const));
-  return { words: next - base, cur, allocs, inside, bad, failsLeft, lockLive, mutex, count, handle, named };
+  return { words: next - base, cur, allocs, inside, bad, failsLeft, lockLive, mutex, count, handle, named, end: next };
 }
 
 /** The C library over the client words: SQLAllocHandle / SQLFreeHandle / a call / a thread-unsafe call. */
