@@ -27,7 +27,7 @@
  * same harness by compiling its `exec`, `m_free`, `global_init`/`global_exit` and module functions
  * to such generators and binding the C API it calls to `x.call`, `x.lib` and `x.statics`.
  */
-import type { FamilyName, GlobalLockCall, ModuleSlotsCall, RefcountedLockCall, Result, RuntimeStoreCall, StaticMutexCall } from "../../model/index.js";
+import { familyNames, type FamilyName, type GlobalLockCall, type ModuleSlotsCall, type RefcountedLockCall, type Result, type RuntimeStoreCall, type StaticMutexCall } from "../../model/index.js";
 import type { RuntimeCall } from "../../model/common.js";
 import type { Code } from "../../impl/memory.js";
 import type { Discipline } from "../../impl/subject.js";
@@ -162,7 +162,6 @@ export class ClientFailure extends Error {
 
 const hookNames = ["exec", "free", "globalInit", "globalExit", "use", "acquire", "release", "library", "disciplines"] as const;
 const callbackFamilies: readonly FamilyName[] = ["module_slots", "refcounted_lock"];
-const familyList: readonly FamilyName[] = ["global_lock", "runtime_store", "refcounted_lock", "module_slots", "static_mutex"];
 const wordName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The problems of a client definition (empty when it is well formed). */
@@ -170,7 +169,7 @@ export function definitionProblems(d: unknown): string[] {
   if (typeof d !== "object" || d === null) return [`a client definition must be an object, got ${d === null ? "null" : typeof d}`];
   const o = d as Record<string, unknown>;
   const out: string[] = [];
-  if (!familyList.includes(o["family"] as FamilyName)) out.push(`"family" must be one of ${familyList.join(", ")}, got ${JSON.stringify(o["family"])}`);
+  if (!familyNames.includes(o["family"] as FamilyName)) out.push(`"family" must be one of ${familyNames.join(", ")}, got ${JSON.stringify(o["family"])}`);
   for (const h of hookNames) {
     if (o[h] !== undefined && typeof o[h] !== "function") out.push(`"${h}" must be a generator function`);
   }
