@@ -116,9 +116,10 @@ export interface ClientHooks<F extends FamilyName = FamilyName> {
   exec(x: ClientApi<F>): Code<HookResult>;
   /**
    * m_free: run by `unload`, by Py_EndInterpreter and Py_FinalizeEx for a live instance, and after a
-   * failed exec (see `failedExec`). For module_slots and refcounted_lock (for module_slots including the
-   * family's `unload_module` / `mod_free` call) the runtime releases the instance itself at interpreter
-   * end and finalisation, calling `globalExit` on the last one; this hook then runs on `unload` only.
+   * failed exec (see `failedExec`). For module_slots and refcounted_lock — whose m_free makes the
+   * family's `unload_module` / `mod_free` call — the runtime releases the instance itself at
+   * interpreter end and finalisation, calling `globalExit` on the last one; there this hook runs on
+   * `unload` and after a failed exec only.
    */
   free(x: ClientApi<F>): Code<HookResult>;
   /** module_slots' Py_mod_global_init, refcounted_lock's setup: run by the runtime on 0→1, under its lock (no family calls from here). Return false to fail it. */
