@@ -17,7 +17,7 @@ try {
   try {
     chosen = chooseScenarios(d, scenarios);
   } catch (e) {
-    throw new UsageError(`--scenario: ${(e as Error).message}`);
+    throw new UsageError(scenarios === undefined ? `--client ${path}: ${(e as Error).message}` : `--scenario: ${(e as Error).message}`);
   }
   parentPort!.postMessage({ family: d.family, name: d.name ?? "client", scenarios: chosen.map((s) => s.id) });
   for (const s of chosen) {

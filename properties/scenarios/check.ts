@@ -49,7 +49,12 @@ export function scenariosFor(d: ClientDefinition): Scenario[] {
 
 /** The scenarios named by `ids`, or an Error naming an unknown id or one the client cannot run. */
 export function chooseScenarios(d: ClientDefinition, ids: readonly string[] | undefined): Scenario[] {
-  if (ids === undefined) return scenariosFor(d);
+  if (ids === undefined) {
+    const all = scenariosFor(d);
+    // A check that runs nothing would say "safe" about nothing.
+    if (all.length === 0) throw new Error(`the client defines no module function a scenario calls: define use (and acquire/release, library) so the scenarios can exercise it`);
+    return all;
+  }
   const runnable = new Set(scenariosFor(d).map((s) => s.id));
   return ids.map((id) => {
     const s = scenarios.find((x) => x.id === id);

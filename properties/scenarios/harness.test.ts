@@ -33,6 +33,11 @@ describe("the client harness", () => {
     expect(c?.message).toMatch(/use\(henv\) in interp \d yielded 42, which is not a memory access/);
   });
 
+  it("refuses to check a client that no scenario can exercise, instead of calling it safe", () => {
+    const d = defineClient({ family: "static_mutex", exec: base.exec, free: base.free });
+    expect(() => checkClient(d)).toThrow(/defines no module function a scenario calls/);
+  });
+
   it("fails a hook that reaches outside the memory", () => {
     const d = defineClient({ ...base, *use() { yield load(1_000_000); return ok(); } });
     expect(checkClient(d, { scenarios: ["henv"] })[0]?.message).toMatch(/use\(henv\) in interp \d accessed word 1000000, outside the \d+ words of memory/);
