@@ -189,3 +189,60 @@ export { decodeReport } from "./reports/io.js";
  * @public
  */
 export { renderReport } from "./reports/io.js";
+/**
+ * Declares a client — your extension's own hooks (module exec, m_free, the family's init/exit
+ * callbacks, module functions) written against a family's API — and checks its shape; export it
+ * from the module you pass to `interlock verify --client`, or give it to `checkClient`.
+ * @public
+ */
+export { defineClient } from "./properties/scenarios/contract.js";
+/**
+ * A hook's success (a module function's int32 return value, default 0).
+ * @public
+ */
+export { ok } from "./properties/scenarios/contract.js";
+/**
+ * A hook's failure (an exec that fails is an ImportError; CPython then runs m_free).
+ * @public
+ */
+export { fail } from "./properties/scenarios/contract.js";
+/**
+ * The value of a family call's result, or 0 when it failed.
+ * @public
+ */
+export { okValue } from "./properties/scenarios/contract.js";
+/**
+ * The failure of the client under test: a hook threw, yielded a non-access, returned a malformed
+ * result, or the definition is malformed. Never a property counterexample.
+ * @public
+ */
+export { ClientFailure } from "./properties/scenarios/contract.js";
+/**
+ * The resources a client manages through the wrapped library: henv, ext1, ext2, cache.
+ * @public
+ */
+export { clientResources } from "./properties/scenarios/contract.js";
+/**
+ * The client contract's types: the definition and its hooks, the API a hook reaches (the family's
+ * calls, the wrapped library, the statics, the module state), and a hook's result.
+ * @public
+ */
+export type { ClientApi, ClientDefinition, ClientHooks, FamilyCalls, HookResult, InstanceState, Resource, Statics, WrappedLibrary, } from "./properties/scenarios/contract.js";
+/**
+ * Runs a client in the named scenario workloads (default: every one whose module functions it
+ * defines) under every interleaving of 3 interpreters, judged for hazards (P1–P9 on the wrapped
+ * library and the runtime); a client that fails gets the verdict "failed".
+ * @public
+ */
+export { checkClient } from "./properties/scenarios/check.js";
+/**
+ * The named scenario workloads: henv, resources, cache, library, churn, init-failure, interp-end,
+ * runtime-reinit.
+ * @public
+ */
+export { scenarioIds } from "./properties/scenarios/check.js";
+/**
+ * One scenario's verdict for a client, and the options of `checkClient`.
+ * @public
+ */
+export type { ClientCheck, CheckClientOptions } from "./properties/scenarios/check.js";

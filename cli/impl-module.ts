@@ -4,6 +4,7 @@ import { familyNames, isFamilyName, type FamilyName } from "../model/index.js";
 import type { SubjectFactory } from "../properties/verify.js";
 import { UsageError } from "./errors.js";
 import { importUserModule } from "./model-module.js";
+import { allowInterlockImports } from "./interlock-resolve.js";
 
 /** The most shared-memory words a Subject may ask for (16 MiB): more is a contract break, not an allocation. */
 export const MAX_WORDS = 1 << 22;
@@ -20,11 +21,15 @@ export async function loadImplModule(path: string): Promise<Partial<Record<Famil
   if (!existsSync(file)) throw new UsageError(`--impl ${path}: no such file`);
   if (/\.c$/.test(file)) return (await import("../cfront/load.js")).loadCImplementation(path);
   let mod: Record<string, unknown>;
+  allowInterlockImports();
   try {
     mod = await importUserModule(file);
   } catch (e) {
     throw new UsageError(`--impl ${path}: the module failed to load (${(e as Error).message.split("\n")[0]})`);
   }
+  // A .ts file outside a "type": "module" package is loaded as CommonJS: its exports sit under "default".
+  const inner = mod["default"];
+  if (!Object.keys(mod).some(isFamilyName) && mod["implementations"] === undefined && typeof inner === "object" && inner !== null) mod = inner as Record<string, unknown>;
   const table = (typeof mod["implementations"] === "object" && mod["implementations"] !== null ? mod["implementations"] : mod) as Record<string, unknown>;
   const out: Partial<Record<FamilyName, SubjectFactory>> = {};
   for (const [name, value] of Object.entries(table)) {

@@ -16,6 +16,7 @@ import { IMPL_HEAP_MB, JOB_GRACE_MS, implResourceLimits, loadTimeoutMs, oneLine,
 import { moduleBeside } from "../../impl/stress/run.js";
 import type { Progress } from "../../properties/explorer/index.js";
 import { register } from "../command.js";
+import type { Output } from "../output.js";
 import { reportToGithub, verifyFooter, verifyTable, VerifyProgress } from "../verify-table.js";
 import { junitFileName } from "../../reports/render/junit.js";
 import { writeReportIndex } from "../../reports/index-page.js";
@@ -45,6 +46,15 @@ const help = [
   "                      interpreter (calls of the family's Call schema; an index may be",
   "                      \"received\"); every strategy runs them instead of the typical program,",
   "                      the families default to the file's, the interpreters to its program count",
+  "  --client path[#e]   check your extension's own code instead: a defineClient module (export e,",
+  "                      else client or default) run in the scenario workloads under every",
+  "                      interleaving of 3 interpreters (README, \"Checking your extension's",
+  "                      code\"); --family, if given, must be the client's; --budget-ms is then the",
+  "                      deadline of one scenario (default 600000), --max-states its state budget",
+  "                      before ≤ 2 preemptions (default 100000)",
+  "  --scenario id[,id]  with --client: the scenario workloads (default: every one the client can",
+  "                      run): henv, resources, cache, library, churn, init-failure, interp-end,",
+  "                      runtime-reinit",
   "  --shard i/n         run only shard i of n (jobs are split deterministically)",
   "  --report-dir dir    where reports go (default interlock-out); files go to <dir>/verify/",
   "  --format f[,f]      report formats: json, md, html, junit (default json,md,html); a JUnit",
@@ -54,7 +64,8 @@ const help = [
   "  --json              print the summary as JSON",
   "",
   "Exit codes: 0 agreement, 1 counterexample, 2 usage error, 3 a budget ran out before the",
-  "stated coverage (verdict unknown), 4 the --impl module failed (threw, broke the contract, hung).",
+  "stated coverage (verdict unknown), 4 the --impl or --client module failed (threw, returned a",
+  "malformed result, broke the contract, hung).",
   "Limits can also be set with INTERLOCK_MAX_STEPS,",
   "INTERLOCK_MAX_STATES, INTERLOCK_MAX_EXECUTIONS, INTERLOCK_MAX_THREADS and",
   "INTERLOCK_TIME_LIMIT_MS (positive whole numbers; the flags above win).",
@@ -101,6 +112,8 @@ register({
     "max-states": { type: "string" },
     impl: { type: "string" },
     programs: { type: "string" },
+    client: { type: "string" },
+    scenario: { type: "string" },
     shard: { type: "string" },
     "report-dir": { type: "string" },
     format: { type: "string" },
@@ -110,6 +123,7 @@ register({
   },
   async run(args, out) {
     const v = args.values;
+    if (v["client"] !== undefined || v["scenario"] !== undefined) return verifyClient(v, out);
     const env = environmentLimits();
     let settings: VerifySettings = {
       ...defaultVerifySettings,
@@ -198,6 +212,32 @@ register({
     return ExitCode.agreement;
   },
 });
+
+/** `--client`: the extension's own code in the scenario workloads (cli/client-verify.ts, loaded only here). */
+async function verifyClient(v: Record<string, unknown>, out: Output): Promise<ExitCode> {
+  const path = str(v["client"]);
+  if (path === undefined || path.trim() === "") throw new UsageError("--scenario needs --client path/to/client.ts (the extension code to run in the scenarios)");
+  for (const flag of ["impl", "strategy", "shard", "program-sets", "runs", "seed", "interpreters", "jobs", "report-dir", "format", "timings"]) {
+    if (v[flag] !== undefined) throw new UsageError(`--${flag} does not apply to --client (each scenario is explored exhaustively with 3 interpreters, and the verdicts are printed, not written as reports); drop it`);
+  }
+  const families = v["family"] === undefined ? undefined : familiesFlag(v["family"]);
+  if (families !== undefined && families.length !== 1) throw new UsageError(`--client checks one family: pass --family with one of ${familyNames.join(", ")}`);
+  const scenarioText = str(v["scenario"]);
+  const scenarios = scenarioText === undefined || scenarioText === "all" ? undefined : scenarioText.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const { runClientVerify } = await import("../client-verify.js");
+  return runClientVerify(
+    {
+      path,
+      family: families?.[0],
+      scenarios,
+      loadTimeoutMs: loadTimeoutMs(path),
+      scenarioDeadlineMs: intFlag(v["budget-ms"], "budget-ms", 1, 86_400_000, 600_000),
+      maxExhaustiveStates: v["max-states"] === undefined ? undefined : intFlag(v["max-states"], "max-states", 1, 1_000_000_000, 100_000),
+      json: v["json"] === true,
+    },
+    out,
+  );
+}
 
 /**
  * The portfolio over cores: `parallel` worker threads take jobs from one queue; outcomes come back

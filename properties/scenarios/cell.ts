@@ -6,7 +6,7 @@ import { defaultConfig, type AnyCall, type ModelConfig, type Result } from "../.
 import type { Program, Subject } from "../../impl/subject.js";
 import type { Runtime } from "../../impl/runtime.js";
 import { explore, replay, type ExploreResult, type Hooks, type Limits, type Strategy } from "../explorer/index.js";
-import type { Client, Ctx } from "./clients.js";
+import type { Client, Ctx } from "./column.js";
 import { scenarioHooks } from "./judge.js";
 import { CARRY_IMPORTED, clientWords, describeExtCall, emptyExtCarry, Library, type ClientWords, type ExtCall, type ExtResult } from "./library.js";
 import type { Scenario } from "./scenarios.js";
@@ -19,6 +19,8 @@ export interface CellSubject {
   readonly hooks: Hooks<ExtCall, ExtResult>;
 }
 
+/** The operations that need a live module instance in the calling interpreter. */
+const moduleCalls = new Set<ExtCall["_tag"]>(["unload", "use", "acquire", "release", "library"]);
 const toExt = (r: Result, carry?: readonly number[]): ExtResult =>
   r._tag === "Ok" ? (carry === undefined ? { _tag: "Ok", value: r.value } : { _tag: "Ok", value: r.value, carry }) : { _tag: "Err", error: r.error };
 const withImported = (carry: readonly number[], v: number): readonly number[] => carry.map((c, i) => (i === CARRY_IMPORTED ? v : c));
@@ -30,15 +32,19 @@ const withImported = (carry: readonly number[], v: number): readonly number[] =>
  * as CPython does when it frees an interpreter's modules.
  */
 export function cellSubject(client: Client, scenario: Scenario, config: ModelConfig = defaultConfig): CellSubject {
-  const base = client.makeImpl(config, new Library(clientWords(0)), clientWords(0)).words;
-  const w = clientWords(base);
+  const statics = client.statics ?? [];
+  const base = client.makeImpl(config, new Library(clientWords(0, statics)), clientWords(0, statics)).words;
+  const w = clientWords(base, statics);
+  const empty = client.carryLength === undefined ? emptyExtCarry : new Array<number>(client.carryLength).fill(0);
   const lib = new Library(w, scenario.failFirstInit === true);
   const impl = client.makeImpl(config, lib, w);
   const rules = new Map([...impl.disciplines(), ...client.disciplines(w)]);
 
   function* run(interp: number, call: ExtCall, given: readonly number[]): Generator<import("../../impl/memory.js").Access, ExtResult, number> {
-    const carry = given.length === 0 ? emptyExtCarry : given;
+    const carry = given.length === 0 ? empty : given;
     const x: Ctx = { interp, lib, w, carry, api: (c) => impl.call(interp, c) };
+    // No module object, no module functions: an interpreter whose import failed (or never ran) gets an ImportError.
+    if (moduleCalls.has(call._tag) && carry[CARRY_IMPORTED] !== 1) return { _tag: "Err", error: "NotImported" };
     switch (call._tag) {
       case "import": {
         // Python code that catches the ImportError and imports again: one retry.
@@ -82,7 +88,7 @@ export function cellSubject(client: Client, scenario: Scenario, config: ModelCon
     describeCall: describeExtCall,
   };
   const programs = scenario.programs.map((calls, i) => ({ interp: i + 1, calls }));
-  return { subject, impl, w, programs, hooks: scenarioHooks(scenario, impl, w) };
+  return { subject, impl, w, programs, hooks: scenarioHooks(scenario, impl, w, { refusesSubinterpreters: client.refusesSubinterpreters === true }) };
 }
 
 /** The exhaustive search of a cell (symmetry off: every family's mutexes store interp ids into owner words). */

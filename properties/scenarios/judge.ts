@@ -5,6 +5,7 @@
  * monitor (every reachable state, so the stateful search judges all of them):
  *   - BAD (library.ts) — P1 double init or use of an unset handle, P2 use or free of a freed
  *     handle, P9 two interpreters inside the thread-unsafe library;
+ *   - P3: an extension refcount below 0 (an instance released what it never acquired);
  *   - P2: an interpreter that still holds a resource (it finished the call that acquired it and
  *     has not started the call that gives it back) finds it not live;
  *   - the runtime's ghost counters (properties.ts `ghostHazard`): P9 a lock abandoned by an ending
@@ -25,8 +26,8 @@
  * check (every finished execution, and every execution where nobody can move):
  *   - P6: nobody can move (no scenario blocks by design) or the step bound was hit;
  *   - P5: an import failed even after its retry (a failed init was not retried cleanly);
- *   - at the end, nothing held but a handle still live: leaked — P5 when the scenario has a failed
- *     init (the failure left a count behind), else P2 (the last user did not tear down);
+ *   (a handle still live after every user left is not judged by itself: state that is never torn
+ *   down is safe, and a leak only once the runtime finalises — the P7 monitor above);
  *   - P3: nothing held at the end, but a registry entry is still live (an ensure never released).
  */
 import type { Execution, Hooks, StateView, Violation } from "../explorer/index.js";
@@ -39,10 +40,14 @@ import { badReasons, badText, resources, type ClientWords, type ExtCall, type Ex
 import { heldBefore, isReleasing, type Scenario } from "./scenarios.js";
 import { ghostHazard } from "../properties.js";
 
-export function scenarioHooks(scenario: Scenario, impl: Runtime<AnyCall>, w: ClientWords): Hooks<ExtCall, ExtResult> {
-  const held = scenario.programs.map(heldBefore);
+/** What the judge must know about the client: it refuses imports in subinterpreters (Py_mod_multiple_interpreters), so they hold nothing. */
+export interface JudgeOptions {
+  readonly refusesSubinterpreters?: boolean;
+}
+
+export function scenarioHooks(scenario: Scenario, impl: Runtime<AnyCall>, w: ClientWords, options: JudgeOptions = {}): Hooks<ExtCall, ExtResult> {
+  const held = scenario.programs.map((p, t) => (options.refusesSubinterpreters === true && t > 0 ? p.map(() => new Set<Res>()).concat([new Set()]) : heldBefore(p)));
   const rt = impl.rt;
-  const hasFailingInit = scenario.failFirstInit === true;
   const curOf = (mem: Int32Array, r: Res): number => mem[w.cur[resources.indexOf(r)] as number] ?? 0;
 
   /** What interpreter t holds at its current position (a releasing call in progress no longer counts). */
@@ -64,6 +69,9 @@ export function scenarioHooks(scenario: Scenario, impl: Runtime<AnyCall>, w: Cli
     }
     const hazard = ghostHazard({ "ghost.abandoned": mem[rt.abandoned] ?? 0, "ghost.dangling": mem[rt.dangling] ?? 0, "ghost.dropped": mem[rt.dropped] ?? 0 });
     if (hazard) return { property: hazard.property, message: hazard.why };
+    for (const r of resources) {
+      if ((mem[w.count[resources.indexOf(r)] as number] ?? 0) < 0) return { property: "P3", message: `the extension's count for ${r} went below 0: an instance released a reference it never acquired` };
+    }
     for (const [t, v] of s.threads.entries()) {
       for (const r of heldAt(t, v.callIndex, v.accessIndex)) {
         if (curOf(mem, r) === 0) {
@@ -88,20 +96,13 @@ export function scenarioHooks(scenario: Scenario, impl: Runtime<AnyCall>, w: Cli
     if (e.outcome === "deadlock") return { property: "P6", message: "no interpreter can move: a deadlock" };
     if (e.outcome === "livelock") return { property: "P6", message: "an execution exceeded the step bound: a livelock" };
     for (const h of e.history) {
-      if (h.call._tag === "import" && h.response?.result._tag === "Err") {
+      if (h.call._tag === "import" && h.response?.result._tag === "Err" && !(options.refusesSubinterpreters === true && h.interp !== 1)) {
         return { property: "P5", message: `interp ${h.interp}'s import (call ${h.callIndex}) failed with ${h.response.result.error} even on retry: a failed init was not retried cleanly` };
       }
     }
     const mem = e.memory;
     const nobodyHolds = held.every((t) => (t[t.length - 1] as ReadonlySet<Res>).size === 0);
     if (!nobodyHolds) return undefined;
-    for (const r of resources) {
-      if (curOf(mem, r) !== 0) {
-        return hasFailingInit
-          ? { property: "P5", message: `${r} is still allocated after every user left: the failed init left a count behind` }
-          : { property: "P2", message: `${r} is still allocated after every user left: the last user did not tear it down` };
-      }
-    }
     if (impl instanceof Registry) {
       for (let slot = 0; slot < impl.layout.capacity; slot++) {
         if ((mem[impl.layout.slot(slot).state] ?? 0) === SlotState.live) {

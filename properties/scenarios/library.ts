@@ -110,9 +110,13 @@ export interface ClientWords {
   readonly mutex: { readonly lock: number; readonly owner: number };
   readonly count: readonly number[];
   readonly handle: readonly number[];
+  /** The words a client definition names in `statics` (contract.ts), by name. */
+  readonly named: ReadonlyMap<string, number>;
+  /** One past the last client word: the size of the cell's whole memory. */
+  readonly end: number;
 }
 
-export function clientWords(base: number): ClientWords {
+export function clientWords(base: number, statics: readonly string[] = []): ClientWords {
   let next = base;
   const take = (): number => next++;
   const per = (): number[] => resources.map(() => take());
@@ -125,7 +129,8 @@ export function clientWords(base: number): ClientWords {
   const mutex = { lock: take(), owner: take() };
   const count = per();
   const handle = per();
-  return { words: next - base, cur, allocs, inside, bad, failsLeft, lockLive, mutex, count, handle };
+  const named = new Map(statics.map((n) => [n, take()] as const));
+  return { words: next - base, cur, allocs, inside, bad, failsLeft, lockLive, mutex, count, handle, named, end: next };
 }
 
 /** The C library over the client words: SQLAllocHandle / SQLFreeHandle / a call / a thread-unsafe call. */

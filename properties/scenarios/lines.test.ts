@@ -25,7 +25,12 @@ describe("counting lines of client code", () => {
     expect(() => parseRegions(text)).toThrow(/clients\.ts/);
   });
 
-  it("finds client code for every column of the matrix in clients.ts", () => {
+  it("counts a generator method's first line as code, and a block comment's continuation lines as comments", () => {
+    const [r] = parseRegions("// client a:import\n  /**\n   * what it is\n   */\n  *exec(x) {\n    return ok();\n  },\n// end client\n");
+    expect(r?.lines).toBe(3);
+  });
+
+  it("finds client code for every column of the matrix in the column files", () => {
     const regions = clientRegions();
     for (const c of clients) expect(linesFor(c.column, new Set(["import", "unload", "use"]), regions), c.column).toBeGreaterThan(0);
   });
