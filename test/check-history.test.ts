@@ -65,7 +65,7 @@ describe("users' own models over other tools' formats", () => {
 
   it("an unknown verdict names the budget and what was and was not decided, with exit 3", async () => {
     const lines: string[] = [];
-    for (let k = 0; k < 14; k++) lines.push(JSON.stringify({ ClientId: k, Input: { op: "put", key: "x", value: String.fromCharCode(97 + k) }, Call: 0, Output: {}, Return: 100 }));
+    for (let k = 0; k < 14; k++) lines.push(JSON.stringify({ ClientId: k, Input: { op: "append", key: "x", value: String.fromCharCode(97 + k) }, Call: 0, Output: {}, Return: 100 }));
     lines.push(JSON.stringify({ ClientId: 99, Input: { op: "get", key: "x" }, Call: 101, Output: { value: "zz" }, Return: 102 }));
     lines.push(JSON.stringify({ ClientId: 50, Input: { op: "put", key: "y", value: "a" }, Call: 0, Output: {}, Return: 1 }));
     const p = file("hard.json", `[${lines.join(",\n")}]`);

@@ -1,6 +1,7 @@
 import { getHeapStatistics } from "node:v8";
 import { explainStuck } from "./explain.js";
 import { Memo, StateTable } from "./memo.js";
+import { planSearch } from "./reach.js";
 import {
   defaultBudget,
   emptyStats,
@@ -52,7 +53,7 @@ export function checkHistory<S, Call, Result>(
 
   const orders: (Operation<Call, Result>[] | undefined)[] = parts.map(() => undefined);
   const gaveUp: number[] = []; // partitions that filled the memo
-  let live = parts.map((part, index) => ({ index, search: searchPartition(normal, part, shared, options.memo !== false, stats) }));
+  let live = parts.map((part, index) => ({ index, search: searchPartition(normal, part, shared, options.memo !== false, options.analyse !== false, stats) }));
   stats.partitions += parts.length;
   const unknown = (reason: UnknownReason, why: string): Verdict<Call, Result> => {
     for (const { search } of live) search.return(undefined as never); // runs each search's cleanup
@@ -76,7 +77,8 @@ export function checkHistory<S, Call, Result>(
         case "violation": {
           for (const other of live) other.search.return(undefined as never);
           const { stuck, explanation } = explainStuck(normal, parts[index]!, outcome.prefix, index);
-          return { kind: "violation", partition: index, prefix: outcome.prefix, stuck, explanation };
+          const why = impossibleNote(normal, outcome.impossible, outcome.longest);
+          return { kind: "violation", partition: index, prefix: outcome.prefix, stuck, explanation: why + explanation };
         }
         case "memory":
           gaveUp.push(index);
@@ -95,6 +97,22 @@ export function checkHistory<S, Call, Result>(
   const linearization: Operation<Call, Result>[] = [];
   for (const order of orders) for (const op of order!) linearization.push(op); // no spread: a part may be huge
   return { kind: "ok", linearization };
+}
+
+/**
+ * What the reachability analysis (reach.ts) found, before the prefix explanation: the operations no
+ * reachable state allows, and whether the prefix reported is the longest or the longest found.
+ */
+function impossibleNote<S, Call, Result>(model: NormalModel<S, Call, Result>, impossible: readonly Operation<Call, Result>[], longest: boolean): string {
+  if (impossible.length === 0) return "";
+  const shown = impossible.slice(0, 3).map((op) => `${model.describeCall(op.interp, op.call)} [op ${op.id}] returned ${model.describeResult(op.result as Result)}`);
+  const more = impossible.length > 3 ? ` and ${impossible.length - 3} more` : "";
+  return (
+    `No state this history's operations can reach, in any order, lets ${shown.join("; ")}${more}: ` +
+    `${impossible.length === 1 ? "it" : "they"} can never take effect. ` +
+    (longest ? "" : `(The prefix below is the longest found in ${prefixNodes} search nodes, not proven the longest.) `) +
+    "\n"
+  );
 }
 
 /** One sentence on an unknown verdict: which budget, and which partitions were and were not decided. */
@@ -153,7 +171,7 @@ export function partitionByKey<Call, Result>(
 
 type PartitionOutcome<Call, Result> =
   | { kind: "ok"; order: Operation<Call, Result>[] }
-  | { kind: "violation"; prefix: Operation<Call, Result>[] }
+  | { kind: "violation"; prefix: Operation<Call, Result>[]; impossible: Operation<Call, Result>[]; longest: boolean }
   | { kind: "memory" };
 
 /** The budget all partitions of one check draw on. */
@@ -163,6 +181,12 @@ interface SharedBudget {
   memoBytes: number;
   maxMemoEntries: number;
 }
+
+/**
+ * How many search nodes a partition already refuted by an impossible operation (reach.ts) spends
+ * looking for its longest prefix before it reports the longest found.
+ */
+const prefixNodes = 250_000;
 
 /** How many search nodes a partition runs before the next partition's turn (and a look at the clock). */
 const sliceNodes = 1024;
@@ -215,11 +239,22 @@ function* searchPartition<S, Call, Result>(
   partOps: readonly Operation<Call, Result>[],
   budget: SharedBudget,
   useMemo: boolean,
+  analyse: boolean,
   stats: CheckStats,
 ): Generator<void, PartitionOutcome<Call, Result>, void> {
   const returned = partOps.filter((op) => op.respond !== undefined).sort(byInvokeThenId);
-  const pending = partOps.filter((op) => op.respond === undefined).sort(byInvokeThenId);
+  let pending = partOps.filter((op) => op.respond === undefined).sort(byInvokeThenId);
+  const states = new StateTable<S>(model.stateKey, model.stateEqual);
+  const plan = planSearch(model, returned, pending, states, useMemo && analyse, budget.maxMemoEntries - budget.memoEntries);
+  budget.nodesLeft -= plan.steps;
+  stats.nodes += plan.steps;
+  pending = plan.pending;
+  const twin = plan.twin;
   const ops = [...returned, ...pending];
+  // A partition with an impossible operation is refuted already: the search only looks for its
+  // longest prefix, and stops at the bound or after `prefixNodes` nodes.
+  const refuted = plan.impossible.length > 0;
+  let partNodes = 0;
   const n = ops.length;
   const r = returned.length;
 
@@ -263,7 +298,6 @@ function* searchPartition<S, Call, Result>(
   let high = -1; // highest returned operation placed
 
   // The memo: interned states, and keys of (state id, linearized set) in a compact hash set.
-  const states = new StateTable<S>(model.stateKey, model.stateEqual);
   const memo = new Memo(pendingBits.length);
   const key = new Uint32Array(2 + bits.length);
   let memoBytes = memo.bytes;
@@ -338,12 +372,14 @@ function* searchPartition<S, Call, Result>(
         // pending operations invoked no later than it, then backtrack.
         if (pj < 0) pj = 0;
         const deadline = timeOf(e);
-        while (r + pj < n && ops[r + pj]!.invoke <= deadline && pendingPlaced(pj)) pj++;
+        // Skip placed ones, and one whose earlier-invoked twin (reach.ts) is still unplaced.
+        while (r + pj < n && ops[r + pj]!.invoke <= deadline && (pendingPlaced(pj) || (twin[pj]! >= 0 && !pendingPlaced(twin[pj]!)))) pj++;
         if (r + pj < n && ops[r + pj]!.invoke <= deadline) i = r + pj;
       }
       if (i >= 0) {
         const op = ops[i]!;
         stats.nodes++;
+        partNodes++;
         const outcome = model.step(state, op.interp, op.call, op.result);
         if (outcome !== undefined && (i >= r || model.equalResult(outcome.result, op.result as Result))) {
           const savedLow = low;
@@ -358,7 +394,7 @@ function* searchPartition<S, Call, Result>(
           // A step that returns the very state it was given (a read) keeps the state's id.
           const nextId = !useMemo ? 0 : outcome.state === state ? stateId : states.intern(outcome.state);
           const fresh = useMemo ? remember(nextId) : true;
-          if (fresh === "full") return { kind: "memory" };
+          if (fresh === "full") return refuted ? refutation(false) : { kind: "memory" };
           if (fresh) {
             stackOp[depth] = i;
             stackLow[depth] = savedLow;
@@ -394,8 +430,10 @@ function* searchPartition<S, Call, Result>(
       if (r - unplacedReturned > bestLength) {
         bestLength = r - unplacedReturned;
         best = Array.from(stackOp.subarray(0, depth));
+        if (refuted && bestLength >= plan.prefixBound) return refutation(true);
       }
-      if (depth === 0) return { kind: "violation", prefix: best.map((k) => ops[k]!) };
+      if (depth === 0) return refutation(true);
+      if (refuted && partNodes > prefixNodes) return refutation(false);
       stats.backtracks++;
       depth--;
       const k = stackOp[depth]!;
@@ -419,6 +457,10 @@ function* searchPartition<S, Call, Result>(
   } finally {
     budget.nodesLeft -= sinceSlice;
     release();
+  }
+
+  function refutation(longest: boolean): PartitionOutcome<Call, Result> {
+    return { kind: "violation", prefix: best.map((k) => ops[k]!), impossible: plan.impossible, longest };
   }
 
   function clearBit(i: number): void {
