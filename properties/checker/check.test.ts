@@ -434,3 +434,14 @@ describe("the reachability analysis (reach.ts)", () => {
     expect(on.nodes * 10).toBeLessThan(off.nodes);
   });
 });
+
+describe("unknown verdicts say how far the search got", () => {
+  it("an unpartitioned history cut short by the work budget names the longest prefix found", () => {
+    // Ten concurrent writes, then a read of a value nobody wrote, then a sequential tail.
+    const ops: Op[] = hardHistory(10);
+    for (let k = 0; k < 5; k++) ops.push({ id: 50 + k, interp: 50, call: { _tag: "write", value: 1 }, invoke: 200 + 2 * k, respond: 201 + 2 * k, result: 0 });
+    const verdict = checkHistory(registerModel as AnyModel, ops, { analyse: false, maxNodes: 5_000 });
+    expect(verdict).toMatchObject({ kind: "unknown", reason: "work" });
+    if (verdict.kind === "unknown") expect(verdict.detail).toMatch(/the longest linearizable prefix found places 10 of 16 returned operations; whether the rest can follow is undecided$/);
+  });
+});

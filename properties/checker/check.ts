@@ -53,13 +53,14 @@ export function checkHistory<S, Call, Result>(
 
   const orders: (Operation<Call, Result>[] | undefined)[] = parts.map(() => undefined);
   const gaveUp: number[] = []; // partitions that filled the memo
-  let live = parts.map((part, index) => ({ index, search: searchPartition(normal, part, shared, options.memo !== false, options.analyse !== false, stats) }));
+  const progress: Progress[] = parts.map((part) => ({ placed: 0, returned: part.filter((op) => op.respond !== undefined).length }));
+  let live = parts.map((part, index) => ({ index, search: searchPartition(normal, part, shared, options.memo !== false, options.analyse !== false, stats, progress[index]!) }));
   stats.partitions += parts.length;
   const unknown = (reason: UnknownReason, why: string): Verdict<Call, Result> => {
     for (const { search } of live) search.return(undefined as never); // runs each search's cleanup
     const decided = orders.flatMap((order, k) => (order ? [k] : []));
     const undecided = parts.flatMap((_, k) => (orders[k] ? [] : [k]));
-    return { kind: "unknown", reason, detail: unknownDetail(why, parts, decided, undecided), decided, undecided };
+    return { kind: "unknown", reason, detail: unknownDetail(why, parts, decided, undecided, progress), decided, undecided };
   };
   while (live.length > 0) {
     const still: typeof live = [];
@@ -104,7 +105,7 @@ export function checkHistory<S, Call, Result>(
  * reachable state allows, and whether the prefix reported is the longest or the longest found.
  */
 function impossibleNote<S, Call, Result>(model: NormalModel<S, Call, Result>, impossible: readonly Operation<Call, Result>[], longest: boolean): string {
-  if (impossible.length === 0) return "";
+  if (impossible.length === 0) return longest ? "" : `(The prefix below is the longest found in ${prefixNodes} search nodes, not proven the longest.)\n`;
   const shown = impossible.slice(0, 3).map((op) => `${model.describeCall(op.interp, op.call)} [op ${op.id}] returned ${model.describeResult(op.result as Result)}`);
   const more = impossible.length > 3 ? ` and ${impossible.length - 3} more` : "";
   return (
@@ -116,15 +117,22 @@ function impossibleNote<S, Call, Result>(model: NormalModel<S, Call, Result>, im
 }
 
 /** One sentence on an unknown verdict: which budget, and which partitions were and were not decided. */
-function unknownDetail(why: string, parts: readonly unknown[][], decided: number[], undecided: number[]): string {
+function unknownDetail(why: string, parts: readonly unknown[][], decided: number[], undecided: number[], progress: readonly Progress[]): string {
+  const reached = (k: number): string => `${progress[k]!.placed} of ${progress[k]!.returned}`;
   const list = (ks: number[]): string => (ks.length <= 12 ? ks.join(", ") : `${ks.slice(0, 12).join(", ")}, … (${ks.length} in all)`);
   const size = (ks: number[]): number => ks.reduce((n, k) => n + parts[k]!.length, 0);
-  if (parts.length === 1) return `${why} before the history (${parts[0]!.length} operations, one partition) was decided`;
+  if (parts.length === 1) {
+    return (
+      `${why} before the history (${parts[0]!.length} operations, one partition) was decided: ` +
+      `the longest linearizable prefix found places ${reached(0)} returned operations; whether the rest can follow is undecided`
+    );
+  }
   return (
     `${why}: ${decided.length} of ${parts.length} partitions are linearizable` +
     (decided.length > 0 ? ` (${list(decided)}; ${size(decided)} operations)` : "") +
     `, no partition was shown non-linearizable, and ${undecided.length} ` +
-    `(${list(undecided)}; ${size(undecided)} operations) are undecided`
+    `(${list(undecided)}; ${size(undecided)} operations) are undecided` +
+    (undecided.length === 1 ? ` (its longest linearizable prefix found places ${reached(undecided[0]!)} returned operations)` : "")
   );
 }
 
@@ -173,6 +181,12 @@ type PartitionOutcome<Call, Result> =
   | { kind: "ok"; order: Operation<Call, Result>[] }
   | { kind: "violation"; prefix: Operation<Call, Result>[]; impossible: Operation<Call, Result>[]; longest: boolean }
   | { kind: "memory" };
+
+/** How far a partition's search got: the most returned operations any prefix it built placed. */
+interface Progress {
+  placed: number;
+  readonly returned: number;
+}
 
 /** The budget all partitions of one check draw on. */
 interface SharedBudget {
@@ -241,6 +255,7 @@ function* searchPartition<S, Call, Result>(
   useMemo: boolean,
   analyse: boolean,
   stats: CheckStats,
+  progress: Progress,
 ): Generator<void, PartitionOutcome<Call, Result>, void> {
   const returned = partOps.filter((op) => op.respond !== undefined).sort(byInvokeThenId);
   let pending = partOps.filter((op) => op.respond === undefined).sort(byInvokeThenId);
@@ -341,7 +356,6 @@ function* searchPartition<S, Call, Result>(
   const stackOp = new Int32Array(n);
   const stackLow = new Int32Array(n);
   const stackHigh = new Int32Array(n);
-  const stackAt = new Int32Array(n);
   const stackStateId = new Int32Array(n);
   const stackState: S[] = [];
   let depth = 0;
@@ -351,10 +365,15 @@ function* searchPartition<S, Call, Result>(
   let best: number[] = [];
   let bestLength = -1;
   let sinceSlice = 0;
+  const cands = new Int32Array(r);
+  let deadline = Infinity;
 
   try {
-    let e = next[head]!;
-    let pj = -1; // -1: walking the list; otherwise the next pending operation to try at return event e
+    // The candidates of the current configuration (returned operations real time allows next),
+    // earliest response first; `ci` the next to try, then pending operation `pj` (-1: not yet).
+    let cn = collect();
+    let ci = 0;
+    let pj = -1;
     for (;;) {
       if (unplacedReturned === 0) {
         return { kind: "ok", order: Array.from(stackOp.subarray(0, depth), (i) => ops[i]!) };
@@ -365,13 +384,12 @@ function* searchPartition<S, Call, Result>(
         yield;
       }
       let i = -1; // the operation to try next, if any
-      if (pj < 0 && e !== -1 && (e & 1) === 0) {
-        i = e >> 1; // a call event
+      if (pj < 0 && ci < cn) {
+        i = cands[ci]!;
       } else {
-        // A return event (e is never the end while a returned operation is unplaced): try the
-        // pending operations invoked no later than it, then backtrack.
+        // Every returned candidate tried: try the pending operations invoked no later than the
+        // earliest unplaced response, then backtrack.
         if (pj < 0) pj = 0;
-        const deadline = timeOf(e);
         // Skip placed ones, and one whose earlier-invoked twin (reach.ts) is still unplaced.
         while (r + pj < n && ops[r + pj]!.invoke <= deadline && (pendingPlaced(pj) || (twin[pj]! >= 0 && !pendingPlaced(twin[pj]!)))) pj++;
         if (r + pj < n && ops[r + pj]!.invoke <= deadline) i = r + pj;
@@ -399,7 +417,6 @@ function* searchPartition<S, Call, Result>(
             stackOp[depth] = i;
             stackLow[depth] = savedLow;
             stackHigh[depth] = savedHigh;
-            stackAt[depth] = e;
             stackStateId[depth] = stateId;
             stackState[depth] = state;
             depth++;
@@ -409,8 +426,10 @@ function* searchPartition<S, Call, Result>(
               unlink(2 * i);
               unlink(2 * i + 1);
               unplacedReturned--;
+              if (r - unplacedReturned > progress.placed) progress.placed = r - unplacedReturned;
             }
-            e = next[head]!;
+            cn = collect();
+            ci = 0;
             pj = -1;
             continue;
           }
@@ -419,7 +438,7 @@ function* searchPartition<S, Call, Result>(
           low = savedLow;
           high = savedHigh;
         }
-        if (i < r) e = next[e]!;
+        if (i < r) ci++;
         else pj++;
         continue;
       }
@@ -447,16 +466,42 @@ function* searchPartition<S, Call, Result>(
         relink(2 * k + 1);
         relink(2 * k);
         unplacedReturned++;
-        e = next[2 * k]!;
+      }
+      // The configuration is the one `k` was placed in: its candidates again, resuming after `k`.
+      cn = collect();
+      if (k < r) {
+        ci = cands.indexOf(k) + 1;
         pj = -1;
       } else {
-        e = stackAt[depth]!;
+        ci = cn;
         pj = k - r + 1;
       }
     }
   } finally {
     budget.nodesLeft -= sinceSlice;
     release();
+  }
+
+  /**
+   * Fills `cands` with the current configuration's candidates — the call events before the first
+   * return event in the list — ordered by response time (then number), and sets `deadline` to that
+   * first response. Trying the operation that must respond first, first, is the depth-first form
+   * of Lowe's just-in-time linearization: an operation is placed early only when placing the ones
+   * whose responses force them has failed. Any order is complete; this one finds witnesses of
+   * highly concurrent histories without wandering (see README, "Algorithm").
+   */
+  function collect(): number {
+    let count = 0;
+    let e = next[head]!;
+    for (; e !== -1 && (e & 1) === 0; e = next[e]!) {
+      const i = e >> 1;
+      const due = ops[i]!.respond!;
+      let at = count++;
+      for (; at > 0 && (ops[cands[at - 1]!]!.respond! > due || (ops[cands[at - 1]!]!.respond === due && cands[at - 1]! > i)); at--) cands[at] = cands[at - 1]!;
+      cands[at] = i;
+    }
+    deadline = e === -1 ? Infinity : timeOf(e);
+    return count;
   }
 
   function refutation(longest: boolean): PartitionOutcome<Call, Result> {
