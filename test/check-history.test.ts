@@ -75,6 +75,26 @@ describe("users' own models over other tools' formats", () => {
   });
 });
 
+describe("a --model runs sandboxed, like --impl", () => {
+  const failures: [string, string, string[], RegExp][] = [
+    ["a model whose step throws", "step-throws.mjs", [], /the model threw while checking the history \(bad step\)/],
+    ["a model whose step never returns", "step-loops.mjs", ["--time-ms", "1"], /the check did not finish within 10\.001 s.*a model call that never returns/],
+  ];
+  const bodies: Record<string, string> = {
+    "step-throws.mjs": "export default { init: () => 0, step() { throw new Error('bad step'); } };\n",
+    "step-loops.mjs": "export default { init: () => 0, step() { for (;;); } };\n",
+  };
+  it.each(failures)("%s is the module's failure: exit 4, one line, nothing on stdout", async (_name, module, flags, message) => {
+    const r = await cli("check-history", fixture("register-calls.jsonl"), "--model", file(module, bodies[module]!), ...flags);
+    expect(r.out).toBe("");
+    expect(r.code).toBe(4);
+    const lines = r.err.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^interlock: the module under test failed: --model /);
+    expect(lines[0]).toMatch(message);
+  }, 60_000);
+});
+
 /** Each ill-formed input: the argv and a fragment of the one-line message (exit 2, nothing on stdout). */
 const illFormed: [string, () => string[], RegExp][] = [
   [
@@ -100,11 +120,6 @@ const illFormed: [string, () => string[], RegExp][] = [
   ["--model of a module that exports no model", () => ["check-history", fixture("register-calls.jsonl"), "--model", file("none.mjs", "export const x = 1;\n")], /exports no model; export an interlock Model as "default"/],
   ["--model of a module that throws on load", () => ["check-history", fixture("register-calls.jsonl"), "--model", file("throws.mjs", "throw new Error('boom');\n")], /the module failed to load \(boom\)/],
   ["--model of a model without step", () => ["check-history", fixture("register-calls.jsonl"), "--model", file("nostep.mjs", "export default { init: () => 0 };\n")], /needs init\(\) and step/],
-  [
-    "--model of a model whose step throws",
-    () => ["check-history", fixture("register-calls.jsonl"), "--model", file("step-throws.mjs", "export default { init: () => 0, step() { throw new Error('bad step'); } };\n")],
-    /the model threw while checking the history \(bad step\); fix the model/,
-  ],
   ["an unknown --format", () => ["check-history", fixture("register-calls.jsonl"), "--format", "csv"], /--format must be one of interlock, jsonl, edn, porcupine-ops, porcupine-events/],
   ["--format that does not fit the file", () => ["check-history", fixture("register-calls.jsonl"), "--format", "porcupine-ops", "--model", example("register.ts")], /not valid JSON/],
   [
