@@ -1,7 +1,8 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { checkHistory, type Operation } from "../properties/checker/index.js";
+import { partitionsOf } from "../properties/checker/check.js";
+import { checkHistory, type Model, type Operation, type Verdict } from "../properties/checker/index.js";
 import { UsageError } from "./errors.js";
-import { firstLine, loadModelModule, verdictOutput, type CheckRequest } from "./model-module.js";
+import { firstLine, loadModelModule, verdictOutput, type CheckRequest, type ShareAnswer } from "./model-module.js";
 
 /**
  * The worker of `check-history --model`: loads the user's model and checks the history with it, in
@@ -12,7 +13,7 @@ import { firstLine, loadModelModule, verdictOutput, type CheckRequest } from "./
 const request = workerData as CheckRequest;
 parentPort!.postMessage(await run(request));
 
-async function run({ modelPath, operations, budget, name, json }: CheckRequest): Promise<object> {
+async function run({ modelPath, operations, budget, name, json, share }: CheckRequest): Promise<object> {
   let model;
   try {
     model = await loadModelModule(modelPath);
@@ -21,7 +22,8 @@ async function run({ modelPath, operations, budget, name, json }: CheckRequest):
   }
   parentPort!.postMessage({ loaded: true });
   try {
-    const verdict = checkHistory(model, operations, budget);
+    const verdict = checkHistory(model, operations, { ...budget, ...(share ? { share } : {}) });
+    if (share !== undefined) return { output: shareAnswer(model, operations, verdict) };
     const text = (v: unknown): string => JSON.stringify(v) ?? String(v);
     const m = model;
     const describeCall = (o: Operation<unknown, unknown>): string => (m.describeCall ? m.describeCall(o.interp, o.call) : `process ${o.interp}: ${text(o.call)}`);
@@ -30,4 +32,18 @@ async function run({ modelPath, operations, budget, name, json }: CheckRequest):
   } catch (e) {
     return { failure: `--model ${modelPath}: the model threw while checking the history (${firstLine(e)})` };
   }
+}
+
+/** An ok share's linearization split by partition index (the same split `checkHistory` made). */
+function shareAnswer(model: Model<unknown, unknown, unknown>, operations: Operation<unknown, unknown>[], verdict: Verdict<unknown, unknown>): ShareAnswer {
+  if (verdict.kind !== "ok") return undefined;
+  const partOf = new Map<number, number>();
+  partitionsOf(model, operations).forEach((part, k) => part.forEach((op) => partOf.set(op.id, k)));
+  const byPart = new Map<number, number[]>();
+  for (const op of verdict.linearization) {
+    const k = partOf.get(op.id)!;
+    if (!byPart.has(k)) byPart.set(k, []);
+    byPart.get(k)!.push(op.id);
+  }
+  return [...byPart.entries()];
 }

@@ -60,6 +60,8 @@ export interface CheckRequest {
   modelPath: string;
   operations: Operation<unknown, unknown>[];
   budget: { timeMs: number; maxNodes: number; maxMemoEntries: number };
+  /** Check only this share of the partitions (`CheckOptions.share`); the answer is then a `ShareAnswer`. */
+  share?: { index: number; of: number };
   /** How the history is named in the output. */
   name: string;
   json: boolean;
@@ -89,3 +91,10 @@ export function verdictOutput(
   if (verdict.kind === "violation") return { lines: [`violation: ${name} history is not linearizable (${verdict.prefix.length} of ${ops} operations placed)`, verdict.explanation], code };
   return { lines: [`unknown: ${verdict.detail}`], code };
 }
+
+/**
+ * A share worker's answer: the ids of each partition it showed linearizable, by partition index,
+ * or `undefined` when its share is not all linearizable within its budget (the whole check is then
+ * run on one thread, which decides).
+ */
+export type ShareAnswer = [number, number[]][] | undefined;

@@ -95,6 +95,30 @@ describe("a --model runs sandboxed, like --impl", () => {
   }, 60_000);
 });
 
+describe("--jobs spreads partitions over worker threads without changing the output", () => {
+  // Twelve keys of sequential put/get pairs by two clients; with `bad`, key k7's last get is wrong.
+  const history = (bad: boolean): string => {
+    const ops: object[] = [];
+    for (let k = 0; k < 12; k++) {
+      for (let n = 0; n < 4; n++) {
+        const t = 100 * n + k;
+        ops.push({ ClientId: k, Input: { op: "put", key: `k${k}`, value: `v${n}` }, Call: t, Output: {}, Return: t + 20 });
+        const seen = bad && k === 7 && n === 3 ? "v0" : `v${n}`;
+        ops.push({ ClientId: 50 + k, Input: { op: "get", key: `k${k}` }, Call: t + 30, Output: { value: seen }, Return: t + 40 });
+      }
+    }
+    return JSON.stringify(ops);
+  };
+  it.each([["linearizable", false, 0], ["not linearizable", true, 1]] as const)("a %s history gives byte-identical --json output with --jobs 1 and --jobs 2", async (_name, bad, code) => {
+    const p = file(`jobs-${bad}.json`, history(bad));
+    const one = await cli("check-history", p, "--model", example("kv.ts"), "--jobs", "1", "--json");
+    const two = await cli("check-history", p, "--model", example("kv.ts"), "--jobs", "2", "--json");
+    expect(one.code).toBe(code);
+    expect(two.code).toBe(code);
+    expect(two.out).toBe(one.out);
+  }, 60_000);
+});
+
 /** Each ill-formed input: the argv and a fragment of the one-line message (exit 2, nothing on stdout). */
 const illFormed: [string, () => string[], RegExp][] = [
   [

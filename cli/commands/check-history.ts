@@ -3,7 +3,8 @@ import { defaultMaxBytes, detectFormat, HistoryError, historyFormats, readHistor
 import { intFlag } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { existsSync, statSync } from "node:fs";
-import { firstLine, verdictOutput } from "../model-module.js";
+import { availableParallelism } from "node:os";
+import { firstLine, verdictOutput, type CheckRequest, type ShareAnswer } from "../model-module.js";
 import { register } from "../main.js";
 
 register({
@@ -11,7 +12,7 @@ register({
   summary: "judge a recorded history (interlock, JSON lines, Jepsen EDN, Porcupine) for linearizability",
   help: [
     "Usage: interlock check-history <file> [--model m.ts | --family f] [--format f] [--max-nodes n]",
-    "                               [--max-memo n] [--time-ms n] [--max-bytes n] [--json]",
+    "                               [--max-memo n] [--time-ms n] [--max-bytes n] [--jobs n] [--json]",
     "",
     "Checks that the history in <file> is linearizable with respect to a sequential model: some",
     "order of the operations, consistent with real time, that the model accepts with the same",
@@ -27,6 +28,9 @@ register({
     "  --time-ms n    wall-clock safety net (default 300000); running out gives exit 3",
     `  --max-bytes n  refuse a file larger than this (default ${defaultMaxBytes})`,
     "  --json         print the verdict as JSON",
+    "  --jobs n       with --model: worker threads the partitions are spread over (default: 2, or",
+    "                 1 on a one-core machine); when every share is linearizable that is the",
+    "                 verdict, otherwise one thread checks the whole history and decides",
     "",
     "The --model module runs in a worker thread with a heap limit, like --impl code: a model that",
     "throws, never returns from a call or runs out of memory is the module's failure (exit 4).",
@@ -44,6 +48,7 @@ register({
     "max-memo": { type: "string" },
     "max-bytes": { type: "string" },
     json: { type: "boolean" },
+    jobs: { type: "string" },
   },
   positionals: { min: 1, max: 1, name: "history file" },
   async run(args, out) {
@@ -59,12 +64,19 @@ register({
     const modelPath = typeof args.values["model"] === "string" ? args.values["model"] : undefined;
     if (modelPath !== undefined && args.values["family"] !== undefined) throw new UsageError(`--model and --family cannot be combined: --model replaces the family's model`);
     const budget = { timeMs, maxNodes, maxMemoEntries };
+    const jobs = intFlag(args.values["jobs"], "jobs", 1, 64, Math.min(2, availableParallelism()));
     if (modelPath !== undefined) {
       // The user's model is code under test: it is loaded and run in a sandboxed worker.
       const { operations, name } = await readOtherFormat(path, formatFlag as HistoryFormat | undefined, maxBytes, modelPath, args.values["family"]);
       const { runModelCheck, loadTimeoutMs, ModuleFailure } = await import("../impl-sandbox.js");
+      const request: CheckRequest = { modelPath, operations, budget, name, json: args.values["json"] === true };
+      const loadMs = loadTimeoutMs(modelPath);
       try {
-        const { lines, code } = await runModelCheck({ modelPath, operations, budget, name, json: args.values["json"] === true }, loadTimeoutMs(modelPath));
+        const linearization = jobs > 1 ? await inShares(request, jobs, loadMs) : undefined;
+        const { lines, code } =
+          linearization !== undefined
+            ? verdictOutput({ kind: "ok", linearization }, name, operations.length, request.json, String, String)
+            : await runModelCheck<{ lines: string[]; code: 0 | 1 | 3 }>(request, loadMs);
         for (const line of lines) out.out(line);
         return code;
       } catch (e) {
@@ -81,6 +93,37 @@ register({
     return code;
   },
 });
+
+/**
+ * Checks the history's partitions on `jobs` workers at once, each a share (`shareOf`) with that share
+ * of the work and memo budgets. When every share is linearizable, the linearization is theirs put
+ * together in partition order — the one a single thread gives. As soon as any share is not (a
+ * violation, a budget, a failure), the others are stopped and `undefined` returned: the check is
+ * then run on one thread with the whole budget, and that decides. Either way the answer does not
+ * depend on which worker finishes first.
+ */
+async function inShares(request: CheckRequest, jobs: number, loadMs: number): Promise<Operation<unknown, unknown>[] | undefined> {
+  const { runModelCheck } = await import("../impl-sandbox.js");
+  const stop = new AbortController();
+  const budget = { ...request.budget, maxNodes: Math.max(1, Math.floor(request.budget.maxNodes / jobs)), maxMemoEntries: Math.max(1, Math.floor(request.budget.maxMemoEntries / jobs)) };
+  const shares = Array.from({ length: jobs }, (_, index) =>
+    runModelCheck<ShareAnswer>({ ...request, budget, share: { index, of: jobs } }, loadMs, stop.signal).then(
+      (answer) => {
+        if (answer === undefined) stop.abort(new Error("a share is not linearizable"));
+        return answer;
+      },
+      () => {
+        stop.abort(new Error("a share failed"));
+        return undefined;
+      },
+    ),
+  );
+  const answers = await Promise.all(shares);
+  if (answers.some((a) => a === undefined)) return undefined;
+  const byId = new Map(request.operations.map((op) => [op.id, op]));
+  const parts = answers.flatMap((a) => a!).sort((x, y) => x[0] - y[0]);
+  return parts.flatMap(([, ids]) => ids.map((id) => byId.get(id)!));
+}
 
 /** What is checked: the operations, the model, and how to name them in the output. */
 interface Subject {

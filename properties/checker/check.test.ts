@@ -22,6 +22,7 @@ import {
   type Operation,
   type Verdict,
 } from "./index.js";
+import { partitionsOf, shareOf } from "./check.js";
 import { randomHistory, seededRandom, type HistoryShape } from "./random-history.js";
 
 type AnyCall = RegisterCall | KvCall | MutexCall;
@@ -443,5 +444,37 @@ describe("unknown verdicts say how far the search got", () => {
     const verdict = checkHistory(registerModel as AnyModel, ops, { analyse: false, maxNodes: 5_000 });
     expect(verdict).toMatchObject({ kind: "unknown", reason: "work" });
     if (verdict.kind === "unknown") expect(verdict.detail).toMatch(/the longest linearizable prefix found places 10 of 16 returned operations; whether the rest can follow is undecided$/);
+  });
+});
+
+describe("shares of partitions (the CLI's --jobs)", () => {
+  it("the shares' linearizations, put together in partition order, are the single-thread linearization", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 2, max: 3 }), fc.nat(), (threads, operations, of, seed) => {
+        const ops = randomHistory(kvModel as AnyModel, { threads, operations, crashRate: 0.1, nextCall: families[1]!.nextCall }, seed);
+        const whole = checkHistory(kvModel as AnyModel, ops);
+        expect(whole.kind).toBe("ok");
+        const parts = partitionsOf(kvModel as AnyModel, ops);
+        const owner = shareOf(parts, of);
+        const byPart = new Map<number, number[]>();
+        for (let index = 0; index < of; index++) {
+          const v = checkHistory(kvModel as AnyModel, ops, { share: { index, of } });
+          expect(v.kind).toBe("ok");
+          if (v.kind !== "ok") return;
+          for (const op of v.linearization) {
+            const k = parts.findIndex((part) => part.some((o) => o.id === op.id));
+            expect(owner[k]).toBe(index);
+            byPart.set(k, [...(byPart.get(k) ?? []), op.id]);
+          }
+        }
+        const joined = [...byPart.entries()].sort((a, b) => a[0] - b[0]).flatMap(([, ids]) => ids);
+        if (whole.kind === "ok") expect(joined).toEqual(ids(whole.linearization));
+      }),
+      { seed: 31, numRuns: 60 },
+    );
+  });
+
+  it("shareOf gives every partition one worker, the largest first to the least loaded", () => {
+    expect(shareOf([[1, 2, 3], [1], [1, 2], [1, 2]], 2)).toEqual([0, 0, 1, 1]);
   });
 });

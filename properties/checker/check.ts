@@ -48,13 +48,14 @@ export function checkHistory<S, Call, Result>(
     maxMemoEntries: Math.min(options.maxMemoEntries ?? defaultBudget.maxMemoEntries, memoEntriesCap),
   };
   const deadline = performance.now() + timeMs;
-  const sorted = [...ops].sort(byInvokeThenId);
-  const parts = options.partition !== false && model.partition ? checkedPartition(model.partition(sorted), sorted) : [sorted];
+  const parts = partitionsOf(model, ops, options);
+  const mine = options.share === undefined ? undefined : shareOf(parts, options.share.of);
 
   const orders: (Operation<Call, Result>[] | undefined)[] = parts.map(() => undefined);
   const gaveUp: number[] = []; // partitions that filled the memo
   const progress: Progress[] = parts.map((part) => ({ placed: 0, returned: part.filter((op) => op.respond !== undefined).length }));
-  let live = parts.map((part, index) => ({ index, search: searchPartition(normal, part, shared, options.memo !== false, options.analyse !== false, stats, progress[index]!) }));
+  for (const k of parts.keys()) if (mine !== undefined && mine[k] !== options.share!.index) orders[k] = []; // another worker's
+  let live = parts.flatMap((part, index) => (orders[index] ? [] : [{ index, search: searchPartition(normal, part, shared, options.memo !== false, options.analyse !== false, stats, progress[index]!) }]));
   stats.partitions += parts.length;
   const unknown = (reason: UnknownReason, why: string): Verdict<Call, Result> => {
     for (const { search } of live) search.return(undefined as never); // runs each search's cleanup
@@ -134,6 +135,30 @@ function unknownDetail(why: string, parts: readonly unknown[][], decided: number
     `(${list(undecided)}; ${size(undecided)} operations) are undecided` +
     (undecided.length === 1 ? ` (its longest linearizable prefix found places ${reached(undecided[0]!)} returned operations)` : "")
   );
+}
+
+/** The partitions `checkHistory` searches: the model's, in its order, empty ones dropped (or the whole history). */
+export function partitionsOf<Call, Result>(model: Model<unknown, Call, Result>, ops: readonly Operation<Call, Result>[], options: CheckOptions = {}): Operation<Call, Result>[][] {
+  const sorted = [...ops].sort(byInvokeThenId);
+  return options.partition !== false && model.partition ? checkedPartition(model.partition(sorted), sorted) : [sorted];
+}
+
+/**
+ * Which of `of` workers checks each partition: the largest first, each to the worker with the
+ * fewest operations so far (ties to the lower-numbered), so the shares are even and fixed by the
+ * history alone.
+ */
+export function shareOf(parts: readonly (readonly unknown[])[], of: number): number[] {
+  const load = new Array<number>(of).fill(0);
+  const owner = new Array<number>(parts.length).fill(0);
+  const bySize = [...parts.keys()].sort((a, b) => parts[b]!.length - parts[a]!.length || a - b);
+  for (const k of bySize) {
+    let w = 0;
+    for (let v = 1; v < of; v++) if (load[v]! < load[w]!) w = v;
+    owner[k] = w;
+    load[w]! += parts[k]!.length;
+  }
+  return owner;
 }
 
 /** Rejects a partition that does not hold every operation exactly once. */
