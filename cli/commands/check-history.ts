@@ -3,7 +3,6 @@ import { defaultMaxBytes, detectFormat, HistoryError, historyFormats, readHistor
 import { intFlag } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { existsSync, statSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { firstLine, verdictOutput, type CheckRequest, type ShareAnswer } from "../model-module.js";
 import { register } from "../main.js";
 
@@ -28,9 +27,9 @@ register({
     "  --time-ms n    wall-clock safety net (default 300000); running out gives exit 3",
     `  --max-bytes n  refuse a file larger than this (default ${defaultMaxBytes})`,
     "  --json         print the verdict as JSON",
-    "  --jobs n       with --model: worker threads the partitions are spread over (default: 2, or",
-    "                 1 on a one-core machine); when every share is linearizable that is the",
-    "                 verdict, otherwise one thread checks the whole history and decides",
+    "  --jobs n       with --model: worker threads the partitions are spread over (default 1;",
+    "                 2 uses both cores); when every share is linearizable that is the verdict,",
+    "                 otherwise one thread checks the whole history and decides",
     "",
     "The --model module runs in a worker thread with a heap limit, like --impl code: a model that",
     "throws, never returns from a call or runs out of memory is the module's failure (exit 4).",
@@ -64,7 +63,7 @@ register({
     const modelPath = typeof args.values["model"] === "string" ? args.values["model"] : undefined;
     if (modelPath !== undefined && args.values["family"] !== undefined) throw new UsageError(`--model and --family cannot be combined: --model replaces the family's model`);
     const budget = { timeMs, maxNodes, maxMemoEntries };
-    const jobs = intFlag(args.values["jobs"], "jobs", 1, 64, Math.min(2, availableParallelism()));
+    const jobs = intFlag(args.values["jobs"], "jobs", 1, 64, 1);
     if (modelPath !== undefined) {
       // The user's model is code under test: it is loaded and run in a sandboxed worker.
       const { operations, name } = await readOtherFormat(path, formatFlag as HistoryFormat | undefined, maxBytes, modelPath, args.values["family"]);
