@@ -31,8 +31,13 @@ import { canonicalJson } from "./canonical.js";
 
 /** Most states the closure interns before it gives up (and concludes nothing). */
 export const reachStateCap = 256;
-/** Most model steps the closure takes before it gives up. */
+/**
+ * Most model steps the closure takes before it gives up: 200 k, and no more than 64 + 8 per
+ * operation, so that on a small history with many states (an API family's model) it costs about
+ * what a short search does, not thousands of steps for a dozen operations.
+ */
 export const reachStepCap = 200_000;
+const stepCapFor = (operations: number): number => Math.min(reachStepCap, 64 + 8 * operations);
 
 /** What `reachableStates` concluded about a partition. */
 export interface Reach {
@@ -51,7 +56,7 @@ export interface Reach {
 
 /**
  * Closes the initial state under `returned` and `pending` (interning states into `states`, whose
- * ids the search then shares), within `reachStepCap` steps and `reachStateCap` states (fewer when
+ * ids the search then shares), within `stepCapFor` steps and `reachStateCap` states (fewer when
  * `stateCap`, what is left of the memo budget, is smaller: interned states count in it).
  */
 export function reachableStates<S, Call, Result>(
@@ -73,10 +78,11 @@ export function reachableStates<S, Call, Result>(
   const reached: number[] = [states.intern(model.init())];
   const seen = new Set(reached);
   let steps = 0;
+  const stepCap = stepCapFor(returned.length + pending.length);
   for (let k = 0; k < reached.length; k++) {
     const s = states.states[reached[k]!]!;
     for (const op of kinds) {
-      if (++steps > reachStepCap) return incomplete(steps);
+      if (++steps > stepCap) return incomplete(steps);
       const next = stepped(model, s, op);
       if (next === undefined) continue;
       const id = states.intern(next);
