@@ -18,9 +18,13 @@
  * - hash: a model with hash/equal against the same model without (canonical JSON): at least as fast.
  * - memory: peak RSS for 10 k operations (< 100 MB), and the bytes of a 2 M-entry memo.
  * - import: RSS after importing the checker entry point (< 60 MB) and the whole package.
- * - concurrent: an unpartitioned history with 32 threads and 10 k operations.
+ * - jobs: check-history --jobs 1 against --jobs 2 on a history of many passing partitions.
+ * - concurrent: unpartitioned histories with 8 and 32 threads and 10 k operations.
  */
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkHistory, emptyStats, type CheckStats, type Model, type Operation, type Verdict } from "../properties/checker/index.js";
 import kvExample, { wholeStoreModel, type KvCall } from "../properties/checker/examples/kv.js";
@@ -222,11 +226,46 @@ const sections: Record<string, (quick: boolean) => Row[]> = {
         seed + threads,
       ) as Op[];
       const { verdict, ms, stats } = timed(kvModelUnpartitioned as AnyModel, ops);
-      rows.push({ what: `unpartitioned key-value map, ${threads} threads, 10 k ops`, verdict: kindOf(verdict), ms: ms.toFixed(0), nodes: stats.nodes, "memo peak": stats.memoEntries, "max RSS MB": rssMB().toFixed(0) });
+      const reached = verdict.kind === "unknown" ? (/places (\d+ of \d+) returned/.exec(verdict.detail)?.[1] ?? "") : "all";
+      rows.push({ what: `unpartitioned key-value map, ${threads} threads, 10 k ops`, verdict: kindOf(verdict), ms: ms.toFixed(0), nodes: stats.nodes, "memo peak": stats.memoEntries, "longest prefix found": reached, "max RSS MB": rssMB().toFixed(0) });
     }
     return rows;
   },
 };
+
+/**
+ * `check-history --model --jobs 1` against `--jobs 2` on a passing history whose search dominates (a
+ * key-value history, 6 clients, 40 k operations, 8 keys with appends: about 24 M search nodes),
+ * each the whole command in a fresh process; and the two outputs compared byte for byte.
+ */
+function jobsRows(quick: boolean): Row[] {
+  const ops = randomHistory(kvRun, { threads: 6, operations: quick ? 10_000 : 40_000, crashRate: 0.01, nextCall: kvCall(8) }, seed) as Op[];
+  const lines = ops.map((op) =>
+    JSON.stringify({ ClientId: op.interp, Input: op.call, Call: op.invoke, ...(op.respond === undefined ? {} : { Output: op.result, Return: op.respond }) }),
+  );
+  const dir = mkdtempSync(join(tmpdir(), "interlock-bench-jobs-"));
+  const file = join(dir, "kv.json");
+  writeFileSync(file, `[${lines.join(",\n")}]`);
+  const bin = fileURLToPath(new URL("../../bin/interlock.mjs", import.meta.url));
+  const model = fileURLToPath(new URL("../../properties/checker/examples/kv.ts", import.meta.url));
+  const run = (jobs: number): { ms: number; out: string; code: number | null } => {
+    const start = performance.now();
+    const r = spawnSync(process.execPath, [bin, "check-history", file, "--model", model, "--jobs", String(jobs), "--json"], { encoding: "utf8", maxBuffer: 1 << 26 });
+    return { ms: performance.now() - start, out: r.stdout, code: r.status };
+  };
+  const one = run(1);
+  const two = run(2);
+  return [
+    {
+      what: `check-history --model kv.ts, ${ops.length} ops, 6 clients, 8 keys (whole command, fresh process)`,
+      "exit (jobs 1 / 2)": `${one.code} / ${two.code}`,
+      "--jobs 1 ms": one.ms.toFixed(0),
+      "--jobs 2 ms": two.ms.toFixed(0),
+      "jobs 2 / jobs 1": (two.ms / one.ms).toFixed(2),
+      "same output": one.out === two.out ? "yes" : "NO",
+    },
+  ];
+}
 
 /** RSS after importing a module, in a fresh process (and a bare process for reference). */
 function importRows(): Row[] {
@@ -285,6 +324,7 @@ function main(): void {
     ...runChild(["--section", "memory", "--memory", "full-memo"]),
   ]);
   printTable("Import cost (fresh process)", importRows());
+  printTable("Both cores: partitions that all pass, on one worker and on two", jobsRows(quick));
   printTable("Unpartitioned, highly concurrent", runChild(["--section", "concurrent"]));
   process.stderr.write("\n");
 }

@@ -168,3 +168,50 @@ function describe(value: unknown): string {
   }
   return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }
+
+import type { CheckRequest } from "./model-module.js";
+
+/**
+ * Runs `check-history --model` in a worker (model-check-worker.ts) with the limits of `--impl`
+ * code: the user's model is code too, and may throw, loop or hog memory. Loading gets
+ * `loadTimeoutMs`, the check its own safety net plus `JOB_GRACE_MS`. A module that cannot be
+ * loaded or exports no model is a UsageError (exit 2); a model that throws, never returns from a
+ * call or runs out of memory while checking is a ModuleFailure (exit 4, "the module under test
+ * failed").
+ */
+export async function runModelCheck<T>(
+  request: CheckRequest,
+  loadMs: number,
+  /** Stops the worker early (its promise then rejects with the signal's reason). */
+  signal?: AbortSignal,
+): Promise<T> {
+  const path = request.modelPath;
+  const script = moduleBeside(import.meta.url, "./model-check-worker");
+  const worker = new Worker(script, { workerData: request, resourceLimits: implResourceLimits, stdout: true, stderr: true });
+  worker.stdout.resume();
+  worker.stderr.resume();
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      let timer = setTimeout(() => reject(new UsageError(`--model ${path}: the module did not finish loading within ${loadMs / 1000} s (a top-level await that never settles, or a loop at load time?)`)), loadMs);
+      const checkMs = request.budget.timeMs + JOB_GRACE_MS;
+      signal?.addEventListener("abort", () => reject(signal.reason));
+      worker.on("message", (m: { loaded?: true; output?: T; usage?: string; failure?: string }) => {
+        clearTimeout(timer);
+        if (m.loaded) timer = setTimeout(() => reject(new ModuleFailure(`--model ${path}: the check did not finish within ${checkMs / 1000} s, its safety net plus ${JOB_GRACE_MS / 1000} s (a model call that never returns?); the worker was stopped`)), checkMs);
+        else if (m.output !== undefined) resolve(m.output);
+        else if (m.usage !== undefined) reject(new UsageError(m.usage));
+        else reject(new ModuleFailure(m.failure ?? `--model ${path}: the worker answered nothing`));
+      });
+      worker.on("error", (e: Error & { code?: string }) => {
+        clearTimeout(timer);
+        reject(new ModuleFailure(`--model ${path}: ${e.code === "ERR_WORKER_OUT_OF_MEMORY" ? `the model ran out of memory (heap limit ${IMPL_HEAP_MB} MB)` : `the model failed (${oneLine(e.message)})`}`));
+      });
+      worker.on("exit", (code) => {
+        clearTimeout(timer);
+        reject(new ModuleFailure(`--model ${path}: the model ended its worker (exit code ${code})`));
+      });
+    });
+  } finally {
+    await worker.terminate();
+  }
+}

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Model } from "../properties/checker/index.js";
+import type { Model, Operation, Verdict } from "../properties/checker/index.js";
 import { fromPorcupine, type PorcupineModel } from "../properties/checker/porcupine.js";
 import { UsageError } from "./errors.js";
 
@@ -54,3 +54,47 @@ export async function importUserModule(file: string): Promise<Record<string, unk
 export function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split("\n")[0]!.slice(0, 300);
 }
+
+/** What the `check-history --model` worker is given (model-check-worker.ts). */
+export interface CheckRequest {
+  modelPath: string;
+  operations: Operation<unknown, unknown>[];
+  budget: { timeMs: number; maxNodes: number; maxMemoEntries: number };
+  /** Check only this share of the partitions (`CheckOptions.share`); the answer is then a `ShareAnswer`. */
+  share?: { index: number; of: number };
+  /** How the history is named in the output. */
+  name: string;
+  json: boolean;
+}
+
+/** What `check-history` prints for a verdict, and its exit code (0 ok, 1 violation, 3 unknown). */
+export function verdictOutput(
+  verdict: Verdict<unknown, unknown>,
+  name: string,
+  ops: number,
+  json: boolean,
+  describeCall: (o: Operation<unknown, unknown>) => string,
+  describeResult: (o: Operation<unknown, unknown>) => string,
+): { lines: string[]; code: 0 | 1 | 3 } {
+  const code = verdict.kind === "ok" ? 0 : verdict.kind === "violation" ? 1 : 3;
+  const describe = (o: Operation<unknown, unknown>) => ({ id: o.id, call: describeCall(o), result: o.respond === undefined ? "pending" : describeResult(o) });
+  if (json) {
+    const body =
+      verdict.kind === "ok"
+        ? { verdict: "ok", operations: ops, linearization: verdict.linearization.map((o) => o.id) }
+        : verdict.kind === "violation"
+          ? { verdict: "violation", operations: ops, partition: verdict.partition, prefix: verdict.prefix.map(describe), stuck: verdict.stuck.map(describe), explanation: verdict.explanation }
+          : { verdict: "unknown", operations: ops, reason: verdict.reason, detail: verdict.detail, decided: verdict.decided, undecided: verdict.undecided };
+    return { lines: [JSON.stringify(body, null, 2)], code };
+  }
+  if (verdict.kind === "ok") return { lines: [`ok: ${ops} operations of ${name} are linearizable with respect to the model`], code };
+  if (verdict.kind === "violation") return { lines: [`violation: ${name} history is not linearizable (${verdict.prefix.length} of ${ops} operations placed)`, verdict.explanation], code };
+  return { lines: [`unknown: ${verdict.detail}`], code };
+}
+
+/**
+ * A share worker's answer: the ids of each partition it showed linearizable, by partition index,
+ * or `undefined` when its share is not all linearizable within its budget (the whole check is then
+ * run on one thread, which decides).
+ */
+export type ShareAnswer = [number, number[]][] | undefined;

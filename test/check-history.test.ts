@@ -65,7 +65,7 @@ describe("users' own models over other tools' formats", () => {
 
   it("an unknown verdict names the budget and what was and was not decided, with exit 3", async () => {
     const lines: string[] = [];
-    for (let k = 0; k < 14; k++) lines.push(JSON.stringify({ ClientId: k, Input: { op: "put", key: "x", value: String.fromCharCode(97 + k) }, Call: 0, Output: {}, Return: 100 }));
+    for (let k = 0; k < 14; k++) lines.push(JSON.stringify({ ClientId: k, Input: { op: "append", key: "x", value: String.fromCharCode(97 + k) }, Call: 0, Output: {}, Return: 100 }));
     lines.push(JSON.stringify({ ClientId: 99, Input: { op: "get", key: "x" }, Call: 101, Output: { value: "zz" }, Return: 102 }));
     lines.push(JSON.stringify({ ClientId: 50, Input: { op: "put", key: "y", value: "a" }, Call: 0, Output: {}, Return: 1 }));
     const p = file("hard.json", `[${lines.join(",\n")}]`);
@@ -73,6 +73,50 @@ describe("users' own models over other tools' formats", () => {
     expect(r.code).toBe(3);
     expect(r.out).toMatch(/^unknown: the work budget \(maxNodes 2000\) ran out: 1 of 2 partitions are linearizable \(1; 1 operations\), no partition was shown non-linearizable, and 1 \(0; 15 operations\) are undecided/);
   });
+});
+
+describe("a --model runs sandboxed, like --impl", () => {
+  const failures: [string, string, string[], RegExp][] = [
+    ["a model whose step throws", "step-throws.mjs", [], /the model threw while checking the history \(bad step\)/],
+    ["a model whose step never returns", "step-loops.mjs", ["--time-ms", "1"], /the check did not finish within 10\.001 s.*a model call that never returns/],
+  ];
+  const bodies: Record<string, string> = {
+    "step-throws.mjs": "export default { init: () => 0, step() { throw new Error('bad step'); } };\n",
+    "step-loops.mjs": "export default { init: () => 0, step() { for (;;); } };\n",
+  };
+  it.each(failures)("%s is the module's failure: exit 4, one line, nothing on stdout", async (_name, module, flags, message) => {
+    const r = await cli("check-history", fixture("register-calls.jsonl"), "--model", file(module, bodies[module]!), ...flags);
+    expect(r.out).toBe("");
+    expect(r.code).toBe(4);
+    const lines = r.err.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^interlock: the module under test failed: --model /);
+    expect(lines[0]).toMatch(message);
+  }, 60_000);
+});
+
+describe("--jobs spreads partitions over worker threads without changing the output", () => {
+  // Twelve keys of sequential put/get pairs by two clients; with `bad`, key k7's last get is wrong.
+  const history = (bad: boolean): string => {
+    const ops: object[] = [];
+    for (let k = 0; k < 12; k++) {
+      for (let n = 0; n < 4; n++) {
+        const t = 100 * n + k;
+        ops.push({ ClientId: k, Input: { op: "put", key: `k${k}`, value: `v${n}` }, Call: t, Output: {}, Return: t + 20 });
+        const seen = bad && k === 7 && n === 3 ? "v0" : `v${n}`;
+        ops.push({ ClientId: 50 + k, Input: { op: "get", key: `k${k}` }, Call: t + 30, Output: { value: seen }, Return: t + 40 });
+      }
+    }
+    return JSON.stringify(ops);
+  };
+  it.each([["linearizable", false, 0], ["not linearizable", true, 1]] as const)("a %s history gives byte-identical --json output with --jobs 1 and --jobs 2", async (_name, bad, code) => {
+    const p = file(`jobs-${bad}.json`, history(bad));
+    const one = await cli("check-history", p, "--model", example("kv.ts"), "--jobs", "1", "--json");
+    const two = await cli("check-history", p, "--model", example("kv.ts"), "--jobs", "2", "--json");
+    expect(one.code).toBe(code);
+    expect(two.code).toBe(code);
+    expect(two.out).toBe(one.out);
+  }, 60_000);
 });
 
 /** Each ill-formed input: the argv and a fragment of the one-line message (exit 2, nothing on stdout). */
@@ -100,11 +144,6 @@ const illFormed: [string, () => string[], RegExp][] = [
   ["--model of a module that exports no model", () => ["check-history", fixture("register-calls.jsonl"), "--model", file("none.mjs", "export const x = 1;\n")], /exports no model; export an interlock Model as "default"/],
   ["--model of a module that throws on load", () => ["check-history", fixture("register-calls.jsonl"), "--model", file("throws.mjs", "throw new Error('boom');\n")], /the module failed to load \(boom\)/],
   ["--model of a model without step", () => ["check-history", fixture("register-calls.jsonl"), "--model", file("nostep.mjs", "export default { init: () => 0 };\n")], /needs init\(\) and step/],
-  [
-    "--model of a model whose step throws",
-    () => ["check-history", fixture("register-calls.jsonl"), "--model", file("step-throws.mjs", "export default { init: () => 0, step() { throw new Error('bad step'); } };\n")],
-    /the model threw while checking the history \(bad step\); fix the model/,
-  ],
   ["an unknown --format", () => ["check-history", fixture("register-calls.jsonl"), "--format", "csv"], /--format must be one of interlock, jsonl, edn, porcupine-ops, porcupine-events/],
   ["--format that does not fit the file", () => ["check-history", fixture("register-calls.jsonl"), "--format", "porcupine-ops", "--model", example("register.ts")], /not valid JSON/],
   [

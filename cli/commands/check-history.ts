@@ -1,8 +1,9 @@
-import type { Model, Operation, Verdict } from "../../properties/checker/index.js";
+import type { Model, Operation } from "../../properties/checker/index.js";
 import { defaultMaxBytes, detectFormat, HistoryError, historyFormats, readHistoryText, type HistoryFormat } from "../../properties/history-formats.js";
 import { intFlag } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
-import { firstLine } from "../model-module.js";
+import { existsSync, statSync } from "node:fs";
+import { firstLine, verdictOutput, type CheckRequest, type ShareAnswer } from "../model-module.js";
 import { register } from "../command.js";
 
 register({
@@ -10,7 +11,7 @@ register({
   summary: "judge a recorded history (interlock, JSON lines, Jepsen EDN, Porcupine) for linearizability",
   help: [
     "Usage: interlock check-history <file> [--model m.ts | --family f] [--format f] [--max-nodes n]",
-    "                               [--max-memo n] [--time-ms n] [--max-bytes n] [--json]",
+    "                               [--max-memo n] [--time-ms n] [--max-bytes n] [--jobs n] [--json]",
     "",
     "Checks that the history in <file> is linearizable with respect to a sequential model: some",
     "order of the operations, consistent with real time, that the model accepts with the same",
@@ -26,9 +27,16 @@ register({
     "  --time-ms n    wall-clock safety net (default 300000); running out gives exit 3",
     `  --max-bytes n  refuse a file larger than this (default ${defaultMaxBytes})`,
     "  --json         print the verdict as JSON",
+    "  --jobs n       with --model: worker threads the partitions are spread over (default 1;",
+    "                 2 uses both cores); when every share is linearizable that is the verdict,",
+    "                 otherwise one thread checks the whole history and decides",
     "",
-    "Exit codes: 0 linearizable, 1 not linearizable, 2 unreadable or ill-formed input (or a model",
-    "that throws), 3 a budget ran out (the message says which partitions were decided).",
+    "The --model module runs in a worker thread with a heap limit, like --impl code: a model that",
+    "throws, never returns from a call or runs out of memory is the module's failure (exit 4).",
+    "",
+    "Exit codes: 0 linearizable, 1 not linearizable, 2 unreadable or ill-formed input (or a module",
+    "that exports no usable model), 3 a budget ran out (the message says which partitions were",
+    "decided), 4 the module under test failed.",
   ].join("\n"),
   options: {
     family: { type: "string" },
@@ -39,6 +47,7 @@ register({
     "max-memo": { type: "string" },
     "max-bytes": { type: "string" },
     json: { type: "boolean" },
+    jobs: { type: "string" },
   },
   positionals: { min: 1, max: 1, name: "history file" },
   async run(args, out) {
@@ -53,40 +62,67 @@ register({
     }
     const modelPath = typeof args.values["model"] === "string" ? args.values["model"] : undefined;
     if (modelPath !== undefined && args.values["family"] !== undefined) throw new UsageError(`--model and --family cannot be combined: --model replaces the family's model`);
-    // Validate every flag and the model before reading the file.
-    const userModel = modelPath === undefined ? undefined : await (await import("../model-module.js")).loadModelModule(modelPath);
-
-    const subject = await readSubject(path, formatFlag as HistoryFormat | undefined, maxBytes, userModel, args.values["family"]);
-    let verdict: Verdict<unknown, unknown>;
-    try {
-      const { checkHistory } = await import("../../properties/checker/index.js");
-      verdict = checkHistory(subject.model, subject.operations, { timeMs, maxNodes, maxMemoEntries });
-    } catch (e) {
-      // The history was validated, so a throw is the model's (its step, hash or partition).
-      if (modelPath !== undefined) throw new UsageError(`--model ${modelPath}: the model threw while checking the history (${firstLine(e)}); fix the model`);
-      throw e;
+    const budget = { timeMs, maxNodes, maxMemoEntries };
+    const jobs = intFlag(args.values["jobs"], "jobs", 1, 64, 1);
+    if (modelPath !== undefined) {
+      // The user's model is code under test: it is loaded and run in a sandboxed worker.
+      const { operations, name } = await readOtherFormat(path, formatFlag as HistoryFormat | undefined, maxBytes, modelPath, args.values["family"]);
+      const { runModelCheck, loadTimeoutMs, ModuleFailure } = await import("../impl-sandbox.js");
+      const request: CheckRequest = { modelPath, operations, budget, name, json: args.values["json"] === true };
+      const loadMs = loadTimeoutMs(modelPath);
+      try {
+        const linearization = jobs > 1 ? await inShares(request, jobs, loadMs) : undefined;
+        const { lines, code } =
+          linearization !== undefined
+            ? verdictOutput({ kind: "ok", linearization }, name, operations.length, request.json, String, String)
+            : await runModelCheck<{ lines: string[]; code: 0 | 1 | 3 }>(request, loadMs);
+        for (const line of lines) out.out(line);
+        return code;
+      } catch (e) {
+        if (!(e instanceof ModuleFailure)) throw e;
+        out.err(`interlock: the module under test failed: ${e.message}`);
+        return ExitCode.moduleFailed;
+      }
     }
-    const ops = subject.operations.length;
-    const describe = (o: Operation<unknown, unknown>) => ({ id: o.id, call: subject.describeCall(o), result: o.respond === undefined ? "pending" : subject.describeResult(o) });
-    if (args.values["json"]) {
-      const body =
-        verdict.kind === "ok"
-          ? { verdict: "ok", operations: ops, linearization: verdict.linearization.map((o) => o.id) }
-          : verdict.kind === "violation"
-            ? { verdict: "violation", operations: ops, partition: verdict.partition, prefix: verdict.prefix.map(describe), stuck: verdict.stuck.map(describe), explanation: verdict.explanation }
-            : { verdict: "unknown", operations: ops, reason: verdict.reason, detail: verdict.detail, decided: verdict.decided, undecided: verdict.undecided };
-      out.out(JSON.stringify(body, null, 2));
-    } else if (verdict.kind === "ok") {
-      out.out(`ok: ${ops} operations of ${subject.name} are linearizable with respect to the model`);
-    } else if (verdict.kind === "violation") {
-      out.out(`violation: ${subject.name} history is not linearizable (${verdict.prefix.length} of ${ops} operations placed)`);
-      out.out(verdict.explanation);
-    } else {
-      out.out(`unknown: ${verdict.detail}`);
-    }
-    return verdict.kind === "ok" ? ExitCode.agreement : verdict.kind === "violation" ? ExitCode.counterexample : ExitCode.budget;
+    const subject = await familySubjectOf(path, formatFlag as HistoryFormat | undefined, maxBytes, args.values["family"]);
+    const { checkHistory } = await import("../../properties/checker/index.js");
+    const verdict = checkHistory(subject.model, subject.operations, budget);
+    const { lines, code } = verdictOutput(verdict, subject.name, subject.operations.length, args.values["json"] === true, subject.describeCall, subject.describeResult);
+    for (const line of lines) out.out(line);
+    return code;
   },
 });
+
+/**
+ * Checks the history's partitions on `jobs` workers at once, each a share (`shareOf`) with that share
+ * of the work and memo budgets. When every share is linearizable, the linearization is theirs put
+ * together in partition order — the one a single thread gives. As soon as any share is not (a
+ * violation, a budget, a failure), the others are stopped and `undefined` returned: the check is
+ * then run on one thread with the whole budget, and that decides. Either way the answer does not
+ * depend on which worker finishes first.
+ */
+async function inShares(request: CheckRequest, jobs: number, loadMs: number): Promise<Operation<unknown, unknown>[] | undefined> {
+  const { runModelCheck } = await import("../impl-sandbox.js");
+  const stop = new AbortController();
+  const budget = { ...request.budget, maxNodes: Math.max(1, Math.floor(request.budget.maxNodes / jobs)), maxMemoEntries: Math.max(1, Math.floor(request.budget.maxMemoEntries / jobs)) };
+  const shares = Array.from({ length: jobs }, (_, index) =>
+    runModelCheck<ShareAnswer>({ ...request, budget, share: { index, of: jobs } }, loadMs, stop.signal).then(
+      (answer) => {
+        if (answer === undefined) stop.abort(new Error("a share is not linearizable"));
+        return answer;
+      },
+      () => {
+        stop.abort(new Error("a share failed"));
+        return undefined;
+      },
+    ),
+  );
+  const answers = await Promise.all(shares);
+  if (answers.some((a) => a === undefined)) return undefined;
+  const byId = new Map(request.operations.map((op) => [op.id, op]));
+  const parts = answers.flatMap((a) => a!).sort((x, y) => x[0] - y[0]);
+  return parts.flatMap(([, ids]) => ids.map((id) => byId.get(id)!));
+}
 
 /** What is checked: the operations, the model, and how to name them in the output. */
 interface Subject {
@@ -97,35 +133,43 @@ interface Subject {
   describeResult(o: Operation<unknown, unknown>): string;
 }
 
-/** Reads and decodes the history file; every problem is a one-line UsageError (exit 2). */
-async function readSubject(
+/** Reads and decodes an interlock-history file; every problem is a one-line UsageError (exit 2). */
+async function familySubjectOf(path: string, formatFlag: HistoryFormat | undefined, maxBytes: number, familyFlag: unknown): Promise<Subject> {
+  return readingHistory(path, async () => {
+    const text = readHistoryText(path, maxBytes);
+    const format = formatFlag ?? detectFormat(path, text);
+    if (format !== "interlock") {
+      throw new UsageError(`${path} is a ${format} history, which does not say what its calls mean: pass --model path/to/model.ts (examples to copy: properties/checker/examples/)`);
+    }
+    return familySubject(path, text, familyFlag);
+  });
+}
+
+/** Reads a history of another tool's format, for `--model`; every problem is a one-line UsageError. */
+async function readOtherFormat(
   path: string,
   formatFlag: HistoryFormat | undefined,
   maxBytes: number,
-  userModel: Model<unknown, unknown, unknown> | undefined,
+  modelPath: string,
   familyFlag: unknown,
-): Promise<Subject> {
-  try {
+): Promise<{ operations: Operation<unknown, unknown>[]; name: string }> {
+  if (familyFlag !== undefined) throw new UsageError(`--model and --family cannot be combined: --model replaces the family's model`);
+  if (!existsSync(modelPath) || !statSync(modelPath).isFile()) throw new UsageError(`--model ${modelPath}: no such file`);
+  return readingHistory(path, async () => {
     const text = readHistoryText(path, maxBytes);
     const format = formatFlag ?? detectFormat(path, text);
-    if (format === "interlock") {
-      if (userModel !== undefined) throw new UsageError(`--model is for histories in other formats; ${path} is an interlock history of a built-in family (drop --model)`);
-      return await familySubject(path, text, familyFlag);
-    }
-    if (familyFlag !== undefined) throw new UsageError(`--family applies to interlock-history files; ${path} is ${format}, so pass --model path/to/model.ts instead`);
-    if (userModel === undefined) {
-      throw new UsageError(`${path} is a ${format} history, which does not say what its calls mean: pass --model path/to/model.ts (examples to copy: properties/checker/examples/)`);
-    }
+    if (format === "interlock") throw new UsageError(`--model is for histories in other formats; ${path} is an interlock history of a built-in family (drop --model)`);
     const { parseGenericHistory } = await import("../../properties/history-formats.js");
     const history = await parseGenericHistory(text, format, path);
-    const json = (v: unknown): string => JSON.stringify(v) ?? String(v);
-    return {
-      name: `${path} (${format}, ${history.processes} processes${history.dropped ? `, ${history.dropped} failed or nemesis operations dropped` : ""})`,
-      model: userModel,
-      operations: history.operations,
-      describeCall: (o) => (userModel.describeCall ? userModel.describeCall(o.interp, o.call) : `process ${o.interp}: ${json(o.call)}`),
-      describeResult: (o) => (userModel.describeResult ? userModel.describeResult(o.result) : json(o.result)),
-    };
+    const name = `${path} (${format}, ${history.processes} processes${history.dropped ? `, ${history.dropped} failed or nemesis operations dropped` : ""})`;
+    return { operations: history.operations, name };
+  });
+}
+
+/** Runs a history reader, turning whatever it throws into a one-line UsageError. */
+async function readingHistory<T>(path: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
   } catch (e) {
     if (e instanceof HistoryError) throw new UsageError(e.message);
     if (e instanceof UsageError) throw e;

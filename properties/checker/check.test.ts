@@ -22,6 +22,7 @@ import {
   type Operation,
   type Verdict,
 } from "./index.js";
+import { partitionsOf, shareOf } from "./check.js";
 import { randomHistory, seededRandom, type HistoryShape } from "./random-history.js";
 
 type AnyCall = RegisterCall | KvCall | MutexCall;
@@ -187,13 +188,13 @@ function hardHistory(count: number): Op[] {
 
 describe("budgets", () => {
   it("a zero time budget on a hard history gives unknown (time), not a throw", () => {
-    const verdict = checkHistory(registerModel as AnyModel, hardHistory(14), { timeMs: 0 });
+    const verdict = checkHistory(registerModel as AnyModel, hardHistory(14), { timeMs: 0, analyse: false });
     expect(verdict).toMatchObject({ kind: "unknown", reason: "time" });
   });
 
   it("a tiny memo budget on a hard history gives unknown (memory), and the memo never outgrows it", () => {
     const stats = emptyStats();
-    const verdict = checkHistory(registerModel as AnyModel, hardHistory(14), { maxMemoEntries: 50, stats });
+    const verdict = checkHistory(registerModel as AnyModel, hardHistory(14), { maxMemoEntries: 50, stats, analyse: false });
     expect(verdict).toMatchObject({ kind: "unknown", reason: "memory" });
     // The budget holds memo entries and interned states together.
     expect(stats.memoEntries + stats.states).toBeLessThanOrEqual(51);
@@ -234,7 +235,7 @@ describe("budgets", () => {
       for (let k = 0; k < 22; k++) ops.push({ id: k, interp: k + 1, call: { _tag: "write", value: k + 1 }, invoke: 0, respond: 100, result: 0 });
       ops.push({ id: 22, interp: 23, call: { _tag: "read" }, invoke: 101, respond: 102, result: 999 });
       const register = { init: () => 0, step: (s, _i, c) => (c._tag === "read" ? { state: s, result: s } : { state: c.value, result: 0 }) };
-      console.log(JSON.stringify(checkHistory(register, ops, { maxMemoEntries: memoEntriesCap })));`;
+      console.log(JSON.stringify(checkHistory(register, ops, { maxMemoEntries: memoEntriesCap, analyse: false })));`;
     const child = spawnSync(process.execPath, ["--max-old-space-size=48", "--input-type=module", "-e", script, compiled], { encoding: "utf8" });
     expect(child.stderr).toBe("");
     expect(child.status).toBe(0);
@@ -259,7 +260,7 @@ describe("the memo and partitioning", () => {
   it("the memo cuts the search on a hard history by more than ten times, with the same verdict", () => {
     const withMemo = emptyStats();
     const withoutMemo = emptyStats();
-    const a = checkHistory(registerModel as AnyModel, hardHistory(7), { stats: withMemo });
+    const a = checkHistory(registerModel as AnyModel, hardHistory(7), { stats: withMemo, analyse: false });
     const b = checkHistory(registerModel as AnyModel, hardHistory(7), { stats: withoutMemo, memo: false });
     expect(a.kind).toBe("violation");
     expect(b.kind).toBe("violation");
@@ -374,5 +375,106 @@ describe("canonicalJson, the default state key", () => {
     { label: "a Set and an array", a: new Set([1]), b: [1], same: false },
   ])("$label get equal keys: $same", ({ a, b, same }) => {
     expect(canonicalJson(a) === canonicalJson(b)).toBe(same);
+  });
+});
+
+describe("the reachability analysis (reach.ts)", () => {
+  it.each(families)("on small $name histories full of crashed operations, verdicts and longest prefixes equal brute force with and without it", ({ model, whole, nextCall }) => {
+    let refutedByAnalysis = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 8 }), fc.constantFrom(0.3, 0.5), fc.nat(), corruptionArb, (threads, operations, crashRate, seed, corruption) => {
+        const ops = corrupt(randomHistory(model, { threads, operations, crashRate, nextCall }, seed), corruption);
+        const brute = checkHistoryBruteForce(whole, ops);
+        const returnedIn = (prefix: readonly Op[]): number => prefix.filter((op) => op.respond !== undefined).length;
+        for (const [m, analyse] of [[whole, true], [whole, false], [model, true]] as const) {
+          const v = checkHistory(m, ops, { analyse });
+          expect(v.kind).toBe(brute.kind);
+          // A partitioned check's prefix is its failing partition's: compare the whole history's.
+          if (v.kind === "violation" && brute.kind === "violation" && m === whole) {
+            expect(returnedIn(v.prefix)).toBe(returnedIn(brute.prefix));
+            if (analyse && v.explanation.startsWith("No state")) refutedByAnalysis++;
+          }
+          if (v.kind === "ok") expect(validateLinearization(m, ops, v.linearization)).toBeUndefined();
+        }
+      }),
+      { seed: 777, numRuns: 300 },
+    );
+    // The analysis must have decided some of them itself, or this proves little about it.
+    if (model !== mutexModel) expect(refutedByAnalysis).toBeGreaterThan(10);
+  });
+
+  it("a read of a value nobody wrote, behind forty crashed writes, is refuted in a few thousand nodes with the proven longest prefix", () => {
+    const ops: Op[] = [];
+    for (let k = 0; k < 40; k++) ops.push({ id: k, interp: k + 1, call: { _tag: "write", value: 1 + (k % 3) }, invoke: k, });
+    for (let k = 0; k < 40; k++) ops.push({ id: 100 + k, interp: 50 + (k % 4), call: { _tag: "read" }, invoke: 2 * k, respond: 2 * k + 1, result: 1 + (k % 3) });
+    ops.push({ id: 200, interp: 60, call: { _tag: "read" }, invoke: 90, respond: 91, result: 7 });
+    const stats = emptyStats();
+    const verdict = checkHistory(registerModel as AnyModel, ops, { stats });
+    expect(verdict.kind).toBe("violation");
+    if (verdict.kind !== "violation") return;
+    expect(verdict.explanation).toContain("[op 200] returned 7");
+    expect(verdict.explanation).not.toContain("not proven the longest");
+    expect(verdict.prefix.filter((op) => op.respond !== undefined)).toHaveLength(40);
+    expect(stats.nodes).toBeLessThan(5_000);
+    // Without the analysis the same history is out of reach of a small budget.
+    expect(checkHistory(registerModel as AnyModel, ops, { analyse: false, maxNodes: 300_000 }).kind).toBe("unknown");
+  });
+
+  it("crashed writes of the same value are tried in one order only: far fewer nodes, the same verdict", () => {
+    // Eight crashed writes of 1 and eight of 2, then alternating reads 1, 2, 1, … that need nine of
+    // each: not linearizable, and no single operation is impossible, so the search must show it.
+    const ops: Op[] = [];
+    for (let k = 0; k < 16; k++) ops.push({ id: k, interp: k + 1, call: { _tag: "write", value: 1 + (k % 2) }, invoke: 0 });
+    for (let k = 0; k < 18; k++) ops.push({ id: 100 + k, interp: 40, call: { _tag: "read" }, invoke: 10 + 2 * k, respond: 11 + 2 * k, result: 1 + (k % 2) });
+    const [on, off] = [emptyStats(), emptyStats()];
+    const a = checkHistory(registerModel as AnyModel, ops, { stats: on });
+    const b = checkHistory(registerModel as AnyModel, ops, { stats: off, analyse: false });
+    expect(a.kind).toBe("violation");
+    expect(b.kind).toBe("violation");
+    if (a.kind === "violation" && b.kind === "violation") expect(a.prefix.filter((op) => op.respond !== undefined).length).toBe(b.prefix.filter((op) => op.respond !== undefined).length);
+    expect(on.nodes * 10).toBeLessThan(off.nodes);
+  });
+});
+
+describe("unknown verdicts say how far the search got", () => {
+  it("an unpartitioned history cut short by the work budget names the longest prefix found", () => {
+    // Ten concurrent writes, then a read of a value nobody wrote, then a sequential tail.
+    const ops: Op[] = hardHistory(10);
+    for (let k = 0; k < 5; k++) ops.push({ id: 50 + k, interp: 50, call: { _tag: "write", value: 1 }, invoke: 200 + 2 * k, respond: 201 + 2 * k, result: 0 });
+    const verdict = checkHistory(registerModel as AnyModel, ops, { analyse: false, maxNodes: 5_000 });
+    expect(verdict).toMatchObject({ kind: "unknown", reason: "work" });
+    if (verdict.kind === "unknown") expect(verdict.detail).toMatch(/the longest linearizable prefix found places 10 of 16 returned operations; whether the rest can follow is undecided$/);
+  });
+});
+
+describe("shares of partitions (the CLI's --jobs)", () => {
+  it("the shares' linearizations, put together in partition order, are the single-thread linearization", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 2, max: 3 }), fc.nat(), (threads, operations, of, seed) => {
+        const ops = randomHistory(kvModel as AnyModel, { threads, operations, crashRate: 0.1, nextCall: families[1]!.nextCall }, seed);
+        const whole = checkHistory(kvModel as AnyModel, ops);
+        expect(whole.kind).toBe("ok");
+        const parts = partitionsOf(kvModel as AnyModel, ops);
+        const owner = shareOf(parts, of);
+        const byPart = new Map<number, number[]>();
+        for (let index = 0; index < of; index++) {
+          const v = checkHistory(kvModel as AnyModel, ops, { share: { index, of } });
+          expect(v.kind).toBe("ok");
+          if (v.kind !== "ok") return;
+          for (const op of v.linearization) {
+            const k = parts.findIndex((part) => part.some((o) => o.id === op.id));
+            expect(owner[k]).toBe(index);
+            byPart.set(k, [...(byPart.get(k) ?? []), op.id]);
+          }
+        }
+        const joined = [...byPart.entries()].sort((a, b) => a[0] - b[0]).flatMap(([, ids]) => ids);
+        if (whole.kind === "ok") expect(joined).toEqual(ids(whole.linearization));
+      }),
+      { seed: 31, numRuns: 60 },
+    );
+  });
+
+  it("shareOf gives every partition one worker, the largest first to the least loaded", () => {
+    expect(shareOf([[1, 2, 3], [1], [1, 2], [1, 2]], 2)).toEqual([0, 0, 1, 1]);
   });
 });

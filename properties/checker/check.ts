@@ -1,6 +1,7 @@
 import { getHeapStatistics } from "node:v8";
 import { explainStuck } from "./explain.js";
 import { Memo, StateTable } from "./memo.js";
+import { planSearch } from "./reach.js";
 import {
   defaultBudget,
   emptyStats,
@@ -47,18 +48,20 @@ export function checkHistory<S, Call, Result>(
     maxMemoEntries: Math.min(options.maxMemoEntries ?? defaultBudget.maxMemoEntries, memoEntriesCap),
   };
   const deadline = performance.now() + timeMs;
-  const sorted = [...ops].sort(byInvokeThenId);
-  const parts = options.partition !== false && model.partition ? checkedPartition(model.partition(sorted), sorted) : [sorted];
+  const parts = partitionsOf(model, ops, options);
+  const mine = options.share === undefined ? undefined : shareOf(parts, options.share.of);
 
   const orders: (Operation<Call, Result>[] | undefined)[] = parts.map(() => undefined);
   const gaveUp: number[] = []; // partitions that filled the memo
-  let live = parts.map((part, index) => ({ index, search: searchPartition(normal, part, shared, options.memo !== false, stats) }));
+  const progress: Progress[] = parts.map((part) => ({ placed: 0, returned: part.filter((op) => op.respond !== undefined).length }));
+  for (const k of parts.keys()) if (mine !== undefined && mine[k] !== options.share!.index) orders[k] = []; // another worker's
+  let live = parts.flatMap((part, index) => (orders[index] ? [] : [{ index, search: searchPartition(normal, part, shared, options.memo !== false, options.analyse !== false, stats, progress[index]!) }]));
   stats.partitions += parts.length;
   const unknown = (reason: UnknownReason, why: string): Verdict<Call, Result> => {
     for (const { search } of live) search.return(undefined as never); // runs each search's cleanup
     const decided = orders.flatMap((order, k) => (order ? [k] : []));
     const undecided = parts.flatMap((_, k) => (orders[k] ? [] : [k]));
-    return { kind: "unknown", reason, detail: unknownDetail(why, parts, decided, undecided), decided, undecided };
+    return { kind: "unknown", reason, detail: unknownDetail(why, parts, decided, undecided, progress), decided, undecided };
   };
   while (live.length > 0) {
     const still: typeof live = [];
@@ -76,7 +79,8 @@ export function checkHistory<S, Call, Result>(
         case "violation": {
           for (const other of live) other.search.return(undefined as never);
           const { stuck, explanation } = explainStuck(normal, parts[index]!, outcome.prefix, index);
-          return { kind: "violation", partition: index, prefix: outcome.prefix, stuck, explanation };
+          const why = impossibleNote(normal, outcome.impossible, outcome.longest);
+          return { kind: "violation", partition: index, prefix: outcome.prefix, stuck, explanation: why + explanation };
         }
         case "memory":
           gaveUp.push(index);
@@ -97,17 +101,64 @@ export function checkHistory<S, Call, Result>(
   return { kind: "ok", linearization };
 }
 
+/**
+ * What the reachability analysis (reach.ts) found, before the prefix explanation: the operations no
+ * reachable state allows, and whether the prefix reported is the longest or the longest found.
+ */
+function impossibleNote<S, Call, Result>(model: NormalModel<S, Call, Result>, impossible: readonly Operation<Call, Result>[], longest: boolean): string {
+  if (impossible.length === 0) return longest ? "" : `(The prefix below is the longest found in ${prefixNodes} search nodes, not proven the longest.)\n`;
+  const shown = impossible.slice(0, 3).map((op) => `${model.describeCall(op.interp, op.call)} [op ${op.id}] returned ${model.describeResult(op.result as Result)}`);
+  const more = impossible.length > 3 ? ` and ${impossible.length - 3} more` : "";
+  return (
+    `No state this history's operations can reach, in any order, lets ${shown.join("; ")}${more}: ` +
+    `${impossible.length === 1 ? "it" : "they"} can never take effect. ` +
+    (longest ? "" : `(The prefix below is the longest found in ${prefixNodes} search nodes, not proven the longest.) `) +
+    "\n"
+  );
+}
+
 /** One sentence on an unknown verdict: which budget, and which partitions were and were not decided. */
-function unknownDetail(why: string, parts: readonly unknown[][], decided: number[], undecided: number[]): string {
+function unknownDetail(why: string, parts: readonly unknown[][], decided: number[], undecided: number[], progress: readonly Progress[]): string {
+  const reached = (k: number): string => `${progress[k]!.placed} of ${progress[k]!.returned}`;
   const list = (ks: number[]): string => (ks.length <= 12 ? ks.join(", ") : `${ks.slice(0, 12).join(", ")}, … (${ks.length} in all)`);
   const size = (ks: number[]): number => ks.reduce((n, k) => n + parts[k]!.length, 0);
-  if (parts.length === 1) return `${why} before the history (${parts[0]!.length} operations, one partition) was decided`;
+  if (parts.length === 1) {
+    return (
+      `${why} before the history (${parts[0]!.length} operations, one partition) was decided: ` +
+      `the longest linearizable prefix found places ${reached(0)} returned operations; whether the rest can follow is undecided`
+    );
+  }
   return (
     `${why}: ${decided.length} of ${parts.length} partitions are linearizable` +
     (decided.length > 0 ? ` (${list(decided)}; ${size(decided)} operations)` : "") +
     `, no partition was shown non-linearizable, and ${undecided.length} ` +
-    `(${list(undecided)}; ${size(undecided)} operations) are undecided`
+    `(${list(undecided)}; ${size(undecided)} operations) are undecided` +
+    (undecided.length === 1 ? ` (its longest linearizable prefix found places ${reached(undecided[0]!)} returned operations)` : "")
   );
+}
+
+/** The partitions `checkHistory` searches: the model's, in its order, empty ones dropped (or the whole history). */
+export function partitionsOf<Call, Result>(model: Model<unknown, Call, Result>, ops: readonly Operation<Call, Result>[], options: CheckOptions = {}): Operation<Call, Result>[][] {
+  const sorted = [...ops].sort(byInvokeThenId);
+  return options.partition !== false && model.partition ? checkedPartition(model.partition(sorted), sorted) : [sorted];
+}
+
+/**
+ * Which of `of` workers checks each partition: the largest first, each to the worker with the
+ * fewest operations so far (ties to the lower-numbered), so the shares are even and fixed by the
+ * history alone.
+ */
+export function shareOf(parts: readonly (readonly unknown[])[], of: number): number[] {
+  const load = new Array<number>(of).fill(0);
+  const owner = new Array<number>(parts.length).fill(0);
+  const bySize = [...parts.keys()].sort((a, b) => parts[b]!.length - parts[a]!.length || a - b);
+  for (const k of bySize) {
+    let w = 0;
+    for (let v = 1; v < of; v++) if (load[v]! < load[w]!) w = v;
+    owner[k] = w;
+    load[w]! += parts[k]!.length;
+  }
+  return owner;
 }
 
 /** Rejects a partition that does not hold every operation exactly once. */
@@ -153,8 +204,14 @@ export function partitionByKey<Call, Result>(
 
 type PartitionOutcome<Call, Result> =
   | { kind: "ok"; order: Operation<Call, Result>[] }
-  | { kind: "violation"; prefix: Operation<Call, Result>[] }
+  | { kind: "violation"; prefix: Operation<Call, Result>[]; impossible: Operation<Call, Result>[]; longest: boolean }
   | { kind: "memory" };
+
+/** How far a partition's search got: the most returned operations any prefix it built placed. */
+interface Progress {
+  placed: number;
+  readonly returned: number;
+}
 
 /** The budget all partitions of one check draw on. */
 interface SharedBudget {
@@ -163,6 +220,12 @@ interface SharedBudget {
   memoBytes: number;
   maxMemoEntries: number;
 }
+
+/**
+ * How many search nodes a partition already refuted by an impossible operation (reach.ts) spends
+ * looking for its longest prefix before it reports the longest found.
+ */
+const prefixNodes = 250_000;
 
 /** How many search nodes a partition runs before the next partition's turn (and a look at the clock). */
 const sliceNodes = 1024;
@@ -215,11 +278,23 @@ function* searchPartition<S, Call, Result>(
   partOps: readonly Operation<Call, Result>[],
   budget: SharedBudget,
   useMemo: boolean,
+  analyse: boolean,
   stats: CheckStats,
+  progress: Progress,
 ): Generator<void, PartitionOutcome<Call, Result>, void> {
   const returned = partOps.filter((op) => op.respond !== undefined).sort(byInvokeThenId);
-  const pending = partOps.filter((op) => op.respond === undefined).sort(byInvokeThenId);
+  let pending = partOps.filter((op) => op.respond === undefined).sort(byInvokeThenId);
+  const states = new StateTable<S>(model.stateKey, model.stateEqual);
+  const plan = planSearch(model, returned, pending, states, useMemo && analyse, budget.maxMemoEntries - budget.memoEntries);
+  budget.nodesLeft -= plan.steps;
+  stats.nodes += plan.steps;
+  pending = plan.pending;
+  const twin = plan.twin;
   const ops = [...returned, ...pending];
+  // A partition with an impossible operation is refuted already: the search only looks for its
+  // longest prefix, and stops at the bound or after `prefixNodes` nodes.
+  const refuted = plan.impossible.length > 0;
+  let partNodes = 0;
   const n = ops.length;
   const r = returned.length;
 
@@ -263,7 +338,6 @@ function* searchPartition<S, Call, Result>(
   let high = -1; // highest returned operation placed
 
   // The memo: interned states, and keys of (state id, linearized set) in a compact hash set.
-  const states = new StateTable<S>(model.stateKey, model.stateEqual);
   const memo = new Memo(pendingBits.length);
   const key = new Uint32Array(2 + bits.length);
   let memoBytes = memo.bytes;
@@ -307,7 +381,6 @@ function* searchPartition<S, Call, Result>(
   const stackOp = new Int32Array(n);
   const stackLow = new Int32Array(n);
   const stackHigh = new Int32Array(n);
-  const stackAt = new Int32Array(n);
   const stackStateId = new Int32Array(n);
   const stackState: S[] = [];
   let depth = 0;
@@ -317,10 +390,15 @@ function* searchPartition<S, Call, Result>(
   let best: number[] = [];
   let bestLength = -1;
   let sinceSlice = 0;
+  const cands = new Int32Array(r);
+  let deadline = Infinity;
 
   try {
-    let e = next[head]!;
-    let pj = -1; // -1: walking the list; otherwise the next pending operation to try at return event e
+    // The candidates of the current configuration (returned operations real time allows next),
+    // earliest response first; `ci` the next to try, then pending operation `pj` (-1: not yet).
+    let cn = collect();
+    let ci = 0;
+    let pj = -1;
     for (;;) {
       if (unplacedReturned === 0) {
         return { kind: "ok", order: Array.from(stackOp.subarray(0, depth), (i) => ops[i]!) };
@@ -331,19 +409,20 @@ function* searchPartition<S, Call, Result>(
         yield;
       }
       let i = -1; // the operation to try next, if any
-      if (pj < 0 && e !== -1 && (e & 1) === 0) {
-        i = e >> 1; // a call event
+      if (pj < 0 && ci < cn) {
+        i = cands[ci]!;
       } else {
-        // A return event (e is never the end while a returned operation is unplaced): try the
-        // pending operations invoked no later than it, then backtrack.
+        // Every returned candidate tried: try the pending operations invoked no later than the
+        // earliest unplaced response, then backtrack.
         if (pj < 0) pj = 0;
-        const deadline = timeOf(e);
-        while (r + pj < n && ops[r + pj]!.invoke <= deadline && pendingPlaced(pj)) pj++;
+        // Skip placed ones, and one whose earlier-invoked twin (reach.ts) is still unplaced.
+        while (r + pj < n && ops[r + pj]!.invoke <= deadline && (pendingPlaced(pj) || (twin[pj]! >= 0 && !pendingPlaced(twin[pj]!)))) pj++;
         if (r + pj < n && ops[r + pj]!.invoke <= deadline) i = r + pj;
       }
       if (i >= 0) {
         const op = ops[i]!;
         stats.nodes++;
+        partNodes++;
         const outcome = model.step(state, op.interp, op.call, op.result);
         if (outcome !== undefined && (i >= r || model.equalResult(outcome.result, op.result as Result))) {
           const savedLow = low;
@@ -358,12 +437,11 @@ function* searchPartition<S, Call, Result>(
           // A step that returns the very state it was given (a read) keeps the state's id.
           const nextId = !useMemo ? 0 : outcome.state === state ? stateId : states.intern(outcome.state);
           const fresh = useMemo ? remember(nextId) : true;
-          if (fresh === "full") return { kind: "memory" };
+          if (fresh === "full") return refuted ? refutation(false) : { kind: "memory" };
           if (fresh) {
             stackOp[depth] = i;
             stackLow[depth] = savedLow;
             stackHigh[depth] = savedHigh;
-            stackAt[depth] = e;
             stackStateId[depth] = stateId;
             stackState[depth] = state;
             depth++;
@@ -373,8 +451,10 @@ function* searchPartition<S, Call, Result>(
               unlink(2 * i);
               unlink(2 * i + 1);
               unplacedReturned--;
+              if (r - unplacedReturned > progress.placed) progress.placed = r - unplacedReturned;
             }
-            e = next[head]!;
+            cn = collect();
+            ci = 0;
             pj = -1;
             continue;
           }
@@ -383,7 +463,7 @@ function* searchPartition<S, Call, Result>(
           low = savedLow;
           high = savedHigh;
         }
-        if (i < r) e = next[e]!;
+        if (i < r) ci++;
         else pj++;
         continue;
       }
@@ -394,8 +474,10 @@ function* searchPartition<S, Call, Result>(
       if (r - unplacedReturned > bestLength) {
         bestLength = r - unplacedReturned;
         best = Array.from(stackOp.subarray(0, depth));
+        if (refuted && bestLength >= plan.prefixBound) return refutation(true);
       }
-      if (depth === 0) return { kind: "violation", prefix: best.map((k) => ops[k]!) };
+      if (depth === 0) return refutation(true);
+      if (refuted && partNodes > prefixNodes) return refutation(false);
       stats.backtracks++;
       depth--;
       const k = stackOp[depth]!;
@@ -409,16 +491,46 @@ function* searchPartition<S, Call, Result>(
         relink(2 * k + 1);
         relink(2 * k);
         unplacedReturned++;
-        e = next[2 * k]!;
+      }
+      // The configuration is the one `k` was placed in: its candidates again, resuming after `k`.
+      cn = collect();
+      if (k < r) {
+        ci = cands.indexOf(k) + 1;
         pj = -1;
       } else {
-        e = stackAt[depth]!;
+        ci = cn;
         pj = k - r + 1;
       }
     }
   } finally {
     budget.nodesLeft -= sinceSlice;
     release();
+  }
+
+  /**
+   * Fills `cands` with the current configuration's candidates — the call events before the first
+   * return event in the list — ordered by response time (then number), and sets `deadline` to that
+   * first response. Trying the operation that must respond first, first, is the depth-first form
+   * of Lowe's just-in-time linearization: an operation is placed early only when placing the ones
+   * whose responses force them has failed. Any order is complete; this one finds witnesses of
+   * highly concurrent histories without wandering (see README, "Algorithm").
+   */
+  function collect(): number {
+    let count = 0;
+    let e = next[head]!;
+    for (; e !== -1 && (e & 1) === 0; e = next[e]!) {
+      const i = e >> 1;
+      const due = ops[i]!.respond!;
+      let at = count++;
+      for (; at > 0 && (ops[cands[at - 1]!]!.respond! > due || (ops[cands[at - 1]!]!.respond === due && cands[at - 1]! > i)); at--) cands[at] = cands[at - 1]!;
+      cands[at] = i;
+    }
+    deadline = e === -1 ? Infinity : timeOf(e);
+    return count;
+  }
+
+  function refutation(longest: boolean): PartitionOutcome<Call, Result> {
+    return { kind: "violation", prefix: best.map((k) => ops[k]!), impossible: plan.impossible, longest };
   }
 
   function clearBit(i: number): void {

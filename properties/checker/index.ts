@@ -6,7 +6,7 @@
  */
 export type { Budget, CheckOptions, CheckStats, Model, Operation, UnknownReason, Verdict } from "./model.js";
 export { defaultBudget, emptyStats, memoEntriesCap } from "./model.js";
-export { checkHistory, partitionByKey } from "./check.js";
+export { checkHistory, partitionByKey, partitionsOf, shareOf } from "./check.js";
 export { checkHistoryBruteForce, validateLinearization } from "./brute-force.js";
 export { canonicalJson } from "./canonical.js";
 export { fromPorcupine, type PorcupineModel } from "./porcupine.js";

@@ -171,6 +171,18 @@ export interface CheckOptions extends Budget {
   stats?: CheckStats;
   /** Use Lowe's memo (default true). Turning it off exists only to measure what it is worth. */
   memo?: boolean;
+  /**
+   * Analyse each partition's reachable states first (reach.ts, default true; only with the memo):
+   * refutes operations no state allows, leaves out useless pending operations and tries
+   * interchangeable ones in one order. Turning it off exists only to test and measure it.
+   */
+  analyse?: boolean;
+  /**
+   * Check only the partitions `shareOf(parts, of)` gives worker `index` (check.ts): how the CLI
+   * spreads a history over worker threads. The others are not searched and count as decided; the
+   * verdict speaks only for the share (an ok verdict's linearization holds only its partitions).
+   */
+  share?: { index: number; of: number };
   /** Use the model's `partition` when it has one (default true). */
   partition?: boolean;
 }
