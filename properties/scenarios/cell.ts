@@ -88,7 +88,7 @@ export function cellSubject(client: Client, scenario: Scenario, config: ModelCon
     describeCall: describeExtCall,
   };
   const programs = scenario.programs.map((calls, i) => ({ interp: i + 1, calls }));
-  return { subject, impl, w, programs, hooks: scenarioHooks(scenario, impl, w, { refusesSubinterpreters: client.refusesSubinterpreters === true }) };
+  return { subject, impl, w, programs, hooks: scenarioHooks(scenario, impl, w, { refusesSubinterpreters: client.refusesSubinterpreters === true, observesAccesses: client.observesAccesses === true }) };
 }
 
 /** The exhaustive search of a cell (symmetry off: every family's mutexes store interp ids into owner words). */

@@ -37,6 +37,8 @@ export interface Client {
   readonly carryLength?: number;
   /** Py_mod_multiple_interpreters not supported: imports in a subinterpreter are refused (and hold nothing). */
   readonly refusesSubinterpreters?: boolean;
+  /** The contract's harness records which count words the client code touches (library.ts `keepsOwnCount`). */
+  readonly observesAccesses?: boolean;
   /** Whether the column implements an operation (default: all). */
   provides?(op: ColumnOp): boolean;
   /** The family's implementation, possibly subclassed with the extension's callbacks. */

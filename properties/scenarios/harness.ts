@@ -20,7 +20,7 @@ import type { AnyCall, Def, FamilyName, ModelConfig, Result } from "../../model/
 import type { ImportOpLike } from "./client_support.js";
 import type { Client, Ctx } from "./column.js";
 import { ClientFailure, type ClientApi, type ClientDefinition, type FamilyCalls, type HookResult, type InstanceState, type Statics } from "./contract.js";
-import { CARRY_IMPORTED, resIndex, resources, type ClientWords, type ExtResult, type Library, type Res } from "./library.js";
+import { CARRY_IMPORTED, noteClientAccess, resIndex, resources, type ClientWords, type ExtResult, type Library, type Res } from "./library.js";
 
 /** What the matrix shows about a column besides its code. */
 export interface ColumnInfo {
@@ -46,7 +46,7 @@ function show(value: unknown): string {
 }
 
 /** Runs a hook's code, checking each yielded access and (when `check` is given) the returned value. */
-function* guarded<R>(where: string, words: number, start: () => unknown, check?: (r: unknown) => string | undefined): Code<R> {
+function* guarded<R>(where: string, w: ClientWords, start: () => unknown, check?: (r: unknown) => string | undefined): Code<R> {
   let code: Iterator<unknown, unknown, number>;
   try {
     code = start() as Iterator<unknown, unknown, number>;
@@ -71,9 +71,10 @@ function* guarded<R>(where: string, words: number, start: () => unknown, check?:
     if (typeof a !== "object" || a === null || !accessOps.has(a.op as number) || !Number.isInteger(a.addr) || !isInt32(a.a) || !isInt32(a.b)) {
       throw new ClientFailure(`${where} yielded ${show(step.value)}, which is not a memory access (yield* the API's calls; yield load/store/… from interlock/impl)`);
     }
-    if ((a.addr as number) < 0 || (a.addr as number) >= words) {
-      throw new ClientFailure(`${where} accessed word ${a.addr as number}, outside the ${words} words of memory (use the addresses x.statics gives)`);
+    if ((a.addr as number) < 0 || (a.addr as number) >= w.end) {
+      throw new ClientFailure(`${where} accessed word ${a.addr as number}, outside the ${w.end} words of memory (use the addresses x.statics gives)`);
     }
+    noteClientAccess(w, a.addr as number);
     input = yield a as Access;
   }
 }
@@ -198,7 +199,7 @@ function* runGlobalInit(h: Hooks, interp: number, o: ImportOpLike, base: (i: num
   if (h.d.globalInit !== undefined) {
     const x = apiOf(h.d, interp, h.lib, h.w, noState, noCalls("globalInit"));
     const fn = h.d.globalInit;
-    const done = yield* guarded<boolean | undefined>(`${h.d.name ?? "client"} globalInit in interp ${interp}`, h.w.end, () => fn.call(h.d, x), checkBoolean);
+    const done = yield* guarded<boolean | undefined>(`${h.d.name ?? "client"} globalInit in interp ${interp}`, h.w, () => fn.call(h.d, x), checkBoolean);
     if (done === false) return "InitFailed";
   }
   return (yield* base(interp, { ...o, initFails: false })) === undefined ? undefined : "InitFailed";
@@ -209,7 +210,7 @@ function* runGlobalExit(h: Hooks, def: Def, base: (def: Def) => Code<void>): Cod
   if (h.d.globalExit !== undefined) {
     const x = apiOf(h.d, 0, h.lib, h.w, noState, noCalls("globalExit"));
     const fn = h.d.globalExit;
-    yield* guarded<void>(`${h.d.name ?? "client"} globalExit`, h.w.end, () => fn.call(h.d, x));
+    yield* guarded<void>(`${h.d.name ?? "client"} globalExit`, h.w, () => fn.call(h.d, x));
   }
   yield* base(def);
 }
@@ -223,7 +224,7 @@ function* runHook(d: ClientDefinition, op: OpName, x: Ctx, from: readonly number
   const where = `${d.name ?? "client"} ${op === "exec" ? "exec" : op === "free" ? "free (m_free)" : `${op}${res === undefined ? "" : `(${res})`}`} in interp ${x.interp}`;
   const fn = d[op] as ((x: ClientApi, r?: Res) => Code<HookResult>) | undefined;
   if (fn === undefined) throw new ClientFailure(`${where}: the client has no "${op}" hook, and the workload calls it`);
-  const r = yield* guarded<HookResult>(where, x.w.end, () => fn.call(d, api, res), checkResult);
+  const r = yield* guarded<HookResult>(where, x.w, () => fn.call(d, api, res), checkResult);
   return r._tag === "Ok" ? { _tag: "Ok", value: r.value, carry: state.carry() } : r;
 }
 
@@ -234,7 +235,7 @@ function* runImport(d: ClientDefinition, x: Ctx): Code<ExtResult> {
   const state = instanceState(d, fresh);
   const api = apiOf(d, x.interp, x.lib, x.w, state, x.api);
   const where = `${d.name ?? "client"} exec in interp ${x.interp}`;
-  const r = yield* guarded<HookResult>(where, x.w.end, () => d.exec.call(d, api), checkResult);
+  const r = yield* guarded<HookResult>(where, x.w, () => d.exec.call(d, api), checkResult);
   if (r._tag === "Ok") return { _tag: "Ok", value: r.value, carry: state.carry() };
   if (d.failedExec !== "no-module") yield* runHook(d, "free", x, state.carry());
   return r;
@@ -255,6 +256,7 @@ export function columnOf(d: ClientDefinition, info: ColumnInfo = {}): Client {
     statics: d.statics ?? [],
     carryLength: carryLength(d),
     refusesSubinterpreters: d.multipleInterpreters === "not-supported",
+    observesAccesses: true,
     makeImpl: (config, lib, w) => familyRuntime(d, config, lib, w),
     runtimeRunsUnload: d.family === "module_slots" || d.family === "refcounted_lock",
     provides: (op) => op === "import" || op === "unload" || d[op] !== undefined,

@@ -22,7 +22,8 @@
  *   - P3: the extension's own count for the resource is below the interpreters that hold it — a
  *     release gave back more than its acquire took (only where the extension keeps that count:
  *     not `henv` in the lifecycle families, whose runtime counts the module, nor the runtime
- *     store's resources, whose ensures are the count).
+ *     store's resources, whose ensures are the count, nor a count word the client's code never
+ *     touches: a client without a count has none to get wrong).
  * check (every finished execution, and every execution where nobody can move):
  *   - P6: nobody can move (no scenario blocks by design) or the step bound was hit;
  *   - P5: an import failed even after its retry (a failed init was not retried cleanly);
@@ -36,13 +37,15 @@ import { ModuleSlots, RefcountedLock, RuntimeStore } from "../../impl/index.js";
 import type { Runtime } from "../../impl/runtime.js";
 import type { AnyCall } from "../../model/index.js";
 import { SlotState } from "../../impl/layout.js";
-import { badReasons, badText, resources, type ClientWords, type ExtCall, type ExtResult, type Res } from "./library.js";
+import { badReasons, badText, keepsOwnCount, resources, type ClientWords, type ExtCall, type ExtResult, type Res } from "./library.js";
 import { heldBefore, isReleasing, type Scenario } from "./scenarios.js";
 import { ghostHazard } from "../properties.js";
 
 /** What the judge must know about the client: it refuses imports in subinterpreters (Py_mod_multiple_interpreters), so they hold nothing. */
 export interface JudgeOptions {
   readonly refusesSubinterpreters?: boolean;
+  /** The client runs through the contract's harness, which records the count words it keeps (library.ts `keepsOwnCount`). */
+  readonly observesAccesses?: boolean;
 }
 
 export function scenarioHooks(scenario: Scenario, impl: Runtime<AnyCall>, w: ClientWords, options: JudgeOptions = {}): Hooks<ExtCall, ExtResult> {
@@ -58,7 +61,7 @@ export function scenarioHooks(scenario: Scenario, impl: Runtime<AnyCall>, w: Cli
     return call !== undefined && isReleasing(call) && accessIndex > 0 ? new Set() : before;
   };
 
-  const rootCause = rootCauseJudge(scenario, impl, w, heldAt);
+  const rootCause = rootCauseJudge(scenario, impl, w, heldAt, options.observesAccesses === true);
 
   const monitor = (s: StateView<ExtCall>): Violation | undefined => {
     const mem = s.mem;
@@ -122,13 +125,14 @@ type HeldAt = (t: number, callIndex: number, accessIndex: number) => ReadonlySet
  * The root-cause rules of the file comment, over a state and the symptom a hazard showed: the
  * property the evidence names, or undefined when it names none beyond the symptom.
  */
-function rootCauseJudge(scenario: Scenario, impl: Runtime<AnyCall>, w: ClientWords, heldAt: HeldAt): (s: StateView<ExtCall>, symptom: Violation) => Violation | undefined {
+function rootCauseJudge(scenario: Scenario, impl: Runtime<AnyCall>, w: ClientWords, heldAt: HeldAt, observed: boolean): (s: StateView<ExtCall>, symptom: Violation) => Violation | undefined {
   const hasFailingInit = scenario.failFirstInit === true;
   const curOf = (mem: Int32Array, r: Res): number => mem[w.cur[resources.indexOf(r)] as number] ?? 0;
   /** How many interpreters hold r at this state (by their positions). */
   const holders = (s: StateView<ExtCall>, r: Res): number => s.threads.filter((v, t) => heldAt(t, v.callIndex, v.accessIndex).has(r)).length;
-  /** Whether the extension keeps its own count of r in its statics (see the file comment). */
-  const ownCount = (r: Res): boolean => !(impl instanceof RuntimeStore) && !(r === "henv" && (impl instanceof ModuleSlots || impl instanceof RefcountedLock));
+  /** Whether the extension keeps its own count of r in its statics (see the file comment), and its code touches it. */
+  const ownCount = (r: Res): boolean =>
+    !(impl instanceof RuntimeStore) && !(r === "henv" && (impl instanceof ModuleSlots || impl instanceof RefcountedLock)) && keepsOwnCount(w, w.count[resources.indexOf(r)] as number, observed);
   const countOf = (mem: Int32Array, r: Res): number => mem[w.count[resources.indexOf(r)] as number] ?? 0;
   const handleOf = (mem: Int32Array, r: Res): number => mem[w.handle[resources.indexOf(r)] as number] ?? 0;
 

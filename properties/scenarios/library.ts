@@ -116,6 +116,28 @@ export interface ClientWords {
   readonly end: number;
 }
 
+/**
+ * The extension count words each cell's client code has touched (keyed by the cell's ClientWords;
+ * recorded by the contract's harness at every access a hook makes). The judge names a hazard P3 —
+ * "the extension's own count is below the interpreters holding the resource" — only for a count
+ * the client actually keeps: a client that never touches its count word has none to get wrong.
+ * Code that does not run through the harness (C clients) is not recorded: its counts are assumed kept.
+ */
+const countsTouched = new WeakMap<ClientWords, Set<number>>();
+
+/** Records that client code accessed `addr` (a no-op unless it is one of `w`'s count words). */
+export function noteClientAccess(w: ClientWords, addr: number): void {
+  if (!w.count.includes(addr)) return;
+  let seen = countsTouched.get(w);
+  if (seen === undefined) countsTouched.set(w, (seen = new Set()));
+  seen.add(addr);
+}
+
+/** Whether client code keeps its own count in word `addr`: it touched it, or it is not observed by the harness. */
+export function keepsOwnCount(w: ClientWords, addr: number, observed: boolean): boolean {
+  return !observed || (countsTouched.get(w)?.has(addr) ?? false);
+}
+
 export function clientWords(base: number, statics: readonly string[] = []): ClientWords {
   let next = base;
   const take = (): number => next++;

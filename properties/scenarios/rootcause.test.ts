@@ -4,7 +4,7 @@ import { decideCell } from "./compare.js";
 import { replayCell } from "./cell.js";
 import { scenarios, type Scenario } from "./scenarios.js";
 import type { Client } from "./clients.js";
-import { countBeforeAlloc, doubleRelease, finalisingKeepsHandle, handleAsFlag, interpOwnedValue } from "./fixtures/seeded.js";
+import { clampedDoubleRelease, countBeforeAlloc, doubleRelease, finalisingKeepsHandle, handleAsFlag, interpOwnedValue } from "./fixtures/seeded.js";
 
 /**
  * Root-cause naming: each seeded client bug (fixtures/seeded.ts) shows a first symptom — a use of a
@@ -26,8 +26,9 @@ const column = (name: string): Client => {
 
 const seeded: readonly [string, string, Client, string, RegExp][] = [
   ["a static handle left set while the runtime finalises", "P7", finalisingKeepsHandle, "runtime-reinit", /^henv used after runtime re-initialisation: the extension's static handle \d+ dates from before Py_FinalizeEx, so its state was not back to "not set" \(first symptom, P2: /],
-  ["an m_free that decrements the count twice", "P3", doubleRelease, "henv", /^the extension's count for henv is 0 while 1 interpreter\(s\) hold it: a release gave back more than its acquire took \(first symptom, P2: /],
-  ["an m_free that decrements the count twice, under churn", "P3", doubleRelease, "churn", /count for henv is .* a release gave back more than its acquire took/],
+  ["an m_free that decrements the count twice", "P3", doubleRelease, "henv", /^the extension's count for henv (is 0 while 1 interpreter\(s\) hold it: a release gave back more than its acquire took \(first symptom, P2: |went below 0: an instance released a reference it never acquired)/],
+  ["an m_free that decrements the count twice, under churn", "P3", doubleRelease, "churn", /count for henv (is .* a release gave back more than its acquire took|went below 0: an instance released a reference it never acquired)/],
+  ["an m_free that drops two references but never goes below 0", "P3", clampedDoubleRelease, "henv", /^the extension's count for henv is 0 while 1 interpreter\(s\) hold it: a release gave back more than its acquire took \(first symptom, P2: /],
   ["a count raised before an allocation that fails", "P5", countBeforeAlloc, "init-failure", /^henv counted 2 times with 1 interpreter\(s\) holding it after a refused set-up: the failed import left its count behind \(first symptom, P2: /],
   ["an interpreter-owned store value", "P4", interpOwnedValue, "interp-end", /owned by an ended interpreter are still reachable in process-global storage/],
   ["an interpreter-owned store value across finalisation", "P4", interpOwnedValue, "runtime-reinit", /owned by an ended interpreter/],
