@@ -138,7 +138,9 @@ export function stepLifecycle(
   if (o.op === "runtime") {
     // Runtime finalisation frees nothing here: a def still imported after every interpreter ended is a leak.
     const finalize = (t: LifecycleState) => ({ state: t, leaks: defs.filter((def) => t.defs[def].importers !== 0).length });
-    return stepRuntimeCall(s, interp, o.tag, { endInterpreter: (t, i) => endInterpreter(t, i, lock), finalize });
+    // An interpreter holding the client lock is inside an extension function: finalisation waits (D3).
+    const busy = (t: LifecycleState) => defs.some((def) => t.defs[def].holder !== 0);
+    return stepRuntimeCall(s, interp, o.tag, { endInterpreter: (t, i) => endInterpreter(t, i, lock), finalize, busy });
   }
   const def = o.def;
   const d = s.defs[def];

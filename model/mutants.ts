@@ -178,13 +178,32 @@ export const modelMutants: readonly ModelMutant[] = [
     }),
   },
   {
-    id: "finalize-does-not-wait",
+    id: "finalize-waits-for-subinterpreters",
     family: "global_lock",
     rule: "D3",
-    description: "Py_FinalizeEx proceeds while subinterpreters are alive, without ending them.",
-    model: mutate<GlobalLockState>("global_lock", (step) => (s, i, c) => {
+    description: "Py_FinalizeEx waits for every subinterpreter to end itself (the model before CPython 3.13's finalize_subinterpreters).",
+    model: mutate<GlobalLockState>("global_lock", (step) => (s, i, c) =>
+      c._tag === "Py_FinalizeEx" && !s.rt.finalized && i === 1 && (s.rt.alive & ~bit(1)) !== 0 ? undefined : step(s, i, c)),
+  },
+  {
+    id: "finalize-forgets-subinterpreters",
+    family: "global_lock",
+    rule: "D3/P7",
+    description: "Py_FinalizeEx marks the live subinterpreters dead without ending them, so their ensures are left for finalisation (leaks).",
+    model: mutate<GlobalLockState>("global_lock", (step) => (s, i, c) =>
+      c._tag === "Py_FinalizeEx" && !s.rt.finalized && i === 1 ? step({ ...s, rt: { ...s.rt, alive: s.rt.alive & bit(1) } }, i, c) : step(s, i, c)),
+  },
+  {
+    id: "finalize-ends-a-busy-subinterpreter",
+    family: "refcounted_lock",
+    rule: "D3",
+    description: "Py_FinalizeEx does not wait for a subinterpreter inside the extension (holding the lock): it ends it and abandons the lock.",
+    model: mutate<LifecycleState>("refcounted_lock", (step) => (s, i, c) => {
       const r = step(s, i, c);
-      return r ?? (c._tag === "Py_FinalizeEx" ? step({ ...s, rt: { ...s.rt, alive: bit(1) } }, i, c) : r);
+      if (r || c._tag !== "Py_FinalizeEx") return r;
+      const freed = (["odbc", "mylib"] as const).reduce((t, def) => (t.defs[def].holder > 1 ? withDefField(t, def, "holder", 0) : t), s);
+      const t = step(freed, i, c);
+      return t && { ...t, state: { ...t.state, ghost: { ...t.state.ghost, abandoned: t.state.ghost.abandoned + 1 } } };
     }),
   },
   {
