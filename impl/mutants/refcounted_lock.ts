@@ -6,7 +6,7 @@ import { defs, err, ok, type Def, type ModelConfig, type RefcountedLockCall, typ
 import type { LifecycleOp } from "../../model/lifecycle.js";
 import { load, type Code } from "../memory.js";
 import { refcounted_lock, RefcountedLock } from "../refcounted_lock.js";
-import { lockOrDie, unlockOrDie } from "../runtime.js";
+import { lockOrDie, unlockOrDie, type EndBlocker } from "../runtime.js";
 import { mutantName, widen, type Mutant } from "./mutant.js";
 
 type ImportOp = Extract<LifecycleOp, { op: "import" }>;
@@ -58,6 +58,17 @@ export class TeardownByFirstUnloader extends RefcountedLock {
   }
 }
 
+/**
+ * Py_FinalizeEx does not wait for an interpreter inside the extension (holding the lock): it ends
+ * it under its critical section, and the lock object it held is freed while locked.
+ */
+export class FinalizeIgnoresHeldLock extends RefcountedLock {
+  // The mutation: nobody's lock is ever "held" as far as the finaliser asks.
+  protected override *heldClientLock(): Code<EndBlocker | undefined> {
+    return undefined;
+  }
+}
+
 const subject = (id: string, make: (config: ModelConfig) => RefcountedLock) => (config: ModelConfig) =>
   widen(refcounted_lock(config, make(config), mutantName("refcounted_lock", id)));
 
@@ -85,5 +96,16 @@ export const refcountedLockMutants: readonly Mutant[] = [
     subject: subject("teardown-by-first-unloader", (c) => new TeardownByFirstUnloader(c)),
     programs: [[modInit(), { _tag: "mod_free", def: "odbc" }], [modInit()]],
     expected: { via: "model", properties: ["P2", "P1"] },
+  },
+  {
+    id: "finalize-ignores-held-lock",
+    family: "refcounted_lock",
+    hazard:
+      "Finalising an interpreter inside the extension: Py_FinalizeEx first waits for the threads still running (wait_for_thread_shutdown) and finalize_subinterpreters() asserts none it ends is running; one that ends a subinterpreter holding the lock frees that lock object mid-critical-section.",
+    property: "P7",
+    description: "Py_FinalizeEx does not check whether anybody holds a client lock before it ends the subinterpreters.",
+    subject: subject("finalize-ignores-held-lock", (c) => new FinalizeIgnoresHeldLock(c)),
+    programs: [[{ _tag: "Py_FinalizeEx" }], [modInit(), { _tag: "PyThread_acquire_lock", def: "odbc" }]],
+    expected: { via: "model", properties: ["P7"] },
   },
 ];
