@@ -176,6 +176,12 @@ export const RI = (def: "odbc" | "mylib", setupFails = false) => ({ _tag: "mod_i
 export const refcountedLockRules: [string, Line[]][] = [
   ["the first mod_init sees lock_was_just_allocated and runs setup; the rest do not", [[1, RI("odbc"), "1"], [2, RI("odbc"), "0"], [2, D("use_global_state"), "1"]]],
   ["the last mod_free sees lock_was_just_freed and runs teardown", [[1, RI("odbc"), "1"], [2, RI("odbc"), "0"], [1, D("mod_free"), "0"], [2, D("mod_free"), "1"]]],
+  ["after the last free my_lock is NULL again: the next mod_init allocates a new lock object and runs setup", [
+    [1, RI("odbc"), "1"], [1, D("mod_free"), "1"], [2, RI("odbc"), "1"], [2, D("use_global_state"), "2"],
+  ]],
+  ["my_lock survives runtime finalisation NULL: the first mod_init after Py_Initialize allocates afresh", [
+    [2, RI("odbc"), "1"], [1, RT("Py_FinalizeEx"), "0"], [1, RT("Py_Initialize"), "0"], [3, RI("odbc"), "1"], [3, D("use_global_state"), "2"],
+  ]],
   ["mod_init waits while another interpreter holds the lock", [
     [1, RI("odbc"), "1"], [1, D("PyThread_acquire_lock"), "0"], [2, RI("odbc"), "blocks"], [1, D("PyThread_release_lock"), "0"], [2, RI("odbc"), "0"],
   ]],
