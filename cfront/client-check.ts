@@ -31,7 +31,8 @@ export interface ClientRow {
   readonly report?: string;
 }
 
-export const defaultClientMaxStates = 500_000;
+/** States of the exhaustive search of one C client cell (the module-slots extension's henv cell needs about 1.04 million since every call passes the gate under the runtime lock, D3). */
+export const defaultClientMaxStates = 1_500_000;
 
 export function checkCClient(compiled: CompiledC, scenario: Scenario, maxStates = defaultClientMaxStates): ClientRow {
   const cell = cClientCell(compiled, scenario);
