@@ -33,7 +33,8 @@ export interface ClientSettings {
   readonly seed: number;
 }
 
-export const defaultClientMaxStates = 500_000;
+/** States of the exhaustive search of one C client cell (the module-slots extension's henv cell needs about 1.04 million since every call passes the gate under the runtime lock, D3). */
+export const defaultClientMaxStates = 1_500_000;
 export const defaultClientSettings: ClientSettings = { strategy: "auto", maxStates: defaultClientMaxStates, runs: 1000, seed: 1 };
 /** Preemptions of the bounded search (CHESS: most bugs need at most 2). */
 export const clientPreemptions = 2;

@@ -13,10 +13,10 @@
  */
 import { err, globalLockModel, userBit, userBitsOf, ok, type GlobalLockCall, type ModelConfig, type Result } from "../model/index.js";
 import { globalLockLayout, type LockPayloadFields } from "./layout.js";
-import { increment, load, store, testEquals, type Code } from "./memory.js";
-import { PyMutex_Lock, PyMutex_Unlock } from "./pymutex.js";
+import { cas, increment, load, store, testEquals, type Code } from "./memory.js";
+import { PyMutex_Lock, PyMutex_Unlock, PyMutexState } from "./pymutex.js";
 import { Registry } from "./registry.js";
-import { subjectOf } from "./runtime.js";
+import { subjectOf, type EndBlocker } from "./runtime.js";
 import type { Subject } from "./subject.js";
 
 type FamilyCall = Exclude<GlobalLockCall, { _tag: "Py_NewInterpreter" | "Py_EndInterpreter" | "Py_FinalizeEx" | "Py_Initialize" }>;
@@ -100,14 +100,25 @@ export class GlobalLock extends Registry<GlobalLockCall, LockPayloadFields> {
   }
 
   /** An ending interpreter lets go of a lock it holds (abandoned) and drops its ensure. */
-  protected *endEntry(slot: number, interp: number): Code<void> {
+  protected *endEntry(slot: number, interp: number, idle = false): Code<void> {
     const s = this.layout.slot(slot);
     if (((yield load(s.refs)) & userBitsOf(interp)) === 0) return;
-    if ((yield testEquals(s.mutex.owner, interp)) === 1) {
+    if (!idle && (yield testEquals(s.mutex.owner, interp)) === 1) {
       yield* this.releaseEntry(slot, interp);
       yield increment(this.rt.abandoned, 1);
     }
     yield* this.dropRef(slot, userBitsOf(interp));
+  }
+
+  /** With the world locked: a lock somebody holds, marked so its release notifies (Py_FinalizeEx waits, D3). */
+  protected override *heldClientLock(): Code<EndBlocker | undefined> {
+    for (let slot = 0; slot < this.layout.capacity; slot++) {
+      const m = this.layout.slot(slot).mutex;
+      if ((yield cas(m.lock, PyMutexState.locked, PyMutexState.lockedWithWaiters)) !== PyMutexState.unlocked) {
+        return { addr: m.lock, value: PyMutexState.lockedWithWaiters };
+      }
+    }
+    return undefined;
   }
 
   override ownerWords(): readonly number[] {

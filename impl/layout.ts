@@ -53,10 +53,16 @@ export interface RuntimeLayout {
   readonly leaks: number;
   readonly dangling: number;
   readonly dropped: number;
+  /**
+   * Bit i-1 while interpreter i has a family call in flight (set with the gate under the runtime
+   * lock, cleared when the call returns): Py_FinalizeEx waits for it before ending a
+   * subinterpreter, so it never ends one in the middle of a call (D3). Only `i` changes its bit.
+   */
+  readonly busy: number;
 }
 
 function runtimeLayout(w: Words): RuntimeLayout {
-  return { lock: w.mutex(), alive: w.take(), finalized: w.take(), abandoned: w.take(), leaks: w.take(), dangling: w.take(), dropped: w.take() };
+  return { lock: w.mutex(), alive: w.take(), finalized: w.take(), abandoned: w.take(), leaks: w.take(), dangling: w.take(), dropped: w.take(), busy: w.take() };
 }
 
 // ---- identities of defs and names ------------------------------------------------------------
@@ -250,6 +256,7 @@ export function decodeRuntime(rt: RuntimeLayout, mem: Int32Array, out: Record<st
   out["runtime.lockOwner"] = at(rt.lock.owner);
   out["runtime.alive"] = at(rt.alive);
   out["runtime.finalized"] = at(rt.finalized);
+  out["runtime.busy"] = at(rt.busy);
   out["ghost.abandoned"] = at(rt.abandoned);
   out["ghost.leaks"] = at(rt.leaks);
   out["ghost.dangling"] = at(rt.dangling);

@@ -29,9 +29,9 @@
 import { bit, defs, err, INSTANCES, ok, type Def, type ErrorCode, type ModelConfig, type Result } from "../model/index.js";
 import type { LifecycleOp } from "../model/lifecycle.js";
 import { decodeRuntime, Phase, type DefBlock, type LifecycleLayout, type MutexAt } from "./layout.js";
-import { add, clearBits, increment, load, setBits, store, sub, testBits, testEquals, type Code } from "./memory.js";
-import { PyMutex_Lock, PyMutex_Unlock } from "./pymutex.js";
-import { lockOrDie, Runtime, unlockOrDie } from "./runtime.js";
+import { add, cas, clearBits, increment, load, setBits, store, sub, testBits, testEquals, type Code } from "./memory.js";
+import { PyMutex_Lock, PyMutex_Unlock, PyMutexState } from "./pymutex.js";
+import { lockOrDie, Runtime, unlockOrDie, type EndBlocker } from "./runtime.js";
 
 type ImportOp = Extract<LifecycleOp, { op: "import" }>;
 
@@ -276,12 +276,12 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
   }
 
   /** Per def: let go of the client lock if held (abandoned), then unload each of its instances (teardown on the last). */
-  protected *endEffects(interp: number): Code<void> {
+  protected *endEffects(interp: number, idle = false): Code<void> {
     for (const def of defs) {
       let first = true;
       for (let instance = 1; instance <= INSTANCES; instance++) {
         if (!(yield* this.isImporter(def, interp, instance))) continue;
-        if (first) {
+        if (first && !idle) {
           const client = yield* this.clientLock(def);
           if (client !== undefined) yield* this.abandonClientLock(client, interp, def);
           first = false;
@@ -290,6 +290,18 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
         yield* this.endInstance(def, interp);
       }
     }
+  }
+
+  /** With the world locked: a def's client lock somebody holds, marked so its unlock notifies (Py_FinalizeEx waits, D3). */
+  protected override *heldClientLock(): Code<EndBlocker | undefined> {
+    for (const def of defs) {
+      const m = yield* this.clientLock(def);
+      if (m === undefined) continue;
+      if ((yield cas(m.lock, PyMutexState.locked, PyMutexState.lockedWithWaiters)) !== PyMutexState.unlocked) {
+        return { addr: m.lock, value: PyMutexState.lockedWithWaiters };
+      }
+    }
+    return undefined;
   }
 
   /** Statics survive finalisation; a def still counted after every interpreter ended is a leak (P7). */
@@ -325,8 +337,12 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
     return words;
   }
 
-  /** An interpreter's bit in `importers` is set and cleared by that interpreter alone. */
-  override selfBitWords(): readonly number[] {
+  /**
+   * `importers` holds one bit per interpreter. It is not a self-bit word: Py_FinalizeEx clears the
+   * bits of the subinterpreters it ends (D3) — while none of them has a call in flight, but the
+   * explorer's discipline cannot see that, so their reads stay scheduling points.
+   */
+  override maskWords(): readonly number[] {
     return defs.flatMap((def) => [this.block(def).importers, this.block(def).importers2]);
   }
 

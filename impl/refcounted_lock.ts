@@ -3,7 +3,9 @@
  * `lock_was_just_freed`) over shared memory: the implementation of model/refcounted_lock.ts.
  *
  * Faithful to the sketch, the lock is allocated dynamically: `static PyThread_type_lock my_lock`
- * is the def's LOCKREF word (0 = no lock), and a lock object (a PyMutex plus its internal
+ * is the def's LOCKREF word (0 = no lock), which only the runtime writes, under the runtime lock,
+ * together with the refcount — the new object on allocation, 0 on the last free — so it never
+ * dangles (model/README.md D10b; the mutant `free-keeps-lock-pointer` shows why), and a lock object (a PyMutex plus its internal
  * refcount PINS) comes from a runtime-owned pool. The runtime lock guards allocation:
  *   - mod_init first takes a reference under the runtime lock, allocating the object if LOCKREF
  *     is 0 (lowest free pool slot), then — with no lock held — blocks on the object's mutex. Its

@@ -53,7 +53,7 @@ export abstract class Registry<Call extends { readonly _tag: string }, P> extend
   }
 
   /** With the world locked: what an ending interpreter's death means for one live entry. */
-  protected abstract endEntry(slot: number, interp: number): Code<void>;
+  protected abstract endEntry(slot: number, interp: number, idle?: boolean): Code<void>;
 
   /** Whether slot `s` holds exactly (def, name): the identity word, then the name word by word. */
   *holds(s: SlotFields, def: Def, name: Name): Code<boolean> {
@@ -156,9 +156,9 @@ export abstract class Registry<Call extends { readonly _tag: string }, P> extend
     yield* this.unlockRuntime(interp);
   }
 
-  protected *endEffects(interp: number): Code<void> {
+  protected *endEffects(interp: number, idle = false): Code<void> {
     for (let slot = 0; slot < this.layout.capacity; slot++) {
-      if ((yield load(this.layout.slot(slot).state)) === SlotState.live) yield* this.endEntry(slot, interp);
+      if ((yield load(this.layout.slot(slot).state)) === SlotState.live) yield* this.endEntry(slot, interp, idle);
     }
   }
 

@@ -8,16 +8,22 @@
  * (`class extends GlobalLock { override *dropRef(...) {...} }`) and inherits everything else.
  *
  * Synchronisation of the runtime calls:
- *   - A regular call's gate reads FINALIZED, then ALIVE, without a lock. That is linearizable
- *     because an interpreter's own ALIVE bit changes only in its own calls, Py_FinalizeEx runs only
- *     once every other bit is clear, and Py_Initialize writes ALIVE before it clears FINALIZED.
+ *   - Every call passes the gate (FINALIZED, then ALIVE) under the runtime lock, which
+ *     Py_FinalizeEx and Py_Initialize hold while they write both.
+ *   - A family call passes the gate (FINALIZED, then ALIVE) and sets its interpreter's BUSY bit
+ *     under the runtime lock, and clears the bit when it returns. Py_FinalizeEx holds the runtime
+ *     lock (in the world lock) while it finds no subinterpreter BUSY, so no call can start in a
+ *     subinterpreter it is ending, and none is half-way through one.
  *   - Py_NewInterpreter and Py_Initialize run under the runtime lock; Py_EndInterpreter and
  *     Py_FinalizeEx under the family's *world* lock (every lock the end of an interpreter must hold
  *     to let go of its resources atomically, the runtime lock last), so a finalisation never
  *     races an interpreter being created, and the release of everything an interpreter holds is
  *     one indivisible step to every other interpreter, as the model's End is.
- *   - Py_FinalizeEx waits (futex wait on ALIVE, with no lock held) until every subinterpreter has
- *     ended; Py_EndInterpreter notifies ALIVE after clearing its bit.
+ *   - Py_FinalizeEx (D3, CPython 3.13+ `finalize_subinterpreters()`) waits — futex wait with no
+ *     lock held — while a subinterpreter has a call in flight (BUSY) or anybody holds a client lock
+ *     (an interpreter inside an extension function, the model's `busy`), then ends every live
+ *     subinterpreter as Py_EndInterpreter would, then the main one. A Py_EndInterpreter that was
+ *     waiting meanwhile re-checks the gate once it holds the world: its interpreter may be gone.
  */
 import {
   allAlive,
@@ -46,6 +52,9 @@ export interface EndBlocker {
 export const WAKE_ALL = 0x7fffffff;
 
 const MAIN = 1;
+
+/** The runtime calls; every other call is the family's own and runs with its interpreter BUSY. */
+const runtimeTags: ReadonlySet<string> = new Set(["Py_NewInterpreter", "Py_EndInterpreter", "Py_FinalizeEx", "Py_Initialize"]);
 
 
 /** Acquires a mutex that can never be re-entered by correct code (the runtime lock, a lifecycle lock). */
@@ -82,8 +91,12 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
   protected abstract lockWorld(interp: number): Code<void>;
   protected abstract unlockWorld(interp: number): Code<void>;
 
-  /** With the world locked: let go of everything `interp` holds (model: the family's endInterpreter). */
-  protected abstract endEffects(interp: number): Code<void>;
+  /**
+   * With the world locked: let go of everything `interp` holds (model: the family's endInterpreter).
+   * `idle`: Py_FinalizeEx made sure nobody holds a client lock, so there is nothing to abandon —
+   * and the finaliser, another interpreter, may not ask a mutex whether `interp` owns it.
+   */
+  protected abstract endEffects(interp: number, idle?: boolean): Code<void>;
 
   /** With the world locked, after the main interpreter ended: count leaks and free what is left. */
   protected abstract finalizeEffects(): Code<void>;
@@ -109,12 +122,17 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
     return [];
   }
 
+  /** Bitmasks with one bit per interpreter (for the explorer's symmetry); by default the self-bit ones. */
+  maskWords(): readonly number[] {
+    return this.selfBitWords();
+  }
+
   /**
    * Words holding interpreter identities (see Subject.interpWords): every mutex owner word, and the
    * alive mask with every self-bit mask. Subclasses add the words of their own that hold ids.
    */
   interpWords(): InterpWords {
-    return { ids: [...this.ownerWords()], masks: [this.rt.alive, ...this.selfBitWords()] };
+    return { ids: [...this.ownerWords()], masks: [this.rt.alive, this.rt.busy, ...this.maskWords()] };
   }
 
   /** The sharing discipline of each word that has one (see Subject.discipline). */
@@ -122,14 +140,19 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
     const rules = new Map<number, Discipline>();
     for (const [addr, owner] of this.protections()) rules.set(addr, { protectedBy: owner });
     for (const addr of this.ownerWords()) rules.set(addr, "owner");
-    for (const addr of this.selfBitWords()) rules.set(addr, "self-bits");
+    for (const addr of [this.rt.busy, ...this.selfBitWords()]) rules.set(addr, "self-bits");
     return rules;
   }
 
   /** The implementation of one call by `interp` (its references already resolved). */
   *call(interp: number, call: Call): Code<Result> {
     if (call._tag === "Py_NewInterpreter") return yield* this.Py_NewInterpreter(interp);
+    if (!runtimeTags.has(call._tag)) return yield* this.busyCall(interp, call);
+    // Under the runtime lock: Py_FinalizeEx and Py_Initialize write FINALIZED and ALIVE under it,
+    // so the gate never sees one without the other.
+    yield* this.lockRuntime(interp);
     const denied = yield* this.gate(interp, call._tag);
+    yield* this.unlockRuntime(interp);
     if (denied !== undefined) return err(denied);
     switch (call._tag) {
       case "Py_EndInterpreter":
@@ -141,6 +164,19 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
       default:
         return yield* this.familyCall(interp, call);
     }
+  }
+
+  /** A family call: gate and BUSY bit under the runtime lock, the call, then BUSY cleared (D3). */
+  *busyCall(interp: number, call: Call): Code<Result> {
+    yield* this.lockRuntime(interp);
+    const denied = yield* this.gate(interp, call._tag);
+    if (denied === undefined) yield setBits(this.rt.busy, bit(interp));
+    yield* this.unlockRuntime(interp);
+    if (denied !== undefined) return err(denied);
+    const result = yield* this.familyCall(interp, call);
+    yield clearBits(this.rt.busy, bit(interp));
+    yield notify(this.rt.busy, WAKE_ALL);
+    return result;
   }
 
   /** model/common.ts `gate`, over shared memory: FINALIZED first, then ALIVE. */
@@ -203,6 +239,12 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
 
   *Py_EndInterpreter(interp: number): Code<Result> {
     yield* this.lockWorldToEnd(interp);
+    // A Py_FinalizeEx may have ended this interpreter while it waited (D3).
+    const denied = yield* this.gate(interp, "Py_EndInterpreter");
+    if (denied !== undefined) {
+      yield* this.unlockWorld(interp);
+      return err(denied);
+    }
     yield* this.endEffects(interp);
     yield* this.markEnded(interp);
     yield* this.unlockWorld(interp);
@@ -215,31 +257,51 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
     yield notify(this.rt.alive, WAKE_ALL);
   }
 
-  /** Waits for every subinterpreter to end, then ends the main one and frees everything. */
+  /**
+   * With the world locked: a client lock somebody holds (an interpreter inside an extension
+   * function), marked "maybe waiters" so its unlock notifies, or undefined. Py_FinalizeEx waits
+   * for it (model: the family's `busy`, D3). Families with client locks override it.
+   */
+  protected *heldClientLock(): Code<EndBlocker | undefined> {
+    return undefined;
+  }
+
+  /**
+   * Waits while a subinterpreter has a call in flight or a client lock is held, then ends every
+   * live subinterpreter (CPython 3.13+ `finalize_subinterpreters()`), then the main one, and frees
+   * everything (D3).
+   */
   *Py_FinalizeEx(): Code<Result> {
-    yield loopEnter(this.rt.alive);
+    yield loopEnter(this.rt.busy);
     for (;;) {
       // Each round starts afresh: nothing from an earlier round is used later.
-      yield loopHead(this.rt.alive, 0);
+      yield loopHead(this.rt.busy, 0);
       yield* this.lockWorld(MAIN);
-      const alive = yield load(this.rt.alive);
-      if ((alive & ~bit(MAIN)) !== 0) {
+      const busy = yield load(this.rt.busy);
+      if ((busy & ~bit(MAIN)) !== 0) {
         yield* this.unlockWorld(MAIN);
-        yield wait(this.rt.alive, alive);
+        yield wait(this.rt.busy, busy);
         continue;
       }
-      const blocker = yield* this.endBlocker(MAIN);
+      const blocker = yield* this.heldClientLock();
       if (blocker === undefined) break;
       yield* this.unlockWorld(MAIN);
       yield wait(blocker.addr, blocker.value);
       yield notify(blocker.addr, 1);
     }
+    yield* this.endSubinterpretersForFinalize();
     yield* this.endMainForFinalize();
     yield* this.finalizeEffects();
     yield store(this.rt.finalized, 1);
     yield store(this.rt.alive, 0);
     yield* this.unlockWorld(MAIN);
     return ok(0);
+  }
+
+  /** Py_FinalizeEx ends each live subinterpreter as Py_EndInterpreter would (its own step, so a variant can change just it). */
+  protected *endSubinterpretersForFinalize(): Code<void> {
+    const alive = yield load(this.rt.alive);
+    for (let i = 2; i <= this.config.interpreters; i++) if (alive & bit(i)) yield* this.endEffects(i, true);
   }
 
   /** Py_FinalizeEx's ending of the main interpreter (its own step, so a variant can change just it). */

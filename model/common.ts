@@ -231,10 +231,14 @@ export function gate(rt: RuntimeState, interp: number, tag: string): ErrorCode |
 }
 
 /**
- * Py_FinalizeEx waits until every subinterpreter has ended (decision D3): a subinterpreter ends in
- * its own thread, between its calls, never in the middle of one. True while it must wait.
+ * The subinterpreters still alive, in the order `Py_FinalizeEx` ends them (decision D3: CPython's
+ * `finalize_subinterpreters()` walks the interpreter list and calls `Py_EndInterpreter` on each).
  */
-export const subinterpretersAlive = (rt: RuntimeState): boolean => (rt.alive & ~bit(1)) !== 0;
+export function liveSubinterpreters(rt: RuntimeState): number[] {
+  const out: number[] = [];
+  for (let i = 2; i <= MAX_INTERPRETERS; i++) if (rt.alive & bit(i)) out.push(i);
+  return out;
+}
 
 /** An index (or store key) names a registry slot and the slot's generation; 0 is never valid. */
 export const INDEX_SLOT_RADIX = 256;
@@ -268,8 +272,15 @@ export interface RuntimeParts {
 
 /**
  * The runtime calls, the same in every family (after `gate`): a family says only how an interpreter
- * ends and what runtime finalisation leaves behind. Like a family's `step`, returns undefined when
- * the call is not enabled: Py_FinalizeEx waits for subinterpreters (D3).
+ * ends, whether one of its interpreters is busy inside the extension, and what runtime finalisation
+ * leaves behind. Like a family's `step`, returns undefined when the call is not enabled.
+ *
+ * `Py_FinalizeEx` (decision D3) is CPython 3.13+'s: it first waits for the threads still running
+ * in an interpreter (`wait_for_thread_shutdown`; in the model, an interpreter holding a client
+ * lock is inside an extension function the model splits into steps: `busy`), then ends every
+ * subinterpreter still alive as `Py_EndInterpreter` would (`finalize_subinterpreters()`, which
+ * warns "remaining subinterpreters; destroy them with _interpreters.destroy()"), then the main
+ * interpreter, and counts whatever is still live as leaks (P7).
  */
 export function stepRuntimeCall<S extends RuntimeParts>(
   s: S,
@@ -281,8 +292,10 @@ export function stepRuntimeCall<S extends RuntimeParts>(
      * the shipped baseline's m_free waits for a PyMutex somebody holds (D14).
      */
     endInterpreter(s: S, interp: number): S | undefined;
-    /** After the main interpreter ended: what is still live (leaks, P7), and the state with it freed. */
+    /** After every interpreter ended: what is still live (leaks, P7), and the state with it freed. */
     finalize(s: S): { readonly state: S; readonly leaks: number };
+    /** True while some interpreter holds a client lock: it is mid-way through an extension function (D3). */
+    busy?(s: S): boolean;
   },
 ): StepResult<S> | undefined {
   switch (tag) {
@@ -293,8 +306,13 @@ export function stepRuntimeCall<S extends RuntimeParts>(
       return ended && { state: ended, result: ok(0) };
     }
     case "Py_FinalizeEx": {
-      if (subinterpretersAlive(s.rt)) return undefined;
-      const ended = family.endInterpreter(s, 1);
+      if (family.busy?.(s)) return undefined;
+      let ended: S | undefined = s;
+      for (const sub of liveSubinterpreters(s.rt)) {
+        ended = family.endInterpreter(ended, sub);
+        if (ended === undefined) return undefined;
+      }
+      ended = family.endInterpreter(ended, 1);
       if (ended === undefined) return undefined;
       const f = family.finalize(ended);
       const ghost = f.leaks ? { ...f.state.ghost, leaks: f.state.ghost.leaks + f.leaks } : f.state.ghost;

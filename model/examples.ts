@@ -82,11 +82,15 @@ export const globalLockRules: [string, Line[]][] = [
     [2, E("odbc", "henv"), "1"], [3, E("odbc", "henv"), "1"], [2, L("PyThread_acquire_lock", 1), "0"], [3, L("PyThread_acquire_lock", 1), "blocks"],
     [2, RT("Py_EndInterpreter"), "0"], [3, L("PyThread_acquire_lock", 1), "0"], [3, L("call_unsafe_library", 1), "1"],
   ]],
-  ["runtime finalisation releases everything and re-initialisation starts from not set", [
-    [1, E("odbc", "henv"), "1"], [2, E("odbc", "ext1"), "2"], [2, RT("Py_FinalizeEx"), "error NotMainInterpreter"], [1, RT("Py_FinalizeEx"), "blocks"],
-    [2, RT("Py_EndInterpreter"), "0"], [3, RT("Py_EndInterpreter"), "0"], [1, RT("Py_FinalizeEx"), "0"],
+  ["runtime finalisation ends the live subinterpreters, releases everything, and re-initialisation starts from not set", [
+    [1, E("odbc", "henv"), "1"], [2, E("odbc", "ext1"), "2"], [2, RT("Py_FinalizeEx"), "error NotMainInterpreter"], [1, RT("Py_FinalizeEx"), "0"],
+    [2, E("odbc", "ext1"), "error RuntimeFinalized"],
     [1, E("odbc", "henv"), "error RuntimeFinalized"], [2, RT("Py_Initialize"), "error NotMainInterpreter"], [1, RT("Py_Initialize"), "0"],
     [1, L("PyThread_GetGlobalLock", 1), "error StaleIndex"], [1, E("odbc", "henv"), "257"], [2, E("odbc", "henv"), "257"],
+  ]],
+  ["Py_FinalizeEx waits while a subinterpreter holds a lock (it is inside the extension), then ends it", [
+    [2, E("odbc", "henv"), "1"], [2, L("PyThread_acquire_lock", 1), "0"], [1, RT("Py_FinalizeEx"), "blocks"], [2, L("PyThread_release_lock", 1), "0"],
+    [1, RT("Py_FinalizeEx"), "0"], [2, L("PyThread_ReleaseGlobalLock", 1), "error RuntimeFinalized"],
   ]],
   ["the main interpreter is ended only by runtime finalisation", [[1, RT("Py_EndInterpreter"), "error MainInterpreter"], [1, RT("Py_Initialize"), "error RuntimeInitialized"]]],
 ];
@@ -158,6 +162,9 @@ export const moduleSlotsRules: [string, Line[]][] = [
   ["an ending interpreter unloads its modules; the last one runs global_exit", [
     [2, MI("odbc"), "1"], [3, MI("odbc"), "0"], [2, RT("Py_EndInterpreter"), "0"], [3, D("use_global_state"), "1"], [3, RT("Py_EndInterpreter"), "0"], [1, MI("odbc"), "1"], [1, D("use_global_state"), "2"],
   ]],
+  ["Py_FinalizeEx ends a subinterpreter that still has the module: its m_free runs global_exit (CPython 3.13+)", [
+    [2, MI("odbc"), "1"], [1, RT("Py_FinalizeEx"), "0"], [1, RT("Py_Initialize"), "0"], [2, MI("odbc"), "1"], [2, D("use_global_state"), "2"],
+  ]],
   ["runtime finalisation unloads everything and re-initialisation starts a new epoch", [
     [1, MI("odbc"), "1"], [2, MI("odbc"), "0"], [2, RT("Py_EndInterpreter"), "0"], [3, RT("Py_EndInterpreter"), "0"], [1, D("use_global_state"), "1"],
     [1, RT("Py_FinalizeEx"), "0"], [2, D("use_global_state"), "error RuntimeFinalized"], [1, RT("Py_Initialize"), "0"],
@@ -169,6 +176,12 @@ export const RI = (def: "odbc" | "mylib", setupFails = false) => ({ _tag: "mod_i
 export const refcountedLockRules: [string, Line[]][] = [
   ["the first mod_init sees lock_was_just_allocated and runs setup; the rest do not", [[1, RI("odbc"), "1"], [2, RI("odbc"), "0"], [2, D("use_global_state"), "1"]]],
   ["the last mod_free sees lock_was_just_freed and runs teardown", [[1, RI("odbc"), "1"], [2, RI("odbc"), "0"], [1, D("mod_free"), "0"], [2, D("mod_free"), "1"]]],
+  ["after the last free my_lock is NULL again: the next mod_init allocates a new lock object and runs setup", [
+    [1, RI("odbc"), "1"], [1, D("mod_free"), "1"], [2, RI("odbc"), "1"], [2, D("use_global_state"), "2"],
+  ]],
+  ["my_lock survives runtime finalisation NULL: the first mod_init after Py_Initialize allocates afresh", [
+    [2, RI("odbc"), "1"], [1, RT("Py_FinalizeEx"), "0"], [1, RT("Py_Initialize"), "0"], [3, RI("odbc"), "1"], [3, D("use_global_state"), "2"],
+  ]],
   ["mod_init waits while another interpreter holds the lock", [
     [1, RI("odbc"), "1"], [1, D("PyThread_acquire_lock"), "0"], [2, RI("odbc"), "blocks"], [1, D("PyThread_release_lock"), "0"], [2, RI("odbc"), "0"],
   ]],
@@ -184,6 +197,10 @@ export const refcountedLockRules: [string, Line[]][] = [
     [1, RI("odbc"), "1"], [2, RI("odbc"), "0"], [1, D("call_unsafe_library"), "error NotHeld"], [1, D("PyThread_acquire_lock"), "0"],
     [2, D("PyThread_acquire_lock"), "blocks"], [2, D("PyThread_release_lock"), "error NotHeld"], [1, D("call_unsafe_library"), "1"],
     [1, D("PyThread_acquire_lock"), "error Reentrant"], [1, D("PyThread_release_lock"), "0"],
+  ]],
+  ["Py_FinalizeEx waits for a subinterpreter holding the lock, then ends it and tears down", [
+    [2, RI("odbc"), "1"], [2, D("PyThread_acquire_lock"), "0"], [1, RT("Py_FinalizeEx"), "blocks"], [2, D("PyThread_release_lock"), "0"],
+    [1, RT("Py_FinalizeEx"), "0"], [1, RT("Py_Initialize"), "0"], [3, RI("odbc"), "1"], [3, D("use_global_state"), "2"],
   ]],
   ["an interpreter ended while holding the lock lets it go", [
     [2, RI("odbc"), "1"], [3, RI("odbc"), "0"], [2, D("PyThread_acquire_lock"), "0"], [2, RT("Py_EndInterpreter"), "0"], [3, D("PyThread_acquire_lock"), "0"],
@@ -216,6 +233,10 @@ export const staticMutexRules: [string, Line[]][] = [
     [3, D("PyMutex_Lock"), "blocks"],
   ]],
   ["a failed init leaves the count at zero so the next mod_exec initialises", [[1, SX("odbc", true), "error InitFailed"], [2, SX("odbc"), "1"]]],
+  ["Py_FinalizeEx ends a live subinterpreter through its m_free, which waits for the PyMutex like any locker", [
+    [2, SX("odbc"), "1"], [3, SX("odbc"), "0"], [3, D("PyMutex_Lock"), "0"], [1, RT("Py_FinalizeEx"), "blocks"], [3, D("PyMutex_Unlock"), "0"],
+    [1, RT("Py_FinalizeEx"), "0"], [1, RT("Py_Initialize"), "0"], [1, SX("odbc"), "1"], [1, D("use_global_state"), "2"],
+  ]],
   ["the statics survive runtime finalisation and the next epoch starts clean", [
     [1, SX("odbc"), "1"], [2, RT("Py_EndInterpreter"), "0"], [3, RT("Py_EndInterpreter"), "0"], [1, RT("Py_FinalizeEx"), "0"],
     [1, RT("Py_Initialize"), "0"], [1, SX("odbc"), "1"], [1, D("use_global_state"), "2"],
@@ -284,6 +305,21 @@ export const ghostRules: [string, GhostRule][] = [
     family: "refcounted_lock",
     script: [[2, RI("odbc"), "1"], [3, RI("odbc"), "0"], [2, D("PyThread_acquire_lock"), "0"], [2, RT("Py_EndInterpreter"), "0"], [3, D("mod_free"), "1"]],
     ghost: { abandoned: 1, "odbc.inits": 1, "odbc.exits": 1 },
+  }],
+  ["Py_FinalizeEx ends a subinterpreter that still ensures a lock: nothing leaks", {
+    family: "global_lock",
+    script: [[2, E("odbc", "henv"), "1"], [3, E("odbc", "ext1"), "2"], [1, RT("Py_FinalizeEx"), "0"]],
+    ghost: { leaks: 0, abandoned: 0 },
+  }],
+  ["Py_FinalizeEx ends a subinterpreter that still has the module: global_exit runs, nothing leaks", {
+    family: "module_slots",
+    script: [[2, MI("odbc"), "1"], [3, MI("mylib"), "1"], [1, RT("Py_FinalizeEx"), "0"]],
+    ghost: { "odbc.exits": 1, "mylib.exits": 1, leaks: 0 },
+  }],
+  ["Py_FinalizeEx drops a value a live subinterpreter left in the store (a leak, P7)", {
+    family: "runtime_store",
+    script: [[2, SE("odbc", "henv"), "1"], [2, S("PyRuntime_store_set", 1, { value: 3, owner: "raw" }), "0"], [1, RT("Py_FinalizeEx"), "0"]],
+    ghost: { dropped: 1, dangling: 0, leaks: 0 },
   }],
   ["the baseline's epochs are counted across runtime finalisation", {
     family: "static_mutex",

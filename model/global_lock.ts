@@ -107,10 +107,13 @@ function endInterpreter(s: GlobalLockState, interp: number): GlobalLockState {
   return { ...s, reg, ghost, rt: { ...s.rt, alive: s.rt.alive & ~bit(interp) } };
 }
 
+/** Some interpreter holds a lock: it is inside an extension function, which Py_FinalizeEx waits for (D3). */
+const holdsAnyLock = (s: GlobalLockState): boolean => s.reg.slots.some((e) => e !== null && e.payload.holder !== 0);
+
 function step(s: GlobalLockState, interp: number, call: GlobalLockCall): StepResult<GlobalLockState> | undefined {
   const denied = gate(s.rt, interp, call._tag);
   if (denied) return { state: s, result: err(denied) };
-  if (isRuntimeCall(call)) return stepRuntimeCall(s, interp, call._tag, { endInterpreter, finalize: finalizeRegistry });
+  if (isRuntimeCall(call)) return stepRuntimeCall(s, interp, call._tag, { endInterpreter, finalize: finalizeRegistry, busy: holdsAnyLock });
   const user = userBit(interp, call.instance);
   if (call._tag === "PyThread_EnsureGlobalLock") return stepEnsure(s, call.def, call.name, user, freshLock);
   const r = resolve(s.reg, call.index, user, call.def, call.name);

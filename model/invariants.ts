@@ -130,6 +130,19 @@ export function usesSeeSetUpState(model: AnyFamilyModel, invs: readonly Invocati
   }
 }
 
+/**
+ * refcounted_lock (D10b): the extension's static `my_lock` names the live lock object while the
+ * def has a module instance and is NULL otherwise — it never points at a freed lock object (P8).
+ */
+export function staticLockPointerNeverDangles(model: AnyFamilyModel, invs: readonly Invocation[]): void {
+  execute(model, invs, (st) => {
+    for (const def of defs) {
+      const d = (st as LifecycleState).defs[def];
+      must(d.importers === 0 ? d.myLock === 0 : d.myLock === d.handle, `P8: ${def}'s my_lock names lock object ${d.myLock} while epoch ${d.handle} is live`);
+    }
+  });
+}
+
 /** Registry families: ensures are per live interpreter, entries unique per (def, name), a holder holds an ensure. */
 export function registryWellFormed(model: AnyFamilyModel, invs: readonly Invocation[]): void {
   execute(model, invs, (st) => {
@@ -179,6 +192,7 @@ export const invariants: readonly (readonly [name: string, applies: (family: str
   ["only a call waiting for a lock, or finalisation waiting for subinterpreters, blocks", () => true, onlyLocksBlock],
   ["init and exit balance per epoch", (f) => f === "module_slots" || f === "refcounted_lock" || f === "static_mutex", epochsBalance],
   ["every use sees the handle of a fully set-up epoch", (f) => f === "module_slots" || f === "refcounted_lock" || f === "static_mutex", usesSeeSetUpState],
+  ["the extension's static lock pointer never names a freed lock object (P8)", (f) => f === "refcounted_lock", staticLockPointerNeverDangles],
   ["ensures are per interpreter and entries unique per (def, name)", (f) => f === "global_lock" || f === "runtime_store", registryWellFormed],
   ["a stale index never reaches a newer entry (P8)", (f) => f === "global_lock" || f === "runtime_store", noStaleIndexSucceeds],
 ];

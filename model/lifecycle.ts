@@ -51,6 +51,14 @@ export interface DefState {
   readonly holder: number;
   /** Library calls made under the lock (the thread-unsafe C library's shared state). */
   readonly calls: number;
+  /**
+   * refcounted_lock only (D10b): the extension's `static PyThread_type_lock my_lock` (thread l.74),
+   * as the number of the lock object it points to — object n is the one allocated for epoch n —
+   * or 0 for NULL. The runtime writes it under its own lock when it allocates the object on the
+   * first reference and clears it when it frees the object on the last, so it never dangles; it
+   * is a C static, so it survives runtime finalisation. Every other family keeps 0.
+   */
+  readonly myLock: number;
 }
 
 export interface LifecycleState {
@@ -60,7 +68,7 @@ export interface LifecycleState {
   readonly config: ModelConfig;
 }
 
-const idle: DefState = { importers: 0, handle: 0, holder: 0, calls: 0 };
+const idle: DefState = { importers: 0, handle: 0, holder: 0, calls: 0, myLock: 0 };
 
 export function initLifecycle(config: ModelConfig = defaultConfig): LifecycleState {
   validateConfig(config);
@@ -88,7 +96,8 @@ function release(s: LifecycleState, def: Def, users: number): { state: Lifecycle
   const importers = d.importers & ~users;
   if (importers !== 0) return { state: withDef(s, def, { ...d, importers }), ranExit: false };
   const ghost = { ...s.ghost, exits: bumpDef(s.ghost.exits, def) };
-  return { state: withDef(s, def, { ...d, importers: 0, handle: 0 }, ghost), ranExit: true };
+  // The last reference frees the refcounted lock object and clears the static pointing at it (D10b).
+  return { state: withDef(s, def, { ...d, importers: 0, handle: 0, myLock: 0 }, ghost), ranExit: true };
 }
 
 /**
@@ -138,7 +147,9 @@ export function stepLifecycle(
   if (o.op === "runtime") {
     // Runtime finalisation frees nothing here: a def still imported after every interpreter ended is a leak.
     const finalize = (t: LifecycleState) => ({ state: t, leaks: defs.filter((def) => t.defs[def].importers !== 0).length });
-    return stepRuntimeCall(s, interp, o.tag, { endInterpreter: (t, i) => endInterpreter(t, i, lock), finalize });
+    // An interpreter holding the client lock is inside an extension function: finalisation waits (D3).
+    const busy = (t: LifecycleState) => defs.some((def) => t.defs[def].holder !== 0);
+    return stepRuntimeCall(s, interp, o.tag, { endInterpreter: (t, i) => endInterpreter(t, i, lock), finalize, busy });
   }
   const def = o.def;
   const d = s.defs[def];
@@ -155,7 +166,8 @@ export function stepLifecycle(
         if (o.initImportsSelf) return fail("ImportCycle");
         if (o.initFails) return fail("InitFailed");
         const inits = bumpDef(s.ghost.inits, def);
-        t = withDef(s, def, { ...d, handle: inits[def] }, { ...s.ghost, inits });
+        // The refcounted lock's first reference allocates lock object n (epoch n) into my_lock (D10b).
+        t = withDef(s, def, { ...d, handle: inits[def], myLock: lock === "owned" ? inits[def] : 0 }, { ...s.ghost, inits });
         ranInit = true;
       }
       if (o.execFails) {
@@ -201,7 +213,7 @@ export function stepLifecycle(
 export function lifecycleKey(s: LifecycleState): string {
   const o = s.defs.odbc;
   const m = s.defs.mylib;
-  return `${s.rt.alive}${s.rt.finalized ? "F" : "R"}|${o.importers},${o.handle},${o.holder},${o.calls}|${m.importers},${m.handle},${m.holder},${m.calls}|${ghostKey(s.ghost)}`;
+  return `${s.rt.alive}${s.rt.finalized ? "F" : "R"}|${o.importers},${o.handle},${o.holder},${o.calls},${o.myLock}|${m.importers},${m.handle},${m.holder},${m.calls},${m.myLock}|${ghostKey(s.ghost)}`;
 }
 
 export function describeLifecycle(s: LifecycleState, lockName: string): string {
@@ -213,7 +225,8 @@ export function describeLifecycle(s: LifecycleState, lockName: string): string {
       for (let b = 0; b < 31; b++) if (d.importers & (1 << b)) users.push(describeUser(1 << b));
       const state = d.handle ? `global state set up (handle ${d.handle})` : "no global state";
       const lock = d.holder ? `, ${lockName} held by interp ${d.holder}` : "";
-      return `${def}: refcount ${users.length}${users.length ? ` {${users.join(",")}}` : ""}, ${state}${lock}`;
+      const pointer = d.myLock ? `, my_lock → lock object ${d.myLock}` : "";
+      return `${def}: refcount ${users.length}${users.length ? ` {${users.join(",")}}` : ""}, ${state}${lock}${pointer}`;
     })
     .join("; ");
 }

@@ -48,7 +48,7 @@ function withHolder(s: GlobalLockState, slot: number, holder: number): GlobalLoc
   return { ...s, reg: { ...s.reg, slots } };
 }
 
-function withDefField(s: LifecycleState, def: "odbc" | "mylib", field: "holder" | "handle" | "importers", value: number): LifecycleState {
+function withDefField(s: LifecycleState, def: "odbc" | "mylib", field: "holder" | "handle" | "importers" | "myLock", value: number): LifecycleState {
   return { ...s, defs: { ...s.defs, [def]: { ...s.defs[def], [field]: value } } };
 }
 
@@ -178,13 +178,52 @@ export const modelMutants: readonly ModelMutant[] = [
     }),
   },
   {
-    id: "finalize-does-not-wait",
+    id: "finalize-waits-for-subinterpreters",
     family: "global_lock",
     rule: "D3",
-    description: "Py_FinalizeEx proceeds while subinterpreters are alive, without ending them.",
-    model: mutate<GlobalLockState>("global_lock", (step) => (s, i, c) => {
+    description: "Py_FinalizeEx waits for every subinterpreter to end itself (the model before CPython 3.13's finalize_subinterpreters).",
+    model: mutate<GlobalLockState>("global_lock", (step) => (s, i, c) =>
+      c._tag === "Py_FinalizeEx" && !s.rt.finalized && i === 1 && (s.rt.alive & ~bit(1)) !== 0 ? undefined : step(s, i, c)),
+  },
+  {
+    id: "finalize-forgets-subinterpreters",
+    family: "global_lock",
+    rule: "D3/P7",
+    description: "Py_FinalizeEx marks the live subinterpreters dead without ending them, so their ensures are left for finalisation (leaks).",
+    model: mutate<GlobalLockState>("global_lock", (step) => (s, i, c) =>
+      c._tag === "Py_FinalizeEx" && !s.rt.finalized && i === 1 ? step({ ...s, rt: { ...s.rt, alive: s.rt.alive & bit(1) } }, i, c) : step(s, i, c)),
+  },
+  {
+    id: "static-lock-pointer-dangles",
+    family: "refcounted_lock",
+    rule: "D10b/P8",
+    description:
+      "The last mod_free frees the lock object but leaves the extension's static my_lock pointing at it; the next mod_init finds my_lock set, increfs the freed object instead of allocating, and skips setup.",
+    model: mutate<LifecycleState>("refcounted_lock", (step) => (s, i, c) => {
+      const def = defOf(c);
+      const live = !s.rt.finalized && (s.rt.alive & bit(i)) !== 0;
+      if (c._tag === "mod_init" && def && live && s.defs[def].importers === 0 && s.defs[def].myLock !== 0) {
+        // lock_was_just_allocated is 0: the sketch's mod_init skips setup_global_state.
+        return { state: withDefField(s, def, "importers", userBit(i, ("instance" in c && c.instance) || 1)), result: ok(0) };
+      }
       const r = step(s, i, c);
-      return r ?? (c._tag === "Py_FinalizeEx" ? step({ ...s, rt: { ...s.rt, alive: bit(1) } }, i, c) : r);
+      if (!r) return r;
+      let t = r.state;
+      for (const d of ["odbc", "mylib"] as const) if (s.defs[d].myLock !== 0 && t.defs[d].myLock === 0) t = withDefField(t, d, "myLock", s.defs[d].myLock);
+      return { ...r, state: t };
+    }),
+  },
+  {
+    id: "finalize-ends-a-busy-subinterpreter",
+    family: "refcounted_lock",
+    rule: "D3",
+    description: "Py_FinalizeEx does not wait for a subinterpreter inside the extension (holding the lock): it ends it and abandons the lock.",
+    model: mutate<LifecycleState>("refcounted_lock", (step) => (s, i, c) => {
+      const r = step(s, i, c);
+      if (r || c._tag !== "Py_FinalizeEx") return r;
+      const freed = (["odbc", "mylib"] as const).reduce((t, def) => (t.defs[def].holder > 1 ? withDefField(t, def, "holder", 0) : t), s);
+      const t = step(freed, i, c);
+      return t && { ...t, state: { ...t.state, ghost: { ...t.state.ghost, abandoned: t.state.ghost.abandoned + 1 } } };
     }),
   },
   {

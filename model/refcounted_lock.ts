@@ -10,7 +10,10 @@ import { describeLifecycle, initLifecycle, lifecycleKey, stepLifecycle, type Lif
  * the sketch the protection Petr says it needs: the first user runs setup *while holding the lock*
  * and later users wait for it; the last user runs teardown under the lock, and a new user arriving
  * during teardown waits and starts a new epoch. The same lock serialises the extension's calls
- * into its thread-unsafe library.
+ * into its thread-unsafe library. The lock is an object with a lifetime (D10a): allocated by the
+ * first mod_init (`lock_was_just_allocated`, its result), freed by the last mod_free
+ * (`lock_was_just_freed`); the extension's static `my_lock` names it and is written by the runtime,
+ * so it is NULL again after the last free and across re-initialisation (D10b, `DefState.myLock`).
  */
 
 /** mod_init: take a reference to the def's shared lock; the first reference runs setup. */

@@ -22,7 +22,7 @@ export interface AgreementOptions {
   /**
    * The model's configuration. Default: the default capacity with exactly `programs.length`
    * interpreters — never more, since an interpreter with no program is still alive and changes
-   * what runtime calls can do (Py_FinalizeEx would wait for it).
+   * what runtime calls can do (Py_FinalizeEx would end it).
    */
   readonly config?: ModelConfig;
   readonly limits?: Partial<Limits>;

@@ -68,7 +68,7 @@ export function classifyBySymptom(call: AnyCall, observed: Result | undefined, e
   const tag = call._tag;
   if (expected === undefined && observed?._tag === "Ok") {
     if (tag === "PyThread_acquire_lock" || tag === "PyMutex_Lock") return because("P9", "the lock was acquired while another interpreter held it");
-    if (tag === "Py_FinalizeEx") return because("P7", "the runtime finalised while a subinterpreter was still alive");
+    if (tag === "Py_FinalizeEx") return because("P7", "the runtime finalised while an interpreter was still inside the extension (holding a lock it must wait for, D3)");
     return because("P9", "a call went through a lock another interpreter held");
   }
   switch (tag) {

@@ -306,7 +306,7 @@ function fitSome(segments: readonly AnyCall[][], room: number): AnyCall[] {
  * given — with a call out of place now and then. Interpreter 1 is the main interpreter. In one
  * program set in four (unless `runtime: false`, or `maxCalls` < 3) the main interpreter finalises
  * the runtime after its first segment and re-initialises it, and every subinterpreter ends
- * (Py_FinalizeEx waits for them, D3), as an embedding application shutting down would.
+ * (Py_FinalizeEx ends any still alive, D3), as an embedding application shutting down would.
  */
 export function programsArbitrary(
   family: FamilyName,

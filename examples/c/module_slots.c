@@ -10,8 +10,9 @@
  *   npx interlock verify --impl examples/c/module_slots.c --family module_slots
  *
  * judges it against model/module_slots.ts exactly as the TypeScript implementation is judged.
- * One lock for the whole runtime keeps it simple: every call is one critical section, except
- * Py_FinalizeEx, which waits (lock released) until every subinterpreter has ended.
+ * One lock for the whole runtime keeps it simple: every call is one critical section, so
+ * Py_FinalizeEx, which ends every subinterpreter still alive first (CPython 3.13+
+ * finalize_subinterpreters(), model decision D3), never ends one in the middle of a call.
  */
 #include "interlock.h"
 
@@ -28,9 +29,6 @@ static int ghost_leaks;        /* defs still imported after runtime finalisation
 /* Which globals hold interpreter identities (symmetry, include/interlock.h). */
 IL_INTERP_MASK(alive);
 IL_INSTANCE_MASK(importers);
-
-/* Py_FinalizeEx must wait for subinterpreters (model decision D3). */
-#define MUST_WAIT (-1000)
 
 static int bit(int interp) { return 1 << (interp - 1); }
 
@@ -115,11 +113,12 @@ static int call(int interp, int tag, int def, int flags, int interpreters, int f
     case IL_Py_EndInterpreter:
       if (interp == 1) return IL_ERR(IL_MainInterpreter);
       end_interpreter(interp);
-      il_futex_wake(&alive, 1);
       return 0;
     case IL_Py_FinalizeEx:
       if (interp != 1) return IL_ERR(IL_NotMainInterpreter);
-      if (alive & ~bit(1)) return MUST_WAIT;
+      /* finalize_subinterpreters(): Py_EndInterpreter on every subinterpreter still alive. */
+      for (int i = 2; i <= interpreters; i++)
+        if (alive & bit(i)) end_interpreter(i);
       end_interpreter(1);
       for (int d = 0; d < IL_DEFS; d++)
         if (importers[d] != 0) ghost_leaks = ghost_leaks + 1;
@@ -150,13 +149,6 @@ int IL_EXPORT(il_module_slots)(int interp, int tag, int def, int flags, int inte
   int first = tag == IL_PyModule_ExecDef && importers[def] == 0;
 #endif
   int r = call(interp, tag, def, flags, interpreters, first);
-  while (r == MUST_WAIT) {
-    int seen = alive;
-    PyMutex_Unlock(&runtime_lock);
-    il_futex_wait(&alive, seen);
-    PyMutex_Lock(&runtime_lock);
-    r = call(interp, tag, def, flags, interpreters, first);
-  }
   PyMutex_Unlock(&runtime_lock);
   return r;
 }

@@ -113,6 +113,15 @@ export class AcquireUnderRuntimeLock extends GlobalLock {
   }
 }
 
+/**
+ * Py_FinalizeEx ends only the main interpreter: the subinterpreters it should end first
+ * (`finalize_subinterpreters()`, D3) are marked dead with their ensures still counted.
+ */
+export class FinalizeForgetsSubinterpreters extends GlobalLock {
+  // The mutation: no Py_EndInterpreter for the live subinterpreters.
+  protected override *endSubinterpretersForFinalize(): Code<void> {}
+}
+
 const subject = (id: string, make: (config: ModelConfig) => GlobalLock) => (config: ModelConfig) =>
   widen(global_lock(config, make(config), mutantName("global_lock", id)));
 
@@ -186,5 +195,16 @@ export const globalLockMutants: readonly Mutant[] = [
     subject: subject("acquire-under-runtime-lock", (c) => new AcquireUnderRuntimeLock(c)),
     programs: [[ensure, acquire, releaseLock], [ensure, acquire]],
     expected: { via: "deadlock", properties: ["P6"] },
+  },
+  {
+    id: "finalize-forgets-subinterpreters",
+    family: "global_lock",
+    hazard:
+      "Runtime finalisation with counts still > 0: CPython 3.13+'s Py_FinalizeEx ends every remaining subinterpreter (finalize_subinterpreters(), \"remaining subinterpreters; destroy them with _interpreters.destroy()\"); a runtime that only ends the main one leaves their locks live for finalisation to reclaim.",
+    property: "P7",
+    description: "Py_FinalizeEx skips ending the live subinterpreters, so their ensures are still counted when it frees the registry.",
+    subject: subject("finalize-forgets-subinterpreters", (c) => new FinalizeForgetsSubinterpreters(c)),
+    programs: [[{ _tag: "Py_FinalizeEx" }], [ensure]],
+    expected: { via: "model", properties: ["P7"] },
   },
 ];

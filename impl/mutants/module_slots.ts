@@ -123,6 +123,20 @@ export class InstancesCountedPerInterpreter extends ModuleSlots {
   }
 }
 
+/**
+ * A family call does not mark its interpreter BUSY, so Py_FinalizeEx can end a subinterpreter in
+ * the middle of one of its calls: the call finishes on a runtime that was finalised under it.
+ */
+export class CallsNeverBusy extends ModuleSlots {
+  override *busyCall(interp: number, call: ModuleSlotsCall): Code<Result> {
+    yield* this.lockRuntime(interp);
+    const denied = yield* this.gate(interp, call._tag);
+    yield* this.unlockRuntime(interp);
+    // The mutation: the BUSY bit is never set, so the finaliser does not wait for this call.
+    return denied !== undefined ? err(denied) : yield* this.familyCall(interp, call);
+  }
+}
+
 const subject = (id: string, make: (config: ModelConfig) => ModuleSlots) => (config: ModelConfig) =>
   widen(module_slots(config, make(config), mutantName("module_slots", id)));
 
@@ -186,5 +200,16 @@ export const moduleSlotsMutants: readonly Mutant[] = [
     // against the model's along the linearization), before any re-import has to show it.
     programs: [[exec(), { _tag: "Py_FinalizeEx" }]],
     expected: { via: "model", properties: ["P7", "P2"] },
+  },
+  {
+    id: "calls-never-busy",
+    family: "module_slots",
+    hazard:
+      "Finalising under a running call: finalize_subinterpreters() asserts that no interpreter it ends is running; a runtime that cannot tell an idle subinterpreter from one mid-import ends it under the import, whose global_init then runs on a finalised runtime and is never balanced by a global_exit.",
+    property: "P7",
+    description: "A family call passes the gate without setting its interpreter's BUSY bit, so Py_FinalizeEx does not wait for it.",
+    subject: subject("calls-never-busy", (c) => new CallsNeverBusy(c)),
+    programs: [[{ _tag: "Py_FinalizeEx" }], [exec()]],
+    expected: { via: "model", properties: ["P7", "P2", "P1"] },
   },
 ];

@@ -4,9 +4,10 @@
  */
 import { defs, err, ok, type Def, type ModelConfig, type RefcountedLockCall, type Result } from "../../model/index.js";
 import type { LifecycleOp } from "../../model/lifecycle.js";
-import { load, type Code } from "../memory.js";
+import { load, store, type Code } from "../memory.js";
+import type { LockObject } from "../layout.js";
 import { refcounted_lock, RefcountedLock } from "../refcounted_lock.js";
-import { lockOrDie, unlockOrDie } from "../runtime.js";
+import { lockOrDie, unlockOrDie, type EndBlocker } from "../runtime.js";
 import { mutantName, widen, type Mutant } from "./mutant.js";
 
 type ImportOp = Extract<LifecycleOp, { op: "import" }>;
@@ -58,6 +59,29 @@ export class TeardownByFirstUnloader extends RefcountedLock {
   }
 }
 
+/**
+ * Py_FinalizeEx does not wait for an interpreter inside the extension (holding the lock): it ends
+ * it under its critical section, and the lock object it held is freed while locked.
+ */
+export class FinalizeIgnoresHeldLock extends RefcountedLock {
+  // The mutation: nobody's lock is ever "held" as far as the finaliser asks.
+  protected override *heldClientLock(): Code<EndBlocker | undefined> {
+    return undefined;
+  }
+}
+
+/**
+ * The last reference frees the lock object but leaves the extension's static `my_lock` (LOCKREF)
+ * pointing at it, as the sketch's `static PyThread_type_lock my_lock;` reads if nothing clears it:
+ * the next mod_init of the def increfs and locks a freed object — by then, perhaps, another def's.
+ */
+export class FreeKeepsLockPointer extends RefcountedLock {
+  override *freeLock(_def: Def, o: LockObject): Code<void> {
+    // The mutation: LOCKREF is not cleared, so it dangles.
+    yield store(o.live, 0);
+  }
+}
+
 const subject = (id: string, make: (config: ModelConfig) => RefcountedLock) => (config: ModelConfig) =>
   widen(refcounted_lock(config, make(config), mutantName("refcounted_lock", id)));
 
@@ -85,5 +109,27 @@ export const refcountedLockMutants: readonly Mutant[] = [
     subject: subject("teardown-by-first-unloader", (c) => new TeardownByFirstUnloader(c)),
     programs: [[modInit(), { _tag: "mod_free", def: "odbc" }], [modInit()]],
     expected: { via: "model", properties: ["P2", "P1"] },
+  },
+  {
+    id: "finalize-ignores-held-lock",
+    family: "refcounted_lock",
+    hazard:
+      "Finalising an interpreter inside the extension: Py_FinalizeEx first waits for the threads still running (wait_for_thread_shutdown) and finalize_subinterpreters() asserts none it ends is running; one that ends a subinterpreter holding the lock frees that lock object mid-critical-section.",
+    property: "P7",
+    description: "Py_FinalizeEx does not check whether anybody holds a client lock before it ends the subinterpreters.",
+    subject: subject("finalize-ignores-held-lock", (c) => new FinalizeIgnoresHeldLock(c)),
+    programs: [[{ _tag: "Py_FinalizeEx" }], [modInit(), { _tag: "PyThread_acquire_lock", def: "odbc" }]],
+    expected: { via: "model", properties: ["P7"] },
+  },
+  {
+    id: "free-keeps-lock-pointer",
+    family: "refcounted_lock",
+    hazard:
+      "The dangling static: Petr's `static PyThread_type_lock my_lock;` (thread l.74) still points at the lock object after the last mod_free freed it (\"mod_free() { if (lock_was_just_freed) {\"), and the next mod_init uses it — here the freed object was already re-allocated as another def's lock.",
+    property: "P8",
+    description: "Freeing the lock object on the last reference leaves the def's LOCKREF (my_lock) pointing at it.",
+    subject: subject("free-keeps-lock-pointer", (c) => new FreeKeepsLockPointer(c)),
+    programs: [[modInit(), { _tag: "mod_free", def: "odbc" }, modInit("mylib"), { _tag: "PyThread_acquire_lock", def: "mylib" }, modInit()]],
+    expected: { via: "model", properties: ["P6"] },
   },
 ];

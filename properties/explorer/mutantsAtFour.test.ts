@@ -6,13 +6,13 @@ import { agreementJudge } from "../judge/judge.js";
 import { explore } from "./index.js";
 
 /**
- * A mutant's smallest configuration grown to four interpreters: the added interpreters end
- * themselves (`Py_EndInterpreter`) concurrently with the mutant's own programs, so that runtime
- * finalisation can still complete and every interleaving with four live interpreters is explored.
+ * A mutant's smallest configuration grown to four interpreters: the added interpreters are alive
+ * and idle (runtime finalisation ends them, model/README.md D3), so every interleaving with four
+ * live interpreters is explored.
  */
 function atFour(programs: readonly (readonly AnyCall[])[]): Program<AnyCall>[] {
   const padded = programs.map((calls) => [...calls]);
-  while (padded.length < 4) padded.push([{ _tag: "Py_EndInterpreter" } as AnyCall]);
+  while (padded.length < 4) padded.push([]);
   return padded.map((calls, i) => ({ interp: i + 1, calls }));
 }
 

@@ -66,7 +66,7 @@ describe("symmetry by renaming interpreters, on the real implementations under t
   it.each(Object.keys(small) as FamilyName[])("%s: same verdict and the same terminal states (up to renaming) with and without symmetry", (family) => {
     const subject = implementations[family]({ interpreters: 3, capacity: 4 });
     // The heavier families keep the main interpreter idle so the run without symmetry stays small.
-    const heavy = family === "refcounted_lock" || family === "runtime_store";
+    const heavy = family === "refcounted_lock" || family === "runtime_store" || family === "global_lock";
     const programs = [heavy ? [] : [...small[family]], [...small[family]], [...small[family]]];
     const without = terminals(family, subject, programs, "off");
     const withSym = terminals(family, subject, programs, "auto");

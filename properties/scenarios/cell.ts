@@ -2,7 +2,8 @@
  * A cell of the matrix: one scenario run against one column's client code, as a Subject the
  * explorer drives, and its verdict.
  */
-import { defaultConfig, type AnyCall, type ModelConfig, type Result } from "../../model/index.js";
+import { bit, defaultConfig, type AnyCall, type ModelConfig, type Result } from "../../model/index.js";
+import { load, loopEnter, loopHead, wait } from "../../impl/memory.js";
 import type { Program, Subject } from "../../impl/subject.js";
 import type { Runtime } from "../../impl/runtime.js";
 import { explore, replay, type ExploreResult, type Hooks, type Limits, type Strategy } from "../explorer/index.js";
@@ -40,6 +41,25 @@ export function cellSubject(client: Client, scenario: Scenario, config: ModelCon
   const impl = client.makeImpl(config, lib, w);
   const rules = new Map([...impl.disciplines(), ...client.disciplines(w)]);
 
+  /** Subinterpreters whose program ends them: the embedding application's threads for them. */
+  const ending = scenario.programs.reduce((m, calls, i) => (calls.some((c) => c._tag === "end") ? m | bit(i + 1) : m), 0);
+
+  /**
+   * An embedding application joins the threads running its subinterpreters before it calls
+   * Py_FinalizeEx (as CPython's own wait_for_thread_shutdown joins the main interpreter's threads):
+   * Py_FinalizeEx itself no longer waits for them, it ends the ones still alive (model/README.md D3).
+   */
+  function* joinSubinterpreters(): Generator<import("../../impl/memory.js").Access, void, number> {
+    yield loopEnter(impl.rt.alive);
+    for (;;) {
+      yield loopHead(impl.rt.alive, 0);
+      const alive = yield load(impl.rt.alive);
+      if ((alive & ending) === 0) break;
+      yield wait(impl.rt.alive, alive);
+    }
+    yield loopHead(impl.rt.alive, 1);
+  }
+
   function* run(interp: number, call: ExtCall, given: readonly number[]): Generator<import("../../impl/memory.js").Access, ExtResult, number> {
     const carry = given.length === 0 ? empty : given;
     const x: Ctx = { interp, lib, w, carry, api: (c) => impl.call(interp, c) };
@@ -58,6 +78,7 @@ export function cellSubject(client: Client, scenario: Scenario, config: ModelCon
       }
       case "end":
       case "finalize": {
+        if (call._tag === "finalize") yield* joinSubinterpreters();
         if (!client.runtimeRunsUnload && carry[CARRY_IMPORTED] === 1) yield* client.ops.unload(x, { _tag: "unload" });
         const r = yield* impl.call(interp, { _tag: call._tag === "end" ? "Py_EndInterpreter" : "Py_FinalizeEx" });
         return toExt(r, withImported(carry, 0));

@@ -98,9 +98,9 @@ export const scenarios: readonly Scenario[] = [
   {
     id: "runtime-reinit",
     title: "runtime finalise and re-initialise",
-    story: "Py_FinalizeEx after the subinterpreters end, then Py_Initialize and a fresh import: nothing leaks, nothing stale survives.",
+    story: "The application joins its subinterpreters' threads (they end themselves) and calls Py_FinalizeEx, then Py_Initialize and a fresh import: nothing leaks, nothing stale survives.",
     programs: [
-      [imp, { _tag: "finalize" }, { _tag: "initialize" }, imp, use(), unload],
+      [{ _tag: "finalize" }, { _tag: "initialize" }, imp, use(), unload],
       [imp, end],
       [imp, end],
     ],
