@@ -7,7 +7,7 @@
  *     init/exit slots, else static_mutex) and `subject` is `c:<file>/<scenario>`;
  *   - the programs and history are the scenario's extension calls (import, use(henv), unload, …);
  *   - `config.options.client` is the C file as given and `config.options.scenario` the scenario,
- *     which is what `replay` needs to rebuild the run (cfront/client-replay.ts);
+ *     which is what `replay` needs to rebuild the run (cli/client-replay.ts);
  *   - every swimlane step carries its C `source` (file, line, function);
  *   - the violated property is the scenario judge's (P1–P9) or `crash` for a trap of the C code;
  *     there is no model state (the judge is the library's monitor, not a model).

@@ -18,6 +18,6 @@ export const commandTable: readonly CommandEntry[] = [
   { name: "stress", summary: "run a family on real worker threads (Atomics on a SharedArrayBuffer) and judge it", load: () => import("./commands/stress.js") },
   { name: "check-history", summary: "judge a recorded history (interlock, JSON lines, Jepsen EDN, Porcupine) for linearizability", load: () => import("./commands/check-history.js") },
   { name: "show", summary: "list the reports in a folder with their verdicts and (re)write its index.html", load: () => import("./commands/show.js") },
-  { name: "client", summary: "check an extension written in C (module exec, m_free, module functions) in the scenarios", load: () => import("../cfront/command.js") },
+  { name: "client", summary: "check an extension written in C (module exec, m_free, module functions) in the scenarios", load: () => import("./commands/client.js") },
   { name: "bench", summary: "run the benchmarks (model, explorer vs SPIN, impl, checker, mutants, C) and print their figures", load: () => import("./commands/bench.js") },
 ];

@@ -11,7 +11,7 @@ export const MAX_WORDS = 1 << 22;
 
 /**
  * `--impl path/to/module`: a user's own implementation, checked without editing interlock. The
- * module (.js, .mjs, or .ts — TypeScript is loaded through tsx; a .c file goes to cfront/load.ts) exports, for each family it
+ * module (.js, .mjs, or .ts — TypeScript is loaded through tsx; a .c file goes to cli/c-impl.ts) exports, for each family it
  * implements, a Subject factory named after the family (`export function module_slots(config)`),
  * or an `implementations` object with those members (impl/README.md, "Bring your own
  * implementation"). Anything else is a usage error naming what is wrong.
@@ -19,7 +19,7 @@ export const MAX_WORDS = 1 << 22;
 export async function loadImplModule(path: string): Promise<Partial<Record<FamilyName, SubjectFactory>>> {
   const file = resolve(path);
   if (!existsSync(file)) throw new UsageError(`--impl ${path}: no such file`);
-  if (/\.c$/.test(file)) return (await import("../cfront/load.js")).loadCImplementation(path);
+  if (/\.c$/.test(file)) return (await import("./c-impl.js")).loadCImplementation(path);
   let mod: Record<string, unknown>;
   allowInterlockImports();
   try {

@@ -1,5 +1,5 @@
 import { carrySlotOf, carrySlots, refSlot, type Result } from "./common.js";
-import type { AnyCall } from "./index.js";
+import type { AnyCall } from "./calls.js";
 
 /**
  * The carry of an interpreter: the last index or key it received for each (def, name). A call's

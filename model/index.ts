@@ -18,8 +18,7 @@ export { globalLockModel, runtimeStoreModel, moduleSlotsModel, refcountedLockMod
 export type { GlobalLockCall, RuntimeStoreCall, ModuleSlotsCall, RefcountedLockCall, StaticMutexCall };
 export type { GlobalLockState, RuntimeStoreState, LifecycleState };
 
-/** Any family's call: a tagged struct. */
-export type AnyCall = GlobalLockCall | RuntimeStoreCall | ModuleSlotsCall | RefcountedLockCall | StaticMutexCall;
+export type { AnyCall } from "./calls.js";
 
 /**
  * A family model with its state and call types erased, for code that handles every family alike

@@ -50,9 +50,9 @@ register({
     } catch (e) {
       throw new UsageError(`${path}: its schedule token is damaged (${(e as Error).message.split("\n")[0]}); re-run verify to get a fresh report`);
     }
-    // A report of `interlock client file.c` replays against its C extension (cfront/client-replay.ts).
+    // A report of `interlock client file.c` replays against its C extension (cli/client-replay.ts).
     if (typeof report.config.options["client"] === "string") {
-      return (await import("../../cfront/client-replay.js")).replayClientReport(path, report, str(args.values["impl"]), args.values["json"] === true, out);
+      return (await import("../client-replay.js")).replayClientReport(path, report, str(args.values["impl"]), args.values["json"] === true, out);
     }
     const family: FamilyName = report.family;
     // Exactly the configuration the run used: version 2 reports record it whole.

@@ -2,7 +2,8 @@
  * `explore` runs one strategy over a subject and some programs, and says what it proved.
  */
 import type { Program, Subject } from "../../impl/subject.js";
-import { QuietnessBroken, quietCounts, quietWords } from "./engine/quietWords.js";
+import { QuietnessBroken, quietCounts } from "./engine/quietWords.js";
+import { quietWords } from "./quietProbe.js";
 import { SymmetryBroken } from "./machine.js";
 import type { VisitedSet } from "./stateTable.js";
 import { LimitReached, Session } from "./session.js";

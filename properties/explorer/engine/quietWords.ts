@@ -16,11 +16,10 @@
  * executions, and every access the search performs is checked against them. Folding is exact until
  * the first access that breaks the assumption (a write to a stable word, a whole read of a quiet
  * mask), so the search reaches that access if there is one; it throws `QuietnessBroken` and the
- * search is redone without that word.
+ * search is redone without that word. The pre-pass that proposes the candidates runs whole
+ * executions, so it lives above the machine, in properties/explorer/quietProbe.ts.
  */
 import { AccessOp, LoadMode, type Access } from "../../../impl/memory.js";
-import { below, mulberry32 } from "../prng.js";
-import type { Session } from "../session.js";
 
 /** No step writes the word: its loads are folded. */
 export const STABLE = 1;
@@ -60,30 +59,6 @@ export function watchAccess(quiet: Int8Array | null, touched: Uint8Array | null,
   if (touched !== null) touched[a.addr] = (touched[a.addr] as number) | (a.op !== AccessOp.load ? WRITTEN : whole ? READ_WHOLE : 0);
   const q = quiet === null ? 0 : (quiet[a.addr] as number);
   if ((q === STABLE && a.op !== AccessOp.load) || (q === QUIET_BITS && whole)) throw new QuietnessBroken(a.addr);
-}
-
-/** Executions of the random pre-pass that proposes the candidates. */
-const PROBES = 64;
-
-/**
- * The candidate quiet words of `session`'s programs: per word STABLE, QUIET_BITS or 0, from what
- * `PROBES` random executions (unjudged) did. Any choice is sound; a good one saves reruns.
- */
-export function quietWords<Call, Result>(session: Session<Call, Result>, seed = 1): Int8Array {
-  const m = session.machine;
-  const touched = new Uint8Array(m.words);
-  const random = mulberry32(seed ^ 0x2545f491);
-  m.recordAccesses(touched);
-  try {
-    for (let p = 0; p < PROBES; p++) session.runOne((enabled) => enabled[below(random, enabled.length)] as number, { judged: false });
-  } catch {
-    // The pre-pass only proposes: code that throws here proposes nothing, and the search proper
-    // meets the same failure where it reports it.
-    return new Int8Array(m.words);
-  } finally {
-    m.recordAccesses(null);
-  }
-  return Int8Array.from(touched, (seen, a) => ((seen & WRITTEN) === 0 ? STABLE : m.selfBits(a) && (seen & READ_WHOLE) === 0 ? QUIET_BITS : 0));
 }
 
 /** How many words of each kind, for the coverage sentence. */

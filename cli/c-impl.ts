@@ -6,9 +6,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { FamilyName } from "../model/index.js";
 import type { SubjectFactory } from "../properties/verify.js";
-import { UsageError } from "../cli/errors.js";
-import { CCompileError, compileC } from "./compile.js";
-import { cFamilies, cFamilyFactory, entryOf } from "./family.js";
+import { UsageError } from "./errors.js";
+import { CCompileError, compileC } from "../cfront/compile.js";
+import { cFamilies, cFamilyFactory, entryOf } from "../cfront/family.js";
 
 export async function loadCImplementation(path: string): Promise<Partial<Record<FamilyName, SubjectFactory>>> {
   if (!existsSync(path)) throw new UsageError(`--impl ${path}: no such file`);

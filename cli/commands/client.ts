@@ -7,17 +7,17 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { choiceListFlag, intFlag, str } from "../cli/args.js";
-import { ExitCode, UsageError } from "../cli/errors.js";
-import { register } from "../cli/command.js";
-import { table } from "../cli/output.js";
-import { replayCommand } from "../cli/verify-job.js";
-import { writeReportIndex } from "../reports/index-page.js";
-import { checkReportDirectory, reportFormats, ReportError, writeReportFiles, type ReportFileFormat } from "../reports/io.js";
-import type { Report } from "../reports/schema.js";
-import { checkCClient, cClientScenarios, clientOptions, clientStrategies, defaultClientSettings, scenariosFor, type ClientRow, type ClientSettings, type ClientStrategy } from "./client-check.js";
-import { clientReport } from "./client-report.js";
-import { CCompileError, compileC, type CompiledC } from "./compile.js";
+import { choiceListFlag, intFlag, str } from "../args.js";
+import { ExitCode, UsageError } from "../errors.js";
+import { register } from "../command.js";
+import { table } from "../output.js";
+import { replayCommand } from "../verify-job.js";
+import { writeReportIndex } from "../../reports/index-page.js";
+import { checkReportDirectory, reportFormats, ReportError, writeReportFiles, type ReportFileFormat } from "../../reports/io.js";
+import type { Report } from "../../reports/schema.js";
+import { checkCClient, cClientScenarios, clientOptions, clientStrategies, defaultClientSettings, scenariosFor, type ClientRow, type ClientSettings, type ClientStrategy } from "../../cfront/client-check.js";
+import { clientReport } from "../../cfront/client-report.js";
+import { CCompileError, compileC, type CompiledC } from "../../cfront/compile.js";
 
 register({
   name: "client",

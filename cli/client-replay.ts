@@ -6,14 +6,14 @@
  * nothing fails any more, 2 when the file, the scenario or the schedule no longer fit.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { ExitCode, UsageError } from "../cli/errors.js";
-import type { Output } from "../cli/output.js";
+import { ExitCode, UsageError } from "./errors.js";
+import type { Output } from "./output.js";
 import { describeResult, type Result } from "../model/index.js";
 import { replay } from "../properties/explorer/index.js";
 import { scenarios } from "../properties/scenarios/scenarios.js";
 import type { Report } from "../reports/schema.js";
-import { cClientCell } from "./client.js";
-import { CCompileError, compileC } from "./compile.js";
+import { cClientCell } from "../cfront/client.js";
+import { CCompileError, compileC } from "../cfront/compile.js";
 
 /** Whether a report was written by `interlock client` (it names the C file it ran). */
 export function isClientReport(report: Report): boolean {
