@@ -170,7 +170,7 @@ describe("shards", () => {
 
 describe("determinism", () => {
   it("the same command with the same seed writes byte-identical reports", async () => {
-    const args = ["verify", "--family", "module_slots,static_mutex", "--strategy", "exhaustive,pct,random", "--runs", "100", "--program-sets", "3", "--seed", "7", "--format", "json,md,html,junit"];
+    const args = ["verify", "--family", "module_slots,static_mutex", "--strategy", "exhaustive,pct,random", "--interpreters", "2", "--runs", "100", "--program-sets", "3", "--seed", "7", "--format", "json,md,html,junit"];
     const a = join(dir, "det-a");
     const b = join(dir, "det-b");
     expect((await cli(...args, "--report-dir", a)).code).toBe(0);
