@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { load, store } from "../../impl/memory.js";
 import { checkClient, scenarioIds } from "./check.js";
-import { defineClient, fail, ok, okValue, type ClientApi, type ClientDefinition, type HookResult, type Resource } from "./contract.js";
-import type { Code } from "../../impl/memory.js";
+import { defineClient, ok, okValue, type ClientDefinition } from "./contract.js";
 import type { FamilyName } from "../../model/index.js";
+import { staticMutex } from "./columns/static_mutex.js";
 import readyOnce, { unsafe as readyOnceUnsafe } from "../../examples/clients/ready_once.js";
 import { unsafe as acquiredFlagIgnored } from "../../examples/clients/acquired_flag.js";
 
@@ -11,47 +11,8 @@ import { unsafe as acquiredFlagIgnored } from "../../examples/clients/acquired_f
  * Each named scenario workload reaches its hazard: a client with a bug seeded for that scenario is
  * caught there, by the property the bug breaks — chosen, not found by luck.
  */
-function* useStatic(x: ClientApi, r: Resource): Code<HookResult> {
-  return ok(yield* x.lib.use(r, yield load(x.statics.handle(r))));
-}
-/** Get-or-create of r under the static mutex with a per-resource count (the correct baseline). */
-function* getOrCreate(x: ClientApi, r: Resource): Code<HookResult> {
-  yield* x.lock();
-  if ((yield load(x.statics.count(r))) === 0) {
-    const h = yield* x.lib.alloc(r);
-    if (h === 0) {
-      yield* x.unlock();
-      return fail("InitFailed");
-    }
-    yield store(x.statics.handle(r), h);
-  }
-  yield store(x.statics.count(r), (yield load(x.statics.count(r))) + 1);
-  yield* x.unlock();
-  return ok();
-}
-function* drop(x: ClientApi, r: Resource): Code<HookResult> {
-  yield* x.lock();
-  const left = (yield load(x.statics.count(r))) - 1;
-  yield store(x.statics.count(r), left);
-  if (left === 0) yield* x.lib.free(r, yield load(x.statics.handle(r)));
-  yield* x.unlock();
-  return ok();
-}
-const baseline = {
-  family: "static_mutex",
-  failedExec: "no-module",
-  exec: (x) => getOrCreate(x, "henv"),
-  free: (x) => drop(x, "henv"),
-  use: useStatic,
-  acquire: getOrCreate,
-  release: drop,
-  *library(x) {
-    yield* x.lock();
-    yield* x.lib.call();
-    yield* x.unlock();
-    return ok();
-  },
-} satisfies ClientDefinition<"static_mutex">;
+/** The matrix's static_mutex column (the correct baseline), without its name and its declared disciplines, so the seeded bugs are judged by the property they break. */
+const { name: _name, disciplines: _disciplines, ...baseline } = staticMutex;
 
 const seeded: readonly (readonly [string, string, ClientDefinition<FamilyName>, string])[] = [
   ["henv", "a once-flag checked with a plain load", readyOnceUnsafe, "P1"],
