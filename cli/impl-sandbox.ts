@@ -4,6 +4,7 @@ import { Result, type AnyCall, type FamilyName, type ModelConfig } from "../mode
 import { AccessOp, type Access, type Code } from "../impl/memory.js";
 import { moduleBeside } from "../impl/stress/run.js";
 import type { Subject } from "../impl/subject.js";
+import { isInt32, showValue } from "../properties/module-values.js";
 import type { SubjectFactory } from "../properties/verify.js";
 import { UsageError } from "./errors.js";
 
@@ -105,7 +106,6 @@ export function guardFactories(path: string, factories: Partial<Record<FamilyNam
 
 const isResult = Schema.is(Result);
 const accessOps = new Set<number>(Object.values(AccessOp));
-const isInt32 = (x: unknown): boolean => typeof x === "number" && Number.isInteger(x) && x >= -(2 ** 31) && x < 2 ** 31;
 
 /**
  * A Subject whose code is checked as it runs: every yielded value must be an access to a word of
@@ -119,12 +119,12 @@ export function guardSubject(path: string, family: FamilyName, s: Subject<AnyCal
     for (;;) {
       const step = code.next(input);
       if (step.done === true) {
-        if (!isResult(step.value)) throw new ModuleFailure(`${where(interp, call)} returned ${describe(step.value)}, which is not a result ({ _tag: "Ok", value } or { _tag: "Err", error })`);
+        if (!isResult(step.value)) throw new ModuleFailure(`${where(interp, call)} returned ${showValue(step.value)}, which is not a result ({ _tag: "Ok", value } or { _tag: "Err", error })`);
         return step.value;
       }
       const a = step.value as Partial<Access> | null;
       if (typeof a !== "object" || a === null || !accessOps.has(a.op as number) || !Number.isInteger(a.addr) || (a.addr as number) < 0 || (a.addr as number) >= s.words || !isInt32(a.a) || !isInt32(a.b)) {
-        throw new ModuleFailure(`${where(interp, call)} yielded ${describe(step.value)}, which is not an access to one of its ${s.words} words (use the builders in interlock's memory module)`);
+        throw new ModuleFailure(`${where(interp, call)} yielded ${showValue(step.value)}, which is not an access to one of its ${s.words} words (use the builders in interlock's memory module)`);
       }
       input = yield a as Access;
     }
@@ -136,7 +136,7 @@ export function guardSubject(path: string, family: FamilyName, s: Subject<AnyCal
     start: (interp, call, carry) => {
       const code = s.start(interp, call, carry);
       if (typeof code !== "object" || code === null || typeof (code as { next?: unknown }).next !== "function") {
-        throw new ModuleFailure(`${where(interp, call)}: start returned ${describe(code)}, not a generator`);
+        throw new ModuleFailure(`${where(interp, call)}: start returned ${showValue(code)}, not a generator`);
       }
       return guarded(interp, call, code);
     },
@@ -152,22 +152,13 @@ export function guardSubject(path: string, family: FamilyName, s: Subject<AnyCal
     const after = s.after.bind(s);
     optional.after = (interp, call, result, carry) => {
       const next = after(interp, call, result, carry);
-      if (!Array.isArray(next) || !next.every(isInt32)) throw new ModuleFailure(`${where(interp, call)}: after returned ${describe(next)}, not an array of int32`);
+      if (!Array.isArray(next) || !next.every(isInt32)) throw new ModuleFailure(`${where(interp, call)}: after returned ${showValue(next)}, not an array of int32`);
       return next;
     };
   }
   return guardedSubject;
 }
 
-function describe(value: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
-}
 
 import type { CheckRequest } from "./model-module.js";
 

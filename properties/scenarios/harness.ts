@@ -17,6 +17,7 @@ import { AccessOp, type Access, type Code } from "../../impl/memory.js";
 import { PyMutex_Lock, PyMutex_Unlock } from "../../impl/pymutex.js";
 import type { Discipline } from "../../impl/subject.js";
 import type { AnyCall, Def, FamilyName, ModelConfig, Result } from "../../model/index.js";
+import { isInt32, showValue } from "../module-values.js";
 import type { ImportOpLike } from "./client_support.js";
 import type { Client, Ctx } from "./column.js";
 import { ClientFailure, type ClientApi, type ClientDefinition, type FamilyCalls, type HookResult, type InstanceState, type Statics } from "./contract.js";
@@ -33,17 +34,6 @@ export interface ColumnInfo {
 export const NOT_IN_SUBINTERPRETERS = "ImportError: not supported in subinterpreters";
 
 const accessOps = new Set<number>(Object.values(AccessOp));
-const isInt32 = (v: unknown): boolean => typeof v === "number" && Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31;
-
-function show(value: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
-}
 
 /** Runs a hook's code, checking each yielded access and (when `check` is given) the returned value. */
 function* guarded<R>(where: string, w: ClientWords, start: () => unknown, check?: (r: unknown) => string | undefined): Code<R> {
@@ -53,7 +43,7 @@ function* guarded<R>(where: string, w: ClientWords, start: () => unknown, check?
   } catch (e) {
     throw failure(where, e);
   }
-  if (typeof code !== "object" || code === null || typeof code.next !== "function") throw new ClientFailure(`${where} returned ${show(code)}, not a generator (write it as function*)`);
+  if (typeof code !== "object" || code === null || typeof code.next !== "function") throw new ClientFailure(`${where} returned ${showValue(code)}, not a generator (write it as function*)`);
   let input = 0;
   for (;;) {
     let step: IteratorResult<unknown, unknown>;
@@ -64,12 +54,12 @@ function* guarded<R>(where: string, w: ClientWords, start: () => unknown, check?
     }
     if (step.done === true) {
       const problem = check?.(step.value);
-      if (problem !== undefined) throw new ClientFailure(`${where} returned ${show(step.value)}: ${problem}`);
+      if (problem !== undefined) throw new ClientFailure(`${where} returned ${showValue(step.value)}: ${problem}`);
       return step.value as R;
     }
     const a = step.value as Partial<Access> | null;
     if (typeof a !== "object" || a === null || !accessOps.has(a.op as number) || !Number.isInteger(a.addr) || !isInt32(a.a) || !isInt32(a.b)) {
-      throw new ClientFailure(`${where} yielded ${show(step.value)}, which is not a memory access (yield* the API's calls; yield load/store/… from interlock/impl)`);
+      throw new ClientFailure(`${where} yielded ${showValue(step.value)}, which is not a memory access (yield* the API's calls; yield load/store/… from interlock/impl)`);
     }
     if ((a.addr as number) < 0 || (a.addr as number) >= w.end) {
       throw new ClientFailure(`${where} accessed word ${a.addr as number}, outside the ${w.end} words of memory (use the addresses x.statics gives)`);
@@ -124,7 +114,7 @@ function instanceState(d: ClientDefinition, from: readonly number[]): InstanceSt
   return {
     get: (name) => words[slot(name)] ?? 0,
     set: (name, value) => {
-      if (!isInt32(value)) throw new ClientFailure(`module state "${name}" set to ${show(value)}, not an int32`);
+      if (!isInt32(value)) throw new ClientFailure(`module state "${name}" set to ${showValue(value)}, not an int32`);
       words[slot(name)] = value;
     },
     carry: () => words,
