@@ -13,8 +13,24 @@ import { clampedDoubleRelease, countBeforeAlloc, doubleRelease, finalisingKeepsH
  * counter and is kept). Each named scenario workload reaches its hazard with one of them, the
  * counterexample replays to the same name, and the correct columns stay safe.
  */
+/**
+ * Runtime finalisation with the main interpreter still importing the extension, so its m_free runs
+ * inside Py_FinalizeEx. (The matrix's runtime-reinit scenario joins its subinterpreters and has
+ * main import only after Py_Initialize, D3; a bug that bites only in an m_free run by Py_FinalizeEx
+ * needs main to hold the module when it finalises.)
+ */
+const finaliseWhileImported: Scenario = {
+  id: "finalise-while-imported",
+  title: "runtime finalised while main still imports the extension",
+  story: "Main imports and uses henv, subinterpreters end themselves, main calls Py_FinalizeEx (running its m_free), Py_Initialize, and imports again.",
+  programs: [
+    [{ _tag: "import" }, { _tag: "use", res: "henv" }, { _tag: "finalize" }, { _tag: "initialize" }, { _tag: "import" }, { _tag: "use", res: "henv" }, { _tag: "unload" }],
+    [{ _tag: "import" }, { _tag: "end" }],
+    [{ _tag: "import" }, { _tag: "end" }],
+  ],
+};
 const scenario = (id: string): Scenario => {
-  const s = scenarios.find((x) => x.id === id);
+  const s = [...scenarios, finaliseWhileImported].find((x) => x.id === id);
   if (s === undefined) throw new Error(`no scenario ${id}`);
   return s;
 };
@@ -25,7 +41,7 @@ const column = (name: string): Client => {
 };
 
 const seeded: readonly [string, string, Client, string, RegExp][] = [
-  ["a static handle left set while the runtime finalises", "P7", finalisingKeepsHandle, "runtime-reinit", /^henv used after runtime re-initialisation: the extension's static handle \d+ dates from before Py_FinalizeEx, so its state was not back to "not set" \(first symptom, P2: /],
+  ["a static handle left set while the runtime finalises", "P7", finalisingKeepsHandle, "finalise-while-imported", /^henv used after runtime re-initialisation: the extension's static handle \d+ dates from before Py_FinalizeEx, so its state was not back to "not set" \(first symptom, P2: /],
   ["an m_free that decrements the count twice", "P3", doubleRelease, "henv", /^the extension's count for henv (is 0 while 1 interpreter\(s\) hold it: a release gave back more than its acquire took \(first symptom, P2: |went below 0: an instance released a reference it never acquired)/],
   ["an m_free that decrements the count twice, under churn", "P3", doubleRelease, "churn", /count for henv (is .* a release gave back more than its acquire took|went below 0: an instance released a reference it never acquired)/],
   ["an m_free that drops two references but never goes below 0", "P3", clampedDoubleRelease, "henv", /^the extension's count for henv is 0 while 1 interpreter\(s\) hold it: a release gave back more than its acquire took \(first symptom, P2: /],
