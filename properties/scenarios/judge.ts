@@ -20,7 +20,7 @@
  *   - P5: the scenario's first allocation was refused, and the extension's own count for the
  *     resource exceeds the interpreters that hold it — the failed import left its count behind;
  *   - P3: the extension's own count for the resource is below the interpreters that hold it — a
- *     release gave back more than its acquire took (only where the extension keeps that count:
+ *     release gave back more than its acquire took, or an increment was lost to a race (only where the extension keeps that count:
  *     not `henv` in the lifecycle families, whose runtime counts the module, nor the runtime
  *     store's resources, whose ensures are the count, nor a count word the client's code never
  *     touches: a client without a count has none to get wrong).
@@ -167,7 +167,7 @@ function rootCauseJudge(scenario: Scenario, impl: Runtime<AnyCall>, w: ClientWor
         return { property: "P5", message: `${r} counted ${count} times with ${holding} interpreter(s) holding it after a refused set-up: the failed import left its count behind ${first}` };
       }
       if (count < holding) {
-        return { property: "P3", message: `the extension's count for ${r} is ${count} while ${holding} interpreter(s) hold it: a release gave back more than its acquire took ${first}` };
+        return { property: "P3", message: `the extension's count for ${r} is ${count} while ${holding} interpreter(s) hold it: unbalanced — a release gave back more than its acquire took, or an increment was lost to a race ${first}` };
       }
     }
     return undefined;
