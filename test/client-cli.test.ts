@@ -192,6 +192,11 @@ describe("verify --client reports", () => {
     const again = interlock(dir, "replay", "interlock-out/client/throwing.henv.json");
     expect(again.status).toBe(1);
     expect(again.stdout).toMatch(/^reproduced module-failed \(the module under test runs to completion/);
+    // in JUnit a module failure is an error of its own type, not a property's failure
+    expect(interlock(dir, "verify", "--client", "throwing.ts", "--scenario", "henv", "--format", "junit").status).toBe(4);
+    const xml = readFileSync(join(dir, "interlock-out/client/throwing.henv.junit.xml"), "utf8");
+    expect(xml).toMatch(/<error message="the module under test failed in scenario henv: [^"]*" type="module-failed">/);
+    expect(xml).not.toContain("<failure");
   });
 
   it("writes byte-identical reports when the same command runs twice", () => {
