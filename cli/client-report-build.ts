@@ -34,7 +34,8 @@ export interface ClientIdentity {
 /** The options a client report records (replay reads them back). */
 export const clientOptionKeys = { module: "clientModule", export: "export", scenario: "scenario", maxStates: "maxExhaustiveStates" } as const;
 
-const words: ReportVocabulary = {
+/** The scenario's extension calls and their results, in words. */
+export const clientWords: ReportVocabulary = {
   call: (_interp, call) => describeExtCall(call as ExtCall),
   result: (r) => describeResult(r as Result),
 };
@@ -85,7 +86,7 @@ export function reportOf(d: ClientDefinition, who: ClientIdentity, scenario: Sce
     counterexample: cx,
     replay: "",
     elapsedMs: null,
-    vocabulary: words,
+    vocabulary: clientWords,
   });
   const v = report.violation;
   if (v === null || cx === null) return report;

@@ -29,7 +29,9 @@ export function renderReportIndex(title: string, entries: readonly IndexEntry[],
     const what = v ? `${e(v.property)} — ${e(v.message.split("\n")[0] ?? "")}` : e(r.coverage.sentence);
     return `<tr class="${r.verdict}"><td><code>${e(name)}</code></td><td>${e(r.family)}</td><td>${e(r.config.strategy)}</td><td>${marks[r.verdict]}</td><td>${what}</td><td>${link(name, "html")}${link(name, "md")}${link(name, "json")}</td></tr>`;
   });
-  const counts = (["violation", "failed", "unknown", "ok"] as const).map((v) => `${entries.filter((x) => x.report.verdict === v).length} ${v}`).join(", ");
+  const count = (v: Report["verdict"]): number => entries.filter((x) => x.report.verdict === v).length;
+  // "failed" (a module under test failed: verify --client) is only counted where there is one
+  const counts = (["violation", "failed", "unknown", "ok"] as const).filter((v) => v !== "failed" || count(v) > 0).map((v) => `${count(v)} ${v}`).join(", ");
   return [
     "<!doctype html>",
     `<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
