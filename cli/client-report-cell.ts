@@ -116,15 +116,17 @@ export function clientCell(d: ClientDefinition, scenario: Scenario): ClientCell 
     return failures.indexOf(text) + 1;
   };
   const subject: Subject<ExtCall, ExtResult> = { ...c.subject, words: failWord + 1, start: (interp, call, carry) => failureAsState(c.subject.start(interp, call, carry), failWord, record) };
-  const monitor: Hooks<ExtCall, ExtResult>["monitor"] = (s) => {
-    const k = s.mem[failWord] ?? 0;
-    if (k !== 0) return { property: moduleFailed, message: failures[k - 1] ?? "the module under test failed" };
-    return c.hooks.monitor?.(s);
+  const failed = (mem: Int32Array) => {
+    const k = mem[failWord] ?? 0;
+    return k === 0 ? undefined : { property: moduleFailed, message: failures[k - 1] ?? "the module under test failed" };
   };
+  // judged in every state, and at the end of every execution too (the word is sticky either way)
+  const monitor: Hooks<ExtCall, ExtResult>["monitor"] = (s) => failed(s.mem) ?? c.hooks.monitor?.(s);
+  const check: Hooks<ExtCall, ExtResult>["check"] = (e) => failed(e.memory) ?? c.hooks.check?.(e);
   const names = runtimeWordNames({ name: "runtime", words: c.w.cur[0] as number, start: () => ({}) as never, decode: (m: Int32Array) => c.impl.decode(m) } as unknown as Subject<AnyCall, Result>);
   clientWordNames(c.w, names);
   names[failWord] = "interlock.moduleFailed";
-  return { subject, programs: c.programs, hooks: { ...c.hooks, monitor }, config: defaultConfig, wordNames: names };
+  return { subject, programs: c.programs, hooks: { ...c.hooks, monitor, check }, config: defaultConfig, wordNames: names };
 }
 
 /** How a cell was decided: the deciding search, its strategy, and why the exhaustive one did not decide it. */

@@ -3,7 +3,11 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, write
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decodeReport } from "../reports/io.js";
+import { decodeReport, encodeReport } from "../reports/io.js";
+import { load, store } from "../impl/memory.js";
+import { defineClient, ok } from "../properties/scenarios/contract.js";
+import { scenarios } from "../properties/scenarios/scenarios.js";
+import { checkScenario } from "../cli/client-report-build.js";
 import type { Report } from "../reports/schema.js";
 
 /**
@@ -209,6 +213,51 @@ describe("verify --client reports", () => {
     const [a, b] = [run(), run()];
     expect(Object.keys(a).sort()).toEqual(["index.html", ...["henv", "interp-end"].flatMap((s) => ["html", "json", "md"].map((x) => `never_torn_down.unsafe.${s}.${x}`))].sort());
     expect(b).toEqual(a);
+  });
+});
+
+describe("a client report, built in-process", () => {
+  /** A main-interpreter-only client whose `use` returns `value` (a malformed result when it is not an int32). */
+  const client = (value: number) =>
+    defineClient({
+      family: "static_mutex",
+      name: "odd_result",
+      multipleInterpreters: "not-supported",
+      *exec(x) {
+        yield store(x.statics.handle("henv"), yield* x.lib.alloc("henv"));
+        return ok();
+      },
+      *free(x) {
+        yield* x.lib.free("henv", yield load(x.statics.handle("henv")));
+        yield store(x.statics.handle("henv"), 0);
+        return ok();
+      },
+      *use(x) {
+        yield* x.lib.use("henv", yield load(x.statics.handle("henv")));
+        return { _tag: "Ok", value } as never;
+      },
+    });
+  const henv = scenarios.find((s) => s.id === "henv")!;
+  const who = { path: "odd.ts", exportName: "" };
+
+  it("gives a malformed result the verdict 'failed' with the step of the hook that returned it, never a property", () => {
+    const { check, report } = checkScenario(client(1.5), who, henv, undefined);
+    expect(check.verdict).toBe("failed");
+    expect(check.message).toMatch(/^the module under test failed in scenario henv: odd_result use\(henv\) in interp 1 returned \{"_tag":"Ok","value":1\.5\}: a hook must return ok\(value\) with an int32 value/);
+    expect(report.verdict).toBe("failed");
+    expect(report.violation?.property).toBe("module-failed");
+    const last = report.steps[report.steps.length - 1]!;
+    expect(report.violation?.failingStep).toBe(last.step);
+    expect(last.access).toBe("store(interlock.moduleFailed, 1)");
+    expect(report.steps.some((s) => s.call === "use(henv)" && s.access.endsWith("— use"))).toBe(true);
+    // the report is a valid one, and the same client gives the same bytes
+    expect(encodeReport(report)).toBe(encodeReport(checkScenario(client(1.5), who, henv, undefined).report));
+  });
+
+  it("finds the same client safe once its result is well formed", () => {
+    const { check, report } = checkScenario(client(7), who, henv, undefined);
+    expect(check.verdict).toBe("ok");
+    expect(report).toMatchObject({ verdict: "ok", token: null, violation: null });
   });
 });
 
