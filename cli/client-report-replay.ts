@@ -5,7 +5,7 @@
  * judge. Reproduced means, as for every report, the same property (or the same module failure)
  * at the same step after the same history. Exit 1 when it fails again (a module failure too: it is
  * the counterexample recorded), 0 when nothing fails any more, 2 when the module, the scenario or
- * the schedule no longer fit, 4 when the module fails to load or hangs.
+ * the schedule no longer fit or the module no longer loads, 4 when it hangs or its worker dies.
  */
 import { existsSync } from "node:fs";
 import { ExitCode, UsageError } from "./errors.js";
