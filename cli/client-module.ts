@@ -5,6 +5,13 @@ import { UsageError } from "./errors.js";
 import { allowInterlockImports } from "./interlock-resolve.js";
 import { firstLine, importUserModule } from "./model-module.js";
 
+/** `file.ts#unsafe`: the file and the export `unsafe` (unless a file with that very name exists). */
+export function clientPathParts(given: string): { readonly path: string; readonly named: string | undefined } {
+  const hash = given.lastIndexOf("#");
+  const named = hash > 0 && !existsSync(resolve(given)) ? given.slice(hash + 1) : undefined;
+  return { path: named === undefined ? given : given.slice(0, hash), named };
+}
+
 /**
  * `--client path/to/module`: an extension's own code under the client contract
  * (properties/scenarios/contract.ts). The module (.js, .mjs or .ts) exports a definition made with
@@ -12,10 +19,7 @@ import { firstLine, importUserModule } from "./model-module.js";
  * Anything else is a usage error naming what is wrong.
  */
 export async function loadClientModule(given: string): Promise<ClientDefinition> {
-  // `file.ts#unsafe` picks the export `unsafe` (unless a file with that very name exists).
-  const hash = given.lastIndexOf("#");
-  const named = hash > 0 && !existsSync(resolve(given)) ? given.slice(hash + 1) : undefined;
-  const path = named === undefined ? given : given.slice(0, hash);
+  const { path, named } = clientPathParts(given);
   const file = resolve(path);
   if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`--client ${path}: no such file`);
   allowInterlockImports();

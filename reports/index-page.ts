@@ -17,11 +17,11 @@ export interface IndexEntry {
   readonly report: Report;
 }
 
-const marks: Record<Report["verdict"], string> = { ok: "✅ ok", violation: "❌ violation", unknown: "⚠️ unknown: budget ran out" };
+const marks: Record<Report["verdict"], string> = { ok: "✅ ok", violation: "❌ violation", unknown: "⚠️ unknown: budget ran out", failed: "💥 failed: the module under test failed" };
 
 /** The page for `entries`, violations first, then unknown, then ok; by name within each. */
 export function renderReportIndex(title: string, entries: readonly IndexEntry[], formats: ReadonlySet<string>): string {
-  const rank: Record<Report["verdict"], number> = { violation: 0, unknown: 1, ok: 2 };
+  const rank: Record<Report["verdict"], number> = { violation: 0, failed: 1, unknown: 2, ok: 3 };
   const sorted = [...entries].sort((a, b) => rank[a.report.verdict] - rank[b.report.verdict] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const link = (name: string, ext: string) => (formats.has(`${name}.${ext}`) ? ` <a href="${e(encodeURIComponent(name))}.${ext}">${ext}</a>` : "");
   const rows = sorted.map(({ name, report: r }) => {
@@ -29,7 +29,9 @@ export function renderReportIndex(title: string, entries: readonly IndexEntry[],
     const what = v ? `${e(v.property)} — ${e(v.message.split("\n")[0] ?? "")}` : e(r.coverage.sentence);
     return `<tr class="${r.verdict}"><td><code>${e(name)}</code></td><td>${e(r.family)}</td><td>${e(r.config.strategy)}</td><td>${marks[r.verdict]}</td><td>${what}</td><td>${link(name, "html")}${link(name, "md")}${link(name, "json")}</td></tr>`;
   });
-  const counts = (["violation", "unknown", "ok"] as const).map((v) => `${entries.filter((x) => x.report.verdict === v).length} ${v}`).join(", ");
+  const count = (v: Report["verdict"]): number => entries.filter((x) => x.report.verdict === v).length;
+  // "failed" (a module under test failed: verify --client) is only counted where there is one
+  const counts = (["violation", "failed", "unknown", "ok"] as const).filter((v) => v !== "failed" || count(v) > 0).map((v) => `${count(v)} ${v}`).join(", ");
   return [
     "<!doctype html>",
     `<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,

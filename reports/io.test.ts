@@ -139,7 +139,7 @@ describe("encodeReport and decodeReport", () => {
       what: "an unknown verdict",
       text: edited((r) => (r["verdict"] = "agreement")),
       message:
-        'r.json is not a valid version 2 report: verdict should be one of "ok", "violation", "unknown", got "agreement"; regenerate it with `interlock verify`',
+        'r.json is not a valid version 2 report: verdict should be one of "ok", "violation", "unknown", "failed", got "agreement"; regenerate it with `interlock verify`',
     },
     {
       what: "a memory field that is not a number",

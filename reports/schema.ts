@@ -113,8 +113,12 @@ export const Report = Schema.Struct({
   /** The run's identity: family and subject (correct implementation, a mutant, or a user's --impl). */
   family: Schema.Literal(...familyNames),
   subject: Schema.String,
-  /** ok: every property held to the coverage stated; violation: one failed; unknown: a budget ran out first. */
-  verdict: Schema.Literal("ok", "violation", "unknown"),
+  /**
+   * ok: every property held to the coverage stated; violation: one failed; unknown: a budget ran
+   * out first; failed: the module under test itself failed (threw, returned a malformed result) —
+   * `verify --client` reports it with the step and the token, under the property `module-failed`.
+   */
+  verdict: Schema.Literal("ok", "violation", "unknown", "failed"),
   /** Everything `replay` needs to rebuild the run exactly. */
   config: Schema.Struct({
     interpreters: Schema.Int,

@@ -24,10 +24,13 @@ register({
     "the report is unreadable, of another version, or no longer matches the code (the token says",
     "which step differs). Reproduced means the same property, at the same failing step, after the",
     "same history; anything else is said, difference by difference. The run's configuration",
-    "(interpreters, capacity, --impl module, limits) comes from the report.",
+    "(interpreters, capacity, --impl module, limits) comes from the report. A report of",
+    "`verify --client` reruns its client module in the same sandbox (exit 2 if it no longer loads,",
+    "4 if it hangs); a module failure it records is reproduced like a counterexample (exit 1).",
     "",
     "  --impl path   the implementation module (default: the one the report records); for a",
-    "                report of `interlock client`, the C file",
+    "                report of `interlock client`, the C file; of `verify --client`, the",
+    "                client module",
     "  --json        print the outcome as JSON",
   ].join("\n"),
   options: { impl: { type: "string" }, json: { type: "boolean" } },
@@ -42,13 +45,18 @@ register({
       throw e;
     }
     if (report.token === null || report.violation === null) {
-      out.out(`${path}: the report records ${report.verdict === "ok" ? "agreement" : "a run that ran out of budget"}; there is no counterexample to replay`);
+      const what = report.verdict === "ok" ? "agreement" : report.verdict === "failed" ? "a module failure stopped from outside (no schedule)" : "a run that ran out of budget";
+      out.out(`${path}: the report records ${what}; there is no counterexample to replay`);
       return ExitCode.agreement;
     }
     try {
       decodeToken(report.token);
     } catch (e) {
       throw new UsageError(`${path}: its schedule token is damaged (${(e as Error).message.split("\n")[0]}); re-run verify to get a fresh report`);
+    }
+    // A report of `verify --client module.ts` replays against its client module (cli/client-report-replay.ts).
+    if (typeof report.config.options["clientModule"] === "string") {
+      return (await import("../client-report-replay.js")).replayClientModuleReport(path, report, str(args.values["impl"]), args.values["json"] === true, out);
     }
     // A report of `interlock client file.c` replays against its C extension (cli/client-replay.ts).
     if (typeof report.config.options["client"] === "string") {

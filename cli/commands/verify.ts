@@ -57,6 +57,7 @@ const help = [
   "                      runtime-reinit",
   "  --shard i/n         run only shard i of n (jobs are split deterministically)",
   "  --report-dir dir    where reports go (default interlock-out); files go to <dir>/verify/",
+  "                      (with --client: <dir>/client/<module>.<scenario>.*, one per scenario)",
   "  --format f[,f]      report formats: json, md, html, junit (default json,md,html); a JUnit",
   "                      file for the run is always written: junit.xml (junit-<i>-of-<n>.xml per shard)",
   "  --timings           record wall time in reports (then reports differ run to run)",
@@ -217,8 +218,8 @@ register({
 async function verifyClient(v: Record<string, unknown>, out: Output): Promise<ExitCode> {
   const path = str(v["client"]);
   if (path === undefined || path.trim() === "") throw new UsageError("--scenario needs --client path/to/client.ts (the extension code to run in the scenarios)");
-  for (const flag of ["impl", "strategy", "shard", "program-sets", "runs", "seed", "interpreters", "jobs", "report-dir", "format", "timings"]) {
-    if (v[flag] !== undefined) throw new UsageError(`--${flag} does not apply to --client (each scenario is explored exhaustively with 3 interpreters, and the verdicts are printed, not written as reports); drop it`);
+  for (const flag of ["impl", "strategy", "shard", "program-sets", "runs", "seed", "interpreters", "jobs", "timings"]) {
+    if (v[flag] !== undefined) throw new UsageError(`--${flag} does not apply to --client (each scenario is explored exhaustively with 3 interpreters); drop it`);
   }
   const families = v["family"] === undefined ? undefined : familiesFlag(v["family"]);
   if (families !== undefined && families.length !== 1) throw new UsageError(`--client checks one family: pass --family with one of ${familyNames.join(", ")}`);
@@ -234,6 +235,8 @@ async function verifyClient(v: Record<string, unknown>, out: Output): Promise<Ex
       scenarioDeadlineMs: intFlag(v["budget-ms"], "budget-ms", 1, 86_400_000, 600_000),
       maxExhaustiveStates: v["max-states"] === undefined ? undefined : intFlag(v["max-states"], "max-states", 1, 1_000_000_000, 100_000),
       json: v["json"] === true,
+      reportDir: str(v["report-dir"]) ?? "interlock-out",
+      formats: formatsFlag(v["format"]),
     },
     out,
   );

@@ -125,6 +125,7 @@ export const verdictWords: Record<Report["verdict"], string> = {
   ok: "ok — every property held, to the coverage stated",
   violation: "violation — a property failed (a counterexample)",
   unknown: "unknown — a budget ran out before the stated coverage was reached",
+  failed: "failed — the module under test itself failed (no property was judged past this point)",
 };
 
 /** The run's wall time, or why there is none: reports leave it out unless asked, to stay byte-identical. */

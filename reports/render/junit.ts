@@ -82,6 +82,9 @@ function testcase(report: Report): string {
       out.push(`      <failure message="${attr(message)}" type="${attr(type)}">${xmlEscape(failureBody(report))}</failure>`);
       break;
     }
+    case "failed":
+      out.push(`      <error message="${attr(report.violation?.message ?? "the module under test failed")}" type="module-failed">${xmlEscape(failureBody(report))}</error>`);
+      break;
     case "unknown":
       out.push(
         `      <error message="${attr(`budget exhausted: ${report.coverage.sentence}`)}" type="budget">${xmlEscape(
@@ -102,7 +105,7 @@ function testcase(report: Report): string {
 export function junitForReports(reports: readonly Report[]): string {
   const tests = reports.length;
   const failures = reports.filter((r) => r.verdict === "violation").length;
-  const errors = reports.filter((r) => r.verdict === "unknown").length;
+  const errors = reports.filter((r) => r.verdict === "unknown" || r.verdict === "failed").length;
   const recorded = reports.map((r) => r.coverage.elapsedMs).filter((ms): ms is number => ms !== null);
   // A total only when every report recorded its time; otherwise the attribute is left out.
   const total = recorded.length === reports.length ? time(recorded.reduce((a, b) => a + b, 0)) : "";
