@@ -47,6 +47,8 @@ const intrinsics: Readonly<Record<string, string>> = {
   il_futex_wake: "__il_wake",
   il_loop_enter: "__il_loop_enter",
   il_loop_head: "__il_loop_head",
+  /* a call of the family's C API from an extension (include/interlock.h il_api): run by the harness's x.call */
+  il_api: "__il_api",
 };
 
 /** The library functions interlock provides (host calls: TypeScript code the explorer interleaves), by host op. */
@@ -63,6 +65,7 @@ const declarations = [
   "declare i32 @__il_wake(ptr, i32, i32)",
   "declare void @__il_loop_enter(ptr, i32)",
   "declare void @__il_loop_head(ptr, i32, i32)",
+  "declare i32 @__il_api(i32, i32, i32, i32, i32, i32, i32)",
 ];
 
 /** Splits `text` at commas that are not inside brackets or quotes. */

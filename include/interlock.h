@@ -198,10 +198,14 @@ enum {
 
 /* ---- the proposed APIs of every family, with their C signatures ---- */
 /*
- * Declared so that C code can be written against them. A family implemented in C may define them
- * and call them from its il_<family> entry; an extension checked with `interlock client` cannot
- * call them yet (interlock provides only the il_library_* functions to extensions: calling one of
- * these is refused when the file is loaded, naming the function).
+ * An extension checked with `interlock client file.c --family <family>` calls them: each is one
+ * call of the family's runtime (interlock's TypeScript implementation of the family, the one
+ * `interlock verify` checks against the model), interleaved step by step with the other
+ * interpreters and labelled with the C line that made it. A def is named by its m_name ("odbc"
+ * or "mylib", model/common.ts Def), a lock or store entry by its name ("henv", "ext1", "ext2").
+ * Results: a value >= 0, or IL_ERR(code) (PyRuntime_store_get writes the value and returns 0).
+ * A family implemented in C (way b) that wants to define these names itself defines
+ * IL_NO_CLIENT_API before including this header.
  */
 
 typedef struct PyModuleDef PyModuleDef;
@@ -210,8 +214,9 @@ typedef struct PyObject PyObject;
 typedef int (*Py_mod_global_init_func)(PyModuleDef *def);
 typedef void (*Py_mod_global_exit_func)(PyModuleDef *def);
 /*
- * A module definition as the C API has it, with the hooks CPython calls. interlock does not read
- * it: it calls the functions an extension exports under these names (see "An extension in C").
+ * A module definition as the C API has it, with the hooks CPython calls. interlock reads only
+ * m_name (which def of the model it is); it calls the functions an extension exports (see "An
+ * extension in C").
  */
 struct PyModuleDef {
   const char *m_name;
@@ -220,22 +225,63 @@ struct PyModuleDef {
   Py_mod_global_init_func m_global_init;
   Py_mod_global_exit_func m_global_exit;
 };
-/* global_lock: runtime-global named locks (thread.txt, "PyThread_EnsureGlobalLock"). */
+
+/* One call of the family's API: tag, def and name as pointers, index or key, value, flags (IL_*). */
+int il_api(int tag, int def, int name, int index, int value, int flags);
+#define IL_PTR(p) ((int)(__SIZE_TYPE__)(p))
+
+#ifndef IL_NO_CLIENT_API
+/* global_lock: runtime-global named locks (thread.txt, "PyThread_EnsureGlobalLock"): the lock's index. */
+static inline int PyThread_EnsureGlobalLock(PyModuleDef *def, const char *name) {
+  return il_api(IL_PyThread_EnsureGlobalLock, IL_PTR(def), IL_PTR(name), 0, 0, 0);
+}
+static inline int PyThread_GetGlobalLock(PyModuleDef *def, const char *name, int index) {
+  return il_api(IL_PyThread_GetGlobalLock, IL_PTR(def), IL_PTR(name), index, 0, 0);
+}
+static inline int PyThread_ReleaseGlobalLock(PyModuleDef *def, const char *name, int index) {
+  return il_api(IL_PyThread_ReleaseGlobalLock, IL_PTR(def), IL_PTR(name), index, 0, 0);
+}
+/* The lock an index names (as PyThread_GetGlobalLock returned it to this interpreter): acquire, release. */
+static inline int PyThread_acquire_lock(int lock, int waitflag) {
+  (void)waitflag;
+  return il_api(IL_PyThread_acquire_lock, 0, 0, lock, 0, 0);
+}
+static inline void PyThread_release_lock(int lock) { il_api(IL_PyThread_release_lock, 0, 0, lock, 0, 0); }
+/* runtime_store: runtime store keys. */
+static inline int PyRuntime_store_ensure(PyModuleDef *def, const char *name) {
+  return il_api(IL_PyRuntime_store_ensure, IL_PTR(def), IL_PTR(name), 0, 0, 0);
+}
+static inline int PyRuntime_store_release(int key) { return il_api(IL_PyRuntime_store_release, 0, 0, key, 0, 0); }
+static inline int PyRuntime_store_is_set(int key) { return il_api(IL_PyRuntime_store_is_set, 0, 0, key, 0, 0); }
+static inline int PyRuntime_store_set(int key, int value) { return il_api(IL_PyRuntime_store_set, 0, 0, key, value, 0); }
+static inline int PyRuntime_store_get(int key, int *value) {
+  int r = il_api(IL_PyRuntime_store_get, 0, 0, key, 0, 0);
+  if (r < 0) return r;
+  *value = r;
+  return 0;
+}
+static inline int PyRuntime_store_delete(int key) { return il_api(IL_PyRuntime_store_delete, 0, 0, key, 0, 0); }
+/* refcounted_lock: the module's exec and free calls around the runtime's refcounted lock (mod_init, mod_free). */
+static inline int PyThread_mod_init_lock(PyModuleDef *def) { return il_api(IL_mod_init, IL_PTR(def), 0, 0, 0, 0); }
+static inline int PyThread_mod_free_lock(PyModuleDef *def) { return il_api(IL_mod_free, IL_PTR(def), 0, 0, 0, 0); }
+/* module_slots: the import and the unload the runtime performs (it calls Py_mod_global_init/exit). */
+static inline int PyModule_ExecDef(PyModuleDef *def) { return il_api(IL_PyModule_ExecDef, IL_PTR(def), 0, 0, 0, 0); }
+static inline int PyModule_Unload(PyModuleDef *def) { return il_api(IL_unload_module, IL_PTR(def), 0, 0, 0, 0); }
+#else
 int PyThread_EnsureGlobalLock(PyModuleDef *def, const char *name);
 int PyThread_GetGlobalLock(PyModuleDef *def, const char *name, int index);
 int PyThread_ReleaseGlobalLock(PyModuleDef *def, const char *name, int index);
 int PyThread_acquire_lock(int lock, int waitflag);
 void PyThread_release_lock(int lock);
-/* runtime_store: runtime store keys. */
 int PyRuntime_store_ensure(PyModuleDef *def, const char *name);
 int PyRuntime_store_release(int key);
 int PyRuntime_store_is_set(int key);
 int PyRuntime_store_set(int key, int value);
 int PyRuntime_store_get(int key, int *value);
 int PyRuntime_store_delete(int key);
-/* refcounted_lock: Petr Viktorin's refcounted lock (mod_init / mod_free around it). */
-int PyThread_mod_init_lock(PyModuleDef *def, int *lock_was_just_allocated);
-int PyThread_mod_free_lock(PyModuleDef *def, int *lock_was_just_freed);
+int PyThread_mod_init_lock(PyModuleDef *def);
+int PyThread_mod_free_lock(PyModuleDef *def);
+#endif
 /* static_mutex: PyMutex_Lock / PyMutex_Unlock above; module_slots: the two slot types above. */
 
 #endif
