@@ -89,20 +89,35 @@ function nameAt(inst: CInstance, p: number): Name {
   return name as Name;
 }
 
+/**
+ * A global lock as C holds it: the index with its def and name folded in above it (index + 2²⁰ ×
+ * (1 + 16 × def + name); an index is 1 + slot + 256 × generation, model/common.ts), so `PyThread_acquire_lock(lock, …)` names the lock the way the model's call does
+ * (def, name, index) without interlock keeping anything per thread.
+ */
+const HANDLE_SHIFT = 20;
+const lockHandle = (index: number, def: Def, name: Name): number => (index & ((1 << HANDLE_SHIFT) - 1)) + (1 + 16 * defs.indexOf(def) + names.indexOf(name)) * (1 << HANDLE_SHIFT);
+function fromHandle(handle: number): { readonly index: number; readonly def?: Def; readonly name?: Name } {
+  if (handle < 1 << HANDLE_SHIFT) return { index: handle };
+  const k = (handle >> HANDLE_SHIFT) - 1;
+  const def = defs[k >> 4];
+  const name = names[k & 15];
+  return def === undefined || name === undefined ? { index: handle } : { index: handle & ((1 << HANDLE_SHIFT) - 1), def, name };
+}
+
 /** A family call from il_api's arguments, checked by the family's own schema (it drops fields the call has not). */
-function decodeCall(inst: CInstance, family: FamilyName, args: readonly number[], held: Map<number, { def: Def; name: Name }>): AnyCall {
-  const [tag = -1, defP = 0, nameP = 0, index = 0, value = 0, flags = 0] = args;
+function decodeCall(inst: CInstance, family: FamilyName, args: readonly number[]): AnyCall {
+  const [tag = -1, defP = 0, nameP = 0, given = 0, value = 0, flags = 0] = args;
   const _tag = callTags[tag];
   if (_tag === undefined) throw new ClientFailure(`il_api called with tag ${tag}, which names no call (include/interlock.h IL_<call>)`);
   const f = callFlags;
-  let ref: { def: Def; name?: Name } = { def: defAt(inst, defP) };
+  const held = family === "global_lock" ? fromHandle(given) : { index: given };
+  let ref: { def: Def; name?: Name } = { def: held.def ?? defAt(inst, defP) };
   if (nameP !== 0) ref = { ...ref, name: nameAt(inst, nameP) };
-  // PyThread_acquire_lock(lock): the lock this interpreter got for that index
+  else if (held.name !== undefined) ref = { ...ref, name: held.name };
   else if (family === "global_lock" && (_tag === "PyThread_acquire_lock" || _tag === "PyThread_release_lock")) {
-    const got = held.get(index);
-    if (got === undefined) throw new ClientFailure(`${_tag}(${index}): no lock with that index was returned to this interpreter by PyThread_EnsureGlobalLock or PyThread_GetGlobalLock`);
-    ref = got;
+    throw new ClientFailure(`${_tag}(${given}): that is not a lock PyThread_EnsureGlobalLock or PyThread_GetGlobalLock returned`);
   }
+  const index = held.index;
   const candidate = {
     _tag,
     ...ref,
@@ -144,7 +159,6 @@ export function cClient(compiled: CompiledC, family: FamilyName): CClient {
   /** Runs an export in x's interpreter: C globals placed at the statics, library and API calls bound to x. */
   function* run(x: ClientApi, entry: string, args: readonly number[]): Code<CReturn> {
     const base = cStatics.length === 0 ? 0 : x.statics.word(cStatics[0] as string);
-    const held = new Map<number, { def: Def; name: Name }>();
     const host: HostCalls = function* (op, arg) {
       switch (op) {
         case 0:
@@ -160,10 +174,10 @@ export function cClient(compiled: CompiledC, family: FamilyName): CClient {
       }
     };
     const api: ApiCalls = function* (a) {
-      const call = decodeCall(inst, family, a, held);
+      const call = decodeCall(inst, family, a);
       const r = yield* x.call(call as never);
       const c = call as { def?: Def; name?: Name };
-      if (r._tag === "Ok" && c.def !== undefined && c.name !== undefined && (call._tag === "PyThread_EnsureGlobalLock" || call._tag === "PyThread_GetGlobalLock")) held.set(r.value, { def: c.def, name: c.name });
+      if (r._tag === "Ok" && c.def !== undefined && c.name !== undefined && (call._tag === "PyThread_EnsureGlobalLock" || call._tag === "PyThread_GetGlobalLock")) return lockHandle(r.value, c.def, c.name);
       return cResult(r);
     };
     const code = inst.run(entry, args, host, api);

@@ -302,7 +302,8 @@ export function instrument(ir: string): Instrumented {
     if (host && hostCalls.includes(host[1] as string)) {
       const args = (host[2] as string).trim() === "" ? [] : splitTop(host[2] as string);
       const arg = args.length === 0 ? "0" : (args[0] as string).split(/\s+/).pop();
-      out.push(`${indent}${lhs !== undefined ? `${lhs} = ` : ""}call i32 @__il_host(i32 ${hostCalls.indexOf(host[1] as string)}, i32 ${arg}, i32 ${siteFor(line)})${dbgOf(line)}`);
+      // a void call gets a named result: an unnamed one would take a number the IR's own values count on
+      out.push(`${indent}${lhs ?? fresh()} = call i32 @__il_host(i32 ${hostCalls.indexOf(host[1] as string)}, i32 ${arg}, i32 ${siteFor(line)})${dbgOf(line)}`);
       continue;
     }
     if (/\bcall\b/.test(body)) {

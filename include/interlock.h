@@ -103,15 +103,25 @@ int il_library_use(int handle);   /* a call that uses the handle; returns it */
 void il_library_call(void);       /* a thread-unsafe call: nobody else may be inside at once */
 
 /*
- * An extension in C (cfront/client.ts) exports its module's hooks; interlock plays CPython around
- * them (interpreters, one module instance per interpreter, m_free when an interpreter ends):
- *   int  IL_EXPORT(Py_mod_exec)(int interp);   0 on success, -1 if the import fails
+ * An extension in C (cfront/client-column.ts) exports its module's hooks — the client contract of
+ * properties/scenarios/contract.ts — and interlock plays CPython around them (interpreters, module
+ * instances, m_free after a failed exec and when an interpreter ends, finalisation):
+ *   int  IL_EXPORT(Py_mod_exec)(int interp);       0 on success, -1 if the import fails
  *   void IL_EXPORT(m_free)(int interp);
- *   int  IL_EXPORT(use_henv)(int interp);      a module function using the handle; returns it
- *   void IL_EXPORT(call_library)(int interp);  a module function calling the unsafe library
- * and, for the module-slots family, IL_EXPORT(Py_mod_global_init)(void) returning 0 or -1 and
- * IL_EXPORT(Py_mod_global_exit)(void).
+ *   int  IL_EXPORT(use_resource)(int interp, int r);      a module function using resource r
+ *        (or IL_EXPORT(use_henv)(int interp) when it only ever uses henv); returns the handle
+ *   int  IL_EXPORT(acquire_resource)(int interp, int r);  get-or-create of r: 0, or -1 on failure
+ *   int  IL_EXPORT(release_resource)(int interp, int r);  its end
+ *   void IL_EXPORT(call_library)(int interp);     a module function calling the unsafe library
+ * and, for module_slots and refcounted_lock, IL_EXPORT(Py_mod_global_init)(void) returning 0 or -1
+ * and IL_EXPORT(Py_mod_global_exit)(void) (their Py_mod_exec / m_free may be left out: the import
+ * and unload are then the family's own PyModule_ExecDef / unload_module, mod_init / mod_free).
+ * r numbers the resources: IL_RES_henv 0, IL_RES_ext1 1, IL_RES_ext2 2, IL_RES_cache 3.
+ * IL_FAMILY(f) at file scope says which family the file is written against (global_lock,
+ * runtime_store, refcounted_lock, module_slots, static_mutex); `--family` must agree with it.
  */
+enum { IL_RES_henv = 0, IL_RES_ext1 = 1, IL_RES_ext2 = 2, IL_RES_cache = 3 };
+#define IL_FAMILY(f) __attribute__((used)) static const int __il_family__##f = 0
 
 /* ---- the API families' vocabulary, shared with the TypeScript model (cfront/family.ts checks it) ---- */
 
@@ -231,42 +241,32 @@ int il_api(int tag, int def, int name, int index, int value, int flags);
 #define IL_PTR(p) ((int)(__SIZE_TYPE__)(p))
 
 #ifndef IL_NO_CLIENT_API
-/* global_lock: runtime-global named locks (thread.txt, "PyThread_EnsureGlobalLock"): the lock's index. */
-static inline int PyThread_EnsureGlobalLock(PyModuleDef *def, const char *name) {
-  return il_api(IL_PyThread_EnsureGlobalLock, IL_PTR(def), IL_PTR(name), 0, 0, 0);
-}
-static inline int PyThread_GetGlobalLock(PyModuleDef *def, const char *name, int index) {
-  return il_api(IL_PyThread_GetGlobalLock, IL_PTR(def), IL_PTR(name), index, 0, 0);
-}
-static inline int PyThread_ReleaseGlobalLock(PyModuleDef *def, const char *name, int index) {
-  return il_api(IL_PyThread_ReleaseGlobalLock, IL_PTR(def), IL_PTR(name), index, 0, 0);
-}
-/* The lock an index names (as PyThread_GetGlobalLock returned it to this interpreter): acquire, release. */
-static inline int PyThread_acquire_lock(int lock, int waitflag) {
-  (void)waitflag;
-  return il_api(IL_PyThread_acquire_lock, 0, 0, lock, 0, 0);
-}
-static inline void PyThread_release_lock(int lock) { il_api(IL_PyThread_release_lock, 0, 0, lock, 0, 0); }
+/*
+ * Macros, not functions, so that every step of a call is labelled with the caller's line.
+ * global_lock: runtime-global named locks (thread.txt, "PyThread_EnsureGlobalLock"): a lock, >= 0,
+ * that names its def, name and index, for PyThread_acquire_lock / PyThread_release_lock.
+ */
+#define PyThread_EnsureGlobalLock(def, name) il_api(IL_PyThread_EnsureGlobalLock, IL_PTR(def), IL_PTR(name), 0, 0, 0)
+#define PyThread_GetGlobalLock(def, name, index) il_api(IL_PyThread_GetGlobalLock, IL_PTR(def), IL_PTR(name), (index), 0, 0)
+#define PyThread_ReleaseGlobalLock(def, name, index) il_api(IL_PyThread_ReleaseGlobalLock, IL_PTR(def), IL_PTR(name), (index), 0, 0)
+/* A lock from PyThread_EnsureGlobalLock / GetGlobalLock (global_lock), or the def's refcounted lock (refcounted_lock: pass 0). */
+#define PyThread_acquire_lock(lock, waitflag) il_api(IL_PyThread_acquire_lock, 0, 0, (lock) + 0 * (waitflag), 0, 0)
+#define PyThread_release_lock(lock) ((void)il_api(IL_PyThread_release_lock, 0, 0, (lock), 0, 0))
 /* runtime_store: runtime store keys. */
-static inline int PyRuntime_store_ensure(PyModuleDef *def, const char *name) {
-  return il_api(IL_PyRuntime_store_ensure, IL_PTR(def), IL_PTR(name), 0, 0, 0);
-}
-static inline int PyRuntime_store_release(int key) { return il_api(IL_PyRuntime_store_release, 0, 0, key, 0, 0); }
-static inline int PyRuntime_store_is_set(int key) { return il_api(IL_PyRuntime_store_is_set, 0, 0, key, 0, 0); }
-static inline int PyRuntime_store_set(int key, int value) { return il_api(IL_PyRuntime_store_set, 0, 0, key, value, 0); }
-static inline int PyRuntime_store_get(int key, int *value) {
-  int r = il_api(IL_PyRuntime_store_get, 0, 0, key, 0, 0);
-  if (r < 0) return r;
-  *value = r;
-  return 0;
-}
-static inline int PyRuntime_store_delete(int key) { return il_api(IL_PyRuntime_store_delete, 0, 0, key, 0, 0); }
+#define PyRuntime_store_ensure(def, name) il_api(IL_PyRuntime_store_ensure, IL_PTR(def), IL_PTR(name), 0, 0, 0)
+#define PyRuntime_store_release(key) il_api(IL_PyRuntime_store_release, 0, 0, (key), 0, 0)
+#define PyRuntime_store_is_set(key) il_api(IL_PyRuntime_store_is_set, 0, 0, (key), 0, 0)
+#define PyRuntime_store_set(key, value) il_api(IL_PyRuntime_store_set, 0, 0, (key), (value), 0)
+/* Writes the value to *value and returns 0, or returns IL_ERR(code). */
+#define PyRuntime_store_get(key, value) \
+  __extension__({ int il_r_ = il_api(IL_PyRuntime_store_get, 0, 0, (key), 0, 0); if (il_r_ >= 0) { *(value) = il_r_; il_r_ = 0; } il_r_; })
+#define PyRuntime_store_delete(key) il_api(IL_PyRuntime_store_delete, 0, 0, (key), 0, 0)
 /* refcounted_lock: the module's exec and free calls around the runtime's refcounted lock (mod_init, mod_free). */
-static inline int PyThread_mod_init_lock(PyModuleDef *def) { return il_api(IL_mod_init, IL_PTR(def), 0, 0, 0, 0); }
-static inline int PyThread_mod_free_lock(PyModuleDef *def) { return il_api(IL_mod_free, IL_PTR(def), 0, 0, 0, 0); }
+#define PyThread_mod_init_lock(def) il_api(IL_mod_init, IL_PTR(def), 0, 0, 0, 0)
+#define PyThread_mod_free_lock(def) il_api(IL_mod_free, IL_PTR(def), 0, 0, 0, 0)
 /* module_slots: the import and the unload the runtime performs (it calls Py_mod_global_init/exit). */
-static inline int PyModule_ExecDef(PyModuleDef *def) { return il_api(IL_PyModule_ExecDef, IL_PTR(def), 0, 0, 0, 0); }
-static inline int PyModule_Unload(PyModuleDef *def) { return il_api(IL_unload_module, IL_PTR(def), 0, 0, 0, 0); }
+#define PyModule_ExecDef(def) il_api(IL_PyModule_ExecDef, IL_PTR(def), 0, 0, 0, 0)
+#define PyModule_Unload(def) il_api(IL_unload_module, IL_PTR(def), 0, 0, 0, 0)
 #else
 int PyThread_EnsureGlobalLock(PyModuleDef *def, const char *name);
 int PyThread_GetGlobalLock(PyModuleDef *def, const char *name, int index);
