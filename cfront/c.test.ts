@@ -17,7 +17,12 @@ import { decodeReport, encodeReport } from "../reports/io.js";
 import { clientReport } from "./client-report.js";
 import { loadImplModule } from "../cli/impl-module.js";
 import { UsageError } from "../cli/errors.js";
-import { checkCClient } from "./client-check.js";
+import { checkCClient, defaultClientSettings } from "./client-check.js";
+import { cClient } from "./client-column.js";
+import { cClientFamily } from "./client.js";
+import { definitionProblems } from "../properties/scenarios/contract.js";
+import { columnOf } from "../properties/scenarios/harness.js";
+import { checkClient } from "../properties/scenarios/check.js";
 import { CCompileError, compileC, type CompiledC } from "./compile.js";
 import { cFamilyFactory } from "./family.js";
 import { CInstance } from "./runtime.js";
@@ -34,6 +39,8 @@ let extSlots: CompiledC;
 let staticMutex: CompiledC;
 let refcounted: CompiledC;
 let lostWakeup: CompiledC;
+let extGlobalLock: CompiledC;
+let extGlobalLockBuggy: CompiledC;
 beforeAll(async () => {
   staticMutex = await compileC(example("static_mutex.c"));
   refcounted = await compileC(example("refcounted_lock.c"));
@@ -43,6 +50,8 @@ beforeAll(async () => {
   extFixed = await compileC(example("ext_static_mutex.c"));
   extBuggy = await compileC(example("ext_unlocked_count.c"));
   extSlots = await compileC(example("ext_module_slots.c"));
+  extGlobalLock = await compileC(example("ext_global_lock.c"));
+  extGlobalLockBuggy = await compileC(example("ext_global_lock_check_outside_lock.c"));
 }, 300_000);
 
 const explored = (subject: Subject<AnyCall, Result>, interpreters: number) =>
@@ -260,6 +269,116 @@ describe("an extension written in C (way a)", () => {
     expect(report.violation).toBeNull();
     expect(report.coverage.guarantee).toBe("exhaustive");
   });
+});
+
+describe("a C extension through the client contract, against any family (way a)", () => {
+  const pct = { strategy: "pct", maxStates: 100_000, runs: 300, seed: 1 } as const;
+
+  test("a C file is a client definition whose hooks are its exports, and the family comes from --family, IL_FAMILY or its exports", () => {
+    const d = cClient(extGlobalLock, "global_lock").definition;
+    expect(definitionProblems(d)).toEqual([]);
+    expect(d.family).toBe("global_lock");
+    const column = columnOf(d);
+    expect(["import", "unload", "use", "library"].every((op) => column.provides?.(op as never))).toBe(true);
+    // it exports no acquire_resource / release_resource: the scenarios that call them are not run
+    expect(column.provides?.("acquire")).toBe(false);
+    expect(cClientFamily(extGlobalLock)).toBe("global_lock");
+    expect(cClientFamily(extSlots)).toBe("module_slots");
+    expect(cClientFamily(extFixed)).toBe("static_mutex");
+    expect(() => cClientFamily(extGlobalLock, "static_mutex")).toThrow(/declares IL_FAMILY\(global_lock\), not static_mutex/);
+    // a lifecycle family's callbacks under a family without them is refused, naming the fix
+    expect(() => cClient(extSlots, "static_mutex")).toThrow(/exports no Py_mod_exec/);
+  });
+
+  test("the C extension on the named global lock is safe in the henv and library scenarios (PCT, 300 runs)", () => {
+    for (const id of ["henv", "library"]) {
+      const row = checkCClient(extGlobalLock, scenarios.find((s) => s.id === id)!, pct, "global_lock");
+      expect(row.result.violation?.message).toBeUndefined();
+      expect(row.result.verdict).toBe("ok");
+      expect(row.result.stats.executions).toBe(300);
+    }
+  });
+
+  test("the C extension that checks henv before taking the named lock is caught as P2 (as the global_lock_naive column is), and its report names the C lines of the lock and the library calls", () => {
+    const row = checkCClient(extGlobalLockBuggy, henv, defaultClientSettings, "global_lock");
+    expect(row.result.verdict).toBe("violation");
+    expect(row.strategy).toBe("exhaustive");
+    expect(row.result.violation?.property).toBe("P2");
+    const report = clientReport({ compiled: extGlobalLockBuggy, file: "ext_global_lock_check_outside_lock.c", family: "global_lock", scenario: henv, row, seed: 1, options: {}, replay: "", elapsedMs: null });
+    expect(report.family).toBe("global_lock");
+    // the family's own steps are labelled with the C call and line that made them
+    expect(report.steps.some((s) => s.source?.file === "ext_global_lock.c" && s.source.function === "Py_mod_exec" && s.source.line === 25)).toBe(true);
+    const md = renderMarkdown(report);
+    expect(md).toContain("PyThread_EnsureGlobalLock called at ext_global_lock.c:25 (Py_mod_exec)");
+    // the unlocked check of henv (line 28) and the library init it guards (line 29)
+    expect(md).toMatch(/load\(henv\) = 0 — ext_global_lock\.c:28 \(Py_mod_exec\)/);
+    expect(md).toContain("il_library_init called at ext_global_lock.c:29 (Py_mod_exec)");
+  });
+
+  test("a C extension on the runtime store (ensure, is_set, set, get, release under its PyMutex) is safe in the henv scenario, and without the mutex it is caught", async () => {
+    const source = (locked: boolean): string => `#include "interlock.h"
+IL_FAMILY(runtime_store);
+static PyModuleDef odbc_def = {"odbc", 0, 0, 0, 0};
+static PyMutex mutex;
+static int keys[4]; /* per interpreter: its key + 1 */
+#define LOCK() ${locked ? "PyMutex_Lock(&mutex)" : "(void)0"}
+#define UNLOCK() ${locked ? "PyMutex_Unlock(&mutex)" : "(void)0"}
+static void drop(int key) {
+  int h = 0;
+  PyRuntime_store_get(key, &h);
+  if (PyRuntime_store_release(key) == 1 && h != 0) il_library_fini(h);
+}
+int IL_EXPORT(Py_mod_exec)(int interp) {
+  int key = PyRuntime_store_ensure(&odbc_def, "henv");
+  if (key < 0) return -1;
+  LOCK();
+  if (PyRuntime_store_is_set(key) == 0) {
+    int h = il_library_init();
+    if (h == 0) { drop(key); UNLOCK(); return -1; }
+    PyRuntime_store_set(key, h);
+  }
+  UNLOCK();
+  keys[interp] = key + 1;
+  return 0;
+}
+void IL_EXPORT(m_free)(int interp) {
+  int key = keys[interp] - 1;
+  if (key < 0) return;
+  keys[interp] = 0;
+  LOCK();
+  drop(key);
+  UNLOCK();
+}
+int IL_EXPORT(use_henv)(int interp) {
+  int h = 0;
+  PyRuntime_store_get(keys[interp] - 1, &h);
+  return il_library_use(h);
+}
+`;
+    const fixed = await compileC("/nonexistent-interlock-test/ext_store.c", source(true));
+    const row = checkCClient(fixed, henv, pct);
+    expect(row.result.violation?.message).toBeUndefined();
+    expect(row.result.verdict).toBe("ok");
+    const racy = await compileC("/nonexistent-interlock-test/ext_store_racy.c", source(false));
+    const bad = checkCClient(racy, henv, pct);
+    expect(bad.result.verdict).toBe("violation");
+    expect(["P1", "P2"]).toContain(bad.result.violation?.property);
+  }, 120_000);
+
+  test("a family call the family does not have fails the module under test, naming the call", async () => {
+    const wrong = await compileC(
+      "/nonexistent-interlock-test/wrong_family.c",
+      `#include "interlock.h"
+static PyModuleDef odbc_def = {"odbc", 0, 0, 0, 0};
+int IL_EXPORT(Py_mod_exec)(int interp) { (void)interp; return PyThread_EnsureGlobalLock(&odbc_def, "henv") < 0 ? -1 : 0; }
+void IL_EXPORT(m_free)(int interp) { (void)interp; }
+int IL_EXPORT(use_henv)(int interp) { (void)interp; return 0; }
+`,
+    );
+    const checks = checkClient(cClient(wrong, "static_mutex").definition, { scenarios: ["henv"], maxExhaustiveStates: 1000 });
+    expect(checks[0]?.verdict).toBe("failed");
+    expect(checks[0]?.message).toMatch(/PyThread_EnsureGlobalLock is not a call of the static_mutex family/);
+  }, 120_000);
 });
 
 describe("bad C input", () => {
