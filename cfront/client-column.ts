@@ -173,12 +173,15 @@ export function cClient(compiled: CompiledC, family: FamilyName): CClient {
           return 0;
       }
     };
-    const api: ApiCalls = function* (a) {
-      const call = decodeCall(inst, family, a);
-      const r = yield* x.call(call as never);
-      const c = call as { def?: Def; name?: Name };
-      if (r._tag === "Ok" && c.def !== undefined && c.name !== undefined && (call._tag === "PyThread_EnsureGlobalLock" || call._tag === "PyThread_GetGlobalLock")) return lockHandle(r.value, c.def, c.name);
-      return cResult(r);
+    const api: ApiCalls = {
+      *call(a) {
+        const call = decodeCall(inst, family, a);
+        const r = yield* x.call(call as never);
+        const c = call as { def?: Def; name?: Name };
+        if (r._tag === "Ok" && c.def !== undefined && c.name !== undefined && (call._tag === "PyThread_EnsureGlobalLock" || call._tag === "PyThread_GetGlobalLock")) return lockHandle(r.value, c.def, c.name);
+        return cResult(r);
+      },
+      name: (tag) => callTags[tag] ?? `family call ${tag}`,
     };
     const code = inst.run(entry, args, host, api);
     let step = code.next();

@@ -20,7 +20,6 @@
 import { AccessOp, type Access, type Code } from "../impl/memory.js";
 import { STACK_BYTES, type CompiledC } from "./compile.js";
 import { hostCalls, rmwOps, type Site } from "./instrument.js";
-import { callTags as apiCallNames } from "./family.js";
 
 /** An access of C code, with the C line that made it (reports show `site`). */
 export interface CAccess extends Access {
@@ -43,7 +42,11 @@ export type HostCalls = (op: number, arg: number) => Code<number>;
  * index (or key), value, flags — numbered as a family entry's arguments (cfront/family.ts) —
  * returning a value >= 0 or IL_ERR(code).
  */
-export type ApiCalls = (args: readonly number[]) => Code<number>;
+export interface ApiCalls {
+  call(args: readonly number[]): Code<number>;
+  /** The call's name for reports, from its tag. */
+  name(tag: number): string;
+}
 
 /** A C call's private state while it is suspended at a shared access. */
 interface ThreadState {
@@ -380,7 +383,7 @@ export class CInstance {
           this.resident = null;
           return { ok: false, trap: `a call of the family's API at ${apiCall.site}: this check provides no family API` };
         }
-        this.resumeValue = yield* fromHost(api(apiCall.args), `${callLabel(apiCall.args[0] ?? -1)} called at ${apiCall.site}`, apiCall.source);
+        this.resumeValue = yield* fromHost(api.call(apiCall.args), `${api.name(apiCall.args[0] ?? -1)} called at ${apiCall.site}`, apiCall.source);
         this.lastSite = apiCall.site;
       } else if (call !== null) {
         // the C code called the library: run interlock's TypeScript for it, then resume C
@@ -423,11 +426,6 @@ export class CInstance {
       this.direct = null;
     }
   }
-}
-
-/** A family call's name for reports, by its IL_<tag> number. */
-function callLabel(tag: number): string {
-  return apiCallNames[tag] ?? `family call ${tag}`;
 }
 
 /** An access interlock's own code makes for a C call (the library): absolute, and labelled with the C call. */
