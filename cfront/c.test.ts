@@ -487,6 +487,23 @@ describe("interlock client and replay on a C extension", () => {
     expect(fixed.err).toMatch(/the schedule no longer matches the code at step \d+/);
   }, 120_000);
 
+  test("client --family global_lock catches the check outside the named lock (exit 1), replay reproduces it from the report's family, and a --family its IL_FAMILY contradicts is a usage error", async () => {
+    const { cli } = await import("../test/cli-harness.js");
+    const { mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "interlock-client-"));
+    const r = await cli("client", example("ext_global_lock_check_outside_lock.c"), "--family", "global_lock", "--scenario", "henv", "--report-dir", dir, "--json");
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)[0]).toMatchObject({ scenario: "henv", verdict: "unsafe P2" });
+    const again = await cli("replay", join(dir, "client", "ext_global_lock_check_outside_lock.henv.json"), "--json");
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.out)).toMatchObject({ reproduced: true, property: "P2" });
+    const wrong = await cli("client", example("ext_global_lock.c"), "--family", "static_mutex", "--report-dir", dir);
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toMatch(/declares IL_FAMILY\(global_lock\), not static_mutex: drop --family or pass --family global_lock/);
+  }, 120_000);
+
   test.each(["bounded", "pct", "random"] as const)("the %s strategy also catches the unlocked module_count++ (the lost update shows as P2, or as P1 when the count drops to 0 under a live handle)", (strategy) => {
     const row = checkCClient(extBuggy, henv, { strategy, maxStates: 500_000, runs: 500, seed: 1 });
     expect(row.strategy).toBe(strategy);
