@@ -17,7 +17,7 @@ import { decodeReport, encodeReport } from "../reports/io.js";
 import { clientReport } from "./client-report.js";
 import { loadImplModule } from "../cli/impl-module.js";
 import { UsageError } from "../cli/errors.js";
-import { checkCClient, defaultClientSettings } from "./client-check.js";
+import { checkCClient, defaultClientSettings, scenariosFor as scenariosForC } from "./client-check.js";
 import { cClient } from "./client-column.js";
 import { cClientFamily } from "./client.js";
 import { definitionProblems } from "../properties/scenarios/contract.js";
@@ -361,6 +361,57 @@ int IL_EXPORT(use_henv)(int interp) {
     expect(row.result.verdict).toBe("ok");
     const racy = await compileC("/nonexistent-interlock-test/ext_store_racy.c", source(false));
     const bad = checkCClient(racy, henv, pct);
+    expect(bad.result.verdict).toBe("violation");
+    expect(["P1", "P2"]).toContain(bad.result.violation?.property);
+  }, 120_000);
+
+  test("a C extension that acquires and releases several library resources under its PyMutex is safe in the resources and cache scenarios, and with its count updated outside the lock it is caught", async () => {
+    const source = (bug: boolean): string => `#include "interlock.h"
+IL_FAMILY(static_mutex);
+static PyMutex mutex;
+static int count[4], handle[4], imported[4];
+static int get(int r);
+static void put(int r);
+/* the module instance holds henv; each acquire holds one more resource */
+int IL_EXPORT(Py_mod_exec)(int interp) {
+  if (get(IL_RES_henv) < 0) return -1;
+  imported[interp] = 1;
+  return 0;
+}
+void IL_EXPORT(m_free)(int interp) {
+  if (!imported[interp]) return; /* a failed exec holds nothing */
+  imported[interp] = 0;
+  put(IL_RES_henv);
+}
+int IL_EXPORT(acquire_resource)(int interp, int r) { (void)interp; return get(r); }
+int IL_EXPORT(release_resource)(int interp, int r) { (void)interp; put(r); return 0; }
+static int get(int r) {
+  PyMutex_Lock(&mutex);
+  if (count[r] == 0) {
+    int h = il_library_init_res(r);
+    if (h == 0) { PyMutex_Unlock(&mutex); return -1; }
+    handle[r] = h;
+  }
+${bug ? "  PyMutex_Unlock(&mutex);\n  count[r]++;" : "  count[r]++;\n  PyMutex_Unlock(&mutex);"}
+  return 0;
+}
+static void put(int r) {
+  PyMutex_Lock(&mutex);
+  if (--count[r] == 0) { il_library_fini_res(r, handle[r]); handle[r] = 0; }
+  PyMutex_Unlock(&mutex);
+}
+int IL_EXPORT(use_resource)(int interp, int r) { (void)interp; return il_library_use_res(r, handle[r]); }
+`;
+    const fixed = await compileC("/nonexistent-interlock-test/ext_resources.c", source(false));
+    const runnable = scenariosForC(fixed).map((s) => s.id);
+    expect(runnable).toEqual(expect.arrayContaining(["resources", "cache"]));
+    for (const id of ["resources", "cache"]) {
+      const row = checkCClient(fixed, scenarios.find((s) => s.id === id)!, pct);
+      expect(row.result.violation?.message).toBeUndefined();
+      expect(row.result.verdict).toBe("ok");
+    }
+    const buggy = await compileC("/nonexistent-interlock-test/ext_resources_unlocked.c", source(true));
+    const bad = checkCClient(buggy, scenarios.find((s) => s.id === "cache")!, pct);
     expect(bad.result.verdict).toBe("violation");
     expect(["P1", "P2"]).toContain(bad.result.violation?.property);
   }, 120_000);

@@ -138,8 +138,14 @@ function decodeCall(inst: CInstance, family: FamilyName, args: readonly number[]
 /** A family result as C sees it: the value, or IL_ERR(code). */
 const cResult = (r: Result): number => (r._tag === "Ok" ? r.value : -1 - ErrorCode.literals.indexOf(r.error));
 
-/** The resources in il_library_* calls: the henv handle. */
+/** The resource of il_library_init / fini / use: the henv handle. */
 const libraryResource: Resource = "henv";
+/** The resource numbered r (IL_RES_*) in il_library_resource_* calls. */
+function resourceOf(r: number): Resource {
+  const res = clientResources[r];
+  if (res === undefined) throw new ClientFailure(`il_library_*_res called with resource ${r}: the resources are 0..${clientResources.length - 1} (IL_RES_henv … IL_RES_cache)`);
+  return res;
+}
 
 /**
  * Makes a C extension a client definition for `family`. Throws an Error (a usage problem) when the
@@ -168,9 +174,16 @@ export function cClient(compiled: CompiledC, family: FamilyName): CClient {
           return 0;
         case 2:
           return yield* x.lib.use(libraryResource, arg);
-        default:
+        case 3:
           yield* x.lib.call();
           return 0;
+        case 4:
+          return yield* x.lib.alloc(resourceOf(arg));
+        case 5:
+          yield* x.lib.free(resourceOf(arg & 7), arg >> 3);
+          return 0;
+        default:
+          return yield* x.lib.use(resourceOf(arg & 7), arg >> 3);
       }
     };
     const api: ApiCalls = {

@@ -52,7 +52,16 @@ const intrinsics: Readonly<Record<string, string>> = {
 };
 
 /** The library functions interlock provides (host calls: TypeScript code the explorer interleaves), by host op. */
-export const hostCalls: readonly string[] = ["il_library_init", "il_library_fini", "il_library_use", "il_library_call"];
+export const hostCalls: readonly string[] = [
+  "il_library_init",
+  "il_library_fini",
+  "il_library_use",
+  "il_library_call",
+  // any resource (include/interlock.h il_library_init_res …): the argument packs handle × 8 + resource
+  "il_library_resource_init",
+  "il_library_resource_fini",
+  "il_library_resource_use",
+];
 
 const declarations = [
   "declare i32 @__il_host(i32, i32, i32)",

@@ -101,6 +101,17 @@ int il_library_init(void);        /* SQLAllocHandle: a fresh handle, or 0 if the
 void il_library_fini(int handle); /* SQLFreeHandle: the handle must be the live one */
 int il_library_use(int handle);   /* a call that uses the handle; returns it */
 void il_library_call(void);       /* a thread-unsafe call: nobody else may be inside at once */
+/*
+ * The same for any resource r of the scenarios (IL_RES_henv, IL_RES_ext1, IL_RES_ext2,
+ * IL_RES_cache below): the library keeps one live handle per resource, and an extension that
+ * acquires several (acquire_resource / release_resource) sets each up and frees it on its own.
+ */
+int il_library_resource_init(int r);
+void il_library_resource_fini(int handle_and_r);
+int il_library_resource_use(int handle_and_r);
+#define il_library_init_res(r) il_library_resource_init(r)
+#define il_library_fini_res(r, h) il_library_resource_fini((h) * 8 + (r))
+#define il_library_use_res(r, h) il_library_resource_use((h) * 8 + (r))
 
 /*
  * An extension in C (cfront/client-column.ts) exports its module's hooks — the client contract of
