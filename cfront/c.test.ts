@@ -555,6 +555,13 @@ describe("interlock client and replay on a C extension", () => {
     expect(wrong.err).toMatch(/declares IL_FAMILY\(global_lock\), not static_mutex: drop --family or pass --family global_lock/);
   }, 120_000);
 
+  test("verify --client file.c runs the C extension through the same client check as a TypeScript client: the check outside the named lock is UNSAFE P2 (exit 1)", async () => {
+    const { cli } = await import("../test/cli-harness.js");
+    const r = await cli("verify", "--client", example("ext_global_lock_check_outside_lock.c"), "--family", "global_lock", "--scenario", "henv");
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/henv\s+UNSAFE P2/);
+  }, 120_000);
+
   test.each(["bounded", "pct", "random"] as const)("the %s strategy also catches the unlocked module_count++ (the lost update shows as P2, or as P1 when the count drops to 0 under a live handle)", (strategy) => {
     const row = checkCClient(extBuggy, henv, { strategy, maxStates: 500_000, runs: 500, seed: 1 });
     expect(row.strategy).toBe(strategy);
