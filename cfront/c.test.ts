@@ -19,7 +19,7 @@ import { loadImplModule } from "../cli/impl-module.js";
 import { UsageError } from "../cli/errors.js";
 import { checkCClient, defaultClientSettings, scenariosFor as scenariosForC } from "./client-check.js";
 import { cClient } from "./client-column.js";
-import { cClientFamily } from "./client.js";
+import { cClientCell, cClientFamily } from "./client.js";
 import { definitionProblems } from "../properties/scenarios/contract.js";
 import { columnOf } from "../properties/scenarios/harness.js";
 import { checkClient } from "../properties/scenarios/check.js";
@@ -415,6 +415,13 @@ int IL_EXPORT(use_resource)(int interp, int r) { (void)interp; return il_library
     expect(bad.result.verdict).toBe("violation");
     expect(["P1", "P2"]).toContain(bad.result.violation?.property);
   }, 120_000);
+
+  test("the global init/exit extension runs under refcounted_lock too (its import and m_free are then mod_init / mod_free) and is safe in the henv scenario", () => {
+    const row = checkCClient(extSlots, henv, pct, "refcounted_lock");
+    expect(row.result.violation?.message).toBeUndefined();
+    expect(row.result.verdict).toBe("ok");
+    expect(cClientCell(extSlots, henv, undefined, "refcounted_lock").family).toBe("refcounted_lock");
+  });
 
   test("a family call the family does not have fails the module under test, naming the call", async () => {
     const wrong = await compileC(
