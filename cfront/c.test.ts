@@ -17,7 +17,12 @@ import { decodeReport, encodeReport } from "../reports/io.js";
 import { clientReport } from "./client-report.js";
 import { loadImplModule } from "../cli/impl-module.js";
 import { UsageError } from "../cli/errors.js";
-import { checkCClient } from "./client-check.js";
+import { checkCClient, defaultClientSettings, scenariosFor as scenariosForC } from "./client-check.js";
+import { cClient } from "./client-column.js";
+import { cClientCell, cClientFamily } from "./client.js";
+import { definitionProblems } from "../properties/scenarios/contract.js";
+import { columnOf } from "../properties/scenarios/harness.js";
+import { checkClient } from "../properties/scenarios/check.js";
 import { CCompileError, compileC, type CompiledC } from "./compile.js";
 import { cFamilyFactory } from "./family.js";
 import { CInstance } from "./runtime.js";
@@ -34,6 +39,8 @@ let extSlots: CompiledC;
 let staticMutex: CompiledC;
 let refcounted: CompiledC;
 let lostWakeup: CompiledC;
+let extGlobalLock: CompiledC;
+let extGlobalLockBuggy: CompiledC;
 beforeAll(async () => {
   staticMutex = await compileC(example("static_mutex.c"));
   refcounted = await compileC(example("refcounted_lock.c"));
@@ -43,6 +50,8 @@ beforeAll(async () => {
   extFixed = await compileC(example("ext_static_mutex.c"));
   extBuggy = await compileC(example("ext_unlocked_count.c"));
   extSlots = await compileC(example("ext_module_slots.c"));
+  extGlobalLock = await compileC(example("ext_global_lock.c"));
+  extGlobalLockBuggy = await compileC(example("ext_global_lock_check_outside_lock.c"));
 }, 300_000);
 
 const explored = (subject: Subject<AnyCall, Result>, interpreters: number) =>
@@ -264,6 +273,174 @@ describe("an extension written in C (way a)", () => {
   });
 });
 
+describe("a C extension through the client contract, against any family (way a)", () => {
+  const pct = { strategy: "pct", maxStates: 100_000, runs: 300, seed: 1 } as const;
+
+  test("a C file is a client definition whose hooks are its exports, and the family comes from --family, IL_FAMILY or its exports", () => {
+    const d = cClient(extGlobalLock, "global_lock").definition;
+    expect(definitionProblems(d)).toEqual([]);
+    expect(d.family).toBe("global_lock");
+    const column = columnOf(d);
+    expect(["import", "unload", "use", "library"].every((op) => column.provides?.(op as never))).toBe(true);
+    // it exports no acquire_resource / release_resource: the scenarios that call them are not run
+    expect(column.provides?.("acquire")).toBe(false);
+    expect(cClientFamily(extGlobalLock)).toBe("global_lock");
+    expect(cClientFamily(extSlots)).toBe("module_slots");
+    expect(cClientFamily(extFixed)).toBe("static_mutex");
+    expect(() => cClientFamily(extGlobalLock, "static_mutex")).toThrow(/declares IL_FAMILY\(global_lock\), not static_mutex/);
+    // a lifecycle family's callbacks under a family without them is refused, naming the fix
+    expect(() => cClient(extSlots, "static_mutex")).toThrow(/exports no Py_mod_exec/);
+  });
+
+  test("the C extension on the named global lock is safe in the henv and library scenarios (PCT, 300 runs)", () => {
+    for (const id of ["henv", "library"]) {
+      const row = checkCClient(extGlobalLock, scenarios.find((s) => s.id === id)!, pct, "global_lock");
+      expect(row.result.violation?.message).toBeUndefined();
+      expect(row.result.verdict).toBe("ok");
+      expect(row.result.stats.executions).toBe(300);
+    }
+  });
+
+  test("the C extension that checks henv before taking the named lock is caught as P2 (as the global_lock_naive column is), and its report names the C lines of the lock and the library calls", () => {
+    const row = checkCClient(extGlobalLockBuggy, henv, defaultClientSettings, "global_lock");
+    expect(row.result.verdict).toBe("violation");
+    expect(row.strategy).toBe("exhaustive");
+    expect(row.result.violation?.property).toBe("P2");
+    const report = clientReport({ compiled: extGlobalLockBuggy, file: "ext_global_lock_check_outside_lock.c", family: "global_lock", scenario: henv, row, seed: 1, options: {}, replay: "", elapsedMs: null });
+    expect(report.family).toBe("global_lock");
+    // the family's own steps are labelled with the C call and line that made them
+    expect(report.steps.some((s) => s.source?.file === "ext_global_lock.c" && s.source.function === "Py_mod_exec" && s.source.line === 25)).toBe(true);
+    const md = renderMarkdown(report);
+    expect(md).toContain("PyThread_EnsureGlobalLock called at ext_global_lock.c:25 (Py_mod_exec)");
+    // the unlocked check of henv (line 28) and the library init it guards (line 29)
+    expect(md).toMatch(/load\(henv\) = 0 — ext_global_lock\.c:28 \(Py_mod_exec\)/);
+    expect(md).toContain("il_library_init called at ext_global_lock.c:29 (Py_mod_exec)");
+  });
+
+  test("a C extension on the runtime store (ensure, is_set, set, get, release under its PyMutex) is safe in the henv scenario, and without the mutex it is caught", async () => {
+    const source = (locked: boolean): string => `#include "interlock.h"
+IL_FAMILY(runtime_store);
+static PyModuleDef odbc_def = {"odbc", 0, 0, 0, 0};
+static PyMutex mutex;
+static int keys[4]; /* per interpreter: its key + 1 */
+#define LOCK() ${locked ? "PyMutex_Lock(&mutex)" : "(void)0"}
+#define UNLOCK() ${locked ? "PyMutex_Unlock(&mutex)" : "(void)0"}
+static void drop(int key) {
+  int h = 0;
+  PyRuntime_store_get(key, &h);
+  if (PyRuntime_store_release(key) == 1 && h != 0) il_library_fini(h);
+}
+int IL_EXPORT(Py_mod_exec)(int interp) {
+  int key = PyRuntime_store_ensure(&odbc_def, "henv");
+  if (key < 0) return -1;
+  LOCK();
+  if (PyRuntime_store_is_set(key) == 0) {
+    int h = il_library_init();
+    if (h == 0) { drop(key); UNLOCK(); return -1; }
+    PyRuntime_store_set(key, h);
+  }
+  UNLOCK();
+  keys[interp] = key + 1;
+  return 0;
+}
+void IL_EXPORT(m_free)(int interp) {
+  int key = keys[interp] - 1;
+  if (key < 0) return;
+  keys[interp] = 0;
+  LOCK();
+  drop(key);
+  UNLOCK();
+}
+int IL_EXPORT(use_henv)(int interp) {
+  int h = 0;
+  PyRuntime_store_get(keys[interp] - 1, &h);
+  return il_library_use(h);
+}
+`;
+    const fixed = await compileC("/nonexistent-interlock-test/ext_store.c", source(true));
+    const row = checkCClient(fixed, henv, pct);
+    expect(row.result.violation?.message).toBeUndefined();
+    expect(row.result.verdict).toBe("ok");
+    const racy = await compileC("/nonexistent-interlock-test/ext_store_racy.c", source(false));
+    const bad = checkCClient(racy, henv, pct);
+    expect(bad.result.verdict).toBe("violation");
+    expect(["P1", "P2"]).toContain(bad.result.violation?.property);
+  }, 120_000);
+
+  test("a C extension that acquires and releases several library resources under its PyMutex is safe in the resources and cache scenarios, and with its count updated outside the lock it is caught", async () => {
+    const source = (bug: boolean): string => `#include "interlock.h"
+IL_FAMILY(static_mutex);
+static PyMutex mutex;
+static int count[4], handle[4], imported[4];
+static int get(int r);
+static void put(int r);
+/* the module instance holds henv; each acquire holds one more resource */
+int IL_EXPORT(Py_mod_exec)(int interp) {
+  if (get(IL_RES_henv) < 0) return -1;
+  imported[interp] = 1;
+  return 0;
+}
+void IL_EXPORT(m_free)(int interp) {
+  if (!imported[interp]) return; /* a failed exec holds nothing */
+  imported[interp] = 0;
+  put(IL_RES_henv);
+}
+int IL_EXPORT(acquire_resource)(int interp, int r) { (void)interp; return get(r); }
+int IL_EXPORT(release_resource)(int interp, int r) { (void)interp; put(r); return 0; }
+static int get(int r) {
+  PyMutex_Lock(&mutex);
+  if (count[r] == 0) {
+    int h = il_library_init_res(r);
+    if (h == 0) { PyMutex_Unlock(&mutex); return -1; }
+    handle[r] = h;
+  }
+${bug ? "  PyMutex_Unlock(&mutex);\n  count[r]++;" : "  count[r]++;\n  PyMutex_Unlock(&mutex);"}
+  return 0;
+}
+static void put(int r) {
+  PyMutex_Lock(&mutex);
+  if (--count[r] == 0) { il_library_fini_res(r, handle[r]); handle[r] = 0; }
+  PyMutex_Unlock(&mutex);
+}
+int IL_EXPORT(use_resource)(int interp, int r) { (void)interp; return il_library_use_res(r, handle[r]); }
+`;
+    const fixed = await compileC("/nonexistent-interlock-test/ext_resources.c", source(false));
+    const runnable = scenariosForC(fixed).map((s) => s.id);
+    expect(runnable).toEqual(expect.arrayContaining(["resources", "cache"]));
+    for (const id of ["resources", "cache"]) {
+      const row = checkCClient(fixed, scenarios.find((s) => s.id === id)!, pct);
+      expect(row.result.violation?.message).toBeUndefined();
+      expect(row.result.verdict).toBe("ok");
+    }
+    const buggy = await compileC("/nonexistent-interlock-test/ext_resources_unlocked.c", source(true));
+    const bad = checkCClient(buggy, scenarios.find((s) => s.id === "cache")!, pct);
+    expect(bad.result.verdict).toBe("violation");
+    expect(["P1", "P2"]).toContain(bad.result.violation?.property);
+  }, 120_000);
+
+  test("the global init/exit extension runs under refcounted_lock too (its import and m_free are then mod_init / mod_free) and is safe in the henv scenario", () => {
+    const row = checkCClient(extSlots, henv, pct, "refcounted_lock");
+    expect(row.result.violation?.message).toBeUndefined();
+    expect(row.result.verdict).toBe("ok");
+    expect(cClientCell(extSlots, henv, undefined, "refcounted_lock").family).toBe("refcounted_lock");
+  });
+
+  test("a family call the family does not have fails the module under test, naming the call", async () => {
+    const wrong = await compileC(
+      "/nonexistent-interlock-test/wrong_family.c",
+      `#include "interlock.h"
+static PyModuleDef odbc_def = {"odbc", 0, 0, 0, 0};
+int IL_EXPORT(Py_mod_exec)(int interp) { (void)interp; return PyThread_EnsureGlobalLock(&odbc_def, "henv") < 0 ? -1 : 0; }
+void IL_EXPORT(m_free)(int interp) { (void)interp; }
+int IL_EXPORT(use_henv)(int interp) { (void)interp; return 0; }
+`,
+    );
+    const checks = checkClient(cClient(wrong, "static_mutex").definition, { scenarios: ["henv"], maxExhaustiveStates: 1000 });
+    expect(checks[0]?.verdict).toBe("failed");
+    expect(checks[0]?.message).toMatch(/PyThread_EnsureGlobalLock is not a call of the static_mutex family/);
+  }, 120_000);
+});
+
 describe("bad C input", () => {
   const virtual = "/nonexistent-interlock-test/bad.c";
 
@@ -368,6 +545,30 @@ describe("interlock client and replay on a C extension", () => {
     const fixed = await cli("replay", base + ".json", "--impl", example("ext_static_mutex.c"));
     expect(fixed.code).toBe(2);
     expect(fixed.err).toMatch(/the schedule no longer matches the code at step \d+/);
+  }, 120_000);
+
+  test("client --family global_lock catches the check outside the named lock (exit 1), replay reproduces it from the report's family, and a --family its IL_FAMILY contradicts is a usage error", async () => {
+    const { cli } = await import("../test/cli-harness.js");
+    const { mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "interlock-client-"));
+    const r = await cli("client", example("ext_global_lock_check_outside_lock.c"), "--family", "global_lock", "--scenario", "henv", "--report-dir", dir, "--json");
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)[0]).toMatchObject({ scenario: "henv", verdict: "unsafe P2" });
+    const again = await cli("replay", join(dir, "client", "ext_global_lock_check_outside_lock.henv.json"), "--json");
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.out)).toMatchObject({ reproduced: true, property: "P2" });
+    const wrong = await cli("client", example("ext_global_lock.c"), "--family", "static_mutex", "--report-dir", dir);
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toMatch(/declares IL_FAMILY\(global_lock\), not static_mutex: drop --family or pass --family global_lock/);
+  }, 120_000);
+
+  test("verify --client file.c runs the C extension through the same client check as a TypeScript client: the check outside the named lock is UNSAFE P2 (exit 1)", async () => {
+    const { cli } = await import("../test/cli-harness.js");
+    const r = await cli("verify", "--client", example("ext_global_lock_check_outside_lock.c"), "--family", "global_lock", "--scenario", "henv");
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/henv\s+UNSAFE P2/);
   }, 120_000);
 
   test.each(["bounded", "pct", "random"] as const)("the %s strategy also catches the unlocked module_count++ (the lost update is named P3 by the count it unbalanced, or shows as P1/P2 where another symptom comes first)", (strategy) => {

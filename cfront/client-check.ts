@@ -8,16 +8,18 @@
 import { explore, shrink, type ExploreResult, type Strategy } from "../properties/explorer/index.js";
 import type { ExtCall, ExtResult } from "../properties/scenarios/library.js";
 import { scenarios, type Scenario } from "../properties/scenarios/scenarios.js";
-import { cClientCell, clientHooks, supportedOps } from "./client.js";
+import type { FamilyName } from "../model/index.js";
+import { columnOf } from "../properties/scenarios/harness.js";
+import { cClientCell, cClientFamily, cClientOf } from "./client.js";
 import type { CompiledC } from "./compile.js";
 
-/** Scenarios a C client can run today (no acquire/release of extra resources). */
-export const cClientScenarios: readonly Scenario[] = scenarios.filter((s) => s.programs.every((p) => p.every((c) => supportedOps.has(c._tag))));
+/** Scenarios a C client may run: every one (those it cannot are left out by `scenariosFor`). */
+export const cClientScenarios: readonly Scenario[] = scenarios;
 
-/** The scenarios a compiled extension can run: those above, less `library` calls when it exports no call_library. */
-export function scenariosFor(compiled: CompiledC): readonly Scenario[] {
-  const exported = new Set(WebAssembly.Module.exports(new WebAssembly.Module(compiled.wasm)).map((e) => e.name));
-  return cClientScenarios.filter((s) => exported.has(clientHooks.library) || s.programs.every((p) => p.every((c) => c._tag !== "library")));
+/** The scenarios a compiled extension can run against `family`: those whose every module function it exports. */
+export function scenariosFor(compiled: CompiledC, family?: FamilyName): readonly Scenario[] {
+  const column = columnOf(cClientOf(compiled, cClientFamily(compiled, family)).definition);
+  return scenarios.filter((s) => s.programs.every((p) => p.every((c) => c._tag === "end" || c._tag === "finalize" || c._tag === "initialize" || column.provides?.(c._tag) !== false)));
 }
 
 /** How a C client is searched: "auto" is exhaustive, falling back to bounded when the states run out. */
@@ -72,9 +74,9 @@ export function clientOptions(row: ClientRow, s: ClientSettings): Record<string,
  * Searches one scenario with the C extension; a violation is shrunk (fewer preemptions, then fewer
  * steps: the same failure, easier to read) before it is returned.
  */
-export function checkCClient(compiled: CompiledC, scenario: Scenario, settings: ClientSettings | number = defaultClientSettings): ClientRow {
+export function checkCClient(compiled: CompiledC, scenario: Scenario, settings: ClientSettings | number = defaultClientSettings, family?: FamilyName): ClientRow {
   const s = typeof settings === "number" ? { ...defaultClientSettings, maxStates: settings } : settings;
-  const cell = cClientCell(compiled, scenario);
+  const cell = cClientCell(compiled, scenario, undefined, family);
   const search = (kind: Exclude<ClientStrategy, "auto">) =>
     explore(cell.subject, cell.programs, { ...cell.hooks, strategy: clientStrategy(kind, s), limits: kind === "exhaustive" || kind === "bounded" ? { maxStates: s.maxStates } : {} });
   const first = s.strategy === "auto" ? "exhaustive" : s.strategy;

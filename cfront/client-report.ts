@@ -3,8 +3,8 @@
  * `interlock verify` writes, built by the same builder (reports/build.ts), so JSON, Markdown and
  * HTML, the report index and `interlock replay` work for a C extension as for a family run. What
  * differs is said in the report itself:
- *   - `family` is the runtime the extension ran under (module_slots when it defines the global
- *     init/exit slots, else static_mutex) and `subject` is `c:<file>/<scenario>`;
+ *   - `family` is the family the extension ran against (--family, its IL_FAMILY, else the guess
+ *     of cfront/client.ts cClientFamily) and `subject` is `c:<file>/<scenario>`;
  *   - the programs and history are the scenario's extension calls (import, use(henv), unload, …);
  *   - `config.options.client` is the C file as given and `config.options.scenario` the scenario,
  *     which is what `replay` needs to rebuild the run (cli/client-replay.ts);
@@ -12,6 +12,7 @@
  *   - the violated property is the scenario judge's (P1–P9) or `crash` for a trap of the C code;
  *     there is no model state (the judge is the library's monitor, not a model).
  */
+import type { FamilyName } from "../model/index.js";
 import { describeResult, type AnyCall, type Result } from "../model/index.js";
 import { replay } from "../properties/explorer/index.js";
 import type { Counterexample } from "../properties/judge/counterexample.js";
@@ -39,6 +40,8 @@ export interface ClientReportInput {
   /** The C file as given on the command line (replay compiles it again from there). */
   readonly file: string;
   readonly scenario: Scenario;
+  /** The family it ran against (default: as cfront/client.ts cClientFamily decides). */
+  readonly family?: FamilyName;
   readonly row: ClientRow;
   readonly seed: number;
   /** The options that shaped the search (maxStates, runs, maxPreemptions …). */
@@ -79,7 +82,7 @@ function counterexampleOf(cell: CClientCell, row: ClientRow): Counterexample | n
 
 export function clientReport(input: ClientReportInput): Report {
   const { compiled, scenario, row } = input;
-  const cell = cClientCell(compiled, scenario);
+  const cell = cClientCell(compiled, scenario, undefined, input.family);
   const cx = counterexampleOf(cell, row);
   const report = buildReport({
     family: cell.family,

@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url";
 import { instrument, type GlobalVar, type Site } from "./instrument.js";
 
 /** The imports that suspend a C thread (asyncify's `asyncify-imports`). */
-export const suspendingImports = ["__il_host", "__il_load", "__il_store", "__il_rmw", "__il_cas", "__il_wait", "__il_wake", "__il_loop_enter", "__il_loop_head"];
+export const suspendingImports = ["__il_host", "__il_load", "__il_store", "__il_rmw", "__il_cas", "__il_wait", "__il_wake", "__il_loop_enter", "__il_loop_head", "__il_api"];
 
 /**
  * What else decides the output: the pipeline's own code (this file and the instrumenter, as they

@@ -47,10 +47,21 @@ const intrinsics: Readonly<Record<string, string>> = {
   il_futex_wake: "__il_wake",
   il_loop_enter: "__il_loop_enter",
   il_loop_head: "__il_loop_head",
+  /* a call of the family's C API from an extension (include/interlock.h il_api): run by the harness's x.call */
+  il_api: "__il_api",
 };
 
 /** The library functions interlock provides (host calls: TypeScript code the explorer interleaves), by host op. */
-export const hostCalls: readonly string[] = ["il_library_init", "il_library_fini", "il_library_use", "il_library_call"];
+export const hostCalls: readonly string[] = [
+  "il_library_init",
+  "il_library_fini",
+  "il_library_use",
+  "il_library_call",
+  // any resource (include/interlock.h il_library_init_res …): the argument packs handle × 8 + resource
+  "il_library_resource_init",
+  "il_library_resource_fini",
+  "il_library_resource_use",
+];
 
 const declarations = [
   "declare i32 @__il_host(i32, i32, i32)",
@@ -63,6 +74,7 @@ const declarations = [
   "declare i32 @__il_wake(ptr, i32, i32)",
   "declare void @__il_loop_enter(ptr, i32)",
   "declare void @__il_loop_head(ptr, i32, i32)",
+  "declare i32 @__il_api(i32, i32, i32, i32, i32, i32, i32)",
 ];
 
 /** Splits `text` at commas that are not inside brackets or quotes. */
@@ -299,7 +311,8 @@ export function instrument(ir: string): Instrumented {
     if (host && hostCalls.includes(host[1] as string)) {
       const args = (host[2] as string).trim() === "" ? [] : splitTop(host[2] as string);
       const arg = args.length === 0 ? "0" : (args[0] as string).split(/\s+/).pop();
-      out.push(`${indent}${lhs !== undefined ? `${lhs} = ` : ""}call i32 @__il_host(i32 ${hostCalls.indexOf(host[1] as string)}, i32 ${arg}, i32 ${siteFor(line)})${dbgOf(line)}`);
+      // a void call gets a named result: an unnamed one would take a number the IR's own values count on
+      out.push(`${indent}${lhs ?? fresh()} = call i32 @__il_host(i32 ${hostCalls.indexOf(host[1] as string)}, i32 ${arg}, i32 ${siteFor(line)})${dbgOf(line)}`);
       continue;
     }
     if (/\bcall\b/.test(body)) {

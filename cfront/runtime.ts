@@ -37,6 +37,17 @@ export type CReturn = { readonly ok: true; readonly value: number } | { readonly
  */
 export type HostCalls = (op: number, arg: number) => Code<number>;
 
+/**
+ * The family's C API as an extension calls it (include/interlock.h `il_api`): tag, def, name,
+ * index (or key), value, flags — numbered as a family entry's arguments (cfront/family.ts) —
+ * returning a value >= 0 or IL_ERR(code).
+ */
+export interface ApiCalls {
+  call(args: readonly number[]): Code<number>;
+  /** The call's name for reports, from its tag. */
+  name(tag: number): string;
+}
+
 /** A C call's private state while it is suspended at a shared access. */
 interface ThreadState {
   sp: number;
@@ -89,6 +100,8 @@ export class CInstance {
   private pending: CAccess | null = null;
   /** A call of a function interlock provides (the wrapped library), asked for by a suspending import. */
   private pendingHost: { readonly op: number; readonly arg: number; readonly site: string; readonly source: Site } | null = null;
+  /** A call of the family's API (il_api), asked for by a suspending import. */
+  private pendingApi: { readonly args: readonly number[]; readonly site: string; readonly source: Site } | null = null;
   private resumeValue = 0;
   /** Whether the resident thread is being rewound / unwound (asyncify's state, kept on the JS side). */
   private rewinding = false;
@@ -113,6 +126,13 @@ export class CInstance {
         this.lastSite = site(s);
         if (this.direct !== null) throw new CFault(`${hostCalls[op] ?? "a host call"} during initialisation at ${site(s)}`);
         this.pendingHost = { op, arg: a, site: site(s), source: this.sourceAt(s) };
+        return this.suspend(null);
+      },
+      __il_api: (tag: number, def: number, name: number, index: number, value: number, flags: number, s: number) => {
+        if (this.rewinding) return this.resumed();
+        this.lastSite = site(s);
+        if (this.direct !== null) throw new CFault(`a call of the family's API during initialisation at ${site(s)}`);
+        this.pendingApi = { args: [tag, def, name, index, value, flags], site: site(s), source: this.sourceAt(s) };
         return this.suspend(null);
       },
       __il_load: (p: number, s: number) => this.access(p, s, site, AccessOp.load, 0, 0),
@@ -185,6 +205,22 @@ export class CInstance {
   /** The shared memory's initial contents: zero, except where C initialises a global. */
   initialMemory(): Int32Array {
     return this.initial.slice();
+  }
+
+  /** The NUL-terminated string at byte address p (a string constant the C code passed), at most 64 bytes. */
+  cString(p: number): string {
+    let out = "";
+    for (let i = p; i >= 0 && i < this.bytes.length && i < p + 64; i++) {
+      const b = this.bytes[i] as number;
+      if (b === 0) return out;
+      out += String.fromCharCode(b);
+    }
+    return out;
+  }
+
+  /** The int32 at byte address p as the module was loaded (a pointer in a constant or a global's initialiser). */
+  wordAt(p: number): number {
+    return p >= 0 && p + 4 <= this.bytes.length ? this.view.getInt32(p, true) : 0;
   }
 
   /** Whether the C file exports `name`. */
@@ -296,6 +332,7 @@ export class CInstance {
     this.resident = null;
     this.pending = null;
     this.pendingHost = null;
+    this.pendingApi = null;
     this.rewinding = false;
     this.unwinding = false;
   }
@@ -310,7 +347,7 @@ export class CInstance {
    * One C call as implementation code: each shared access is yielded to whoever drives the
    * generator (the explorer), and the value it sends back is what the access returns in C.
    */
-  *run(entry: string, args: readonly number[], host?: HostCalls): Code<CReturn> {
+  *run(entry: string, args: readonly number[], host?: HostCalls, api?: ApiCalls): Code<CReturn> {
     const fn = this.exports[entry] as ((...a: number[]) => number) | undefined;
     if (typeof fn !== "function") throw new Error(`${this.compiled.file} exports no function ${entry}`);
     const th: ThreadState = { sp: this.stackTop, stack: null, data: null, dataEnd: 0 };
@@ -337,8 +374,18 @@ export class CInstance {
       }
       this.unwinding = false;
       e.asyncify_stop_unwind();
+      const apiCall = this.pendingApi;
       const call = this.pendingHost;
-      if (call !== null) {
+      if (apiCall !== null) {
+        // the C code called the family's API: the harness runs the call, then C resumes with its result
+        this.pendingApi = null;
+        if (api === undefined) {
+          this.resident = null;
+          return { ok: false, trap: `a call of the family's API at ${apiCall.site}: this check provides no family API` };
+        }
+        this.resumeValue = yield* fromHost(api.call(apiCall.args), `${api.name(apiCall.args[0] ?? -1)} called at ${apiCall.site}`, apiCall.source);
+        this.lastSite = apiCall.site;
+      } else if (call !== null) {
         // the C code called the library: run interlock's TypeScript for it, then resume C
         this.pendingHost = null;
         const name = hostCalls[call.op] ?? `host call ${call.op}`;

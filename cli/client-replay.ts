@@ -36,7 +36,7 @@ export async function replayClientReport(path: string, report: Report, fileOverr
   }
   let cell;
   try {
-    cell = cClientCell(compiled, scenario);
+    cell = cClientCell(compiled, scenario, undefined, report.family);
   } catch (e) {
     throw new UsageError(`${path}: ${file}: ${(e as Error).message.split("\n")[0]}`);
   }

@@ -6,6 +6,27 @@ import { replayCell, type ReplayRequest } from "./client-report-replay-cell.js";
 import { clientPathParts, loadClientModule } from "./client-module.js";
 import { UsageError } from "./errors.js";
 import { oneLine } from "./impl-sandbox.js";
+import { readFileSync, existsSync } from "node:fs";
+import type { FamilyName } from "../model/index.js";
+
+/** A C extension (cfront/client-column.ts) as a client definition for `family` (else its IL_FAMILY, else the guess from its exports). */
+async function loadCClient(file: string, family: string | undefined): Promise<ClientDefinition> {
+  if (!existsSync(file)) throw new UsageError(`--client ${file}: no such file`);
+  const { compileC, CCompileError } = await import("../cfront/compile.js");
+  const { cClientFamily, cClientOf } = await import("../cfront/client.js");
+  let compiled;
+  try {
+    compiled = await compileC(file, readFileSync(file, "utf8"));
+  } catch (e) {
+    if (e instanceof CCompileError) throw new UsageError(`${file} does not compile: ${e.summary}`);
+    throw e;
+  }
+  try {
+    return cClientOf(compiled, cClientFamily(compiled, family as FamilyName | undefined)).definition;
+  } catch (e) {
+    throw new UsageError(`--client ${file}: ${oneLine((e as Error).message)}`);
+  }
+}
 
 /**
  * The worker of `verify --client` and of `replay` of a client report: loads the client module and
@@ -36,7 +57,7 @@ function checkAll(d: ClientDefinition): void {
 }
 
 try {
-  const d = await loadClientModule(path);
+  const d = /\.c$/i.test(path) ? await loadCClient(path, family) : await loadClientModule(path);
   if (family !== undefined && family !== d.family) throw new UsageError(`--client ${path} is written against ${d.family}, not ${family}; pass --family ${d.family}`);
   if (data.replay !== undefined) {
     parentPort!.postMessage({ family: d.family, name: d.name ?? "client", scenarios: [data.replay.scenario] });

@@ -101,17 +101,38 @@ int il_library_init(void);        /* SQLAllocHandle: a fresh handle, or 0 if the
 void il_library_fini(int handle); /* SQLFreeHandle: the handle must be the live one */
 int il_library_use(int handle);   /* a call that uses the handle; returns it */
 void il_library_call(void);       /* a thread-unsafe call: nobody else may be inside at once */
+/*
+ * The same for any resource r of the scenarios (IL_RES_henv, IL_RES_ext1, IL_RES_ext2,
+ * IL_RES_cache below): the library keeps one live handle per resource, and an extension that
+ * acquires several (acquire_resource / release_resource) sets each up and frees it on its own.
+ */
+int il_library_resource_init(int r);
+void il_library_resource_fini(int handle_and_r);
+int il_library_resource_use(int handle_and_r);
+#define il_library_init_res(r) il_library_resource_init(r)
+#define il_library_fini_res(r, h) il_library_resource_fini((h) * 8 + (r))
+#define il_library_use_res(r, h) il_library_resource_use((h) * 8 + (r))
 
 /*
- * An extension in C (cfront/client.ts) exports its module's hooks; interlock plays CPython around
- * them (interpreters, one module instance per interpreter, m_free when an interpreter ends):
- *   int  IL_EXPORT(Py_mod_exec)(int interp);   0 on success, -1 if the import fails
+ * An extension in C (cfront/client-column.ts) exports its module's hooks — the client contract of
+ * properties/scenarios/contract.ts — and interlock plays CPython around them (interpreters, module
+ * instances, m_free after a failed exec and when an interpreter ends, finalisation):
+ *   int  IL_EXPORT(Py_mod_exec)(int interp);       0 on success, -1 if the import fails
  *   void IL_EXPORT(m_free)(int interp);
- *   int  IL_EXPORT(use_henv)(int interp);      a module function using the handle; returns it
- *   void IL_EXPORT(call_library)(int interp);  a module function calling the unsafe library
- * and, for the module-slots family, IL_EXPORT(Py_mod_global_init)(void) returning 0 or -1 and
- * IL_EXPORT(Py_mod_global_exit)(void).
+ *   int  IL_EXPORT(use_resource)(int interp, int r);      a module function using resource r
+ *        (or IL_EXPORT(use_henv)(int interp) when it only ever uses henv); returns the handle
+ *   int  IL_EXPORT(acquire_resource)(int interp, int r);  get-or-create of r: 0, or -1 on failure
+ *   int  IL_EXPORT(release_resource)(int interp, int r);  its end
+ *   void IL_EXPORT(call_library)(int interp);     a module function calling the unsafe library
+ * and, for module_slots and refcounted_lock, IL_EXPORT(Py_mod_global_init)(void) returning 0 or -1
+ * and IL_EXPORT(Py_mod_global_exit)(void) (their Py_mod_exec / m_free may be left out: the import
+ * and unload are then the family's own PyModule_ExecDef / unload_module, mod_init / mod_free).
+ * r numbers the resources: IL_RES_henv 0, IL_RES_ext1 1, IL_RES_ext2 2, IL_RES_cache 3.
+ * IL_FAMILY(f) at file scope says which family the file is written against (global_lock,
+ * runtime_store, refcounted_lock, module_slots, static_mutex); `--family` must agree with it.
  */
+enum { IL_RES_henv = 0, IL_RES_ext1 = 1, IL_RES_ext2 = 2, IL_RES_cache = 3 };
+#define IL_FAMILY(f) __attribute__((used)) static const int __il_family__##f = 0
 
 /* ---- the API families' vocabulary, shared with the TypeScript model (cfront/family.ts checks it) ---- */
 
@@ -198,10 +219,14 @@ enum {
 
 /* ---- the proposed APIs of every family, with their C signatures ---- */
 /*
- * Declared so that C code can be written against them. A family implemented in C may define them
- * and call them from its il_<family> entry; an extension checked with `interlock client` cannot
- * call them yet (interlock provides only the il_library_* functions to extensions: calling one of
- * these is refused when the file is loaded, naming the function).
+ * An extension checked with `interlock client file.c --family <family>` calls them: each is one
+ * call of the family's runtime (interlock's TypeScript implementation of the family, the one
+ * `interlock verify` checks against the model), interleaved step by step with the other
+ * interpreters and labelled with the C line that made it. A def is named by its m_name ("odbc"
+ * or "mylib", model/common.ts Def), a lock or store entry by its name ("henv", "ext1", "ext2").
+ * Results: a value >= 0, or IL_ERR(code) (PyRuntime_store_get writes the value and returns 0).
+ * A family implemented in C (way b) that wants to define these names itself defines
+ * IL_NO_CLIENT_API before including this header.
  */
 
 typedef struct PyModuleDef PyModuleDef;
@@ -210,8 +235,9 @@ typedef struct PyObject PyObject;
 typedef int (*Py_mod_global_init_func)(PyModuleDef *def);
 typedef void (*Py_mod_global_exit_func)(PyModuleDef *def);
 /*
- * A module definition as the C API has it, with the hooks CPython calls. interlock does not read
- * it: it calls the functions an extension exports under these names (see "An extension in C").
+ * A module definition as the C API has it, with the hooks CPython calls. interlock reads only
+ * m_name (which def of the model it is); it calls the functions an extension exports (see "An
+ * extension in C").
  */
 struct PyModuleDef {
   const char *m_name;
@@ -220,22 +246,53 @@ struct PyModuleDef {
   Py_mod_global_init_func m_global_init;
   Py_mod_global_exit_func m_global_exit;
 };
-/* global_lock: runtime-global named locks (thread.txt, "PyThread_EnsureGlobalLock"). */
+
+/* One call of the family's API: tag, def and name as pointers, index or key, value, flags (IL_*). */
+int il_api(int tag, int def, int name, int index, int value, int flags);
+#define IL_PTR(p) ((int)(__SIZE_TYPE__)(p))
+
+#ifndef IL_NO_CLIENT_API
+/*
+ * Macros, not functions, so that every step of a call is labelled with the caller's line.
+ * global_lock: runtime-global named locks (thread.txt, "PyThread_EnsureGlobalLock"): a lock, >= 0,
+ * that names its def, name and index, for PyThread_acquire_lock / PyThread_release_lock.
+ */
+#define PyThread_EnsureGlobalLock(def, name) il_api(IL_PyThread_EnsureGlobalLock, IL_PTR(def), IL_PTR(name), 0, 0, 0)
+#define PyThread_GetGlobalLock(def, name, index) il_api(IL_PyThread_GetGlobalLock, IL_PTR(def), IL_PTR(name), (index), 0, 0)
+#define PyThread_ReleaseGlobalLock(def, name, index) il_api(IL_PyThread_ReleaseGlobalLock, IL_PTR(def), IL_PTR(name), (index), 0, 0)
+/* A lock from PyThread_EnsureGlobalLock / GetGlobalLock (global_lock), or the def's refcounted lock (refcounted_lock: pass 0). */
+#define PyThread_acquire_lock(lock, waitflag) il_api(IL_PyThread_acquire_lock, 0, 0, (lock) + 0 * (waitflag), 0, 0)
+#define PyThread_release_lock(lock) ((void)il_api(IL_PyThread_release_lock, 0, 0, (lock), 0, 0))
+/* runtime_store: runtime store keys. */
+#define PyRuntime_store_ensure(def, name) il_api(IL_PyRuntime_store_ensure, IL_PTR(def), IL_PTR(name), 0, 0, 0)
+#define PyRuntime_store_release(key) il_api(IL_PyRuntime_store_release, 0, 0, (key), 0, 0)
+#define PyRuntime_store_is_set(key) il_api(IL_PyRuntime_store_is_set, 0, 0, (key), 0, 0)
+#define PyRuntime_store_set(key, value) il_api(IL_PyRuntime_store_set, 0, 0, (key), (value), 0)
+/* Writes the value to *value and returns 0, or returns IL_ERR(code). */
+#define PyRuntime_store_get(key, value) \
+  __extension__({ int il_r_ = il_api(IL_PyRuntime_store_get, 0, 0, (key), 0, 0); if (il_r_ >= 0) { *(value) = il_r_; il_r_ = 0; } il_r_; })
+#define PyRuntime_store_delete(key) il_api(IL_PyRuntime_store_delete, 0, 0, (key), 0, 0)
+/* refcounted_lock: the module's exec and free calls around the runtime's refcounted lock (mod_init, mod_free). */
+#define PyThread_mod_init_lock(def) il_api(IL_mod_init, IL_PTR(def), 0, 0, 0, 0)
+#define PyThread_mod_free_lock(def) il_api(IL_mod_free, IL_PTR(def), 0, 0, 0, 0)
+/* module_slots: the import and the unload the runtime performs (it calls Py_mod_global_init/exit). */
+#define PyModule_ExecDef(def) il_api(IL_PyModule_ExecDef, IL_PTR(def), 0, 0, 0, 0)
+#define PyModule_Unload(def) il_api(IL_unload_module, IL_PTR(def), 0, 0, 0, 0)
+#else
 int PyThread_EnsureGlobalLock(PyModuleDef *def, const char *name);
 int PyThread_GetGlobalLock(PyModuleDef *def, const char *name, int index);
 int PyThread_ReleaseGlobalLock(PyModuleDef *def, const char *name, int index);
 int PyThread_acquire_lock(int lock, int waitflag);
 void PyThread_release_lock(int lock);
-/* runtime_store: runtime store keys. */
 int PyRuntime_store_ensure(PyModuleDef *def, const char *name);
 int PyRuntime_store_release(int key);
 int PyRuntime_store_is_set(int key);
 int PyRuntime_store_set(int key, int value);
 int PyRuntime_store_get(int key, int *value);
 int PyRuntime_store_delete(int key);
-/* refcounted_lock: Petr Viktorin's refcounted lock (mod_init / mod_free around it). */
-int PyThread_mod_init_lock(PyModuleDef *def, int *lock_was_just_allocated);
-int PyThread_mod_free_lock(PyModuleDef *def, int *lock_was_just_freed);
+int PyThread_mod_init_lock(PyModuleDef *def);
+int PyThread_mod_free_lock(PyModuleDef *def);
+#endif
 /* static_mutex: PyMutex_Lock / PyMutex_Unlock above; module_slots: the two slot types above. */
 
 #endif

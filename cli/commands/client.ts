@@ -18,23 +18,34 @@ import type { Report } from "../../reports/schema.js";
 import { checkCClient, cClientScenarios, clientOptions, clientStrategies, defaultClientSettings, scenariosFor, type ClientRow, type ClientSettings, type ClientStrategy } from "../../cfront/client-check.js";
 import { clientReport } from "../../cfront/client-report.js";
 import { CCompileError, compileC, type CompiledC } from "../../cfront/compile.js";
+import { cClientFamily } from "../../cfront/client.js";
+import { familyNames, type FamilyName } from "../../model/index.js";
+import type { Scenario } from "../../properties/scenarios/scenarios.js";
 
 register({
   name: "client",
   summary: "check an extension written in C (module exec, m_free, module functions) in the scenarios",
   help: [
-    "Usage: interlock client <file.c> [--scenario id,...] [--strategy s] [--max-states n] [--runs n] [--seed n] [--report-dir dir] [--format f,...] [--json]",
+    "Usage: interlock client <file.c> [--family f] [--scenario id,...] [--strategy s] [--max-states n] [--runs n] [--seed n] [--report-dir dir] [--format f,...] [--json]",
     "",
-    "Compiles the C file (include/interlock.h) with the bundled clang, runs its Py_mod_exec, m_free",
-    "and use_henv / call_library hooks (or Py_mod_global_init / Py_mod_global_exit under the",
-    "module-slots runtime) as the extension of every interpreter in each scenario",
-    `(${cClientScenarios.map((s) => s.id).join(", ")}; library only if it exports call_library),`,
+    "Compiles the C file (include/interlock.h) with the bundled clang and runs it through the client",
+    "contract (the same harness as `interlock verify --client file.ts`): its Py_mod_exec, m_free,",
+    "Py_mod_global_init / Py_mod_global_exit, use_resource (or use_henv), acquire_resource,",
+    "release_resource and call_library exports are the extension of every interpreter in each",
+    "scenario whose module functions it exports",
+    `(${cClientScenarios.map((s) => s.id).join(", ")}),`,
+    "under the family's runtime; the C code calls the family's API (PyThread_EnsureGlobalLock,",
+    "PyRuntime_store_* …) as declared in include/interlock.h. It then",
     "explores the interleavings of 3 interpreters and judges the wrapped library's monitor and the",
     "runtime (P1, P2, P5, P6, P7, P9; a trap of the C code is the finding `crash`). A counterexample",
     "is shrunk. One report per scenario goes to <report-dir>/client/<file>.<scenario>.{json,md,html},",
     "its swimlane naming the C file and line of every step; `interlock replay <report.json>` reruns it.",
     "",
-    "  --scenario ids     comma-separated scenarios (default: all of the above)",
+    "  --family f         the family the extension is written against:",
+    `                     ${familyNames.join(", ")}`,
+    "                     (default: the file's IL_FAMILY(f), else module_slots if it exports",
+    "                     Py_mod_global_init, else static_mutex)",
+    "  --scenario ids     comma-separated scenarios (default: all it can run)",
     "  --strategy s       auto (default: exhaustive, then every schedule with at most 2 preemptions",
     "                     when the states exceed --max-states), exhaustive, bounded, pct, random",
     `  --max-states n     state budget of exhaustive and bounded (default ${defaultClientSettings.maxStates})`,
@@ -47,6 +58,7 @@ register({
     "Exit codes: 0 safe in every scenario, 1 a counterexample, 2 usage or compile error, 3 undecided.",
   ].join("\n"),
   options: {
+    family: { type: "string" },
     scenario: { type: "string" },
     strategy: { type: "string" },
     "max-states": { type: "string" },
@@ -78,20 +90,31 @@ register({
       if (e instanceof ReportError) throw new UsageError(e.message);
       throw e;
     }
+    const asked = v["family"] === undefined ? undefined : (choiceListFlag(v["family"], "family", familyNames, "family", familyNames.join(", "))[0] as FamilyName);
     const compiled = await compileOrExplain(file, out);
-    const runnable = scenariosFor(compiled);
-    for (const id of wanted ?? []) if (!runnable.some((s) => s.id === id)) throw new UsageError(`--scenario ${id}: ${file} exports no call_library, which that scenario calls`);
+    let family: FamilyName;
+    let runnable: readonly Scenario[];
+    try {
+      family = cClientFamily(compiled, asked);
+      runnable = scenariosFor(compiled, family);
+    } catch (e) {
+      throw new UsageError(`${(e as Error).message.split("\n")[0]}`);
+    }
+    for (const id of wanted ?? []) {
+      if (!runnable.some((s) => s.id === id)) throw new UsageError(`--scenario ${id}: ${file} does not export every module function that scenario calls (use_resource, acquire_resource, release_resource, call_library)`);
+    }
+    if (runnable.length === 0) throw new UsageError(`${file} exports no module function a scenario calls: export use_resource(interp, r) or use_henv(interp)`);
     const rows: { row: ClientRow; report: Report; paths: string[] }[] = [];
     for (const s of runnable.filter((x) => wanted === undefined || wanted.includes(x.id))) {
       out.progress(`client: ${s.id}`);
       let row: ClientRow;
       try {
-        row = checkCClient(compiled, s, settings);
+        row = checkCClient(compiled, s, settings, family);
       } catch (e) {
         throw new UsageError(`${file}: ${(e as Error).message.split("\n")[0]}`);
       }
       const base = `${basename(file, ".c")}.${s.id}`;
-      const report = clientReport({ compiled, file, scenario: s, row, seed: settings.seed, options: clientOptions(row, settings), replay: replayCommand(join(reportDir, `${base}.json`), undefined), elapsedMs: null });
+      const report = clientReport({ compiled, file, family, scenario: s, row, seed: settings.seed, options: clientOptions(row, settings), replay: replayCommand(join(reportDir, `${base}.json`), undefined), elapsedMs: null });
       rows.push({ row, report, paths: [] });
       try {
         rows[rows.length - 1]!.paths.push(...writeReportFiles(reportDir, base, report, formats));
