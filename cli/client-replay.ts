@@ -5,7 +5,7 @@
  * same property failing at the same step after the same history. Exit 1 when it fails again, 0 when
  * nothing fails any more, 2 when the file, the scenario or the schedule no longer fit.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { ExitCode, UsageError } from "./errors.js";
 import type { Output } from "./output.js";
 import { describeResult, type Result } from "../model/index.js";
@@ -13,7 +13,7 @@ import { replay } from "../properties/explorer/index.js";
 import { scenarios } from "../properties/scenarios/scenarios.js";
 import type { Report } from "../reports/schema.js";
 import { cClientCell } from "../cfront/client.js";
-import { CCompileError, compileC } from "../cfront/compile.js";
+import { compileForCli } from "./c-impl.js";
 
 /** Whether a report was written by `interlock client` (it names the C file it ran). */
 export function isClientReport(report: Report): boolean {
@@ -27,13 +27,7 @@ export async function replayClientReport(path: string, report: Report, fileOverr
   if (!existsSync(file)) throw new UsageError(`${path}: the report was made with ${file}, which does not exist here; pass --impl with the C file`);
   const scenario = scenarios.find((s) => s.id === report.config.options["scenario"]);
   if (scenario === undefined) throw new UsageError(`${path}: the report names scenario ${String(report.config.options["scenario"])}, which this interlock does not have`);
-  let compiled;
-  try {
-    compiled = await compileC(file, readFileSync(file, "utf8"));
-  } catch (e) {
-    if (e instanceof CCompileError) throw new UsageError(`${file} does not compile: ${e.summary}`);
-    throw e;
-  }
+  const compiled = await compileForCli(file);
   let cell;
   try {
     cell = cClientCell(compiled, scenario, undefined, report.family);

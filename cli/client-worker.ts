@@ -6,21 +6,15 @@ import { replayCell, type ReplayRequest } from "./client-report-replay-cell.js";
 import { clientPathParts, loadClientModule } from "./client-module.js";
 import { UsageError } from "./errors.js";
 import { oneLine } from "./impl-sandbox.js";
-import { readFileSync, existsSync } from "node:fs";
+import { existsSync } from "node:fs";
 import type { FamilyName } from "../model/index.js";
 
 /** A C extension (cfront/client-column.ts) as a client definition for `family` (else its IL_FAMILY, else the guess from its exports). */
 async function loadCClient(file: string, family: string | undefined): Promise<ClientDefinition> {
   if (!existsSync(file)) throw new UsageError(`--client ${file}: no such file`);
-  const { compileC, CCompileError } = await import("../cfront/compile.js");
+  const { compileForCli } = await import("./c-impl.js");
   const { cClientFamily, cClientOf } = await import("../cfront/client.js");
-  let compiled;
-  try {
-    compiled = await compileC(file, readFileSync(file, "utf8"));
-  } catch (e) {
-    if (e instanceof CCompileError) throw new UsageError(`${file} does not compile: ${e.summary}`);
-    throw e;
-  }
+  const compiled = await compileForCli(file);
   try {
     return cClientOf(compiled, cClientFamily(compiled, family as FamilyName | undefined)).definition;
   } catch (e) {

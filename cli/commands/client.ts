@@ -5,7 +5,7 @@
  * as everywhere: 0 safe in every scenario, 1 a counterexample, 2 a usage error (a C file that does
  * not compile: clang's message), 3 a scenario left undecided.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import { choiceListFlag, intFlag, str } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
@@ -17,7 +17,8 @@ import { checkReportDirectory, reportFormats, ReportError, writeReportFiles, typ
 import type { Report } from "../../reports/schema.js";
 import { checkCClient, cClientScenarios, clientOptions, clientStrategies, defaultClientSettings, scenariosFor, type ClientRow, type ClientSettings, type ClientStrategy } from "../../cfront/client-check.js";
 import { clientReport } from "../../cfront/client-report.js";
-import { CCompileError, compileC, type CompiledC } from "../../cfront/compile.js";
+import type { CompiledC } from "../../cfront/compile.js";
+import { compileForCli } from "../c-impl.js";
 import { cClientFamily } from "../../cfront/client.js";
 import { familyNames, type FamilyName } from "../../model/index.js";
 import type { Scenario } from "../../properties/scenarios/scenarios.js";
@@ -135,13 +136,11 @@ register({
 async function compileOrExplain(file: string, out: { progress(l: string): void; endProgress(): void; err(l: string): void }): Promise<CompiledC> {
   try {
     out.progress(`compiling ${file}`);
-    return await compileC(file, readFileSync(file, "utf8"));
-  } catch (e) {
-    if (!(e instanceof CCompileError)) throw e;
-    out.endProgress();
     // clang's diagnostics whole (with the source line and caret), then the one-line usage error
-    if (e.message.includes("\n")) for (const line of e.message.split("\n")) out.err(line);
-    throw new UsageError(`${file} does not compile: ${e.summary}`);
+    return await compileForCli(file, "", (line) => {
+      out.endProgress();
+      out.err(line);
+    });
   } finally {
     out.endProgress();
   }
