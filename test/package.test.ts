@@ -135,14 +135,18 @@ const fileResult = (name: string) => {
 };
 
 describe("the packed package in a fresh project", () => {
-  it("ships the built code, the command and the READMEs, and no test file", () => {
+  it("ships the built code, the command, the READMEs, the C header and the examples, and no test file", () => {
     expect(packedFiles).toContain("bin/interlock.mjs");
+    // C code compiles against the header an installed interlock carries; the README's examples ship with it
+    expect(packedFiles).toContain("include/interlock.h");
+    expect(packedFiles).toContain("examples/c/ext_unlocked_count.c");
+    expect(packedFiles).toContain("examples/clients/ready_once.ts");
     expect(packedFiles).toContain("dist/index.js");
     expect(packedFiles).toContain("dist/impl/public.d.ts");
     expect(packedFiles).toContain("dist/properties/checker/index.js");
     expect(packedFiles).toContain("README.md");
     expect(packedFiles.filter((f) => /\.test\.|(^|\/)test\//.test(f))).toEqual([]);
-    expect(packedFiles.filter((f) => !/^(bin|dist)\//.test(f) && !/(^|\/)README\.md$/.test(f) && f !== "package.json")).toEqual([]);
+    expect(packedFiles.filter((f) => !/^(bin|dist|include|examples)\//.test(f) && !/(^|\/)README\.md$/.test(f) && f !== "package.json")).toEqual([]);
   });
 
   it("imports each entry point: interlock, interlock/impl, interlock/checker", () => {
