@@ -15,11 +15,6 @@ import type { Report } from "../reports/schema.js";
 import { cClientCell } from "../cfront/client.js";
 import { compileForCli } from "./c-impl.js";
 
-/** Whether a report was written by `interlock client` (it names the C file it ran). */
-export function isClientReport(report: Report): boolean {
-  return typeof report.config.options["client"] === "string";
-}
-
 export async function replayClientReport(path: string, report: Report, fileOverride: string | undefined, json: boolean, out: Output): Promise<ExitCode> {
   const file = fileOverride ?? (report.config.options["client"] as string);
   const recorded = report.violation;

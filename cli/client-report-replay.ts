@@ -15,11 +15,6 @@ import { clientOptionKeys } from "./client-report-build.js";
 import { runClientWorker } from "./client-verify.js";
 import { loadTimeoutMs } from "./impl-sandbox.js";
 
-/** Whether a report was written by `verify --client` (it names the client module it ran). */
-export function isClientModuleReport(report: Report): boolean {
-  return typeof report.config.options[clientOptionKeys.module] === "string";
-}
-
 /** The call records of a report in the form the worker returns them (client-report-replay-cell.ts). */
 const recordedHistory = (report: Report): string[] => report.history.map((h) => `${h.interp}.${h.callIndex}:${h.invoke}-${h.respond === null ? "pending" : `${h.respond}=${h.result}`}`);
 
