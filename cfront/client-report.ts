@@ -13,27 +13,19 @@
  *     there is no model state (the judge is the library's monitor, not a model).
  */
 import type { FamilyName } from "../model/index.js";
-import { describeResult, type AnyCall, type Result } from "../model/index.js";
-import { replay } from "../properties/explorer/index.js";
-import type { Counterexample } from "../properties/judge/counterexample.js";
+import type { AnyCall } from "../model/index.js";
 import { propertyNames, type PropertyId } from "../properties/properties.js";
-import { describeExtCall, type ExtCall } from "../properties/scenarios/library.js";
 import type { Scenario } from "../properties/scenarios/scenarios.js";
-import { buildReport, type ReportVocabulary } from "../reports/build.js";
+import { buildReport } from "../reports/build.js";
+import { scenarioCounterexample, scenarioVocabulary } from "../reports/scenario-cell.js";
 import type { Report } from "../reports/schema.js";
-import { cClientCell, type CClientCell } from "./client.js";
+import { cClientCell } from "./client.js";
 import type { ClientRow } from "./client-check.js";
 import type { CompiledC } from "./compile.js";
 
 /** The property a C crash (a trap, an out-of-bounds access) is reported under. */
 export const crashProperty = "crash";
 export const crashPropertyName = "the C code runs without crashing (no trap, no out-of-bounds access, no access interlock cannot model)";
-
-/** The scenario's extension calls and their results, in words. */
-const vocabulary: ReportVocabulary = {
-  call: (_interp, call) => describeExtCall(call as ExtCall),
-  result: (r) => describeResult(r as Result),
-};
 
 export interface ClientReportInput {
   readonly compiled: CompiledC;
@@ -51,39 +43,11 @@ export interface ClientReportInput {
   readonly elapsedMs: number | null;
 }
 
-/** Shared memory as named words (the runtime's, the library's, then the C globals). */
-function decoded(cell: CClientCell, mem: Int32Array): Record<string, number> {
-  const out: Record<string, number> = {};
-  cell.wordNames.forEach((n, i) => {
-    out[n] = mem[i] ?? 0;
-  });
-  return out;
-}
-
-/** The violation replayed once with every access traced, as the report builder takes it. */
-function counterexampleOf(cell: CClientCell, row: ClientRow): Counterexample | null {
-  const found = row.result.violation;
-  if (found === null) return null;
-  const r = replay(cell.subject, cell.programs, found.token, { ...cell.hooks, trace: true });
-  const ok = r.status === "replayed";
-  const violation = ok && r.violation !== null ? r.violation : found;
-  const execution = ok ? r.execution : found.execution;
-  const property = (violation.property in propertyNames ? violation.property : "agreement") as PropertyId;
-  return {
-    violation,
-    execution,
-    trace: ok && r.trace !== null ? r.trace : [],
-    wordNames: cell.wordNames,
-    memory: decoded(cell, execution.memory),
-    // the scenario judge's evidence is its sentence: no model, no stuck call, no prefix
-    evidence: { property, message: violation.message, stuck: null, prefix: [], modelBefore: "", modelAfter: null, ghost: null },
-  } as unknown as Counterexample;
-}
-
 export function clientReport(input: ClientReportInput): Report {
   const { compiled, scenario, row } = input;
   const cell = cClientCell(compiled, scenario, undefined, input.family);
-  const cx = counterexampleOf(cell, row);
+  const found = row.result.violation;
+  const cx = found === null ? null : scenarioCounterexample(cell, found);
   const report = buildReport({
     family: cell.family,
     subject: cell.subject.name,
@@ -98,7 +62,7 @@ export function clientReport(input: ClientReportInput): Report {
     counterexample: cx,
     replay: input.replay,
     elapsedMs: input.elapsedMs,
-    vocabulary,
+    vocabulary: scenarioVocabulary,
   });
   const v = report.violation;
   if (v === null || cx === null) return report;

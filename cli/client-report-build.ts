@@ -10,16 +10,14 @@
  *   - the verdict "failed" is the module under test failing (property `module-failed`), with the
  *     step at which it failed and a replayable token — never a hazard.
  */
-import { describeResult, type AnyCall, type Result } from "../model/index.js";
-import { replay, type FoundViolation } from "../properties/explorer/index.js";
-import type { Counterexample } from "../properties/judge/counterexample.js";
+import type { AnyCall } from "../model/index.js";
 import { propertyNames, type PropertyId } from "../properties/properties.js";
 import type { ClientCheck } from "../properties/scenarios/check.js";
 import { storyOf } from "../properties/scenarios/compare.js";
 import type { ClientDefinition } from "../properties/scenarios/contract.js";
-import { describeExtCall, type ExtCall, type ExtResult } from "../properties/scenarios/library.js";
 import type { Scenario } from "../properties/scenarios/scenarios.js";
-import { buildReport, type ReportVocabulary } from "../reports/build.js";
+import { buildReport } from "../reports/build.js";
+import { scenarioCounterexample, scenarioVocabulary } from "../reports/scenario-cell.js";
 import type { Report } from "../reports/schema.js";
 import { clientCell, moduleFailed, moduleFailedName, searchCell, type CellSearch, type ClientCell } from "./client-report-cell.js";
 
@@ -33,12 +31,6 @@ export interface ClientIdentity {
 
 /** The options a client report records (replay reads them back). */
 export const clientOptionKeys = { module: "clientModule", export: "export", scenario: "scenario", maxStates: "maxExhaustiveStates" } as const;
-
-/** The scenario's extension calls and their results, in words. */
-export const clientWords: ReportVocabulary = {
-  call: (_interp, call) => describeExtCall(call as ExtCall),
-  result: (r) => describeResult(r as Result),
-};
 
 /** The failure's one line, as `checkClient` words it. */
 const failedMessage = (scenario: string, message: string): string => `the module under test failed in scenario ${scenario}: ${message.split("\n")[0] ?? ""}`;
@@ -56,22 +48,10 @@ export function checkOf(scenario: string, s: CellSearch): ClientCheck {
   return { ...base, verdict: "unknown", message: r.limit?.message ?? "a limit was hit" };
 }
 
-/** The violation replayed once with every access traced, as the report builder takes it (the judge's sentence is its evidence). */
-function traced(cell: ClientCell, found: FoundViolation<ExtCall, ExtResult>): Counterexample {
-  const r = replay(cell.subject, cell.programs, found.token, { ...cell.hooks, trace: true });
-  const again = r.status === "replayed" && r.violation !== null;
-  const violation = again ? r.violation! : found;
-  const execution = r.status === "replayed" ? r.execution : found.execution;
-  const memory = Object.fromEntries(cell.wordNames.map((n, i) => [n, execution.memory[i] ?? 0]));
-  const property = (violation.property in propertyNames ? violation.property : "agreement") as PropertyId;
-  const evidence = { property, message: violation.message, stuck: null, prefix: [], modelBefore: "", modelAfter: null, ghost: null };
-  return { violation, execution, trace: r.status === "replayed" && r.trace !== null ? r.trace : [], wordNames: cell.wordNames, memory, evidence } as unknown as Counterexample;
-}
-
 /** The report of a decided cell (`replay` is filled in by the caller, who knows where it goes). */
 export function reportOf(d: ClientDefinition, who: ClientIdentity, scenario: Scenario, cell: ClientCell, s: CellSearch): Report {
   const found = s.result.verdict === "violation" ? s.result.violation : null;
-  const cx = found ? traced(cell, found) : null;
+  const cx = found ? scenarioCounterexample(cell, found) : null;
   const report = buildReport({
     family: d.family,
     subject: `client:${d.name ?? "client"}/${scenario.id}`,
@@ -86,7 +66,7 @@ export function reportOf(d: ClientDefinition, who: ClientIdentity, scenario: Sce
     counterexample: cx,
     replay: "",
     elapsedMs: null,
-    vocabulary: clientWords,
+    vocabulary: scenarioVocabulary,
   });
   const v = report.violation;
   if (v === null || cx === null) return report;

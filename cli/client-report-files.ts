@@ -13,7 +13,8 @@ import { buildReport } from "../reports/build.js";
 import { writeReportIndex } from "../reports/index-page.js";
 import { checkReportDirectory, ReportError, writeReportFiles, type ReportFileFormat } from "../reports/io.js";
 import type { Report } from "../reports/schema.js";
-import { clientOptionKeys, clientWords } from "./client-report-build.js";
+import { clientOptionKeys } from "./client-report-build.js";
+import { scenarioVocabulary } from "../reports/scenario-cell.js";
 import { moduleFailed, moduleFailedName } from "./client-report-cell.js";
 import { clientPathParts } from "./client-module.js";
 import { UsageError } from "./errors.js";
@@ -49,7 +50,7 @@ function stoppedReport(family: FamilyName, name: string, path: string, exportNam
     counterexample: null,
     replay: "",
     elapsedMs: null,
-    vocabulary: clientWords,
+    vocabulary: scenarioVocabulary,
   });
   const message = c.message ?? "the module under test failed";
   const violation = { property: moduleFailed, propertyName: moduleFailedName, message, kind: "failure", failingStep: null, stuckCall: null, stuck: null, prefix: [], modelBefore: null, modelAfter: null, ghost: null, narrative: [message] };
