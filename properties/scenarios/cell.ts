@@ -9,7 +9,7 @@ import type { Runtime } from "../../impl/runtime.js";
 import { explore, replay, type ExploreResult, type Hooks, type Limits, type Strategy } from "../explorer/index.js";
 import type { Client, Ctx } from "./column.js";
 import { scenarioHooks } from "./judge.js";
-import { CARRY_IMPORTED, clientWords, describeExtCall, emptyExtCarry, Library, type ClientWords, type ExtCall, type ExtResult } from "./library.js";
+import { CARRY_IMPORTED, clientWords, countWordsKept, describeExtCall, emptyExtCarry, Library, type ClientWords, type ExtCall, type ExtResult } from "./library.js";
 import type { Scenario } from "./scenarios.js";
 
 export interface CellSubject {
@@ -109,7 +109,16 @@ export function cellSubject(client: Client, scenario: Scenario, config: ModelCon
     describeCall: describeExtCall,
   };
   const programs = scenario.programs.map((calls, i) => ({ interp: i + 1, calls }));
-  return { subject, impl, w, programs, hooks: scenarioHooks(scenario, impl, w, { refusesSubinterpreters: client.refusesSubinterpreters === true, observesAccesses: client.observesAccesses === true }) };
+  return { subject, impl, w, programs, hooks: scenarioHooks(scenario, impl, w, { refusesSubinterpreters: client.refusesSubinterpreters === true, ...keptCountsOf(client, w, subject, programs) }) };
+}
+
+/** Executions of the pre-pass that finds the count words a client keeps (library.ts `countWordsKept`). */
+const KEPT_COUNT_PROBES = 16;
+
+/** For a client run through the contract's harness: the count words its code touches in a few seeded random executions of the cell. */
+function keptCountsOf(client: Client, w: ClientWords, subject: Subject<ExtCall, ExtResult>, programs: readonly Program<ExtCall>[]): { keptCounts?: ReadonlySet<number> } {
+  if (client.observesAccesses !== true) return {};
+  return { keptCounts: countWordsKept(w, () => explore(subject, programs, { strategy: { kind: "random", runs: KEPT_COUNT_PROBES, seed: 1 } })) };
 }
 
 /** The exhaustive search of a cell (symmetry off: every family's mutexes store interp ids into owner words). */

@@ -37,15 +37,15 @@ import { ModuleSlots, RefcountedLock, RuntimeStore } from "../../impl/index.js";
 import type { Runtime } from "../../impl/runtime.js";
 import type { AnyCall } from "../../model/index.js";
 import { SlotState } from "../../impl/layout.js";
-import { badReasons, badText, keepsOwnCount, resources, type ClientWords, type ExtCall, type ExtResult, type Res } from "./library.js";
+import { badReasons, badText, resources, type ClientWords, type ExtCall, type ExtResult, type Res } from "./library.js";
 import { heldBefore, isReleasing, type Scenario } from "./scenarios.js";
 import { ghostHazard } from "../properties.js";
 
 /** What the judge must know about the client: it refuses imports in subinterpreters (Py_mod_multiple_interpreters), so they hold nothing. */
 export interface JudgeOptions {
   readonly refusesSubinterpreters?: boolean;
-  /** The client runs through the contract's harness, which records the count words it keeps (library.ts `keepsOwnCount`). */
-  readonly observesAccesses?: boolean;
+  /** The count words the client's code keeps (library.ts `countWordsKept`); undefined: every count word is taken as kept. */
+  readonly keptCounts?: ReadonlySet<number>;
 }
 
 export function scenarioHooks(scenario: Scenario, impl: Runtime<AnyCall>, w: ClientWords, options: JudgeOptions = {}): Hooks<ExtCall, ExtResult> {
@@ -61,7 +61,7 @@ export function scenarioHooks(scenario: Scenario, impl: Runtime<AnyCall>, w: Cli
     return call !== undefined && isReleasing(call) && accessIndex > 0 ? new Set() : before;
   };
 
-  const rootCause = rootCauseJudge(scenario, impl, w, heldAt, options.observesAccesses === true);
+  const rootCause = rootCauseJudge(scenario, impl, w, heldAt, options.keptCounts);
 
   const monitor = (s: StateView<ExtCall>): Violation | undefined => {
     const mem = s.mem;
@@ -125,14 +125,14 @@ type HeldAt = (t: number, callIndex: number, accessIndex: number) => ReadonlySet
  * The root-cause rules of the file comment, over a state and the symptom a hazard showed: the
  * property the evidence names, or undefined when it names none beyond the symptom.
  */
-function rootCauseJudge(scenario: Scenario, impl: Runtime<AnyCall>, w: ClientWords, heldAt: HeldAt, observed: boolean): (s: StateView<ExtCall>, symptom: Violation) => Violation | undefined {
+function rootCauseJudge(scenario: Scenario, impl: Runtime<AnyCall>, w: ClientWords, heldAt: HeldAt, keptCounts: ReadonlySet<number> | undefined): (s: StateView<ExtCall>, symptom: Violation) => Violation | undefined {
   const hasFailingInit = scenario.failFirstInit === true;
   const curOf = (mem: Int32Array, r: Res): number => mem[w.cur[resources.indexOf(r)] as number] ?? 0;
   /** How many interpreters hold r at this state (by their positions). */
   const holders = (s: StateView<ExtCall>, r: Res): number => s.threads.filter((v, t) => heldAt(t, v.callIndex, v.accessIndex).has(r)).length;
   /** Whether the extension keeps its own count of r in its statics (see the file comment), and its code touches it. */
   const ownCount = (r: Res): boolean =>
-    !(impl instanceof RuntimeStore) && !(r === "henv" && (impl instanceof ModuleSlots || impl instanceof RefcountedLock)) && keepsOwnCount(w, w.count[resources.indexOf(r)] as number, observed);
+    !(impl instanceof RuntimeStore) && !(r === "henv" && (impl instanceof ModuleSlots || impl instanceof RefcountedLock)) && (keptCounts?.has(w.count[resources.indexOf(r)] as number) ?? true);
   const countOf = (mem: Int32Array, r: Res): number => mem[w.count[resources.indexOf(r)] as number] ?? 0;
   const handleOf = (mem: Int32Array, r: Res): number => mem[w.handle[resources.indexOf(r)] as number] ?? 0;
 

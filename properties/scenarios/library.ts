@@ -117,25 +117,33 @@ export interface ClientWords {
 }
 
 /**
- * The extension count words each cell's client code has touched (keyed by the cell's ClientWords;
- * recorded by the contract's harness at every access a hook makes). The judge names a hazard P3 —
- * "the extension's own count is below the interpreters holding the resource" — only for a count
- * the client actually keeps: a client that never touches its count word has none to get wrong.
- * Code that does not run through the harness (C clients) is not recorded: its counts are assumed kept.
+ * Which extension count words a cell's client code keeps. The judge names a hazard P3 — "the
+ * extension's own count is below the interpreters holding the resource" — only for a count the
+ * client keeps: a client that never touches its count word has none to get wrong. It is decided
+ * once per cell, before the search, by a few executions during which the contract's harness
+ * reports every access a hook makes (`noteClientAccess`), so the judge's rule is a fixed
+ * property of the cell, not of the order the search happens to visit paths in. Code that does not
+ * run through the harness (C clients) is not recorded: the judge then takes its counts as kept.
  */
-const countsTouched = new WeakMap<ClientWords, Set<number>>();
+let recording: { readonly w: ClientWords; readonly seen: Set<number> } | null = null;
 
-/** Records that client code accessed `addr` (a no-op unless it is one of `w`'s count words). */
+/** Called by the harness at every access a hook makes: notes a count word while a recording is on (a null check otherwise). */
 export function noteClientAccess(w: ClientWords, addr: number): void {
-  if (!w.count.includes(addr)) return;
-  let seen = countsTouched.get(w);
-  if (seen === undefined) countsTouched.set(w, (seen = new Set()));
-  seen.add(addr);
+  if (recording !== null && recording.w === w && w.count.includes(addr)) recording.seen.add(addr);
 }
 
-/** Whether client code keeps its own count in word `addr`: it touched it, or it is not observed by the harness. */
-export function keepsOwnCount(w: ClientWords, addr: number, observed: boolean): boolean {
-  return !observed || (countsTouched.get(w)?.has(addr) ?? false);
+/** The count words of `w` touched while `run` executes the cell's code (what it throws is the search's to meet and report). */
+export function countWordsKept(w: ClientWords, run: () => void): ReadonlySet<number> {
+  const seen = new Set<number>();
+  recording = { w, seen };
+  try {
+    run();
+  } catch {
+    // The pre-pass only observes: a failing client is reported by the search proper.
+  } finally {
+    recording = null;
+  }
+  return seen;
 }
 
 export function clientWords(base: number, statics: readonly string[] = []): ClientWords {
