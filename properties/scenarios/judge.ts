@@ -37,7 +37,7 @@ import { ModuleSlots, RefcountedLock, RuntimeStore } from "../../impl/index.js";
 import type { Runtime } from "../../impl/runtime.js";
 import type { AnyCall } from "../../model/index.js";
 import { SlotState } from "../../impl/layout.js";
-import { badReasons, badText, resources, type ClientWords, type ExtCall, type ExtResult, type Res } from "./library.js";
+import { badReasons, badText, resIndex, resources, type ClientWords, type ExtCall, type ExtResult, type Res } from "./library.js";
 import { heldBefore, isReleasing, type Scenario } from "./scenarios.js";
 import { ghostHazard } from "../properties.js";
 
@@ -48,10 +48,12 @@ export interface JudgeOptions {
   readonly keptCounts?: ReadonlySet<number>;
 }
 
+/** Resource r's word in `words` (one word per resource: w.cur, w.count, w.handle) at this state. */
+const wordOf = (mem: Int32Array, words: readonly number[], r: Res): number => mem[words[resIndex(r)] as number] ?? 0;
+
 export function scenarioHooks(scenario: Scenario, impl: Runtime<AnyCall>, w: ClientWords, options: JudgeOptions = {}): Hooks<ExtCall, ExtResult> {
   const held = scenario.programs.map((p, t) => (options.refusesSubinterpreters === true && t > 0 ? p.map(() => new Set<Res>()).concat([new Set()]) : heldBefore(p)));
   const rt = impl.rt;
-  const curOf = (mem: Int32Array, r: Res): number => mem[w.cur[resources.indexOf(r)] as number] ?? 0;
 
   /** What interpreter t holds at its current position (a releasing call in progress no longer counts). */
   const heldAt = (t: number, callIndex: number, accessIndex: number): ReadonlySet<Res> => {
@@ -73,11 +75,11 @@ export function scenarioHooks(scenario: Scenario, impl: Runtime<AnyCall>, w: Cli
     const hazard = ghostHazard({ "ghost.abandoned": mem[rt.abandoned] ?? 0, "ghost.dangling": mem[rt.dangling] ?? 0, "ghost.dropped": mem[rt.dropped] ?? 0 });
     if (hazard) return { property: hazard.property, message: hazard.why };
     for (const r of resources) {
-      if ((mem[w.count[resources.indexOf(r)] as number] ?? 0) < 0) return { property: "P3", message: `the extension's count for ${r} went below 0: an instance released a reference it never acquired` };
+      if (wordOf(mem, w.count, r) < 0) return { property: "P3", message: `the extension's count for ${r} went below 0: an instance released a reference it never acquired` };
     }
     for (const [t, v] of s.threads.entries()) {
       for (const r of heldAt(t, v.callIndex, v.accessIndex)) {
-        if (curOf(mem, r) === 0) {
+        if (wordOf(mem, w.cur, r) === 0) {
           const symptom = { property: "P2", message: `interp ${v.interp} still uses ${r}, but it is not live: it was torn down while in use` };
           return rootCause(s, symptom) ?? symptom;
         }
@@ -86,8 +88,8 @@ export function scenarioHooks(scenario: Scenario, impl: Runtime<AnyCall>, w: Cli
     if ((mem[rt.finalized] ?? 0) === 1) {
       if ((mem[rt.leaks] ?? 0) > 0) return { property: "P7", message: "the runtime had to reclaim registry entries the extension never released" };
       for (const r of resources) {
-        if (curOf(mem, r) !== 0) return { property: "P7", message: `${r} is still allocated after runtime finalisation: a leak` };
-        if ((mem[w.count[resources.indexOf(r)] as number] ?? 0) !== 0) {
+        if (wordOf(mem, w.cur, r) !== 0) return { property: "P7", message: `${r} is still allocated after runtime finalisation: a leak` };
+        if (wordOf(mem, w.count, r) !== 0) {
           return { property: "P7", message: `the extension's count for ${r} is not 0 after finalisation, so re-initialisation starts "set"` };
         }
       }
@@ -127,14 +129,12 @@ type HeldAt = (t: number, callIndex: number, accessIndex: number) => ReadonlySet
  */
 function rootCauseJudge(scenario: Scenario, impl: Runtime<AnyCall>, w: ClientWords, heldAt: HeldAt, keptCounts: ReadonlySet<number> | undefined): (s: StateView<ExtCall>, symptom: Violation) => Violation | undefined {
   const hasFailingInit = scenario.failFirstInit === true;
-  const curOf = (mem: Int32Array, r: Res): number => mem[w.cur[resources.indexOf(r)] as number] ?? 0;
   /** How many interpreters hold r at this state (by their positions). */
   const holders = (s: StateView<ExtCall>, r: Res): number => s.threads.filter((v, t) => heldAt(t, v.callIndex, v.accessIndex).has(r)).length;
   /** Whether the extension keeps its own count of r in its statics (see the file comment), and its code touches it. */
-  const ownCount = (r: Res): boolean =>
-    !(impl instanceof RuntimeStore) && !(r === "henv" && (impl instanceof ModuleSlots || impl instanceof RefcountedLock)) && (keptCounts?.has(w.count[resources.indexOf(r)] as number) ?? true);
-  const countOf = (mem: Int32Array, r: Res): number => mem[w.count[resources.indexOf(r)] as number] ?? 0;
-  const handleOf = (mem: Int32Array, r: Res): number => mem[w.handle[resources.indexOf(r)] as number] ?? 0;
+  const storeCounts = impl instanceof RuntimeStore;
+  const runtimeCountsModule = impl instanceof ModuleSlots || impl instanceof RefcountedLock;
+  const ownCount = (r: Res): boolean => !storeCounts && !(r === "henv" && runtimeCountsModule) && (keptCounts?.has(w.count[resIndex(r)] as number) ?? true);
 
   /**
    * Whether the runtime was re-initialised at this state and no call since gave r back: some
@@ -154,14 +154,14 @@ function rootCauseJudge(scenario: Scenario, impl: Runtime<AnyCall>, w: ClientWor
     const mem = s.mem;
     const first = `(first symptom, ${symptom.property}: ${symptom.message})`;
     for (const r of resources) {
-      const h = handleOf(mem, r);
-      if (h !== 0 && h !== curOf(mem, r) && reinitialisedUnreleased(s, r)) {
+      const h = wordOf(mem, w.handle, r);
+      if (h !== 0 && h !== wordOf(mem, w.cur, r) && reinitialisedUnreleased(s, r)) {
         return { property: "P7", message: `${r} used after runtime re-initialisation: the extension's static handle ${h} dates from before Py_FinalizeEx, so its state was not back to "not set" ${first}` };
       }
     }
     for (const r of resources) {
       if (!ownCount(r)) continue;
-      const count = countOf(mem, r);
+      const count = wordOf(mem, w.count, r);
       const holding = holders(s, r);
       if (hasFailingInit && (mem[w.failsLeft] ?? 0) <= 0 && count > holding) {
         return { property: "P5", message: `${r} counted ${count} times with ${holding} interpreter(s) holding it after a refused set-up: the failed import left its count behind ${first}` };
