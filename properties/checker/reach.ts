@@ -40,7 +40,7 @@ export const reachStepCap = 200_000;
 const stepCapFor = (operations: number): number => Math.min(reachStepCap, 64 + 8 * operations);
 
 /** What `reachableStates` concluded about a partition. */
-export interface Reach {
+interface Reach {
   /** Model steps taken (counted as search nodes). */
   steps: number;
   /** Whether the closure finished: only then are the fields below filled in. */
@@ -59,7 +59,7 @@ export interface Reach {
  * ids the search then shares), within `stepCapFor` steps and `reachStateCap` states (fewer when
  * `stateCap`, what is left of the memo budget, is smaller: interned states count in it).
  */
-export function reachableStates<S, Call, Result>(
+function reachableStates<S, Call, Result>(
   model: NormalModel<S, Call, Result>,
   returned: readonly Operation<Call, Result>[],
   pending: readonly Operation<Call, Result>[],
