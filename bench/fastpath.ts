@@ -1,6 +1,6 @@
 import { AtomicsMemory } from "../impl/memory.js";
 import { implementations } from "../impl/index.js";
-import { defaultConfig, refTo, resolveCall, updateCarry, type AnyCall, type FamilyName, type Result } from "../model/index.js";
+import { defaultConfig, familyNames, profiles, resolveCall, updateCarry, type AnyCall, type FamilyName, type Result } from "../model/index.js";
 
 /**
  * Fast paths on the real backend (Atomics on a SharedArrayBuffer, one thread, uncontended): ns per
@@ -13,35 +13,12 @@ export interface FastPathRow {
   readonly nsPerCall: number;
 }
 
-const cases: { family: FamilyName; setup: AnyCall[]; loop: AnyCall[] }[] = [
-  {
-    family: "global_lock",
-    setup: [{ _tag: "PyThread_EnsureGlobalLock", def: "odbc", name: "henv" }],
-    loop: [{ _tag: "PyThread_GetGlobalLock", def: "odbc", name: "henv", index: refTo("odbc", "henv") }],
-  },
-  {
-    family: "global_lock",
-    setup: [{ _tag: "PyThread_EnsureGlobalLock", def: "odbc", name: "henv" }],
-    loop: [
-      { _tag: "PyThread_acquire_lock", def: "odbc", name: "henv", index: refTo("odbc", "henv") },
-      { _tag: "PyThread_release_lock", def: "odbc", name: "henv", index: refTo("odbc", "henv") },
-    ],
-  },
-  {
-    family: "runtime_store",
-    setup: [{ _tag: "PyRuntime_store_ensure", def: "odbc", name: "henv" }, { _tag: "PyRuntime_store_set", key: refTo("odbc", "henv"), value: 7, owner: "raw" }],
-    loop: [{ _tag: "PyRuntime_store_get", key: refTo("odbc", "henv") }],
-  },
-  { family: "module_slots", setup: [{ _tag: "PyModule_ExecDef", def: "odbc", initFails: false, execFails: false, initImportsSelf: false }], loop: [{ _tag: "use_global_state", def: "odbc" }] },
-  {
-    family: "static_mutex",
-    setup: [{ _tag: "mod_exec", def: "odbc", initFails: false }],
-    loop: [{ _tag: "PyMutex_Lock", def: "odbc" }, { _tag: "PyMutex_Unlock", def: "odbc" }],
-  },
-];
+/** Each family's fast paths, from its profile (model/profiles.ts). */
+const cases = (): { family: FamilyName; setup: readonly AnyCall[]; loop: readonly AnyCall[] }[] =>
+  familyNames.flatMap((family) => (profiles[family].fastPaths ?? []).map((p) => ({ family, setup: p.setup, loop: p.loop })));
 
 export function benchFastPaths(seconds = 0.5): FastPathRow[] {
-  return cases.map(({ family, setup, loop }) => {
+  return cases().map(({ family, setup, loop }) => {
     const subject = implementations[family](defaultConfig);
     const mem = AtomicsMemory.allocate(subject.words);
     subject.init?.(mem.words);

@@ -21,7 +21,7 @@
  * PyRuntime_store_* …) is `x.call`, each a suspension point of the C thread.
  */
 import { Either, Schema } from "effect";
-import { defs, ErrorCode, familyNames, models, names, type AnyCall, type Def, type FamilyName, type Name, type Result } from "../model/index.js";
+import { defs, ErrorCode, familyNames, models, names, profiles, type AnyCall, type Def, type FamilyName, type Name, type Result } from "../model/index.js";
 import { store, type Access, type Code } from "../impl/memory.js";
 import { clientResources, ClientFailure, fail, ok, type ClientApi, type ClientDefinition, type HookResult, type Resource } from "../properties/scenarios/contract.js";
 import type { CompiledC } from "./compile.js";
@@ -110,11 +110,12 @@ function decodeCall(inst: CInstance, family: FamilyName, args: readonly number[]
   const _tag = callTags[tag];
   if (_tag === undefined) throw new ClientFailure(`il_api called with tag ${tag}, which names no call (include/interlock.h IL_<call>)`);
   const f = callFlags;
-  const held = family === "global_lock" ? fromHandle(given) : { index: given };
+  const handleCalls = profiles[family].lockHandleCalls;
+  const held = handleCalls !== undefined ? fromHandle(given) : { index: given };
   let ref: { def: Def; name?: Name } = { def: held.def ?? defAt(inst, defP) };
   if (nameP !== 0) ref = { ...ref, name: nameAt(inst, nameP) };
   else if (held.name !== undefined) ref = { ...ref, name: held.name };
-  else if (family === "global_lock" && (_tag === "PyThread_acquire_lock" || _tag === "PyThread_release_lock")) {
+  else if (handleCalls?.includes(_tag) === true) {
     throw new ClientFailure(`${_tag}(${given}): that is not a lock PyThread_EnsureGlobalLock or PyThread_GetGlobalLock returned`);
   }
   const index = held.index;
@@ -155,11 +156,13 @@ export function cClient(compiled: CompiledC, family: FamilyName): CClient {
   const inst = new CInstance(compiled);
   const cStatics = staticNames(inst.wordNames);
   const traps: string[] = [];
-  const lifecycle = family === "module_slots" || family === "refcounted_lock";
+  const callbacks = profiles[family].extensionCallbacks;
+  const lifecycle = callbacks !== undefined;
+  const callbackFamilies = familyNames.filter((f) => profiles[f].extensionCallbacks !== undefined);
   if (!inst.has(cHooks.exec) && !lifecycle) throw new Error(`${compiled.file} exports no ${cHooks.exec}, which ${family} needs (include/interlock.h, "An extension in C")`);
   if (!inst.has(cHooks.free) && !lifecycle) throw new Error(`${compiled.file} exports no ${cHooks.free}, which ${family} needs (include/interlock.h, "An extension in C")`);
   if (!lifecycle && (inst.has(cHooks.globalInit) || inst.has(cHooks.globalExit))) {
-    throw new Error(`${compiled.file} exports ${cHooks.globalInit}/${cHooks.globalExit}, callbacks only module_slots and refcounted_lock have: check it with --family module_slots (or refcounted_lock)`);
+    throw new Error(`${compiled.file} exports ${cHooks.globalInit}/${cHooks.globalExit}, callbacks only ${callbackFamilies.join(" and ")} have: check it with --family ${callbackFamilies.join(" (or ")}${callbackFamilies.length > 1 ? ")" : ""}`);
   }
 
   /** Runs an export in x's interpreter: C globals placed at the statics, library and API calls bound to x. */
@@ -226,12 +229,11 @@ export function cClient(compiled: CompiledC, family: FamilyName): CClient {
     ...(lifecycle && !inst.has(cHooks.exec) ? { failedExec: "no-module" as const } : {}),
     *exec(x) {
       if (inst.has(cHooks.exec)) return yield* status(x, cHooks.exec, [x.interp], "ImportError");
-      if (family === "module_slots") return fromApi(yield* x.call({ _tag: "PyModule_ExecDef", def: "odbc", initFails: false, execFails: false, initImportsSelf: false } as never));
-      return fromApi(yield* x.call({ _tag: "mod_init", def: "odbc", setupFails: false } as never));
+      return fromApi(yield* x.call(callbacks!.exec("odbc") as never));
     },
     *free(x) {
       if (inst.has(cHooks.free)) return yield* status(x, cHooks.free, [x.interp], "m_free failed");
-      return fromApi(yield* x.call({ _tag: family === "module_slots" ? "unload_module" : "mod_free", def: "odbc" } as never));
+      return fromApi(yield* x.call(callbacks!.free("odbc") as never));
     },
     ...(inst.has(cHooks.globalInit)
       ? {

@@ -11,7 +11,7 @@
  * blocking acquire, and the runtime lock's holder never blocks (it only *releases* entry mutexes,
  * when an ending interpreter lets go of what it held).
  */
-import { err, globalLockModel, userBit, userBitsOf, ok, type GlobalLockCall, type ModelConfig, type Result } from "../model/index.js";
+import { err, globalLockModel, userBit, userBitsOf, ok, type GlobalLockCall, type ModelConfig, type Result, type RuntimeCall } from "../model/index.js";
 import { globalLockLayout, type LockPayloadFields } from "./layout.js";
 import { cas, increment, load, store, testEquals, type Code } from "./memory.js";
 import { PyMutex_Lock, PyMutex_Unlock, PyMutexState } from "./pymutex.js";
@@ -19,7 +19,7 @@ import { Registry } from "./registry.js";
 import { subjectOf, type EndBlocker } from "./runtime.js";
 import type { Subject } from "./subject.js";
 
-type FamilyCall = Exclude<GlobalLockCall, { _tag: "Py_NewInterpreter" | "Py_EndInterpreter" | "Py_FinalizeEx" | "Py_Initialize" }>;
+type FamilyCall = Exclude<GlobalLockCall, RuntimeCall>;
 
 export class GlobalLock extends Registry<GlobalLockCall, LockPayloadFields> {
   constructor(config: ModelConfig) {

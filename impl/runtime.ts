@@ -31,6 +31,7 @@ import {
   err,
   ok,
   resolveCall,
+  runtimeCallTags,
   updateCarry,
   type AnyCall,
   type ErrorCode,
@@ -54,7 +55,7 @@ export const WAKE_ALL = 0x7fffffff;
 const MAIN = 1;
 
 /** The runtime calls; every other call is the family's own and runs with its interpreter BUSY. */
-const runtimeTags: ReadonlySet<string> = new Set(["Py_NewInterpreter", "Py_EndInterpreter", "Py_FinalizeEx", "Py_Initialize"]);
+const runtimeTags: ReadonlySet<string> = new Set(runtimeCallTags);
 
 
 /** Acquires a mutex that can never be re-entered by correct code (the runtime lock, a lifecycle lock). */

@@ -18,6 +18,7 @@ import {
   runtimeStoreModel,
   type ModelConfig,
   type Result,
+  type RuntimeCall,
   type RuntimeStoreCall,
 } from "../model/index.js";
 import { runtimeStoreLayout, type StorePayloadFields } from "./layout.js";
@@ -26,7 +27,7 @@ import { Registry } from "./registry.js";
 import { subjectOf } from "./runtime.js";
 import type { InterpWords, Subject } from "./subject.js";
 
-type FamilyCall = Exclude<RuntimeStoreCall, { _tag: "Py_NewInterpreter" | "Py_EndInterpreter" | "Py_FinalizeEx" | "Py_Initialize" }>;
+type FamilyCall = Exclude<RuntimeStoreCall, RuntimeCall>;
 type KeyCall = Exclude<FamilyCall, { _tag: "PyRuntime_store_ensure" }>;
 
 export class RuntimeStore extends Registry<RuntimeStoreCall, StorePayloadFields> {

@@ -80,6 +80,10 @@ export const Py_FinalizeEx = Schema.TaggedStruct("Py_FinalizeEx", {});
 export const Py_Initialize = Schema.TaggedStruct("Py_Initialize", {});
 export const RuntimeCall = Schema.Union(Py_NewInterpreter, Py_EndInterpreter, Py_FinalizeEx, Py_Initialize);
 export type RuntimeCall = typeof RuntimeCall.Type;
+/** The tag of a runtime call. */
+export type RuntimeCallTag = RuntimeCall["_tag"];
+/** The runtime calls' tags, in one place (implementations and workloads tell runtime calls from family calls by them). */
+export const runtimeCallTags = ["Py_NewInterpreter", "Py_EndInterpreter", "Py_FinalizeEx", "Py_Initialize"] as const satisfies readonly RuntimeCallTag[];
 
 /** Sizes of the runtime: how many interpreters exist and how many registry slots the runtime has. */
 export interface ModelConfig {
@@ -323,5 +327,5 @@ export function stepRuntimeCall<S extends RuntimeParts>(
   }
 }
 
-const runtimeTags: ReadonlySet<string> = new Set(["Py_NewInterpreter", "Py_EndInterpreter", "Py_FinalizeEx", "Py_Initialize"]);
+const runtimeTags: ReadonlySet<string> = new Set(runtimeCallTags);
 export const isRuntimeCall = (call: { readonly _tag: string }): call is RuntimeCall => runtimeTags.has(call._tag);

@@ -1,4 +1,4 @@
-import type { AnyCall } from "./index.js";
+import type { AnyCall, FamilyName, RuntimeCallTag } from "./index.js";
 
 /**
  * Example scripts: every rule of every family as a script of calls and the result each one must
@@ -11,7 +11,7 @@ export type Line = [interp: number, call: AnyCall, expected: string];
 export const E = (def: "odbc" | "mylib", name: "henv" | "ext1" | "ext2") => ({ _tag: "PyThread_EnsureGlobalLock", def, name }) as const;
 export const L = (tag: "PyThread_GetGlobalLock" | "PyThread_ReleaseGlobalLock" | "PyThread_acquire_lock" | "PyThread_release_lock" | "call_unsafe_library", index: number, def: "odbc" | "mylib" = "odbc", name: "henv" | "ext1" | "ext2" = "henv") =>
   ({ _tag: tag, def, name, index }) as const;
-export const RT = (tag: "Py_NewInterpreter" | "Py_EndInterpreter" | "Py_FinalizeEx" | "Py_Initialize") => ({ _tag: tag }) as const;
+export const RT = (tag: RuntimeCallTag) => ({ _tag: tag }) as const;
 
 export const globalLockRules: [string, Line[]][] = [
   ["ensure allocates index 1 for the first lock and hands every interpreter the same index", [
@@ -251,7 +251,7 @@ export const staticMutexRules: [string, Line[]][] = [
  * holds the implementation's ghost counters to the model's after every call of every script.
  */
 export interface GhostRule {
-  readonly family: "global_lock" | "runtime_store" | "module_slots" | "refcounted_lock" | "static_mutex";
+  readonly family: FamilyName;
   readonly script: Line[];
   /** Expected final ghost, by the names `ghostSummary` gives (only the named counters are checked). */
   readonly ghost: Readonly<Record<string, number>>;

@@ -1,10 +1,6 @@
 import type { Schema } from "effect";
 import type { Ghost, ModelConfig, StepResult } from "./common.js";
 
-/** The five API families interlock models, named after the proposal each one follows. */
-export const familyNames = ["global_lock", "runtime_store", "refcounted_lock", "module_slots", "static_mutex"] as const;
-export type FamilyName = (typeof familyNames)[number];
-
 /**
  * A FamilyModel is the executable meaning of one API family: a pure, sequential, deterministic
  * state machine over the family's calls. It is the single source of meaning everything else is
@@ -15,7 +11,8 @@ export type FamilyName = (typeof familyNames)[number];
  * equal exactly when their keys are, and the key doubles as a hash.
  */
 export interface FamilyModel<S, C extends { readonly _tag: string }> {
-  readonly family: FamilyName;
+  /** The family's name, its key in the registry (model/profiles.ts). */
+  readonly family: string;
   /** The family's calls as a tagged union (runtime calls included). */
   readonly Call: Schema.Schema<C>;
   /** The thread sketch the family follows, for reports. */

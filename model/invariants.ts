@@ -1,6 +1,8 @@
 import { defs, INSTANCES, userBitsOf, userBitsOfAlive, type Result } from "./common.js";
 import { emptyCarry, resolveCall, updateCarry } from "./carry.js";
 import type { AnyCall, AnyFamilyModel, GlobalLockState, LifecycleState, RuntimeStoreState } from "./index.js";
+import type { ModelProfile } from "./profile.js";
+import { isFamilyName, profiles } from "./profiles.js";
 
 /**
  * The model's own invariants, as checks over a sequence of calls run on a model: each throws an
@@ -24,6 +26,15 @@ export interface Executed {
   readonly before: string;
   readonly after: string;
 }
+
+/** The profile of a family by name (undefined for a name no family is registered under). */
+const traitsOf = (family: string): ModelProfile | undefined => (isFamilyName(family) ? profiles[family] : undefined);
+/** The profile of a model's family (a mutant model keeps its family's name, so its traits). */
+const profileOf = (model: AnyFamilyModel): ModelProfile => traitsOf(model.family) ?? { family: model.family, model, globalState: "other" };
+
+/** Families keeping global state in a per-def lifecycle, and in the runtime's registry. */
+const lifecycle = (f: string): boolean => traitsOf(f)?.globalState === "lifecycle";
+const registry = (f: string): boolean => traitsOf(f)?.globalState === "registry";
 
 class RuleBroken extends Error {}
 function must(cond: boolean, rule: string): void {
@@ -181,7 +192,7 @@ export function finalizeLeavesNothing(model: AnyFamilyModel, invs: readonly Invo
  */
 export function onlyLocksBlock(model: AnyFamilyModel, invs: readonly Invocation[]): void {
   const blocking = new Set(["PyThread_acquire_lock", "PyMutex_Lock", "mod_init", "mod_free", "mod_exec", "Py_FinalizeEx"]);
-  if (model.family === "static_mutex") blocking.add("Py_EndInterpreter");
+  for (const tag of profileOf(model).blockingRuntimeCalls ?? []) blocking.add(tag);
   for (const e of execute(model, invs)) if (e.result === "blocked") must(blocking.has(e.call._tag), `${e.call._tag} blocked`);
 }
 
@@ -190,11 +201,11 @@ export const invariants: readonly (readonly [name: string, applies: (family: str
   ["every misuse returns its error and changes nothing", () => true, misuseChangesNothing],
   ["runtime finalisation leaves nothing behind and nothing leaks", () => true, finalizeLeavesNothing],
   ["only a call waiting for a lock, or finalisation waiting for subinterpreters, blocks", () => true, onlyLocksBlock],
-  ["init and exit balance per epoch", (f) => f === "module_slots" || f === "refcounted_lock" || f === "static_mutex", epochsBalance],
-  ["every use sees the handle of a fully set-up epoch", (f) => f === "module_slots" || f === "refcounted_lock" || f === "static_mutex", usesSeeSetUpState],
-  ["the extension's static lock pointer never names a freed lock object (P8)", (f) => f === "refcounted_lock", staticLockPointerNeverDangles],
-  ["ensures are per interpreter and entries unique per (def, name)", (f) => f === "global_lock" || f === "runtime_store", registryWellFormed],
-  ["a stale index never reaches a newer entry (P8)", (f) => f === "global_lock" || f === "runtime_store", noStaleIndexSucceeds],
+  ["init and exit balance per epoch", lifecycle, epochsBalance],
+  ["every use sees the handle of a fully set-up epoch", lifecycle, usesSeeSetUpState],
+  ["the extension's static lock pointer never names a freed lock object (P8)", (f) => traitsOf(f)?.lockObject === true, staticLockPointerNeverDangles],
+  ["ensures are per interpreter and entries unique per (def, name)", registry, registryWellFormed],
+  ["a stale index never reaches a newer entry (P8)", registry, noStaleIndexSucceeds],
 ];
 
 export { RuleBroken };

@@ -1,5 +1,5 @@
 import { bit, decodeIndex, encodeIndex, err, ok, userBit, userBitsOf, type Result, type StepResult } from "./common.js";
-import type { FamilyName } from "./family.js";
+import type { FamilyName } from "./profiles.js";
 import type { AnyCall, AnyFamilyModel, GlobalLockState, LifecycleState, RuntimeStoreState } from "./index.js";
 import { models } from "./index.js";
 

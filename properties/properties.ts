@@ -128,6 +128,8 @@ export function classifyBySymptom(call: AnyCall, observed: Result | undefined, e
     case "Py_NewInterpreter":
       return because("P7", "interpreter or runtime finalisation disagrees with the model");
   }
+  // A call of a family registered from outside (no symptom known for it): agreement itself.
+  return because("agreement", "the result disagrees with the model");
 }
 
 /**

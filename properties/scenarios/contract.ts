@@ -27,7 +27,7 @@
  * same harness by compiling its `exec`, `m_free`, `global_init`/`global_exit` and module functions
  * to such generators and binding the C API it calls to `x.call`, `x.lib` and `x.statics`.
  */
-import { familyNames, type FamilyName, type GlobalLockCall, type ModuleSlotsCall, type RefcountedLockCall, type Result, type RuntimeStoreCall, type StaticMutexCall } from "../../model/index.js";
+import { familyNames, profiles, type FamilyCall, type FamilyName, type Result } from "../../model/index.js";
 import type { RuntimeCall } from "../../model/common.js";
 import type { Code } from "../../impl/memory.js";
 import type { Discipline } from "../../impl/subject.js";
@@ -49,13 +49,7 @@ export const fail = (error: string): HookResult => extErr(error);
 export const okValue = (r: Result): number => (r._tag === "Ok" ? r.value : 0);
 
 /** Each family's own C calls (the runtime calls — ending interpreters, finalising — are the harness's). */
-export interface FamilyCalls {
-  readonly global_lock: Exclude<GlobalLockCall, RuntimeCall>;
-  readonly runtime_store: Exclude<RuntimeStoreCall, RuntimeCall>;
-  readonly refcounted_lock: Exclude<RefcountedLockCall, RuntimeCall>;
-  readonly module_slots: Exclude<ModuleSlotsCall, RuntimeCall>;
-  readonly static_mutex: Exclude<StaticMutexCall, RuntimeCall>;
-}
+export type FamilyCalls = { readonly [F in FamilyName]: Exclude<FamilyCall<F>, RuntimeCall> };
 
 /**
  * The thread-unsafe C library the extension wraps (ODBC-like), watched by the monitor: `alloc`
@@ -167,7 +161,8 @@ export class ClientFailure extends Error {
 }
 
 const hookNames = ["exec", "free", "globalInit", "globalExit", "use", "acquire", "release", "library", "disciplines"] as const;
-const callbackFamilies: readonly FamilyName[] = ["module_slots", "refcounted_lock"];
+/** The families whose runtime calls an extension's Py_mod_global_init / Py_mod_global_exit. */
+const callbackFamilies: readonly FamilyName[] = familyNames.filter((f) => profiles[f].extensionCallbacks !== undefined);
 const wordName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The problems of a client definition (empty when it is well formed). */

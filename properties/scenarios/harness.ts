@@ -11,12 +11,12 @@
  * cell.ts adds the rest: module functions only on a live instance, m_free at interpreter end and
  * runtime finalisation, the library's refusal and the import retry, the monitor.
  */
-import { GlobalLock, ModuleSlots, RefcountedLock, RuntimeStore, StaticMutex } from "../../impl/index.js";
+import { implProfiles } from "../../impl/index.js";
 import type { Runtime } from "../../impl/runtime.js";
 import { AccessOp, type Access, type Code } from "../../impl/memory.js";
 import { PyMutex_Lock, PyMutex_Unlock } from "../../impl/pymutex.js";
 import type { Discipline } from "../../impl/subject.js";
-import type { AnyCall, Def, FamilyName, ModelConfig, Result } from "../../model/index.js";
+import { profiles, type AnyCall, type Def, type FamilyName, type ModelConfig, type Result } from "../../model/index.js";
 import { isInt32, showValue } from "../module-values.js";
 import type { ImportOpLike } from "./client_support.js";
 import type { Client, Ctx } from "./column.js";
@@ -150,32 +150,12 @@ function apiOf<F extends FamilyName>(d: ClientDefinition<F>, interp: number, lib
 /** The family's implementation with the client's global_init / global_exit (setup / teardown) run by the runtime. */
 function familyRuntime(d: ClientDefinition, config: ModelConfig, lib: Library, w: ClientWords): Runtime<AnyCall> {
   const hooks = { d, lib, w };
-  switch (d.family) {
-    case "global_lock":
-      return new GlobalLock(config);
-    case "runtime_store":
-      return new RuntimeStore(config);
-    case "static_mutex":
-      return new StaticMutex(config);
-    case "module_slots":
-      return new (class extends ModuleSlots {
-        override *globalInit(interp: number, o: ImportOpLike): Code<"InitFailed" | undefined> {
-          return yield* runGlobalInit(hooks, interp, o, (i, op) => super.globalInit(i, op));
-        }
-        override *globalExit(def: Def): Code<void> {
-          yield* runGlobalExit(hooks, def, (x) => super.globalExit(x));
-        }
-      })(config);
-    case "refcounted_lock":
-      return new (class extends RefcountedLock {
-        override *globalInit(interp: number, o: ImportOpLike): Code<"InitFailed" | undefined> {
-          return yield* runGlobalInit(hooks, interp, o, (i, op) => super.globalInit(i, op));
-        }
-        override *globalExit(def: Def): Code<void> {
-          yield* runGlobalExit(hooks, def, (x) => super.globalExit(x));
-        }
-      })(config);
-  }
+  const runtime = implProfiles[d.family].runtime;
+  if (runtime === undefined) throw new ClientFailure(`${d.family} has no runtime for scenario clients (its implementation profile gives none)`);
+  return runtime(config, {
+    globalInit: (interp, o, base) => runGlobalInit(hooks, interp, o, base),
+    globalExit: (def, base) => runGlobalExit(hooks, def, base),
+  });
 }
 
 type Hooks = { readonly d: ClientDefinition; readonly lib: Library; readonly w: ClientWords };
@@ -248,7 +228,7 @@ export function columnOf(d: ClientDefinition, info: ColumnInfo = {}): Client {
     refusesSubinterpreters: d.multipleInterpreters === "not-supported",
     observesAccesses: true,
     makeImpl: (config, lib, w) => familyRuntime(d, config, lib, w),
-    runtimeRunsUnload: d.family === "module_slots" || d.family === "refcounted_lock",
+    runtimeRunsUnload: profiles[d.family].extensionCallbacks !== undefined,
     provides: (op) => op === "import" || op === "unload" || d[op] !== undefined,
     ops: {
       import: (x) => runImport(d, x),

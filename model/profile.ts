@@ -1,0 +1,51 @@
+import type { Def, RuntimeCallTag } from "./common.js";
+import type { FamilyModel } from "./family.js";
+import type { AnyCall } from "./calls.js";
+
+/**
+ * A family model with its state and call types erased, for code that handles every family alike
+ * (the checker, the CLI). Calls are still checked at the edges by the family's `Call` schema.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyFamilyModel = FamilyModel<any, any>;
+
+/**
+ * Everything the layers above need to know about one API family at the model level, in one
+ * place: its model and the traits that decide which generic rules and workloads apply to it.
+ * Generic code asks a profile ("does this family keep a registry?"), never compares a family's
+ * name against a string. The implementation side of a family is its `ImplProfile` (impl/profile.ts).
+ */
+export interface ModelProfile<N extends string = string> {
+  readonly family: N;
+  readonly model: AnyFamilyModel;
+  /**
+   * Where the family keeps an extension's process-global state: in the runtime's registry of named
+   * entries, reached through indices (global_lock, runtime_store: ensures and stale indices, P8),
+   * in a per-def lifecycle of init/exit epochs (module_slots, refcounted_lock, static_mutex), or
+   * neither (a family the generic rules know nothing of, such as a test fixture).
+   */
+  readonly globalState: "registry" | "lifecycle" | "other";
+  /** The extension holds a static pointer to a refcounted lock object (refcounted_lock): the pointer must never dangle (P8). */
+  readonly lockObject?: boolean;
+  /** Runtime calls that may block besides Py_FinalizeEx (static_mutex: Py_EndInterpreter runs m_free, which waits for the PyMutex, D14). */
+  readonly blockingRuntimeCalls?: readonly RuntimeCallTag[];
+  /**
+   * Present when the runtime itself calls the extension's Py_mod_global_init / Py_mod_global_exit
+   * and runs m_free (at unload, interpreter end and finalisation): the calls an extension makes to
+   * import its module and to free it, e.g. `PyModule_ExecDef` / `unload_module`.
+   */
+  readonly extensionCallbacks?: {
+    readonly exec: (def: Def) => AnyCall;
+    readonly free: (def: Def) => AnyCall;
+  };
+  /**
+   * Calls whose `index` argument C passes as a lock handle (`PyThread_type_lock`) that names its
+   * (def, name) too, rather than as a bare index (global_lock's acquire/release).
+   */
+  readonly lockHandleCalls?: readonly string[];
+  /**
+   * The calls an extension makes most, for `interlock bench fastpath`: each a setup run once, then
+   * a loop timed on the real backend.
+   */
+  readonly fastPaths?: readonly { readonly setup: readonly AnyCall[]; readonly loop: readonly AnyCall[] }[];
+}
