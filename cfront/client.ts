@@ -13,7 +13,7 @@
  * C file's globals (the client's statics), then one word that records a C trap (so a crash is
  * judged at the state it happened in).
  */
-import { defaultConfig, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../model/index.js";
+import { defaultConfig, type FamilyName, type ModelConfig } from "../model/index.js";
 import type { Program, Subject } from "../impl/subject.js";
 import type { Hooks, StateView, Violation } from "../properties/explorer/index.js";
 import { wordNames as wordsOf } from "../properties/judge/counterexample.js";
@@ -113,7 +113,7 @@ function namesOf(cell: ReturnType<typeof cellSubject>, client: CClient, cBase: n
   const w = cell.w;
   const impl = cell.impl;
   const out: string[] = Array.from({ length: words }, (_, i) => `runtime word ${i}`);
-  wordsOf({ name: "runtime", words: impl.words, start: () => ({}) as never, decode: (m: Int32Array) => impl.decode(m) } as unknown as Subject<AnyCall, Result>).forEach((n, i) => {
+  wordsOf({ words: impl.words, wordNames: () => impl.wordNames() }).forEach((n, i) => {
     if (!n.startsWith("word ")) out[i] = n;
   });
   resources.forEach((r, k) => {

@@ -181,6 +181,7 @@ export function cFamilyFactory(compiled: CompiledC, family: FamilyName): (config
         return resultOf(yield* inst.run(entry, [interp, c.tag, c.def, c.flags, config.interpreters, c.name, c.index, c.value]));
       },
       after: (_interp, call, result, carry) => updateCarry(call, result, carry),
+      wordNames: () => Object.fromEntries(words.map((n, i) => [n, i])),
       decode(mem: Int32Array): Record<string, number> {
         const out: Record<string, number> = {};
         words.forEach((n, i) => {

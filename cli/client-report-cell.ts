@@ -11,7 +11,7 @@
  * The search is the matrix's (compare.ts `decideCell`): exhaustive with a state budget, then every
  * schedule with ≤ 2 preemptions.
  */
-import { defaultConfig, type AnyCall, type ModelConfig, type Result } from "../model/index.js";
+import { defaultConfig, type ModelConfig } from "../model/index.js";
 import { store, type Access } from "../impl/memory.js";
 import type { Program, Subject } from "../impl/subject.js";
 import { wordNames as runtimeWordNames } from "../properties/judge/counterexample.js";
@@ -123,7 +123,7 @@ export function clientCell(d: ClientDefinition, scenario: Scenario): ClientCell 
   // judged in every state, and at the end of every execution too (the word is sticky either way)
   const monitor: Hooks<ExtCall, ExtResult>["monitor"] = (s) => failed(s.mem) ?? c.hooks.monitor?.(s);
   const check: Hooks<ExtCall, ExtResult>["check"] = (e) => failed(e.memory) ?? c.hooks.check?.(e);
-  const names = runtimeWordNames({ name: "runtime", words: c.w.cur[0] as number, start: () => ({}) as never, decode: (m: Int32Array) => c.impl.decode(m) } as unknown as Subject<AnyCall, Result>);
+  const names = runtimeWordNames({ words: c.w.cur[0] as number, wordNames: () => c.impl.wordNames() });
   clientWordNames(c.w, names);
   names[failWord] = "interlock.moduleFailed";
   return { subject, programs: c.programs, hooks: { ...c.hooks, monitor, check }, config: defaultConfig, wordNames: names };

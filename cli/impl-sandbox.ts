@@ -146,6 +146,7 @@ export function guardSubject(path: string, family: FamilyName, s: Subject<AnyCal
   if (s.resolve) optional.resolve = s.resolve.bind(s);
   if (s.discipline) optional.discipline = s.discipline.bind(s);
   if (s.decode) optional.decode = s.decode.bind(s);
+  if (s.wordNames) optional.wordNames = s.wordNames.bind(s);
   if (s.interpWords) optional.interpWords = s.interpWords;
   if (s.describeCall) optional.describeCall = s.describeCall.bind(s);
   if (s.after) {

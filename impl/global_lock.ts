@@ -12,7 +12,7 @@
  * when an ending interpreter lets go of what it held).
  */
 import { err, globalLockModel, userBit, userBitsOf, ok, type GlobalLockCall, type ModelConfig, type Result, type RuntimeCall } from "../model/index.js";
-import { globalLockLayout, type LockPayloadFields } from "./layout.js";
+import { globalLockLayout, registryWordNames, type LockPayloadFields, type WordNames } from "./layout.js";
 import { cas, increment, load, store, testEquals, type Code } from "./memory.js";
 import { PyMutex_Lock, PyMutex_Unlock, PyMutexState } from "./pymutex.js";
 import { Registry } from "./registry.js";
@@ -127,8 +127,8 @@ export class GlobalLock extends Registry<GlobalLockCall, LockPayloadFields> {
     return words;
   }
 
-  decode(mem: Int32Array): Record<string, number> {
-    return this.decodeSlots(mem, (p) => ({ lock: p.mutex.lock, lockOwner: p.mutex.owner, calls: p.calls }));
+  wordNames(): WordNames {
+    return registryWordNames(this.layout, (p) => ({ lock: p.mutex.lock, lockOwner: p.mutex.owner, calls: p.calls }));
   }
 }
 

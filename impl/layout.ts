@@ -248,17 +248,81 @@ export function lifecycleLayout(kind: LifecycleKind): LifecycleLayout {
   return { words: w.next, rt, kind, def, pool };
 }
 
-// ---- decoding for reports --------------------------------------------------------------------
+// ---- word names, for the judge and reports ---------------------------------------------------
 
-export function decodeRuntime(rt: RuntimeLayout, mem: Int32Array, out: Record<string, number>): void {
-  const at = (a: number): number => mem[a] ?? 0;
-  out["runtime.lock"] = at(rt.lock.lock);
-  out["runtime.lockOwner"] = at(rt.lock.owner);
-  out["runtime.alive"] = at(rt.alive);
-  out["runtime.finalized"] = at(rt.finalized);
-  out["runtime.busy"] = at(rt.busy);
-  out["ghost.abandoned"] = at(rt.abandoned);
-  out["ghost.leaks"] = at(rt.leaks);
-  out["ghost.dangling"] = at(rt.dangling);
-  out["ghost.dropped"] = at(rt.dropped);
+/** A Subject's named words: name → address, in the order reports list them. */
+export type WordNames = Readonly<Record<string, number>>;
+
+/** The runtime header's words by name. */
+export function runtimeWordNames(rt: RuntimeLayout): Record<string, number> {
+  return {
+    "runtime.lock": rt.lock.lock,
+    "runtime.lockOwner": rt.lock.owner,
+    "runtime.alive": rt.alive,
+    "runtime.finalized": rt.finalized,
+    "runtime.busy": rt.busy,
+    "ghost.abandoned": rt.abandoned,
+    "ghost.leaks": rt.leaks,
+    "ghost.dangling": rt.dangling,
+    "ghost.dropped": rt.dropped,
+  };
+}
+
+/** A registry family's words by name: the runtime header, then per slot its header and the payload's fields (`payload` names them). */
+export function registryWordNames<P>(layout: RegistryLayout<P>, payload: (p: SlotFields & P) => Readonly<Record<string, number>>): Record<string, number> {
+  const out = runtimeWordNames(layout.rt);
+  for (let slot = 0; slot < layout.capacity; slot++) {
+    const s = layout.slot(slot);
+    out[`slot${slot}.state`] = s.state;
+    out[`slot${slot}.gen`] = s.gen;
+    out[`slot${slot}.def`] = s.def;
+    for (let w = 0; w < NAME_WORDS; w++) out[`slot${slot}.name${w}`] = s.name + w;
+    out[`slot${slot}.refs`] = s.refs;
+    for (const [k, a] of Object.entries(payload(s))) out[`slot${slot}.${k}`] = a;
+  }
+  return out;
+}
+
+/** A lifecycle family's words by name: the runtime header, each def's block, the lock-object pool. */
+export function lifecycleWordNames(layout: LifecycleLayout): Record<string, number> {
+  const out = runtimeWordNames(layout.rt);
+  for (const def of defs) {
+    const d = layout.def[def];
+    out[`${def}.lifecycleLock`] = d.inner.lock;
+    out[`${def}.lifecycleLockOwner`] = d.inner.owner;
+    if (d.outer !== undefined) {
+      out[`${def}.mutex`] = d.outer.lock;
+      out[`${def}.mutexOwner`] = d.outer.owner;
+    }
+    if (d.lockRef !== undefined) out[`${def}.lockRef`] = d.lockRef;
+    out[`${def}.count`] = d.count;
+    out[`${def}.importers`] = d.importers;
+    out[`${def}.importers2`] = d.importers2;
+    out[`${def}.phase`] = d.phase;
+    out[`${def}.handle`] = d.handle;
+    out[`${def}.epoch`] = d.epoch;
+    out[`${def}.exits`] = d.exits;
+    out[`${def}.calls`] = d.calls;
+  }
+  layout.pool.forEach((o, k) => {
+    out[`lock${k}.live`] = o.live;
+    out[`lock${k}.mutex`] = o.mutex.lock;
+    out[`lock${k}.mutexOwner`] = o.mutex.owner;
+    out[`lock${k}.pins`] = o.pins;
+  });
+  return out;
+}
+
+/** The named words' values in `mem` (a word beyond the memory reads 0). */
+export function readWords(names: WordNames, mem: Int32Array): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, addr] of Object.entries(names)) out[name] = mem[addr] ?? 0;
+  return out;
+}
+
+/** Word i → its name ("word i" for a word with none), from a Subject's named words. */
+export function namesByAddress(names: WordNames, words: number): string[] {
+  const out = Array.from({ length: words }, (_, a) => `word ${a}`);
+  for (const [name, addr] of Object.entries(names)) if (addr >= 0 && addr < words && out[addr] === `word ${addr}`) out[addr] = name;
+  return out;
 }

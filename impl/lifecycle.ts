@@ -28,7 +28,7 @@
  */
 import { bit, defs, err, INSTANCES, ok, type Def, type ErrorCode, type ModelConfig, type Result } from "../model/index.js";
 import type { LifecycleOp } from "../model/lifecycle.js";
-import { decodeRuntime, Phase, type DefBlock, type LifecycleLayout, type MutexAt } from "./layout.js";
+import { lifecycleWordNames, Phase, type DefBlock, type LifecycleLayout, type MutexAt, type WordNames } from "./layout.js";
 import { add, cas, clearBits, increment, load, setBits, store, sub, testBits, testEquals, type Code } from "./memory.js";
 import { PyMutex_Lock, PyMutex_Unlock, PyMutexState } from "./pymutex.js";
 import { lockOrDie, Runtime, unlockOrDie, type EndBlocker } from "./runtime.js";
@@ -346,34 +346,7 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
     return defs.flatMap((def) => [this.block(def).importers, this.block(def).importers2]);
   }
 
-  decode(mem: Int32Array): Record<string, number> {
-    const out: Record<string, number> = {};
-    const at = (a: number): number => mem[a] ?? 0;
-    decodeRuntime(this.rt, mem, out);
-    for (const def of defs) {
-      const d = this.block(def);
-      out[`${def}.lifecycleLock`] = at(d.inner.lock);
-      out[`${def}.lifecycleLockOwner`] = at(d.inner.owner);
-      if (d.outer !== undefined) {
-        out[`${def}.mutex`] = at(d.outer.lock);
-        out[`${def}.mutexOwner`] = at(d.outer.owner);
-      }
-      if (d.lockRef !== undefined) out[`${def}.lockRef`] = at(d.lockRef);
-      out[`${def}.count`] = at(d.count);
-      out[`${def}.importers`] = at(d.importers);
-      out[`${def}.importers2`] = at(d.importers2);
-      out[`${def}.phase`] = at(d.phase);
-      out[`${def}.handle`] = at(d.handle);
-      out[`${def}.epoch`] = at(d.epoch);
-      out[`${def}.exits`] = at(d.exits);
-      out[`${def}.calls`] = at(d.calls);
-    }
-    this.layout.pool.forEach((o, k) => {
-      out[`lock${k}.live`] = at(o.live);
-      out[`lock${k}.mutex`] = at(o.mutex.lock);
-      out[`lock${k}.mutexOwner`] = at(o.mutex.owner);
-      out[`lock${k}.pins`] = at(o.pins);
-    });
-    return out;
+  wordNames(): WordNames {
+    return lifecycleWordNames(this.layout);
   }
 }

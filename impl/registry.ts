@@ -15,7 +15,7 @@
  * entry alive, and nobody else can drop that ensure.
  */
 import { decodeIndex, encodeIndex, err, INSTANCES, ok, type Def, type ErrorCode, type ModelConfig, type Name, type Result } from "../model/index.js";
-import { decodeRuntime, defIdentity, NAME_WORDS, packName, SlotState, type RegistryLayout, type SlotFields } from "./layout.js";
+import { defIdentity, NAME_WORDS, packName, SlotState, type RegistryLayout, type SlotFields } from "./layout.js";
 import { increment, load, store, testBits, type Code } from "./memory.js";
 import { Runtime } from "./runtime.js";
 import type { InterpWords } from "./subject.js";
@@ -169,22 +169,5 @@ export abstract class Registry<Call extends { readonly _tag: string }, P> extend
       yield increment(this.rt.leaks, 1);
       yield* this.free(slot);
     }
-  }
-
-  /** Named fields: the runtime header, then per slot its header and `payload` fields. */
-  protected decodeSlots(mem: Int32Array, payload: (p: P) => Record<string, number>): Record<string, number> {
-    const out: Record<string, number> = {};
-    decodeRuntime(this.rt, mem, out);
-    for (let slot = 0; slot < this.layout.capacity; slot++) {
-      const s = this.layout.slot(slot) as SlotFields & P;
-      const at = (a: number): number => mem[a] ?? 0;
-      out[`slot${slot}.state`] = at(s.state);
-      out[`slot${slot}.gen`] = at(s.gen);
-      out[`slot${slot}.def`] = at(s.def);
-      for (let w = 0; w < NAME_WORDS; w++) out[`slot${slot}.name${w}`] = at(s.name + w);
-      out[`slot${slot}.refs`] = at(s.refs);
-      for (const [k, a] of Object.entries(payload(s))) out[`slot${slot}.${k}`] = at(a);
-    }
-    return out;
   }
 }

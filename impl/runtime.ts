@@ -38,7 +38,7 @@ import {
   type ModelConfig,
   type Result,
 } from "../model/index.js";
-import type { MutexAt, RuntimeLayout } from "./layout.js";
+import { readWords, type MutexAt, type RuntimeLayout, type WordNames } from "./layout.js";
 import { clearBits, load, loopEnter, loopHead, notify, setBits, store, testBits, testEquals, wait, type Code } from "./memory.js";
 import { PyMutex_Lock, PyMutex_Unlock } from "./pymutex.js";
 import type { Discipline, InterpWords, Subject } from "./subject.js";
@@ -102,8 +102,15 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
   /** With the world locked, after the main interpreter ended: count leaks and free what is left. */
   protected abstract finalizeEffects(): Code<void>;
 
-  /** Named fields of the family's region, for reports. */
-  abstract decode(mem: Int32Array): Record<string, number>;
+  /** Every named word of the family's memory (impl/layout.ts names them): name → address. */
+  abstract wordNames(): WordNames;
+
+  private named: WordNames | undefined;
+  /** The named words' values, for the judge (ghost counters) and reports. */
+  decode(mem: Int32Array): Record<string, number> {
+    this.named ??= this.wordNames();
+    return readWords(this.named, mem);
+  }
 
   /**
    * Lock-protected words and the owner word of the mutex protecting each: words this
@@ -341,6 +348,7 @@ export function subjectOf<Call extends { readonly _tag: string }>(
     start: (interp, call, carry) => impl.call(interp, resolve(call, carry)),
     after: (_interp, call, result, carry) => updateCarry(call as unknown as AnyCall, result, carry),
     decode: (mem) => impl.decode(mem),
+    wordNames: () => impl.wordNames(),
     discipline: (() => {
       const rules = impl.disciplines();
       return (addr: number) => rules.get(addr);

@@ -21,7 +21,7 @@ import {
   type RuntimeCall,
   type RuntimeStoreCall,
 } from "../model/index.js";
-import { runtimeStoreLayout, type StorePayloadFields } from "./layout.js";
+import { registryWordNames, runtimeStoreLayout, type StorePayloadFields, type WordNames } from "./layout.js";
 import { increment, load, store, testBits, type Code } from "./memory.js";
 import { Registry } from "./registry.js";
 import { subjectOf } from "./runtime.js";
@@ -120,8 +120,8 @@ export class RuntimeStore extends Registry<RuntimeStoreCall, StorePayloadFields>
     return { ...base, ids: [...base.ids, ...owners] };
   }
 
-  decode(mem: Int32Array): Record<string, number> {
-    return this.decodeSlots(mem, (p) => ({ isSet: p.isSet, value: p.value, owner: p.owner }));
+  wordNames(): WordNames {
+    return registryWordNames(this.layout, (p) => ({ isSet: p.isSet, value: p.value, owner: p.owner }));
   }
 }
 

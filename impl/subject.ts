@@ -46,8 +46,13 @@ export interface Subject<Call, Result> {
    * searches without symmetry if it fails, so an incomplete list costs the reduction, not soundness.
    */
   readonly interpWords?: InterpWords;
-  /** Shared memory decoded into named fields, for reports. */
+  /** Shared memory decoded into named fields (the ghost counters the judge compares, `ghost.*`). */
   decode?(mem: Int32Array): Record<string, number>;
+  /**
+   * The Subject's named words: name → address (impl/layout.ts names interlock's own). Reports and
+   * counterexamples show these words by name, and only these; a word without one is "word i".
+   */
+  wordNames?(): Readonly<Record<string, number>>;
   /** The call as a line a CPython developer reads, e.g. `Py_mod_global_init(odbc)`. */
   describeCall?(call: Call): string;
 }

@@ -1,4 +1,5 @@
 import type { AnyCall, Result } from "../../model/index.js";
+import { namesByAddress, readWords } from "../../impl/layout.js";
 import type { Subject } from "../../impl/subject.js";
 import { toPrograms } from "../agreement.js";
 import { replay, type Execution, type FoundViolation, type Limits, type TraceRow } from "../explorer/index.js";
@@ -7,7 +8,7 @@ import type { Evidence, Judge } from "./judge.js";
 /**
  * A counterexample as the run hands it to reports: the violation (its replay token), the failing
  * execution replayed once under the same judge with every access traced, the judge's evidence,
- * and the shared memory decoded into named words. Reports render this; they judge nothing.
+ * and the words of shared memory the Subject names (`Subject.wordNames`; nothing is probed). Reports render this; they judge nothing.
  */
 export interface Counterexample {
   readonly violation: FoundViolation<AnyCall, Result>;
@@ -15,9 +16,9 @@ export interface Counterexample {
   readonly execution: Execution<AnyCall, Result>;
   /** Every access of the execution in order (empty if the token no longer replays). */
   readonly trace: readonly TraceRow[];
-  /** Word i of shared memory → its name in the Subject's decoding ("word i" when it names none). */
+  /** Word i of shared memory → the name the Subject gives it ("word i" when it names none). */
   readonly wordNames: readonly string[];
-  /** Shared memory at the end of the execution, decoded into named fields. */
+  /** The Subject's named words at the end of the execution. */
   readonly memory: Readonly<Record<string, number>>;
 }
 
@@ -38,19 +39,16 @@ export function traceCounterexample(
     execution,
     trace: ok && replayed.trace ? replayed.trace : [],
     wordNames: wordNames(judge.subject),
-    memory: judge.subject.decode ? judge.subject.decode(execution.memory) : {},
+    memory: namedMemory(judge.subject, execution.memory),
   };
 }
 
-/** Names of shared-memory words, from the Subject's own decoding (word i → field name). */
-export function wordNames(subject: Subject<AnyCall, Result>): string[] {
-  const names: string[] = [];
-  if (!subject.decode) return names;
-  for (let a = 0; a < subject.words; a++) {
-    const probe = new Int32Array(subject.words);
-    probe[a] = 0x5a5a5a5;
-    const hit = Object.entries(subject.decode(probe)).find(([, v]) => v === 0x5a5a5a5);
-    names[a] = hit ? hit[0] : `word ${a}`;
-  }
-  return names;
+/** Names of shared-memory words, as the Subject names them (word i → its name; "word i" when it names none). */
+export function wordNames(subject: Pick<Subject<AnyCall, Result>, "words" | "wordNames">): string[] {
+  return namesByAddress(subject.wordNames?.() ?? {}, subject.words);
+}
+
+/** The Subject's named words in `mem`, by name (nothing for a Subject that names none). */
+export function namedMemory(subject: Pick<Subject<AnyCall, Result>, "wordNames">, mem: Int32Array): Record<string, number> {
+  return readWords(subject.wordNames?.() ?? {}, mem);
 }
