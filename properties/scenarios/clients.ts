@@ -4,7 +4,7 @@
  * definition (contract.ts), one file per family under columns/, run through the same harness
  * (harness.ts) as any user's `interlock verify --client` module.
  *
- * LINE COUNTING RULE (lines.ts reads columns/*.ts): client code sits between a marker line
+ * LINE COUNTING RULE (lines.test.ts counts columns/*.ts into the golden lines.golden.ts, which lines.ts reads): client code sits between a marker line
  *     // client <column>:<op>[,<op>…] [<column>:<op>[,<op>…] …]
  * and the next `// end client`. A cell's "lines of client code" is the number of non-blank lines
  * that are not comments in every region that names the cell's column with an operation the
