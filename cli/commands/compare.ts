@@ -1,16 +1,17 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { compareAll, matrixHtml, matrixMarkdown, matrixMarkdownBlock, README_BEGIN, README_END, withReadmeBlock } from "../../properties/scenarios/compare.js";
+import { compareAll, type Cell, matrixHtml, matrixMarkdown, matrixMarkdownBlock, README_BEGIN, README_END, withReadmeBlock } from "../../properties/scenarios/compare.js";
 import { checkReportDirectory, ReportError, writeTextFile } from "../../reports/io.js";
 import { str } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { register } from "../command.js";
+import { userColumns, withColumns } from "../compare-user.js";
 
 register({
   name: "compare",
   summary: "run the thread's use cases against every proposal and write the comparison matrix",
   help: [
-    "Usage: interlock compare [--out <dir>] [--update-readme] [--json]",
+    "Usage: interlock compare [--out <dir>] [--update-readme] [--json] [--impl <module>] [--client <file> [--family f]]",
     "",
     "Runs every scenario (ODBC henv, several resources, a shared cache, a lock around a",
     "thread-unsafe library, import/unload churn, init failure, interpreter end, runtime",
@@ -21,10 +22,14 @@ register({
     "  --out <dir>       where to write (default interlock-out/compare)",
     "  --update-readme   rewrite the block between " + README_BEGIN + " and " + README_END + " in ./README.md",
     "  --json            print the matrix as JSON on stdout",
+    "  --impl <module>   your implementation of a family (TS/JS module or .c, as verify --impl) judged",
+    "                    in the whole row: each of the family's columns again, on your Subject",
+    "  --client <file>   your extension's client code (TS/JS module or .c, as verify --client) as one",
+    "                    more column; --family picks the family of a C client",
     "",
     "Exit code 0 when every cell is decided (unsafe cells are findings, not failures), 3 otherwise.",
   ].join("\n"),
-  options: { out: { type: "string" }, "update-readme": { type: "boolean" }, json: { type: "boolean" } },
+  options: { out: { type: "string" }, "update-readme": { type: "boolean" }, json: { type: "boolean" }, impl: { type: "string" }, client: { type: "string" }, family: { type: "string" } },
   async run(args, out) {
     const dir = str(args.values["out"]) ?? join("interlock-out", "compare");
     let readme: string | undefined;
@@ -46,10 +51,14 @@ register({
       if (e instanceof ReportError) throw new UsageError(`--out: ${e.message}`);
       throw e;
     }
+    // The user's code is loaded (and refused, one line, exit 2) before the minutes of work.
+    if (args.values["update-readme"] && (args.values["impl"] !== undefined || args.values["client"] !== undefined)) {
+      throw new UsageError("--update-readme writes interlock's own matrix; drop --impl/--client to update it");
+    }
+    const user = await userColumns(args.values);
     let n = 0;
-    const m = compareAll({
-      onCell: (c) => out.progress(`compare: ${++n} cells decided (last: ${c.scenario} × ${c.column}: ${c.verdict})`),
-    });
+    const onCell = (c: Cell): void => out.progress(`compare: ${++n} cells decided (last: ${c.scenario} × ${c.column}: ${c.verdict})`);
+    const m = withColumns(compareAll({ onCell }), user, undefined, onCell);
     out.endProgress();
     writeTextFile(dir, "matrix.md", matrixMarkdown(m));
     writeTextFile(dir, "matrix.html", matrixHtml(m));
