@@ -25,6 +25,12 @@ export interface ModelProfile<N extends string = string> {
    * neither (a family the generic rules know nothing of, such as a test fixture).
    */
   readonly globalState: "registry" | "lifecycle" | "other";
+  /**
+   * What the runtime counts for the extension, so its own code keeps no count of it: every
+   * resource's users (runtime_store: a key's ensures), or the module's instances (module_slots,
+   * refcounted_lock: the 0→1 / 1→0 decisions are the runtime's). Absent: the extension counts.
+   */
+  readonly runtimeCounts?: "every-resource" | "module-instances";
   /** The extension holds a static pointer to a refcounted lock object (refcounted_lock): the pointer must never dangle (P8). */
   readonly lockObject?: boolean;
   /** Runtime calls that may block besides Py_FinalizeEx (static_mutex: Py_EndInterpreter runs m_free, which waits for the PyMutex, D14). */

@@ -39,6 +39,7 @@ export const runtimeStoreProfile = {
   family: "runtime_store",
   model: runtimeStoreModel,
   globalState: "registry",
+  runtimeCounts: "every-resource",
   fastPaths: [
     {
       setup: [{ _tag: "PyRuntime_store_ensure", def: "odbc", name: "henv" }, { _tag: "PyRuntime_store_set", key: refTo("odbc", "henv"), value: 7, owner: "raw" }],
@@ -52,6 +53,7 @@ export const refcountedLockProfile = {
   family: "refcounted_lock",
   model: refcountedLockModel,
   globalState: "lifecycle",
+  runtimeCounts: "module-instances",
   lockObject: true,
   extensionCallbacks: { exec: (def) => ({ _tag: "mod_init", def, setupFails: false }), free: (def) => ({ _tag: "mod_free", def }) },
 } as const satisfies ModelProfile;
@@ -61,6 +63,7 @@ export const moduleSlotsProfile = {
   family: "module_slots",
   model: moduleSlotsModel,
   globalState: "lifecycle",
+  runtimeCounts: "module-instances",
   extensionCallbacks: {
     exec: (def) => ({ _tag: "PyModule_ExecDef", def, initFails: false, execFails: false, initImportsSelf: false }),
     free: (def) => ({ _tag: "unload_module", def }),

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { defaultConfig, type AnyCall, type Result } from "../model/index.js";
 import type { Subject } from "../impl/subject.js";
-import { compareAll } from "../properties/scenarios/compare.js";
+import { compareAll, type Cell } from "../properties/scenarios/compare.js";
+import { implementations } from "../impl/index.js";
 import { clientColumn, implColumnsOf, subjectProblem, withColumns } from "../cli/compare-user.js";
 import { tinyStaticMutex } from "./fixtures/impl/tiny-static-mutex.js";
 import { cli } from "./cli-harness.js";
@@ -22,6 +23,18 @@ describe("interlock compare --impl: a user's implementation judged in the scenar
     expect(at("static_mutex@tiny-static-mutex.ts")?.lines).toBe(at("static_mutex")?.lines);
     expect(at("static_mutex@tiny-static-mutex.ts")?.verdict).not.toBe("violation");
     expect(at("static_mutex_naive@tiny-static-mutex.ts")?.verdict).toBe(at("static_mutex_naive")?.verdict);
+  });
+
+  it("interlock's own global_lock, passed in as a user's Subject, decides its row exactly as the built-in columns do (the judge reads the registry's words by name)", () => {
+    const cols = implColumnsOf("own.ts", { global_lock: implementations.global_lock }, ["global_lock"], defaultConfig);
+    const base = compareAll({ scenarios: ["henv"], columns: ["global_lock", "global_lock_naive"], maxExhaustiveStates: BUDGET });
+    const m = withColumns(base, cols, BUDGET);
+    const pick = (c: Cell) => [c.verdict, c.property, c.lines, c.strategy, c.states, c.coverage];
+    for (const column of ["global_lock", "global_lock_naive"]) {
+      const own = m.cells.find((c) => c.column === column);
+      const user = m.cells.find((c) => c.column === `${column}@own.ts`);
+      expect(user && pick(user), column).toEqual(own && pick(own));
+    }
   });
 
   it("refuses, in one line, a Subject that does not name the runtime's words, one whose init writes other words, and a family with extension callbacks", () => {

@@ -109,7 +109,7 @@ export function cellSubject(client: Client, scenario: Scenario, config: ModelCon
     describeCall: describeExtCall,
   };
   const programs = scenario.programs.map((calls, i) => ({ interp: i + 1, calls }));
-  return { subject, impl, w, programs, hooks: scenarioHooks(scenario, impl, w, { refusesSubinterpreters: client.refusesSubinterpreters === true, ...keptCountsOf(client, w, subject, programs) }) };
+  return { subject, impl, w, programs, hooks: scenarioHooks(scenario, client.family, impl, w, { refusesSubinterpreters: client.refusesSubinterpreters === true, ...keptCountsOf(client, w, subject, programs) }) };
 }
 
 /** Executions of the pre-pass that finds the count words a client keeps (library.ts `countWordsKept`). */

@@ -3,7 +3,7 @@
  * extension operations written against it. harness.ts builds one from a public client definition
  * (contract.ts); nothing else needs to build one by hand.
  */
-import type { AnyCall, ModelConfig, Result } from "../../model/index.js";
+import type { AnyCall, FamilyName, ModelConfig, Result } from "../../model/index.js";
 import type { Runtime } from "../../impl/runtime.js";
 import type { Code } from "../../impl/memory.js";
 import type { Discipline } from "../../impl/subject.js";
@@ -27,7 +27,7 @@ export type ColumnOp = "import" | "unload" | "use" | "acquire" | "release" | "li
 /** One column of the matrix: a family's implementation plus the extension code written against it. */
 export interface Client {
   readonly column: string;
-  readonly family: "global_lock" | "runtime_store" | "refcounted_lock" | "module_slots" | "static_mutex";
+  readonly family: FamilyName;
   readonly naive: boolean;
   /** The mistake the naive variant makes (empty for the proper column). */
   readonly mistake: string;

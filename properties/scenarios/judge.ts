@@ -32,10 +32,8 @@
  *   - P3: nothing held at the end, but a registry entry is still live (an ensure never released).
  */
 import type { Execution, Hooks, StateView, Violation } from "../explorer/index.js";
-import { Registry } from "../../impl/registry.js";
-import { ModuleSlots, RefcountedLock, RuntimeStore } from "../../impl/index.js";
 import type { Runtime } from "../../impl/runtime.js";
-import type { AnyCall } from "../../model/index.js";
+import { profiles, type AnyCall, type FamilyName } from "../../model/index.js";
 import { SlotState } from "../../impl/layout.js";
 import { badReasons, badText, resIndex, resources, type ClientWords, type ExtCall, type ExtResult, type Res } from "./library.js";
 import { heldBefore, isReleasing, type Scenario } from "./scenarios.js";
@@ -51,7 +49,7 @@ export interface JudgeOptions {
 /** Resource r's word in `words` (one word per resource: w.cur, w.count, w.handle) at this state. */
 const wordOf = (mem: Int32Array, words: readonly number[], r: Res): number => mem[words[resIndex(r)] as number] ?? 0;
 
-export function scenarioHooks(scenario: Scenario, impl: Runtime<AnyCall>, w: ClientWords, options: JudgeOptions = {}): Hooks<ExtCall, ExtResult> {
+export function scenarioHooks(scenario: Scenario, family: FamilyName, impl: Runtime<AnyCall>, w: ClientWords, options: JudgeOptions = {}): Hooks<ExtCall, ExtResult> {
   const held = scenario.programs.map((p, t) => (options.refusesSubinterpreters === true && t > 0 ? p.map(() => new Set<Res>()).concat([new Set()]) : heldBefore(p)));
   const rt = impl.rt;
 
@@ -63,7 +61,15 @@ export function scenarioHooks(scenario: Scenario, impl: Runtime<AnyCall>, w: Cli
     return call !== undefined && isReleasing(call) && accessIndex > 0 ? new Set() : before;
   };
 
-  const rootCause = rootCauseJudge(scenario, impl, w, heldAt, options.keptCounts);
+  const rootCause = rootCauseJudge(scenario, family, w, heldAt, options.keptCounts);
+  /** A registry family's slot-state words, by the names the implementation gives them (`slot<i>.state`). */
+  const slotStates =
+    profiles[family].globalState === "registry"
+      ? Object.entries(impl.wordNames()).flatMap(([name, addr]) => {
+          const m = /^slot(\d+)\.state$/.exec(name);
+          return m ? [{ slot: Number(m[1]), addr }] : [];
+        })
+      : [];
 
   const monitor = (s: StateView<ExtCall>): Violation | undefined => {
     const mem = s.mem;
@@ -108,11 +114,9 @@ export function scenarioHooks(scenario: Scenario, impl: Runtime<AnyCall>, w: Cli
     const mem = e.memory;
     const nobodyHolds = held.every((t) => (t[t.length - 1] as ReadonlySet<Res>).size === 0);
     if (!nobodyHolds) return undefined;
-    if (impl instanceof Registry) {
-      for (let slot = 0; slot < impl.layout.capacity; slot++) {
-        if ((mem[impl.layout.slot(slot).state] ?? 0) === SlotState.live) {
-          return { property: "P3", message: `registry slot ${slot} is still live after every user left: an ensure was never released` };
-        }
+    for (const { slot, addr } of slotStates) {
+      if ((mem[addr] ?? 0) === SlotState.live) {
+        return { property: "P3", message: `registry slot ${slot} is still live after every user left: an ensure was never released` };
       }
     }
     return undefined;
@@ -127,13 +131,13 @@ type HeldAt = (t: number, callIndex: number, accessIndex: number) => ReadonlySet
  * The root-cause rules of the file comment, over a state and the symptom a hazard showed: the
  * property the evidence names, or undefined when it names none beyond the symptom.
  */
-function rootCauseJudge(scenario: Scenario, impl: Runtime<AnyCall>, w: ClientWords, heldAt: HeldAt, keptCounts: ReadonlySet<number> | undefined): (s: StateView<ExtCall>, symptom: Violation) => Violation | undefined {
+function rootCauseJudge(scenario: Scenario, family: FamilyName, w: ClientWords, heldAt: HeldAt, keptCounts: ReadonlySet<number> | undefined): (s: StateView<ExtCall>, symptom: Violation) => Violation | undefined {
   const hasFailingInit = scenario.failFirstInit === true;
   /** How many interpreters hold r at this state (by their positions). */
   const holders = (s: StateView<ExtCall>, r: Res): number => s.threads.filter((v, t) => heldAt(t, v.callIndex, v.accessIndex).has(r)).length;
   /** Whether the extension keeps its own count of r in its statics (see the file comment), and its code touches it. */
-  const storeCounts = impl instanceof RuntimeStore;
-  const runtimeCountsModule = impl instanceof ModuleSlots || impl instanceof RefcountedLock;
+  const storeCounts = profiles[family].runtimeCounts === "every-resource";
+  const runtimeCountsModule = profiles[family].runtimeCounts === "module-instances";
   const ownCount = (r: Res): boolean => !storeCounts && !(r === "henv" && runtimeCountsModule) && (keptCounts?.has(w.count[resIndex(r)] as number) ?? true);
 
   /**
