@@ -1,8 +1,7 @@
-import type { GlobalLockCall } from "./global_lock.js";
-import type { ModuleSlotsCall } from "./module_slots.js";
-import type { RefcountedLockCall } from "./refcounted_lock.js";
-import type { RuntimeStoreCall } from "./runtime_store.js";
-import type { StaticMutexCall } from "./static_mutex.js";
+import type { FamilyCall, FamilyName } from "./profiles.js";
 
-/** Any family's call: a tagged struct. (Its own file, so that model/carry.ts need not import model/index.ts.) */
-export type AnyCall = GlobalLockCall | RuntimeStoreCall | ModuleSlotsCall | RefcountedLockCall | StaticMutexCall;
+/**
+ * Any family's call: a tagged struct, the union of every registered family's calls (read from the
+ * registry, model/profiles.ts). Its own file, so that model/carry.ts need not import model/index.ts.
+ */
+export type AnyCall = FamilyCall<FamilyName>;

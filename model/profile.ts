@@ -1,6 +1,5 @@
 import type { Def, RuntimeCallTag } from "./common.js";
 import type { FamilyModel } from "./family.js";
-import type { AnyCall } from "./calls.js";
 
 /**
  * A family model with its state and call types erased, for code that handles every family alike
@@ -15,9 +14,18 @@ export type AnyFamilyModel = FamilyModel<any, any>;
  * Generic code asks a profile ("does this family keep a registry?"), never compares a family's
  * name against a string. The implementation side of a family is its `ImplProfile` (impl/profile.ts).
  */
-export interface ModelProfile<N extends string = string> {
-  readonly family: N;
-  readonly model: AnyFamilyModel;
+/** A call of some family: a tagged struct (a profile is typed by its own family's calls). */
+export type SomeCall = { readonly _tag: string };
+
+/**
+ * A profile typed by its family's calls `C`; `ModelProfile` alone is a profile with its call type
+ * erased (as `AnyFamilyModel` erases a model's), for code that handles every family alike.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface ModelProfile<C extends SomeCall = any> {
+  readonly family: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly model: FamilyModel<any, C>;
   /**
    * Where the family keeps an extension's process-global state: in the runtime's registry of named
    * entries, reached through indices (global_lock, runtime_store: ensures and stale indices, P8),
@@ -41,8 +49,8 @@ export interface ModelProfile<N extends string = string> {
    * import its module and to free it, e.g. `PyModule_ExecDef` / `unload_module`.
    */
   readonly extensionCallbacks?: {
-    readonly exec: (def: Def) => AnyCall;
-    readonly free: (def: Def) => AnyCall;
+    readonly exec: (def: Def) => C;
+    readonly free: (def: Def) => C;
   };
   /**
    * Calls whose `index` argument C passes as a lock handle (`PyThread_type_lock`) that names its
@@ -53,5 +61,5 @@ export interface ModelProfile<N extends string = string> {
    * The calls an extension makes most, for `interlock bench fastpath`: each a setup run once, then
    * a loop timed on the real backend.
    */
-  readonly fastPaths?: readonly { readonly setup: readonly AnyCall[]; readonly loop: readonly AnyCall[] }[];
+  readonly fastPaths?: readonly { readonly setup: readonly C[]; readonly loop: readonly C[] }[];
 }

@@ -5,13 +5,13 @@
  * impl/profiles.ts).
  */
 import { refTo } from "./common.js";
-import { globalLockModel } from "./global_lock.js";
-import { moduleSlotsModel } from "./module_slots.js";
+import { globalLockModel, type GlobalLockCall } from "./global_lock.js";
+import { moduleSlotsModel, type ModuleSlotsCall } from "./module_slots.js";
 import type { FamilyModel } from "./family.js";
 import type { AnyFamilyModel, ModelProfile } from "./profile.js";
-import { refcountedLockModel } from "./refcounted_lock.js";
-import { runtimeStoreModel } from "./runtime_store.js";
-import { staticMutexModel } from "./static_mutex.js";
+import { refcountedLockModel, type RefcountedLockCall } from "./refcounted_lock.js";
+import { runtimeStoreModel, type RuntimeStoreCall } from "./runtime_store.js";
+import { staticMutexModel, type StaticMutexCall } from "./static_mutex.js";
 
 /** Named runtime-global locks (PyThread_EnsureGlobalLock …): a registry of named locks reached by index. */
 export const globalLockProfile = {
@@ -32,7 +32,7 @@ export const globalLockProfile = {
       ],
     },
   ],
-} as const satisfies ModelProfile;
+} as const satisfies ModelProfile<GlobalLockCall>;
 
 /** The runtime store (PyRuntime_store_*): a registry of named values reached by key. */
 export const runtimeStoreProfile = {
@@ -46,7 +46,7 @@ export const runtimeStoreProfile = {
       loop: [{ _tag: "PyRuntime_store_get", key: refTo("odbc", "henv") }],
     },
   ],
-} as const satisfies ModelProfile;
+} as const satisfies ModelProfile<RuntimeStoreCall>;
 
 /** Petr's refcounted lock object: a per-def lifecycle whose client lock is a refcounted object the extension points at. */
 export const refcountedLockProfile = {
@@ -56,7 +56,7 @@ export const refcountedLockProfile = {
   runtimeCounts: "module-instances",
   lockObject: true,
   extensionCallbacks: { exec: (def) => ({ _tag: "mod_init", def, setupFails: false }), free: (def) => ({ _tag: "mod_free", def }) },
-} as const satisfies ModelProfile;
+} as const satisfies ModelProfile<RefcountedLockCall>;
 
 /** Module slots Py_mod_global_init / Py_mod_global_exit with the runtime's refcount per def. */
 export const moduleSlotsProfile = {
@@ -71,7 +71,7 @@ export const moduleSlotsProfile = {
   fastPaths: [
     { setup: [{ _tag: "PyModule_ExecDef", def: "odbc", initFails: false, execFails: false, initImportsSelf: false }], loop: [{ _tag: "use_global_state", def: "odbc" }] },
   ],
-} as const satisfies ModelProfile;
+} as const satisfies ModelProfile<ModuleSlotsCall>;
 
 /** The shipped baseline: a static PyMutex and the extension's own count; its m_free waits for the mutex (D14). */
 export const staticMutexProfile = {
@@ -80,7 +80,7 @@ export const staticMutexProfile = {
   globalState: "lifecycle",
   blockingRuntimeCalls: ["Py_EndInterpreter"],
   fastPaths: [{ setup: [{ _tag: "mod_exec", def: "odbc", initFails: false }], loop: [{ _tag: "PyMutex_Lock", def: "odbc" }, { _tag: "PyMutex_Unlock", def: "odbc" }] }],
-} as const satisfies ModelProfile;
+} as const satisfies ModelProfile<StaticMutexCall>;
 
 /** The built-in families, one line each. */
 const builtIn = {
@@ -95,10 +95,10 @@ const builtIn = {
 export type FamilyName = keyof typeof builtIn;
 export const familyNames = Object.keys(builtIn) as readonly FamilyName[];
 /** The calls of family F (runtime calls included), as its model declares them. */
-export type FamilyCall<F extends FamilyName> = (typeof builtIn)[F]["model"] extends FamilyModel<infer _S, infer C> ? C : never;
+export type FamilyCall<F extends FamilyName> = F extends FamilyName ? ((typeof builtIn)[F]["model"] extends FamilyModel<infer _S, infer C> ? C : never) : never;
 
 /** The profile of every registered family (the built-in ones, and any a test registers). */
-export const profiles: Readonly<Record<FamilyName, ModelProfile>> = { ...builtIn };
+export const profiles: { readonly [F in FamilyName]: ModelProfile<FamilyCall<F>> } = { ...builtIn };
 
 /** Every registered family's model. */
 export const models: Readonly<Record<FamilyName, AnyFamilyModel>> = Object.fromEntries(Object.entries(profiles).map(([f, p]) => [f, p.model])) as Record<FamilyName, AnyFamilyModel>;
