@@ -31,8 +31,14 @@ import { UsageError } from "./errors.js";
 import { loadImplModule } from "./impl-module.js";
 import { guardFactories, loadTimeoutMs, oneLine, probeImplModule } from "./impl-sandbox.js";
 
-/** The runtime words the scenario judge and the cell read, by the names a Subject gives them. */
-const required = ["runtime.alive", "runtime.finalized"] as const;
+/**
+ * The runtime words the scenario judge and the cell read, by the names a Subject gives them (a C
+ * implementation names its words after its globals: `alive` and `finalized` there).
+ */
+const required = { "runtime.alive": ["runtime.alive", "alive"], "runtime.finalized": ["runtime.finalized", "finalized"] } as const;
+
+/** The address of a required runtime word, under any of its names. */
+const runtimeWord = (named: WordNames, name: keyof typeof required): number | undefined => required[name].map((n) => named[n]).find((a) => a !== undefined);
 const ghosts = ["ghost.abandoned", "ghost.leaks", "ghost.dangling", "ghost.dropped"] as const;
 
 const unreachable = (what: string): never => {
@@ -54,7 +60,7 @@ export class SubjectRuntime extends Runtime<AnyCall> {
     private readonly userNames: WordNames,
   ) {
     const zero = subject.words; // the spare word for unnamed ghost counters
-    const at = (name: string): number => userNames[name] ?? zero;
+    const at = (name: string): number => (name in required ? runtimeWord(userNames, name as keyof typeof required) : userNames[name]) ?? zero;
     const noMutex: MutexAt = { lock: zero, owner: zero };
     const rt: RuntimeLayout = {
       lock: noMutex,
@@ -83,6 +89,9 @@ export class SubjectRuntime extends Runtime<AnyCall> {
   override disciplines(): ReadonlyMap<number, Discipline> {
     return this.rules;
   }
+  override initMemory(mem: Int32Array): void {
+    this.subject.init?.(mem);
+  }
   override wordNames(): WordNames {
     return this.userNames;
   }
@@ -109,13 +118,8 @@ export function subjectProblem(family: FamilyName, subject: Subject<AnyCall, Res
     return `${family}'s runtime calls the extension's Py_mod_global_init/exit, which a Subject cannot take; compare --impl runs families without callbacks (${familyNames.filter((f) => profiles[f].extensionCallbacks === undefined).join(", ")})`;
   }
   const named = subject.wordNames?.() ?? {};
-  const missing = required.filter((n) => named[n] === undefined);
+  const missing = (Object.keys(required) as (keyof typeof required)[]).filter((n) => runtimeWord(named, n) === undefined);
   if (missing.length > 0) return `${family}'s Subject names no ${missing.map((n) => `"${n}"`).join(" or ")} word (Subject.wordNames: name → address); the scenario judge reads the runtime's words by name`;
-  const mem = new Int32Array(subject.words);
-  subject.init?.(mem);
-  const alive = named["runtime.alive"] as number;
-  const other = mem.findIndex((v, a) => v !== 0 && a !== alive);
-  if (other >= 0) return `${family}'s Subject init writes word ${other}; a scenario cell starts from zeroed memory with only "runtime.alive" set`;
   for (const n of ghosts) if (named[n] !== undefined && (named[n] < 0 || named[n] >= subject.words)) return `${family}'s Subject names "${n}" at ${named[n]}, outside its ${subject.words} words`;
   return undefined;
 }

@@ -105,6 +105,13 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
   /** Every named word of the family's memory (impl/layout.ts names them): name → address. */
   abstract wordNames(): WordNames;
 
+  /**
+   * Writes the words that do not start at zero, other than the alive mask (which whoever starts the
+   * runtime sets). interlock's own families start zeroed; an adapter around another implementation
+   * runs that implementation's own initialisation here.
+   */
+  initMemory(_mem: Int32Array): void {}
+
   private named: WordNames | undefined;
   /** The named words' values, for the judge (ghost counters) and reports. */
   decode(mem: Int32Array): Record<string, number> {

@@ -100,6 +100,7 @@ export function cellSubject(client: Client, scenario: Scenario, config: ModelCon
     name: `${client.column}/${scenario.id}`,
     words: base + w.words,
     init: (mem) => {
+      impl.initMemory(mem);
       mem[impl.rt.alive] = (1 << config.interpreters) - 1;
       if (lib.failing) mem[w.failsLeft] = 1;
     },
