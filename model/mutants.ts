@@ -1,4 +1,4 @@
-import { bit, decodeIndex, encodeIndex, err, ok, userBit, userBitsOf, type Result, type StepResult } from "./common.js";
+import { bit, decodeIndex, encodeIndex, err, interpOf, ok, userBit, userBitsOf, type Result, type StepResult } from "./common.js";
 import type { FamilyName } from "./family.js";
 import type { AnyCall, AnyFamilyModel, GlobalLockState, LifecycleState, RuntimeStoreState } from "./index.js";
 import { models } from "./index.js";
@@ -117,6 +117,13 @@ export const modelMutants: readonly ModelMutant[] = [
       });
       return { ...r, state: t };
     }),
+  },
+  {
+    id: "holder-is-the-interpreter",
+    family: "global_lock",
+    rule: "D18",
+    description: "A held lock belongs to the interpreter, not the thread: a second thread of the holder's interpreter gets Reentrant instead of blocking, and may release the lock or call the library under it.",
+    model: mutate<GlobalLockState>("global_lock", (step) => (s, i, c) => step(s, interpOf(i), c)),
   },
   {
     id: "ensure-counted-per-interpreter",
@@ -450,6 +457,13 @@ export const modelMutants: readonly ModelMutant[] = [
       for (const def of ["odbc", "mylib"] as const) if (s.defs[def].holder === i && t.defs[def].importers !== 0) t = withDefField(t, def, "holder", i);
       return { ...r, state: t };
     }),
+  },
+  {
+    id: "refcounted-holder-is-the-interpreter",
+    family: "refcounted_lock",
+    rule: "D18",
+    description: "The refcounted lock is held by the interpreter, not the thread: a second thread of the holder's interpreter gets Reentrant instead of blocking, and may release it.",
+    model: mutate<LifecycleState>("refcounted_lock", (step) => (s, i, c) => step(s, interpOf(i), c)),
   },
   {
     id: "pymutex-with-an-owner",
