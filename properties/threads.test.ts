@@ -27,7 +27,7 @@ describe("two threads of one interpreter (D18)", () => {
     const judge = agreementJudge({ family, config, subject: implementations[family](config) });
     const r = explore(judge.subject, toPrograms(set), {
       strategy: { kind: "exhaustive" },
-      observer: judge.hooks.observer,
+      ...judge.hooks,
       check: (e) => judge.hooks.check?.(e) ?? (siblingReentry(e) === undefined ? undefined : { property: "D18", message: siblingReentry(e) as string }),
     });
     expect(r.violation?.message ?? null).toBeNull();
