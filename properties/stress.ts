@@ -65,8 +65,8 @@ const programsModule = (): URL => moduleBeside(import.meta.url, "./stress_progra
 export function toOperations(history: readonly StressHistoryEntry<AnyCall, Result>[]): Operation<AnyCall, Result>[] {
   return history.map((h, id) =>
     h.status === "ok"
-      ? { id, interp: h.thread, call: h.call, invoke: h.invoke, respond: h.respond, result: h.result }
-      : { id, interp: h.thread, call: h.call, invoke: h.invoke },
+      ? { id, interp: h.thread ?? h.interp, call: h.call, invoke: h.invoke, respond: h.respond, result: h.result }
+      : { id, interp: h.thread ?? h.interp, call: h.call, invoke: h.invoke },
   );
 }
 

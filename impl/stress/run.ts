@@ -84,8 +84,8 @@ export type StressHistoryEntry<Call, Result> =
       readonly status: "ok";
       /** The interpreter (the worker's thread's, D18). */
       readonly interp: number;
-      /** The worker's thread id (D18): `interp` for an interpreter's first thread. */
-      readonly thread: number;
+      /** The worker's thread id (D18), when it is not its interpreter's first thread (whose id is `interp`). */
+      readonly thread?: number;
       readonly index: number;
       readonly call: Call;
       readonly result: Result;
@@ -95,7 +95,7 @@ export type StressHistoryEntry<Call, Result> =
   | {
       readonly status: "pending";
       readonly interp: number;
-      readonly thread: number;
+      readonly thread?: number;
       readonly index: number;
       readonly call: Call;
       readonly invoke: number;
@@ -207,6 +207,9 @@ async function callAt(p: WorkerProgram, thread: number, index: number): Promise<
   for (const call of generate(thread, p.seed, p.length)) if (i++ === index) return call;
   return undefined;
 }
+
+/** A history entry's `thread`, given only past an interpreter's first thread (D18). */
+const threadField = (thread: number): { thread?: number } => (thread === interpOf(thread) ? {} : { thread });
 
 /** Per-worker bookkeeping in the parent. */
 interface Tracked {
@@ -362,7 +365,7 @@ export async function runStress<Call = unknown, Result = unknown>(
     const co = Atomics.load(words, s + Slot.completed);
     const program = programs[t.interp - 1]!;
     for (const e of t.entries) {
-      history.push({ status: "ok", interp: interpOf(t.thread), thread: t.thread, index: e.index, call: e.call as Call, result: e.result as Result, invoke: e.invoke, respond: e.respond });
+      history.push({ status: "ok", interp: interpOf(t.thread), ...threadField(t.thread), index: e.index, call: e.call as Call, result: e.result as Result, invoke: e.invoke, respond: e.respond });
     }
     const inFlight = st > co;
     let lastCall: InterpreterReport<Call>["lastCall"];
@@ -371,7 +374,7 @@ export async function runStress<Call = unknown, Result = unknown>(
       const call = (await callAt(program, t.thread, index)) as Call;
       lastCall = { index, call, pending: inFlight };
       if (inFlight && recordHistory) {
-        history.push({ status: "pending", interp: interpOf(t.thread), thread: t.thread, index, call, invoke: Atomics.load(words, s + Slot.invoke) });
+        history.push({ status: "pending", interp: interpOf(t.thread), ...threadField(t.thread), index, call, invoke: Atomics.load(words, s + Slot.invoke) });
       }
     }
     // Entries a worker completed but never delivered (it exited without flushing) are named here.

@@ -2,7 +2,7 @@
  * The history log of the current execution: one entry per invocation or response, truncated on
  * restore, turned into `CallRecord`s (closed intervals of global step stamps) on demand.
  */
-import { threadOf, type Program, type Subject } from "../../../impl/subject.js";
+import type { Program, Subject } from "../../../impl/subject.js";
 import type { CallRecord } from "../types.js";
 
 export class HistoryLog {
@@ -38,7 +38,7 @@ export class HistoryLog {
       const k = `${t}:${callIndex}`;
       if ((stamp & 1) === 0) {
         open.set(k, records.length);
-        records.push({ interp: program.interp, thread: threadOf(program), callIndex, call: program.calls[callIndex] as Call, invoke: step, response: null });
+        records.push({ interp: program.interp, ...(program.thread !== undefined && program.thread !== program.interp ? { thread: program.thread } : {}), callIndex, call: program.calls[callIndex] as Call, invoke: step, response: null });
       } else {
         const at = open.get(k);
         if (at === undefined) throw new Error(`internal: response without invoke for ${k}`);
