@@ -126,6 +126,25 @@ export const modelMutants: readonly ModelMutant[] = [
     model: mutate<GlobalLockState>("global_lock", (step) => (s, i, c) => step(s, interpOf(i), c)),
   },
   {
+    id: "end-ignores-sibling-holder",
+    family: "global_lock",
+    rule: "D18",
+    description: "Py_EndInterpreter does not wait for another thread of the interpreter that holds a lock: it ends at once and the sibling's lock is left held by a thread of a dead interpreter.",
+    model: mutate<GlobalLockState>("global_lock", (step) => (s, i, c) => {
+      const r = step(s, i, c);
+      if (r !== undefined || c._tag !== "Py_EndInterpreter") return r;
+      // Ending as if the sibling holders were not there: hide them, end, then put them back.
+      const siblings = s.reg.slots.map((e) => (e && e.payload.holder !== 0 && e.payload.holder !== i && interpOf(e.payload.holder) === interpOf(i) ? e.payload.holder : 0));
+      let hidden = s;
+      siblings.forEach((h, slot) => { if (h) hidden = withHolder(hidden, slot, 0); });
+      const ended = step(hidden, i, c);
+      if (!ended) return ended;
+      let t = ended.state;
+      siblings.forEach((h, slot) => { if (h && t.reg.slots[slot]) t = withHolder(t, slot, h); });
+      return { ...ended, state: t };
+    }),
+  },
+  {
     id: "ensure-counted-per-interpreter",
     family: "global_lock",
     rule: "D4/P3",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { threadId, withThreads, type AnyCall, type Result } from "../model/index.js";
+import { refTo, threadId, withThreads, type AnyCall, type Result } from "../model/index.js";
 import { implementations } from "../impl/index.js";
 import { mutants } from "../impl/mutants/index.js";
 import { explore, replay, type Execution } from "./explorer/index.js";
@@ -61,6 +61,23 @@ describe("two threads of one interpreter (D18)", () => {
     expect(a.coverage.symmetry.applied).toBe(true);
     expect(a.coverage.symmetry.classes).toEqual([[2, 3]]);
     expect(b.coverage.symmetry.applied).toBe(false);
+  });
+
+  it("a hazard only two threads reach: thread 1 ends its interpreter holding the lock thread 2 waits for — a deadlock (P6), as CPython's wait_for_thread_shutdown joins the waiter", () => {
+    const ensure: AnyCall = { _tag: "PyThread_EnsureGlobalLock", def: "odbc", name: "henv" };
+    const acquire: AnyCall = { _tag: "PyThread_acquire_lock", def: "odbc", name: "henv", index: refTo("odbc", "henv") };
+    const end: AnyCall = { _tag: "Py_EndInterpreter" };
+    const set = withThreads([[ensure, acquire, end], [ensure, acquire]], [2, threadId(2, 2)]);
+    const config = { ...configFor(set), interpreters: 2 };
+    const judge = agreementJudge({ family: "global_lock", config, subject: implementations.global_lock(config) });
+    const r = explore(judge.subject, toPrograms(set), { strategy: { kind: "exhaustive" }, ...judge.hooks });
+    expect(r.verdict).toBe("violation");
+    expect(r.violation?.kind).toBe("deadlock");
+    expect(r.violation?.property).toBe("P6");
+    // Without the sibling thread's acquire nothing blocks: the ending thread's own lock is let go (D7a).
+    const alone = withThreads([[ensure, acquire, end], [ensure]], [2, threadId(2, 2)]);
+    const ok = explore(judge.subject, toPrograms(alone), { strategy: { kind: "exhaustive" }, ...judge.hooks });
+    expect(ok.verdict).toBe("ok");
   });
 
   it("a program whose thread id is not a thread of its interpreter, or two programs on one thread, are refused", () => {
