@@ -38,7 +38,7 @@ async function run({ modelPath, operations: packed, budget, name, json, share }:
 /**
  * The partitions this worker claims from the shared counter (largest first, ties by index: the
  * same list in every worker), each checked alone as the single-thread check searches it (its own
- * search, no inferred split), within this worker's budgets; their linearizations by partition
+ * search; the inferred split only when there is one partition), within this worker's budgets; their linearizations by partition
  * index, or undefined at the first that is not linearizable within them.
  */
 function claimedPartitions(model: Model<unknown, unknown, unknown>, operations: Operation<unknown, unknown>[], budget: CheckRequest["budget"], claim: SharedArrayBuffer): ShareAnswer {
@@ -52,7 +52,9 @@ function claimedPartitions(model: Model<unknown, unknown, unknown>, operations: 
     const k = order[next]!;
     const stats = emptyStats();
     const options = { maxNodes: Math.max(1, nodesLeft), maxMemoEntries: budget.maxMemoEntries, timeMs: Math.max(1, deadline - performance.now()), partition: false, stats };
-    const verdict = checkHistoryComposing(model, parts[k]!, options, "off");
+    // A history of one partition is the whole history: searched as the single thread does, the
+    // inferred split included, so that the witness (and the output) is the same.
+    const verdict = checkHistoryComposing(model, parts[k]!, options, parts.length === 1 ? "verified" : "off");
     nodesLeft -= stats.nodes;
     if (verdict.kind !== "ok") return undefined;
     answer.push([k, verdict.linearization.map((op) => op.id)]);
