@@ -26,8 +26,10 @@ import { byInvokeThenId, normalizeModel, validateHistory, type NormalModel } fro
  * refutable part is refuted after at most (live parts) × its own work, whatever its position, and
  * the first part shown to have no linearization ends the check. Budgets are shared by all parts
  * (see `Budget`). Pending operations (no response) may take effect anywhere after their invocation,
- * with any result the model gives, or not at all. The same history (the same operations, in any
- * array order) always gives the same verdict and the same witness.
+ * with any result the model gives, or not at all. A history the model does not partition whose
+ * search runs long is split by inferred independence to find a witness, checked against the whole
+ * model before it is believed (compose.ts). The same history (the same operations, in any array
+ * order) always gives the same verdict and the same witness.
  *
  * Malformed input (duplicate ids, a response before its invocation, a partition that loses or
  * duplicates operations) is a programming error and throws; running out of budget is not, and
