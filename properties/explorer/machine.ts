@@ -9,7 +9,8 @@
  * snapshot/restore is a copy and the visited set hashes integers (`key`).
  */
 import { AccessOp, WaitResult, performPlain, type Access } from "../../impl/memory.js";
-import type { Program, Subject } from "../../impl/subject.js";
+import { threadOf, type Program, type Subject } from "../../impl/subject.js";
+import { describeThread, interpOf } from "../../model/common.js";
 import { Canonical } from "./engine/canonical.js";
 import { Disciplines } from "./engine/discipline.js";
 import { Footprint, INVOKED, RESPONDED } from "./engine/footprint.js";
@@ -26,12 +27,15 @@ import type { CallRecord, Observer, StateView, Violation } from "./types.js";
 export { describeAccess, type TraceRow } from "./engine/trace.js";
 export { SymmetryBroken, type HistoryKey } from "./engine/threads.js";
 
+/** Each program runs on its own thread, and a thread id names its interpreter (D18, model `threadId`). */
 function checkInterps<Call>(programs: readonly Program<Call>[]): void {
   const seen = new Set<number>();
   for (const p of programs) {
     if (!Number.isInteger(p.interp) || p.interp < 1) throw new RangeError(`interp ids are 1-based integers, got ${p.interp}`);
-    if (seen.has(p.interp)) throw new RangeError(`interp ${p.interp} has two programs`);
-    seen.add(p.interp);
+    const t = threadOf(p);
+    if (!Number.isInteger(t) || t < 1 || interpOf(t) !== p.interp) throw new RangeError(`thread id ${t} is not a thread of interp ${p.interp}`);
+    if (seen.has(t)) throw new RangeError(`${describeThread(t)} has two programs`);
+    seen.add(t);
   }
 }
 
@@ -250,7 +254,7 @@ export class Machine<Call, Result> {
 
   /** Whether thread t's pending access at nd (its `at`-th in the call) is quiet (engine/quietWords.ts). */
   private quietAccess(t: number, nd: TNode, at: number): boolean {
-    return this.quiet !== null && at !== 0 && quietAccess(this.quiet, nd.access as Access, this.interpOf(t));
+    return this.quiet !== null && at !== 0 && quietAccess(this.quiet, nd.access as Access, this.threadIdOf(t));
   }
 
   /** Assumes the words marked STABLE / QUIET_BITS quiet (null: none); an access that breaks it throws QuietnessBroken. */
@@ -270,7 +274,7 @@ export class Machine<Call, Result> {
 
   /** Before thread t performs access a: records it for the pre-pass; throws if it breaks an assumed quietness. */
   private watch(t: number, a: Access): void {
-    watchAccess(this.quiet, this.touched, a, this.interpOf(t));
+    watchAccess(this.quiet, this.touched, a, this.threadIdOf(t));
   }
 
   /** Performs a non-blocking access on memory (under symmetry, first checks it commutes with renaming). */
@@ -292,8 +296,8 @@ export class Machine<Call, Result> {
     const owner = d.ownerOf(nd.addr);
     if (owner >= 0) this.footprint?.read(owner);
     const program = this.programs[t] as Program<Call>;
-    const who = (what: string): string => `interp ${program.interp} did ${what} during ${callText(this.subject.describeCall, program.calls[nd.callIndex] as Call)}`;
-    return d.invisible(nd.access as Access, program.interp, this.mem, who);
+    const who = (what: string): string => `${describeThread(threadOf(program))} did ${what} during ${callText(this.subject.describeCall, program.calls[nd.callIndex] as Call)}`;
+    return d.invisible(nd.access as Access, threadOf(program), this.mem, who);
   }
 
   /** Advances thread t past its access with `value`, first appending a trace row when tracing. */
@@ -414,12 +418,12 @@ export class Machine<Call, Result> {
   describeThread(t: number): string {
     const program = this.programs[t] as Program<Call>;
     const nd = this.at(t);
-    if (nd.op === FINISHED) return `interp ${program.interp}: done`;
+    if (nd.op === FINISHED) return `${describeThread(threadOf(program))}: done`;
     const text = callText(this.subject.describeCall, program.calls[nd.callIndex] as Call);
     // a blocked thread has performed its wait already; name the wait's own index
     const blocked = this.rank[t] !== 0;
     const index = (this.accessIndex[t] as number) - (blocked ? 1 : 0);
-    return `interp ${program.interp} at call ${nd.callIndex} (${text}), access ${index}: ${blocked ? "blocked in" : "about to"} ${describeAccess(nd.access)}`;
+    return `${describeThread(threadOf(program))} at call ${nd.callIndex} (${text}), access ${index}: ${blocked ? "blocked in" : "about to"} ${describeAccess(nd.access)}`;
   }
 
   /** Thread-local nodes built so far (a measure of how much generator work was memoised). */
@@ -458,7 +462,7 @@ export class Machine<Call, Result> {
       if (c.accessless) this.log.push(t, c.callIndex, s, undefined, false);
       this.log.push(t, c.callIndex, s, c.result, true);
       if (!this.judgeLink.active) continue;
-      const interp = this.interpOf(t);
+      const interp = this.threadIdOf(t);
       const call = from !== undefined && c.callIndex === from.callIndex ? this.callOf(t, from) : this.resolvedCall(t, c.callIndex, carry);
       if (c.accessless) this.judgeLink.invoke(interp, call);
       this.judgeLink.respond(interp, call, c.result as Result);
@@ -470,7 +474,7 @@ export class Machine<Call, Result> {
   private invoked(t: number, nd: TNode, step: number): void {
     if (this.footprint !== null) this.footprint.events |= INVOKED;
     this.log.push(t, nd.callIndex, step, undefined, false);
-    if (this.judgeLink.active) this.judgeLink.invoke(this.interpOf(t), this.callOf(t, nd));
+    if (this.judgeLink.active) this.judgeLink.invoke(this.threadIdOf(t), this.callOf(t, nd));
   }
 
   /**
@@ -487,7 +491,7 @@ export class Machine<Call, Result> {
 
   private resolvedCall(t: number, callIndex: number, carry: readonly number[]): Call {
     const call = (this.programs[t] as Program<Call>).calls[callIndex] as Call;
-    return this.subject.resolve ? this.subject.resolve(this.interpOf(t), call, carry) : call;
+    return this.subject.resolve ? this.subject.resolve(this.threadIdOf(t), call, carry) : call;
   }
 
   private waitersOn(addr: number): number {
@@ -515,8 +519,9 @@ export class Machine<Call, Result> {
     return woken;
   }
 
-  private interpOf(t: number): number {
-    return (this.programs[t] as Program<Call>).interp;
+  /** The id of the thread running program t (D18): what the subject and the judge are told. */
+  private threadIdOf(t: number): number {
+    return threadOf(this.programs[t] as Program<Call>);
   }
 }
 
@@ -529,6 +534,10 @@ const QUIET_FOLDS = 8;
  * interpreter) interp 1 is never moved.
  */
 function symmetryOf<Call, Result>(subject: Subject<Call, Result>, programs: readonly Program<Call>[], observer: Observer<Call, Result> | undefined): Symmetry | null {
+  // Several threads in one interpreter (D18): renaming interpreters would have to move whole
+  // groups of threads and every per-thread word with them; the engine renames one thread per
+  // interpreter, so symmetry is off — sound, at the cost of the reduction.
+  if (programs.some((p) => threadOf(p) !== p.interp)) return null;
   const declared = subject.interpWords;
   const classes = symmetryClasses(programs, observer !== undefined || declared !== undefined);
   if (!classes.some((c) => c.length > 1)) return null;

@@ -18,7 +18,7 @@
  * threads through `walk`: the node another thread reaches when fed the same (renamed) values.
  */
 import { AccessOp, type Access, type Code } from "../../../impl/memory.js";
-import type { Program, Subject } from "../../../impl/subject.js";
+import { threadOf, type Program, type Subject } from "../../../impl/subject.js";
 import { describeAccess } from "./trace.js";
 
 /** Marks a node whose program is done. */
@@ -186,7 +186,7 @@ export class ThreadTable<Call, Result> {
   }
 
   private interpOf(t: number): number {
-    return (this.programs[t] as Program<Call>).interp;
+    return threadOf(this.programs[t] as Program<Call>);
   }
 
   /** A fresh generator positioned at node nd (rebuilt by re-feeding observed values). */
