@@ -1,4 +1,5 @@
 import { Schema } from "effect";
+import { MAX_THREADS_PER_INTERP, describeThread, interpOf, threadIndexOf } from "./thread.js";
 
 /**
  * The vocabulary every family shares: who acts, which module defs and names exist, what a call
@@ -21,18 +22,9 @@ export type Interp = typeof Interp.Type;
  * interpreter) means the same thing, and an owner word holding an interpreter id holds that
  * interpreter's first thread.
  */
-export const MAX_THREADS_PER_INTERP = 4;
+export { MAX_THREADS_PER_INTERP, describeThread, interpOf, threadId, threadIndexOf } from "./thread.js";
 export const ThreadId = Schema.Int.pipe(Schema.between(1, 8 * MAX_THREADS_PER_INTERP));
 export type ThreadId = typeof ThreadId.Type;
-/** The thread id of thread `k` (1-based) of interpreter `interp`. */
-export const threadId = (interp: number, k: number = 1): number => interp + 8 * (k - 1);
-/** The interpreter a thread belongs to. */
-export const interpOf = (thread: number): number => ((thread - 1) % 8) + 1;
-/** Which thread of its interpreter a thread id is (1-based). */
-export const threadIndexOf = (thread: number): number => Math.floor((thread - 1) / 8) + 1;
-/** "interp 2" for an interpreter's first thread, "interp 1 · thread 2" for another: who acts, for reports. */
-export const describeThread = (thread: number): string =>
-  thread < 1 || threadIndexOf(thread) === 1 ? `interp ${thread < 1 ? thread : interpOf(thread)}` : `interp ${interpOf(thread)} · thread ${threadIndexOf(thread)}`;
 
 /**
  * A module def: the identity of a `PyModuleDef` (C compares the pointer). Two defs are enough for

@@ -10,7 +10,7 @@
  */
 import { AccessOp, WaitResult, performPlain, type Access } from "../../impl/memory.js";
 import { threadOf, type Program, type Subject } from "../../impl/subject.js";
-import { describeThread, interpOf } from "../../model/common.js";
+import { describeThread, interpOf } from "../../model/thread.js";
 import { Canonical } from "./engine/canonical.js";
 import { Disciplines } from "./engine/discipline.js";
 import { Footprint, INVOKED, RESPONDED } from "./engine/footprint.js";
