@@ -91,5 +91,5 @@ export interface Program<Call> {
   readonly calls: readonly Call[];
 }
 
-/** The id of the thread running `program` (the subject's `interp` argument): its interpreter's for thread 1. */
-export const threadOf = (program: Program<unknown>): number => program.thread ?? program.interp;
+/** The id of the thread running a program (the subject's `interp` argument): its interpreter's for thread 1. */
+export { threadOf } from "../model/thread.js";

@@ -14,3 +14,5 @@ export const threadIndexOf = (thread: number): number => Math.floor((thread - 1)
 /** "interp 2" for an interpreter's first thread, "interp 1 · thread 2" for another: who acts, for reports. */
 export const describeThread = (thread: number): string =>
   thread < 1 || threadIndexOf(thread) === 1 ? `interp ${thread < 1 ? thread : interpOf(thread)}` : `interp ${interpOf(thread)} · thread ${threadIndexOf(thread)}`;
+/** The thread id of whoever acts in a program, history record or report entry: its `thread`, or its interpreter's first thread when absent. */
+export const threadOf = (x: { readonly interp: number; readonly thread?: number | undefined }): number => x.thread ?? x.interp;

@@ -1,3 +1,4 @@
+import { threadOf } from "../../model/thread.js";
 import { Schema } from "effect";
 import { describeResult, models, withThreads, type AnyCall, type FamilyName, type Result } from "../../model/index.js";
 import { toPrograms } from "../../properties/agreement.js";
@@ -84,7 +85,7 @@ register({
       }),
     );
     // A program names its thread where it is not its interpreter's first (D18); older reports never do.
-    const threads = report.programs.map((p) => p.thread ?? p.interp);
+    const threads = report.programs.map((p) => threadOf(p));
     const programs = threads.every((t, i) => t === i + 1) ? calls : withThreads(calls, threads);
     const limits = { ...report.config.limits, ...environmentLimits() };
     const judge = agreementJudge({ family, config, subject });
