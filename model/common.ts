@@ -1,5 +1,5 @@
 import { Schema } from "effect";
-import { MAX_THREADS_PER_INTERP, describeThread, interpOf, threadIndexOf } from "./thread.js";
+import { MAX_THREADS_PER_INTERP, interpOf } from "./thread.js";
 
 /**
  * The vocabulary every family shares: who acts, which module defs and names exist, what a call
@@ -22,7 +22,7 @@ export type Interp = typeof Interp.Type;
  * interpreter) means the same thing, and an owner word holding an interpreter id holds that
  * interpreter's first thread.
  */
-export { MAX_THREADS_PER_INTERP, describeThread, interpOf, threadId, threadIndexOf } from "./thread.js";
+export { MAX_THREADS_PER_INTERP, describeThread, interpOf, sizeOfThreads, threadId, threadIndexOf, threadsOfSet, withThreads, type Threaded } from "./thread.js";
 export const ThreadId = Schema.Int.pipe(Schema.between(1, 8 * MAX_THREADS_PER_INTERP));
 export type ThreadId = typeof ThreadId.Type;
 
@@ -93,39 +93,6 @@ export const Py_FinalizeEx = Schema.TaggedStruct("Py_FinalizeEx", {});
 export const Py_Initialize = Schema.TaggedStruct("Py_Initialize", {});
 export const RuntimeCall = Schema.Union(Py_NewInterpreter, Py_EndInterpreter, Py_FinalizeEx, Py_Initialize);
 export type RuntimeCall = typeof RuntimeCall.Type;
-
-/**
- * A program set — one call list per thread — may carry `threads`: program i's thread id (D18).
- * Without it program i is the only thread of interpreter i + 1, as every program set written
- * before threads existed. It rides on the array, so code that passes `AnyCall[][]` along keeps
- * it; JSON drops it, so files write it out (properties/programs-file.ts, reports).
- */
-export type Threaded<T extends readonly unknown[]> = T & { readonly threads?: readonly number[] };
-
-/** The thread id of each program of a set: its `threads`, or i + 1 for program i. */
-export function threadsOfSet(set: Threaded<readonly unknown[]>): number[] {
-  return set.threads !== undefined ? [...set.threads] : set.map((_, i) => i + 1);
-}
-
-/**
- * `set` with its programs run by the threads `threads` (thread ids, one per program, distinct).
- * Throws a RangeError naming the problem for a length mismatch, a repeated or invalid thread id.
- */
-export function withThreads<T extends readonly unknown[]>(set: T, threads: readonly number[]): T & { readonly threads: readonly number[] } {
-  if (threads.length !== set.length) throw new RangeError(`${set.length} programs but ${threads.length} thread ids`);
-  const seen = new Set<number>();
-  for (const t of threads) {
-    if (!Number.isInteger(t) || t < 1 || threadIndexOf(t) > MAX_THREADS_PER_INTERP) throw new RangeError(`thread id ${t} is not 1..${8 * MAX_THREADS_PER_INTERP}`);
-    if (seen.has(t)) throw new RangeError(`${describeThread(t)} has two programs`);
-    seen.add(t);
-  }
-  return Object.assign(set.slice() as unknown as T, { threads: [...threads] });
-}
-
-/** The runtime size a set of threads needs: its highest interpreter, and its most threads in one interpreter. */
-export function sizeOfThreads(threads: readonly number[]): { readonly interpreters: number; readonly threads: number } {
-  return { interpreters: Math.max(1, ...threads.map(interpOf)), threads: Math.max(1, ...threads.map(threadIndexOf)) };
-}
 
 /** Sizes of the runtime: how many interpreters exist and how many registry slots the runtime has. */
 export interface ModelConfig {
