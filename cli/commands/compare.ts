@@ -1,10 +1,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compareAll, matrixHtml, matrixMarkdown, matrixMarkdownBlock, README_BEGIN, README_END, withReadmeBlock } from "../../properties/scenarios/compare.js";
-import { checkReportDirectory, ReportError, writeTextFile } from "../../reports/io.js";
+import { checkReportDirectory, writeTextFile } from "../../reports/io.js";
 import { str } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { register } from "../command.js";
+import { reportErrorsAsUsage } from "../report-errors.js";
 
 register({
   name: "compare",
@@ -40,12 +41,7 @@ register({
     }
     // The output folder is checked before the minute of work, not after it.
     if (dir.trim() === "") throw new UsageError("--out is empty; pass a folder, e.g. --out interlock-out/compare");
-    try {
-      checkReportDirectory(dir);
-    } catch (e) {
-      if (e instanceof ReportError) throw new UsageError(`--out: ${e.message}`);
-      throw e;
-    }
+    reportErrorsAsUsage(() => checkReportDirectory(dir), "--out: ");
     let n = 0;
     const m = compareAll({
       onCell: (c) => out.progress(`compare: ${++n} cells decided (last: ${c.scenario} × ${c.column}: ${c.verdict})`),

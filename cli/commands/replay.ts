@@ -5,13 +5,14 @@ import { toPrograms } from "../../properties/agreement.js";
 import { agreementJudge } from "../../properties/judge/judge.js";
 import { decodeToken, replay } from "../../properties/explorer/index.js";
 import { subjectNamed } from "../../properties/subjects.js";
-import { readReportFile, ReportError } from "../../reports/io.js";
+import { readReportFile } from "../../reports/io.js";
 import { str } from "../args.js";
 import { environmentLimits } from "../limits.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { loadImplModule } from "../impl-module.js";
 import { guardFactories, loadTimeoutMs, ModuleFailure, probeImplModule } from "../impl-sandbox.js";
 import { register } from "../command.js";
+import { reportErrorsAsUsage } from "../report-errors.js";
 
 register({
   name: "replay",
@@ -38,13 +39,7 @@ register({
   positionals: { min: 1, max: 1, name: "report file" },
   async run(args, out) {
     const path = args.positionals[0]!;
-    let report;
-    try {
-      report = readReportFile(path);
-    } catch (e) {
-      if (e instanceof ReportError) throw new UsageError(e.message);
-      throw e;
-    }
+    const report = reportErrorsAsUsage(() => readReportFile(path));
     if (report.token === null || report.violation === null) {
       const what = report.verdict === "ok" ? "agreement" : report.verdict === "failed" ? "a module failure stopped from outside (no schedule)" : "a run that ran out of budget";
       out.out(`${path}: the report records ${what}; there is no counterexample to replay`);
