@@ -16,7 +16,7 @@ import { Footprint, INVOKED, RESPONDED } from "./engine/footprint.js";
 import { HistoryLog } from "./engine/history.js";
 import { JudgeLink } from "./engine/judge.js";
 import { ScheduleLog } from "./engine/schedule.js";
-import { quietAccess, watchAccess } from "./engine/quietWords.js";
+import { quietAccess, STABLE, watchAccess } from "./engine/quietWords.js";
 import { Symmetry, symmetryClasses, verifyStart, type Perm } from "./engine/symmetry.js";
 import { FINISHED, ThreadTable, type Completion, type Edge, type HistoryKey, type TNode } from "./engine/threads.js";
 import { callText, describeAccess, type TraceRow } from "./engine/trace.js";
@@ -61,8 +61,6 @@ export class Machine<Call, Result> {
   readonly view: StateView<Call>;
   /** Width of a snapshot in int32s. */
   readonly snapshotWidth: number;
-  /** Width of `key()` in int32s. */
-  readonly keyWidth: number;
   /** When non-null, every step records what it read, wrote and showed the judge here (partial-order reduction). */
   footprint: Footprint | null = null;
   /** Per thread: its position in the canonical state the last `key()` returned (identity without symmetry). */
@@ -115,7 +113,6 @@ export class Machine<Call, Result> {
     const threads = this.threads as ThreadTable<unknown, unknown>;
     const judgeLink = this.judgeLink as JudgeLink<unknown, unknown>;
     this.canonical = new Canonical({ mem: this.mem, node: this.node, rank: this.rank, interps: this.interps, threads, judgeLink }, sym, this.classMembers, this.classOf);
-    this.keyWidth = this.canonical.keyWidth;
     this.canonicalThread = this.canonical.canonicalThread;
     this.view = stateView(this, programs, (t) => this.at(t));
     this.reset();
@@ -256,6 +253,12 @@ export class Machine<Call, Result> {
   /** Assumes the words marked STABLE / QUIET_BITS quiet (null: none); an access that breaks it throws QuietnessBroken. */
   assumeQuiet(quiet: Int8Array | null): void {
     this.quiet = quiet;
+    this.canonical.omitStable(quiet === null ? null : quiet.map((q) => (q === STABLE ? 1 : 0)));
+  }
+
+  /** Width of `key()` in int32s (words assumed stable are not keyed: set `assumeQuiet` first). */
+  get keyWidth(): number {
+    return this.canonical.keyWidth;
   }
 
   /** Marks in `into` what every access does to its word (null: stop). */
