@@ -12,7 +12,7 @@ import { AccessOp, WaitResult, performPlain, type Access } from "../../impl/memo
 import type { Program, Subject } from "../../impl/subject.js";
 import { Canonical } from "./engine/canonical.js";
 import { Disciplines } from "./engine/discipline.js";
-import { Footprint, INVOKED, RESPONDED } from "./engine/footprint.js";
+import { Footprint, INVOKED, ORDERED, RESPONDED } from "./engine/footprint.js";
 import { HistoryLog } from "./engine/history.js";
 import { JudgeLink } from "./engine/judge.js";
 import { ScheduleLog } from "./engine/schedule.js";
@@ -181,10 +181,15 @@ export class Machine<Call, Result> {
   /** Performs thread t's pending access (t must be enabled). */
   step(t: number): void {
     this.footprint?.clear();
-    const nd = this.at(t);
     const s = this.steps;
+    this.schedule.put(s, t, this.node[t] as number, this.accessIndex[t] as number);
+    if (this.accessIndex[t] === 0 && this.leadsIn()) this.leadIn(t, s);
+    const nd = this.at(t);
     const at = this.accessIndex[t] as number;
-    this.schedule.put(s, t, nd.id, at);
+    if (nd.op === FINISHED) {
+      this.steps = s + 1;
+      return;
+    }
     if (at === 0) this.invoked(t, nd, s);
     this.accessIndex[t] = at + 1;
     if (nd.op === AccessOp.wait) this.stepWait(t, nd, at, s);
@@ -202,6 +207,7 @@ export class Machine<Call, Result> {
   private stepWait(t: number, nd: TNode, at: number, s: number): void {
     const access = nd.access as Access;
     this.footprint?.write(nd.addr);
+    if (this.quiet !== null || this.touched !== null) this.watch(t, access);
     if (this.mem[nd.addr] !== access.a) {
       this.traced(t, nd, at, s, WaitResult.notEqual);
       return;
@@ -210,10 +216,14 @@ export class Machine<Call, Result> {
     this.traceRows?.push({ step: s, thread: t, callIndex: nd.callIndex, accessIndex: at, access, value: null, returned: undefined });
   }
 
-  /** `notify(addr, count)`: wakes up to count waiters, returns how many woke. */
-  private stepNotify(t: number, nd: TNode, at: number, s: number): void {
+  /**
+   * `notify(addr, count)`: wakes up to count waiters, returns how many woke. Folded (a notify of a
+   * word no step waits on, engine/quietWords.ts), it commutes with every step: no footprint.
+   */
+  private stepNotify(t: number, nd: TNode, at: number, s: number, folded = false): void {
     const access = nd.access as Access;
-    this.footprint?.write(nd.addr);
+    if (!folded) this.footprint?.write(nd.addr);
+    if (this.quiet !== null || this.touched !== null) this.watch(t, access);
     const row: TraceRow | null = this.traceRows === null ? null : { step: s, thread: t, callIndex: nd.callIndex, accessIndex: at, access, value: 0, returned: undefined };
     if (row !== null) this.traceRows?.push(row);
     const woken = this.wake(nd.addr, access.a, s);
@@ -235,12 +245,48 @@ export class Machine<Call, Result> {
     for (;;) {
       if (this.rank[t] !== 0) return;
       const nd = this.at(t);
-      if (nd.op === FINISHED || nd.op === AccessOp.wait || nd.op === AccessOp.notify) return;
+      if (nd.op === FINISHED || nd.op === AccessOp.wait) return;
       const at = this.accessIndex[t] as number;
+      if (nd.op === AccessOp.notify) {
+        if (!(quiet++ < QUIET_FOLDS && this.quietAccess(t, nd, at))) return;
+        this.accessIndex[t] = at + 1;
+        this.stepNotify(t, nd, at, s, true);
+        continue;
+      }
+      // With lead-ins a call's first access waits for its first visible one (leadIn), never moved earlier.
+      if (at === 0 && this.leadsIn()) return;
       if (!this.invisible(t, nd) && !(quiet++ < QUIET_FOLDS && this.quietAccess(t, nd, at))) return;
       if (at === 0) this.invoked(t, nd, s);
       this.accessIndex[t] = at + 1;
       if (this.quiet !== null || this.touched !== null) this.watch(t, nd.access as Access);
+      this.traced(t, nd, at, s, this.perform(nd.access as Access));
+    }
+  }
+
+  /**
+   * Before a call's first visible access, with quiet words and an observer whose events commute (the
+   * linearizability judge): performs the call's leading invisible accesses (a mutex's "is it me?"
+   * owner test) in the same step as that visible access, instead of as a step of their own. They
+   * commute with every other step (the discipline, checked); what moves is the call's invocation,
+   * recorded later: the history loses overlaps and gains none, and a history that is not
+   * linearizable stays so with an invocation moved later (more real-time order, never less). (Folded
+   * into the previous step instead, as without quiet words, the invocation moves earlier: the
+   * history gains an overlap, which can hide a stale result.)
+   */
+  private leadsIn(): boolean {
+    return this.quiet !== null && this.eventsCommute;
+  }
+
+  private leadIn(t: number, s: number): void {
+    const call = this.at(t).callIndex;
+    for (let k = 0; k < QUIET_FOLDS; k++) {
+      const nd = this.at(t);
+      if (nd.op === FINISHED || nd.op === AccessOp.wait || nd.op === AccessOp.notify || nd.callIndex !== call || this.rank[t] !== 0) return;
+      const at = this.accessIndex[t] as number;
+      if (!this.invisible(t, nd)) return;
+      if (at === 0) this.invoked(t, nd, s);
+      this.accessIndex[t] = at + 1;
+      this.watch(t, nd.access as Access);
       this.traced(t, nd, at, s, this.perform(nd.access as Access));
     }
   }
@@ -253,7 +299,7 @@ export class Machine<Call, Result> {
   /** Assumes the words marked STABLE / QUIET_BITS quiet (null: none); an access that breaks it throws QuietnessBroken. */
   assumeQuiet(quiet: Int8Array | null): void {
     this.quiet = quiet;
-    this.canonical.omitStable(quiet === null ? null : quiet.map((q) => (q === STABLE ? 1 : 0)));
+    this.canonical.omitStable(quiet === null ? null : quiet.map((q) => q & STABLE));
   }
 
   /** Width of `key()` in int32s (words assumed stable are not keyed: set `assumeQuiet` first). */
@@ -463,6 +509,7 @@ export class Machine<Call, Result> {
       if (!this.judgeLink.active) continue;
       const interp = this.interpOf(t);
       const call = from !== undefined && c.callIndex === from.callIndex ? this.callOf(t, from) : this.resolvedCall(t, c.callIndex, carry);
+      if (this.footprint !== null && this.judgeLink.observer?.ordered?.(call) === true) this.footprint.events |= ORDERED;
       if (c.accessless) this.judgeLink.invoke(interp, call);
       this.judgeLink.respond(interp, call, c.result as Result);
       if (this.subject.after) carry = this.subject.after(interp, call, c.result as Result, carry);
@@ -473,7 +520,10 @@ export class Machine<Call, Result> {
   private invoked(t: number, nd: TNode, step: number): void {
     if (this.footprint !== null) this.footprint.events |= INVOKED;
     this.log.push(t, nd.callIndex, step, undefined, false);
-    if (this.judgeLink.active) this.judgeLink.invoke(this.interpOf(t), this.callOf(t, nd));
+    if (!this.judgeLink.active) return;
+    const call = this.callOf(t, nd);
+    if (this.footprint !== null && this.judgeLink.observer?.ordered?.(call) === true) this.footprint.events |= ORDERED;
+    this.judgeLink.invoke(this.interpOf(t), call);
   }
 
   /**
