@@ -579,11 +579,14 @@ const QUIET_FOLDS = 8;
 /**
  * The symmetry reduction for these programs, or null when no two threads are interchangeable.
  * With a judge or declared words (the product path, whose model makes interp 1 the main
- * interpreter) interp 1 is never moved.
+ * interpreter) interp 1 is never moved — unless the Subject names the calls that tell it apart
+ * (Subject.treatsMainApart) and no program makes one.
  */
 function symmetryOf<Call, Result>(subject: Subject<Call, Result>, programs: readonly Program<Call>[], observer: Observer<Call, Result> | undefined): Symmetry | null {
   const declared = subject.interpWords;
-  const classes = symmetryClasses(programs, observer !== undefined || declared !== undefined);
+  const apart = subject.treatsMainApart;
+  const mainApart = apart === undefined || programs.some((p) => p.calls.some((c) => apart(c)));
+  const classes = symmetryClasses(programs, mainApart && (observer !== undefined || declared !== undefined));
   if (!classes.some((c) => c.length > 1)) return null;
   const sorted = observer === undefined && (declared === undefined || declared.ids.length + declared.masks.length === 0);
   return new Symmetry(classes, programs.map((p) => p.interp), subject.words, declared, sorted);
