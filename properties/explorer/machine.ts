@@ -17,23 +17,14 @@ import { HistoryLog } from "./engine/history.js";
 import { JudgeLink } from "./engine/judge.js";
 import { ScheduleLog } from "./engine/schedule.js";
 import { quietAccess, STABLE, watchAccess } from "./engine/quietWords.js";
-import { Symmetry, symmetryClasses, verifyStart, type Perm } from "./engine/symmetry.js";
-import { FINISHED, ThreadTable, type Completion, type Edge, type HistoryKey, type TNode } from "./engine/threads.js";
+import { symmetryOf, verifyStart, type Perm, type Symmetry } from "./engine/symmetry.js";
+import { checkInterps, FINISHED, ThreadTable, type Completion, type Edge, type HistoryKey, type TNode } from "./engine/threads.js";
 import { callText, describeAccess, type TraceRow } from "./engine/trace.js";
 import { stateView } from "./engine/view.js";
 import type { CallRecord, Observer, StateView, Violation } from "./types.js";
 
 export { describeAccess, type TraceRow } from "./engine/trace.js";
 export { SymmetryBroken, type HistoryKey } from "./engine/threads.js";
-
-function checkInterps<Call>(programs: readonly Program<Call>[]): void {
-  const seen = new Set<number>();
-  for (const p of programs) {
-    if (!Number.isInteger(p.interp) || p.interp < 1) throw new RangeError(`interp ids are 1-based integers, got ${p.interp}`);
-    if (seen.has(p.interp)) throw new RangeError(`interp ${p.interp} has two programs`);
-    seen.add(p.interp);
-  }
-}
 
 /**
  * A Machine holds one global state of a subject running some programs, and steps it. It is the
@@ -264,14 +255,9 @@ export class Machine<Call, Result> {
   }
 
   /**
-   * Before a call's first visible access, with quiet words and an observer whose events commute (the
-   * linearizability judge): performs the call's leading invisible accesses (a mutex's "is it me?"
-   * owner test) in the same step as that visible access, instead of as a step of their own. They
-   * commute with every other step (the discipline, checked); what moves is the call's invocation,
-   * recorded later: the history loses overlaps and gains none, and a history that is not
-   * linearizable stays so with an invocation moved later (more real-time order, never less). (Folded
-   * into the previous step instead, as without quiet words, the invocation moves earlier: the
-   * history gains an overlap, which can hide a stale result.)
+   * Lead-ins (README): with quiet words and an observer whose events commute, a call's leading
+   * invisible accesses join its first visible access's step, so its invocation moves later (more
+   * real-time order), never earlier.
    */
   private leadsIn(): boolean {
     return this.quiet !== null && this.eventsCommute;
@@ -575,19 +561,3 @@ export class Machine<Call, Result> {
 
 /** Most quiet accesses one step folds (engine/quietWords.ts). */
 const QUIET_FOLDS = 8;
-
-/**
- * The symmetry reduction for these programs, or null when no two threads are interchangeable.
- * With a judge or declared words (the product path, whose model makes interp 1 the main
- * interpreter) interp 1 is never moved — unless the Subject names the calls that tell it apart
- * (Subject.treatsMainApart) and no program makes one.
- */
-function symmetryOf<Call, Result>(subject: Subject<Call, Result>, programs: readonly Program<Call>[], observer: Observer<Call, Result> | undefined): Symmetry | null {
-  const declared = subject.interpWords;
-  const apart = subject.treatsMainApart;
-  const mainApart = apart === undefined || programs.some((p) => p.calls.some((c) => apart(c)));
-  const classes = symmetryClasses(programs, mainApart && (observer !== undefined || declared !== undefined));
-  if (!classes.some((c) => c.length > 1)) return null;
-  const sorted = observer === undefined && (declared === undefined || declared.ids.length + declared.masks.length === 0);
-  return new Symmetry(classes, programs.map((p) => p.interp), subject.words, declared, sorted);
-}

@@ -288,3 +288,13 @@ export class ThreadTable<Call, Result> {
     );
   }
 }
+
+/** Interp ids are 1-based integers, one program each. */
+export function checkInterps<Call>(programs: readonly Program<Call>[]): void {
+  const seen = new Set<number>();
+  for (const p of programs) {
+    if (!Number.isInteger(p.interp) || p.interp < 1) throw new RangeError(`interp ids are 1-based integers, got ${p.interp}`);
+    if (seen.has(p.interp)) throw new RangeError(`interp ${p.interp} has two programs`);
+    seen.add(p.interp);
+  }
+}
