@@ -6,7 +6,98 @@
  *
  * One export per statement, each with its own TSDoc block, so the emitted declarations
  * (api/index.d.ts, pinned by test/api.test.ts) document every name.
+ *
+ * Importing it is light (about 8 MB of RSS over a bare `node`; `interlock bench checker --only
+ * import`): the models, effect, fast-check and the reports load on the first use of an export that
+ * needs them (see "Loading on first use" below; test/package-entry.test.ts).
  */
+
+import { createRequire } from "node:module";
+import type * as Agreement from "./properties/agreement.js";
+import type * as JudgeModule from "./properties/judge/judge.js";
+import type * as CounterexampleModule from "./properties/judge/counterexample.js";
+import type * as Workload from "./properties/workload.js";
+import type * as Programs from "./properties/programs.js";
+import type * as ModelModule from "./model/index.js";
+import type * as ImplModule from "./impl/index.js";
+import type * as PropertiesModule from "./properties/properties.js";
+import type * as Stress from "./properties/stress.js";
+import type * as ReportBuild from "./reports/build.js";
+import type * as ReportIo from "./reports/io.js";
+import type * as ScenarioCheck from "./properties/scenarios/check.js";
+
+// ── Loading on first use ────────────────────────────────────────────────────────────────────────
+// Everything that reaches the models loads effect's Schema, ~45 MB of RSS. So this entry imports
+// eagerly only what is light (the explorer, the client contract, the family names) and loads each
+// other module the first time one of its exports is used: a function export is a wrapper that
+// loads its module and calls the real function; an object or array export is a Proxy that loads
+// its module on first access and forwards every operation to the real value. Loading is
+// synchronous — `require` of an ES module (Node ≥ 20.19 / ≥ 22.12), which shares Node's module
+// cache with `import`, so each module is still evaluated once and its values are the same objects.
+
+const requireHere = createRequire(import.meta.url);
+
+/** A module of this package, loaded (once) when first called for. */
+function onFirstUse<M>(path: string): () => M {
+  let loaded: M | undefined;
+  return () => {
+    if (loaded !== undefined) return loaded;
+    try {
+      loaded = requireHere(path) as M;
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (code !== "ERR_REQUIRE_ESM") throw e;
+      throw new Error(`interlock loads ${path} on first use with require() of an ES module, which needs Node.js ≥ 20.19 or ≥ 22.12 (this is ${process.version})`);
+    }
+    return loaded;
+  };
+}
+
+/** A function export that loads its module on its first call and then calls the real function. */
+function deferredFunction<M, K extends keyof M & string>(module: () => M, name: K): M[K] {
+  const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+    return (module()[name] as (...a: unknown[]) => unknown).apply(this, args);
+  };
+  Object.defineProperty(wrapper, "name", { value: name });
+  return wrapper as M[K];
+}
+
+/**
+ * An object or array export that loads its module on first access. The Proxy's target is only its
+ * shape (`{}` or `[]`, so that `Array.isArray` holds); every operation goes to the real value, and
+ * a property is reported configurable, as the Proxy invariants require of one its target lacks.
+ */
+function deferredValue<M, K extends keyof M & string>(module: () => M, name: K, shape: object): M[K] {
+  const real = (): object => module()[name] as object;
+  const handler: ProxyHandler<object> = {
+    get: (_, key) => Reflect.get(real(), key),
+    set: (_, key, value) => Reflect.set(real(), key, value),
+    has: (_, key) => Reflect.has(real(), key),
+    deleteProperty: (_, key) => Reflect.deleteProperty(real(), key),
+    defineProperty: (_, key, descriptor) => Reflect.defineProperty(real(), key, descriptor),
+    ownKeys: () => Reflect.ownKeys(real()),
+    getPrototypeOf: () => Reflect.getPrototypeOf(real()),
+    getOwnPropertyDescriptor: (target, key) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(real(), key);
+      if (descriptor === undefined || Reflect.getOwnPropertyDescriptor(target, key) !== undefined) return descriptor;
+      return { ...descriptor, configurable: true };
+    },
+  };
+  return new Proxy(shape, handler) as M[K];
+}
+
+const agreement = onFirstUse<typeof Agreement>("./properties/agreement.js");
+const judge = onFirstUse<typeof JudgeModule>("./properties/judge/judge.js");
+const counterexample = onFirstUse<typeof CounterexampleModule>("./properties/judge/counterexample.js");
+const workload = onFirstUse<typeof Workload>("./properties/workload.js");
+const programs = onFirstUse<typeof Programs>("./properties/programs.js");
+const model = onFirstUse<typeof ModelModule>("./model/index.js");
+const impl = onFirstUse<typeof ImplModule>("./impl/index.js");
+const properties = onFirstUse<typeof PropertiesModule>("./properties/properties.js");
+const stress = onFirstUse<typeof Stress>("./properties/stress.js");
+const reportBuild = onFirstUse<typeof ReportBuild>("./reports/build.js");
+const reportIo = onFirstUse<typeof ReportIo>("./reports/io.js");
+const scenarioCheck = onFirstUse<typeof ScenarioCheck>("./properties/scenarios/check.js");
 
 // ── Check an implementation ─────────────────────────────────────────────────────────────────────
 
@@ -17,7 +108,7 @@
  * verdict, the violation with its schedule token, and what the run covered.
  * @public
  */
-export { checkAgreement } from "./properties/agreement.js";
+export const checkAgreement: typeof Agreement.checkAgreement = deferredFunction(agreement, "checkAgreement");
 /**
  * Options of `checkAgreement`: family, subject (default: interlock's own implementation), config,
  * programs, strategy, limits, progress callback.
@@ -36,7 +127,7 @@ export type { AgreementResult } from "./properties/agreement.js";
  * exactly as `checkAgreement` did, and the structured evidence of a violation (`judge.evidence`).
  * @public
  */
-export { agreementJudge } from "./properties/judge/judge.js";
+export const agreementJudge: typeof JudgeModule.agreementJudge = deferredFunction(judge, "agreementJudge");
 /**
  * A judge built by `agreementJudge`, and the evidence a violation rests on (the property, the call
  * the model could not place with what it returned and what the model would have, the linearizable
@@ -49,13 +140,13 @@ export type { Judge, Evidence } from "./properties/judge/judge.js";
  * when you want to keep the judge for replaying, shrinking or explaining afterwards.
  * @public
  */
-export { exploreJudged } from "./properties/agreement.js";
+export const exploreJudged: typeof Agreement.exploreJudged = deferredFunction(agreement, "exploreJudged");
 /**
  * A violation replayed once under its judge with every access traced: what `buildReport` needs to
  * write the counterexample's report, and the type of what it returns.
  * @public
  */
-export { traceCounterexample } from "./properties/judge/counterexample.js";
+export const traceCounterexample: typeof CounterexampleModule.traceCounterexample = deferredFunction(counterexample, "traceCounterexample");
 /**
  * A traced counterexample (see `traceCounterexample`).
  * @public
@@ -66,7 +157,7 @@ export type { Counterexample } from "./properties/judge/counterexample.js";
  * (what `explore`, `replay` and `shrink` take).
  * @public
  */
-export { toPrograms } from "./properties/agreement.js";
+export const toPrograms: typeof Agreement.toPrograms = deferredFunction(agreement, "toPrograms");
 
 // ── The explorer ────────────────────────────────────────────────────────────────────────────────
 
@@ -122,27 +213,27 @@ export type {
  * uses, balanced acquire/release) with a call out of place now and then; shrinks with fast-check.
  * @public
  */
-export { programsArbitrary } from "./properties/workload.js";
+export const programsArbitrary: typeof Workload.programsArbitrary = deferredFunction(workload, "programsArbitrary");
 /**
  * A fast-check arbitrary of one call of a family, from its Schema, weighted toward collisions.
  * @public
  */
-export { callArbitrary } from "./properties/workload.js";
+export const callArbitrary: typeof Workload.callArbitrary = deferredFunction(workload, "callArbitrary");
 /**
  * A fast-check arbitrary of a sequence of (interpreter, call) pairs, for sequential model runs.
  * @public
  */
-export { invocationsArbitrary } from "./properties/workload.js";
+export const invocationsArbitrary: typeof Workload.invocationsArbitrary = deferredFunction(workload, "invocationsArbitrary");
 /**
  * Each family's typical program (import, use, unload), the same in every interpreter.
  * @public
  */
-export { typicalPrograms } from "./properties/programs.js";
+export const typicalPrograms: typeof Programs.typicalPrograms = deferredFunction(programs, "typicalPrograms");
 /**
  * A family's typical program for one interpreter, repeated `cycles` times.
  * @public
  */
-export { typicalProgram } from "./properties/programs.js";
+export const typicalProgram: typeof Programs.typicalProgram = deferredFunction(programs, "typicalProgram");
 
 // ── The families and their models ───────────────────────────────────────────────────────────────
 
@@ -150,17 +241,17 @@ export { typicalProgram } from "./properties/programs.js";
  * The five API families' models, by family name.
  * @public
  */
-export { models } from "./model/index.js";
+export const models: typeof ModelModule.models = deferredValue(model, "models", {});
 /**
  * The five API family names.
  * @public
  */
-export { familyNames } from "./model/index.js";
+export { familyNames } from "./model/family.js";
 /**
  * The default runtime size (3 interpreters, 4 registry slots).
  * @public
  */
-export { defaultConfig } from "./model/index.js";
+export const defaultConfig: typeof ModelModule.defaultConfig = deferredValue(model, "defaultConfig", {});
 /**
  * The vocabulary of a check: a family name, any family's call, a call's result, a runtime size.
  * @public
@@ -170,12 +261,12 @@ export type { AnyCall, FamilyName, ModelConfig, Result } from "./model/index.js"
  * interlock's own implementation of each family, as Subject factories.
  * @public
  */
-export { implementations } from "./impl/index.js";
+export const implementations: typeof ImplModule.implementations = deferredValue(impl, "implementations", {});
 /**
  * The properties P1–P9 by id, each with its one-line meaning.
  * @public
  */
-export { propertyNames } from "./properties/properties.js";
+export const propertyNames: typeof PropertiesModule.propertyNames = deferredValue(properties, "propertyNames", {});
 
 // ── Real threads ────────────────────────────────────────────────────────────────────────────────
 
@@ -184,7 +275,7 @@ export { propertyNames } from "./properties/properties.js";
  * at runtime finalisation, and (optionally) a linearizable recorded history.
  * @public
  */
-export { stressFamily } from "./properties/stress.js";
+export const stressFamily: typeof Stress.stressFamily = deferredFunction(stress, "stressFamily");
 /**
  * Options and result of `stressFamily`.
  * @public
@@ -197,7 +288,7 @@ export type { FamilyStressOptions, FamilyStressResult } from "./properties/stres
  * Builds the versioned JSON report of a run (what `interlock verify` writes) from a result.
  * @public
  */
-export { buildReport } from "./reports/build.js";
+export const buildReport: typeof ReportBuild.buildReport = deferredFunction(reportBuild, "buildReport");
 /**
  * The input of `buildReport` and the report it builds.
  * @public
@@ -212,17 +303,17 @@ export type { Report } from "./reports/schema.js";
  * A report as canonical JSON text, and back (with a one-line error for a bad file).
  * @public
  */
-export { encodeReport } from "./reports/io.js";
+export const encodeReport: typeof ReportIo.encodeReport = deferredFunction(reportIo, "encodeReport");
 /**
  * Reads a report back from its JSON text.
  * @public
  */
-export { decodeReport } from "./reports/io.js";
+export const decodeReport: typeof ReportIo.decodeReport = deferredFunction(reportIo, "decodeReport");
 /**
  * Renders a report as Markdown, self-contained HTML or JUnit XML.
  * @public
  */
-export { renderReport } from "./reports/io.js";
+export const renderReport: typeof ReportIo.renderReport = deferredFunction(reportIo, "renderReport");
 
 // ── Your extension's code (the client contract) ─────────────────────────────────────────────────
 
@@ -281,13 +372,13 @@ export type {
  * library and the runtime); a client that fails gets the verdict "failed".
  * @public
  */
-export { checkClient } from "./properties/scenarios/check.js";
+export const checkClient: typeof ScenarioCheck.checkClient = deferredFunction(scenarioCheck, "checkClient");
 /**
  * The named scenario workloads: henv, resources, cache, library, churn, init-failure, interp-end,
  * runtime-reinit.
  * @public
  */
-export { scenarioIds } from "./properties/scenarios/check.js";
+export const scenarioIds: typeof ScenarioCheck.scenarioIds = deferredValue(scenarioCheck, "scenarioIds", []);
 /**
  * One scenario's verdict for a client, and the options of `checkClient`.
  * @public

@@ -160,7 +160,7 @@ export function guardSubject(path: string, family: FamilyName, s: Subject<AnyCal
 }
 
 
-import type { CheckRequest } from "./model-module.js";
+import { packOperations, type CheckRequest } from "./model-module.js";
 
 /**
  * Runs `check-history --model` in a worker (model-check-worker.ts) with the limits of `--impl`
@@ -178,7 +178,8 @@ export async function runModelCheck<T>(
 ): Promise<T> {
   const path = request.modelPath;
   const script = moduleBeside(import.meta.url, "./model-check-worker");
-  const worker = new Worker(script, { workerData: request, resourceLimits: implResourceLimits, stdout: true, stderr: true });
+  const packed = request.operations instanceof SharedArrayBuffer ? request : { ...request, operations: packOperations(request.operations) };
+  const worker = new Worker(script, { workerData: packed, resourceLimits: implResourceLimits, stdout: true, stderr: true });
   worker.stdout.resume();
   worker.stderr.resume();
   try {

@@ -1,8 +1,8 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { partitionsOf } from "../properties/checker/check.js";
-import { checkHistory, type Model, type Operation, type Verdict } from "../properties/checker/index.js";
+import { checkHistoryComposing, partitionsOf } from "../properties/checker/check.js";
+import { checkHistory, emptyStats, type Model, type Operation } from "../properties/checker/index.js";
 import { UsageError } from "./errors.js";
-import { firstLine, loadModelModule, verdictOutput, type CheckRequest, type ShareAnswer } from "./model-module.js";
+import { firstLine, loadModelModule, unpackOperations, verdictOutput, type CheckRequest, type ShareAnswer } from "./model-module.js";
 
 /**
  * The worker of `check-history --model`: loads the user's model and checks the history with it, in
@@ -13,7 +13,8 @@ import { firstLine, loadModelModule, verdictOutput, type CheckRequest, type Shar
 const request = workerData as CheckRequest;
 parentPort!.postMessage(await run(request));
 
-async function run({ modelPath, operations, budget, name, json, share }: CheckRequest): Promise<object> {
+async function run({ modelPath, operations: packed, budget, name, json, share }: CheckRequest): Promise<object> {
+  const operations = unpackOperations(packed);
   let model;
   try {
     model = await loadModelModule(modelPath);
@@ -22,8 +23,8 @@ async function run({ modelPath, operations, budget, name, json, share }: CheckRe
   }
   parentPort!.postMessage({ loaded: true });
   try {
-    const verdict = checkHistory(model, operations, { ...budget, ...(share ? { share } : {}) });
-    if (share !== undefined) return { output: shareAnswer(model, operations, verdict) };
+    if (share !== undefined) return { output: claimedPartitions(model, operations, budget, share.claim) };
+    const verdict = checkHistory(model, operations, budget);
     const text = (v: unknown): string => JSON.stringify(v) ?? String(v);
     const m = model;
     const describeCall = (o: Operation<unknown, unknown>): string => (m.describeCall ? m.describeCall(o.interp, o.call) : `process ${o.interp}: ${text(o.call)}`);
@@ -34,16 +35,29 @@ async function run({ modelPath, operations, budget, name, json, share }: CheckRe
   }
 }
 
-/** An ok share's linearization split by partition index (the same split `checkHistory` made). */
-function shareAnswer(model: Model<unknown, unknown, unknown>, operations: Operation<unknown, unknown>[], verdict: Verdict<unknown, unknown>): ShareAnswer {
-  if (verdict.kind !== "ok") return undefined;
-  const partOf = new Map<number, number>();
-  partitionsOf(model, operations).forEach((part, k) => part.forEach((op) => partOf.set(op.id, k)));
-  const byPart = new Map<number, number[]>();
-  for (const op of verdict.linearization) {
-    const k = partOf.get(op.id)!;
-    if (!byPart.has(k)) byPart.set(k, []);
-    byPart.get(k)!.push(op.id);
+/**
+ * The partitions this worker claims from the shared counter (largest first, ties by index: the
+ * same list in every worker), each checked alone as the single-thread check searches it (its own
+ * search; the inferred split only when there is one partition), within this worker's budgets; their linearizations by partition
+ * index, or undefined at the first that is not linearizable within them.
+ */
+function claimedPartitions(model: Model<unknown, unknown, unknown>, operations: Operation<unknown, unknown>[], budget: CheckRequest["budget"], claim: SharedArrayBuffer): ShareAnswer {
+  const parts = partitionsOf(model, operations);
+  const order = [...parts.keys()].sort((a, b) => parts[b]!.length - parts[a]!.length || a - b);
+  const counter = new Int32Array(claim);
+  const deadline = performance.now() + budget.timeMs;
+  let nodesLeft = budget.maxNodes;
+  const answer: [number, number[]][] = [];
+  for (let next = Atomics.add(counter, 0, 1); next < order.length; next = Atomics.add(counter, 0, 1)) {
+    const k = order[next]!;
+    const stats = emptyStats();
+    const options = { maxNodes: Math.max(1, nodesLeft), maxMemoEntries: budget.maxMemoEntries, timeMs: Math.max(1, deadline - performance.now()), partition: false, stats };
+    // A history of one partition is the whole history: searched as the single thread does, the
+    // inferred split included, so that the witness (and the output) is the same.
+    const verdict = checkHistoryComposing(model, parts[k]!, options, parts.length === 1 ? "verified" : "off");
+    nodesLeft -= stats.nodes;
+    if (verdict.kind !== "ok") return undefined;
+    answer.push([k, verdict.linearization.map((op) => op.id)]);
   }
-  return [...byPart.entries()];
+  return answer;
 }

@@ -1,4 +1,5 @@
 import { existsSync, statSync } from "node:fs";
+import { deserialize, serialize } from "node:v8";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Model, Operation, Verdict } from "../properties/checker/index.js";
@@ -58,10 +59,15 @@ export function firstLine(e: unknown): string {
 /** What the `check-history --model` worker is given (model-check-worker.ts). */
 export interface CheckRequest {
   modelPath: string;
-  operations: Operation<unknown, unknown>[];
+  /** The history; to a worker it goes once serialized (`packOperations`), not cloned per worker. */
+  operations: Operation<unknown, unknown>[] | SharedArrayBuffer;
   budget: { timeMs: number; maxNodes: number; maxMemoEntries: number };
-  /** Check only this share of the partitions (`CheckOptions.share`); the answer is then a `ShareAnswer`. */
-  share?: { index: number; of: number };
+  /**
+   * Check partitions claimed one at a time from `claim` (an Int32Array counter shared by `of`
+   * workers: largest partitions first, each to whichever worker is free), each on its own; the
+   * answer is then a `ShareAnswer`.
+   */
+  share?: { of: number; claim: SharedArrayBuffer };
   /** How the history is named in the output. */
   name: string;
   json: boolean;
@@ -98,3 +104,21 @@ export function verdictOutput(
  * run on one thread, which decides).
  */
 export type ShareAnswer = [number, number[]][] | undefined;
+
+/**
+ * The history serialized once (V8's structured serialization, so whatever a reader produced —
+ * Maps, keywords — survives) into shared memory: each worker deserializes it in parallel, instead
+ * of the main thread cloning it once per worker before any starts.
+ */
+export function packOperations(operations: readonly Operation<unknown, unknown>[]): SharedArrayBuffer {
+  const bytes = serialize(operations);
+  const shared = new SharedArrayBuffer(bytes.length);
+  new Uint8Array(shared).set(bytes);
+  return shared;
+}
+
+/** The history `packOperations` packed (an array passed as is). */
+export function unpackOperations(operations: Operation<unknown, unknown>[] | SharedArrayBuffer): Operation<unknown, unknown>[] {
+  if (Array.isArray(operations)) return operations;
+  return deserialize(Buffer.from(new Uint8Array(operations as SharedArrayBuffer))) as Operation<unknown, unknown>[];
+}

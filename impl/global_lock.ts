@@ -11,7 +11,7 @@
  * blocking acquire, and the runtime lock's holder never blocks (it only *releases* entry mutexes,
  * when an ending interpreter lets go of what it held).
  */
-import { err, globalLockModel, userBit, userBitsOf, ok, type GlobalLockCall, type ModelConfig, type Result } from "../model/index.js";
+import { err, globalLockModel, interpOf, userBit, userBitsOf, ok, type GlobalLockCall, type ModelConfig, type Result } from "../model/index.js";
 import { globalLockLayout, type LockPayloadFields } from "./layout.js";
 import { cas, increment, load, store, testEquals, type Code } from "./memory.js";
 import { PyMutex_Lock, PyMutex_Unlock, PyMutexState } from "./pymutex.js";
@@ -45,40 +45,40 @@ export class GlobalLock extends Registry<GlobalLockCall, LockPayloadFields> {
   }
 
   *PyThread_EnsureGlobalLock(interp: number, c: Extract<FamilyCall, { _tag: "PyThread_EnsureGlobalLock" }>): Code<Result> {
-    return yield* this.underRuntimeLock(interp, this.ensureEntry(c.def, c.name, userBit(interp, c.instance)));
+    return yield* this.underRuntimeLock(interp, this.ensureEntry(c.def, c.name, userBit(interpOf(interp), c.instance)));
   }
 
   *PyThread_GetGlobalLock(interp: number, c: Extract<FamilyCall, { _tag: "PyThread_GetGlobalLock" }>): Code<Result> {
-    const r = yield* this.underRuntimeLock(interp, this.resolve(c.index, userBit(interp, c.instance), c.def, c.name));
+    const r = yield* this.underRuntimeLock(interp, this.resolve(c.index, userBit(interpOf(interp), c.instance), c.def, c.name));
     return "error" in r ? err(r.error) : ok(c.index);
   }
 
   *PyThread_ReleaseGlobalLock(interp: number, c: Extract<FamilyCall, { _tag: "PyThread_ReleaseGlobalLock" }>): Code<Result> {
     yield* this.lockRuntime(interp);
-    const r = yield* this.resolve(c.index, userBit(interp, c.instance), c.def, c.name);
+    const r = yield* this.resolve(c.index, userBit(interpOf(interp), c.instance), c.def, c.name);
     let result = ok(0);
     if ("error" in r) result = err(r.error);
-    else if ((yield testEquals(this.layout.slot(r.slot).mutex.owner, interp)) === 1) result = err("LockHeld");
-    else yield* this.dropRef(r.slot, userBit(interp, c.instance));
+    else if (yield* this.heldByInterpreterOf(r.slot, interp)) result = err("LockHeld");
+    else yield* this.dropRef(r.slot, userBit(interpOf(interp), c.instance));
     yield* this.unlockRuntime(interp);
     return result;
   }
 
   *PyThread_acquire_lock(interp: number, c: Extract<FamilyCall, { _tag: "PyThread_acquire_lock" }>): Code<Result> {
-    const r = yield* this.underRuntimeLock(interp, this.resolve(c.index, userBit(interp, c.instance), c.def, c.name));
+    const r = yield* this.underRuntimeLock(interp, this.resolve(c.index, userBit(interpOf(interp), c.instance), c.def, c.name));
     if ("error" in r) return err(r.error);
     return (yield* this.acquireEntry(r.slot, interp)) ? ok(0) : err("Reentrant");
   }
 
   *PyThread_release_lock(interp: number, c: Extract<FamilyCall, { _tag: "PyThread_release_lock" }>): Code<Result> {
-    const r = yield* this.underRuntimeLock(interp, this.resolve(c.index, userBit(interp, c.instance), c.def, c.name));
+    const r = yield* this.underRuntimeLock(interp, this.resolve(c.index, userBit(interpOf(interp), c.instance), c.def, c.name));
     if ("error" in r) return err(r.error);
     return (yield* this.releaseEntry(r.slot, interp)) ? ok(0) : err("NotHeld");
   }
 
   /** The client's critical section: a deliberately NON-atomic load-then-store of CALLS, so a broken lock loses updates. */
   *call_unsafe_library(interp: number, c: Extract<FamilyCall, { _tag: "call_unsafe_library" }>): Code<Result> {
-    const r = yield* this.underRuntimeLock(interp, this.resolve(c.index, userBit(interp, c.instance), c.def, c.name));
+    const r = yield* this.underRuntimeLock(interp, this.resolve(c.index, userBit(interpOf(interp), c.instance), c.def, c.name));
     if ("error" in r) return err(r.error);
     const s = this.layout.slot(r.slot);
     if ((yield testEquals(s.mutex.owner, interp)) === 0) return err("NotHeld");
@@ -102,12 +102,38 @@ export class GlobalLock extends Registry<GlobalLockCall, LockPayloadFields> {
   /** An ending interpreter lets go of a lock it holds (abandoned) and drops its ensure. */
   protected *endEntry(slot: number, interp: number, idle = false): Code<void> {
     const s = this.layout.slot(slot);
-    if (((yield load(s.refs)) & userBitsOf(interp)) === 0) return;
+    if (((yield load(s.refs)) & userBitsOf(interpOf(interp))) === 0) return;
     if (!idle && (yield testEquals(s.mutex.owner, interp)) === 1) {
       yield* this.releaseEntry(slot, interp);
       yield increment(this.rt.abandoned, 1);
     }
-    yield* this.dropRef(slot, userBitsOf(interp));
+    yield* this.dropRef(slot, userBitsOf(interpOf(interp)));
+  }
+
+  /**
+   * Whether the caller or another thread of its interpreter holds the slot's lock: the ensure is
+   * the interpreter's, so none of its threads may be holding the lock when it goes (D18). The
+   * caller asks about itself first; siblings exist only with `config.threads > 1`.
+   */
+  *heldByInterpreterOf(slot: number, thread: number): Code<boolean> {
+    const owner = this.layout.slot(slot).mutex.owner;
+    if ((yield testEquals(owner, thread)) === 1) return true;
+    for (const sibling of this.siblingsOf(thread)) if ((yield testEquals(owner, sibling)) === 1) return true;
+    return false;
+  }
+
+  /** With the world locked: a lock another thread of `thread`'s interpreter holds (D18), marked so its release notifies. */
+  protected override *lockHeldBySibling(thread: number): Code<EndBlocker | undefined> {
+    for (let slot = 0; slot < this.layout.capacity; slot++) {
+      const m = this.layout.slot(slot).mutex;
+      for (const sibling of this.siblingsOf(thread)) {
+        if ((yield testEquals(m.owner, sibling)) === 0) continue;
+        if ((yield cas(m.lock, PyMutexState.locked, PyMutexState.lockedWithWaiters)) !== PyMutexState.unlocked) {
+          return { addr: m.lock, value: PyMutexState.lockedWithWaiters };
+        }
+      }
+    }
+    return undefined;
   }
 
   /** With the world locked: a lock somebody holds, marked so its release notifies (Py_FinalizeEx waits, D3). */

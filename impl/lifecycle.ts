@@ -26,7 +26,7 @@
  * A handle is the def's epoch number: EPOCH is bumped by every successful global_init and never
  * reset (it is also the ghost init count), so the n-th set-up state has handle n, as in the model.
  */
-import { bit, defs, err, INSTANCES, ok, type Def, type ErrorCode, type ModelConfig, type Result } from "../model/index.js";
+import { bit, defs, err, INSTANCES, interpOf, ok, type Def, type ErrorCode, type ModelConfig, type Result } from "../model/index.js";
 import type { LifecycleOp } from "../model/lifecycle.js";
 import { decodeRuntime, Phase, type DefBlock, type LifecycleLayout, type MutexAt } from "./layout.js";
 import { add, cas, clearBits, increment, load, setBits, store, sub, testBits, testEquals, type Code } from "./memory.js";
@@ -91,7 +91,7 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
 
   /** Whether `interp` has module instance `instance` of `def`. Only `interp` itself changes its bit, so no lock is needed. */
   *isImporter(def: Def, interp: number, instance = 1): Code<boolean> {
-    return (yield testBits(this.importersOf(def, instance), bit(interp))) === 1;
+    return (yield testBits(this.importersOf(def, instance), bit(interpOf(interp)))) === 1;
   }
 
   /** An import (PyModule_ExecDef / mod_init / mod_exec): client lock, lifecycle lock, then `execDef`. */
@@ -168,12 +168,12 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
   /** Under the lifecycle lock: one more instance, `interp`'s instance `instance`. */
   *countUp(def: Def, interp: number, instance = 1): Code<void> {
     yield increment(this.block(def).count, 1);
-    yield setBits(this.importersOf(def, instance), bit(interp));
+    yield setBits(this.importersOf(def, instance), bit(interpOf(interp)));
   }
 
   /** Under the lifecycle lock: `interp`'s instance `instance` goes; returns the count left. */
   *countDown(def: Def, interp: number, instance = 1): Code<number> {
-    yield clearBits(this.importersOf(def, instance), bit(interp));
+    yield clearBits(this.importersOf(def, instance), bit(interpOf(interp)));
     return (yield sub(this.block(def).count, 1)) - 1;
   }
 
@@ -290,6 +290,21 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
         yield* this.endInstance(def, interp);
       }
     }
+  }
+
+  /** With the world locked: a def's client lock another thread of `thread`'s interpreter holds (D18), marked so its release notifies. */
+  protected override *lockHeldBySibling(thread: number): Code<EndBlocker | undefined> {
+    for (const def of defs) {
+      const m = yield* this.clientLock(def);
+      if (m === undefined) continue;
+      for (const sibling of this.siblingsOf(thread)) {
+        if ((yield testEquals(m.owner, sibling)) === 0) continue;
+        if ((yield cas(m.lock, PyMutexState.locked, PyMutexState.lockedWithWaiters)) !== PyMutexState.unlocked) {
+          return { addr: m.lock, value: PyMutexState.lockedWithWaiters };
+        }
+      }
+    }
+    return undefined;
   }
 
   /** With the world locked: a def's client lock somebody holds, marked so its unlock notifies (Py_FinalizeEx waits, D3). */

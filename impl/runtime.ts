@@ -29,6 +29,8 @@ import {
   allAlive,
   bit,
   err,
+  interpOf,
+  threadId,
   ok,
   resolveCall,
   updateCarry,
@@ -53,6 +55,13 @@ export const WAKE_ALL = 0x7fffffff;
 
 const MAIN = 1;
 
+/** The BUSY bits of every thread of interpreter `interp` that a config can have (BUSY is per thread, D18). */
+function threadBitsOf(interp: number, threads: number): number {
+  let bits = 0;
+  for (let k = 1; k <= threads; k++) bits |= bit(threadId(interp, k));
+  return bits;
+}
+
 /** The runtime calls; every other call is the family's own and runs with its interpreter BUSY. */
 const runtimeTags: ReadonlySet<string> = new Set(["Py_NewInterpreter", "Py_EndInterpreter", "Py_FinalizeEx", "Py_Initialize"]);
 
@@ -74,6 +83,12 @@ export function* unlockOrDie(m: MutexAt, interp: number, what: string): Code<voi
 /**
  * A family's implementation over the runtime. Subclasses provide the family's calls and what
  * ending an interpreter and finalising the runtime mean for its resources.
+ *
+ * Who calls (D18): every `interp` parameter of a call's code is the calling *thread's* id (model
+ * `threadId`: thread 1 of interpreter i is i, so one thread per interpreter reads as before).
+ * What belongs to a thread is keyed by it — a mutex owner word holds the holder thread's id, and
+ * BUSY has a bit per thread — and what belongs to an interpreter by `interpOf(interp)`: ALIVE,
+ * ensures (`userBit`), module instances (importers), interpreter-owned values.
  */
 export abstract class Runtime<Call extends { readonly _tag: string }> {
   constructor(
@@ -158,7 +173,7 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
       case "Py_EndInterpreter":
         return yield* this.Py_EndInterpreter(interp);
       case "Py_FinalizeEx":
-        return yield* this.Py_FinalizeEx();
+        return yield* this.Py_FinalizeEx(interp);
       case "Py_Initialize":
         return yield* this.Py_Initialize(interp);
       default:
@@ -179,8 +194,9 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
     return result;
   }
 
-  /** model/common.ts `gate`, over shared memory: FINALIZED first, then ALIVE. */
-  *gate(interp: number, tag: string): Code<ErrorCode | undefined> {
+  /** model/common.ts `gate`, over shared memory: FINALIZED first, then ALIVE (of the thread's interpreter). */
+  *gate(thread: number, tag: string): Code<ErrorCode | undefined> {
+    const interp = interpOf(thread);
     if ((yield testEquals(this.rt.finalized, 0)) === 0) {
       if (tag !== "Py_Initialize") return "RuntimeFinalized";
       return interp === MAIN ? undefined : "NotMainInterpreter";
@@ -206,16 +222,47 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
   *Py_NewInterpreter(interp: number): Code<Result> {
     yield* this.lockRuntime(interp);
     const denied = yield* this.gate(interp, "Py_NewInterpreter");
-    if (denied === undefined) yield setBits(this.rt.alive, bit(interp));
+    if (denied === undefined) yield setBits(this.rt.alive, bit(interpOf(interp)));
     yield* this.unlockRuntime(interp);
     return denied === undefined ? ok(0) : err(denied);
   }
 
   /**
-   * With the world locked: a word ending `interp` must wait on first, or undefined when it can end
-   * now. Only the shipped baseline waits (its m_free locks the extension's PyMutex, D14).
+   * With the world locked: a word ending the interpreter of thread `interp` must wait on first, or
+   * undefined when it can end now: its other threads (D18, below); in the shipped baseline also
+   * the extension's PyMutex, which its m_free locks (D14).
    */
-  protected *endBlocker(_interp: number): Code<EndBlocker | undefined> {
+  protected *endBlocker(interp: number): Code<EndBlocker | undefined> {
+    return yield* this.siblingBlocker(interp);
+  }
+
+  /**
+   * D18: `Py_EndInterpreter` first waits for the interpreter's other threads
+   * (`wait_for_thread_shutdown`): one with a call in flight (its BUSY bit), or one holding an
+   * owner-tracking client lock (`lockHeldBySibling`). Only the sibling threads `config.threads`
+   * allows are looked at, so a config with one thread per interpreter makes no access here.
+   */
+  protected *siblingBlocker(thread: number): Code<EndBlocker | undefined> {
+    const siblings = threadBitsOf(interpOf(thread), this.config.threads ?? 1) & ~bit(thread);
+    if (siblings === 0) return undefined;
+    const busy = yield load(this.rt.busy);
+    if ((busy & siblings) !== 0) return { addr: this.rt.busy, value: busy };
+    return yield* this.lockHeldBySibling(thread);
+  }
+
+  /** The sibling thread ids of `thread` that `config.threads` allows (D18). */
+  protected siblingsOf(thread: number): number[] {
+    const out: number[] = [];
+    for (let k = 1; k <= (this.config.threads ?? 1); k++) if (threadId(interpOf(thread), k) !== thread) out.push(threadId(interpOf(thread), k));
+    return out;
+  }
+
+  /**
+   * With the world locked: an owner-tracking client lock another thread of `thread`'s interpreter
+   * holds, marked "maybe waiters" so its release notifies, or undefined. Families whose client locks
+   * have owners override it; asking an owner word about a sibling is a scheduling point (D18).
+   */
+  protected *lockHeldBySibling(_thread: number): Code<EndBlocker | undefined> {
     return undefined;
   }
 
@@ -253,7 +300,7 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
 
   /** Clears the interpreter's ALIVE bit and wakes a Py_FinalizeEx waiting for it. */
   *markEnded(interp: number): Code<void> {
-    yield clearBits(this.rt.alive, bit(interp));
+    yield clearBits(this.rt.alive, bit(interpOf(interp)));
     yield notify(this.rt.alive, WAKE_ALL);
   }
 
@@ -271,30 +318,33 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
    * live subinterpreter (CPython 3.13+ `finalize_subinterpreters()`), then the main one, and frees
    * everything (D3).
    */
-  *Py_FinalizeEx(): Code<Result> {
+  *Py_FinalizeEx(thread: number = MAIN): Code<Result> {
+    // Every other thread's call in flight is waited for: a subinterpreter's (D3) and, with several
+    // threads per interpreter, one of the main interpreter's own (wait_for_thread_shutdown, D18).
+    const others = ~bit(thread);
     yield loopEnter(this.rt.busy);
     for (;;) {
       // Each round starts afresh: nothing from an earlier round is used later.
       yield loopHead(this.rt.busy, 0);
-      yield* this.lockWorld(MAIN);
+      yield* this.lockWorld(thread);
       const busy = yield load(this.rt.busy);
-      if ((busy & ~bit(MAIN)) !== 0) {
-        yield* this.unlockWorld(MAIN);
+      if ((busy & others) !== 0) {
+        yield* this.unlockWorld(thread);
         yield wait(this.rt.busy, busy);
         continue;
       }
       const blocker = yield* this.heldClientLock();
       if (blocker === undefined) break;
-      yield* this.unlockWorld(MAIN);
+      yield* this.unlockWorld(thread);
       yield wait(blocker.addr, blocker.value);
       yield notify(blocker.addr, 1);
     }
     yield* this.endSubinterpretersForFinalize();
-    yield* this.endMainForFinalize();
+    yield* this.endMainForFinalize(thread);
     yield* this.finalizeEffects();
     yield store(this.rt.finalized, 1);
     yield store(this.rt.alive, 0);
-    yield* this.unlockWorld(MAIN);
+    yield* this.unlockWorld(thread);
     return ok(0);
   }
 
@@ -305,8 +355,8 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
   }
 
   /** Py_FinalizeEx's ending of the main interpreter (its own step, so a variant can change just it). */
-  protected *endMainForFinalize(): Code<void> {
-    yield* this.endEffects(MAIN);
+  protected *endMainForFinalize(thread: number = MAIN): Code<void> {
+    yield* this.endEffects(thread);
   }
 
   /** Brings every interpreter back: ALIVE is written before FINALIZED is cleared (see the gate). */

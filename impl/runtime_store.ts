@@ -19,6 +19,7 @@ import {
   type ModelConfig,
   type Result,
   type RuntimeStoreCall,
+  interpOf,
 } from "../model/index.js";
 import { runtimeStoreLayout, type StorePayloadFields } from "./layout.js";
 import { increment, load, store, testBits, type Code } from "./memory.js";
@@ -37,14 +38,14 @@ export class RuntimeStore extends Registry<RuntimeStoreCall, StorePayloadFields>
   protected *familyCall(interp: number, call: RuntimeStoreCall): Code<Result> {
     const c = call as FamilyCall;
     yield* this.lockRuntime(interp);
-    const result = c._tag === "PyRuntime_store_ensure" ? yield* this.ensureEntry(c.def, c.name, userBit(interp, c.instance)) : yield* this.keyCall(interp, c);
+    const result = c._tag === "PyRuntime_store_ensure" ? yield* this.ensureEntry(c.def, c.name, userBit(interpOf(interp), c.instance)) : yield* this.keyCall(interp, c);
     yield* this.unlockRuntime(interp);
     return result;
   }
 
   /** Under the runtime lock: a call on a key, after resolving it (model: resolve without def/name). */
   *keyCall(interp: number, c: KeyCall): Code<Result> {
-    const user = userBit(interp, c.instance);
+    const user = userBit(interpOf(interp), c.instance);
     const r = yield* this.resolve(c.key, user);
     if ("error" in r) return err(r.error);
     switch (c._tag) {
@@ -56,7 +57,7 @@ export class RuntimeStore extends Registry<RuntimeStoreCall, StorePayloadFields>
       case "PyRuntime_store_get":
         return ok(yield* this.get(r.slot));
       case "PyRuntime_store_set":
-        yield* this.set(r.slot, c.value, c.owner === "interp" ? interp : 0);
+        yield* this.set(r.slot, c.value, c.owner === "interp" ? interpOf(interp) : 0);
         return ok(0);
       case "PyRuntime_store_delete":
         yield* this.delete(r.slot);
@@ -93,7 +94,7 @@ export class RuntimeStore extends Registry<RuntimeStoreCall, StorePayloadFields>
   /** An ending interpreter's ghost accounting for one entry, then its ensure dropped. */
   protected *endEntry(slot: number, interp: number): Code<void> {
     yield* this.accountEnding(slot, interp);
-    if ((yield testBits(this.layout.slot(slot).refs, userBitsOf(interp))) === 1) yield* this.dropRef(slot, userBitsOf(interp));
+    if ((yield testBits(this.layout.slot(slot).refs, userBitsOf(interpOf(interp)))) === 1) yield* this.dropRef(slot, userBitsOf(interpOf(interp)));
   }
 
   /**
@@ -103,10 +104,10 @@ export class RuntimeStore extends Registry<RuntimeStoreCall, StorePayloadFields>
   *accountEnding(slot: number, interp: number): Code<void> {
     const s = this.layout.slot(slot);
     if ((yield load(s.isSet)) === 0) return;
-    const survives = ((yield load(s.refs)) & ~userBitsOf(interp)) !== 0;
+    const survives = ((yield load(s.refs)) & ~userBitsOf(interpOf(interp))) !== 0;
     if (!survives) {
       yield increment(this.rt.dropped, 1);
-    } else if ((yield load(s.owner)) === interp) {
+    } else if ((yield load(s.owner)) === interpOf(interp)) {
       yield increment(this.rt.dangling, 1);
       yield store(s.owner, 0);
     }

@@ -121,12 +121,19 @@ export class StaticMutex extends Lifecycle<StaticMutexCall> {
    * waiters" so the unlock notifies.
    */
   protected override *endBlocker(interp: number): Code<EndBlocker | undefined> {
+    const sibling = yield* this.siblingBlocker(interp);
+    if (sibling !== undefined) return sibling;
     for (const def of defs) {
       if (!(yield* this.isImporter(def, interp, 1)) && !(yield* this.isImporter(def, interp, 2))) continue;
       const m = this.mutexOf(def);
       const c = yield cas(m.lock, PyMutexState.locked, PyMutexState.lockedWithWaiters);
       if (c !== PyMutexState.unlocked) return { addr: m.lock, value: PyMutexState.lockedWithWaiters };
     }
+    return undefined;
+  }
+
+  /** The static mutex has no owner to ask: the loop in `endBlocker` waits for any holder, a sibling thread too (D18). */
+  protected override *lockHeldBySibling(_thread: number): Code<EndBlocker | undefined> {
     return undefined;
   }
 

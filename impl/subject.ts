@@ -84,8 +84,18 @@ export interface InterpWords {
   readonly wideMasks?: { readonly words: readonly number[]; readonly bitsPerInterp: number };
 }
 
-/** A Program is the sequence of calls one interpreter makes. */
+/**
+ * A Program is the sequence of calls one thread makes (D18). `interp` is the interpreter the
+ * thread runs in; `thread` its thread id (model `threadId`: thread k of interpreter i is
+ * i + 8·(k − 1)), absent for thread 1, whose id is the interpreter's. The subject's `start`,
+ * `resolve` and `after` receive the thread id: a lock's holder is a thread, while ensures and
+ * module state belong to `interpOf(thread)`.
+ */
 export interface Program<Call> {
   readonly interp: number;
+  readonly thread?: number;
   readonly calls: readonly Call[];
 }
+
+/** The id of the thread running `program` (the subject's `interp` argument): its interpreter's for thread 1. */
+export const threadOf = (program: Program<unknown>): number => program.thread ?? program.interp;

@@ -14,6 +14,27 @@ export const Interp = Schema.Int.pipe(Schema.between(1, 8));
 export type Interp = typeof Interp.Type;
 
 /**
+ * A thread (decision D18): the acting party of a call. Ensures, counts and module state belong to
+ * the thread's interpreter; a held lock belongs to the thread. A thread is named by one integer,
+ * its *thread id*: thread k (1-based) of interpreter i is `i + 8·(k − 1)`, so thread 1 of
+ * interpreter i is just `i` — every program written before threads existed (one thread per
+ * interpreter) means the same thing, and an owner word holding an interpreter id holds that
+ * interpreter's first thread.
+ */
+export const MAX_THREADS_PER_INTERP = 4;
+export const ThreadId = Schema.Int.pipe(Schema.between(1, 8 * MAX_THREADS_PER_INTERP));
+export type ThreadId = typeof ThreadId.Type;
+/** The thread id of thread `k` (1-based) of interpreter `interp`. */
+export const threadId = (interp: number, k: number = 1): number => interp + 8 * (k - 1);
+/** The interpreter a thread belongs to. */
+export const interpOf = (thread: number): number => ((thread - 1) % 8) + 1;
+/** Which thread of its interpreter a thread id is (1-based). */
+export const threadIndexOf = (thread: number): number => Math.floor((thread - 1) / 8) + 1;
+/** "interp 2" for an interpreter's first thread, "interp 1 · thread 2" for another: who acts, for reports. */
+export const describeThread = (thread: number): string =>
+  thread < 1 || threadIndexOf(thread) === 1 ? `interp ${thread < 1 ? thread : interpOf(thread)}` : `interp ${interpOf(thread)} · thread ${threadIndexOf(thread)}`;
+
+/**
  * A module def: the identity of a `PyModuleDef` (C compares the pointer). Two defs are enough for
  * every question the thread raises (same name under another def, several extensions at once).
  */
@@ -81,10 +102,50 @@ export const Py_Initialize = Schema.TaggedStruct("Py_Initialize", {});
 export const RuntimeCall = Schema.Union(Py_NewInterpreter, Py_EndInterpreter, Py_FinalizeEx, Py_Initialize);
 export type RuntimeCall = typeof RuntimeCall.Type;
 
+/**
+ * A program set — one call list per thread — may carry `threads`: program i's thread id (D18).
+ * Without it program i is the only thread of interpreter i + 1, as every program set written
+ * before threads existed. It rides on the array, so code that passes `AnyCall[][]` along keeps
+ * it; JSON drops it, so files write it out (properties/programs-file.ts, reports).
+ */
+export type Threaded<T extends readonly unknown[]> = T & { readonly threads?: readonly number[] };
+
+/** The thread id of each program of a set: its `threads`, or i + 1 for program i. */
+export function threadsOfSet(set: Threaded<readonly unknown[]>): number[] {
+  return set.threads !== undefined ? [...set.threads] : set.map((_, i) => i + 1);
+}
+
+/**
+ * `set` with its programs run by the threads `threads` (thread ids, one per program, distinct).
+ * Throws a RangeError naming the problem for a length mismatch, a repeated or invalid thread id.
+ */
+export function withThreads<T extends readonly unknown[]>(set: T, threads: readonly number[]): T & { readonly threads: readonly number[] } {
+  if (threads.length !== set.length) throw new RangeError(`${set.length} programs but ${threads.length} thread ids`);
+  const seen = new Set<number>();
+  for (const t of threads) {
+    if (!Number.isInteger(t) || t < 1 || threadIndexOf(t) > MAX_THREADS_PER_INTERP) throw new RangeError(`thread id ${t} is not 1..${8 * MAX_THREADS_PER_INTERP}`);
+    if (seen.has(t)) throw new RangeError(`${describeThread(t)} has two programs`);
+    seen.add(t);
+  }
+  return Object.assign(set.slice() as unknown as T, { threads: [...threads] });
+}
+
+/** The runtime size a set of threads needs: its highest interpreter, and its most threads in one interpreter. */
+export function sizeOfThreads(threads: readonly number[]): { readonly interpreters: number; readonly threads: number } {
+  return { interpreters: Math.max(1, ...threads.map(interpOf)), threads: Math.max(1, ...threads.map(threadIndexOf)) };
+}
+
 /** Sizes of the runtime: how many interpreters exist and how many registry slots the runtime has. */
 export interface ModelConfig {
   readonly interpreters: number;
   readonly capacity: number;
+  /**
+   * Threads per interpreter the implementation must tell apart (D18; absent: 1). The model does not
+   * need it — a held lock's holder is a thread id whatever the config — but the implementation
+   * looks only for the sibling threads that can exist when an interpreter ends, so a config with
+   * one thread per interpreter costs no extra shared-memory access.
+   */
+  readonly threads?: number;
 }
 export const defaultConfig: ModelConfig = { interpreters: 3, capacity: 4 };
 
@@ -105,6 +166,10 @@ export function validateConfig(config: ModelConfig): ModelConfig {
   }
   if (!Number.isInteger(interpreters) || interpreters < 1 || interpreters > MAX_INTERPRETERS) {
     throw new RangeError(`interpreters must be 1..${MAX_INTERPRETERS}, got ${interpreters}`);
+  }
+  const threads = config.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS_PER_INTERP) {
+    throw new RangeError(`threads per interpreter must be 1..${MAX_THREADS_PER_INTERP}, got ${threads}`);
   }
   return config;
 }
@@ -216,7 +281,8 @@ export const allAlive = (config: ModelConfig): number => (1 << config.interprete
  * The gate every call passes first: a finalised runtime accepts only Py_Initialize from the main
  * interpreter; a finalised interpreter accepts only Py_NewInterpreter. Returns the error, if any.
  */
-export function gate(rt: RuntimeState, interp: number, tag: string): ErrorCode | undefined {
+export function gate(rt: RuntimeState, thread: number, tag: string): ErrorCode | undefined {
+  const interp = interpOf(thread);
   if (rt.finalized) {
     if (tag !== "Py_Initialize") return "RuntimeFinalized";
     return interp === 1 ? undefined : "NotMainInterpreter";
@@ -284,25 +350,28 @@ export interface RuntimeParts {
  */
 export function stepRuntimeCall<S extends RuntimeParts>(
   s: S,
-  interp: number,
+  thread: number,
   tag: RuntimeCall["_tag"],
   family: {
     /**
-     * Everything `interp` still holds is let go (D13); undefined when ending cannot proceed yet —
-     * the shipped baseline's m_free waits for a PyMutex somebody holds (D14).
+     * The interpreter of `thread` ends, `thread` being the one that ends it: everything the
+     * interpreter and its threads still hold is let go (D13, D18); undefined when ending cannot
+     * proceed yet — the shipped baseline's m_free waits for a PyMutex somebody holds (D14), and
+     * an owner-tracking lock held by another thread of the interpreter is waited for (D18).
      */
-    endInterpreter(s: S, interp: number): S | undefined;
+    endInterpreter(s: S, thread: number): S | undefined;
     /** After every interpreter ended: what is still live (leaks, P7), and the state with it freed. */
     finalize(s: S): { readonly state: S; readonly leaks: number };
     /** True while some interpreter holds a client lock: it is mid-way through an extension function (D3). */
     busy?(s: S): boolean;
   },
 ): StepResult<S> | undefined {
+  const interp = interpOf(thread);
   switch (tag) {
     case "Py_NewInterpreter":
       return { state: { ...s, rt: { ...s.rt, alive: s.rt.alive | bit(interp) } }, result: ok(0) };
     case "Py_EndInterpreter": {
-      const ended = family.endInterpreter(s, interp);
+      const ended = family.endInterpreter(s, thread);
       return ended && { state: ended, result: ok(0) };
     }
     case "Py_FinalizeEx": {
@@ -312,7 +381,7 @@ export function stepRuntimeCall<S extends RuntimeParts>(
         ended = family.endInterpreter(ended, sub);
         if (ended === undefined) return undefined;
       }
-      ended = family.endInterpreter(ended, 1);
+      ended = family.endInterpreter(ended, interp === 1 ? thread : 1);
       if (ended === undefined) return undefined;
       const f = family.finalize(ended);
       const ghost = f.leaks ? { ...f.state.ghost, leaks: f.state.ghost.leaks + f.leaks } : f.state.ghost;

@@ -1,4 +1,5 @@
 import type { AnyCall } from "./index.js";
+import { threadId } from "./common.js";
 
 /**
  * Example scripts: every rule of every family as a script of calls and the result each one must
@@ -6,7 +7,10 @@ import type { AnyCall } from "./index.js";
  * interpreters and a registry of four slots. Data, not tests: model/model.test.ts runs them on the
  * model and impl/families.test.ts on the implementation, so both are held to the same rules.
  */
-export type Line = [interp: number, call: AnyCall, expected: string];
+export type Line = [thread: number, call: AnyCall, expected: string];
+
+/** Thread 2 of interpreter `interp` (a thread id, D18); a plain number `i` in a line is thread 1 of interpreter i. */
+export const T2 = (interp: number): number => threadId(interp, 2);
 
 export const E = (def: "odbc" | "mylib", name: "henv" | "ext1" | "ext2") => ({ _tag: "PyThread_EnsureGlobalLock", def, name }) as const;
 export const L = (tag: "PyThread_GetGlobalLock" | "PyThread_ReleaseGlobalLock" | "PyThread_acquire_lock" | "PyThread_release_lock" | "call_unsafe_library", index: number, def: "odbc" | "mylib" = "odbc", name: "henv" | "ext1" | "ext2" = "henv") =>
@@ -81,6 +85,21 @@ export const globalLockRules: [string, Line[]][] = [
   ["a holder that ends while another interpreter still ensures the lock lets it go", [
     [2, E("odbc", "henv"), "1"], [3, E("odbc", "henv"), "1"], [2, L("PyThread_acquire_lock", 1), "0"], [3, L("PyThread_acquire_lock", 1), "blocks"],
     [2, RT("Py_EndInterpreter"), "0"], [3, L("PyThread_acquire_lock", 1), "0"], [3, L("call_unsafe_library", 1), "1"],
+  ]],
+  ["a second thread of the holder's interpreter blocks on the lock, uses the interpreter's ensure, and gets the lock after the release (D18)", [
+    [1, E("odbc", "henv"), "1"], [1, L("PyThread_acquire_lock", 1), "0"], [T2(1), L("PyThread_acquire_lock", 1), "blocks"],
+    [T2(1), L("PyThread_release_lock", 1), "error NotHeld"], [T2(1), L("call_unsafe_library", 1), "error NotHeld"], [1, L("call_unsafe_library", 1), "1"],
+    [1, L("PyThread_release_lock", 1), "0"], [T2(1), L("PyThread_acquire_lock", 1), "0"], [T2(1), L("call_unsafe_library", 1), "2"],
+    [T2(1), L("PyThread_acquire_lock", 1), "error Reentrant"], [1, L("PyThread_acquire_lock", 1), "blocks"],
+  ]],
+  ["the interpreter's ensure is not released while any of its threads holds the lock (D18)", [
+    [2, E("odbc", "henv"), "1"], [T2(2), L("PyThread_acquire_lock", 1), "0"], [2, L("PyThread_ReleaseGlobalLock", 1), "error LockHeld"],
+    [T2(2), L("PyThread_release_lock", 1), "0"], [2, L("PyThread_ReleaseGlobalLock", 1), "0"],
+  ]],
+  ["Py_EndInterpreter waits for another thread of the interpreter to let go of its lock; the ended interpreter's threads are refused (D18)", [
+    [2, E("odbc", "henv"), "1"], [T2(2), L("PyThread_acquire_lock", 1), "0"], [2, RT("Py_EndInterpreter"), "blocks"],
+    [T2(2), L("call_unsafe_library", 1), "1"], [T2(2), L("PyThread_release_lock", 1), "0"], [2, RT("Py_EndInterpreter"), "0"],
+    [T2(2), L("PyThread_acquire_lock", 1), "error InterpreterFinalized"], [T2(2), RT("Py_NewInterpreter"), "0"], [T2(2), E("odbc", "henv"), "257"],
   ]],
   ["runtime finalisation ends the live subinterpreters, releases everything, and re-initialisation starts from not set", [
     [1, E("odbc", "henv"), "1"], [2, E("odbc", "ext1"), "2"], [2, RT("Py_FinalizeEx"), "error NotMainInterpreter"], [1, RT("Py_FinalizeEx"), "0"],
@@ -205,6 +224,15 @@ export const refcountedLockRules: [string, Line[]][] = [
   ["an interpreter ended while holding the lock lets it go", [
     [2, RI("odbc"), "1"], [3, RI("odbc"), "0"], [2, D("PyThread_acquire_lock"), "0"], [2, RT("Py_EndInterpreter"), "0"], [3, D("PyThread_acquire_lock"), "0"],
   ]],
+  ["a second thread of the holder's interpreter blocks on the lock and gets it after the release; only the holding thread re-entering is refused (D18)", [
+    [1, RI("odbc"), "1"], [1, D("PyThread_acquire_lock"), "0"], [T2(1), D("PyThread_acquire_lock"), "blocks"], [T2(1), D("PyThread_release_lock"), "error NotHeld"],
+    [T2(1), D("call_unsafe_library"), "error NotHeld"], [T2(1), D("mod_free"), "blocks"], [1, D("PyThread_release_lock"), "0"],
+    [T2(1), D("PyThread_acquire_lock"), "0"], [T2(1), D("PyThread_acquire_lock"), "error Reentrant"], [1, D("PyThread_acquire_lock"), "blocks"],
+  ]],
+  ["Py_EndInterpreter waits for another thread of the interpreter holding the lock (D18)", [
+    [2, RI("odbc"), "1"], [T2(2), D("PyThread_acquire_lock"), "0"], [2, RT("Py_EndInterpreter"), "blocks"], [T2(2), D("PyThread_release_lock"), "0"],
+    [2, RT("Py_EndInterpreter"), "0"], [T2(2), D("use_global_state"), "error InterpreterFinalized"],
+  ]],
 ];
 
 export const SX = (def: "odbc" | "mylib", initFails = false) => ({ _tag: "mod_exec", def, initFails }) as const;
@@ -233,6 +261,10 @@ export const staticMutexRules: [string, Line[]][] = [
     [3, D("PyMutex_Lock"), "blocks"],
   ]],
   ["a failed init leaves the count at zero so the next mod_exec initialises", [[1, SX("odbc", true), "error InitFailed"], [2, SX("odbc"), "1"]]],
+  ["a second thread of the holder's interpreter waits for the PyMutex like anyone else, and may unlock it (no owner, D18)", [
+    [1, SX("odbc"), "1"], [1, D("PyMutex_Lock"), "0"], [T2(1), D("PyMutex_Lock"), "blocks"], [T2(1), D("call_unsafe_library"), "1"],
+    [T2(1), D("PyMutex_Unlock"), "0"], [T2(1), D("PyMutex_Lock"), "0"], [1, D("PyMutex_Lock"), "blocks"],
+  ]],
   ["Py_FinalizeEx ends a live subinterpreter through its m_free, which waits for the PyMutex like any locker", [
     [2, SX("odbc"), "1"], [3, SX("odbc"), "0"], [3, D("PyMutex_Lock"), "0"], [1, RT("Py_FinalizeEx"), "blocks"], [3, D("PyMutex_Unlock"), "0"],
     [1, RT("Py_FinalizeEx"), "0"], [1, RT("Py_Initialize"), "0"], [1, SX("odbc"), "1"], [1, D("use_global_state"), "2"],

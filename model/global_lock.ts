@@ -17,6 +17,8 @@ import {
   ok,
   RuntimeCall,
   allAlive,
+  describeThread,
+  interpOf,
   type Ghost,
   type ModelConfig,
   type RuntimeState,
@@ -70,7 +72,7 @@ export const GlobalLockCall = Schema.Union(
 );
 export type GlobalLockCall = typeof GlobalLockCall.Type;
 
-/** A lock's payload: who holds it (0: nobody) and how many library calls ran under it. */
+/** A lock's payload: which thread holds it (a thread id, D18; 0: nobody) and how many library calls ran under it. */
 export interface LockPayload {
   readonly holder: number;
   readonly calls: number;
@@ -90,14 +92,20 @@ function init(config: ModelConfig = defaultConfig): GlobalLockState {
   return { rt: { alive: allAlive(config), finalized: false }, reg: emptyRegistry(config.capacity), ghost: emptyGhost, config };
 }
 
-/** Everything `interp` holds is let go: locks it holds are force-released (abandoned), ensures dropped. */
-function endInterpreter(s: GlobalLockState, interp: number): GlobalLockState {
+/**
+ * `thread` ends its interpreter: locks it holds are force-released (abandoned), the interpreter's
+ * ensures dropped. While another thread of the interpreter holds a lock, ending waits for it (D18:
+ * `Py_EndInterpreter` first waits for the interpreter's other threads, `wait_for_thread_shutdown`).
+ */
+function endInterpreter(s: GlobalLockState, thread: number): GlobalLockState | undefined {
+  const interp = interpOf(thread);
+  if (s.reg.slots.some((e) => e !== null && e.payload.holder !== 0 && e.payload.holder !== thread && interpOf(e.payload.holder) === interp)) return undefined;
   let reg = s.reg;
   let abandoned = 0;
   for (let slot = 0; slot < reg.slots.length; slot++) {
     const e = reg.slots[slot];
     if (!e || !(e.refs & userBitsOf(interp))) continue;
-    if (e.payload.holder === interp) {
+    if (e.payload.holder === thread) {
       abandoned++;
       reg = replaceSlot(reg, slot, { ...e, payload: { ...e.payload, holder: 0 } });
     }
@@ -110,10 +118,17 @@ function endInterpreter(s: GlobalLockState, interp: number): GlobalLockState {
 /** Some interpreter holds a lock: it is inside an extension function, which Py_FinalizeEx waits for (D3). */
 const holdsAnyLock = (s: GlobalLockState): boolean => s.reg.slots.some((e) => e !== null && e.payload.holder !== 0);
 
-function step(s: GlobalLockState, interp: number, call: GlobalLockCall): StepResult<GlobalLockState> | undefined {
-  const denied = gate(s.rt, interp, call._tag);
+/**
+ * One call by `thread` (a thread id, D18: thread 1 of interpreter i is i). The ensure is its
+ * interpreter's module instance's; the lock, once acquired, is the thread's: a second thread of
+ * the same interpreter blocks on it like any other, only the holding thread re-entering gets
+ * `Reentrant`, and only it may release the lock or call the library under it.
+ */
+function step(s: GlobalLockState, thread: number, call: GlobalLockCall): StepResult<GlobalLockState> | undefined {
+  const denied = gate(s.rt, thread, call._tag);
   if (denied) return { state: s, result: err(denied) };
-  if (isRuntimeCall(call)) return stepRuntimeCall(s, interp, call._tag, { endInterpreter, finalize: finalizeRegistry, busy: holdsAnyLock });
+  if (isRuntimeCall(call)) return stepRuntimeCall(s, thread, call._tag, { endInterpreter, finalize: finalizeRegistry, busy: holdsAnyLock });
+  const interp = interpOf(thread);
   const user = userBit(interp, call.instance);
   if (call._tag === "PyThread_EnsureGlobalLock") return stepEnsure(s, call.def, call.name, user, freshLock);
   const r = resolve(s.reg, call.index, user, call.def, call.name);
@@ -124,22 +139,23 @@ function step(s: GlobalLockState, interp: number, call: GlobalLockCall): StepRes
     case "PyThread_GetGlobalLock":
       return { state: s, result: ok(call.index) };
     case "PyThread_ReleaseGlobalLock": {
-      if (held === interp) return { state: s, result: err("LockHeld") };
+      // The ensure is the interpreter's: none of its threads may be holding the lock (D18).
+      if (held !== 0 && interpOf(held) === interp) return { state: s, result: err("LockHeld") };
       return { state: { ...s, reg: dropRef(s.reg, slot, user).registry }, result: ok(0) };
     }
     case "PyThread_acquire_lock": {
-      if (held === interp) return { state: s, result: err("Reentrant") };
-      if (held !== 0) return undefined; // blocks until the holder releases
-      const reg = replaceSlot(s.reg, slot, { ...entry, payload: { ...entry.payload, holder: interp } });
+      if (held === thread) return { state: s, result: err("Reentrant") };
+      if (held !== 0) return undefined; // blocks until the holder releases, a sibling thread too (D18)
+      const reg = replaceSlot(s.reg, slot, { ...entry, payload: { ...entry.payload, holder: thread } });
       return { state: { ...s, reg }, result: ok(0) };
     }
     case "PyThread_release_lock": {
-      if (held !== interp) return { state: s, result: err("NotHeld") };
+      if (held !== thread) return { state: s, result: err("NotHeld") };
       const reg = replaceSlot(s.reg, slot, { ...entry, payload: { ...entry.payload, holder: 0 } });
       return { state: { ...s, reg }, result: ok(0) };
     }
     case "call_unsafe_library": {
-      if (held !== interp) return { state: s, result: err("NotHeld") };
+      if (held !== thread) return { state: s, result: err("NotHeld") };
       const calls = entry.payload.calls + 1;
       const reg = replaceSlot(s.reg, slot, { ...entry, payload: { holder: held, calls } });
       return { state: { ...s, reg }, result: ok(calls) };
@@ -147,8 +163,8 @@ function step(s: GlobalLockState, interp: number, call: GlobalLockCall): StepRes
   }
 }
 
-function describeCall(interp: number, call: GlobalLockCall): string {
-  const who = `in interp ${interp}${"instance" in call && call.instance !== undefined && call.instance !== 1 ? ` (module instance ${call.instance})` : ""}`;
+function describeCall(thread: number, call: GlobalLockCall): string {
+  const who = `in ${describeThread(thread)}${"instance" in call && call.instance !== undefined && call.instance !== 1 ? ` (module instance ${call.instance})` : ""}`;
   switch (call._tag) {
     case "PyThread_EnsureGlobalLock":
       return `PyThread_EnsureGlobalLock(def=${call.def}, "${call.name}") ${who}`;
@@ -176,7 +192,7 @@ export const globalLockModel: FamilyModel<GlobalLockState, GlobalLockCall> = {
   describeState: (s) =>
     s.rt.finalized
       ? "runtime finalised"
-      : describeRegistry(s.reg, (p) => (p.holder ? `, held by interp ${p.holder}` : "") + `, ${p.calls} library calls`),
+      : describeRegistry(s.reg, (p) => (p.holder ? `, held by ${describeThread(p.holder)}` : "") + `, ${p.calls} library calls`),
   partitionOf: () => undefined, // indices are allocated from one registry: calls on different names interact
 };
 

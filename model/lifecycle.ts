@@ -4,6 +4,8 @@ import {
   describeUser,
   userBit,
   userBitsOf,
+  describeThread,
+  interpOf,
   bumpDef,
   defaultConfig,
   defs,
@@ -44,9 +46,9 @@ export interface DefState {
   /** The global state's handle (the ODBC `henv`): the epoch number it was set up in; 0 = not set up. */
   readonly handle: number;
   /**
-   * The interpreter holding the def's lock, 0 if none (families without a client lock keep 0).
-   * For the shipped PyMutex, which has no owner, it is the interpreter that last locked it: the
-   * mutex is locked exactly while it is not 0.
+   * The thread holding the def's lock (a thread id, D18), 0 if none (families without a client
+   * lock keep 0). For the shipped PyMutex, which has no owner, it is the thread that last locked
+   * it: the mutex is locked exactly while it is not 0.
    */
   readonly holder: number;
   /** Library calls made under the lock (the thread-unsafe C library's shared state). */
@@ -113,16 +115,21 @@ function release(s: LifecycleState, def: Def, users: number): { state: Lifecycle
 export type ClientLock = "none" | "owned" | "pymutex";
 
 /**
- * An ending interpreter lets go of each def's lock (abandoned) and unloads its module instances.
- * With the shipped PyMutex it lets go of nothing: its m_free locks the mutex, so ending waits while
- * anybody — the ending interpreter itself included — holds the mutex of a def it has an instance of.
+ * `thread` ends its interpreter: the def locks `thread` holds are let go (abandoned) and the
+ * interpreter's module instances unloaded. While another thread of the interpreter holds a def's
+ * lock, ending waits for it (D18: `Py_EndInterpreter` first waits for the interpreter's other
+ * threads). With the shipped PyMutex it lets go of nothing: its m_free locks the mutex, so ending
+ * waits while anybody — the ending thread itself included — holds the mutex of a def its
+ * interpreter has an instance of.
  */
-function endInterpreter(s: LifecycleState, interp: number, lock: ClientLock): LifecycleState | undefined {
+function endInterpreter(s: LifecycleState, thread: number, lock: ClientLock): LifecycleState | undefined {
+  const interp = interpOf(thread);
   if (lock === "pymutex" && defs.some((def) => s.defs[def].holder !== 0 && (s.defs[def].importers & userBitsOf(interp)) !== 0)) return undefined;
+  if (defs.some((def) => { const h = s.defs[def].holder; return h !== 0 && h !== thread && interpOf(h) === interp; })) return undefined;
   let t = s;
   for (const def of defs) {
     const d = t.defs[def];
-    if (d.holder === interp) {
+    if (d.holder === thread) {
       t = withDef(t, def, { ...d, holder: 0 }, { ...t.ghost, abandoned: t.ghost.abandoned + 1 });
     }
     if (t.defs[def].importers & userBitsOf(interp)) t = release(t, def, userBitsOf(interp)).state;
@@ -131,25 +138,27 @@ function endInterpreter(s: LifecycleState, interp: number, lock: ClientLock): Li
 }
 
 /**
- * One abstract operation by `interp`. `lock` is the family's client-visible lock (`ClientLock`):
- * with one, import and unload take it, so they block while another interpreter holds it; while the
- * caller holds it they are refused ("owned": `Reentrant` / `LockHeld`) or wait for themselves
- * ("pymutex": a self-deadlock).
+ * One abstract operation by `thread` (a thread id, D18). `lock` is the family's client-visible
+ * lock (`ClientLock`): with one, import and unload take it, so they block while another thread
+ * holds it — a sibling thread of the caller's interpreter too; while the calling thread holds it
+ * they are refused ("owned": `Reentrant` / `LockHeld`) or wait for themselves ("pymutex": a
+ * self-deadlock). Module instances and counts belong to the thread's interpreter.
  */
 export function stepLifecycle(
   s: LifecycleState,
-  interp: number,
+  thread: number,
   o: LifecycleOp,
   lock: ClientLock,
 ): StepResult<LifecycleState> | undefined {
-  const denied = gate(s.rt, interp, o.op === "runtime" ? o.tag : o.op);
+  const interp = interpOf(thread);
+  const denied = gate(s.rt, thread, o.op === "runtime" ? o.tag : o.op);
   if (denied) return { state: s, result: err(denied) };
   if (o.op === "runtime") {
     // Runtime finalisation frees nothing here: a def still imported after every interpreter ended is a leak.
     const finalize = (t: LifecycleState) => ({ state: t, leaks: defs.filter((def) => t.defs[def].importers !== 0).length });
     // An interpreter holding the client lock is inside an extension function: finalisation waits (D3).
     const busy = (t: LifecycleState) => defs.some((def) => t.defs[def].holder !== 0);
-    return stepRuntimeCall(s, interp, o.tag, { endInterpreter: (t, i) => endInterpreter(t, i, lock), finalize, busy });
+    return stepRuntimeCall(s, thread, o.tag, { endInterpreter: (t, i) => endInterpreter(t, i, lock), finalize, busy });
   }
   const def = o.def;
   const d = s.defs[def];
@@ -159,7 +168,7 @@ export function stepLifecycle(
   switch (o.op) {
     case "import": {
       if (mine) return fail("AlreadyImported");
-      if (lock !== "none" && d.holder !== 0) return d.holder === interp && lock === "owned" ? fail("Reentrant") : undefined;
+      if (lock !== "none" && d.holder !== 0) return d.holder === thread && lock === "owned" ? fail("Reentrant") : undefined;
       let t = s;
       let ranInit = false;
       if (d.importers === 0) {
@@ -180,15 +189,15 @@ export function stepLifecycle(
     }
     case "unload": {
       if (!mine) return fail("NotImported");
-      if (lock !== "none" && d.holder !== 0) return d.holder === interp && lock === "owned" ? fail("LockHeld") : undefined;
+      if (lock !== "none" && d.holder !== 0) return d.holder === thread && lock === "owned" ? fail("LockHeld") : undefined;
       const r = release(s, def, user);
       return { state: r.state, result: ok(r.ranExit ? 1 : 0) };
     }
     case "lock":
       if (!mine) return fail("NotImported");
-      if (d.holder === interp && lock === "owned") return fail("Reentrant");
-      if (d.holder !== 0) return undefined; // PyMutex: the holder's re-lock waits for itself
-      return { state: withDef(s, def, { ...d, holder: interp }), result: ok(0) };
+      if (d.holder === thread && lock === "owned") return fail("Reentrant");
+      if (d.holder !== 0) return undefined; // a sibling thread waits too (D18); PyMutex: the holder's re-lock waits for itself
+      return { state: withDef(s, def, { ...d, holder: thread }), result: ok(0) };
     case "unlock":
       if (!mine) return fail("NotImported");
       if (lock === "pymutex") {
@@ -196,7 +205,7 @@ export function stepLifecycle(
         if (d.holder === 0) return fail("FatalError");
         return { state: withDef(s, def, { ...d, holder: 0 }), result: ok(0) };
       }
-      if (d.holder !== interp) return fail("NotHeld");
+      if (d.holder !== thread) return fail("NotHeld");
       return { state: withDef(s, def, { ...d, holder: 0 }), result: ok(0) };
     case "use":
       if (!mine) return fail("NotImported");
@@ -205,7 +214,7 @@ export function stepLifecycle(
       if (!mine) return fail("NotImported");
       // A PyMutex has no owner: the extension can only know the mutex is locked, not by whom, so
       // two interpreters may both be inside the library once one unlocked the other's mutex (P9).
-      if (lock === "pymutex" ? d.holder === 0 : d.holder !== interp) return fail("NotHeld");
+      if (lock === "pymutex" ? d.holder === 0 : d.holder !== thread) return fail("NotHeld");
       return { state: withDef(s, def, { ...d, calls: d.calls + 1 }), result: ok(d.calls + 1) };
   }
 }
@@ -224,7 +233,7 @@ export function describeLifecycle(s: LifecycleState, lockName: string): string {
       const users: string[] = [];
       for (let b = 0; b < 31; b++) if (d.importers & (1 << b)) users.push(describeUser(1 << b));
       const state = d.handle ? `global state set up (handle ${d.handle})` : "no global state";
-      const lock = d.holder ? `, ${lockName} held by interp ${d.holder}` : "";
+      const lock = d.holder ? `, ${lockName} held by ${describeThread(d.holder)}` : "";
       const pointer = d.myLock ? `, my_lock → lock object ${d.myLock}` : "";
       return `${def}: refcount ${users.length}${users.length ? ` {${users.join(",")}}` : ""}, ${state}${lock}${pointer}`;
     })

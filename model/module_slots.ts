@@ -1,5 +1,5 @@
 import { Schema } from "effect";
-import { Def, Instance, RuntimeCall } from "./common.js";
+import { Def, Instance, RuntimeCall, describeThread } from "./common.js";
 import type { FamilyModel } from "./family.js";
 import { describeLifecycle, initLifecycle, lifecycleKey, stepLifecycle, type LifecycleOp, type LifecycleState } from "./lifecycle.js";
 
@@ -46,8 +46,8 @@ export function moduleSlotsOp(call: ModuleSlotsCall): LifecycleOp {
   }
 }
 
-function describeCall(interp: number, call: ModuleSlotsCall): string {
-  const who = `in interp ${interp}${"instance" in call && call.instance !== undefined && call.instance !== 1 ? ` (module instance ${call.instance})` : ""}`;
+function describeCall(thread: number, call: ModuleSlotsCall): string {
+  const who = `in ${describeThread(thread)}${"instance" in call && call.instance !== undefined && call.instance !== 1 ? ` (module instance ${call.instance})` : ""}`;
   switch (call._tag) {
     case "PyModule_ExecDef": {
       const how = [call.initFails && "global_init fails", call.execFails && "exec fails", call.initImportsSelf && "global_init imports itself"]

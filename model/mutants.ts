@@ -1,4 +1,4 @@
-import { bit, decodeIndex, encodeIndex, err, ok, userBit, userBitsOf, type Result, type StepResult } from "./common.js";
+import { bit, decodeIndex, encodeIndex, err, interpOf, ok, userBit, userBitsOf, type Result, type StepResult } from "./common.js";
 import type { FamilyName } from "./family.js";
 import type { AnyCall, AnyFamilyModel, GlobalLockState, LifecycleState, RuntimeStoreState } from "./index.js";
 import { models } from "./index.js";
@@ -116,6 +116,32 @@ export const modelMutants: readonly ModelMutant[] = [
         if (e && e.payload.holder === i && t.reg.slots[slot]) t = withHolder(t, slot, i);
       });
       return { ...r, state: t };
+    }),
+  },
+  {
+    id: "holder-is-the-interpreter",
+    family: "global_lock",
+    rule: "D18",
+    description: "A held lock belongs to the interpreter, not the thread: a second thread of the holder's interpreter gets Reentrant instead of blocking, and may release the lock or call the library under it.",
+    model: mutate<GlobalLockState>("global_lock", (step) => (s, i, c) => step(s, interpOf(i), c)),
+  },
+  {
+    id: "end-ignores-sibling-holder",
+    family: "global_lock",
+    rule: "D18",
+    description: "Py_EndInterpreter does not wait for another thread of the interpreter that holds a lock: it ends at once and the sibling's lock is left held by a thread of a dead interpreter.",
+    model: mutate<GlobalLockState>("global_lock", (step) => (s, i, c) => {
+      const r = step(s, i, c);
+      if (r !== undefined || c._tag !== "Py_EndInterpreter") return r;
+      // Ending as if the sibling holders were not there: hide them, end, then put them back.
+      const siblings = s.reg.slots.map((e) => (e && e.payload.holder !== 0 && e.payload.holder !== i && interpOf(e.payload.holder) === interpOf(i) ? e.payload.holder : 0));
+      let hidden = s;
+      siblings.forEach((h, slot) => { if (h) hidden = withHolder(hidden, slot, 0); });
+      const ended = step(hidden, i, c);
+      if (!ended) return ended;
+      let t = ended.state;
+      siblings.forEach((h, slot) => { if (h && t.reg.slots[slot]) t = withHolder(t, slot, h); });
+      return { ...ended, state: t };
     }),
   },
   {
@@ -450,6 +476,13 @@ export const modelMutants: readonly ModelMutant[] = [
       for (const def of ["odbc", "mylib"] as const) if (s.defs[def].holder === i && t.defs[def].importers !== 0) t = withDefField(t, def, "holder", i);
       return { ...r, state: t };
     }),
+  },
+  {
+    id: "refcounted-holder-is-the-interpreter",
+    family: "refcounted_lock",
+    rule: "D18",
+    description: "The refcounted lock is held by the interpreter, not the thread: a second thread of the holder's interpreter gets Reentrant instead of blocking, and may release it.",
+    model: mutate<LifecycleState>("refcounted_lock", (step) => (s, i, c) => step(s, interpOf(i), c)),
   },
   {
     id: "pymutex-with-an-owner",

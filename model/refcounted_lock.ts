@@ -1,5 +1,5 @@
 import { Schema } from "effect";
-import { Def, Instance, RuntimeCall } from "./common.js";
+import { Def, Instance, RuntimeCall, describeThread } from "./common.js";
 import type { FamilyModel } from "./family.js";
 import { describeLifecycle, initLifecycle, lifecycleKey, stepLifecycle, type LifecycleOp, type LifecycleState } from "./lifecycle.js";
 
@@ -58,8 +58,8 @@ export function refcountedLockOp(call: RefcountedLockCall): LifecycleOp {
   }
 }
 
-function describeCall(interp: number, call: RefcountedLockCall): string {
-  const who = `in interp ${interp}${"instance" in call && call.instance !== undefined && call.instance !== 1 ? ` (module instance ${call.instance})` : ""}`;
+function describeCall(thread: number, call: RefcountedLockCall): string {
+  const who = `in ${describeThread(thread)}${"instance" in call && call.instance !== undefined && call.instance !== 1 ? ` (module instance ${call.instance})` : ""}`;
   switch (call._tag) {
     case "mod_init":
       return `mod_init(${call.def})${call.setupFails ? " with failing setup_global_state" : ""} ${who}`;

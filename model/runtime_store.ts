@@ -21,6 +21,8 @@ import {
   type RuntimeState,
   type StepResult,
   validateConfig,
+  describeThread,
+  interpOf,
 } from "./common.js";
 import type { FamilyModel } from "./family.js";
 import {
@@ -105,7 +107,8 @@ function init(config: ModelConfig = defaultConfig): RuntimeStoreState {
  * interpreters still ensure now dangles (P4); a value still set in storage that goes away with
  * this interpreter's ensure is dropped unseen — nobody was told to free it (D8, ghost `dropped`).
  */
-function endInterpreter(s: RuntimeStoreState, interp: number): RuntimeStoreState {
+function endInterpreter(s: RuntimeStoreState, thread: number): RuntimeStoreState {
+  const interp = interpOf(thread);
   let reg = s.reg;
   let dangling = 0;
   let dropped = 0;
@@ -125,10 +128,12 @@ function endInterpreter(s: RuntimeStoreState, interp: number): RuntimeStoreState
   return { ...s, reg, ghost, rt: { ...s.rt, alive: s.rt.alive & ~bit(interp) } };
 }
 
-function step(s: RuntimeStoreState, interp: number, call: RuntimeStoreCall): StepResult<RuntimeStoreState> | undefined {
-  const denied = gate(s.rt, interp, call._tag);
+/** One call by `thread` (D18): keys, ensures and interpreter-owned values belong to its interpreter. */
+function step(s: RuntimeStoreState, thread: number, call: RuntimeStoreCall): StepResult<RuntimeStoreState> | undefined {
+  const interp = interpOf(thread);
+  const denied = gate(s.rt, thread, call._tag);
   if (denied) return { state: s, result: err(denied) };
-  if (isRuntimeCall(call)) return stepRuntimeCall(s, interp, call._tag, { endInterpreter, finalize: finalizeRegistry });
+  if (isRuntimeCall(call)) return stepRuntimeCall(s, thread, call._tag, { endInterpreter, finalize: finalizeRegistry });
   const user = userBit(interp, call.instance);
   if (call._tag === "PyRuntime_store_ensure") return stepEnsure(s, call.def, call.name, user, empty);
   const r = resolve(s.reg, call.key, user);
@@ -153,8 +158,8 @@ function step(s: RuntimeStoreState, interp: number, call: RuntimeStoreCall): Ste
   }
 }
 
-function describeCall(interp: number, call: RuntimeStoreCall): string {
-  const who = `in interp ${interp}${"instance" in call && call.instance !== undefined && call.instance !== 1 ? ` (module instance ${call.instance})` : ""}`;
+function describeCall(thread: number, call: RuntimeStoreCall): string {
+  const who = `in ${describeThread(thread)}${"instance" in call && call.instance !== undefined && call.instance !== 1 ? ` (module instance ${call.instance})` : ""}`;
   switch (call._tag) {
     case "PyRuntime_store_ensure":
       return `PyRuntime_store_ensure(def=${call.def}, "${call.name}") ${who}`;

@@ -1,5 +1,5 @@
 import { Schema } from "effect";
-import { Def, Instance, RuntimeCall } from "./common.js";
+import { Def, Instance, RuntimeCall, describeThread } from "./common.js";
 import type { FamilyModel } from "./family.js";
 import { describeLifecycle, initLifecycle, lifecycleKey, stepLifecycle, type LifecycleOp, type LifecycleState } from "./lifecycle.js";
 
@@ -57,8 +57,8 @@ export function staticMutexOp(call: StaticMutexCall): LifecycleOp {
   }
 }
 
-function describeCall(interp: number, call: StaticMutexCall): string {
-  const who = `in interp ${interp}${"instance" in call && call.instance !== undefined && call.instance !== 1 ? ` (module instance ${call.instance})` : ""}`;
+function describeCall(thread: number, call: StaticMutexCall): string {
+  const who = `in ${describeThread(thread)}${"instance" in call && call.instance !== undefined && call.instance !== 1 ? ` (module instance ${call.instance})` : ""}`;
   switch (call._tag) {
     case "mod_exec":
       return `mod_exec(${call.def})${call.initFails ? " with failing init" : ""} ${who}`;

@@ -1,4 +1,4 @@
-import { defaultConfig, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../model/index.js";
+import { defaultConfig, interpOf, sizeOfThreads, threadsOfSet, type AnyCall, type FamilyName, type ModelConfig, type Result, type Threaded } from "../model/index.js";
 import { implementations } from "../impl/index.js";
 import type { Program, Subject } from "../impl/subject.js";
 import type { Budget } from "./checker/index.js";
@@ -37,13 +37,20 @@ export type AgreementResult = ExploreResult<AnyCall, Result> & {
   readonly blockedByDesign: BlockedByDesign | null;
 };
 
-export function toPrograms(programs: readonly (readonly AnyCall[])[]): Program<AnyCall>[] {
-  return programs.map((calls, i) => ({ interp: i + 1, calls }));
+/** The explorer's programs of a program set: program i runs as thread `threads[i]` (D18), or as interp i + 1. */
+export function toPrograms(programs: Threaded<readonly (readonly AnyCall[])[]>): Program<AnyCall>[] {
+  const threads = threadsOfSet(programs);
+  return programs.map((calls, i) => {
+    const thread = threads[i] as number;
+    return thread === interpOf(thread) ? { interp: thread, calls } : { interp: interpOf(thread), thread, calls };
+  });
 }
 
-/** The configuration a set of programs runs in when the caller names none: one interpreter per program. */
-export function configFor(programs: readonly (readonly AnyCall[])[], config?: ModelConfig): ModelConfig {
-  return config ?? { ...defaultConfig, interpreters: Math.max(1, programs.length) };
+/** The configuration a set of programs runs in when the caller names none: one interpreter per program, or what its threads need (D18). */
+export function configFor(programs: Threaded<readonly (readonly AnyCall[])[]>, config?: ModelConfig): ModelConfig {
+  if (config !== undefined) return config;
+  if (programs.threads === undefined) return { ...defaultConfig, interpreters: Math.max(1, programs.length) };
+  return { ...defaultConfig, ...sizeOfThreads(programs.threads) };
 }
 
 /** Explores `programs` under `judge` (its hooks), reporting what the judge noticed. */

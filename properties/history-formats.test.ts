@@ -8,7 +8,9 @@ import registerModel, { randomRegisterCall, type RegisterCall, type RegisterValu
 import { checkHistory, checkHistoryBruteForce, type Model, type Operation } from "./checker/index.js";
 import { fromPorcupine } from "./checker/porcupine.js";
 import { randomHistory } from "./checker/random-history.js";
-import { HistoryError } from "./history.js";
+import { models, threadId } from "../model/index.js";
+import { checkerModel } from "./family_checker.js";
+import { decodeHistory, encodeHistory, HistoryError } from "./history.js";
 import { checkNesting, detectFormat, parseGenericHistory, readHistoryText, writeGenericHistory, type GenericHistory } from "./history-formats.js";
 
 type Op = Operation<unknown, unknown>;
@@ -207,5 +209,41 @@ describe("readers that cannot crash or hang", () => {
     expect(detectFormat("h.json", '[{"ClientId":0,"Kind":0}]')).toBe("porcupine-events");
     expect(detectFormat("h.json", '[{"ClientId":0,"Input":1}]')).toBe("porcupine-ops");
     expect(detectFormat("h.json", "[1, 2]")).toBe("interlock");
+  });
+});
+
+describe("interlock history files with threads (model D18)", () => {
+  const ensure = { _tag: "PyThread_EnsureGlobalLock", def: "odbc", name: "henv" };
+  const acquire = { _tag: "PyThread_acquire_lock", def: "odbc", name: "henv", index: 1 };
+  const doc = (second: Record<string, unknown>) => ({
+    format: "interlock-history",
+    version: 1,
+    family: "global_lock",
+    config: { interpreters: 1, capacity: 4, threads: 2 },
+    operations: [
+      { interp: 1, call: ensure, invoke: 0, respond: 1, result: { _tag: "Ok", value: 1 } },
+      { interp: 1, call: acquire, invoke: 2, respond: 3, result: { _tag: "Ok", value: 0 } },
+      { interp: 1, thread: 2, call: ensure, invoke: 4, respond: 5, result: { _tag: "Ok", value: 1 } },
+      { interp: 1, thread: 2, call: acquire, invoke: 6, ...second },
+    ],
+  });
+  const verdictOf = (d: unknown) => {
+    const h = decodeHistory(d, "h.json");
+    return checkHistory(checkerModel(models.global_lock, h.config), h.operations).kind;
+  };
+
+  it("reads a thread per operation: thread 2 of the holder's interpreter blocking is linearizable, thread 2 refused as re-entry is not", () => {
+    expect(verdictOf(doc({}))).toBe("ok"); // pending: it blocks while thread 1 holds the lock
+    expect(verdictOf(doc({ respond: 7, result: { _tag: "Err", error: "Reentrant" } }))).toBe("violation");
+  });
+
+  it("writes the thread back, reads files without one as thread 1, and refuses a thread the config does not have", () => {
+    const h = decodeHistory(doc({}), "h.json");
+    expect(h.operations.map((o) => o.interp)).toEqual([1, 1, threadId(1, 2), threadId(1, 2)]);
+    expect(decodeHistory(JSON.parse(encodeHistory(h)), "again.json")).toEqual(h);
+    expect(encodeHistory(h)).toContain('"thread": 2');
+    const old = { ...doc({}), config: { interpreters: 1, capacity: 4 }, operations: doc({}).operations.slice(0, 2) };
+    expect(decodeHistory(old, "old.json").operations.map((o) => o.interp)).toEqual([1, 1]);
+    expect(() => decodeHistory({ ...doc({}), config: { interpreters: 1, capacity: 4 } }, "h.json")).toThrow(/operation 2: thread 2 exceeds config.threads \(1\)/);
   });
 });

@@ -1,5 +1,17 @@
 import { Either, ParseResult, Schema } from "effect";
-import { familyNames, isFamilyName, models, Result, type AnyCall, type FamilyName, type ModelConfig } from "../model/index.js";
+import {
+  familyNames,
+  interpOf,
+  isFamilyName,
+  MAX_THREADS_PER_INTERP,
+  models,
+  Result,
+  threadId,
+  threadIndexOf,
+  type AnyCall,
+  type FamilyName,
+  type ModelConfig,
+} from "../model/index.js";
 import type { Operation } from "./checker/index.js";
 import { checkOneCallAtATime, HistoryError } from "./history-formats.js";
 
@@ -17,6 +29,11 @@ export { HistoryError };
  * Timestamps are logical and intervals closed (equal stamps are concurrent). An operation without
  * `respond` and `result` is pending: invoked, never returned. Calls are decoded with the family's
  * own Call schema, so a file can hold only calls that family defines.
+ *
+ * Threads (model D18): an operation may name the thread of its interpreter that made it,
+ * `"thread": 2` (1..4; absent: 1, as in every file written before threads existed); each thread
+ * makes one call at a time, and a lock is held by a thread. `config.threads` (absent: 1) says how
+ * many threads per interpreter the run had.
  */
 export const HISTORY_FORMAT = "interlock-history";
 export const HISTORY_VERSION = 1;
@@ -24,10 +41,12 @@ export const HISTORY_VERSION = 1;
 const Config = Schema.Struct({
   interpreters: Schema.Int.pipe(Schema.between(1, 8)),
   capacity: Schema.Int.pipe(Schema.between(1, 255)),
+  threads: Schema.optional(Schema.Int.pipe(Schema.between(1, MAX_THREADS_PER_INTERP))),
 });
 
 const RawOperation = Schema.Struct({
   interp: Schema.Int.pipe(Schema.between(1, 8)),
+  thread: Schema.optional(Schema.Int.pipe(Schema.between(1, MAX_THREADS_PER_INTERP))),
   call: Schema.Unknown,
   invoke: Schema.Int.pipe(Schema.nonNegative()),
   respond: Schema.optional(Schema.Int.pipe(Schema.nonNegative())),
@@ -79,10 +98,14 @@ export function decodeHistory(doc: unknown, source = "history"): HistoryFile {
     if (raw.interp > file.config.interpreters) {
       throw new HistoryError(`${source}: operation ${id}: interp ${raw.interp} exceeds config.interpreters (${file.config.interpreters})`);
     }
+    if ((raw.thread ?? 1) > (file.config.threads ?? 1)) {
+      throw new HistoryError(`${source}: operation ${id}: thread ${raw.thread} exceeds config.threads (${file.config.threads ?? 1}); give the run's threads per interpreter in "config"`);
+    }
     if (raw.respond !== undefined && raw.respond < raw.invoke) {
       throw new HistoryError(`${source}: operation ${id}: responds (${raw.respond}) before it is invoked (${raw.invoke})`);
     }
-    const op: Operation<AnyCall, Result> = { id, interp: raw.interp, call: call.right as AnyCall, invoke: raw.invoke };
+    // The checker's acting party is the thread (D18): thread 1 of interpreter i is i.
+    const op: Operation<AnyCall, Result> = { id, interp: threadId(raw.interp, raw.thread ?? 1), call: call.right as AnyCall, invoke: raw.invoke };
     if (raw.respond !== undefined && raw.result !== undefined) {
       op.respond = raw.respond;
       op.result = raw.result;
@@ -90,11 +113,12 @@ export function decodeHistory(doc: unknown, source = "history"): HistoryFile {
     return op;
   });
   checkOneCallAtATime(operations, source, "operation", "interp");
-  return { family: file.family, config: file.config, operations };
+  const { interpreters, capacity, threads } = file.config;
+  return { family: file.family, config: threads === undefined ? { interpreters, capacity } : { interpreters, capacity, threads }, operations };
 }
 
 const documentKeys = ["format", "version", "family", "config", "operations"];
-const operationKeys = ["interp", "call", "invoke", "respond", "result"];
+const operationKeys = ["interp", "thread", "call", "invoke", "respond", "result"];
 
 /**
  * Rejects keys the format does not define, naming the operation: a misspelt `respond` or `result`
@@ -119,7 +143,9 @@ function rejectUnknownKeys(doc: Record<string, unknown>, source: string): void {
 /** Encodes a history as the JSON document above (stable key order, so files are byte-identical). */
 export function encodeHistory(h: HistoryFile): string {
   const ops = h.operations.map((o) => {
-    const base: Record<string, unknown> = { interp: o.interp, call: o.call, invoke: o.invoke };
+    // An operation's `interp` is its thread id (D18): written as the interpreter and, past its first thread, the thread.
+    const base: Record<string, unknown> =
+      threadIndexOf(o.interp) === 1 ? { interp: o.interp, call: o.call, invoke: o.invoke } : { interp: interpOf(o.interp), thread: threadIndexOf(o.interp), call: o.call, invoke: o.invoke };
     if (o.respond !== undefined) {
       base["respond"] = o.respond;
       base["result"] = o.result;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { mutants } from "../impl/mutants/index.js";
-import { encodeIndex, refTo } from "../model/index.js";
+import { encodeIndex, refTo, threadId } from "../model/index.js";
 import { decodePrograms, ProgramsFileError, programsRun, readProgramsFile } from "./programs-file.js";
 import { defaultVerifySettings, planJobs, runJob, type VerifySettings } from "./verify.js";
 
@@ -43,8 +43,10 @@ describe("a programs file", () => {
   it.each([
     ["not an object", [1], /--programs "p\.json": not a JSON object; write \{ "<family>": \[\[calls of interpreter 1\]/],
     ["an unknown family", { global_gil: [[]] }, /unknown family "global_gil"; expected one of global_lock, /],
-    ["no program", { module_slots: [] }, /module_slots must be an array of 1 to 8 programs, one per interpreter/],
-    ["a program that is not a list", { module_slots: [[exec], { _tag: "x" }] }, /module_slots, interpreter 2: not an array of calls; write \[\]/],
+    ["no program", { module_slots: [] }, /module_slots must be an array of 1 to 32 programs, one per interpreter \(or thread\)/],
+    ["a thread out of range", { global_lock: [[ensure], { interp: 1, thread: 5, calls: [] }] }, /global_lock, program 2: "thread" .*; write an array of calls .* or \{ "interp": 1, "thread": 2, "calls": \[ … \] \}/],
+    ["two programs on one thread", { global_lock: [[ensure], { interp: 1, calls: [] }] }, /global_lock gives two programs to interp 1 thread 1; give each thread one program/],
+    ["a program that is not a list", { module_slots: [[exec], { _tag: "x" }] }, /module_slots, program 2: .*; write an array of calls \(\[\] for an interpreter that makes no call\)/],
     ["a call of another family", { module_slots: [[exec, ensure]] }, /module_slots, interpreter 1, call 2: "PyThread_EnsureGlobalLock" is not a module_slots call; the family's calls are PyModule_ExecDef, /],
     ["a missing field", { module_slots: [[{ _tag: "use_global_state" }]] }, /module_slots, interpreter 1, call 1: "def" is missing; write it as \{"_tag":"use_global_state"/],
     ["a misspelt field", { module_slots: [[{ ...exec, initFail: true }]] }, /interpreter 1, call 1: "initFail" is unexpected, expected: .*; write it as /],
@@ -68,6 +70,36 @@ describe("a programs file", () => {
     expect(() => programsRun(p, "f", undefined, 3)).toThrow(/f: module_slots has 2 program\(s\) but --interpreters is 3; .* \(or pass --interpreters 2\)/);
     const uneven = decodePrograms({ module_slots: [[exec], [exec]], static_mutex: [[]] }, "f");
     expect(() => programsRun(uneven, "f", undefined, undefined)).toThrow(/static_mutex has 1 program\(s\) but module_slots has 2/);
+  });
+});
+
+describe("a programs file with threads (model D18)", () => {
+  const acquire = { _tag: "PyThread_acquire_lock", def: "odbc", name: "henv", index: "received" };
+  const doc = { global_lock: [[ensure, acquire], { interp: 1, thread: 2, calls: [ensure, acquire] }] };
+
+  it("decodes { interp, thread, calls } programs into a program set that carries its thread ids, and sizes the run from them", () => {
+    const p = decodePrograms(doc, "f");
+    expect(p.global_lock?.threads).toEqual([1, threadId(1, 2)]);
+    expect(p.global_lock?.[1]?.[1]).toMatchObject({ _tag: "PyThread_acquire_lock", index: refTo("odbc", "henv") });
+    expect(programsRun(p, "f", undefined, undefined)).toEqual({ families: ["global_lock"], interpreters: 1, threads: 2 });
+    expect(() => programsRun(p, "f", undefined, 0)).toThrow(/its threads run in 1 interpreters but --interpreters is 0/);
+    // A file of plain arrays carries no thread ids: program i is interpreter i + 1, as before.
+    expect(decodePrograms({ global_lock: [[ensure], [ensure]] }, "f").global_lock?.threads).toBeUndefined();
+  });
+
+  it("verify runs them with two threads per interpreter: the correct implementation is ok, the owner-is-the-interpreter mutant is caught", () => {
+    const m = mutants.find((x) => x.id === "owner-is-the-interpreter");
+    if (m === undefined) throw new Error("the owner-is-the-interpreter mutant is gone from the catalogue");
+    const programs = decodePrograms(doc, "f");
+    const s: VerifySettings = { ...defaultVerifySettings, strategies: ["exhaustive"], programs, programsSource: "p.json", ...programsRun(programs, "f", undefined, undefined) };
+    const job = planJobs(s)[0]!;
+    const ok = runJob(job, s);
+    expect(ok.config).toMatchObject({ interpreters: 1, threads: 2 });
+    expect(ok.result.verdict).toBe("ok");
+    const caught = runJob(job, s, m.subject);
+    expect(caught.result.verdict).toBe("violation");
+    expect(caught.result.violation?.message).toMatch(/interp 1 · thread 2 returned error Reentrant/);
+    expect(caught.programs.threads).toEqual([1, threadId(1, 2)]);
   });
 });
 

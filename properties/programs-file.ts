@@ -1,5 +1,22 @@
 import { Either, ParseResult, Schema } from "effect";
-import { defs, familyNames, isFamilyName, models, names, refTo, type AnyCall, type Def, type FamilyName, type Name } from "../model/index.js";
+import {
+  defs,
+  familyNames,
+  isFamilyName,
+  MAX_THREADS_PER_INTERP,
+  models,
+  names,
+  refTo,
+  sizeOfThreads,
+  threadId,
+  threadsOfSet,
+  withThreads,
+  type AnyCall,
+  type Def,
+  type FamilyName,
+  type Name,
+  type Threaded,
+} from "../model/index.js";
 import { InputFileError, readBoundedText } from "./input-file.js";
 import { callExamples } from "./workload.js";
 import { typicalProgram } from "./programs.js";
@@ -18,8 +35,20 @@ import { typicalProgram } from "./programs.js";
  * or key argument is a number (a negative one is a reference, as in a report's raw calls) or
  * `"received"` — the index this interpreter last received for the call's own (def, name) — or
  * `"received:<def>/<name>"` for a store key, which names no (def, name) of its own.
+ *
+ * Threads (model D18): a program may instead be an object naming the thread that runs it,
+ * `{ "interp": 1, "thread": 2, "calls": [ … ] }` (`thread` 1..4, absent: 1) — then several programs
+ * may run in one interpreter, each on its own thread. A plain array at position i is thread 1 of
+ * interpreter i + 1, as before.
  */
-export type ChosenPrograms = Readonly<Partial<Record<FamilyName, AnyCall[][]>>>;
+export type ChosenPrograms = Readonly<Partial<Record<FamilyName, Threaded<AnyCall[][]>>>>;
+
+/** A program written as an object: the thread that runs it and its calls (D18). */
+const ThreadProgram = Schema.Struct({
+  interp: Schema.Int.pipe(Schema.between(1, 8)),
+  thread: Schema.optional(Schema.Int.pipe(Schema.between(1, MAX_THREADS_PER_INTERP))),
+  calls: Schema.Array(Schema.Unknown),
+});
 
 /** A programs file that cannot be used: `message` is one line naming the problem and the fix. */
 export class ProgramsFileError extends Error {
@@ -73,14 +102,37 @@ export function decodePrograms(doc: unknown, source: string): ChosenPrograms {
   return out;
 }
 
-function decodeFamilyPrograms(family: FamilyName, sets: unknown, source: string): AnyCall[][] {
-  if (!Array.isArray(sets) || sets.length < 1 || sets.length > MAX_INTERPRETERS) {
-    throw new ProgramsFileError(`${source}: ${family} must be an array of 1 to ${MAX_INTERPRETERS} programs, one per interpreter, each an array of calls`);
+function decodeFamilyPrograms(family: FamilyName, sets: unknown, source: string): Threaded<AnyCall[][]> {
+  const most = MAX_INTERPRETERS * MAX_THREADS_PER_INTERP;
+  if (!Array.isArray(sets) || sets.length < 1 || sets.length > most) {
+    throw new ProgramsFileError(`${source}: ${family} must be an array of 1 to ${most} programs, one per interpreter (or thread), each an array of calls`);
   }
-  return sets.map((program: unknown, i) => {
-    if (!Array.isArray(program)) throw new ProgramsFileError(`${source}: ${family}, interpreter ${i + 1}: not an array of calls; write [] for an interpreter that makes no call`);
-    return program.map((raw: unknown, c) => decodeCall(family, raw, `${source}: ${family}, interpreter ${i + 1}, call ${c + 1}`));
+  const threads: number[] = [];
+  const programs = sets.map((program: unknown, i) => {
+    const { thread, calls, who } = threadProgram(program, i, `${source}: ${family}`);
+    threads.push(thread);
+    return calls.map((raw: unknown, c) => decodeCall(family, raw, `${source}: ${family}, ${who}, call ${c + 1}`));
   });
+  if (threads.every((t, i) => t === i + 1)) return programs;
+  const seen = new Set<number>();
+  for (const t of threads) {
+    if (seen.has(t)) throw new ProgramsFileError(`${source}: ${family} gives two programs to interp ${((t - 1) % 8) + 1} thread ${Math.floor((t - 1) / 8) + 1}; give each thread one program`);
+    seen.add(t);
+  }
+  return withThreads(programs, threads);
+}
+
+/** One program: an array of calls (thread 1 of interpreter i + 1) or `{ interp, thread, calls }` (D18). */
+function threadProgram(program: unknown, i: number, where: string): { thread: number; calls: readonly unknown[]; who: string } {
+  if (Array.isArray(program)) return { thread: i + 1, calls: program, who: `interpreter ${i + 1}` };
+  const decoded = Schema.decodeUnknownEither(ThreadProgram)(program, { errors: "first", onExcessProperty: "error" });
+  if (Either.isLeft(decoded)) {
+    throw new ProgramsFileError(
+      `${where}, program ${i + 1}: ${firstIssue(decoded.left)}; write an array of calls ([] for an interpreter that makes no call) or { "interp": 1, "thread": 2, "calls": [ … ] }`,
+    );
+  }
+  const { interp, thread = 1, calls } = decoded.right;
+  return { thread: threadId(interp, thread), calls, who: thread === 1 ? `interpreter ${interp}` : `interpreter ${interp} thread ${thread}` };
 }
 
 /** One call: its `_tag` named first (the clearest message), references resolved, then the family's Schema. */
@@ -143,11 +195,25 @@ function exampleOf(call: AnyCall): string {
  * must have programs in the file) or else every family the file names; as many interpreters as
  * programs, the same for every family, and equal to `--interpreters` when that was given.
  */
-export function programsRun(chosen: ChosenPrograms, source: string, asked: readonly FamilyName[] | undefined, interpreters: number | undefined): { families: FamilyName[]; interpreters: number } {
+export function programsRun(
+  chosen: ChosenPrograms,
+  source: string,
+  asked: readonly FamilyName[] | undefined,
+  interpreters: number | undefined,
+): { families: FamilyName[]; interpreters: number; threads?: number } {
   const inFile = familyNames.filter((f) => chosen[f] !== undefined);
   const families = asked !== undefined ? [...asked] : inFile;
   for (const f of families) {
     if (chosen[f] === undefined) throw new ProgramsFileError(`${source} has no programs for ${f}; add a "${f}" entry or leave ${f} out of --family (the file has ${inFile.join(", ")})`);
+  }
+  // With threads (D18) a family runs in the interpreters its threads name, not one per program.
+  const threaded = families.map((f) => (chosen[f] as Threaded<AnyCall[][]>).threads).filter((t) => t !== undefined);
+  if (threaded.length > 0) {
+    const size = sizeOfThreads(families.flatMap((f) => threadsOfSet(chosen[f] as Threaded<AnyCall[][]>)));
+    if (interpreters !== undefined && interpreters < size.interpreters) {
+      throw new ProgramsFileError(`${source}: its threads run in ${size.interpreters} interpreters but --interpreters is ${interpreters}; pass --interpreters ${size.interpreters} or more`);
+    }
+    return { families, interpreters: interpreters ?? size.interpreters, threads: size.threads };
   }
   const counts = new Map(families.map((f) => [f, (chosen[f] as AnyCall[][]).length]));
   const first = families[0] as FamilyName;

@@ -1,4 +1,4 @@
-import { refTo, type AnyCall, type FamilyName } from "../model/index.js";
+import { refTo, threadId, withThreads, type AnyCall, type FamilyName, type Threaded } from "../model/index.js";
 
 /**
  * Each family's typical program: what one interpreter running an extension does with the API in
@@ -62,4 +62,57 @@ export function typicalProgram(family: FamilyName, cycles = 1): AnyCall[] {
 /** The same typical program in each of `interpreters` interpreters. */
 export function typicalPrograms(family: FamilyName, interpreters: number, cycles = 1): AnyCall[][] {
   return Array.from({ length: interpreters }, () => typicalProgram(family, cycles));
+}
+
+/** The families whose locks have holders: the ones where a thread is not an interpreter (D18). */
+export const lockFamilies = ["global_lock", "refcounted_lock", "static_mutex"] as const satisfies readonly FamilyName[];
+export type LockFamily = (typeof lockFamilies)[number];
+
+/** What the first thread does: set up (ensure / import), then the library call under the lock. */
+const holderProgram: Record<LockFamily, readonly AnyCall[]> = {
+  global_lock: [
+    { _tag: "PyThread_EnsureGlobalLock", def: "odbc", name: "henv" },
+    { _tag: "PyThread_acquire_lock", def: "odbc", name: "henv", index: henv },
+    { _tag: "call_unsafe_library", def: "odbc", name: "henv", index: henv },
+    { _tag: "PyThread_release_lock", def: "odbc", name: "henv", index: henv },
+  ],
+  refcounted_lock: [
+    { _tag: "mod_init", def: "odbc", setupFails: false },
+    { _tag: "PyThread_acquire_lock", def: "odbc" },
+    { _tag: "call_unsafe_library", def: "odbc" },
+    { _tag: "PyThread_release_lock", def: "odbc" },
+  ],
+  static_mutex: [
+    { _tag: "mod_exec", def: "odbc", initFails: false },
+    { _tag: "PyMutex_Lock", def: "odbc" },
+    { _tag: "call_unsafe_library", def: "odbc" },
+    { _tag: "PyMutex_Unlock", def: "odbc" },
+  ],
+};
+
+/**
+ * What the second thread of the same interpreter does: the same library call under the same lock.
+ * The registry family's thread ensures too — a second ensure by the same module instance counts
+ * once (D4) — because an index is what a thread *received*. In the lifecycle families it imports
+ * the interpreter's second module instance first, so that its lock call never runs before an
+ * import: a program cannot test a result, and without an import its library call would be the
+ * unlocked call that the shipped PyMutex, having no owner, cannot refuse while the holder is
+ * inside (the P9 hazard D14 already shows with two interpreters).
+ */
+const asInstance2 = (calls: readonly AnyCall[]): AnyCall[] => calls.map((c) => ({ ...c, instance: 2 }) as AnyCall);
+const siblingProgram: Record<LockFamily, readonly AnyCall[]> = {
+  global_lock: holderProgram.global_lock,
+  refcounted_lock: asInstance2(holderProgram.refcounted_lock),
+  static_mutex: asInstance2(holderProgram.static_mutex),
+};
+
+/**
+ * Two threads in one interpreter (D18): thread 1 of interpreter 1 sets up and calls the
+ * thread-unsafe library under the family's lock while thread 2 of interpreter 1 does the same —
+ * a sibling must block on the holder's lock, not pass for it (`Reentrant`, or a second caller in
+ * the library). The explorer runs it with symmetry off and the implementation in a config with two
+ * threads per interpreter (properties/agreement.ts `configFor`).
+ */
+export function siblingThreadPrograms(family: LockFamily): Threaded<AnyCall[][]> {
+  return withThreads([[...holderProgram[family]], [...siblingProgram[family]]], [threadId(1, 1), threadId(1, 2)]);
 }

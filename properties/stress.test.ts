@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { FamilyName } from "../model/index.js";
+import { threadId, type FamilyName } from "../model/index.js";
 import { stressFamily } from "./stress.js";
 
 /**
@@ -39,6 +39,19 @@ describe("stress: recorded histories agree with the model", () => {
     const r = await stressFamily({ family, workers: 3, callsPerWorker: 1500, recordHistory: true });
     expect(r.completed).toBe(true);
     expect(r.operations.length).toBeGreaterThan(4490);
+    expect(r.verdict?.kind, r.verdict?.kind === "violation" ? r.verdict.explanation : "").toBe("ok");
+  });
+});
+
+describe("stress: two threads of one interpreter (model D18)", () => {
+  it.each(lockFamilies)("%s: threads 1 and 2 of interpreter 1 keep mutual exclusion between themselves, and their history agrees with the model", async (family) => {
+    const r = await stressFamily({ family, workers: 2, threads: [1, threadId(1, 2)], callsPerWorker: 600, recordHistory: true });
+    expect(r.completed, JSON.stringify(r.interpreters)).toBe(true);
+    expect(r.interpreters.map((i) => [i.interp, i.thread])).toEqual([[1, 1], [1, threadId(1, 2)]]);
+    expect(r.library!.counted).toBe(r.library!.expected);
+    expect(r.finalization?.results).toEqual(["Py_FinalizeEx in interp 1: ok"]);
+    expect(r.finalization?.leaks).toBe(0);
+    expect(r.operations.some((op) => op.interp === threadId(1, 2))).toBe(true);
     expect(r.verdict?.kind, r.verdict?.kind === "violation" ? r.verdict.explanation : "").toBe("ok");
   });
 });

@@ -1,4 +1,4 @@
-import { defaultConfig, models, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../model/index.js";
+import { defaultConfig, models, sizeOfThreads, withThreads, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../model/index.js";
 import { implementations } from "../impl/index.js";
 import { AtomicsMemory } from "../impl/memory.js";
 import { moduleBeside, runStress, type InterpreterReport, type StressHistoryEntry } from "../impl/stress/run.js";
@@ -18,6 +18,12 @@ import { libraryCallsDone } from "./stress_programs.js";
 export interface FamilyStressOptions {
   readonly family: FamilyName;
   readonly workers: number;
+  /**
+   * The thread each worker is (model D18 `threadId`, one per worker): worker i runs thread
+   * `threads[i]`, so two workers can be two threads of one interpreter. Absent: worker i is the
+   * only thread of interpreter i + 1.
+   */
+  readonly threads?: readonly number[];
   readonly callsPerWorker: number;
   /** Record the history and check it for linearizability (keep runs small then). */
   readonly recordHistory?: boolean;
@@ -59,18 +65,21 @@ const programsModule = (): URL => moduleBeside(import.meta.url, "./stress_progra
 export function toOperations(history: readonly StressHistoryEntry<AnyCall, Result>[]): Operation<AnyCall, Result>[] {
   return history.map((h, id) =>
     h.status === "ok"
-      ? { id, interp: h.interp, call: h.call, invoke: h.invoke, respond: h.respond, result: h.result }
-      : { id, interp: h.interp, call: h.call, invoke: h.invoke },
+      ? { id, interp: h.thread ?? h.interp, call: h.call, invoke: h.invoke, respond: h.respond, result: h.result }
+      : { id, interp: h.thread ?? h.interp, call: h.call, invoke: h.invoke },
   );
 }
 
 export async function stressFamily(o: FamilyStressOptions): Promise<FamilyStressResult> {
-  const config = o.config ?? { ...defaultConfig, interpreters: o.workers };
+  // Validated as a program set's threads are (distinct, valid ids, one per worker).
+  const threads = o.threads === undefined ? undefined : withThreads(Array.from({ length: o.workers }), o.threads).threads;
+  const config = o.config ?? (threads === undefined ? { ...defaultConfig, interpreters: o.workers } : { ...defaultConfig, ...sizeOfThreads(threads) });
   const subjectRef = o.subject ?? { module: ownModule(o.family), export: o.family };
   const programs = Array.from({ length: o.workers }, (_, i) => ({
     generate: { module: programsModule(), export: `critical_${o.family}` },
     seed: i + 1,
     length: o.callsPerWorker,
+    ...(threads === undefined ? {} : { thread: threads[i] as number }),
   }));
   const run = await runStress<AnyCall, Result>({
     subject: { module: subjectRef.module, export: subjectRef.export, options: config },

@@ -1,9 +1,10 @@
-import { refTo, type AnyCall } from "../model/index.js";
+import { INSTANCES, refTo, threadIndexOf, type AnyCall } from "../model/index.js";
 
 /**
  * Programs for stress runs, generated inside each worker (so a run of 10^6 calls posts nothing but
  * a seed and a length). Each export has the stress runner's generator shape
- * `(interp, seed, length) => Iterable<Call>`.
+ * `(thread, seed, length) => Iterable<Call>`: the thread id (model D18), which is the interpreter id
+ * for an interpreter's first thread.
  *
  * The *critical* programs take a reference once, then loop over a critical section — lock, one
  * non-atomic library call, unlock — and never give the reference back: runtime finalisation must
@@ -34,25 +35,36 @@ export const critical_global_lock = (_interp: number, _seed: number, length: num
     length,
   );
 
-export const critical_refcounted_lock = (_interp: number, _seed: number, length: number): Iterable<AnyCall> =>
+/**
+ * A lifecycle family's calls as thread `thread` makes them (D18): an interpreter's second thread
+ * imports and uses the interpreter's second module instance, so that its lock never runs before
+ * an import of its own (a program cannot wait for its sibling's import). Thread 1 names none.
+ */
+function byThread(thread: number, calls: readonly AnyCall[]): AnyCall[] {
+  const k = threadIndexOf(thread);
+  if (k > INSTANCES) throw new RangeError(`stress programs give each thread of an interpreter its own module instance: at most ${INSTANCES} threads per interpreter, got thread ${k}`);
+  return k === 1 ? [...calls] : calls.map((c) => ({ ...c, instance: k }) as AnyCall);
+}
+
+export const critical_refcounted_lock = (thread: number, _seed: number, length: number): Iterable<AnyCall> =>
   loop(
-    [{ _tag: "mod_init", def: "odbc", setupFails: false }],
-    [
+    byThread(thread, [{ _tag: "mod_init", def: "odbc", setupFails: false }]),
+    byThread(thread, [
       { _tag: "PyThread_acquire_lock", def: "odbc" },
       { _tag: "call_unsafe_library", def: "odbc" },
       { _tag: "PyThread_release_lock", def: "odbc" },
-    ],
+    ]),
     length,
   );
 
-export const critical_static_mutex = (_interp: number, _seed: number, length: number): Iterable<AnyCall> =>
+export const critical_static_mutex = (thread: number, _seed: number, length: number): Iterable<AnyCall> =>
   loop(
-    [{ _tag: "mod_exec", def: "odbc", initFails: false }],
-    [
+    byThread(thread, [{ _tag: "mod_exec", def: "odbc", initFails: false }]),
+    byThread(thread, [
       { _tag: "PyMutex_Lock", def: "odbc" },
       { _tag: "call_unsafe_library", def: "odbc" },
       { _tag: "PyMutex_Unlock", def: "odbc" },
-    ],
+    ]),
     length,
   );
 

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { defaultConfig, familyNames, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../model/index.js";
+import { defaultConfig, familyNames, threadsOfSet, withThreads, type AnyCall, type FamilyName, type ModelConfig, type Result, type Threaded } from "../model/index.js";
 import { implementations } from "../impl/index.js";
 import type { Subject } from "../impl/subject.js";
 import { exploreJudged, toPrograms, type AgreementResult } from "./agreement.js";
@@ -59,6 +59,8 @@ export interface VerifySettings {
    * `programsSource` is the file they came from, for the job's workload sentence.
    */
   readonly programs?: ChosenPrograms;
+  /** Threads per interpreter the chosen programs run (D18; absent: 1), from the programs file. */
+  readonly threads?: number;
   readonly programsSource?: string;
 }
 
@@ -76,8 +78,8 @@ export const defaultVerifySettings: VerifySettings = {
 };
 
 /** The model configuration of a run: exactly the interpreters asked for, never padded. */
-export function configOf(s: Pick<VerifySettings, "interpreters" | "capacity">): ModelConfig {
-  return { interpreters: s.interpreters, capacity: s.capacity };
+export function configOf(s: Pick<VerifySettings, "interpreters" | "capacity"> & { readonly threads?: number }): ModelConfig {
+  return s.threads === undefined ? { interpreters: s.interpreters, capacity: s.capacity } : { interpreters: s.interpreters, capacity: s.capacity, threads: s.threads };
 }
 
 /** The explorer limits of one job: the environment's, then the work budget, then the safety net. */
@@ -133,7 +135,7 @@ export interface JobResult {
   /** The explorer limits the job ran with. */
   readonly limits: Partial<Limits>;
   /** The programs of the execution reported (for the random strategy: the shrunk failing set, or the last set). */
-  readonly programs: AnyCall[][];
+  readonly programs: Threaded<AnyCall[][]>;
   readonly result: AgreementResult;
   /** For a violation: the shrunk counterexample replayed with every access traced, and its evidence. */
   readonly counterexample: Counterexample | null;
@@ -163,7 +165,7 @@ export function runJob(job: Job, s: VerifySettings, factory: SubjectFactory = im
   const limits = limitsOf(s);
   const t0 = performance.now();
   const judge = agreementJudge({ family: job.family, config, subject: factory(config) });
-  const finish = (programs: AnyCall[][], result: AgreementResult, programSets: number): JobResult => {
+  const finish = (programs: Threaded<AnyCall[][]>, result: AgreementResult, programSets: number): JobResult => {
     const small = smallest(judge, programs, result, limits);
     return {
       job,
@@ -277,14 +279,17 @@ export function runJob(job: Job, s: VerifySettings, factory: SubjectFactory = im
  * steps, then every call the failing execution never started dropped from the programs — kept
  * only if the same property still fails on the same schedule.
  */
-function smallest(judge: Judge, programs: AnyCall[][], result: AgreementResult, limits: Partial<Limits>): { programs: AnyCall[][]; result: AgreementResult } {
+function smallest(judge: Judge, programs: Threaded<AnyCall[][]>, result: AgreementResult, limits: Partial<Limits>): { programs: Threaded<AnyCall[][]>; result: AgreementResult } {
   const v = result.violation;
   if (v === null) return { programs, result };
   const small = shrink(judge.subject, toPrograms(programs), v.token, { ...judge.hooks, limits });
   const violation = small.violation ?? v;
+  // Per thread (D18): program i runs as thread threads[i]; a trimmed set keeps its threads.
+  const threads = threadsOfSet(programs);
   const started = new Map<number, number>();
-  for (const h of violation.execution.history) started.set(h.interp, Math.max(started.get(h.interp) ?? 0, h.callIndex + 1));
-  const trimmed = programs.map((calls, i) => calls.slice(0, started.get(i + 1) ?? 0));
+  for (const h of violation.execution.history) started.set(h.thread ?? h.interp, Math.max(started.get(h.thread ?? h.interp) ?? 0, h.callIndex + 1));
+  const cut = programs.map((calls, i) => calls.slice(0, started.get(threads[i] as number) ?? 0));
+  const trimmed = programs.threads === undefined ? cut : withThreads(cut, programs.threads);
   if (trimmed.some((calls, i) => calls.length !== programs[i]?.length)) {
     const again = replay(judge.subject, toPrograms(trimmed), violation.token, { ...judge.hooks, limits });
     if (again.status === "replayed" && again.violation?.property === violation.property) {

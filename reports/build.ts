@@ -1,4 +1,15 @@
-import { describeResult as describeModelResult, models, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../model/index.js";
+import {
+  describeResult as describeModelResult,
+  describeThread,
+  interpOf,
+  models,
+  threadsOfSet,
+  type AnyCall,
+  type FamilyName,
+  type ModelConfig,
+  type Result,
+  type Threaded,
+} from "../model/index.js";
 import { accessOpName, AccessOp, LoadMode, type Access } from "../impl/memory.js";
 import type { AgreementResult } from "../properties/agreement.js";
 import type { Coverage, Limits, Stats, TraceRow } from "../properties/explorer/index.js";
@@ -20,7 +31,7 @@ export interface ReportInput {
   /** The --impl module path as given, or null. */
   readonly impl: string | null;
   readonly limits: Partial<Limits>;
-  readonly programs: readonly (readonly AnyCall[])[];
+  readonly programs: Threaded<readonly (readonly AnyCall[])[]>;
   readonly strategy: string;
   readonly seed: number;
   readonly options: Readonly<Record<string, number | string | boolean>>;
@@ -57,7 +68,7 @@ function sourceOf(access: Access): ReportStep["source"] {
 
 /** A call in API terms without the interpreter suffix the models add (lanes say which interpreter). */
 function callText(family: FamilyName, interp: number, call: AnyCall): string {
-  return models[family].describeCall(interp, call).replace(/ in interp \d+$/, "");
+  return models[family].describeCall(interp, call).replace(/ in interp \d+( · thread \d+)?$/, "");
 }
 
 /** One access in words: `compareExchange(odbc.lifecycleLock, 0 → 1) = 0`. */
@@ -99,7 +110,13 @@ export function buildReport(input: ReportInput): Report {
   const { family, config, result } = input;
   const describeCall = (interp: number, call: AnyCall): string => (input.vocabulary ? input.vocabulary.call(interp, call) : callText(family, interp, call));
   const describeResult = (r: Result): string => (input.vocabulary ? input.vocabulary.result(r) : describeModelResult(r));
-  const programs = input.programs.map((calls, i) => ({ interp: i + 1, calls: calls.map((c) => describeCall(i + 1, c)), raw: calls.map((c) => c as unknown) }));
+  // Program i runs on thread threads[i] (D18); a report names the thread only where it is not its interpreter's first.
+  const threads = threadsOfSet(input.programs);
+  const who = (thread: number): { interp: number; thread?: number } => (thread === interpOf(thread) ? { interp: thread } : { interp: interpOf(thread), thread });
+  const programs = input.programs.map((calls, i) => {
+    const t = threads[i] as number;
+    return { ...who(t), calls: calls.map((c) => describeCall(t, c)), raw: calls.map((c) => c as unknown) };
+  });
   const limits: Record<string, number> = {};
   for (const [k, v] of Object.entries(input.limits)) if (typeof v === "number") limits[k] = v;
   const base = {
@@ -110,6 +127,7 @@ export function buildReport(input: ReportInput): Report {
     config: {
       interpreters: config.interpreters,
       capacity: config.capacity,
+      ...(config.threads !== undefined && config.threads > 1 ? { threads: config.threads } : {}),
       strategy: input.strategy,
       seed: input.seed,
       impl: input.impl,
@@ -134,18 +152,18 @@ export function buildReport(input: ReportInput): Report {
     return { ...base, verdict: result.verdict === "violation" ? "unknown" : result.verdict, token: null, history: [], steps: [], violation: null, memory: {} };
   }
   const { execution, evidence, trace } = cx;
-  const callAt = (interp: number, callIndex: number): AnyCall | undefined =>
-    execution.history.find((h) => h.interp === interp && h.callIndex === callIndex)?.call ?? input.programs[interp - 1]?.[callIndex];
+  const callAt = (t: number, callIndex: number): AnyCall | undefined =>
+    execution.history.find((h) => (h.thread ?? h.interp) === threads[t] && h.callIndex === callIndex)?.call ?? input.programs[t]?.[callIndex];
 
-  const steps = swimlane(trace, (row) => {
-    const interp = row.thread + 1;
-    const call = callAt(interp, row.callIndex);
+  const steps = swimlane(trace, threads, (row) => {
+    const thread = threads[row.thread] as number;
+    const call = callAt(row.thread, row.callIndex);
     const source = sourceOf(row.access);
     return {
       step: row.step,
-      interp,
+      ...who(thread),
       callIndex: row.callIndex,
-      call: call ? describeCall(interp, call) : `call ${row.callIndex}`,
+      call: call ? describeCall(thread, call) : `call ${row.callIndex}`,
       access: describeTracedAccess(row.access, row.value, cx.wordNames),
       ...(row.returned !== undefined ? { returned: describeResult(row.returned as Result) } : {}),
       ...(source !== undefined ? { source } : {}),
@@ -153,9 +171,9 @@ export function buildReport(input: ReportInput): Report {
   });
 
   const history: ReportCall[] = execution.history.map((h) => ({
-    interp: h.interp,
+    ...who(h.thread ?? h.interp),
     callIndex: h.callIndex,
-    call: describeCall(h.interp, h.call),
+    call: describeCall(h.thread ?? h.interp, h.call),
     raw: h.call as unknown,
     invoke: h.invoke,
     respond: h.response === null ? null : h.response.step,
@@ -168,8 +186,8 @@ export function buildReport(input: ReportInput): Report {
   const failingStep = execution.steps > 0 ? execution.steps - 1 : null;
   const events = history
     .flatMap((h) => [
-      { at: h.invoke, order: 0, text: `step ${h.invoke}: interp ${h.interp} calls ${h.call}` },
-      ...(h.respond === null ? [] : [{ at: h.respond, order: 1, text: `step ${h.respond}: interp ${h.interp}'s ${h.call} returns ${h.result}` }]),
+      { at: h.invoke, order: 0, text: `step ${h.invoke}: ${describeThread(h.thread ?? h.interp)} calls ${h.call}` },
+      ...(h.respond === null ? [] : [{ at: h.respond, order: 1, text: `step ${h.respond}: ${describeThread(h.thread ?? h.interp)}'s ${h.call} returns ${h.result}` }]),
     ])
     .sort((a, b) => a.at - b.at || a.order - b.order);
   const narrative = [...events.map((e) => e.text), `${failingStep === null ? "at the start" : `step ${failingStep}`}: ${evidence.message.split("\n")[0]}`];
@@ -188,8 +206,8 @@ export function buildReport(input: ReportInput): Report {
       kind: cx.violation.kind,
       failingStep,
       stuckCall: stuck === null ? null : `${input.vocabulary ? input.vocabulary.call(stuck.interp, stuck.call) : models[family].describeCall(stuck.interp, stuck.call)} → ${observedText} (the model: ${expectedText})`,
-      stuck: stuck === null ? null : { interp: stuck.interp, call: describeCall(stuck.interp, stuck.call), raw: stuck.call as unknown, observed: observedText, expected: expectedText },
-      prefix: evidence.prefix.map((p) => `interp ${p.interp}: ${describeCall(p.interp, p.call)} → ${p.result === null ? "pending" : describeResult(p.result)}`),
+      stuck: stuck === null ? null : { ...who(stuck.interp), call: describeCall(stuck.interp, stuck.call), raw: stuck.call as unknown, observed: observedText, expected: expectedText },
+      prefix: evidence.prefix.map((p) => `${describeThread(p.interp)}: ${describeCall(p.interp, p.call)} → ${p.result === null ? "pending" : describeResult(p.result)}`),
       modelBefore: evidence.modelBefore,
       modelAfter: evidence.modelAfter,
       ghost: evidence.ghost === null ? null : { ...evidence.ghost },
@@ -204,7 +222,7 @@ export function buildReport(input: ReportInput): Report {
  * that could have continued; the mark goes on that thread's last row before the switch, in its own
  * lane.
  */
-function swimlane(trace: readonly TraceRow[], row: (r: TraceRow) => ReportStep): ReportStep[] {
+function swimlane(trace: readonly TraceRow[], threads: readonly number[], row: (r: TraceRow) => ReportStep): ReportStep[] {
   const lastStepOf = new Map<number, number>();
   for (const r of trace) lastStepOf.set(r.thread, r.step);
   const steps: ReportStep[] = [];
@@ -214,7 +232,7 @@ function swimlane(trace: readonly TraceRow[], row: (r: TraceRow) => ReportStep):
     if (r.step !== lastStep && lastThread >= 0 && r.thread !== lastThread && (lastStepOf.get(lastThread) ?? -1) >= r.step) {
       for (let i = steps.length - 1; i >= 0; i--) {
         const prev = steps[i] as ReportStep;
-        if (prev.interp === lastThread + 1) {
+        if ((prev.thread ?? prev.interp) === threads[lastThread]) {
           steps[i] = { ...prev, preemption: true };
           break;
         }

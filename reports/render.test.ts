@@ -1,7 +1,12 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decodeReport } from "./io.js";
+import { mutants } from "../impl/mutants/index.js";
+import { mutantConfig } from "../impl/mutants/mutant.js";
+import { threadId } from "../model/index.js";
+import { exploreMutant, mutantCounterexample } from "../properties/mutants.js";
+import { buildReport } from "./build.js";
+import { decodeReport, encodeReport } from "./io.js";
 import { hazardOf, stateDiff, stateLines, violationHeading } from "./render/common.js";
 import { htmlEscape, renderHtml } from "./render/html.js";
 import { junitForReports, renderJunit, xmlEscape } from "./render/junit.js";
@@ -391,5 +396,41 @@ describe("the violation heading says the hazard in the extension's terms, then t
 
   it("falls back to the property's name when the sentence opens with its details", () => {
     expect(hazardOf({ message: ": nothing", propertyName: "mutual exclusion" })).toBe("mutual exclusion");
+  });
+});
+
+describe("a report of two threads in one interpreter (model D18)", () => {
+  it("draws a lane per thread labelled by its interpreter, names the thread in history and programs, and keeps it through JSON", () => {
+    const m = mutants.find((x) => x.id === "owner-is-the-interpreter");
+    if (m === undefined) throw new Error("the owner-is-the-interpreter mutant is gone from the catalogue");
+    const r = exploreMutant(m, m.subject(mutantConfig(m)), { kind: "exhaustive" }, 20_000);
+    if (r.violation === null) throw new Error("the mutant was not caught");
+    const report = buildReport({
+      family: m.family,
+      subject: m.subject(mutantConfig(m)).name,
+      config: mutantConfig(m),
+      impl: null,
+      limits: {},
+      programs: m.programs,
+      strategy: "exhaustive",
+      seed: 1,
+      options: {},
+      result: { verdict: "violation", coverage: r.coverage, stats: r.stats, blockedByDesign: null },
+      counterexample: mutantCounterexample(m, r.violation.token),
+      replay: "interlock replay r.json",
+      elapsedMs: null,
+    });
+    const again = decodeReport(encodeReport(report), "r.json");
+    expect(again.config.threads).toBe(2);
+    expect(again.programs.map((p) => [p.interp, p.thread])).toEqual([[1, undefined], [1, threadId(1, 2)]]);
+    expect(again.history.some((h) => h.interp === 1 && h.thread === threadId(1, 2))).toBe(true);
+    expect(again.steps.every((s) => s.interp === 1)).toBe(true);
+    const md = renderMarkdown(again);
+    expect(md).toContain("| step | interp 1 | interp 1 · thread 2 |");
+    expect(md).toContain("### Interpreter 1 · thread 2");
+    expect(md).toContain("One column per thread, grouped by interpreter");
+    const html = renderHtml(again);
+    expect(html).toContain(`data-interp="${threadId(1, 2)}"`);
+    expect(html).toContain(">interp 1 · thread 2</th>");
   });
 });

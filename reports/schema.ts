@@ -21,6 +21,8 @@ export const ReportStep = Schema.Struct({
   /** Global step index, from 0. */
   step: Schema.Int,
   interp: Schema.Int,
+  /** The thread (model `threadId`, D18) when it is not the interpreter's first; absent: thread 1, whose id is `interp`. */
+  thread: Schema.optional(Schema.Int),
   /** Which call of the interpreter's program this step belongs to (0-based). */
   callIndex: Schema.Int,
   /** The call in API terms, e.g. `PyThread_acquire_lock(def=odbc, "henv", idx=1) in interp 2`. */
@@ -42,6 +44,8 @@ export type ReportStep = typeof ReportStep.Type;
 /** One call of the history, with its logical interval and result ("pending" if it never returned). */
 export const ReportCall = Schema.Struct({
   interp: Schema.Int,
+  /** The thread (model `threadId`, D18) when it is not the interpreter's first; absent: thread 1, whose id is `interp`. */
+  thread: Schema.optional(Schema.Int),
   callIndex: Schema.Int,
   call: Schema.String,
   /** The call as data (the family's Call schema), for replay and other tools. */
@@ -55,6 +59,8 @@ export type ReportCall = typeof ReportCall.Type;
 /** The call the model could not place: what the implementation returned, what the model would do. */
 export const ReportStuck = Schema.Struct({
   interp: Schema.Int,
+  /** The thread (model `threadId`, D18) when it is not the interpreter's first; absent: thread 1, whose id is `interp`. */
+  thread: Schema.optional(Schema.Int),
   /** The call in API terms. */
   call: Schema.String,
   /** The call as data (the family's Call schema). */
@@ -123,6 +129,8 @@ export const Report = Schema.Struct({
   config: Schema.Struct({
     interpreters: Schema.Int,
     capacity: Schema.Int,
+    /** Threads per interpreter the run's implementation looked for (D18); absent: 1. */
+    threads: Schema.optional(Schema.Int),
     strategy: Schema.String,
     seed: Schema.Int,
     /** The --impl module the run checked (as given on the command line), or null for interlock's own. */
@@ -133,8 +141,8 @@ export const Report = Schema.Struct({
     options: Schema.Record({ key: Schema.String, value: Schema.Union(Schema.Number, Schema.String, Schema.Boolean) }),
   }),
   coverage: ReportCoverage,
-  /** Each interpreter's program, a line per call. */
-  programs: Schema.Array(Schema.Struct({ interp: Schema.Int, calls: Schema.Array(Schema.String), raw: Schema.Array(Schema.Unknown) })),
+  /** Each thread's program (one per interpreter unless `thread` says otherwise, D18), a line per call. */
+  programs: Schema.Array(Schema.Struct({ interp: Schema.Int, thread: Schema.optional(Schema.Int), calls: Schema.Array(Schema.String), raw: Schema.Array(Schema.Unknown) })),
   /** The schedule token of the execution shown (the counterexample's, or the last one run). */
   token: Schema.NullOr(Schema.String),
   /** The command that replays this report. */

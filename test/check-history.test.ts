@@ -124,7 +124,7 @@ const illFormed: [string, () => string[], RegExp][] = [
   [
     "a misspelt respond and result that would make a violating call pending and the history ok",
     () => ["check-history", file("respnd.json", interlock({ operations: [{ interp: 1, call: exec, invoke: 0, respond: 1, result: okOne }, { interp: 2, call: exec, invoke: 2, respnd: 3, reslt: okOne }] }))],
-    /operation 1: unknown key "respnd"; expected only interp, call, invoke, respond, result/,
+    /operation 1: unknown key "respnd"; expected only interp, thread, call, invoke, respond, result/,
   ],
   ["a misspelt result", () => ["check-history", file("reslt.json", interlock({ operations: [{ interp: 1, call: exec, invoke: 0, respond: 1, reslt: okOne }] }))], /operation 0: unknown key "reslt"/],
   ["an unknown key in the document", () => ["check-history", file("doc-key.json", interlock({ comment: "x" }))], /unknown key "comment" in the document/],

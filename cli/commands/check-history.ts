@@ -3,7 +3,7 @@ import { defaultMaxBytes, detectFormat, HistoryError, historyFormats, readHistor
 import { intFlag } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { existsSync, statSync } from "node:fs";
-import { firstLine, verdictOutput, type CheckRequest, type ShareAnswer } from "../model-module.js";
+import { firstLine, packOperations, verdictOutput, type CheckRequest, type ShareAnswer } from "../model-module.js";
 import { register } from "../command.js";
 
 register({
@@ -68,10 +68,11 @@ register({
       // The user's model is code under test: it is loaded and run in a sandboxed worker.
       const { operations, name } = await readOtherFormat(path, formatFlag as HistoryFormat | undefined, maxBytes, modelPath, args.values["family"]);
       const { runModelCheck, loadTimeoutMs, ModuleFailure } = await import("../impl-sandbox.js");
-      const request: CheckRequest = { modelPath, operations, budget, name, json: args.values["json"] === true };
+      // Serialized once, for every worker (the shares and, if they do not decide, the single one).
+      const request: CheckRequest = { modelPath, operations: packOperations(operations), budget, name, json: args.values["json"] === true };
       const loadMs = loadTimeoutMs(modelPath);
       try {
-        const linearization = jobs > 1 ? await inShares(request, jobs, loadMs) : undefined;
+        const linearization = jobs > 1 ? await inShares(request, operations, jobs, loadMs) : undefined;
         const { lines, code } =
           linearization !== undefined
             ? verdictOutput({ kind: "ok", linearization }, name, operations.length, request.json, String, String)
@@ -94,19 +95,22 @@ register({
 });
 
 /**
- * Checks the history's partitions on `jobs` workers at once, each a share (`shareOf`) with that share
- * of the work and memo budgets. When every share is linearizable, the linearization is theirs put
- * together in partition order — the one a single thread gives. As soon as any share is not (a
- * violation, a budget, a failure), the others are stopped and `undefined` returned: the check is
- * then run on one thread with the whole budget, and that decides. Either way the answer does not
- * depend on which worker finishes first.
+ * Checks the history's partitions on `jobs` workers at once. The history goes to them serialized
+ * once into shared memory; each worker takes the next unchecked partition (largest first) from a
+ * shared counter whenever it is free, so a slow partition does not leave the other core idle, and
+ * checks it alone with its share of the work and memo budgets. When every partition is
+ * linearizable, the linearization is theirs put together in partition order — the one a single
+ * thread gives. As soon as any is not (a violation, a budget, a failure), the others are stopped
+ * and `undefined` returned: the check is then run on one thread with the whole budget, and that
+ * decides. Either way the answer does not depend on which worker finishes first.
  */
-async function inShares(request: CheckRequest, jobs: number, loadMs: number): Promise<Operation<unknown, unknown>[] | undefined> {
+async function inShares(request: CheckRequest, operations: readonly Operation<unknown, unknown>[], jobs: number, loadMs: number): Promise<Operation<unknown, unknown>[] | undefined> {
   const { runModelCheck } = await import("../impl-sandbox.js");
   const stop = new AbortController();
   const budget = { ...request.budget, maxNodes: Math.max(1, Math.floor(request.budget.maxNodes / jobs)), maxMemoEntries: Math.max(1, Math.floor(request.budget.maxMemoEntries / jobs)) };
-  const shares = Array.from({ length: jobs }, (_, index) =>
-    runModelCheck<ShareAnswer>({ ...request, budget, share: { index, of: jobs } }, loadMs, stop.signal).then(
+  const share = { of: jobs, claim: new SharedArrayBuffer(4) };
+  const shares = Array.from({ length: jobs }, () =>
+    runModelCheck<ShareAnswer>({ ...request, budget, share }, loadMs, stop.signal).then(
       (answer) => {
         if (answer === undefined) stop.abort(new Error("a share is not linearizable"));
         return answer;
@@ -119,7 +123,7 @@ async function inShares(request: CheckRequest, jobs: number, loadMs: number): Pr
   );
   const answers = await Promise.all(shares);
   if (answers.some((a) => a === undefined)) return undefined;
-  const byId = new Map(request.operations.map((op) => [op.id, op]));
+  const byId = new Map(operations.map((op) => [op.id, op]));
   const parts = answers.flatMap((a) => a!).sort((x, y) => x[0] - y[0]);
   return parts.flatMap(([, ids]) => ids.map((id) => byId.get(id)!));
 }

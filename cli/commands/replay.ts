@@ -1,5 +1,5 @@
 import { Schema } from "effect";
-import { describeResult, models, type AnyCall, type FamilyName, type Result } from "../../model/index.js";
+import { describeResult, models, withThreads, type AnyCall, type FamilyName, type Result } from "../../model/index.js";
 import { toPrograms } from "../../properties/agreement.js";
 import { agreementJudge } from "../../properties/judge/judge.js";
 import { decodeToken, replay } from "../../properties/explorer/index.js";
@@ -64,7 +64,7 @@ register({
     }
     const family: FamilyName = report.family;
     // Exactly the configuration the run used: version 2 reports record it whole.
-    const config = { interpreters: report.config.interpreters, capacity: report.config.capacity };
+    const config = { interpreters: report.config.interpreters, capacity: report.config.capacity, ...(report.config.threads !== undefined ? { threads: report.config.threads } : {}) };
     const implPath = str(args.values["impl"]) ?? report.config.impl ?? undefined;
     // The module is probed in a worker first (a load that never ends, a contract break), then
     // guarded while it runs: what it does wrong is its failure, not a crash of interlock.
@@ -77,12 +77,15 @@ register({
       );
     }
     const isCall = Schema.is(models[family].Call);
-    const programs = report.programs.map((p, i) =>
+    const calls = report.programs.map((p, i) =>
       p.raw.map((call, j) => {
         if (!isCall(call)) throw new UsageError(`${path}: programs[${i}].raw[${j}] is not a ${family} call; the report is damaged`);
         return call as AnyCall;
       }),
     );
+    // A program names its thread where it is not its interpreter's first (D18); older reports never do.
+    const threads = report.programs.map((p) => p.thread ?? p.interp);
+    const programs = threads.every((t, i) => t === i + 1) ? calls : withThreads(calls, threads);
     const limits = { ...report.config.limits, ...environmentLimits() };
     const judge = agreementJudge({ family, config, subject });
     let r;

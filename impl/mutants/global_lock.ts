@@ -2,7 +2,7 @@
  * Mutants of the named runtime-global locks (impl/global_lock.ts, Eric Snow's
  * `PyThread_EnsureGlobalLock` / `GetGlobalLock` / `ReleaseGlobalLock` sketch).
  */
-import { userBit, decodeIndex, encodeIndex, err, ok, refTo, type Def, type GlobalLockCall, type ModelConfig, type Name, type Result } from "../../model/index.js";
+import { userBit, decodeIndex, encodeIndex, err, interpOf, ok, refTo, threadId, withThreads, type Def, type GlobalLockCall, type ModelConfig, type Name, type Result } from "../../model/index.js";
 import { SlotState } from "../layout.js";
 import { load, notify, store, sub, testBits, type Code } from "../memory.js";
 import { global_lock, GlobalLock } from "../global_lock.js";
@@ -122,6 +122,24 @@ export class FinalizeForgetsSubinterpreters extends GlobalLock {
   protected override *endSubinterpretersForFinalize(): Code<void> {}
 }
 
+/**
+ * The lock's owner word stores the caller's *interpreter* id, not its thread id (D18): a second
+ * thread of the holder's interpreter passes for the holder — its acquire is "re-entry", its
+ * release and its library call are the holder's. The owner words keep no "owner" discipline here:
+ * the mutant writes an id that is not the writer's.
+ */
+export class OwnerIsTheInterpreter extends GlobalLock {
+  override *acquireEntry(slot: number, thread: number): Code<boolean> {
+    return yield* super.acquireEntry(slot, interpOf(thread));
+  }
+  override *releaseEntry(slot: number, thread: number): Code<boolean> {
+    return yield* super.releaseEntry(slot, interpOf(thread));
+  }
+  override ownerWords(): readonly number[] {
+    return [this.rt.lock.owner];
+  }
+}
+
 const subject = (id: string, make: (config: ModelConfig) => GlobalLock) => (config: ModelConfig) =>
   widen(global_lock(config, make(config), mutantName("global_lock", id)));
 
@@ -195,6 +213,17 @@ export const globalLockMutants: readonly Mutant[] = [
     subject: subject("acquire-under-runtime-lock", (c) => new AcquireUnderRuntimeLock(c)),
     programs: [[ensure, acquire, releaseLock], [ensure, acquire]],
     expected: { via: "deadlock", properties: ["P6"] },
+  },
+  {
+    id: "owner-is-the-interpreter",
+    family: "global_lock",
+    hazard:
+      "Threads are not interpreters: while thread 1 of an interpreter holds the lock around the thread-unsafe library (ODBC calls run under Py_BEGIN_ALLOW_THREADS, PyMutex_Lock detaches while parked), thread 2 of the same interpreter must block, not pass for the holder.",
+    property: "P9",
+    description: "The entry's mutex records the holder's interpreter id instead of its thread id, so a sibling thread's acquire is refused as re-entry instead of blocking.",
+    subject: subject("owner-is-the-interpreter", (c) => new OwnerIsTheInterpreter(c)),
+    programs: withThreads([[ensure, acquire], [ensure, acquire]], [1, threadId(1, 2)]),
+    expected: { via: "model", properties: ["P9"] },
   },
   {
     id: "finalize-forgets-subinterpreters",

@@ -6,7 +6,7 @@
  * design thread and to the property P1–P9 it breaks. The verifier must catch every one of them:
  * a verifier that never fails proves nothing.
  */
-import type { AnyCall, FamilyName, ModelConfig, Result } from "../../model/index.js";
+import { sizeOfThreads, type AnyCall, type FamilyName, type ModelConfig, type Result, type Threaded } from "../../model/index.js";
 import type { Subject } from "../subject.js";
 
 /** The properties of ../shared/reference/properties.md. */
@@ -49,10 +49,10 @@ export interface Mutant {
   readonly subject: (config: ModelConfig) => Subject<AnyCall, Result>;
   /**
    * The smallest configuration that exposes it: one call list per interpreter (interp i+1 runs
-   * programs[i]; the runtime has exactly these interpreters, `mutantConfig`); references to earlier indices via model/common.ts `refTo`. 1-minimal: dropping
+   * programs[i]; or, with `programs.threads`, one per thread, D18; the runtime has exactly these interpreters, `mutantConfig`); references to earlier indices via model/common.ts `refTo`. 1-minimal: dropping
    * any single call makes the violation disappear under exhaustive search.
    */
-  readonly programs: readonly (readonly AnyCall[])[];
+  readonly programs: Threaded<readonly (readonly AnyCall[])[]>;
   readonly expected: Expected;
 }
 
@@ -63,4 +63,5 @@ export const widen = <C>(s: Subject<C, Result>): Subject<AnyCall, Result> => s a
 export const mutantName = (family: FamilyName, id: string): string => `${family}/mutant:${id}`;
 
 /** The runtime a mutant's programs run in: exactly one interpreter per program (so the main interpreter can finalise). */
-export const mutantConfig = (m: Pick<Mutant, "programs">): ModelConfig => ({ interpreters: m.programs.length, capacity: 4 });
+export const mutantConfig = (m: Pick<Mutant, "programs">): ModelConfig =>
+  m.programs.threads === undefined ? { interpreters: m.programs.length, capacity: 4 } : { ...sizeOfThreads(m.programs.threads), capacity: 4 };

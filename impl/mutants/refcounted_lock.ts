@@ -2,10 +2,10 @@
  * Mutants of the refcounted lock with setup/teardown (impl/refcounted_lock.ts, Petr Viktorin's
  * `lock_was_just_allocated` / `lock_was_just_freed` sketch).
  */
-import { defs, err, ok, type Def, type ModelConfig, type RefcountedLockCall, type Result } from "../../model/index.js";
+import { defs, err, interpOf, ok, threadId, withThreads, type Def, type ErrorCode, type ModelConfig, type RefcountedLockCall, type Result } from "../../model/index.js";
 import type { LifecycleOp } from "../../model/lifecycle.js";
 import { load, store, type Code } from "../memory.js";
-import type { LockObject } from "../layout.js";
+import type { LockObject, MutexAt } from "../layout.js";
 import { refcounted_lock, RefcountedLock } from "../refcounted_lock.js";
 import { lockOrDie, unlockOrDie, type EndBlocker } from "../runtime.js";
 import { mutantName, widen, type Mutant } from "./mutant.js";
@@ -82,10 +82,42 @@ export class FreeKeepsLockPointer extends RefcountedLock {
   }
 }
 
+/**
+ * The refcounted lock records the holder's *interpreter* id, not its thread id (D18): a second
+ * thread of the holder's interpreter passes for the holder. Its owner words keep no "owner"
+ * discipline here: the mutant writes an id that is not the writer's.
+ */
+export class RefcountedOwnerIsTheInterpreter extends RefcountedLock {
+  override *lockClientMutex(m: MutexAt, thread: number): Code<"acquired" | "reentrant"> {
+    return yield* super.lockClientMutex(m, interpOf(thread));
+  }
+  override *unlockClientMutex(m: MutexAt, thread: number): Code<ErrorCode | undefined> {
+    return yield* super.unlockClientMutex(m, interpOf(thread));
+  }
+  override *mayCallLibrary(m: MutexAt, thread: number): Code<boolean> {
+    return yield* super.mayCallLibrary(m, interpOf(thread));
+  }
+  override ownerWords(): readonly number[] {
+    const objects = new Set(this.layout.pool.map((o) => o.mutex.owner));
+    return super.ownerWords().filter((w) => !objects.has(w));
+  }
+}
+
 const subject = (id: string, make: (config: ModelConfig) => RefcountedLock) => (config: ModelConfig) =>
   widen(refcounted_lock(config, make(config), mutantName("refcounted_lock", id)));
 
 export const refcountedLockMutants: readonly Mutant[] = [
+  {
+    id: "refcounted-owner-is-the-interpreter",
+    family: "refcounted_lock",
+    hazard:
+      "Threads are not interpreters: while thread 1 of an interpreter holds the lock around the thread-unsafe library, thread 2 of the same interpreter must block on it (PyMutex_Lock detaches while parked; free-threaded builds serialise nothing), not pass for the holder.",
+    property: "P9",
+    description: "The lock object's mutex records the holder's interpreter id instead of its thread id, so a sibling thread's acquire is refused as re-entry instead of blocking.",
+    subject: subject("refcounted-owner-is-the-interpreter", (c) => new RefcountedOwnerIsTheInterpreter(c)),
+    programs: withThreads([[modInit(), { _tag: "PyThread_acquire_lock", def: "odbc" }], [{ _tag: "PyThread_acquire_lock", def: "odbc" }]], [1, threadId(1, 2)]),
+    expected: { via: "model", properties: ["P9"] },
+  },
   {
     id: "setup-outside-lock",
     family: "refcounted_lock",

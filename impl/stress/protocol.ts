@@ -66,7 +66,13 @@ export type WorkerProgram =
 
 /** Everything a worker is started with (`workerData`). */
 export interface WorkerInit {
+  /** The worker's position, 1-based: it names the worker's progress slot. */
   readonly interp: number;
+  /**
+   * The thread the worker is (model D18 `threadId`): what the Subject and a generator are told.
+   * The worker at position i runs thread i unless its program names another thread.
+   */
+  readonly thread: number;
   readonly interpreters: number;
   readonly buffer: SharedArrayBuffer;
   readonly layout: RunnerLayout;

@@ -25,6 +25,7 @@ import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { interpOf } from "../../model/common.js";
 import {
   Go,
   type ModuleExportRef,
@@ -51,9 +52,16 @@ export interface ModuleExport {
  * `generate.export`, a function `(interp, seed, length) => Iterable<Call>` — so a run of 10^6
  * calls does not post 10^6 objects.
  */
-export type StressProgram<Call> =
+export type StressProgram<Call> = (
   | { readonly calls: readonly Call[] }
-  | { readonly generate: ModuleExport; readonly seed: number; readonly length: number };
+  | { readonly generate: ModuleExport; readonly seed: number; readonly length: number }
+) & {
+  /**
+   * The thread that runs it (model D18 `threadId`: thread k of interpreter i is i + 8·(k − 1));
+   * absent: program i is thread 1 of interpreter i + 1. Two programs may run in one interpreter.
+   */
+  readonly thread?: number;
+};
 
 export interface StressOptions<Call> {
   /** The Subject: an exported Subject, or an exported function `(options) => Subject`. */
@@ -74,7 +82,10 @@ export interface StressOptions<Call> {
 export type StressHistoryEntry<Call, Result> =
   | {
       readonly status: "ok";
+      /** The interpreter (the worker's thread's, D18). */
       readonly interp: number;
+      /** The worker's thread id (D18), when it is not its interpreter's first thread (whose id is `interp`). */
+      readonly thread?: number;
       readonly index: number;
       readonly call: Call;
       readonly result: Result;
@@ -84,6 +95,7 @@ export type StressHistoryEntry<Call, Result> =
   | {
       readonly status: "pending";
       readonly interp: number;
+      readonly thread?: number;
       readonly index: number;
       readonly call: Call;
       readonly invoke: number;
@@ -98,7 +110,10 @@ export type StressHistoryEntry<Call, Result> =
 export type InterpreterStatus = "completed" | "threw" | "exited" | "hung" | "stopped";
 
 export interface InterpreterReport<Call> {
+  /** The interpreter the worker's thread belongs to. */
   readonly interp: number;
+  /** The worker's thread id (D18): `interp` for an interpreter's first thread. */
+  readonly thread: number;
   readonly status: InterpreterStatus;
   /** Calls that returned. */
   readonly completed: number;
@@ -185,17 +200,23 @@ function toWorkerProgram<Call>(p: StressProgram<Call>): WorkerProgram {
 }
 
 /** The call at `index` of a program (regenerated in this thread for a generated program). */
-async function callAt(p: WorkerProgram, interp: number, index: number): Promise<unknown> {
+async function callAt(p: WorkerProgram, thread: number, index: number): Promise<unknown> {
   if (p.kind === "calls") return p.calls[index];
   const generate = (await importExport(p.generator)) as (i: number, s: number, l: number) => Iterable<unknown>;
   let i = 0;
-  for (const call of generate(interp, p.seed, p.length)) if (i++ === index) return call;
+  for (const call of generate(thread, p.seed, p.length)) if (i++ === index) return call;
   return undefined;
 }
 
+/** A history entry's `thread`, given only past an interpreter's first thread (D18). */
+const threadField = (thread: number): { thread?: number } => (thread === interpOf(thread) ? {} : { thread });
+
 /** Per-worker bookkeeping in the parent. */
 interface Tracked {
+  /** The worker's position, 1-based (its progress slot). */
   readonly interp: number;
+  /** The worker's thread id (D18). */
+  readonly thread: number;
   readonly worker: Worker;
   readonly entries: WireEntry[];
   settled: boolean;
@@ -231,8 +252,10 @@ export async function runStress<Call = unknown, Result = unknown>(
   const started = performance.now();
   const tracked: Tracked[] = programs.map((program, i) => {
     const interp = i + 1;
+    const thread = options.programs[i]?.thread ?? interp;
     const init: WorkerInit = {
       interp,
+      thread,
       interpreters: n,
       buffer,
       layout,
@@ -245,6 +268,7 @@ export async function runStress<Call = unknown, Result = unknown>(
     const worker = new Worker(script, { workerData: init });
     const t: Tracked = {
       interp,
+      thread,
       worker,
       entries: [],
       settled: false,
@@ -341,23 +365,24 @@ export async function runStress<Call = unknown, Result = unknown>(
     const co = Atomics.load(words, s + Slot.completed);
     const program = programs[t.interp - 1]!;
     for (const e of t.entries) {
-      history.push({ status: "ok", interp: t.interp, index: e.index, call: e.call as Call, result: e.result as Result, invoke: e.invoke, respond: e.respond });
+      history.push({ status: "ok", interp: interpOf(t.thread), ...threadField(t.thread), index: e.index, call: e.call as Call, result: e.result as Result, invoke: e.invoke, respond: e.respond });
     }
     const inFlight = st > co;
     let lastCall: InterpreterReport<Call>["lastCall"];
     if (t.status !== "completed" && st > 0) {
       const index = st - 1;
-      const call = (await callAt(program, t.interp, index)) as Call;
+      const call = (await callAt(program, t.thread, index)) as Call;
       lastCall = { index, call, pending: inFlight };
       if (inFlight && recordHistory) {
-        history.push({ status: "pending", interp: t.interp, index, call, invoke: Atomics.load(words, s + Slot.invoke) });
+        history.push({ status: "pending", interp: interpOf(t.thread), ...threadField(t.thread), index, call, invoke: Atomics.load(words, s + Slot.invoke) });
       }
     }
     // Entries a worker completed but never delivered (it exited without flushing) are named here.
     const lost = recordHistory ? co - t.entries.length : 0;
     const reason = [t.reason, lost > 0 ? `history lost ${lost} completed entries` : undefined].filter(Boolean).join("; ");
     reports.push({
-      interp: t.interp,
+      interp: interpOf(t.thread),
+      thread: t.thread,
       status: t.status ?? "exited",
       completed: co,
       ...(lastCall === undefined ? {} : { lastCall }),

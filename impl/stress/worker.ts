@@ -90,7 +90,7 @@ async function program(): Promise<Iterable<unknown>> {
   if (p.kind === "calls") return p.calls;
   const generate = await importExport(p.generator);
   if (typeof generate !== "function") throw new TypeError(`${p.generator.url}#${p.generator.export} is not a function`);
-  return (generate as (interp: number, seed: number, length: number) => Iterable<unknown>)(interp, p.seed, p.length);
+  return (generate as (thread: number, seed: number, length: number) => Iterable<unknown>)(init.thread, p.seed, p.length);
 }
 
 async function main(): Promise<void> {
@@ -101,13 +101,13 @@ async function main(): Promise<void> {
   for (const raw of calls) {
     // The call as actually made: carried references (an index received earlier) filled in, so the
     // history records what the model must judge.
-    const call = subject.resolve !== undefined ? subject.resolve(interp, raw, carry) : raw;
+    const call = subject.resolve !== undefined ? subject.resolve(init.thread, raw, carry) : raw;
     const invoke = recordHistory ? Atomics.add(words, layout.clock, 1) : 0;
     Atomics.store(words, slot + Slot.invoke, invoke);
     Atomics.store(words, slot + Slot.started, completed + 1);
-    const result = drive(subject.start(interp, call, carry));
+    const result = drive(subject.start(init.thread, call, carry));
     const respond = recordHistory ? Atomics.add(words, layout.clock, 1) : 0;
-    if (subject.after !== undefined) carry = subject.after(interp, call, result, carry);
+    if (subject.after !== undefined) carry = subject.after(init.thread, call, result, carry);
     if (recordHistory) {
       buffer.push({ index: completed, call, result, invoke, respond });
       if (buffer.length >= init.historyChunk) flush();

@@ -22,7 +22,9 @@ import {
   type Operation,
   type Verdict,
 } from "./index.js";
-import { partitionsOf, shareOf } from "./check.js";
+import { checkHistoryComposing, partitionsOf, shareOf, type Composing } from "./check.js";
+import { independentGroups, mergeOrders } from "./compose.js";
+import { normalizeModel } from "./normalize.js";
 import { randomHistory, seededRandom, type HistoryShape } from "./random-history.js";
 
 type AnyCall = RegisterCall | KvCall | MutexCall;
@@ -476,5 +478,61 @@ describe("shares of partitions (the CLI's --jobs)", () => {
 
   it("shareOf gives every partition one worker, the largest first to the least loaded", () => {
     expect(shareOf([[1, 2, 3], [1], [1, 2], [1, 2]], 2)).toEqual([0, 0, 1, 1]);
+  });
+});
+
+describe("an inferred split of an unpartitioned history (compose.ts)", () => {
+  /** Brute force against the checker composing at once (`afterNodes` 0), on small histories of every family; the first disagreement, if any. */
+  const disagreement = (composing: Composing): string | undefined => {
+    const details = fc.check(
+      fc.property(fc.constantFrom(...families), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 7 }), fc.constantFrom(0, 0.3), fc.nat(), corruptionArb, ({ whole, nextCall }, threads, operations, crashRate, seed, corruption) => {
+        const ops = corrupt(randomHistory(whole, { threads, operations, crashRate, nextCall }, seed), corruption);
+        const brute = checkHistoryBruteForce(whole, ops);
+        const composed = checkHistoryComposing(whole, ops, {}, composing, 0);
+        if (composed.kind !== brute.kind) throw new Error(`brute force ${brute.kind}, composed ${composed.kind}`);
+        if (composed.kind === "ok" && validateLinearization(whole, ops, composed.linearization) !== undefined) throw new Error("bad witness");
+      }),
+      { seed: 515151, numRuns: 500 },
+    );
+    return details.failed ? String(details.errorInstance) : undefined;
+  };
+
+  it("composing at once gives brute force's verdict on small valid or corrupted histories, with valid witnesses", () => {
+    expect(disagreement("verified")).toBeUndefined();
+  });
+
+  it("the deliberately broken variant (states-only independence, merged witness not replayed) is caught by the same comparison", () => {
+    // Caught either way: a violation called ok, or an ok witness that is no linearization.
+    expect(disagreement("trusted-unsound")).toMatch(/brute force violation, composed ok|bad witness/);
+  });
+
+  it("a key-value map's calls fall into one group per key; a register's into one group (no split)", () => {
+    const ops = randomHistory(kvModelUnpartitioned as AnyModel, { threads: 4, operations: 60, nextCall: families[1]!.nextCall }, 3);
+    const groups = independentGroups(normalizeModel(kvModelUnpartitioned as AnyModel), ops, { steps: 0 })!;
+    expect(groups.map((g) => [...new Set(g.map((op) => (op.call as KvCall).key))])).toEqual(expect.arrayContaining([["a"], ["b"], ["c"]]));
+    expect(groups.length).toBe(3);
+    const registerOps = randomHistory(registerModel as AnyModel, { threads: 4, operations: 60, nextCall: families[0]!.nextCall }, 3);
+    expect(independentGroups(normalizeModel(registerModel as AnyModel), registerOps, { steps: 0 })).toBeUndefined();
+  });
+
+  it("merging keeps each group's order and real time, and refuses orders real time cannot join", () => {
+    const op = (id: number, invoke: number, respond: number): Op => ({ id, interp: id, call: { _tag: "read" }, invoke, respond, result: 0 });
+    const [a, b, c, d] = [op(0, 0, 1), op(1, 2, 3), op(2, 0, 10), op(3, 4, 5)];
+    expect(ids(mergeOrders([[a!, b!, d!], [c!]])!)).toEqual([0, 2, 1, 3]);
+    expect(mergeOrders([[b!], [a!, d!], [c!]])!.map((x) => x.id)).toEqual([0, 2, 1, 3]);
+    expect(mergeOrders([[b!, a!]])).toBeUndefined(); // a responded before b was invoked
+  });
+
+  it("a 16-thread unpartitioned key-value history the search alone leaves unknown is decided through the split", () => {
+    const keys = ["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9"];
+    const nextCall = (random: () => number): KvCall => {
+      const key = keys[Math.floor(random() * keys.length)]!;
+      return random() < 0.5 ? { _tag: "get", key } : { _tag: "put", key, value: 1 + Math.floor(random() * 5) };
+    };
+    const ops = randomHistory(kvModelUnpartitioned as AnyModel, { threads: 16, operations: 1_000, crashRate: 0.001, nextCall }, 16);
+    expect(checkHistoryComposing(kvModelUnpartitioned as AnyModel, ops, { maxNodes: 150_000 }, "off").kind).toBe("unknown");
+    const verdict = checkHistory(kvModelUnpartitioned as AnyModel, ops, { maxNodes: 150_000 });
+    expect(verdict.kind).toBe("ok");
+    if (verdict.kind === "ok") expect(validateLinearization(kvModelUnpartitioned as AnyModel, ops, verdict.linearization)).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
 import { getHeapStatistics } from "node:v8";
+import { independentGroups, mergeOrders, verified } from "./compose.js";
 import { explainStuck } from "./explain.js";
 import { Memo, StateTable } from "./memo.js";
 import { planSearch } from "./reach.js";
@@ -25,8 +26,10 @@ import { byInvokeThenId, normalizeModel, validateHistory, type NormalModel } fro
  * refutable part is refuted after at most (live parts) × its own work, whatever its position, and
  * the first part shown to have no linearization ends the check. Budgets are shared by all parts
  * (see `Budget`). Pending operations (no response) may take effect anywhere after their invocation,
- * with any result the model gives, or not at all. The same history (the same operations, in any
- * array order) always gives the same verdict and the same witness.
+ * with any result the model gives, or not at all. A history the model does not partition whose
+ * search runs long is split by inferred independence to find a witness, checked against the whole
+ * model before it is believed (compose.ts). The same history (the same operations, in any array
+ * order) always gives the same verdict and the same witness.
  *
  * Malformed input (duplicate ids, a response before its invocation, a partition that loses or
  * duplicates operations) is a programming error and throws; running out of budget is not, and
@@ -36,6 +39,33 @@ export function checkHistory<S, Call, Result>(
   model: Model<S, Call, Result>,
   ops: readonly Operation<Call, Result>[],
   options: CheckOptions = {},
+): Verdict<Call, Result> {
+  return checkHistoryComposing(model, ops, options, "verified");
+}
+
+/**
+ * Whether an unpartitioned history that the search finds hard is split by inferred independence
+ * (compose.ts) to find a witness: "verified" (what `checkHistory` does: the merged witness is
+ * replayed against the whole model before it is believed), "off", or "trusted-unsound" — a
+ * deliberately broken variant for the tests: independence judged on states alone (results
+ * ignored) and the merged witness believed without the replay. A get and a put of one key leave
+ * the same state in either order, so it splits what interacts and calls a violation linearizable.
+ */
+export type Composing = "verified" | "off" | "trusted-unsound";
+
+/**
+ * Search nodes an unpartitioned history's search spends before a split is inferred: small histories
+ * are decided by the search alone (and keep its witness), hard ones try the split once.
+ */
+export const composeAfterNodes = 100_000;
+
+/** `checkHistory`, with the inferred split chosen, tried after `afterNodes` nodes (tests and benchmarks). */
+export function checkHistoryComposing<S, Call, Result>(
+  model: Model<S, Call, Result>,
+  ops: readonly Operation<Call, Result>[],
+  options: CheckOptions,
+  composing: Composing,
+  afterNodes = composeAfterNodes,
 ): Verdict<Call, Result> {
   const normal = normalizeModel(model);
   validateHistory(ops);
@@ -57,6 +87,8 @@ export function checkHistory<S, Call, Result>(
   for (const k of parts.keys()) if (mine !== undefined && mine[k] !== options.share!.index) orders[k] = []; // another worker's
   let live = parts.flatMap((part, index) => (orders[index] ? [] : [{ index, search: searchPartition(normal, part, shared, options.memo !== false, options.analyse !== false, stats, progress[index]!) }]));
   stats.partitions += parts.length;
+  const nodesBefore = stats.nodes;
+  let composeTried = false;
   const unknown = (reason: UnknownReason, why: string): Verdict<Call, Result> => {
     for (const { search } of live) search.return(undefined as never); // runs each search's cleanup
     const decided = orders.flatMap((order, k) => (order ? [k] : []));
@@ -64,6 +96,14 @@ export function checkHistory<S, Call, Result>(
     return { kind: "unknown", reason, detail: unknownDetail(why, parts, decided, undecided, progress), decided, undecided };
   };
   while (live.length > 0) {
+    if (composing !== "off" && !composeTried && parts.length === 1 && mine === undefined && stats.nodes - nodesBefore >= afterNodes) {
+      composeTried = true;
+      const witness = composedWitness(model, normal, parts[0]!, options, shared, stats, deadline, composing);
+      if (witness !== undefined) {
+        live[0]!.search.return(undefined as never);
+        return { kind: "ok", linearization: witness };
+      }
+    }
     const still: typeof live = [];
     for (const { index, search } of live) {
       const step = search.next();
@@ -99,6 +139,57 @@ export function checkHistory<S, Call, Result>(
   const linearization: Operation<Call, Result>[] = [];
   for (const order of orders) for (const op of order!) linearization.push(op); // no spread: a part may be huge
   return { kind: "ok", linearization };
+}
+
+/**
+ * A witness for one hard unpartitioned history found through an inferred split (compose.ts): the
+ * groups checked as partitions with what is left of the budgets, their witnesses merged, the merge
+ * replayed against the whole model. Undefined when any step fails (nothing is then concluded).
+ * The work is charged to the shared budget and `stats`.
+ */
+function composedWitness<S, Call, Result>(
+  model: Model<S, Call, Result>,
+  normal: NormalModel<S, Call, Result>,
+  part: readonly Operation<Call, Result>[],
+  options: CheckOptions,
+  shared: SharedBudget,
+  stats: CheckStats,
+  deadline: number,
+  composing: Composing,
+): Operation<Call, Result>[] | undefined {
+  const work = { steps: 0 };
+  const charge = (): void => {
+    shared.nodesLeft -= work.steps;
+    stats.nodes += work.steps;
+    work.steps = 0;
+  };
+  const groups = independentGroups(normal, part, work, composing === "verified");
+  charge();
+  if (groups === undefined) return undefined;
+  const nodesBefore = stats.nodes;
+  const partitionsBefore = stats.partitions;
+  const { share: _share, ...whole } = options; // the split is checked whole, on this thread
+  const inner = checkHistoryComposing({ ...model, partition: () => groups }, part, {
+    ...whole,
+    stats,
+    partition: true,
+    maxNodes: Math.max(0, shared.nodesLeft),
+    maxMemoEntries: Math.max(1, shared.maxMemoEntries - shared.memoEntries),
+    timeMs: Math.max(0, deadline - performance.now()),
+  }, "off");
+  shared.nodesLeft -= stats.nodes - nodesBefore;
+  stats.partitions = partitionsBefore;
+  if (inner.kind !== "ok") return undefined;
+  const groupOf = new Map<Operation<Call, Result>, number>();
+  for (const [k, group] of groups.entries()) for (const op of group) groupOf.set(op, k);
+  const orders: Operation<Call, Result>[][] = groups.map(() => []);
+  for (const op of inner.linearization) orders[groupOf.get(op)!]!.push(op);
+  const merged = mergeOrders(orders);
+  if (merged === undefined || composing === "trusted-unsound") return merged;
+  const holdsEveryReturned = merged.filter((op) => op.respond !== undefined).length === part.filter((op) => op.respond !== undefined).length;
+  const ok = holdsEveryReturned && verified(normal, merged, work);
+  charge();
+  return ok ? merged : undefined;
 }
 
 /**
@@ -381,6 +472,7 @@ function* searchPartition<S, Call, Result>(
   const stackOp = new Int32Array(n);
   const stackLow = new Int32Array(n);
   const stackHigh = new Int32Array(n);
+  const stackCi = new Int32Array(n); // a returned operation's position among its configuration's candidates
   const stackStateId = new Int32Array(n);
   const stackState: S[] = [];
   let depth = 0;
@@ -442,6 +534,7 @@ function* searchPartition<S, Call, Result>(
             stackOp[depth] = i;
             stackLow[depth] = savedLow;
             stackHigh[depth] = savedHigh;
+            stackCi[depth] = ci;
             stackStateId[depth] = stateId;
             stackState[depth] = state;
             depth++;
@@ -495,7 +588,7 @@ function* searchPartition<S, Call, Result>(
       // The configuration is the one `k` was placed in: its candidates again, resuming after `k`.
       cn = collect();
       if (k < r) {
-        ci = cands.indexOf(k) + 1;
+        ci = stackCi[depth]! + 1; // collect() gives the same order again: same list, same times
         pj = -1;
       } else {
         ci = cn;

@@ -9,7 +9,8 @@
  * snapshot/restore is a copy and the visited set hashes integers (`key`).
  */
 import { AccessOp, WaitResult, performPlain, type Access } from "../../impl/memory.js";
-import type { Program, Subject } from "../../impl/subject.js";
+import { threadOf, type Program, type Subject } from "../../impl/subject.js";
+import { describeThread } from "../../model/common.js";
 import { Canonical } from "./engine/canonical.js";
 import { Disciplines } from "./engine/discipline.js";
 import { Footprint, INVOKED, ORDERED, RESPONDED } from "./engine/footprint.js";
@@ -279,7 +280,7 @@ export class Machine<Call, Result> {
 
   /** Whether thread t's pending access at nd (its `at`-th in the call) is quiet (engine/quietWords.ts). */
   private quietAccess(t: number, nd: TNode, at: number): boolean {
-    return this.quiet !== null && at !== 0 && quietAccess(this.quiet, nd.access as Access, this.interpOf(t));
+    return this.quiet !== null && at !== 0 && quietAccess(this.quiet, nd.access as Access, this.threadIdOf(t));
   }
 
   /** Assumes the words marked STABLE / QUIET_BITS quiet (null: none); an access that breaks it throws QuietnessBroken. */
@@ -305,7 +306,7 @@ export class Machine<Call, Result> {
 
   /** Before thread t performs access a: records it for the pre-pass; throws if it breaks an assumed quietness. */
   private watch(t: number, a: Access): void {
-    watchAccess(this.quiet, this.touched, a, this.interpOf(t));
+    watchAccess(this.quiet, this.touched, a, this.threadIdOf(t));
   }
 
   /** Performs a non-blocking access on memory (under symmetry, first checks it commutes with renaming). */
@@ -327,8 +328,8 @@ export class Machine<Call, Result> {
     const owner = d.ownerOf(nd.addr);
     if (owner >= 0) this.footprint?.read(owner);
     const program = this.programs[t] as Program<Call>;
-    const who = (what: string): string => `interp ${program.interp} did ${what} during ${callText(this.subject.describeCall, program.calls[nd.callIndex] as Call)}`;
-    return d.invisible(nd.access as Access, program.interp, this.mem, who);
+    const who = (what: string): string => `${describeThread(threadOf(program))} did ${what} during ${callText(this.subject.describeCall, program.calls[nd.callIndex] as Call)}`;
+    return d.invisible(nd.access as Access, threadOf(program), this.mem, who);
   }
 
   /** Advances thread t past its access with `value`, first appending a trace row when tracing. */
@@ -449,12 +450,12 @@ export class Machine<Call, Result> {
   describeThread(t: number): string {
     const program = this.programs[t] as Program<Call>;
     const nd = this.at(t);
-    if (nd.op === FINISHED) return `interp ${program.interp}: done`;
+    if (nd.op === FINISHED) return `${describeThread(threadOf(program))}: done`;
     const text = callText(this.subject.describeCall, program.calls[nd.callIndex] as Call);
     // a blocked thread has performed its wait already; name the wait's own index
     const blocked = this.rank[t] !== 0;
     const index = (this.accessIndex[t] as number) - (blocked ? 1 : 0);
-    return `interp ${program.interp} at call ${nd.callIndex} (${text}), access ${index}: ${blocked ? "blocked in" : "about to"} ${describeAccess(nd.access)}`;
+    return `${describeThread(threadOf(program))} at call ${nd.callIndex} (${text}), access ${index}: ${blocked ? "blocked in" : "about to"} ${describeAccess(nd.access)}`;
   }
 
   /** Thread-local nodes built so far (a measure of how much generator work was memoised). */
@@ -493,7 +494,7 @@ export class Machine<Call, Result> {
       if (c.accessless) this.log.push(t, c.callIndex, s, undefined, false);
       this.log.push(t, c.callIndex, s, c.result, true);
       if (!this.judgeLink.active) continue;
-      const interp = this.interpOf(t);
+      const interp = this.threadIdOf(t);
       const call = from !== undefined && c.callIndex === from.callIndex ? this.callOf(t, from) : this.resolvedCall(t, c.callIndex, carry);
       if (this.footprint !== null && this.judgeLink.observer?.ordered?.(call) === true) this.footprint.events |= ORDERED;
       if (c.accessless) this.judgeLink.invoke(interp, call);
@@ -509,7 +510,7 @@ export class Machine<Call, Result> {
     if (!this.judgeLink.active) return;
     const call = this.callOf(t, nd);
     if (this.footprint !== null && this.judgeLink.observer?.ordered?.(call) === true) this.footprint.events |= ORDERED;
-    this.judgeLink.invoke(this.interpOf(t), call);
+    this.judgeLink.invoke(this.threadIdOf(t), call);
   }
 
   /**
@@ -526,7 +527,7 @@ export class Machine<Call, Result> {
 
   private resolvedCall(t: number, callIndex: number, carry: readonly number[]): Call {
     const call = (this.programs[t] as Program<Call>).calls[callIndex] as Call;
-    return this.subject.resolve ? this.subject.resolve(this.interpOf(t), call, carry) : call;
+    return this.subject.resolve ? this.subject.resolve(this.threadIdOf(t), call, carry) : call;
   }
 
   private waitersOn(addr: number): number {
@@ -554,8 +555,9 @@ export class Machine<Call, Result> {
     return woken;
   }
 
-  private interpOf(t: number): number {
-    return (this.programs[t] as Program<Call>).interp;
+  /** The id of the thread running program t (D18): what the subject and the judge are told. */
+  private threadIdOf(t: number): number {
+    return threadOf(this.programs[t] as Program<Call>);
   }
 }
 

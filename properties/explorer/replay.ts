@@ -1,7 +1,8 @@
 /**
  * Replay and shrinking of schedule tokens.
  */
-import type { Program, Subject } from "../../impl/subject.js";
+import { threadOf, type Program, type Subject } from "../../impl/subject.js";
+import { describeThread } from "../../model/common.js";
 import type { TraceRow } from "./machine.js";
 import { Session } from "./session.js";
 import { decodeToken, type TokenRun } from "./token.js";
@@ -57,16 +58,16 @@ export function replay<Call, Result>(
   const session = new Session(subject, programs, options, resolveLimits(options.limits), false, options.historyKey);
   const m = session.machine;
   if (options.trace === true) m.traceRows = [];
-  const threadOf = new Map(programs.map((p, t) => [p.interp, t]));
+  const threadAt = new Map(programs.map((p, t) => [threadOf(p), t]));
   let run = 0;
   let used = 0;
   const choose = (_enabled: readonly number[]): number => {
     const step = m.steps;
     const r = runs[run] as TokenRun; // runOne stops after the token's last step
-    const where = `step ${step} (run ${run + 1} of the token: interp ${r.interp} at call ${r.callIndex}, access ${r.accessIndex}, ${r.count} steps)`;
-    const t = threadOf.get(r.interp);
-    if (t === undefined) throw new Mismatch(step, `${where}: there is no interp ${r.interp} in these programs`);
-    if (!m.isEnabled(t)) throw new Mismatch(step, `${where}: interp ${r.interp} cannot move here (${m.describeThread(t)})`);
+    const where = `step ${step} (run ${run + 1} of the token: ${describeThread(r.interp)} at call ${r.callIndex}, access ${r.accessIndex}, ${r.count} steps)`;
+    const t = threadAt.get(r.interp);
+    if (t === undefined) throw new Mismatch(step, `${where}: there is no ${describeThread(r.interp)} in these programs`);
+    if (!m.isEnabled(t)) throw new Mismatch(step, `${where}: ${describeThread(r.interp)} cannot move here (${m.describeThread(t)})`);
     // A run is checked at every step: (call, access) of the run's start plus the steps taken. When
     // the Subject declares sharing disciplines a step may fold several accesses (the invisible
     // ones), so then only the run's first step is checked exactly and later ones must stay in a call
@@ -78,7 +79,7 @@ export function replay<Call, Result>(
     if (((starts || strict) && (p.callIndex !== r.callIndex || p.accessIndex !== expected)) || (!starts && p.callIndex < r.callIndex)) {
       throw new Mismatch(
         step,
-        `${where}: expected interp ${r.interp} at call ${r.callIndex}, access ${expected}, but ${m.describeThread(t)} — the programs changed since the token was made`,
+        `${where}: expected ${describeThread(r.interp)} at call ${r.callIndex}, access ${expected}, but ${m.describeThread(t)} — the programs changed since the token was made`,
       );
     }
     if (++used === r.count) {
@@ -144,7 +145,7 @@ export function shrink<Call, Result>(
   const maxAttempts = options.maxAttempts ?? 2000;
   const session = new Session(subject, programs, options, limits, false, options.historyKey);
   const m = session.machine;
-  const threadOf = new Map(programs.map((p, t) => [p.interp, t]));
+  const threadAt = new Map(programs.map((p, t) => [threadOf(p), t]));
   let attempts = 0;
 
   const attempt = (runs: readonly { interp: number; count: number }[]): Attempt<Call, Result> => {
@@ -157,7 +158,7 @@ export function shrink<Call, Result>(
       let t = -1;
       while (run < runs.length) {
         const r = runs[run] as { interp: number; count: number };
-        const cand = threadOf.get(r.interp);
+        const cand = threadAt.get(r.interp);
         if (cand !== undefined && used < r.count && enabled.includes(cand)) {
           used++;
           t = cand;
@@ -174,7 +175,7 @@ export function shrink<Call, Result>(
     const violation = session.runOne(choose);
     const out: { interp: number; count: number }[] = [];
     for (let s = 0; s < m.steps; s++) {
-      const interp = (programs[m.threadAt(s)] as Program<Call>).interp;
+      const interp = threadOf(programs[m.threadAt(s)] as Program<Call>);
       const tail = out[out.length - 1];
       if (tail !== undefined && tail.interp === interp) tail.count++;
       else out.push({ interp, count: 1 });

@@ -2,7 +2,7 @@
  * A Session is one run of one strategy: the machine, the caller's hooks, the limits, the counters
  * and the progress clock. Strategies decide *which* thread moves; the session judges each state.
  */
-import type { Program, Subject } from "../../impl/subject.js";
+import { threadOf, type Program, type Subject } from "../../impl/subject.js";
 import { enabledThreads, type Choose } from "./chooser.js";
 import { Machine, type HistoryKey } from "./machine.js";
 import type { VisitedSet } from "./stateTable.js";
@@ -199,7 +199,7 @@ export class Session<Call, Result> {
   token(): string {
     const m = this.machine;
     return encodeToken(
-      m.scheduleSoFar().map((s) => ({ interp: (this.programs[s.thread] as Program<Call>).interp, callIndex: s.callIndex, accessIndex: s.accessIndex })),
+      m.scheduleSoFar().map((s) => ({ interp: threadOf(this.programs[s.thread] as Program<Call>), callIndex: s.callIndex, accessIndex: s.accessIndex })),
     );
   }
 

@@ -7,9 +7,14 @@
  * Format (version 1): `il1:` then comma-separated runs `interp@call.access*count` — interp runs
  * `count` consecutive steps of one call, at accesses access … access+count−1. A run never spans
  * two calls, so every step's position is known and checked. Example: `il1:1@0.0*3,2@0.0*5,1@0.3*2`.
+ *
+ * Threads (D18): the number before `@` is the thread id (model `threadId`), which for an
+ * interpreter's first thread is the interpreter id — so every token made before threads existed
+ * replays unchanged, and `1@…` / `9@…` name threads 1 and 2 of interpreter 1.
  */
 
 export interface TokenRun {
+  /** The thread id of the run (the interpreter id for an interpreter's first thread). */
   readonly interp: number;
   readonly callIndex: number;
   readonly accessIndex: number;
@@ -21,6 +26,7 @@ const RUN = /^(\d+)@(\d+)\.(\d+)\*(\d+)$/;
 
 /** A step as the engine records it. */
 export interface TokenStep {
+  /** The thread id (the interpreter id for an interpreter's first thread). */
   readonly interp: number;
   readonly callIndex: number;
   readonly accessIndex: number;

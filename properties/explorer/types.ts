@@ -13,11 +13,14 @@ export interface Violation {
 }
 
 /**
- * A ThreadView is one interpreter's position as a monitor sees it. Views are live: they read the
+ * A ThreadView is one thread's position as a monitor sees it. Views are live: they read the
  * engine's current state and are only meaningful during the hook call that received them.
  */
 export interface ThreadView<Call> {
+  /** The interpreter the thread runs in. */
   readonly interp: number;
+  /** The thread's id (model `threadId`, D18): equal to `interp` for an interpreter's first thread. */
+  readonly thread: number;
   /** Index of the call in progress (or `calls.length` once the program is done). */
   readonly callIndex: number;
   readonly call: Call | undefined;
@@ -46,7 +49,13 @@ export interface StateView<Call> {
  * closed: equal stamps mean concurrent.
  */
 export interface CallRecord<Call, Result> {
+  /** The interpreter that made the call. */
   readonly interp: number;
+  /**
+   * The thread that made it (model `threadId`, D18); absent means the interpreter's first thread,
+   * whose id is `interp` (histories written before threads existed). Judges step the model with it.
+   */
+  readonly thread?: number;
   readonly callIndex: number;
   readonly call: Call;
   readonly invoke: number;

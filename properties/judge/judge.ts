@@ -132,8 +132,8 @@ export function agreementJudge(o: JudgeOptions): Judge {
 export function executionOperations(e: Execution<AnyCall, Result>): Operation<AnyCall, Result>[] {
   return e.history.map((h, id) =>
     h.response === null
-      ? { id, interp: h.interp, call: h.call, invoke: h.invoke }
-      : { id, interp: h.interp, call: h.call, invoke: h.invoke, respond: h.response.step, result: h.response.result },
+      ? { id, interp: h.thread ?? h.interp, call: h.call, invoke: h.invoke }
+      : { id, interp: h.thread ?? h.interp, call: h.call, invoke: h.invoke, respond: h.response.step, result: h.response.result },
   );
 }
 

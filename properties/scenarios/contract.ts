@@ -27,7 +27,10 @@
  * same harness by compiling its `exec`, `m_free`, `global_init`/`global_exit` and module functions
  * to such generators and binding the C API it calls to `x.call`, `x.lib` and `x.statics`.
  */
-import { familyNames, type FamilyName, type GlobalLockCall, type ModuleSlotsCall, type RefcountedLockCall, type Result, type RuntimeStoreCall, type StaticMutexCall } from "../../model/index.js";
+// familyNames from family.ts, not the model's index: the contract (and `defineClient`, `ok`, `fail`
+// in the package entry) then loads without the models and effect (about 40 MB of RSS).
+import { familyNames } from "../../model/family.js";
+import type { FamilyName, GlobalLockCall, ModuleSlotsCall, RefcountedLockCall, Result, RuntimeStoreCall, StaticMutexCall } from "../../model/index.js";
 import type { RuntimeCall } from "../../model/common.js";
 import type { Code } from "../../impl/memory.js";
 import type { Discipline } from "../../impl/subject.js";

@@ -1,3 +1,4 @@
+import { describeThread, interpOf, threadIndexOf } from "../../model/common.js";
 import type { Report } from "../schema.js";
 
 /**
@@ -6,15 +7,29 @@ import type { Report } from "../schema.js";
  * apart on what they show; each renderer only decides how it looks.
  */
 
-/** The interpreters a report shows, ascending: 1..config.interpreters plus any id the data names. */
+/** The lane a step, call or program is drawn in: its thread id (D18), the interpreter's id for its first thread. */
+export const laneOf = (x: { readonly interp: number; readonly thread?: number | undefined }): number => x.thread ?? x.interp;
+
+/**
+ * The lanes a report shows, one per thread (D18): 1..config.interpreters plus any thread the data
+ * names, grouped by interpreter (an interpreter's threads side by side, in thread order). A lane's
+ * id is the thread id, which is the interpreter's id for its first thread, so a report with one
+ * thread per interpreter has exactly the lanes 1..n it always had.
+ */
 export function interpretersOf(report: Report): number[] {
   const ids = new Set<number>();
   for (let i = 1; i <= report.config.interpreters; i++) ids.add(i);
-  for (const p of report.programs) ids.add(p.interp);
-  for (const s of report.steps) ids.add(s.interp);
-  for (const h of report.history) ids.add(h.interp);
-  return [...ids].sort((a, b) => a - b);
+  for (const p of report.programs) ids.add(laneOf(p));
+  for (const s of report.steps) ids.add(laneOf(s));
+  for (const h of report.history) ids.add(laneOf(h));
+  return [...ids].sort((a, b) => interpOf(a) - interpOf(b) || threadIndexOf(a) - threadIndexOf(b));
 }
+
+/** Whether some interpreter of the report runs more than one thread (then lanes are threads, D18). */
+export const hasThreads = (report: Report): boolean => interpretersOf(report).some((lane) => threadIndexOf(lane) > 1);
+
+/** A lane's heading: "interp 2", or "interp 1 · thread 2" for an interpreter's second thread. */
+export const laneLabel = (lane: number): string => describeThread(lane);
 
 /**
  * One row of the swimlane: a shared-memory step, drawn in the lane of the interpreter that took it.
@@ -23,6 +38,7 @@ export function interpretersOf(report: Report): number[] {
  */
 export interface SwimlaneRow {
   readonly step: number;
+  /** The lane (thread id, D18) the step is drawn in. */
   readonly interp: number;
   readonly callIndex: number;
   readonly call: string;
@@ -37,11 +53,11 @@ export function swimlaneRows(report: Report): SwimlaneRow[] {
   const failingStep = report.violation?.failingStep ?? null;
   const lastCall = new Map<number, number>();
   return report.steps.map((s) => {
-    const showCall = lastCall.get(s.interp) !== s.callIndex;
-    lastCall.set(s.interp, s.callIndex);
+    const showCall = lastCall.get(laneOf(s)) !== s.callIndex;
+    lastCall.set(laneOf(s), s.callIndex);
     return {
       step: s.step,
-      interp: s.interp,
+      interp: laneOf(s),
       callIndex: s.callIndex,
       call: s.call,
       showCall,

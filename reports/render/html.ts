@@ -4,6 +4,8 @@ import {
   failingStepMissing,
   groupDigits,
   interpretersOf,
+  laneLabel,
+  laneOf,
   memoryEntries,
   optionPairs,
   stateDiff,
@@ -14,7 +16,7 @@ import {
   blockedByDesignText,
   violationHeading,
 } from "./common.js";
-import { FAILS_HERE } from "./markdown.js";
+import { columns, FAILS_HERE, program } from "./markdown.js";
 
 /**
  * The HTML rendering: one self-contained page to attach to a CI run or a bug report. Inline CSS,
@@ -109,7 +111,7 @@ function laneStyle(interp: number): string {
 function swimlane(report: Report): string {
   const interps = interpretersOf(report);
   const head = `<tr><th scope="col" class="step num">step</th>${interps
-    .map((i) => `<th scope="col" data-interp="${i}" style="border-bottom: 3px solid hsl(${hue(i)} 60% 50%)">interp ${i}</th>`)
+    .map((i) => `<th scope="col" data-interp="${i}" style="border-bottom: 3px solid hsl(${hue(i)} 60% 50%)">${laneLabel(i)}</th>`)
     .join("")}</tr>`;
   const body = swimlaneRows(report)
     .map((row) => {
@@ -172,7 +174,7 @@ export function renderHtml(report: Report): string {
     ),
   );
 
-  const byInterp = new Map(report.programs.map((p) => [p.interp, p.calls]));
+  const byInterp = new Map(report.programs.map((p) => [laneOf(p), p.calls]));
   parts.push(
     section(
       "programs",
@@ -181,7 +183,7 @@ export function renderHtml(report: Report): string {
         .map((i) => {
           const calls = byInterp.get(i) ?? [];
           const list = calls.length === 0 ? `<p class="muted">(no calls)</p>` : `<ol start="0">${calls.map((c) => `<li><code>${e(c)}</code></li>`).join("")}</ol>`;
-          return `<div class="program" data-interp="${i}"><h3>Interpreter ${i}</h3>${list}</div>`;
+          return `<div class="program" data-interp="${i}"><h3>${laneLabel(i).replace(/^interp/, "Interpreter")}</h3>${list}</div>`;
         })
         .join("\n"),
     ),
@@ -208,7 +210,7 @@ export function renderHtml(report: Report): string {
       "Swimlane",
       report.steps.length === 0
         ? `<p class="muted">No shared-memory steps recorded.</p>`
-        : `<p class="muted">One column per interpreter, one row per shared-memory step of the ${v !== null ? "failing execution" : "last execution run"}; #n is the call's index in the interpreter's program.</p>\n${swimlane(report)}`,
+        : `<p class="muted">${columns(report)}, one row per shared-memory step of the ${v !== null ? "failing execution" : "last execution run"}; #n is the call's index in the ${program(report)}.</p>\n${swimlane(report)}`,
     ),
   );
 
@@ -221,7 +223,7 @@ export function renderHtml(report: Report): string {
         : `<table><thead><tr><th class="num">interp</th><th class="num">#</th><th>call</th><th class="num">invoke</th><th class="num">respond</th><th>result</th></tr></thead><tbody>\n${report.history
             .map(
               (h) =>
-                `<tr data-interp="${h.interp}"${h.respond === null ? ' class="pending"' : ""}><td class="num">${h.interp}</td><td class="num">${h.callIndex}</td><td class="mono">${e(h.call)}</td><td class="num">${h.invoke}</td><td class="num">${h.respond === null ? "—" : h.respond}</td><td class="mono">${e(h.result)}</td></tr>`,
+                `<tr data-interp="${laneOf(h)}"${h.respond === null ? ' class="pending"' : ""}><td class="num">${laneLabel(laneOf(h)).replace(/^interp /, "")}</td><td class="num">${h.callIndex}</td><td class="mono">${e(h.call)}</td><td class="num">${h.invoke}</td><td class="num">${h.respond === null ? "—" : h.respond}</td><td class="mono">${e(h.result)}</td></tr>`,
             )
             .join("\n")}\n</tbody></table>`,
     ),

@@ -2,7 +2,10 @@ import type { Report } from "../schema.js";
 import {
   failingStepMissing,
   groupDigits,
+  hasThreads,
   interpretersOf,
+  laneLabel,
+  laneOf,
   memoryEntries,
   optionPairs,
   stateDiff,
@@ -81,6 +84,10 @@ function laneText(row: SwimlaneRow): string {
   return row.failing ? `**${text}** ${FAILS_HERE}` : text;
 }
 
+/** How the swimlane's columns are described: per interpreter, or per thread grouped by interpreter (D18). */
+export const columns = (report: Report): string => (hasThreads(report) ? "One column per thread, grouped by interpreter" : "One column per interpreter");
+export const program = (report: Report): string => (hasThreads(report) ? "thread's program" : "interpreter's program");
+
 function swimlane(report: Report): string[] {
   const interps = interpretersOf(report);
   const rows = swimlaneRows(report).map((row) => [
@@ -88,7 +95,7 @@ function swimlane(report: Report): string[] {
     ...interps.map((i) => (i === row.interp ? laneText(row) : "")),
   ]);
   return table(
-    ["step", ...interps.map((i) => `interp ${i}`)],
+    ["step", ...interps.map((i) => laneLabel(i))],
     ["---:", ...interps.map(() => "---")],
     rows,
   );
@@ -128,10 +135,10 @@ export function renderMarkdown(report: Report): string {
   out.push(report.token === null ? "No schedule token (no execution is shown)." : `Schedule token: ${mdCode(report.token)}`, "");
 
   out.push("## Programs", "");
-  const byInterp = new Map(report.programs.map((p) => [p.interp, p.calls]));
+  const byInterp = new Map(report.programs.map((p) => [laneOf(p), p.calls]));
   for (const i of interpretersOf(report)) {
     const calls = byInterp.get(i) ?? [];
-    out.push(`### Interpreter ${i}`, "");
+    out.push(`### ${laneLabel(i).replace(/^interp/, "Interpreter")}`, "");
     if (calls.length === 0) out.push("(no calls)");
     calls.forEach((c, k) => out.push(`${k}. ${mdCode(c)}`));
     out.push("");
@@ -157,8 +164,8 @@ export function renderMarkdown(report: Report): string {
   } else {
     out.push(
       v !== null
-        ? "One column per interpreter, one row per shared-memory step of the failing execution; `#n` is the call's index in the interpreter's program."
-        : "One column per interpreter, one row per shared-memory step of the last execution run; `#n` is the call's index in the interpreter's program.",
+        ? `${columns(report)}, one row per shared-memory step of the failing execution; \`#n\` is the call's index in the ${program(report)}.`
+        : `${columns(report)}, one row per shared-memory step of the last execution run; \`#n\` is the call's index in the ${program(report)}.`,
       "",
     );
     out.push(...swimlane(report), "");
@@ -173,7 +180,7 @@ export function renderMarkdown(report: Report): string {
         ["interp", "#", "call", "invoke", "respond", "result"],
         ["---:", "---:", "---", "---:", "---:", "---"],
         report.history.map((h) => [
-          String(h.interp),
+          laneLabel(laneOf(h)).replace(/^interp /, ""),
           String(h.callIndex),
           cell(h.call),
           String(h.invoke),

@@ -7,6 +7,7 @@
 import { AccessOp, LoadMode, type Access } from "../../../impl/memory.js";
 import type { Subject } from "../../../impl/subject.js";
 import { describeAccess } from "./trace.js";
+import { interpOf } from "../../../model/common.js";
 
 const PROTECTED = 1;
 const OWNER = 2;
@@ -71,6 +72,9 @@ export class Disciplines {
     }
     if (kind === OWNER) {
       if (access.op === AccessOp.load && access.b === LoadMode.equals && access.a === me) return true;
+      // Asking about a sibling thread of one's own interpreter (ending it waits for its locks, D18):
+      // allowed, but the sibling may change the answer, so it stays a scheduling point.
+      if (access.op === AccessOp.load && access.b === LoadMode.equals && access.a !== me && access.a > 0 && interpOf(access.a) === interpOf(me)) return false;
       if (access.op === AccessOp.store && ((access.a === me && word === 0) || (access.a === 0 && (word === me || word === 0)))) return true;
       return this.breaks(access, who, `on a mutex owner word holding ${word}: only the holder may set or clear its own id, and others may only ask "is it me?"`);
     }

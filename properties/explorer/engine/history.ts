@@ -38,7 +38,7 @@ export class HistoryLog {
       const k = `${t}:${callIndex}`;
       if ((stamp & 1) === 0) {
         open.set(k, records.length);
-        records.push({ interp: program.interp, callIndex, call: program.calls[callIndex] as Call, invoke: step, response: null });
+        records.push({ interp: program.interp, ...(program.thread !== undefined && program.thread !== program.interp ? { thread: program.thread } : {}), callIndex, call: program.calls[callIndex] as Call, invoke: step, response: null });
       } else {
         const at = open.get(k);
         if (at === undefined) throw new Error(`internal: response without invoke for ${k}`);
@@ -60,13 +60,15 @@ function resolveRecords<Call, Result>(subject: Subject<Call, Result>, records: C
   const order = records.map((_, i) => i).sort((a, b) => {
     const x = records[a] as CallRecord<Call, Result>;
     const y = records[b] as CallRecord<Call, Result>;
-    return x.interp - y.interp || x.callIndex - y.callIndex;
+    return (x.thread ?? x.interp) - (y.thread ?? y.interp) || x.callIndex - y.callIndex;
   });
   for (const i of order) {
     const r = records[i] as CallRecord<Call, Result>;
-    const carry = carries.get(r.interp) ?? [];
-    records[i] = { ...r, call: subject.resolve(r.interp, r.call, carry) };
-    if (r.response !== null && subject.after) carries.set(r.interp, subject.after(r.interp, r.call, r.response.result, carry));
+    // The carry is the thread's (D18): a sibling thread received its own indices.
+    const who = r.thread ?? r.interp;
+    const carry = carries.get(who) ?? [];
+    records[i] = { ...r, call: subject.resolve(who, r.call, carry) };
+    if (r.response !== null && subject.after) carries.set(who, subject.after(who, r.call, r.response.result, carry));
   }
   return records;
 }

@@ -27,7 +27,7 @@
  *     least over the whole group (at most `MAX_GROUP` permutations), at the cost of the ties only.
  */
 import { AccessOp, LoadMode, type Access } from "../../../impl/memory.js";
-import type { InterpWords, Program, Subject } from "../../../impl/subject.js";
+import { threadOf, type InterpWords, type Program, type Subject } from "../../../impl/subject.js";
 import type { Observer } from "../types.js";
 import { FINISHED, SymmetryBroken, sameAccess, type Edge, type ThreadTable, type TNode } from "./threads.js";
 import { describeAccess } from "./trace.js";
@@ -417,6 +417,10 @@ function sameCompletions(a: Edge, b: Edge): boolean {
  * (Subject.treatsMainApart) and no program makes one.
  */
 export function symmetryOf<Call, Result>(subject: Subject<Call, Result>, programs: readonly Program<Call>[], observer: Observer<Call, Result> | undefined): Symmetry | null {
+  // Several threads in one interpreter (D18): renaming interpreters would have to move whole
+  // groups of threads and every per-thread word with them; the engine renames one thread per
+  // interpreter, so symmetry is off — sound, at the cost of the reduction.
+  if (programs.some((p) => threadOf(p) !== p.interp)) return null;
   const declared = subject.interpWords;
   const apart = subject.treatsMainApart;
   const mainApart = apart === undefined || programs.some((p) => p.calls.some((c) => apart(c)));

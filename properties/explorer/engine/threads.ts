@@ -18,7 +18,8 @@
  * threads through `walk`: the node another thread reaches when fed the same (renamed) values.
  */
 import { AccessOp, type Access, type Code } from "../../../impl/memory.js";
-import type { Program, Subject } from "../../../impl/subject.js";
+import { threadOf, type Program, type Subject } from "../../../impl/subject.js";
+import { describeThread, interpOf } from "../../../model/common.js";
 import { describeAccess } from "./trace.js";
 
 /** Marks a node whose program is done. */
@@ -186,7 +187,7 @@ export class ThreadTable<Call, Result> {
   }
 
   private interpOf(t: number): number {
-    return (this.programs[t] as Program<Call>).interp;
+    return threadOf(this.programs[t] as Program<Call>);
   }
 
   /** A fresh generator positioned at node nd (rebuilt by re-feeding observed values). */
@@ -289,12 +290,14 @@ export class ThreadTable<Call, Result> {
   }
 }
 
-/** Interp ids are 1-based integers, one program each. */
+/** Each program runs on its own thread, and a thread id names its interpreter (D18, model `threadId`). */
 export function checkInterps<Call>(programs: readonly Program<Call>[]): void {
   const seen = new Set<number>();
   for (const p of programs) {
     if (!Number.isInteger(p.interp) || p.interp < 1) throw new RangeError(`interp ids are 1-based integers, got ${p.interp}`);
-    if (seen.has(p.interp)) throw new RangeError(`interp ${p.interp} has two programs`);
-    seen.add(p.interp);
+    const t = threadOf(p);
+    if (!Number.isInteger(t) || t < 1 || interpOf(t) !== p.interp) throw new RangeError(`thread id ${t} is not a thread of interp ${p.interp}`);
+    if (seen.has(t)) throw new RangeError(`${describeThread(t)} has two programs`);
+    seen.add(t);
   }
 }

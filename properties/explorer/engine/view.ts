@@ -1,5 +1,5 @@
 /** The caller's read-only view of a machine's live state (what a monitor sees, StateView). */
-import type { Program } from "../../../impl/subject.js";
+import { threadOf, type Program } from "../../../impl/subject.js";
 import type { StateView, ThreadView } from "../types.js";
 import { FINISHED, type TNode } from "./threads.js";
 
@@ -16,6 +16,7 @@ export function stateView<Call>(m: Live, programs: readonly Program<Call>[], at:
   const threads = programs.map(
     (program, t): ThreadView<Call> => ({
       interp: program.interp,
+      thread: threadOf(program),
       get callIndex() {
         return at(t).callIndex;
       },
