@@ -46,6 +46,12 @@ export interface Subject<Call, Result> {
    * searches without symmetry if it fails, so an incomplete list costs the reduction, not soundness.
    */
   readonly interpWords?: InterpWords;
+  /**
+   * The calls whose code or model tell interpreter 1 (the main interpreter) apart from the others
+   * (runtime calls: only main may finalise, main cannot be ended). When no program makes one, the
+   * explorer's symmetry may rename interpreter 1 too. Undefined: every call may.
+   */
+  treatsMainApart?(call: Call): boolean;
   /** Shared memory decoded into named fields, for reports. */
   decode?(mem: Int32Array): Record<string, number>;
   /** The call as a line a CPython developer reads, e.g. `Py_mod_global_init(odbc)`. */

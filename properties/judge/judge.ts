@@ -323,6 +323,9 @@ function withReinitEvidence(inner: Observer<AnyCall, Result>): Observer<AnyCall,
     },
     blocked: (id) => inner.blocked((pairs[id] as readonly [number, number])[0]),
     why: () => last,
+    // The marks only OR in def bits, except at Py_FinalizeEx / Py_Initialize, whose order against every other event they remember.
+    ...(inner.eventsCommute === true ? { eventsCommute: true } : {}),
+    ordered: (call) => call._tag === "Py_FinalizeEx" || call._tag === "Py_Initialize",
   };
 }
 

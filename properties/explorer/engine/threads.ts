@@ -19,6 +19,7 @@
  */
 import { AccessOp, type Access, type Code } from "../../../impl/memory.js";
 import { threadOf, type Program, type Subject } from "../../../impl/subject.js";
+import { describeThread, interpOf } from "../../../model/thread.js";
 import { describeAccess } from "./trace.js";
 
 /** Marks a node whose program is done. */
@@ -287,5 +288,17 @@ export class ThreadTable<Call, Result> {
       `historyKey merges histories with different next accesses at call ${s.callIndex}: [${known.observed.join(",")}] → ${describeAccess(expected)} ` +
         `but [${s.observed.join(",")}] → ${describeAccess(access)}; the key drops a value the code still uses`,
     );
+  }
+}
+
+/** Each program runs on its own thread, and a thread id names its interpreter (D18, model `threadId`). */
+export function checkInterps<Call>(programs: readonly Program<Call>[]): void {
+  const seen = new Set<number>();
+  for (const p of programs) {
+    if (!Number.isInteger(p.interp) || p.interp < 1) throw new RangeError(`interp ids are 1-based integers, got ${p.interp}`);
+    const t = threadOf(p);
+    if (!Number.isInteger(t) || t < 1 || interpOf(t) !== p.interp) throw new RangeError(`thread id ${t} is not a thread of interp ${p.interp}`);
+    if (seen.has(t)) throw new RangeError(`${describeThread(t)} has two programs`);
+    seen.add(t);
   }
 }
