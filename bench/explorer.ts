@@ -142,8 +142,11 @@ async function main(argv: readonly string[]): Promise<void> {
 }
 
 function printTable(rows: readonly ExplorerBenchRow[]): void {
-  console.log("| N | C | tool | verdict | states | seconds | bytes/state |\n|---|---|---|---|---:|---:|---:|");
-  for (const r of rows) console.log(`| ${r.n} | ${r.c} | ${r.tool} | ${r.verdict} | ${r.states} | ${r.seconds.toFixed(2)} | ${r.bytesPerState?.toFixed(0) ?? "-"} |`);
+  console.log("| N | C | tool | verdict | states | seconds | µs/state | bytes/state |\n|---|---|---|---|---:|---:|---:|---:|");
+  for (const r of rows) {
+    const perState = r.states > 0 ? ((r.seconds * 1e6) / r.states).toFixed(1) : "-";
+    console.log(`| ${r.n} | ${r.c} | ${r.tool} | ${r.verdict} | ${r.states} | ${r.seconds.toFixed(2)} | ${perState} | ${r.bytesPerState?.toFixed(0) ?? "-"} |`);
+  }
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void main(process.argv.slice(2));

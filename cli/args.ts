@@ -1,6 +1,7 @@
 import { familyNames, type FamilyName } from "../model/index.js";
-import { jsonDepth, MAX_JSON_DEPTH, quotePath, readInputFile, ReportError } from "../reports/io.js";
+import { jsonDepth, MAX_JSON_DEPTH, quotePath, readInputFile } from "../reports/io.js";
 import { UsageError } from "./errors.js";
+import { reportErrorsAsUsage } from "./report-errors.js";
 
 /** Flag parsing helpers shared by the commands; each failure is a one-line UsageError. */
 
@@ -55,13 +56,7 @@ export function shardFlag(v: unknown): { index: number; count: number } {
  * nested) or ill-formed file is a UsageError naming it.
  */
 export function readJsonFile(path: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readInputFile(path, what, `pass the ${what}`);
-  } catch (e) {
-    if (e instanceof ReportError) throw new UsageError(e.message);
-    throw e;
-  }
+  const text = reportErrorsAsUsage(() => readInputFile(path, what, `pass the ${what}`));
   if (jsonDepth(text) > MAX_JSON_DEPTH) throw new UsageError(`${what} ${quotePath(path)} nests arrays or objects more than ${MAX_JSON_DEPTH} deep; it is not a ${what}`);
   try {
     return JSON.parse(text);

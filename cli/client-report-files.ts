@@ -11,7 +11,7 @@ import type { ClientCheck } from "../properties/scenarios/check.js";
 import { scenarios } from "../properties/scenarios/scenarios.js";
 import { buildReport } from "../reports/build.js";
 import { writeReportIndex } from "../reports/index-page.js";
-import { checkReportDirectory, ReportError, writeReportFiles, type ReportFileFormat } from "../reports/io.js";
+import { checkReportDirectory, writeReportFiles, type ReportFileFormat } from "../reports/io.js";
 import type { Report } from "../reports/schema.js";
 import { clientOptionKeys } from "./client-report-build.js";
 import { scenarioVocabulary } from "../reports/scenario-cell.js";
@@ -19,17 +19,13 @@ import { moduleFailed, moduleFailedName } from "./client-report-cell.js";
 import { clientPathParts } from "./client-module.js";
 import { UsageError } from "./errors.js";
 import { replayCommand } from "./verify-job.js";
+import { reportErrorsAsUsage } from "./report-errors.js";
 
 /** The folder client reports go to; a usage error (exit 2, before anything runs) when it cannot be one. */
 export function clientReportDir(reportDir: string): string {
   if (reportDir.trim() === "") throw new UsageError("--report-dir is empty; pass a folder, e.g. --report-dir interlock-out");
   const dir = join(reportDir, "client");
-  try {
-    checkReportDirectory(dir);
-  } catch (e) {
-    if (e instanceof ReportError) throw new UsageError(e.message);
-    throw e;
-  }
+  reportErrorsAsUsage(() => checkReportDirectory(dir));
   return dir;
 }
 
@@ -74,12 +70,7 @@ export function writeClientReports(
     const command = replayCommand(join(dir, `${base}.json`), undefined);
     const made = reports[i] ?? stoppedReport(loaded.family, loaded.name, path, named ?? "", c);
     const report = { ...made, replay: command };
-    try {
-      files.push(writeReportFiles(dir, base, report, o.formats));
-    } catch (e) {
-      if (e instanceof ReportError) throw new UsageError(e.message);
-      throw e;
-    }
+    reportErrorsAsUsage(() => files.push(writeReportFiles(dir, base, report, o.formats)));
     replay.push(report.token !== null ? command : undefined);
   }
   if (checks.length > 0) writeReportIndex(dir, `interlock verify --client ${o.path}`);

@@ -411,6 +411,7 @@ export function subjectOf<Call extends { readonly _tag: string }>(
       return (addr: number) => rules.get(addr);
     })(),
     interpWords: impl.interpWords(),
+    treatsMainApart: (call) => runtimeTags.has(call._tag),
     describeCall: (call) => describe(0, call).replace(/ in interp 0$/, ""),
   };
 }

@@ -46,6 +46,12 @@ export interface Subject<Call, Result> {
    * searches without symmetry if it fails, so an incomplete list costs the reduction, not soundness.
    */
   readonly interpWords?: InterpWords;
+  /**
+   * The calls whose code or model tell interpreter 1 (the main interpreter) apart from the others
+   * (runtime calls: only main may finalise, main cannot be ended). When no program makes one, the
+   * explorer's symmetry may rename interpreter 1 too. Undefined: every call may.
+   */
+  treatsMainApart?(call: Call): boolean;
   /** Shared memory decoded into named fields (the ghost counters the judge compares, `ghost.*`). */
   decode?(mem: Int32Array): Record<string, number>;
   /**
@@ -96,5 +102,5 @@ export interface Program<Call> {
   readonly calls: readonly Call[];
 }
 
-/** The id of the thread running `program` (the subject's `interp` argument): its interpreter's for thread 1. */
-export const threadOf = (program: Program<unknown>): number => program.thread ?? program.interp;
+/** The id of the thread running a program (the subject's `interp` argument): its interpreter's for thread 1. */
+export { threadOf } from "../model/thread.js";

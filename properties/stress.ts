@@ -1,3 +1,4 @@
+import { threadOf } from "../model/thread.js";
 import { defaultConfig, models, sizeOfThreads, withThreads, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../model/index.js";
 import { implementations } from "../impl/index.js";
 import { AtomicsMemory } from "../impl/memory.js";
@@ -65,8 +66,8 @@ const programsModule = (): URL => moduleBeside(import.meta.url, "./stress_progra
 export function toOperations(history: readonly StressHistoryEntry<AnyCall, Result>[]): Operation<AnyCall, Result>[] {
   return history.map((h, id) =>
     h.status === "ok"
-      ? { id, interp: h.thread ?? h.interp, call: h.call, invoke: h.invoke, respond: h.respond, result: h.result }
-      : { id, interp: h.thread ?? h.interp, call: h.call, invoke: h.invoke },
+      ? { id, interp: threadOf(h), call: h.call, invoke: h.invoke, respond: h.respond, result: h.result }
+      : { id, interp: threadOf(h), call: h.call, invoke: h.invoke },
   );
 }
 

@@ -1,3 +1,4 @@
+import { threadOf } from "../model/thread.js";
 import fc from "fast-check";
 import { defaultConfig, familyNames, threadsOfSet, withThreads, type AnyCall, type FamilyName, type ModelConfig, type Result, type Threaded } from "../model/index.js";
 import { implementations } from "../impl/index.js";
@@ -287,7 +288,7 @@ function smallest(judge: Judge, programs: Threaded<AnyCall[][]>, result: Agreeme
   // Per thread (D18): program i runs as thread threads[i]; a trimmed set keeps its threads.
   const threads = threadsOfSet(programs);
   const started = new Map<number, number>();
-  for (const h of violation.execution.history) started.set(h.thread ?? h.interp, Math.max(started.get(h.thread ?? h.interp) ?? 0, h.callIndex + 1));
+  for (const h of violation.execution.history) started.set(threadOf(h), Math.max(started.get(threadOf(h)) ?? 0, h.callIndex + 1));
   const cut = programs.map((calls, i) => calls.slice(0, started.get(threads[i] as number) ?? 0));
   const trimmed = programs.threads === undefined ? cut : withThreads(cut, programs.threads);
   if (trimmed.some((calls, i) => calls.length !== programs[i]?.length)) {

@@ -1,3 +1,4 @@
+import { threadOf } from "../model/thread.js";
 import {
   describeResult as describeModelResult,
   describeThread,
@@ -153,7 +154,7 @@ export function buildReport(input: ReportInput): Report {
   }
   const { execution, evidence, trace } = cx;
   const callAt = (t: number, callIndex: number): AnyCall | undefined =>
-    execution.history.find((h) => (h.thread ?? h.interp) === threads[t] && h.callIndex === callIndex)?.call ?? input.programs[t]?.[callIndex];
+    execution.history.find((h) => threadOf(h) === threads[t] && h.callIndex === callIndex)?.call ?? input.programs[t]?.[callIndex];
 
   const steps = swimlane(trace, threads, (row) => {
     const thread = threads[row.thread] as number;
@@ -171,9 +172,9 @@ export function buildReport(input: ReportInput): Report {
   });
 
   const history: ReportCall[] = execution.history.map((h) => ({
-    ...who(h.thread ?? h.interp),
+    ...who(threadOf(h)),
     callIndex: h.callIndex,
-    call: describeCall(h.thread ?? h.interp, h.call),
+    call: describeCall(threadOf(h), h.call),
     raw: h.call as unknown,
     invoke: h.invoke,
     respond: h.response === null ? null : h.response.step,
@@ -186,8 +187,8 @@ export function buildReport(input: ReportInput): Report {
   const failingStep = execution.steps > 0 ? execution.steps - 1 : null;
   const events = history
     .flatMap((h) => [
-      { at: h.invoke, order: 0, text: `step ${h.invoke}: ${describeThread(h.thread ?? h.interp)} calls ${h.call}` },
-      ...(h.respond === null ? [] : [{ at: h.respond, order: 1, text: `step ${h.respond}: ${describeThread(h.thread ?? h.interp)}'s ${h.call} returns ${h.result}` }]),
+      { at: h.invoke, order: 0, text: `step ${h.invoke}: ${describeThread(threadOf(h))} calls ${h.call}` },
+      ...(h.respond === null ? [] : [{ at: h.respond, order: 1, text: `step ${h.respond}: ${describeThread(threadOf(h))}'s ${h.call} returns ${h.result}` }]),
     ])
     .sort((a, b) => a.at - b.at || a.order - b.order);
   const narrative = [...events.map((e) => e.text), `${failingStep === null ? "at the start" : `step ${failingStep}`}: ${evidence.message.split("\n")[0]}`];
@@ -232,7 +233,7 @@ function swimlane(trace: readonly TraceRow[], threads: readonly number[], row: (
     if (r.step !== lastStep && lastThread >= 0 && r.thread !== lastThread && (lastStepOf.get(lastThread) ?? -1) >= r.step) {
       for (let i = steps.length - 1; i >= 0; i--) {
         const prev = steps[i] as ReportStep;
-        if ((prev.thread ?? prev.interp) === threads[lastThread]) {
+        if (threadOf(prev) === threads[lastThread]) {
           steps[i] = { ...prev, preemption: true };
           break;
         }

@@ -33,7 +33,8 @@ const benches: Record<string, { summary: string; run: (quick: boolean, out: (s: 
     summary: "exhaustive module-slot exploration, N = 3..5 × C = 1..2, beside SPIN in the same run",
     async run(quick, out) {
       const rows = await benchExplorer({ quick, familyBudgetMs: quick ? 10_000 : 60_000 });
-      out(table(["N", "C", "tool", "verdict", "states", "seconds", "bytes/state"], rows.map((r) => [`${r.n}`, `${r.c}`, r.tool, r.verdict, `${r.states}`, r.seconds.toFixed(2), r.bytesPerState?.toFixed(0) ?? "-"])));
+      const perState = (r: (typeof rows)[number]): string => (r.states > 0 ? ((r.seconds * 1e6) / r.states).toFixed(1) : "-");
+      out(table(["N", "C", "tool", "verdict", "states", "seconds", "µs/state", "bytes/state"], rows.map((r) => [`${r.n}`, `${r.c}`, r.tool, r.verdict, `${r.states}`, r.seconds.toFixed(2), perState(r), r.bytesPerState?.toFixed(0) ?? "-"])));
     },
   },
   fastpath: {

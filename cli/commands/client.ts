@@ -13,7 +13,7 @@ import { register } from "../command.js";
 import { table } from "../output.js";
 import { replayCommand } from "../verify-job.js";
 import { writeReportIndex } from "../../reports/index-page.js";
-import { checkReportDirectory, reportFormats, ReportError, writeReportFiles, type ReportFileFormat } from "../../reports/io.js";
+import { checkReportDirectory, reportFormats, writeReportFiles, type ReportFileFormat } from "../../reports/io.js";
 import type { Report } from "../../reports/schema.js";
 import { checkCClient, cClientScenarios, clientOptions, clientStrategies, defaultClientSettings, scenariosFor, type ClientRow, type ClientSettings, type ClientStrategy } from "../../cfront/client-check.js";
 import { clientReport } from "../../cfront/client-report.js";
@@ -22,6 +22,7 @@ import { compileForCli } from "../c-impl.js";
 import { cClientFamily } from "../../cfront/client.js";
 import { familyNames, type FamilyName } from "../../model/index.js";
 import type { Scenario } from "../../properties/scenarios/scenarios.js";
+import { reportErrorsAsUsage } from "../report-errors.js";
 
 register({
   name: "client",
@@ -85,12 +86,7 @@ register({
     };
     const formats: ReportFileFormat[] = v["format"] === undefined ? ["json", "md", "html"] : choiceListFlag(v["format"], "format", reportFormats, "report format", reportFormats.join(", "));
     const reportDir = join(str(v["report-dir"]) ?? "interlock-out", "client");
-    try {
-      checkReportDirectory(reportDir);
-    } catch (e) {
-      if (e instanceof ReportError) throw new UsageError(e.message);
-      throw e;
-    }
+    reportErrorsAsUsage(() => checkReportDirectory(reportDir));
     const asked = v["family"] === undefined ? undefined : (choiceListFlag(v["family"], "family", familyNames, "family", familyNames.join(", "))[0] as FamilyName);
     const compiled = await compileOrExplain(file, out);
     let family: FamilyName;
@@ -117,12 +113,7 @@ register({
       const base = `${basename(file, ".c")}.${s.id}`;
       const report = clientReport({ compiled, file, family, scenario: s, row, seed: settings.seed, options: clientOptions(row, settings), replay: replayCommand(join(reportDir, `${base}.json`), undefined), elapsedMs: null });
       rows.push({ row, report, paths: [] });
-      try {
-        rows[rows.length - 1]!.paths.push(...writeReportFiles(reportDir, base, report, formats));
-      } catch (e) {
-        if (e instanceof ReportError) throw new UsageError(e.message);
-        throw e;
-      }
+      reportErrorsAsUsage(() => rows[rows.length - 1]!.paths.push(...writeReportFiles(reportDir, base, report, formats)));
     }
     out.endProgress();
     if (rows.length > 0) writeReportIndex(reportDir, `interlock client ${file}`);

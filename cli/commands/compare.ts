@@ -1,11 +1,12 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compareAll, type Cell, matrixHtml, matrixMarkdown, matrixMarkdownBlock, README_BEGIN, README_END, withReadmeBlock } from "../../properties/scenarios/compare.js";
-import { checkReportDirectory, ReportError, writeTextFile } from "../../reports/io.js";
+import { checkReportDirectory, writeTextFile } from "../../reports/io.js";
 import { str } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { register } from "../command.js";
 import { userColumns, withColumns } from "../compare-user.js";
+import { reportErrorsAsUsage } from "../report-errors.js";
 
 register({
   name: "compare",
@@ -45,12 +46,7 @@ register({
     }
     // The output folder is checked before the minute of work, not after it.
     if (dir.trim() === "") throw new UsageError("--out is empty; pass a folder, e.g. --out interlock-out/compare");
-    try {
-      checkReportDirectory(dir);
-    } catch (e) {
-      if (e instanceof ReportError) throw new UsageError(`--out: ${e.message}`);
-      throw e;
-    }
+    reportErrorsAsUsage(() => checkReportDirectory(dir), "--out: ");
     // The user's code is loaded (and refused, one line, exit 2) before the minutes of work.
     if (args.values["update-readme"] && (args.values["impl"] !== undefined || args.values["client"] !== undefined)) {
       throw new UsageError("--update-readme writes interlock's own matrix; drop --impl/--client to update it");

@@ -1,16 +1,18 @@
+import { threadOf } from "../../model/thread.js";
 import { Schema } from "effect";
 import { describeResult, models, withThreads, type AnyCall, type FamilyName, type Result } from "../../model/index.js";
 import { toPrograms } from "../../properties/agreement.js";
 import { agreementJudge } from "../../properties/judge/judge.js";
 import { decodeToken, replay } from "../../properties/explorer/index.js";
 import { subjectNamed } from "../../properties/subjects.js";
-import { readReportFile, ReportError } from "../../reports/io.js";
+import { readReportFile } from "../../reports/io.js";
 import { str } from "../args.js";
 import { environmentLimits } from "../limits.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { loadImplModule } from "../impl-module.js";
 import { guardFactories, loadTimeoutMs, ModuleFailure, probeImplModule } from "../impl-sandbox.js";
 import { register } from "../command.js";
+import { reportErrorsAsUsage } from "../report-errors.js";
 
 register({
   name: "replay",
@@ -37,13 +39,7 @@ register({
   positionals: { min: 1, max: 1, name: "report file" },
   async run(args, out) {
     const path = args.positionals[0]!;
-    let report;
-    try {
-      report = readReportFile(path);
-    } catch (e) {
-      if (e instanceof ReportError) throw new UsageError(e.message);
-      throw e;
-    }
+    const report = reportErrorsAsUsage(() => readReportFile(path));
     if (report.token === null || report.violation === null) {
       const what = report.verdict === "ok" ? "agreement" : report.verdict === "failed" ? "a module failure stopped from outside (no schedule)" : "a run that ran out of budget";
       out.out(`${path}: the report records ${what}; there is no counterexample to replay`);
@@ -84,7 +80,7 @@ register({
       }),
     );
     // A program names its thread where it is not its interpreter's first (D18); older reports never do.
-    const threads = report.programs.map((p) => p.thread ?? p.interp);
+    const threads = report.programs.map((p) => threadOf(p));
     const programs = threads.every((t, i) => t === i + 1) ? calls : withThreads(calls, threads);
     const limits = { ...report.config.limits, ...environmentLimits() };
     const judge = agreementJudge({ family, config, subject });

@@ -2,10 +2,11 @@ import { dirname, basename } from "node:path";
 import { encodeHistory } from "../../properties/history.js";
 import { stressFamily } from "../../properties/stress.js";
 import { criticalMinimum } from "../../properties/stress_programs.js";
-import { checkReportDirectory, writeTextFile, ReportError } from "../../reports/io.js";
+import { checkReportDirectory, writeTextFile } from "../../reports/io.js";
 import { familiesFlag, intFlag, str } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { register } from "../command.js";
+import { reportErrorsAsUsage } from "../report-errors.js";
 
 register({
   name: "stress",
@@ -53,12 +54,7 @@ register({
     const config = { interpreters: workers, capacity: 4 };
     const r = await stressFamily({ family, workers, callsPerWorker: calls, recordHistory: historyPath !== undefined, config, timeoutMs: budgetMs });
     if (historyPath !== undefined) {
-      try {
-        writeTextFile(dirname(historyPath), basename(historyPath), encodeHistory({ family, config, operations: [...r.operations] }));
-      } catch (e) {
-        if (e instanceof ReportError) throw new UsageError(e.message);
-        throw e;
-      }
+      reportErrorsAsUsage(() => writeTextFile(dirname(historyPath), basename(historyPath), encodeHistory({ family, config, operations: [...r.operations] })));
     }
     const lib = r.library;
     // Lost updates: fewer library calls counted than returned, or more than were even started.
@@ -103,10 +99,5 @@ register({
 /** The history file's folder must be writable before the run starts, not after it. */
 function checkWritable(path: string): void {
   if (path.trim() === "" || basename(path) === "") throw new UsageError("--history needs a file path, e.g. --history stress.history.json");
-  try {
-    checkReportDirectory(dirname(path));
-  } catch (e) {
-    if (e instanceof ReportError) throw new UsageError(e.message);
-    throw e;
-  }
+  reportErrorsAsUsage(() => checkReportDirectory(dirname(path)));
 }

@@ -6,7 +6,7 @@ import { ProgramsFileError, programsRun, readProgramsFile } from "../../properti
 import { familyNames } from "../../model/index.js";
 import { implementations } from "../../impl/index.js";
 import { junitForReports } from "../../reports/render/junit.js";
-import { checkReportDirectory, writeReportFiles, writeTextFile, ReportError, reportFormats, type ReportFileFormat } from "../../reports/io.js";
+import { checkReportDirectory, writeReportFiles, writeTextFile, reportFormats, type ReportFileFormat } from "../../reports/io.js";
 import { configOf, defaultVerifySettings, planJobs, shardJobs, strategyNames, type StrategyName, type VerifySettings } from "../../properties/verify.js";
 import { failedJob, runJobToReport, type JobOutcome, type JobRequest } from "../verify-job.js";
 import { choiceListFlag, familiesFlag, intFlag, shardFlag, str } from "../args.js";
@@ -20,6 +20,7 @@ import type { Output } from "../output.js";
 import { reportToGithub, verifyFooter, verifyTable, VerifyProgress } from "../verify-table.js";
 import { junitFileName } from "../../reports/render/junit.js";
 import { writeReportIndex } from "../../reports/index-page.js";
+import { reportErrorsAsUsage } from "../report-errors.js";
 
 const help = [
   "Usage: interlock verify [options]",
@@ -160,12 +161,7 @@ register({
 
     const jobs = shardJobs(planJobs({ ...settings, families }), shard.index, shard.count);
     const dir = join(reportDir, "verify");
-    try {
-      checkReportDirectory(dir);
-    } catch (e) {
-      if (e instanceof ReportError) throw new UsageError(e.message);
-      throw e;
-    }
+    reportErrorsAsUsage(() => checkReportDirectory(dir));
     const parallel = Math.min(intFlag(v["jobs"], "jobs", 1, 64, availableParallelism()), Math.max(1, jobs.length));
     const requests: JobRequest[] = jobs.map((job) => ({ job, settings, dir, implPath, timings: v["timings"] === true }));
     const progress = new VerifyProgress(out, requests.length, v["json"] === true, settings.runs);
@@ -180,14 +176,11 @@ register({
     progress.end();
     const reports = results.flatMap((r) => (r.report === null ? [] : [r.report]));
     const written: string[] = [];
-    try {
+    reportErrorsAsUsage(() => {
       for (const r of results) if (r.report !== null) written.push(...writeReportFiles(dir, r.job.id, r.report, formats));
       if (jobs.length > 0) written.push(writeTextFile(dir, junitFileName(shard), junitForReports(reports)));
       if (jobs.length > 0) written.push(writeReportIndex(dir));
-    } catch (e) {
-      if (e instanceof ReportError) throw new UsageError(e.message);
-      throw e;
-    }
+    });
 
     const rows = results.map((r) => ({
       job: r.job.id,

@@ -89,10 +89,14 @@ function exploreExhaustive<Call, Result>(run: Run<Call, Result>, o: ExhaustiveOp
   for (;;) {
     try {
       const r = exhaustiveWith(run, o, quiet);
-      return quiet !== null && r.verdict === "violation" ? exhaustiveWith(run, o, null) : r;
+      if (quiet === null || r.verdict !== "violation") return r;
+      // The rerun folds a call's leading accesses backwards (no lead-ins), so its histories have more
+      // overlap: should it miss the violation, the reduced search's finding stands.
+      const again = exhaustiveWith(run, o, null);
+      return again.verdict === "violation" ? again : r;
     } catch (e) {
       if (!(e instanceof QuietnessBroken) || quiet === null) throw e;
-      quiet[e.addr] = 0;
+      quiet[e.addr] = (quiet[e.addr] as number) & ~e.flag;
     }
   }
 }
@@ -104,7 +108,7 @@ function exhaustiveWith<Call, Result>(run: Run<Call, Result>, o: ExhaustiveOptio
     session.machine.assumeQuiet(quiet);
     return exhaustive(session, o.storage, o.sleepSets);
   };
-  const counts = quiet === null ? { stable: 0, masks: 0 } : quietCounts(quiet);
+  const counts = quiet === null ? { stable: 0, masks: 0, unwaited: 0 } : quietCounts(quiet);
   const coverage = (symmetry: SymmetryReport) => (s: Session<Call, Result>, found: boolean) => exhaustiveCoverage(s, symmetry, found, keyed, o, counts);
   let symmetry: SymmetryReport = { applied: false, classes: [], reason: "symmetry off by request" };
   if (o.symmetry === "auto") {
@@ -208,14 +212,14 @@ function base<Call, Result>(
   return { strategy, guarantee, symmetry, checkedExecutions: s.checkedExecutions };
 }
 
-function exhaustiveCoverage<Call, Result>(s: Session<Call, Result>, symmetry: SymmetryReport, found: boolean, keyed: boolean, o: ExhaustiveOptions, quiet: { stable: number; masks: number }): Coverage {
+function exhaustiveCoverage<Call, Result>(s: Session<Call, Result>, symmetry: SymmetryReport, found: boolean, keyed: boolean, o: ExhaustiveOptions, quiet: { stable: number; masks: number; unwaited: number }): Coverage {
   const modulo =
     (symmetry.applied
       ? `modulo symmetry over interps ${symmetry.classes.map((c) => `{${c.join(",")}}`).join(" ")}`
       : `without symmetry reduction (${symmetry.reason})`) +
     (o.sleepSets ? ", sleep sets (transitions whose successors other orders reach are not taken; every state is still visited)" : "") +
-    (quiet.stable + quiet.masks > 0
-      ? `, quiet words (loads of the ${quiet.stable} words no step writes and own-bit writes to the ${quiet.masks} self-bit masks no step reads whole, every access checked, folded into the step before them; a call's first access is still a scheduling point)`
+    (quiet.stable + quiet.masks + quiet.unwaited > 0
+      ? `, quiet words (loads of the ${quiet.stable} words no step writes, own-bit writes to the ${quiet.masks} self-bit masks no step reads whole and notifies of the ${quiet.unwaited} words no step waits on, every access checked, folded into the step before them; a call's first access is still a scheduling point)`
       : "") +
     (keyed ? `, thread histories merged by the caller's historyKey` : "");
   const sentence = found

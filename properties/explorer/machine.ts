@@ -10,34 +10,22 @@
  */
 import { AccessOp, WaitResult, performPlain, type Access } from "../../impl/memory.js";
 import { threadOf, type Program, type Subject } from "../../impl/subject.js";
-import { describeThread, interpOf } from "../../model/common.js";
+import { describeThread } from "../../model/thread.js";
 import { Canonical } from "./engine/canonical.js";
 import { Disciplines } from "./engine/discipline.js";
-import { Footprint, INVOKED, RESPONDED } from "./engine/footprint.js";
+import { Footprint, INVOKED, ORDERED, RESPONDED } from "./engine/footprint.js";
 import { HistoryLog } from "./engine/history.js";
 import { JudgeLink } from "./engine/judge.js";
 import { ScheduleLog } from "./engine/schedule.js";
-import { quietAccess, watchAccess } from "./engine/quietWords.js";
-import { Symmetry, symmetryClasses, verifyStart, type Perm } from "./engine/symmetry.js";
-import { FINISHED, ThreadTable, type Completion, type Edge, type HistoryKey, type TNode } from "./engine/threads.js";
+import { quietAccess, STABLE, watchAccess } from "./engine/quietWords.js";
+import { symmetryOf, verifyStart, type Perm, type Symmetry } from "./engine/symmetry.js";
+import { checkInterps, FINISHED, ThreadTable, type Completion, type Edge, type HistoryKey, type TNode } from "./engine/threads.js";
 import { callText, describeAccess, type TraceRow } from "./engine/trace.js";
 import { stateView } from "./engine/view.js";
 import type { CallRecord, Observer, StateView, Violation } from "./types.js";
 
 export { describeAccess, type TraceRow } from "./engine/trace.js";
 export { SymmetryBroken, type HistoryKey } from "./engine/threads.js";
-
-/** Each program runs on its own thread, and a thread id names its interpreter (D18, model `threadId`). */
-function checkInterps<Call>(programs: readonly Program<Call>[]): void {
-  const seen = new Set<number>();
-  for (const p of programs) {
-    if (!Number.isInteger(p.interp) || p.interp < 1) throw new RangeError(`interp ids are 1-based integers, got ${p.interp}`);
-    const t = threadOf(p);
-    if (!Number.isInteger(t) || t < 1 || interpOf(t) !== p.interp) throw new RangeError(`thread id ${t} is not a thread of interp ${p.interp}`);
-    if (seen.has(t)) throw new RangeError(`${describeThread(t)} has two programs`);
-    seen.add(t);
-  }
-}
 
 /**
  * A Machine holds one global state of a subject running some programs, and steps it. It is the
@@ -65,8 +53,6 @@ export class Machine<Call, Result> {
   readonly view: StateView<Call>;
   /** Width of a snapshot in int32s. */
   readonly snapshotWidth: number;
-  /** Width of `key()` in int32s. */
-  readonly keyWidth: number;
   /** When non-null, every step records what it read, wrote and showed the judge here (partial-order reduction). */
   footprint: Footprint | null = null;
   /** Per thread: its position in the canonical state the last `key()` returned (identity without symmetry). */
@@ -119,7 +105,6 @@ export class Machine<Call, Result> {
     const threads = this.threads as ThreadTable<unknown, unknown>;
     const judgeLink = this.judgeLink as JudgeLink<unknown, unknown>;
     this.canonical = new Canonical({ mem: this.mem, node: this.node, rank: this.rank, interps: this.interps, threads, judgeLink }, sym, this.classMembers, this.classOf);
-    this.keyWidth = this.canonical.keyWidth;
     this.canonicalThread = this.canonical.canonicalThread;
     this.view = stateView(this, programs, (t) => this.at(t));
     this.reset();
@@ -188,10 +173,15 @@ export class Machine<Call, Result> {
   /** Performs thread t's pending access (t must be enabled). */
   step(t: number): void {
     this.footprint?.clear();
-    const nd = this.at(t);
     const s = this.steps;
+    this.schedule.put(s, t, this.node[t] as number, this.accessIndex[t] as number);
+    if (this.accessIndex[t] === 0 && this.leadsIn()) this.leadIn(t, s);
+    const nd = this.at(t);
     const at = this.accessIndex[t] as number;
-    this.schedule.put(s, t, nd.id, at);
+    if (nd.op === FINISHED) {
+      this.steps = s + 1;
+      return;
+    }
     if (at === 0) this.invoked(t, nd, s);
     this.accessIndex[t] = at + 1;
     if (nd.op === AccessOp.wait) this.stepWait(t, nd, at, s);
@@ -209,6 +199,7 @@ export class Machine<Call, Result> {
   private stepWait(t: number, nd: TNode, at: number, s: number): void {
     const access = nd.access as Access;
     this.footprint?.write(nd.addr);
+    if (this.quiet !== null || this.touched !== null) this.watch(t, access);
     if (this.mem[nd.addr] !== access.a) {
       this.traced(t, nd, at, s, WaitResult.notEqual);
       return;
@@ -217,10 +208,14 @@ export class Machine<Call, Result> {
     this.traceRows?.push({ step: s, thread: t, callIndex: nd.callIndex, accessIndex: at, access, value: null, returned: undefined });
   }
 
-  /** `notify(addr, count)`: wakes up to count waiters, returns how many woke. */
-  private stepNotify(t: number, nd: TNode, at: number, s: number): void {
+  /**
+   * `notify(addr, count)`: wakes up to count waiters, returns how many woke. Folded (a notify of a
+   * word no step waits on, engine/quietWords.ts), it commutes with every step: no footprint.
+   */
+  private stepNotify(t: number, nd: TNode, at: number, s: number, folded = false): void {
     const access = nd.access as Access;
-    this.footprint?.write(nd.addr);
+    if (!folded) this.footprint?.write(nd.addr);
+    if (this.quiet !== null || this.touched !== null) this.watch(t, access);
     const row: TraceRow | null = this.traceRows === null ? null : { step: s, thread: t, callIndex: nd.callIndex, accessIndex: at, access, value: 0, returned: undefined };
     if (row !== null) this.traceRows?.push(row);
     const woken = this.wake(nd.addr, access.a, s);
@@ -242,12 +237,43 @@ export class Machine<Call, Result> {
     for (;;) {
       if (this.rank[t] !== 0) return;
       const nd = this.at(t);
-      if (nd.op === FINISHED || nd.op === AccessOp.wait || nd.op === AccessOp.notify) return;
+      if (nd.op === FINISHED || nd.op === AccessOp.wait) return;
       const at = this.accessIndex[t] as number;
+      if (nd.op === AccessOp.notify) {
+        if (!(quiet++ < QUIET_FOLDS && this.quietAccess(t, nd, at))) return;
+        this.accessIndex[t] = at + 1;
+        this.stepNotify(t, nd, at, s, true);
+        continue;
+      }
+      // With lead-ins a call's first access waits for its first visible one (leadIn), never moved earlier.
+      if (at === 0 && this.leadsIn()) return;
       if (!this.invisible(t, nd) && !(quiet++ < QUIET_FOLDS && this.quietAccess(t, nd, at))) return;
       if (at === 0) this.invoked(t, nd, s);
       this.accessIndex[t] = at + 1;
       if (this.quiet !== null || this.touched !== null) this.watch(t, nd.access as Access);
+      this.traced(t, nd, at, s, this.perform(nd.access as Access));
+    }
+  }
+
+  /**
+   * Lead-ins (README): with quiet words and an observer whose events commute, a call's leading
+   * invisible accesses join its first visible access's step, so its invocation moves later (more
+   * real-time order), never earlier.
+   */
+  private leadsIn(): boolean {
+    return this.quiet !== null && this.eventsCommute;
+  }
+
+  private leadIn(t: number, s: number): void {
+    const call = this.at(t).callIndex;
+    for (let k = 0; k < QUIET_FOLDS; k++) {
+      const nd = this.at(t);
+      if (nd.op === FINISHED || nd.op === AccessOp.wait || nd.op === AccessOp.notify || nd.callIndex !== call || this.rank[t] !== 0) return;
+      const at = this.accessIndex[t] as number;
+      if (!this.invisible(t, nd)) return;
+      if (at === 0) this.invoked(t, nd, s);
+      this.accessIndex[t] = at + 1;
+      this.watch(t, nd.access as Access);
       this.traced(t, nd, at, s, this.perform(nd.access as Access));
     }
   }
@@ -260,6 +286,12 @@ export class Machine<Call, Result> {
   /** Assumes the words marked STABLE / QUIET_BITS quiet (null: none); an access that breaks it throws QuietnessBroken. */
   assumeQuiet(quiet: Int8Array | null): void {
     this.quiet = quiet;
+    this.canonical.omitStable(quiet === null ? null : quiet.map((q) => q & STABLE));
+  }
+
+  /** Width of `key()` in int32s (words assumed stable are not keyed: set `assumeQuiet` first). */
+  get keyWidth(): number {
+    return this.canonical.keyWidth;
   }
 
   /** Marks in `into` what every access does to its word (null: stop). */
@@ -464,6 +496,7 @@ export class Machine<Call, Result> {
       if (!this.judgeLink.active) continue;
       const interp = this.threadIdOf(t);
       const call = from !== undefined && c.callIndex === from.callIndex ? this.callOf(t, from) : this.resolvedCall(t, c.callIndex, carry);
+      if (this.footprint !== null && this.judgeLink.observer?.ordered?.(call) === true) this.footprint.events |= ORDERED;
       if (c.accessless) this.judgeLink.invoke(interp, call);
       this.judgeLink.respond(interp, call, c.result as Result);
       if (this.subject.after) carry = this.subject.after(interp, call, c.result as Result, carry);
@@ -474,7 +507,10 @@ export class Machine<Call, Result> {
   private invoked(t: number, nd: TNode, step: number): void {
     if (this.footprint !== null) this.footprint.events |= INVOKED;
     this.log.push(t, nd.callIndex, step, undefined, false);
-    if (this.judgeLink.active) this.judgeLink.invoke(this.threadIdOf(t), this.callOf(t, nd));
+    if (!this.judgeLink.active) return;
+    const call = this.callOf(t, nd);
+    if (this.footprint !== null && this.judgeLink.observer?.ordered?.(call) === true) this.footprint.events |= ORDERED;
+    this.judgeLink.invoke(this.threadIdOf(t), call);
   }
 
   /**
@@ -527,20 +563,3 @@ export class Machine<Call, Result> {
 
 /** Most quiet accesses one step folds (engine/quietWords.ts). */
 const QUIET_FOLDS = 8;
-
-/**
- * The symmetry reduction for these programs, or null when no two threads are interchangeable.
- * With a judge or declared words (the product path, whose model makes interp 1 the main
- * interpreter) interp 1 is never moved.
- */
-function symmetryOf<Call, Result>(subject: Subject<Call, Result>, programs: readonly Program<Call>[], observer: Observer<Call, Result> | undefined): Symmetry | null {
-  // Several threads in one interpreter (D18): renaming interpreters would have to move whole
-  // groups of threads and every per-thread word with them; the engine renames one thread per
-  // interpreter, so symmetry is off — sound, at the cost of the reduction.
-  if (programs.some((p) => threadOf(p) !== p.interp)) return null;
-  const declared = subject.interpWords;
-  const classes = symmetryClasses(programs, observer !== undefined || declared !== undefined);
-  if (!classes.some((c) => c.length > 1)) return null;
-  const sorted = observer === undefined && (declared === undefined || declared.ids.length + declared.masks.length === 0);
-  return new Symmetry(classes, programs.map((p) => p.interp), subject.words, declared, sorted);
-}

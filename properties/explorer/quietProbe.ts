@@ -3,7 +3,7 @@
  * executions of a session propose which words are stable or quiet bit masks. It runs sessions, so
  * it sits beside session.ts rather than in the engine the machine is built from.
  */
-import { READ_WHOLE, QUIET_BITS, STABLE, WRITTEN } from "./engine/quietWords.js";
+import { FOREIGN_WRITE, NOTIFIED, READ_WHOLE, QUIET_BITS, STABLE, UNWAITED, WAITED, WRITTEN } from "./engine/quietWords.js";
 import { below, mulberry32 } from "./prng.js";
 import type { Session } from "./session.js";
 
@@ -11,7 +11,8 @@ import type { Session } from "./session.js";
 const PROBES = 64;
 
 /**
- * The candidate quiet words of `session`'s programs: per word STABLE, QUIET_BITS or 0, from what
+ * The candidate quiet words of `session`'s programs: per word STABLE or QUIET_BITS or neither, with
+ * UNWAITED when some step notified it and none waited on it, from what
  * `PROBES` random executions (unjudged) did. Any choice is sound; a good one saves reruns.
  */
 export function quietWords<Call, Result>(session: Session<Call, Result>, seed = 1): Int8Array {
@@ -28,5 +29,11 @@ export function quietWords<Call, Result>(session: Session<Call, Result>, seed = 
   } finally {
     m.recordAccesses(null);
   }
-  return Int8Array.from(touched, (seen, a) => ((seen & WRITTEN) === 0 ? STABLE : m.selfBits(a) && (seen & READ_WHOLE) === 0 ? QUIET_BITS : 0));
+  return Int8Array.from(touched, quietness);
+}
+
+/** A word's candidate quietness from what the pre-pass saw done to it. */
+function quietness(seen: number): number {
+  const words = (seen & WRITTEN) === 0 ? STABLE : (seen & (READ_WHOLE | FOREIGN_WRITE)) === 0 ? QUIET_BITS : 0;
+  return words | ((seen & (NOTIFIED | WAITED)) === NOTIFIED ? UNWAITED : 0);
 }

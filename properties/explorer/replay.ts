@@ -2,7 +2,7 @@
  * Replay and shrinking of schedule tokens.
  */
 import { threadOf, type Program, type Subject } from "../../impl/subject.js";
-import { describeThread } from "../../model/common.js";
+import { describeThread } from "../../model/thread.js";
 import type { TraceRow } from "./machine.js";
 import { Session } from "./session.js";
 import { decodeToken, type TokenRun } from "./token.js";

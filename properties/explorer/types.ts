@@ -117,6 +117,12 @@ export interface Observer<Call, Result> {
    * reduction then lets such events commute; an invocation and a response never do.
    */
   readonly eventsCommute?: boolean;
+  /**
+   * With `eventsCommute`: the calls whose events commute with no other event (the observer's state
+   * remembers their order against every other call), e.g. an agreement judge's marks for runtime
+   * finalisation and re-initialisation.
+   */
+  ordered?(call: Call): boolean;
 }
 
 /** Every limit of a run, by name. Each message that hits one names it. */

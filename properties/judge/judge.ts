@@ -1,3 +1,4 @@
+import { threadOf } from "../../model/thread.js";
 import { defs, describeResult, models, type AnyCall, type FamilyName, type Ghost, type ModelConfig, type Result } from "../../model/index.js";
 import type { Subject } from "../../impl/subject.js";
 import { checkHistory, type Budget, type Operation, type Verdict as CheckVerdict } from "../checker/index.js";
@@ -132,8 +133,8 @@ export function agreementJudge(o: JudgeOptions): Judge {
 export function executionOperations(e: Execution<AnyCall, Result>): Operation<AnyCall, Result>[] {
   return e.history.map((h, id) =>
     h.response === null
-      ? { id, interp: h.thread ?? h.interp, call: h.call, invoke: h.invoke }
-      : { id, interp: h.thread ?? h.interp, call: h.call, invoke: h.invoke, respond: h.response.step, result: h.response.result },
+      ? { id, interp: threadOf(h), call: h.call, invoke: h.invoke }
+      : { id, interp: threadOf(h), call: h.call, invoke: h.invoke, respond: h.response.step, result: h.response.result },
   );
 }
 
@@ -322,6 +323,9 @@ function withReinitEvidence(inner: Observer<AnyCall, Result>): Observer<AnyCall,
     },
     blocked: (id) => inner.blocked((pairs[id] as readonly [number, number])[0]),
     why: () => last,
+    // The marks only OR in def bits, except at Py_FinalizeEx / Py_Initialize, whose order against every other event they remember.
+    ...(inner.eventsCommute === true ? { eventsCommute: true } : {}),
+    ordered: (call) => call._tag === "Py_FinalizeEx" || call._tag === "Py_Initialize",
   };
 }
 

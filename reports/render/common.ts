@@ -1,4 +1,5 @@
 import { describeThread, interpOf, threadIndexOf } from "../../model/common.js";
+import { threadOf } from "../../model/thread.js";
 import type { Report } from "../schema.js";
 
 /**
@@ -6,9 +7,6 @@ import type { Report } from "../schema.js";
  * rows, the model-state diff and the number formats. Kept here so Markdown and HTML cannot drift
  * apart on what they show; each renderer only decides how it looks.
  */
-
-/** The lane a step, call or program is drawn in: its thread id (D18), the interpreter's id for its first thread. */
-export const laneOf = (x: { readonly interp: number; readonly thread?: number | undefined }): number => x.thread ?? x.interp;
 
 /**
  * The lanes a report shows, one per thread (D18): 1..config.interpreters plus any thread the data
@@ -19,9 +17,9 @@ export const laneOf = (x: { readonly interp: number; readonly thread?: number | 
 export function interpretersOf(report: Report): number[] {
   const ids = new Set<number>();
   for (let i = 1; i <= report.config.interpreters; i++) ids.add(i);
-  for (const p of report.programs) ids.add(laneOf(p));
-  for (const s of report.steps) ids.add(laneOf(s));
-  for (const h of report.history) ids.add(laneOf(h));
+  for (const p of report.programs) ids.add(threadOf(p));
+  for (const s of report.steps) ids.add(threadOf(s));
+  for (const h of report.history) ids.add(threadOf(h));
   return [...ids].sort((a, b) => interpOf(a) - interpOf(b) || threadIndexOf(a) - threadIndexOf(b));
 }
 
@@ -53,11 +51,11 @@ export function swimlaneRows(report: Report): SwimlaneRow[] {
   const failingStep = report.violation?.failingStep ?? null;
   const lastCall = new Map<number, number>();
   return report.steps.map((s) => {
-    const showCall = lastCall.get(laneOf(s)) !== s.callIndex;
-    lastCall.set(laneOf(s), s.callIndex);
+    const showCall = lastCall.get(threadOf(s)) !== s.callIndex;
+    lastCall.set(threadOf(s), s.callIndex);
     return {
       step: s.step,
-      interp: laneOf(s),
+      interp: threadOf(s),
       callIndex: s.callIndex,
       call: s.call,
       showCall,

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import type { Report } from "../schema.js";
+import { threadOf } from "../../model/thread.js";
 import {
   failingStepMissing,
   groupDigits,
   interpretersOf,
   laneLabel,
-  laneOf,
   memoryEntries,
   optionPairs,
   stateDiff,
@@ -174,7 +174,7 @@ export function renderHtml(report: Report): string {
     ),
   );
 
-  const byInterp = new Map(report.programs.map((p) => [laneOf(p), p.calls]));
+  const byInterp = new Map(report.programs.map((p) => [threadOf(p), p.calls]));
   parts.push(
     section(
       "programs",
@@ -223,7 +223,7 @@ export function renderHtml(report: Report): string {
         : `<table><thead><tr><th class="num">interp</th><th class="num">#</th><th>call</th><th class="num">invoke</th><th class="num">respond</th><th>result</th></tr></thead><tbody>\n${report.history
             .map(
               (h) =>
-                `<tr data-interp="${laneOf(h)}"${h.respond === null ? ' class="pending"' : ""}><td class="num">${laneLabel(laneOf(h)).replace(/^interp /, "")}</td><td class="num">${h.callIndex}</td><td class="mono">${e(h.call)}</td><td class="num">${h.invoke}</td><td class="num">${h.respond === null ? "—" : h.respond}</td><td class="mono">${e(h.result)}</td></tr>`,
+                `<tr data-interp="${threadOf(h)}"${h.respond === null ? ' class="pending"' : ""}><td class="num">${laneLabel(threadOf(h)).replace(/^interp /, "")}</td><td class="num">${h.callIndex}</td><td class="mono">${e(h.call)}</td><td class="num">${h.invoke}</td><td class="num">${h.respond === null ? "—" : h.respond}</td><td class="mono">${e(h.result)}</td></tr>`,
             )
             .join("\n")}\n</tbody></table>`,
     ),

@@ -1,11 +1,11 @@
 import type { Report } from "../schema.js";
+import { threadOf } from "../../model/thread.js";
 import {
   failingStepMissing,
   groupDigits,
   hasThreads,
   interpretersOf,
   laneLabel,
-  laneOf,
   memoryEntries,
   optionPairs,
   stateDiff,
@@ -135,7 +135,7 @@ export function renderMarkdown(report: Report): string {
   out.push(report.token === null ? "No schedule token (no execution is shown)." : `Schedule token: ${mdCode(report.token)}`, "");
 
   out.push("## Programs", "");
-  const byInterp = new Map(report.programs.map((p) => [laneOf(p), p.calls]));
+  const byInterp = new Map(report.programs.map((p) => [threadOf(p), p.calls]));
   for (const i of interpretersOf(report)) {
     const calls = byInterp.get(i) ?? [];
     out.push(`### ${laneLabel(i).replace(/^interp/, "Interpreter")}`, "");
@@ -180,7 +180,7 @@ export function renderMarkdown(report: Report): string {
         ["interp", "#", "call", "invoke", "respond", "result"],
         ["---:", "---:", "---", "---:", "---:", "---"],
         report.history.map((h) => [
-          laneLabel(laneOf(h)).replace(/^interp /, ""),
+          laneLabel(threadOf(h)).replace(/^interp /, ""),
           String(h.callIndex),
           cell(h.call),
           String(h.invoke),

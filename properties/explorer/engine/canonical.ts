@@ -22,7 +22,7 @@ export interface KeyedState {
 
 export class Canonical {
   /** Width of `key()` in int32s. */
-  readonly keyWidth: number;
+  keyWidth: number;
   /** Per thread: its position in the canonical state the last `key()` returned (identity without symmetry). */
   readonly canonicalThread: Int32Array;
   private readonly n: number;
@@ -35,7 +35,12 @@ export class Canonical {
   private readonly judgeLink: JudgeLink<unknown, unknown>;
   private readonly keyScratch: Int32Array;
   private readonly candidate: Int32Array;
+  /** The memory words the key holds, ascending: every word, less those assumed stable (`omitStable`). */
+  private keyed: Int32Array;
+  /** The keyed words that symmetry does not rename (all of `keyed` without symmetry or in sorted mode). */
+  private undeclared: Int32Array;
   private readonly sigScratch: Int32Array;
+  private readonly codeScratch: Int32Array;
 
   constructor(
     state: KeyedState,
@@ -56,7 +61,25 @@ export class Canonical {
     this.keyScratch = new Int32Array(this.keyWidth);
     this.candidate = new Int32Array(this.keyWidth);
     this.sigScratch = new Int32Array(this.n);
+    this.codeScratch = new Int32Array(this.n);
     this.canonicalThread = Int32Array.from({ length: this.n }, (_, t) => t);
+    this.keyed = Int32Array.from({ length: this.words }, (_, a) => a);
+    this.undeclared = this.keyed;
+    this.omitStable(null);
+  }
+
+  /**
+   * Leaves out of the key the words `stable` marks (non-zero): words no step writes, an assumption
+   * the machine checks at every access (engine/quietWords.ts) — while it holds they are the same in
+   * every state, so keying them only costs hashing. null: every word is keyed. Changes `keyWidth`:
+   * call before a visited set is built.
+   */
+  omitStable(stable: Int8Array | null): void {
+    const declared = new Set(this.symmetry === null || this.symmetry.sorted ? [] : this.symmetry.declaredWords);
+    const keep = (a: number): boolean => stable === null || stable[a] === 0 || declared.has(a);
+    this.keyed = Int32Array.from({ length: this.words }, (_, a) => a).filter(keep);
+    this.undeclared = this.keyed.filter((a) => !declared.has(a));
+    this.keyWidth = (declared.size === 0 ? this.keyed.length : declared.size + this.undeclared.length) + this.n + 1;
   }
 
   private at(t: number): TNode {
@@ -70,12 +93,13 @@ export class Canonical {
    */
   key(): Int32Array {
     const k = this.keyScratch;
-    const w = this.words;
     const sym = this.symmetry;
     if (sym === null || sym.sorted) {
-      for (let i = 0; i < w; i++) k[i] = this.mem[i] as number;
+      const keyed = this.keyed;
+      const w = keyed.length;
+      for (let i = 0; i < w; i++) k[i] = this.mem[keyed[i] as number] as number;
       for (let t = 0; t < this.n; t++) k[w + t] = (this.code(t) << 5) | (this.rank[t] as number);
-      if (sym !== null) this.sortClasses(k);
+      if (sym !== null) this.sortClasses(k, w);
       k[w + this.n] = this.judgeLink.state;
       return k;
     }
@@ -86,20 +110,32 @@ export class Canonical {
     const prefix = this.renamedPrefix(best, k);
     for (let c = 1; c < candidates.length; c++) {
       const pi = candidates[c] as number;
+      // Most renamings lose on the declared words already: those are compared before the rest is built.
+      if (!this.declaredNotGreater(pi, k)) continue;
       this.renamedPrefix(pi, this.candidate);
       if (lessThan(this.candidate, k, prefix)) {
         k.set(this.candidate.subarray(0, prefix));
         best = pi;
       }
     }
-    const declared = sym.declaredWords;
-    let at = prefix;
-    for (let a = 0, j = 0; a < w; a++) {
-      if (j < declared.length && declared[j] === a) j++;
-      else k[at++] = this.mem[a] as number;
-    }
+    const undeclared = this.undeclared;
+    for (let j = 0; j < undeclared.length; j++) k[prefix + j] = this.mem[undeclared[j] as number] as number;
     this.canonicalThread.set((sym.perms[best] as Perm).thread);
     return k;
+  }
+
+  /** Whether the declared words renamed by pi are ≤ the first ones of `best` (lexicographically; equal counts as not greater). */
+  private declaredNotGreater(pi: number, best: Int32Array): boolean {
+    const sym = this.symmetry as Symmetry;
+    const p = sym.perms[pi] as Perm;
+    const declared = sym.declaredWords;
+    for (let j = 0; j < declared.length; j++) {
+      const a = declared[j] as number;
+      const v = sym.renameValue(sym.kindOf(a), this.mem[a] as number, p);
+      const b = best[j] as number;
+      if (v !== b) return v < b;
+    }
+    return true;
   }
 
   /** Per thread, what renaming carries along with it: position (call, pending access, rank) and its column of the declared words. */
@@ -123,18 +159,34 @@ export class Canonical {
     return pi === 0 ? id : sym.image(this.threads, this.threads.node(id), pi, this.interps);
   }
 
-  /** Sorts each class's thread codes (key positions are thread indices; a class's are rewritten in order). */
-  private sortClasses(k: Int32Array): void {
-    const w = this.words;
+  /**
+   * Sorts each class's thread codes in place (key positions w + thread index; a class's positions are
+   * rewritten in order) and records where each thread went. Insertion sort over the class's slots:
+   * classes are small, and nothing is allocated per key.
+   */
+  private sortClasses(k: Int32Array, w: number): void {
+    const where = this.canonicalThread;
     for (const members of this.classMembers) {
-      if (members.length < 2) continue;
-      const order = [...members].sort((a, b) => (k[w + a] as number) - (k[w + b] as number) || a - b);
-      const codes = order.map((t) => k[w + t] as number);
-      order.forEach((t, i) => {
+      const size = members.length;
+      if (size < 2) continue;
+      // order[i]: the thread whose code is i-th smallest (ties by thread index: a stable sort).
+      const order = this.sigScratch;
+      for (let i = 0; i < size; i++) {
+        const t = members[i] as number;
+        const code = k[w + t] as number;
+        let j = i;
+        while (j > 0 && (k[w + (order[j - 1] as number)] as number) > code) {
+          order[j] = order[j - 1] as number;
+          j--;
+        }
+        order[j] = t;
+      }
+      for (let i = 0; i < size; i++) this.codeScratch[i] = k[w + (order[i] as number)] as number;
+      for (let i = 0; i < size; i++) {
         const slot = members[i] as number;
-        this.canonicalThread[t] = slot;
-        k[w + slot] = codes[i] as number;
-      });
+        where[order[i] as number] = slot;
+        k[w + slot] = this.codeScratch[i] as number;
+      }
     }
   }
 
@@ -142,7 +194,14 @@ export class Canonical {
   private renamedPrefix(pi: number, out: Int32Array): number {
     const sym = this.symmetry as Symmetry;
     const p = sym.perms[pi] as Perm;
-    const d = sym.declaredWords.length;
+    const declared = sym.declaredWords;
+    const d = declared.length;
+    if (pi === 0) {
+      for (let j = 0; j < d; j++) out[j] = this.mem[declared[j] as number] as number;
+      for (let t = 0; t < this.n; t++) out[d + t] = ((this.node[t] as number) << 5) | (this.rank[t] as number);
+      out[d + this.n] = this.judgeLink.state;
+      return d + this.n + 1;
+    }
     sym.renameDeclared(this.mem, p, out);
     for (let t = 0; t < this.n; t++) {
       const nd = this.at(t);

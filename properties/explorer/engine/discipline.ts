@@ -7,7 +7,7 @@
 import { AccessOp, LoadMode, type Access } from "../../../impl/memory.js";
 import type { Subject } from "../../../impl/subject.js";
 import { describeAccess } from "./trace.js";
-import { interpOf } from "../../../model/common.js";
+import { interpOf } from "../../../model/thread.js";
 
 const PROTECTED = 1;
 const OWNER = 2;

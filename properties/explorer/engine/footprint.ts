@@ -13,6 +13,8 @@
 /** `Footprint.events` bits. */
 export const INVOKED = 1;
 export const RESPONDED = 2;
+/** An event of a call the observer keeps in order against every other event (Observer.ordered). */
+export const ORDERED = 4;
 
 export class Footprint {
   readonly reads: Uint32Array;
@@ -79,7 +81,7 @@ export class FootprintStore {
     const at = slot * this.stride;
     const h = this.half;
     const e = this.data[at + 2 * h] as number;
-    if (f.eventsCommute ? ((e & INVOKED) !== 0 && (f.events & RESPONDED) !== 0) || ((e & RESPONDED) !== 0 && (f.events & INVOKED) !== 0) : e !== 0 && f.events !== 0) return true;
+    if (e !== 0 && f.events !== 0 && (!f.eventsCommute || ((e | f.events) & ORDERED) !== 0 || ((e & INVOKED) !== 0 && (f.events & RESPONDED) !== 0) || ((e & RESPONDED) !== 0 && (f.events & INVOKED) !== 0))) return true;
     for (let i = 0; i < h; i++) {
       const r = this.data[at + i] as number;
       const w = this.data[at + h + i] as number;

@@ -2,6 +2,7 @@
  * The history log of the current execution: one entry per invocation or response, truncated on
  * restore, turned into `CallRecord`s (closed intervals of global step stamps) on demand.
  */
+import { threadOf } from "../../../model/thread.js";
 import type { Program, Subject } from "../../../impl/subject.js";
 import type { CallRecord } from "../types.js";
 
@@ -60,12 +61,12 @@ function resolveRecords<Call, Result>(subject: Subject<Call, Result>, records: C
   const order = records.map((_, i) => i).sort((a, b) => {
     const x = records[a] as CallRecord<Call, Result>;
     const y = records[b] as CallRecord<Call, Result>;
-    return (x.thread ?? x.interp) - (y.thread ?? y.interp) || x.callIndex - y.callIndex;
+    return threadOf(x) - threadOf(y) || x.callIndex - y.callIndex;
   });
   for (const i of order) {
     const r = records[i] as CallRecord<Call, Result>;
     // The carry is the thread's (D18): a sibling thread received its own indices.
-    const who = r.thread ?? r.interp;
+    const who = threadOf(r);
     const carry = carries.get(who) ?? [];
     records[i] = { ...r, call: subject.resolve(who, r.call, carry) };
     if (r.response !== null && subject.after) carries.set(who, subject.after(who, r.call, r.response.result, carry));

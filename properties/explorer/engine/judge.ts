@@ -26,11 +26,8 @@ export class JudgeLink<Call, Result> {
   state = 0;
   private violation: Violation | null = null;
   private readonly witness = new Map<number, Witness<Call, Result>>();
-  /** Per state, its image under each permutation (-1: not computed yet). */
-  private readonly images = new Map<number, Int32Array>();
-  /** The last state renamed and its images (a key renames one state under every permutation in a row). */
-  private lastId = -1;
-  private lastImages: Int32Array | undefined = undefined;
+  /** Per state (the observer's states are small dense integers), its image under each permutation at [id · count + pi] (-1: not computed yet). */
+  private images = new Int32Array(0);
 
   constructor(readonly observer: Observer<Call, Result> | undefined) {
     this.reset();
@@ -73,19 +70,25 @@ export class JudgeLink<Call, Result> {
    */
   rename(id: number, pi: number, count: number, interp: Int32Array): number {
     if (this.observer === undefined || id < 0 || pi === 0 || id === this.observer.initial) return id;
-    let images = id === this.lastId ? this.lastImages : this.images.get(id);
-    if (images === undefined) this.images.set(id, (images = new Int32Array(count).fill(-1)));
-    this.lastId = id;
-    this.lastImages = images;
-    const known = images[pi] as number;
+    const at = id * count + pi;
+    if (at >= this.images.length) this.growImages(at + 1);
+    const known = this.images[at] as number;
     if (known >= 0) return known;
     const w = this.witness.get(id);
     if (w === undefined) throw new Error(`internal: judge state ${id} has no witness`);
     const parent = this.rename(w.parent, pi, count, interp);
     const renamed = this.apply({ parent, interp: interp[w.interp] as number, call: w.call, result: w.result });
     if (renamed < 0) throw new SymmetryBroken(`the online judge rejects a history with interpreters renamed that it accepts as is: the model tells interp ${w.interp} and interp ${interp[w.interp]} apart`);
-    images[pi] = renamed;
+    if (at >= this.images.length) this.growImages(at + 1);
+    this.images[at] = renamed;
     return renamed;
+  }
+
+  /** Grows the image table to at least `length` entries (doubling; new entries -1). */
+  private growImages(length: number): void {
+    const bigger = new Int32Array(Math.max(length, 2 * this.images.length, 1024)).fill(-1);
+    bigger.set(this.images);
+    this.images = bigger;
   }
 
   /** The rejection since the last call, if any (and forgets it). */

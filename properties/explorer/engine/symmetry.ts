@@ -27,7 +27,8 @@
  *     least over the whole group (at most `MAX_GROUP` permutations), at the cost of the ties only.
  */
 import { AccessOp, LoadMode, type Access } from "../../../impl/memory.js";
-import type { InterpWords, Program } from "../../../impl/subject.js";
+import { threadOf, type InterpWords, type Program, type Subject } from "../../../impl/subject.js";
+import type { Observer } from "../types.js";
 import { FINISHED, SymmetryBroken, sameAccess, type Edge, type ThreadTable, type TNode } from "./threads.js";
 import { describeAccess } from "./trace.js";
 
@@ -407,4 +408,24 @@ function sameCompletions(a: Edge, b: Edge): boolean {
     const d = y[i];
     return d !== undefined && c.callIndex === d.callIndex && c.accessless === d.accessless && JSON.stringify(c.result) === JSON.stringify(d.result);
   });
+}
+
+/**
+ * The symmetry reduction for these programs, or null when no two threads are interchangeable.
+ * With a judge or declared words (the product path, whose model makes interp 1 the main
+ * interpreter) interp 1 is never moved — unless the Subject names the calls that tell it apart
+ * (Subject.treatsMainApart) and no program makes one.
+ */
+export function symmetryOf<Call, Result>(subject: Subject<Call, Result>, programs: readonly Program<Call>[], observer: Observer<Call, Result> | undefined): Symmetry | null {
+  // Several threads in one interpreter (D18): renaming interpreters would have to move whole
+  // groups of threads and every per-thread word with them; the engine renames one thread per
+  // interpreter, so symmetry is off — sound, at the cost of the reduction.
+  if (programs.some((p) => threadOf(p) !== p.interp)) return null;
+  const declared = subject.interpWords;
+  const apart = subject.treatsMainApart;
+  const mainApart = apart === undefined || programs.some((p) => p.calls.some((c) => apart(c)));
+  const classes = symmetryClasses(programs, mainApart && (observer !== undefined || declared !== undefined));
+  if (!classes.some((c) => c.length > 1)) return null;
+  const sorted = observer === undefined && (declared === undefined || declared.ids.length + declared.masks.length === 0);
+  return new Symmetry(classes, programs.map((p) => p.interp), subject.words, declared, sorted);
 }

@@ -19,6 +19,7 @@
  */
 import { AccessOp, type Access, type Code } from "../../../impl/memory.js";
 import { threadOf, type Program, type Subject } from "../../../impl/subject.js";
+import { describeThread, interpOf } from "../../../model/thread.js";
 import { describeAccess } from "./trace.js";
 
 /** Marks a node whose program is done. */
@@ -185,14 +186,15 @@ export class ThreadTable<Call, Result> {
     return id;
   }
 
-  private interpOf(t: number): number {
+  /** The id of the thread running program t (D18): what the subject is told. */
+  private threadIdOf(t: number): number {
     return threadOf(this.programs[t] as Program<Call>);
   }
 
   /** A fresh generator positioned at node nd (rebuilt by re-feeding observed values). */
   private rebuild(nd: TNode): Code<unknown> {
     const calls = (this.programs[nd.thread] as Program<Call>).calls;
-    const g = this.subject.start(this.interpOf(nd.thread), calls[nd.callIndex] as Call, nd.carry) as Code<unknown>;
+    const g = this.subject.start(this.threadIdOf(nd.thread), calls[nd.callIndex] as Call, nd.carry) as Code<unknown>;
     skipCheckpoints(g, g.next());
     for (const v of nd.observed) skipCheckpoints(g, g.next(v));
     return g;
@@ -217,7 +219,7 @@ export class ThreadTable<Call, Result> {
   private startCall(s: Settling): boolean {
     const calls = (this.programs[s.thread] as Program<Call>).calls;
     if (s.callIndex >= calls.length) return false;
-    s.gen = this.subject.start(this.interpOf(s.thread), calls[s.callIndex] as Call, s.carry) as Code<unknown>;
+    s.gen = this.subject.start(this.threadIdOf(s.thread), calls[s.callIndex] as Call, s.carry) as Code<unknown>;
     s.step = s.gen.next();
     return true;
   }
@@ -236,7 +238,7 @@ export class ThreadTable<Call, Result> {
   private completeCall(s: Settling, result: unknown): void {
     const call = (this.programs[s.thread] as Program<Call>).calls[s.callIndex] as Call;
     s.done.push({ callIndex: s.callIndex, result, accessless: s.accessless });
-    s.carry = this.subject.after ? this.subject.after(this.interpOf(s.thread), call, result as Result, s.carry) : s.carry;
+    s.carry = this.subject.after ? this.subject.after(this.threadIdOf(s.thread), call, result as Result, s.carry) : s.carry;
     s.accessless = true;
     s.callIndex++;
     s.observed = [];
@@ -286,5 +288,17 @@ export class ThreadTable<Call, Result> {
       `historyKey merges histories with different next accesses at call ${s.callIndex}: [${known.observed.join(",")}] → ${describeAccess(expected)} ` +
         `but [${s.observed.join(",")}] → ${describeAccess(access)}; the key drops a value the code still uses`,
     );
+  }
+}
+
+/** Each program runs on its own thread, and a thread id names its interpreter (D18, model `threadId`). */
+export function checkInterps<Call>(programs: readonly Program<Call>[]): void {
+  const seen = new Set<number>();
+  for (const p of programs) {
+    if (!Number.isInteger(p.interp) || p.interp < 1) throw new RangeError(`interp ids are 1-based integers, got ${p.interp}`);
+    const t = threadOf(p);
+    if (!Number.isInteger(t) || t < 1 || interpOf(t) !== p.interp) throw new RangeError(`thread id ${t} is not a thread of interp ${p.interp}`);
+    if (seen.has(t)) throw new RangeError(`${describeThread(t)} has two programs`);
+    seen.add(t);
   }
 }
