@@ -143,7 +143,7 @@ export declare const models: typeof ModelModule.models;
  * The five API family names.
  * @public
  */
-export { familyNames } from "./model/family.js";
+export declare const familyNames: typeof ModelModule.familyNames;
 /**
  * The default runtime size (3 interpreters, 4 registry slots).
  * @public

@@ -20,7 +20,7 @@ import { UsageError } from "../cli/errors.js";
 import { checkCClient, defaultClientSettings, scenariosFor as scenariosForC } from "./client-check.js";
 import { cClient } from "./client-column.js";
 import { cClientCell, cClientFamily } from "./client.js";
-import { definitionProblems } from "../properties/scenarios/contract.js";
+import { definitionProblems } from "../properties/scenarios/definition.js";
 import { columnOf } from "../properties/scenarios/harness.js";
 import { checkClient } from "../properties/scenarios/check.js";
 import { CCompileError, compileC, type CompiledC } from "./compile.js";

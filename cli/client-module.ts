@@ -1,6 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { definitionProblems, type ClientDefinition } from "../properties/scenarios/contract.js";
+import type { ClientDefinition } from "../properties/scenarios/contract.js";
+import { definitionProblems } from "../properties/scenarios/definition.js";
 import { UsageError } from "./errors.js";
 import { allowInterlockImports } from "./interlock-resolve.js";
 import { firstLine, importUserModule } from "./model-module.js";

@@ -6,7 +6,8 @@
  */
 import type { FamilyName } from "../../model/index.js";
 import { decideCell, defaultMaxExhaustiveStates } from "./compare.js";
-import { ClientFailure, definitionProblems, type ClientDefinition } from "./contract.js";
+import { ClientFailure, type ClientDefinition } from "./contract.js";
+import { definitionProblems } from "./definition.js";
 import { columnOf } from "./harness.js";
 import { scenarios, type Scenario } from "./scenarios.js";
 import type { ColumnOp } from "./column.js";

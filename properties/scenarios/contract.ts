@@ -27,7 +27,7 @@
  * same harness by compiling its `exec`, `m_free`, `global_init`/`global_exit` and module functions
  * to such generators and binding the C API it calls to `x.call`, `x.lib` and `x.statics`.
  */
-import { familyNames, profiles, type FamilyCall, type FamilyName, type Result } from "../../model/index.js";
+import type { FamilyCall, FamilyName, Result } from "../../model/index.js";
 import type { RuntimeCall } from "../../model/common.js";
 import type { Code } from "../../impl/memory.js";
 import type { Discipline } from "../../impl/subject.js";
@@ -161,24 +161,22 @@ export class ClientFailure extends Error {
 }
 
 const hookNames = ["exec", "free", "globalInit", "globalExit", "use", "acquire", "release", "library", "disciplines"] as const;
-/** The families whose runtime calls an extension's Py_mod_global_init / Py_mod_global_exit. */
-const callbackFamilies: readonly FamilyName[] = familyNames.filter((f) => profiles[f].extensionCallbacks !== undefined);
 const wordName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** The problems of a client definition (empty when it is well formed). */
-export function definitionProblems(d: unknown): string[] {
+/**
+ * The problems of a client definition that can be seen without the family registry (empty when
+ * none): hooks, word names, options. `definitionProblems` (definition.ts) adds the family's own —
+ * it loads the models, which this module (in the package entry's light part) does not.
+ */
+export function shapeProblems(d: unknown): string[] {
   if (typeof d !== "object" || d === null) return [`a client definition must be an object, got ${d === null ? "null" : typeof d}`];
   const o = d as Record<string, unknown>;
   const out: string[] = [];
-  if (!familyNames.includes(o["family"] as FamilyName)) out.push(`"family" must be one of ${familyNames.join(", ")}, got ${JSON.stringify(o["family"])}`);
   for (const h of hookNames) {
     if (o[h] !== undefined && typeof o[h] !== "function") out.push(`"${h}" must be a generator function`);
   }
   if (typeof o["exec"] !== "function") out.push(`"exec" (Py_mod_exec) is required`);
   if (typeof o["free"] !== "function") out.push(`"free" (m_free) is required`);
-  if ((o["globalInit"] !== undefined || o["globalExit"] !== undefined) && !callbackFamilies.includes(o["family"] as FamilyName)) {
-    out.push(`"globalInit"/"globalExit" are callbacks of ${callbackFamilies.join(" and ")} only; ${String(o["family"])} has none`);
-  }
   for (const key of ["statics", "state"] as const) {
     const names = o[key];
     if (names === undefined) continue;
@@ -193,12 +191,13 @@ export function definitionProblems(d: unknown): string[] {
 }
 
 /**
- * Declares a client: checks the definition and returns it unchanged (typed), so that a malformed
- * one fails where it is written. Export the result (as `default` or `client`) from the module you
- * pass to `interlock verify --client`, or hand it to `checkClient`.
+ * Declares a client: checks the definition's shape and returns it unchanged (typed), so that a
+ * malformed one fails where it is written (its family is typed here, and checked against the
+ * registry when the client is checked). Export the result (as `default` or `client`) from the
+ * module you pass to `interlock verify --client`, or hand it to `checkClient`.
  */
 export function defineClient<F extends FamilyName>(d: ClientDefinition<F>): ClientDefinition<F> {
-  const problems = definitionProblems(d);
+  const problems = shapeProblems(d);
   if (problems.length > 0) throw new ClientFailure(`malformed client definition: ${problems.join("; ")}`);
   return d;
 }

@@ -68,9 +68,12 @@ describe("a client that fails itself", () => {
     expect(c?.message).toMatch(/malformed exec in interp \d returned \{"status":"fine"\}: a hook must return ok/);
   });
 
-  it("a malformed definition is refused where it is written", async () => {
+  it("a malformed definition is refused where it is written, and a callback its family lacks when it is checked", async () => {
     const { defineClient } = await import("./contract.js");
     expect(() => defineClient({ family: "global_lock", exec: undefined } as unknown as ClientDefinition)).toThrow(/"exec" \(Py_mod_exec\) is required.*"free" \(m_free\) is required/);
-    expect(() => defineClient({ family: "global_lock", *exec() { return { _tag: "Ok", value: 0 } as const; }, *free() { return { _tag: "Ok", value: 0 } as const; }, *globalInit() { return true; } })).toThrow(/callbacks of module_slots and refcounted_lock only/);
+    // defineClient sees the shape only (it is in the package entry's light part, without the models).
+    const withCallback = defineClient({ family: "global_lock", *exec() { return { _tag: "Ok", value: 0 } as const; }, *free() { return { _tag: "Ok", value: 0 } as const; }, *globalInit() { return true; } });
+    expect(() => checkClient(withCallback, { scenarios: ["henv"] })).toThrow(/"globalInit"\/"globalExit" are callbacks of (refcounted_lock and module_slots|module_slots and refcounted_lock) only; global_lock has none/);
+    expect(() => checkClient({ ...withCallback, family: "no_such_family" } as unknown as ClientDefinition, { scenarios: ["henv"] })).toThrow(/"family" must be one of global_lock/);
   });
 });
