@@ -26,7 +26,7 @@ const distinct = (xs: readonly string[]): string[] => [...new Set(xs)];
 const anchorOf = (id: string): string => id.replace(/[^A-Za-z0-9_-]/g, "-");
 
 /** The command that writes a caught cell's full report (`interlock replay` replays it). */
-export const reportCommand = (id: string, scenario: string): string => `node bin/interlock.mjs verify --client ${CATALOGUE_MODULE}#${id} --scenario ${scenario}`;
+export const reportCommand = (id: string, scenario: string, maxStates: number): string => `node bin/interlock.mjs verify --client ${CATALOGUE_MODULE}#${id} --scenario ${scenario} --max-states ${maxStates}`;
 
 /** A catalogue entry in a table cell: impossible, or caught in k of the n scenarios that reach it (properties). */
 function entryCell(e: JudgedEntry | undefined, link: (id: string) => string): string {
@@ -97,7 +97,7 @@ export function compareReadmeBlock(d: CompareData): string {
   ].join("\n");
 }
 
-function cellLine(id: string, c: CatalogueCell): string[] {
+function cellLine(id: string, c: CatalogueCell, maxStates: number): string[] {
   switch (c.status) {
     case "not-reached":
       return [`- \`${c.scenario}\`: not reached — ${c.why}`];
@@ -109,7 +109,7 @@ function cellLine(id: string, c: CatalogueCell): string[] {
       return [
         `- \`${c.scenario}\`: **caught, ${c.property}** (${propertyNames[c.property as keyof typeof propertyNames] ?? c.property}); ${c.strategy}${c.strategy === "bounded" ? "†" : ""}: ${c.coverage}  `,
         `  ${c.story}  `,
-        `  replay: \`${c.token}\`; report: \`${reportCommand(id, c.scenario)}\``,
+        `  replay: \`${c.token}\`; report: \`${reportCommand(id, c.scenario, maxStates)}\``,
       ];
   }
 }
@@ -134,7 +134,7 @@ export function cataloguePage(d: CompareData): string {
         continue;
       }
       out.push(`**The mistake:** ${e.description} *Changes:* ${e.changes.join(", ")}.`, "");
-      for (const c of e.cells) out.push(...cellLine(e.id, c));
+      for (const c of e.cells) out.push(...cellLine(e.id, c, d.budgets.catalogue));
     }
   }
   return out.join("\n") + "\n";
@@ -168,7 +168,7 @@ function catalogueHtml(d: CompareData): string {
       if (!e.possible) return `${head}<p><b>Impossible.</b> ${html(e.reason)}</p></section>`;
       const cells = e.cells
         .map((c) => {
-          if (c.status === "caught") return `<li><b>${html(c.scenario)}: caught, ${html(c.property)}</b> (${html(c.strategy)}: ${html(c.coverage)})<br>${html(c.story)}<br>replay token: <code>${html(c.token)}</code><br>report: <code>${html(reportCommand(e.id, c.scenario))}</code></li>`;
+          if (c.status === "caught") return `<li><b>${html(c.scenario)}: caught, ${html(c.property)}</b> (${html(c.strategy)}: ${html(c.coverage)})<br>${html(c.story)}<br>replay token: <code>${html(c.token)}</code><br>report: <code>${html(reportCommand(e.id, c.scenario, d.budgets.catalogue))}</code></li>`;
           if (c.status === "missed") return `<li>${html(c.scenario)}: missed (${html(c.coverage)}) — ${html(c.explanation ?? "unexplained: an open finding")}</li>`;
           if (c.status === "failed") return `<li>${html(c.scenario)}: the client failed — ${html(c.message)}</li>`;
           return `<li>${html(c.scenario)}: not reached</li>`;

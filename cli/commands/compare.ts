@@ -61,7 +61,7 @@ register({
     const columnStates = intFlag(args.values["max-states"], "max-states", 1000, 100_000_000, defaultColumnStates);
     const catalogueStates = intFlag(args.values["catalogue-states"], "catalogue-states", 1000, 100_000_000, defaultCatalogueStates);
     let n = 0;
-    const data = buildCompareData({
+    const { data, timed } = buildCompareData({
       inputsHash: root === undefined ? "unavailable" : inputsHash(root),
       columnStates,
       catalogueStates,
@@ -70,14 +70,15 @@ register({
     out.endProgress();
     const m = data.matrix as unknown as Matrix;
     const json = JSON.stringify(data, null, 2) + "\n";
-    writeTextFile(dir, "matrix.md", matrixMarkdown(m));
+    // the data first: everything else is rendered from it
+    if (readme !== undefined) writeFileSync(COMPARE_DATA_PATH, json);
+    writeTextFile(dir, "matrix.md", matrixMarkdown(timed));
     writeTextFile(dir, "matrix.html", compareHtml(data));
     writeTextFile(dir, "matrix.json", JSON.stringify(m, null, 2) + "\n");
     writeTextFile(dir, "compare.json", json);
     writeTextFile(dir, "catalogue.md", cataloguePage(data));
     if (readme !== undefined) {
       writeFileSync("README.md", withReadmeBlock(readme, compareReadmeBlock(data)));
-      writeFileSync(COMPARE_DATA_PATH, json);
       writeFileSync(CATALOGUE_PAGE_PATH, cataloguePage(data));
     }
     const unknown = m.cells.filter((c) => c.verdict === "unknown").length;

@@ -43,14 +43,14 @@ export interface BuildOptions {
   readonly onCell?: (what: string) => void;
 }
 
-/** Decides the matrix and judges the catalogue. */
-export function buildCompareData(o: BuildOptions): CompareData {
+/** Decides the matrix and judges the catalogue: the data, and the matrix with its timings (for the full report). */
+export function buildCompareData(o: BuildOptions): { readonly data: CompareData; readonly timed: Matrix } {
   const columns = o.columnStates ?? defaultColumnStates;
   const cat = o.catalogueStates ?? defaultCatalogueStates;
   const m = compareAll({ maxExhaustiveStates: columns, onCell: (c) => o.onCell?.(`${c.scenario} × ${c.column}: ${c.verdict}`) });
   const cells = m.cells.map(({ ms: _ms, ...rest }) => rest);
   const judged = (o.entries ?? catalogue).map((e) => judgeEntry(e, { maxExhaustiveStates: cat, onCell: (id, c) => o.onCell?.(`${c.scenario} × ${id}: ${c.status}`) }));
-  return { version: 1, regenerate: REGENERATE, inputsHash: o.inputsHash, budgets: { columns, catalogue: cat }, matrix: { ...m, cells }, kinds: mistakeKinds, catalogue: judged };
+  return { data: { version: 1, regenerate: REGENERATE, inputsHash: o.inputsHash, budgets: { columns, catalogue: cat }, matrix: { ...m, cells }, kinds: mistakeKinds, catalogue: judged }, timed: m };
 }
 
 /** The designer's summary of one API family, computed from the data. */

@@ -85,7 +85,7 @@ export const globalLockMistakes: readonly MistakeEntry[] = [
     gl,
     "When SQLAllocHandle fails the exec unlocks and returns the error without `PyThread_ReleaseGlobalLock`: the registry keeps its reference.",
     { exec: (x) => getOrCreate(x, "henv", { noRollback: true }), acquire: (x, r) => getOrCreate(x, r, { noRollback: true }) },
-    { "*": "only the init-failure scenario refuses an allocation" },
+    { "init-failure": "the registry records one reference bit per module instance (impl/registry.ts REFS), so the retry's ensure in the same interpreter re-registers the same user and its unload gives the one reference back: the API itself absorbs the missing rollback", "*": "only the init-failure scenario refuses an allocation" },
   ),
   mistake("stale-index", gl, "The lock index from the first import is kept in `static Py_ssize_t lock_index` and used by every later import, after the last `PyThread_ReleaseGlobalLock` freed it.", {
     statics: ["lock_index"],

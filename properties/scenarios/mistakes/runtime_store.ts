@@ -92,7 +92,7 @@ export const runtimeStoreMistakes: readonly MistakeEntry[] = [
     rs,
     "When SQLAllocHandle fails the exec unlocks and returns the error without `PyRuntime_store_release`: the key keeps its reference.",
     { exec: (x) => getOrCreate(x, "henv", { noRollback: true }), acquire: (x, r) => getOrCreate(x, r, { noRollback: true }) },
-    { "*": "only the init-failure scenario refuses an allocation" },
+    { "init-failure": "the registry records one reference bit per module instance (impl/registry.ts REFS), so the retry's ensure in the same interpreter re-registers the same user and its unload gives the one reference back: the API itself absorbs the missing rollback", "*": "only the init-failure scenario refuses an allocation" },
   ),
   mistake("stale-index", rs, "The key from the first import is kept in a static and used by every later import, after the last `PyRuntime_store_release` deallocated it.", {
     statics: ["store_key"],
@@ -149,6 +149,6 @@ export const runtimeStoreMistakes: readonly MistakeEntry[] = [
     rs,
     "When SQLAllocHandle fails the exec releases the key but returns with the static mutex still locked.",
     { exec: (x) => getOrCreate(x, "henv", { noUnlockOnError: true }), acquire: (x, r) => getOrCreate(x, r, { noUnlockOnError: true }) },
-    { "*": "only the init-failure scenario refuses an allocation" },
+    { "init-failure": "the static mutex of the client contract (impl/pymutex.ts PyMutex_Lock) is re-entrant for the interpreter holding it, so the import's retry in the same interpreter takes it again and its unlock releases it: the shipped PyMutex would self-deadlock here (model/static_mutex.ts) — a finding about interlock's contract, not fixed here", "*": "only the init-failure scenario refuses an allocation" },
   ),
 ];

@@ -149,6 +149,6 @@ export const staticMutexMistakes: readonly MistakeEntry[] = [
     sm,
     "When SQLAllocHandle fails the exec returns the error with the mutex still locked.",
     { exec: (x) => smGetOrCreateWith(x, "henv", { noUnlockOnError: true }), acquire: (x, r) => smGetOrCreateWith(x, r, { noUnlockOnError: true }) },
-    { "*": "only the init-failure scenario refuses an allocation" },
+    { "init-failure": "the static mutex of the client contract (impl/pymutex.ts PyMutex_Lock) is re-entrant for the interpreter holding it, so the import's retry in the same interpreter takes it again and its unlock releases it: the shipped PyMutex would self-deadlock here (model/static_mutex.ts) — a finding about interlock's contract, not fixed here", "*": "only the init-failure scenario refuses an allocation" },
   ),
 ];
