@@ -53,7 +53,7 @@ export function catalogueMarkdown(d: CompareData, link: (id: string) => string):
   }
   out.push("");
   out.push(
-    "\"Taken off the author's hands\": properties a catalogued mistake against another API broke but none against this one did. A mistake is caught when some scenario that runs the code it changes finds a violation; ⚠ marks an entry with a missed cell nobody has explained yet.",
+    "\"Taken off the author's hands\": properties a catalogued mistake against another API broke but none against this one did. A cell records the first violation its search meets (a mistake may break more than one property), so an absent property is evidence from this catalogue, not a proof. A mistake is caught when some scenario that runs the code it changes finds a violation; a missed one is explained in the catalogue (the API absorbs it, or the scenarios cannot show it), and ⚠ marks an entry with a missed cell nobody has explained yet.",
     "",
   );
   out.push("**Mistakes per API** (caught in k of the n scenarios that run the changed code):", "");

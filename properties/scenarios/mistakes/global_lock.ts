@@ -141,7 +141,7 @@ export const globalLockMistakes: readonly MistakeEntry[] = [
     gl,
     "When SQLAllocHandle fails the exec releases its reference to the named lock but returns with the lock still held.",
     { exec: (x) => getOrCreate(x, "henv", { noUnlockOnError: true }), acquire: (x, r) => getOrCreate(x, r, { noUnlockOnError: true }) },
-    { "*": "only the init-failure scenario refuses an allocation" },
+    { "init-failure": "PyThread_acquire_lock by the interpreter already holding the lock returns an error (\"Reentrant\", impl/global_lock.ts) instead of blocking, and the import's retry in the same interpreter then releases it: the API absorbs the missing unlock", "*": "only the init-failure scenario refuses an allocation" },
   ),
 ];
 

@@ -8,7 +8,7 @@
  */
 import { load } from "../../../impl/memory.js";
 import { moduleSlots } from "../columns/module_slots.js";
-import { henvExit, fromApi } from "../columns/shared.js";
+import { fromApi } from "../columns/shared.js";
 import { ok } from "../contract.js";
 import { impossible, mistake, type MistakeEntry } from "./entry.js";
 import { henvInitOnce } from "./refcounted_lock.js";
@@ -27,7 +27,7 @@ export const moduleSlotsMistakes: readonly MistakeEntry[] = [
   mistake("teardown-outside-lock", ms, "For an extra resource: the last user frees it after `PyMutex_Unlock`.", { release: (x, r) => smDropWith(x, r, { freeAfterUnlock: true }) }),
   impossible("module_slots", "no-rollback-on-failed-init", "The runtime counts the module and undoes a failed global_init itself: the author's global_init only returns false."),
   impossible("module_slots", "stale-index", "No index or key: the runtime counts the module def; the author holds nothing that can go stale."),
-  mistake("double-release", ms, "The module is multi-phase, so CPython runs m_free — `unload_module` — on the module whose exec failed.", { failedExec: "m_free" }),
+  mistake("double-release", ms, "The module is multi-phase, so CPython runs m_free — `unload_module` — on the module whose exec failed.", { failedExec: "m_free" }, { "init-failure": "the runtime refuses `unload_module` of an instance that holds no reference (\"NotImported\", impl/lifecycle.ts unloadModule): the API absorbs the double release" }),
   mistake(
     "static-flag-across-reinit",
     ms,
@@ -35,19 +35,11 @@ export const moduleSlotsMistakes: readonly MistakeEntry[] = [
     { statics: ["initialized"], globalInit: henvInitOnce },
     { "*": "only scenarios where the last user leaves and a later import follows (churn, runtime-reinit) run global_init twice" },
   ),
-  mistake("lock-order-inversion", ms, "m_free holds the extension's static mutex across `unload_module`, whose global_exit (under the runtime's lock) takes the same mutex to tear down.", {
-    *free(x) {
-      yield* x.lock();
-      const r = yield* x.call({ _tag: "unload_module", def: "odbc" });
-      yield* x.unlock();
-      return fromApi(r);
-    },
-    *globalExit(x) {
-      yield* x.lock();
-      yield* henvExit(x);
-      yield* x.unlock();
-    },
-  }),
+  impossible(
+    "module_slots",
+    "lock-order-inversion",
+    "The author's only lock is the static mutex of the extra resources, and the runtime holds its lock only around global_init/global_exit, which run when no other instance exists to hold that mutex across a runtime call. The one inversion left — m_free holding the mutex across `unload_module` while global_exit takes it — is not expressible in the client contract (a limitation of interlock, not of the API): global_exit runs with no interpreter id, so it cannot take the mutex.",
+  ),
   mistake("skip-global-exit", ms, "No Py_mod_global_exit: henv is never freed.", { globalExit: undefined }),
   mistake("library-without-lock", ms, "The module function calls the thread-unsafe library without the static mutex.", {
     *library(x) {

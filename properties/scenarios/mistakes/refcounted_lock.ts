@@ -60,7 +60,7 @@ export const refcountedLockMistakes: readonly MistakeEntry[] = [
   mistake("teardown-outside-lock", rl, "For an extra resource: the last user frees it after `PyThread_release_lock`.", { release: (x, r) => countedDropAfterUnlock(x, r, odbcLock) }),
   impossible("refcounted_lock", "no-rollback-on-failed-init", "The runtime counts the module and undoes the reference of a failed setup itself: the author's setup only returns false."),
   impossible("refcounted_lock", "stale-index", "No index or key: the lock is named by the module def, and the runtime writes the extension's static `my_lock` itself (D10b)."),
-  mistake("double-release", rl, "The module is multi-phase, so CPython runs m_free — `mod_free` — on the module whose `mod_init` failed.", { failedExec: "m_free" }),
+  mistake("double-release", rl, "The module is multi-phase, so CPython runs m_free — `mod_free` — on the module whose `mod_init` failed.", { failedExec: "m_free" }, { "init-failure": "the runtime refuses `mod_free` of an instance that holds no reference (\"NotImported\", impl/lifecycle.ts unloadModule): the API absorbs the double release" }),
   mistake(
     "static-flag-across-reinit",
     rl,

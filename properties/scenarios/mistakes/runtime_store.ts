@@ -100,7 +100,7 @@ export const runtimeStoreMistakes: readonly MistakeEntry[] = [
   }),
   mistake("double-release", rs, "The exec releases the key on its failed set-up, and the module is multi-phase, so CPython's m_free after the failed exec releases it again.", {
     failedExec: "m_free",
-  }),
+  }, { "init-failure": "the store's release drops the calling instance's one reference bit (impl/registry.ts REFS), so a second release by the same instance changes nothing, or is refused once the key is gone: the API absorbs the double release" }),
   mistake(
     "static-flag-across-reinit",
     rs,
