@@ -1,8 +1,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { compareAll, type Cell, matrixHtml, matrixMarkdown, matrixMarkdownBlock, README_BEGIN, README_END, withReadmeBlock } from "../../properties/scenarios/compare.js";
+import { matrixMarkdown, README_BEGIN, README_END, withReadmeBlock, type Cell, type Matrix } from "../../properties/scenarios/compare.js";
+import { buildCompareData, COMPARE_DATA_PATH, defaultCatalogueStates, defaultColumnStates, type CompareData } from "../../properties/scenarios/compare-data.js";
+import { inputsHash, sourceRoot } from "../../properties/scenarios/inputs.js";
+import { CATALOGUE_PAGE_PATH, cataloguePage, compareHtml, compareReadmeBlock } from "../../reports/compare-catalogue.js";
 import { checkReportDirectory, writeTextFile } from "../../reports/io.js";
-import { str } from "../args.js";
+import { intFlag, str } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { register } from "../command.js";
 import { userColumns, withColumns } from "../compare-user.js";
@@ -12,25 +15,42 @@ register({
   name: "compare",
   summary: "run the thread's use cases against every proposal and write the comparison matrix",
   help: [
-    "Usage: interlock compare [--out <dir>] [--update-readme] [--json] [--impl <module>] [--client <file> [--family f]]",
+    "Usage: interlock compare [--out <dir>] [--update-readme] [--json] [--max-states n] [--catalogue-states n]",
+    "                         [--impl <module>] [--client <file> [--family f]]",
     "",
     "Runs every scenario (ODBC henv, several resources, a shared cache, a lock around a",
     "thread-unsafe library, import/unload churn, init failure, interpreter end, runtime",
     "re-initialisation) as extension client code written against each API family and each naive",
-    "variant, explores the interleavings of 3 interpreters and judges P1–P9. Writes matrix.md,",
-    "matrix.html (self-contained) and matrix.json.",
+    "variant, explores the interleavings of 3 interpreters and judges P1–P9; then judges the",
+    "mistake catalogue (every plausible author mistake per API, properties/scenarios/mistakes/) in",
+    "every scenario. Writes matrix.md, matrix.html (self-contained, with the catalogue),",
+    "matrix.json, compare.json (the data) and catalogue.md.",
     "",
-    "  --out <dir>       where to write (default interlock-out/compare)",
-    "  --update-readme   rewrite the block between " + README_BEGIN + " and " + README_END + " in ./README.md",
-    "  --json            print the matrix as JSON on stdout",
-    "  --impl <module>   your implementation of a family (TS/JS module or .c, as verify --impl) judged",
-    "                    in the whole row: each of the family's columns again, on your Subject",
-    "  --client <file>   your extension's client code (TS/JS module or .c, as verify --client) as one",
-    "                    more column; --family picks the family of a C client",
+    "  --out <dir>            where to write (default interlock-out/compare)",
+    "  --update-readme        also rewrite the block between " + README_BEGIN + " and " + README_END + " in",
+    "                         ./README.md, " + COMPARE_DATA_PATH + " and " + CATALOGUE_PAGE_PATH,
+    "                         (run from the repository root; the one regeneration command)",
+    "  --json                 print the data as JSON on stdout",
+    "  --max-states n         state budget of each matrix cell's exhaustive search before the",
+    "                         ≤ 2-preemption fallback (default " + defaultColumnStates + ")",
+    "  --catalogue-states n   the same for each catalogue cell (default " + defaultCatalogueStates + ")",
+    "  --impl <module>        your implementation of a family (TS/JS module or .c, as verify --impl)",
+    "                         judged in the whole row: each of the family's columns again, on your Subject",
+    "  --client <file>        your extension's client code (TS/JS module or .c, as verify --client) as",
+    "                         one more column; --family picks the family of a C client",
     "",
     "Exit code 0 when every cell is decided (unsafe cells are findings, not failures), 3 otherwise.",
   ].join("\n"),
-  options: { out: { type: "string" }, "update-readme": { type: "boolean" }, json: { type: "boolean" }, impl: { type: "string" }, client: { type: "string" }, family: { type: "string" } },
+  options: {
+    out: { type: "string" },
+    "update-readme": { type: "boolean" },
+    json: { type: "boolean" },
+    "max-states": { type: "string" },
+    "catalogue-states": { type: "string" },
+    impl: { type: "string" },
+    client: { type: "string" },
+    family: { type: "string" },
+  },
   async run(args, out) {
     const dir = str(args.values["out"]) ?? join("interlock-out", "compare");
     let readme: string | undefined;
@@ -51,21 +71,37 @@ register({
     if (args.values["update-readme"] && (args.values["impl"] !== undefined || args.values["client"] !== undefined)) {
       throw new UsageError("--update-readme writes interlock's own matrix; drop --impl/--client to update it");
     }
+    const root = sourceRoot();
+    if (readme !== undefined && root === undefined) throw new UsageError("--update-readme: the sources (impl/, properties/scenarios/) are not here to hash; run from the repository");
+    const columnStates = intFlag(args.values["max-states"], "max-states", 1000, 100_000_000, defaultColumnStates);
+    const catalogueStates = intFlag(args.values["catalogue-states"], "catalogue-states", 1000, 100_000_000, defaultCatalogueStates);
     const user = await userColumns(args.values);
     let n = 0;
-    const onCell = (c: Cell): void => out.progress(`compare: ${++n} cells decided (last: ${c.scenario} × ${c.column}: ${c.verdict})`);
-    const m = withColumns(compareAll({ onCell }), user, undefined, onCell);
+    const progress = (what: string): void => out.progress(`compare: ${++n} cells decided (last: ${what})`);
+    const own = buildCompareData({ inputsHash: root === undefined ? "unavailable" : inputsHash(root), columnStates, catalogueStates, onCell: progress });
+    // A user's columns (--impl, --client) join the matrix; the mistake catalogue stays interlock's own.
+    const timed = withColumns(own.timed, user, columnStates, (c: Cell) => progress(`${c.scenario} × ${c.column}: ${c.verdict}`));
+    const data: CompareData = user.length === 0 ? own.data : { ...own.data, matrix: { ...timed, cells: timed.cells.map(({ ms: _ms, ...rest }) => rest) } };
     out.endProgress();
-    writeTextFile(dir, "matrix.md", matrixMarkdown(m));
-    writeTextFile(dir, "matrix.html", matrixHtml(m));
+    const m = data.matrix as unknown as Matrix;
+    const json = JSON.stringify(data, null, 2) + "\n";
+    // the data first: everything else is rendered from it
+    if (readme !== undefined) writeFileSync(COMPARE_DATA_PATH, json);
+    writeTextFile(dir, "matrix.md", matrixMarkdown(timed));
+    writeTextFile(dir, "matrix.html", compareHtml(data));
     writeTextFile(dir, "matrix.json", JSON.stringify(m, null, 2) + "\n");
-    if (readme !== undefined) writeFileSync("README.md", withReadmeBlock(readme, matrixMarkdownBlock(m)));
+    writeTextFile(dir, "compare.json", json);
+    writeTextFile(dir, "catalogue.md", cataloguePage(data));
+    if (readme !== undefined) {
+      writeFileSync("README.md", withReadmeBlock(readme, compareReadmeBlock(data)));
+      writeFileSync(CATALOGUE_PAGE_PATH, cataloguePage(data));
+    }
     const unknown = m.cells.filter((c) => c.verdict === "unknown").length;
-    if (args.values["json"]) out.out(JSON.stringify(m, null, 2));
+    if (args.values["json"]) out.out(json.trimEnd());
     else {
-      out.out(matrixMarkdownBlock(m));
+      out.out(compareReadmeBlock(data));
       out.out("");
-      out.out(`wrote ${join(dir, "matrix.md")}, matrix.html, matrix.json${readme !== undefined ? "; updated README.md" : ""}`);
+      out.out(`wrote ${join(dir, "matrix.md")}, matrix.html, matrix.json, compare.json, catalogue.md${readme !== undefined ? `; updated README.md, ${COMPARE_DATA_PATH}, ${CATALOGUE_PAGE_PATH}` : ""}`);
     }
     return unknown === 0 ? ExitCode.agreement : ExitCode.budget;
   },

@@ -39,6 +39,8 @@ export interface Cell {
   /** The deciding search's coverage sentence. */
   readonly coverage: string;
   readonly states: number;
+  /** States the exhaustive search stored before it ran out of budget (set when it fell back): work spent besides \`states\`. */
+  readonly exhaustiveStates?: number;
   readonly ms: number;
   readonly property?: string;
   readonly message?: string;
@@ -78,8 +80,8 @@ export function storyOf(v: FoundViolation<ExtCall, ExtResult>): string {
   return `${who.join("; ")} — ${v.message.split("\n")[0]}`;
 }
 
-function fromResult(base: Omit<Cell, "verdict" | "coverage" | "states" | "ms" | "strategy">, strategy: Cell["strategy"], r: ExploreResult<ExtCall, ExtResult>, ms: number, fallback?: string): Cell {
-  const common = { ...base, strategy, coverage: r.coverage.sentence, states: r.stats.states, ms, ...(fallback ? { fallback } : {}) };
+function fromResult(base: Omit<Cell, "verdict" | "coverage" | "states" | "ms" | "strategy">, strategy: Cell["strategy"], r: ExploreResult<ExtCall, ExtResult>, ms: number, fallback?: { why: string; states: number }): Cell {
+  const common = { ...base, strategy, coverage: r.coverage.sentence, states: r.stats.states, ms, ...(fallback ? { fallback: fallback.why, exhaustiveStates: fallback.states } : {}) };
   if (r.verdict === "violation" && r.violation) {
     const v = r.violation;
     return { ...common, verdict: "violation", property: v.property, message: v.message.split("\n")[0] as string, story: storyOf(v), token: v.token };
@@ -97,7 +99,7 @@ export function decideCell(client: Client, scenario: Scenario, maxExhaustiveStat
   if (ex.verdict !== "unknown") return fromResult(base, "exhaustive", ex, performance.now() - t0);
   const why = ex.limit?.message ?? "unknown";
   const bd = explore(c.subject, c.programs, { ...c.hooks, strategy: { kind: "bounded", maxPreemptions: BOUNDED_PREEMPTIONS } });
-  return fromResult(base, "bounded", bd, performance.now() - t0, `exhaustive search ${why}`);
+  return fromResult(base, "bounded", bd, performance.now() - t0, { why: `exhaustive search ${why}`, states: ex.stats.states });
 }
 
 /** Decides every selected cell, row by row. */
@@ -134,7 +136,7 @@ const esc = (s: string): string => s.replace(/\|/g, "\\|");
  * "UNSAFE Pn (N lines)" linking to its counterexample), a legend, and one section per
  * counterexample with its story and replay token. Deterministic: no timings.
  */
-export function matrixMarkdownBlock(m: Matrix): string {
+export function matrixMarkdownBlock(m: Matrix, budget?: number): string {
   const out: string[] = [];
   out.push(`| scenario | ${m.columns.map((c) => `\`${c.column}\``).join(" | ")} |`);
   out.push(`|---|${m.columns.map(() => "---").join("|")}|`);
@@ -149,7 +151,7 @@ export function matrixMarkdownBlock(m: Matrix): string {
   }
   out.push("");
   out.push("Lines = lines of client code the extension author wrote for that scenario (rule: `properties/scenarios/clients.ts`). ");
-  out.push("Each cell: every interleaving of 3 interpreters explored exhaustively; † = the exhaustive search ran past its state budget and the cell was decided by every schedule with at most 2 preemptions instead.");
+  out.push(`Each cell: every interleaving of 3 interpreters explored exhaustively; † = the exhaustive search ran past its state budget${budget === undefined ? "" : ` (${budget.toLocaleString("en-US")} stored states)`} and the cell was decided by every schedule with at most 2 preemptions instead.`);
   const naive = m.columns.filter((c) => c.naive);
   if (naive.length > 0) out.push(`Naive columns: ${naive.map((c) => `\`${c.column}\` — ${c.mistake}`).join("; ")}.`);
   const unsafe = m.cells.filter((c) => c.verdict === "violation");

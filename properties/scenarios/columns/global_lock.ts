@@ -10,23 +10,23 @@ import { registryName } from "../library.js";
 import { useStaticHandle } from "./shared.js";
 
 type Api = ClientApi<"global_lock">;
-const ref = (x: Api, r: Resource) => ({ ...registryName[r], index: x.state.get(r) });
+export const ref = (x: Api, r: Resource) => ({ ...registryName[r], index: x.state.get(r) });
 
 // client global_lock:import,unload,acquire,release,library,end,finalize global_lock_naive:import,unload,acquire,release,library,end,finalize
 /** Ensures the named lock for r and remembers its index in the module state. */
-function* glEnsure(x: Api, r: Resource): Code<void> {
+export function* glEnsure(x: Api, r: Resource): Code<void> {
   x.state.set(r, okValue(yield* x.call({ _tag: "PyThread_EnsureGlobalLock", ...registryName[r] })));
 }
-function* glLock(x: Api, r: Resource): Code<void> {
+export function* glLock(x: Api, r: Resource): Code<void> {
   yield* x.call({ _tag: "PyThread_acquire_lock", ...ref(x, r) });
 }
-function* glUnlock(x: Api, r: Resource): Code<void> {
+export function* glUnlock(x: Api, r: Resource): Code<void> {
   yield* x.call({ _tag: "PyThread_release_lock", ...ref(x, r) });
 }
 // end client
 
 // client global_lock:import,acquire
-function* glGetOrCreate(x: Api, r: Resource): Code<HookResult> {
+export function* glGetOrCreate(x: Api, r: Resource): Code<HookResult> {
   yield* glEnsure(x, r);
   yield* glLock(x, r);
   if ((yield load(x.statics.count(r))) === 0) {
@@ -45,7 +45,7 @@ function* glGetOrCreate(x: Api, r: Resource): Code<HookResult> {
 // end client
 
 // client global_lock:unload,release,end,finalize global_lock_naive:unload,release,end,finalize
-function* glDrop(x: Api, r: Resource): Code<HookResult> {
+export function* glDrop(x: Api, r: Resource): Code<HookResult> {
   yield* glLock(x, r);
   const left = (yield load(x.statics.count(r))) - 1;
   yield store(x.statics.count(r), left);
@@ -70,7 +70,7 @@ function* glLibrary(x: Api): Code<HookResult> {
 
 // client global_lock_naive:import,acquire
 /** The mistake: "is henv set?" checked before taking the lock; only the count is locked. */
-function* glNaiveGetOrCreate(x: Api, r: Resource): Code<HookResult> {
+export function* glNaiveGetOrCreate(x: Api, r: Resource): Code<HookResult> {
   yield* glEnsure(x, r);
   if ((yield load(x.statics.handle(r))) === 0) {
     const h = yield* x.lib.alloc(r);

@@ -13,7 +13,7 @@ import { countsUnderMutex } from "./static_mutex.js";
 type Api = ClientApi<"runtime_store">;
 
 // client runtime_store:import,unload,use,acquire,release,end,finalize runtime_store_naive:import,unload,use,acquire,release,end,finalize
-function* rsEnsure(x: Api, r: Resource): Code<number> {
+export function* rsEnsure(x: Api, r: Resource): Code<number> {
   x.state.set(r, okValue(yield* x.call({ _tag: "PyRuntime_store_ensure", ...registryName[r] })));
   return x.state.get(r);
 }
@@ -28,7 +28,7 @@ function* rsUse(x: Api, r: Resource): Code<HookResult> {
  * Get-or-create under the extension's static PyMutex (is_set → alloc → set must not race). No count
  * of its own: the store's ensures are the count, and release says who was last (D8).
  */
-function* rsGetOrCreate(x: Api, r: Resource): Code<HookResult> {
+export function* rsGetOrCreate(x: Api, r: Resource): Code<HookResult> {
   const key = yield* rsEnsure(x, r);
   yield* x.lock();
   if (okValue(yield* x.call({ _tag: "PyRuntime_store_is_set", key })) === 0) {
@@ -46,12 +46,12 @@ function* rsGetOrCreate(x: Api, r: Resource): Code<HookResult> {
   return ok();
 }
 /** Under the mutex: read the value, release; the last user (release returned 1) frees it. */
-function* rsReleaseLocked(x: Api, r: Resource, key: number): Code<void> {
+export function* rsReleaseLocked(x: Api, r: Resource, key: number): Code<void> {
   const h = okValue(yield* x.call({ _tag: "PyRuntime_store_get", key }));
   if (okValue(yield* x.call({ _tag: "PyRuntime_store_release", key })) === 1 && h !== 0) yield* x.lib.free(r, h);
 }
 /** Drop this instance's use of r, under the mutex so that no get-or-create sees it half-gone. */
-function* rsDrop(x: Api, r: Resource): Code<HookResult> {
+export function* rsDrop(x: Api, r: Resource): Code<HookResult> {
   yield* x.lock();
   yield* rsReleaseLocked(x, r, x.state.get(r));
   yield* x.unlock();
