@@ -11,7 +11,7 @@ import {
   store,
   wait,
 } from "./memory.js";
-import { PyMutexState, PyMutex_IsLocked, PyMutex_Lock, PyMutex_Unlock, PyMutex_WORDS, ShippedPyMutex_Lock, ShippedPyMutex_Unlock } from "./pymutex.js";
+import { PyMutexState, PyMutex_IsLocked, PyMutex_Lock, PyMutex_Unlock, PyMutex_WORDS, ShippedPyMutex_Lock, ShippedPyMutex_Unlock, StaticPyMutex_Lock } from "./pymutex.js";
 
 // Word layout of the test memory: one PyMutex, then a plain counter the critical sections bump.
 const LOCK = 0;
@@ -247,6 +247,36 @@ describe("PyMutex on the controlled backend (fixed interleavings)", () => {
     { name: "a lock that never marks waiters deadlocks", lock: noWaitersMarkLock, unlock: PyMutex_Unlock, found: /deadlock/ },
   ])("the same check catches a broken mutex: $name", ({ lock, unlock, found }) => {
     expect(firstFailure(lock, unlock)).toMatch(found);
+  });
+});
+
+describe("an extension's static PyMutex (StaticPyMutex_Lock: the shipped lock, with the owner word kept for the checker)", () => {
+  const staticLock: Lock = function* (lockAddr, ownerAddr, interp) {
+    yield* StaticPyMutex_Lock(lockAddr, ownerAddr, interp);
+    return "acquired";
+  };
+
+  it("a second lock by the holder waits for itself: a self-deadlock, where PyMutex_Lock answers reentrant", () => {
+    const run = new Interleaving([
+      function* (i) {
+        yield* StaticPyMutex_Lock(LOCK, OWNER, i);
+        yield* StaticPyMutex_Lock(LOCK, OWNER, i);
+        return "relocked";
+      },
+    ]);
+    expect(run.runSeeded(1)).toBe("deadlock");
+    expect(run.results()).toEqual([undefined]);
+    expect([...run.mem]).toEqual([PyMutexState.lockedWithWaiters, 1, 0]);
+  });
+
+  it("an uncontended lock takes the word with one cas and records the holder in the owner word", () => {
+    const run = new Interleaving([(i) => staticLock(LOCK, OWNER, i)]).run([[0, 2]]);
+    expect(run.results()[0]).toBe("acquired");
+    expect([...run.mem]).toEqual([PyMutexState.locked, 1, 0]);
+  });
+
+  it("three interpreters incrementing under it never lose an update, deadlock or leave it locked", () => {
+    expect(firstFailure(staticLock, PyMutex_Unlock)).toBeUndefined();
   });
 });
 

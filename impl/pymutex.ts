@@ -46,6 +46,24 @@ export function* PyMutex_Lock(lockAddr: number, ownerAddr: number, interp: numbe
 }
 
 /**
+ * `PyMutex_Lock` of an extension's own `static PyMutex` (the scenario clients' `x.lock()`): the
+ * shipped lock — a holder's re-lock waits for itself, a self-deadlock the explorer reports (P6),
+ * as CPython's `_PyMutex_LockTimed` spins and parks on a mutex it can never get — with the owner
+ * word kept beside it only so that the checker can see who holds it (a discipline's
+ * `protectedBy`, `PyMutex_Unlock`'s refusal of a non-holder). Unlike `PyMutex_Lock` it never
+ * answers "reentrant": CPython's PyMutex is not recursive and does not know its owner, so an
+ * extension whose error path forgets to unlock hangs its next lock rather than getting an error.
+ */
+export function* StaticPyMutex_Lock(lockAddr: number, ownerAddr: number, interp: number): Code<void> {
+  yield loopEnter(lockAddr);
+  // No owner test first: the holder falls into the futex wait below, on a word only its own
+  // unlock would change.
+  yield* acquireLockWord(lockAddr);
+  yield store(ownerAddr, interp);
+  yield loopHead(lockAddr, 0);
+}
+
+/**
  * Drepper's lock of the word itself (inside a caller's `loopEnter(lockAddr)`): cas 0→1; if that
  * fails, mark "maybe waiters" so the holder's unlock notifies, and sleep on the word until an
  * exchange finds it unlocked.

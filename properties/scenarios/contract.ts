@@ -99,7 +99,7 @@ export interface ClientApi<F extends FamilyName = FamilyName> {
   readonly lib: WrappedLibrary;
   readonly statics: Statics;
   readonly state: InstanceState;
-  /** PyMutex_Lock / PyMutex_Unlock of the extension's `static PyMutex`. */
+  /** PyMutex_Lock / PyMutex_Unlock of the extension's `static PyMutex`, as CPython shipped it: not recursive, so a holder's second lock waits for itself forever (a deadlock, P6). */
   lock(): Code<void>;
   unlock(): Code<void>;
 }

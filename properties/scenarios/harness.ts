@@ -14,7 +14,7 @@
 import { implProfiles } from "../../impl/index.js";
 import type { Runtime } from "../../impl/runtime.js";
 import { AccessOp, type Access, type Code } from "../../impl/memory.js";
-import { PyMutex_Lock, PyMutex_Unlock } from "../../impl/pymutex.js";
+import { PyMutex_Unlock, StaticPyMutex_Lock } from "../../impl/pymutex.js";
 import type { Discipline } from "../../impl/subject.js";
 import { profiles, type AnyCall, type Def, type FamilyName, type ModelConfig, type Result } from "../../model/index.js";
 import { isInt32, showValue } from "../module-values.js";
@@ -139,7 +139,7 @@ function apiOf<F extends FamilyName>(d: ClientDefinition<F>, interp: number, lib
     statics: staticsOf(d, w),
     state,
     *lock() {
-      yield* PyMutex_Lock(w.mutex.lock, w.mutex.owner, interp);
+      yield* StaticPyMutex_Lock(w.mutex.lock, w.mutex.owner, interp);
     },
     *unlock() {
       yield* PyMutex_Unlock(w.mutex.lock, w.mutex.owner, interp);

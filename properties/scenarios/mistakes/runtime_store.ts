@@ -6,7 +6,7 @@
  */
 import type { Code } from "../../../impl/memory.js";
 import { load, store } from "../../../impl/memory.js";
-import { PyMutex_Lock, PyMutex_Unlock } from "../../../impl/pymutex.js";
+import { PyMutex_Unlock, StaticPyMutex_Lock } from "../../../impl/pymutex.js";
 import { rsEnsure, rsGetOrCreate, rsReleaseLocked, runtimeStore } from "../columns/runtime_store.js";
 import { fail, ok, okValue, type ClientApi, type HookResult, type Resource } from "../contract.js";
 import { registryName } from "../library.js";
@@ -66,7 +66,7 @@ function* drop(x: Api, r: Resource, slip: { freeFirst?: boolean; freeAfterUnlock
 }
 
 function* lockLib(x: Api): Code<void> {
-  yield* PyMutex_Lock(x.statics.word("lib_mutex"), x.statics.word("lib_mutex_owner"), x.interp);
+  yield* StaticPyMutex_Lock(x.statics.word("lib_mutex"), x.statics.word("lib_mutex_owner"), x.interp);
 }
 function* unlockLib(x: Api): Code<void> {
   yield* PyMutex_Unlock(x.statics.word("lib_mutex"), x.statics.word("lib_mutex_owner"), x.interp);
@@ -149,6 +149,6 @@ export const runtimeStoreMistakes: readonly MistakeEntry[] = [
     rs,
     "When SQLAllocHandle fails the exec releases the key but returns with the static mutex still locked.",
     { exec: (x) => getOrCreate(x, "henv", { noUnlockOnError: true }), acquire: (x, r) => getOrCreate(x, r, { noUnlockOnError: true }) },
-    { "init-failure": "the static mutex of the client contract (impl/pymutex.ts PyMutex_Lock) is re-entrant for the interpreter holding it, so the import's retry in the same interpreter takes it again and its unlock releases it: the shipped PyMutex would self-deadlock here (model/static_mutex.ts) — a finding about interlock's contract, not fixed here", "*": "only the init-failure scenario refuses an allocation" },
+    { "*": "only the init-failure scenario refuses an allocation" },
   ),
 ];

@@ -5,7 +5,7 @@
  */
 import type { Code } from "../../../impl/memory.js";
 import { add, load, store } from "../../../impl/memory.js";
-import { PyMutex_Lock, PyMutex_Unlock } from "../../../impl/pymutex.js";
+import { PyMutex_Unlock, StaticPyMutex_Lock } from "../../../impl/pymutex.js";
 import { smGetOrCreate, staticMutex } from "../columns/static_mutex.js";
 import type { Api } from "../columns/shared.js";
 import { fail, ok, type HookResult, type Resource } from "../contract.js";
@@ -58,7 +58,7 @@ export function* smDropWith(x: Api, r: Resource, slip: { freeFirst?: boolean; fr
 
 /** A second static PyMutex of the extension's own (for the lock-order mistake). */
 function* lockLib(x: Api): Code<void> {
-  yield* PyMutex_Lock(x.statics.word("lib_mutex"), x.statics.word("lib_mutex_owner"), x.interp);
+  yield* StaticPyMutex_Lock(x.statics.word("lib_mutex"), x.statics.word("lib_mutex_owner"), x.interp);
 }
 function* unlockLib(x: Api): Code<void> {
   yield* PyMutex_Unlock(x.statics.word("lib_mutex"), x.statics.word("lib_mutex_owner"), x.interp);
@@ -149,6 +149,6 @@ export const staticMutexMistakes: readonly MistakeEntry[] = [
     sm,
     "When SQLAllocHandle fails the exec returns the error with the mutex still locked.",
     { exec: (x) => smGetOrCreateWith(x, "henv", { noUnlockOnError: true }), acquire: (x, r) => smGetOrCreateWith(x, r, { noUnlockOnError: true }) },
-    { "init-failure": "the static mutex of the client contract (impl/pymutex.ts PyMutex_Lock) is re-entrant for the interpreter holding it, so the import's retry in the same interpreter takes it again and its unlock releases it: the shipped PyMutex would self-deadlock here (model/static_mutex.ts) — a finding about interlock's contract, not fixed here", "*": "only the init-failure scenario refuses an allocation" },
+    { "*": "only the init-failure scenario refuses an allocation" },
   ),
 ];
