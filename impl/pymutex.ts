@@ -16,6 +16,10 @@
  *     import cycle re-entering init). The owner is written right after the lock word is won and
  *     cleared right before it is given up, so `owner == me` holds exactly while I hold the lock:
  *     no other interpreter ever writes my id, and I am one sequential thread.
+ * Three lock operations over the same futex protocol: `PyMutex_Lock` (the runtime's own mutexes,
+ * re-entry reported), `StaticPyMutex_Lock` (an extension's `static PyMutex` in the scenario
+ * clients: re-entry waits for itself, as shipped, with the owner word kept for the checker) and
+ * `ShippedPyMutex_Lock` (the static_mutex family's own, with no owner word at all).
  */
 import { type Code, cas, exchange, load, loopEnter, loopHead, notify, store, sub, testEquals, wait } from "./memory.js";
 
