@@ -72,7 +72,7 @@ register({
       throw new UsageError("--update-readme writes interlock's own matrix; drop --impl/--client to update it");
     }
     const root = sourceRoot();
-    if (readme !== undefined && root === undefined) throw new UsageError("--update-readme: the sources (impl/, properties/scenarios/) are not here to hash; run from the repository");
+    if (readme !== undefined && root === undefined) throw new UsageError("--update-readme: the sources the data is computed from are not here to hash; run from the repository");
     const columnStates = intFlag(args.values["max-states"], "max-states", 1000, 100_000_000, defaultColumnStates);
     const catalogueStates = intFlag(args.values["catalogue-states"], "catalogue-states", 1000, 100_000_000, defaultCatalogueStates);
     const user = await userColumns(args.values);

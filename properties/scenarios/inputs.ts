@@ -1,18 +1,18 @@
 /**
- * The inputs of the comparison's checked-in data (compare.json): the column files, the mistake
- * definitions, the scenario files (everything under properties/scenarios/ but tests) and the
- * implementation files (impl/, but tests). Their content hash is recorded in the data; a cheap test
- * recomputes it and says "run interlock compare --update-readme" when it differs. (The explorer is
- * not an input: a change there that moves a verdict or a token is caught by the test's re-run of
- * recorded cells.)
+ * The inputs of the comparison's checked-in data (compare.json): every source file the computation
+ * reaches — compare-data.ts and, transitively, each file it imports (the column files, the mistake
+ * definitions, the scenarios, the implementations, the models, the explorer, the judge). Their
+ * content hash is recorded in the data; a cheap test recomputes it and says "run interlock compare
+ * --update-readme" when it differs, so no change that can move a verdict, a state count or a token
+ * goes unnoticed while the tests read the recorded data instead of deciding every cell again.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join, posix, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The folders whose .ts files (tests excluded) are the inputs, relative to the repository root. */
-export const inputFolders: readonly string[] = ["impl", "properties/scenarios"];
+/** Where the computation starts, relative to the repository root. */
+const entry = "properties/scenarios/compare-data.ts";
 
 /** The repository root holding the sources (from the TypeScript sources, or from dist/), or undefined when they are not there. */
 export function sourceRoot(): string | undefined {
@@ -20,19 +20,25 @@ export function sourceRoot(): string | undefined {
   return candidates.find((p) => existsSync(join(p, "properties", "scenarios", "scenarios.ts")) && existsSync(join(p, "impl", "index.ts")));
 }
 
-function tsFiles(root: string, dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(join(root, dir)).sort()) {
-    const rel = `${dir}/${name}`;
-    if (statSync(join(root, rel)).isDirectory()) out.push(...tsFiles(root, rel));
-    else if (name.endsWith(".ts") && !name.endsWith(".test.ts") && !name.endsWith(".d.ts")) out.push(rel);
-  }
-  return out;
+/** A source file's relative imports and re-exports (static and dynamic), as repository paths of .ts files. */
+function importsOf(root: string, file: string): string[] {
+  const source = readFileSync(join(root, file), "utf8");
+  const pattern = /^\s*(?:import|export)\s[^;]*?from\s+"(\.[^"]+)"|import\(\s*"(\.[^"]+)"\s*\)/gms;
+  return [...source.matchAll(pattern)].map((m) => posix.normalize(posix.join(posix.dirname(file), (m[1] ?? m[2]) as string)).replace(/\.js$/, ".ts"));
 }
 
-/** The input files, sorted, relative to `root`. */
+/** The input files: the entry and every file it reaches by relative imports, sorted, relative to `root`. */
 export function inputFiles(root: string): string[] {
-  return inputFolders.flatMap((d) => tsFiles(root, d)).sort();
+  const seen = new Set<string>([entry]);
+  const queue = [entry];
+  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+    for (const next of importsOf(root, file)) {
+      if (seen.has(next) || !existsSync(join(root, next))) continue;
+      seen.add(next);
+      queue.push(next);
+    }
+  }
+  return [...seen].sort();
 }
 
 /** sha256 over every input file's path and content (line endings normalised), in path order. */
