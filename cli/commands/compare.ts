@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { matrixMarkdown, README_BEGIN, README_END, withReadmeBlock, type Cell, type Matrix } from "../../properties/scenarios/compare.js";
-import { buildCompareData, COMPARE_DATA_PATH, defaultCatalogueStates, defaultColumnStates, type CompareData } from "../../properties/scenarios/compare-data.js";
+import { availableParallelism } from "node:os";
+import { buildCompareData, COMPARE_DATA_PATH, defaultCatalogueStates, defaultColumnStates, type BuildOptions, type CompareData } from "../../properties/scenarios/compare-data.js";
 import { inputsHash, sourceRoot } from "../../properties/scenarios/inputs.js";
 import { CATALOGUE_PAGE_PATH, cataloguePage, compareHtml, compareReadmeBlock } from "../../reports/compare-catalogue.js";
 import { checkReportDirectory, writeTextFile } from "../../reports/io.js";
@@ -10,6 +11,7 @@ import { ExitCode, UsageError } from "../errors.js";
 import { register } from "../command.js";
 import { userColumns, withColumns } from "../compare-user.js";
 import { reportErrorsAsUsage } from "../report-errors.js";
+import { onWorkers } from "../compare-pool.js";
 
 register({
   name: "compare",
@@ -34,6 +36,8 @@ register({
     "  --max-states n         state budget of each matrix cell's exhaustive search before the",
     "                         ≤ 2-preemption fallback (default " + defaultColumnStates + ")",
     "  --catalogue-states n   the same for each catalogue cell (default " + defaultCatalogueStates + ")",
+    "  --jobs n               decide cells on n worker threads (default: the number of cores);",
+    "                         the data is the same for every n",
     "  --impl <module>        your implementation of a family (TS/JS module or .c, as verify --impl)",
     "                         judged in the whole row: each of the family's columns again, on your Subject",
     "  --client <file>        your extension's client code (TS/JS module or .c, as verify --client) as",
@@ -47,6 +51,7 @@ register({
     json: { type: "boolean" },
     "max-states": { type: "string" },
     "catalogue-states": { type: "string" },
+    jobs: { type: "string" },
     impl: { type: "string" },
     client: { type: "string" },
     family: { type: "string" },
@@ -78,7 +83,9 @@ register({
     const user = await userColumns(args.values);
     let n = 0;
     const progress = (what: string): void => out.progress(`compare: ${++n} cells decided (last: ${what})`);
-    const own = buildCompareData({ inputsHash: root === undefined ? "unavailable" : inputsHash(root), columnStates, catalogueStates, onCell: progress });
+    const jobs = intFlag(args.values["jobs"], "jobs", 1, 64, availableParallelism());
+    const build: BuildOptions = { inputsHash: root === undefined ? "unavailable" : inputsHash(root), columnStates, catalogueStates, onCell: progress };
+    const own = jobs <= 1 ? buildCompareData(build) : await onWorkers(build, { columns: columnStates, catalogue: catalogueStates }, jobs, progress);
     // A user's columns (--impl, --client) join the matrix; the mistake catalogue stays interlock's own.
     const timed = withColumns(own.timed, user, columnStates, (c: Cell) => progress(`${c.scenario} × ${c.column}: ${c.verdict}`));
     const data: CompareData = user.length === 0 ? own.data : { ...own.data, matrix: { ...timed, cells: timed.cells.map(({ ms: _ms, ...rest }) => rest) } };

@@ -6,9 +6,11 @@
  * from it (reports/compare-catalogue.ts), and the designer summary is computed from it here — so
  * no figure a designer reads is written by hand. Deterministic: no timings.
  */
-import { compareAll, type Cell, type Matrix } from "./compare.js";
+import { clients } from "./clients.js";
+import { decideCell, type Cell, type Matrix } from "./compare.js";
 import { catalogue, catalogueFamilies, mistakeKinds, type MistakeEntry, type MistakeKind } from "./mistakes/catalogue.js";
-import { judgeEntry, type CatalogueCell, type JudgedEntry } from "./mistakes/judge.js";
+import { judgedEntryOf, judgeEntryIn, type CatalogueCell, type JudgedEntry } from "./mistakes/judge.js";
+import { scenarios } from "./scenarios.js";
 
 /** The one command that regenerates the data, the README block and the catalogue page. */
 export const REGENERATE = "node bin/interlock.mjs compare --update-readme";
@@ -43,14 +45,74 @@ export interface BuildOptions {
   readonly onCell?: (what: string) => void;
 }
 
-/** Decides the matrix and judges the catalogue: the data, and the matrix with its timings (for the full report). */
-export function buildCompareData(o: BuildOptions): { readonly data: CompareData; readonly timed: Matrix } {
-  const columns = o.columnStates ?? defaultColumnStates;
-  const cat = o.catalogueStates ?? defaultCatalogueStates;
-  const m = compareAll({ maxExhaustiveStates: columns, onCell: (c) => o.onCell?.(`${c.scenario} × ${c.column}: ${c.verdict}`) });
+/**
+ * One unit of the comparison's work, independent of every other: a matrix cell (a column in a
+ * scenario), or a possible catalogue entry in one scenario. Plain data, so a worker thread can take
+ * it (`interlock compare --jobs`); each is deterministic, so the data does not depend on who ran it.
+ */
+export type CompareTask =
+  | { readonly kind: "column"; readonly column: string; readonly scenario: string }
+  | { readonly kind: "mistake"; readonly id: string; readonly scenario: string };
+
+/** A task's answer: the matrix cell, or the catalogue cell. */
+export type CompareAnswer = Cell | CatalogueCell;
+
+/** The state budgets of the two kinds of task. */
+export interface CompareBudgets {
+  readonly columns: number;
+  readonly catalogue: number;
+}
+
+/** Every task of a comparison, matrix cells first (scenario by scenario, columns in order), then the catalogue's possible entries scenario by scenario. */
+export function compareTasks(entries: readonly MistakeEntry[] = catalogue): CompareTask[] {
+  const columnTasks = scenarios.flatMap((s) => clients.map((c): CompareTask => ({ kind: "column", column: c.column, scenario: s.id })));
+  const mistakeTasks = entries.flatMap((e) => (e.possible ? scenarios.map((s): CompareTask => ({ kind: "mistake", id: e.id, scenario: s.id })) : []));
+  return [...columnTasks, ...mistakeTasks];
+}
+
+/** Runs one task. */
+export function runCompareTask(t: CompareTask, budgets: CompareBudgets): CompareAnswer {
+  const scenario = scenarios.find((s) => s.id === t.scenario);
+  if (scenario === undefined) throw new Error(`no scenario ${t.scenario}`);
+  if (t.kind === "column") {
+    const client = clients.find((c) => c.column === t.column);
+    if (client === undefined) throw new Error(`no column ${t.column}`);
+    return decideCell(client, scenario, budgets.columns);
+  }
+  const e = catalogue.find((x) => x.id === t.id);
+  if (e === undefined || !e.possible) throw new Error(`no possible catalogue entry ${t.id}`);
+  return judgeEntryIn(e, scenario, budgets.catalogue);
+}
+
+/** A task's answer as a progress line. */
+export function describeAnswer(t: CompareTask, a: CompareAnswer): string {
+  return t.kind === "column" ? `${t.scenario} × ${t.column}: ${(a as Cell).verdict}` : `${t.scenario} × ${t.id}: ${(a as CatalogueCell).status}`;
+}
+
+/** The data from the answers of `compareTasks(entries)`, in that order: the matrix with its timings (for the full report), and the recorded data. */
+export function assembleCompareData(o: BuildOptions, budgets: CompareBudgets, answers: readonly CompareAnswer[]): { readonly data: CompareData; readonly timed: Matrix } {
+  const columnCount = scenarios.length * clients.length;
+  const m: Matrix = {
+    scenarios: scenarios.map((s) => ({ id: s.id, title: s.title, story: s.story })),
+    columns: clients.map((c) => ({ column: c.column, family: c.family, naive: c.naive, mistake: c.mistake })),
+    cells: answers.slice(0, columnCount) as Cell[],
+  };
+  let next = columnCount;
+  const judged = (o.entries ?? catalogue).map((e) => judgedEntryOf(e, e.possible ? (answers.slice(next, (next += scenarios.length)) as CatalogueCell[]) : []));
+  if (next !== answers.length) throw new Error(`assembleCompareData: ${answers.length} answers for ${next} tasks`);
   const cells = m.cells.map(({ ms: _ms, ...rest }) => rest);
-  const judged = (o.entries ?? catalogue).map((e) => judgeEntry(e, { maxExhaustiveStates: cat, onCell: (id, c) => o.onCell?.(`${c.scenario} × ${id}: ${c.status}`) }));
-  return { data: { version: 1, regenerate: REGENERATE, inputsHash: o.inputsHash, budgets: { columns, catalogue: cat }, matrix: { ...m, cells }, kinds: mistakeKinds, catalogue: judged }, timed: m };
+  return { data: { version: 1, regenerate: REGENERATE, inputsHash: o.inputsHash, budgets, matrix: { ...m, cells }, kinds: mistakeKinds, catalogue: judged }, timed: m };
+}
+
+/** Decides the matrix and judges the catalogue, one task after another: the data, and the matrix with its timings (for the full report). */
+export function buildCompareData(o: BuildOptions): { readonly data: CompareData; readonly timed: Matrix } {
+  const budgets = { columns: o.columnStates ?? defaultColumnStates, catalogue: o.catalogueStates ?? defaultCatalogueStates };
+  const answers = compareTasks(o.entries).map((t) => {
+    const a = runCompareTask(t, budgets);
+    o.onCell?.(describeAnswer(t, a));
+    return a;
+  });
+  return assembleCompareData(o, budgets, answers);
 }
 
 /** The designer's summary of one API family, computed from the data. */

@@ -105,15 +105,25 @@ export function judgeReached(client: ClientDefinition, s: Scenario, maxExhaustiv
 export function judgeEntry(e: MistakeEntry, options: JudgeCatalogueOptions): JudgedEntry {
   if (!e.possible) return { id: e.id, family: e.family, kind: e.kind, possible: false, reason: e.reason };
   const cells = (options.scenarios ?? allScenarios).map((s): CatalogueCell => {
-    const reached = reachedHooks(e, s);
-    const cell: CatalogueCell =
-      reached.length === 0
-        ? { scenario: s.id, status: "not-reached", why: `the scenario never runs what the mistake changes (${changedHooks(e).join(", ")})` }
-        : judgeReached(e.client, s, options.maxExhaustiveStates, e.explain);
+    const cell = judgeEntryIn(e, s, options.maxExhaustiveStates);
     options.onCell?.(e.id, cell);
     return cell;
   });
-  return { id: e.id, family: e.family, kind: e.kind, possible: true, description: e.description, changes: changedHooks(e), cells };
+  return judgedEntryOf(e, cells);
+}
+
+/** One cell of the catalogue: a possible mistake in one scenario (not reached when the scenario never runs what it changes). */
+export function judgeEntryIn(e: PossibleMistake, s: Scenario, maxExhaustiveStates: number): CatalogueCell {
+  const reached = reachedHooks(e, s);
+  return reached.length === 0
+    ? { scenario: s.id, status: "not-reached", why: `the scenario never runs what the mistake changes (${changedHooks(e).join(", ")})` }
+    : judgeReached(e.client, s, maxExhaustiveStates, e.explain);
+}
+
+/** An entry with its cells, judged here or elsewhere (`interlock compare --jobs` judges cells on workers). */
+export function judgedEntryOf(e: MistakeEntry, cells: readonly CatalogueCell[]): JudgedEntry {
+  if (!e.possible) return { id: e.id, family: e.family, kind: e.kind, possible: false, reason: e.reason };
+  return { id: e.id, family: e.family, kind: e.kind, possible: true, description: e.description, changes: changedHooks(e), cells: [...cells] };
 }
 
 /** Judges every entry. */
