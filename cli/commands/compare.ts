@@ -17,7 +17,7 @@ register({
   name: "compare",
   summary: "run the thread's use cases against every proposal and write the comparison matrix",
   help: [
-    "Usage: interlock compare [--out <dir>] [--update-readme] [--json] [--max-states n] [--catalogue-states n]",
+    "Usage: interlock compare [--out <dir>] [--update-readme] [--json] [--max-states n] [--catalogue-states n] [--jobs n]",
     "                         [--impl <module>] [--client <file> [--family f]]",
     "",
     "Runs every scenario (ODBC henv, several resources, a shared cache, a lock around a",
