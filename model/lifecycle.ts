@@ -16,6 +16,7 @@ import {
   ghostKey,
   ok,
   type Def,
+  type RuntimeCallTag,
   type Ghost,
   type ModelConfig,
 
@@ -85,7 +86,7 @@ export type LifecycleOp =
   | { readonly op: "unlock"; readonly def: Def; readonly instance: number }
   | { readonly op: "use"; readonly def: Def; readonly instance: number }
   | { readonly op: "library"; readonly def: Def; readonly instance: number }
-  | { readonly op: "runtime"; readonly tag: "Py_NewInterpreter" | "Py_EndInterpreter" | "Py_FinalizeEx" | "Py_Initialize" };
+  | { readonly op: "runtime"; readonly tag: RuntimeCallTag };
 
 function withDef(s: LifecycleState, def: Def, d: DefState, ghost: Ghost = s.ghost): LifecycleState {
   const next = def === "odbc" ? { odbc: d, mylib: s.defs.mylib } : { odbc: s.defs.odbc, mylib: d };

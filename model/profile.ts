@@ -57,9 +57,40 @@ export interface ModelProfile<C extends SomeCall = any> {
    * (def, name) too, rather than as a bare index (global_lock's acquire/release).
    */
   readonly lockHandleCalls?: readonly string[];
+  /** How an extension uses the family, call by call: what the workloads build programs from and the judge names symptoms by. */
+  readonly usage: FamilyUsage<C>;
   /**
    * The calls an extension makes most, for `interlock bench fastpath`: each a setup run once, then
    * a loop timed on the real backend.
    */
   readonly fastPaths?: readonly { readonly setup: readonly C[]; readonly loop: readonly C[] }[];
 }
+
+/** A call tag of the calls `C`. */
+type TagOf<C extends SomeCall> = C["_tag"];
+
+/**
+ * How an extension uses a family, by call tag: the call that takes the resource (an import, an
+ * ensure), the one that gives it back (an unload, a release), the calls made while holding it,
+ * and — where the family has one — the lock pair with the calls that belong inside it. Generic
+ * code builds programs from these (a use comes after its open, every acquire has its release)
+ * and the judge names a disagreement's symptom by the role of the call (properties/properties.ts).
+ * A tag has the same role in every family that has it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface FamilyUsage<C extends SomeCall = any> {
+  readonly open: TagOf<C>;
+  readonly close: TagOf<C>;
+  readonly uses: readonly TagOf<C>[];
+  readonly lock?: { readonly acquire: TagOf<C>; readonly release: TagOf<C>; readonly inside: readonly TagOf<C>[] };
+  /** One import/use/unload cycle as an extension runs it: the verification job's typical program. */
+  readonly typical: readonly C[];
+  /**
+   * With a lock: what a thread does to call the library under it — set up (ensure / import), then
+   * acquire, the library call, release (thread 1 of the two-thread programs, D18).
+   */
+  readonly lockHolder?: readonly C[];
+}
+
+/** The role a call plays in its family's usage (`FamilyUsage`). */
+export type CallRole = "open" | "close" | "use" | "acquire" | "release" | "inside";

@@ -1,11 +1,12 @@
 import { threadOf } from "../model/thread.js";
 import { defaultConfig, models, sizeOfThreads, withThreads, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../model/index.js";
-import { implementations } from "../impl/index.js";
+import { implementations, implProfiles } from "../impl/index.js";
 import { AtomicsMemory } from "../impl/memory.js";
 import { moduleBeside, runStress, type InterpreterReport, type StressHistoryEntry } from "../impl/stress/run.js";
 import { checkHistory, type Operation, type Verdict } from "./checker/index.js";
 import { checkerModel } from "./family_checker.js";
-import { libraryCallsDone } from "./stress_programs.js";
+import * as stressPrograms from "./stress_programs.js";
+import { libraryCallsDone, type CriticalProgram } from "./stress_programs.js";
 
 /**
  * Stress mode for a family: N worker threads, each an interpreter running the family's critical
@@ -61,6 +62,14 @@ export interface FamilyStressResult {
 
 const ownModule = (family: FamilyName): URL => moduleBeside(import.meta.url, `../impl/${family}`);
 const programsModule = (): URL => moduleBeside(import.meta.url, "./stress_programs");
+/** The export of properties/stress_programs.ts a family's workers run: `critical_<family>`. */
+const criticalExport = (family: FamilyName): string => `critical_${family}`;
+
+/** The critical program a family's workers run, or undefined for a family that has none. */
+export function criticalProgram(family: FamilyName): CriticalProgram | undefined {
+  const program = (stressPrograms as Readonly<Record<string, unknown>>)[criticalExport(family)];
+  return typeof program === "function" ? (program as CriticalProgram) : undefined;
+}
 
 /** Converts a stress history into checker operations (pending entries stay pending). */
 export function toOperations(history: readonly StressHistoryEntry<AnyCall, Result>[]): Operation<AnyCall, Result>[] {
@@ -77,7 +86,7 @@ export async function stressFamily(o: FamilyStressOptions): Promise<FamilyStress
   const config = o.config ?? (threads === undefined ? { ...defaultConfig, interpreters: o.workers } : { ...defaultConfig, ...sizeOfThreads(threads) });
   const subjectRef = o.subject ?? { module: ownModule(o.family), export: o.family };
   const programs = Array.from({ length: o.workers }, (_, i) => ({
-    generate: { module: programsModule(), export: `critical_${o.family}` },
+    generate: { module: programsModule(), export: criticalExport(o.family) },
     seed: i + 1,
     length: o.callsPerWorker,
     ...(threads === undefined ? {} : { thread: threads[i] as number }),
@@ -90,7 +99,7 @@ export async function stressFamily(o: FamilyStressOptions): Promise<FamilyStress
   });
   const subject = implementations[o.family](config);
   const decoded = subject.decode?.(run.memory) ?? {};
-  const libraryField = o.family === "global_lock" ? "slot0.calls" : o.family === "runtime_store" || o.family === "module_slots" ? undefined : "odbc.calls";
+  const libraryField = implProfiles[o.family].libraryCounter;
   const cutShort = run.interpreters.some((i) => i.status === "stopped");
   // Judge what was done: the library calls among the calls that returned, plus any cut off mid-call.
   const expected = run.interpreters.reduce((sum, i) => sum + libraryCallsDone(i.completed), 0);

@@ -24,16 +24,27 @@ function* loop(setup: readonly AnyCall[], body: readonly AnyCall[], length: numb
   for (let i = 0; i < iterations; i++) yield* body;
 }
 
-export const critical_global_lock = (_interp: number, _seed: number, length: number): Iterable<AnyCall> =>
-  loop(
-    [{ _tag: "PyThread_EnsureGlobalLock", def: "odbc", name: "henv" }],
-    [
-      { _tag: "PyThread_acquire_lock", def: "odbc", name: "henv", index: idx },
-      { _tag: "call_unsafe_library", def: "odbc", name: "henv", index: idx },
-      { _tag: "PyThread_release_lock", def: "odbc", name: "henv", index: idx },
-    ],
-    length,
-  );
+/** A critical program: the stress runner's generator `(thread, seed, length)`, knowing its own size. */
+export interface CriticalProgram {
+  (thread: number, seed: number, length: number): Iterable<AnyCall>;
+  /** The fewest calls it needs to run its setup and one whole body. */
+  readonly minimum: number;
+}
+
+/** The critical program running `setup` once, then `body` in a loop, each as thread `thread` makes them. */
+function critical(setup: (thread: number) => readonly AnyCall[], body: (thread: number) => readonly AnyCall[]): CriticalProgram {
+  const program = (thread: number, _seed: number, length: number): Iterable<AnyCall> => loop(setup(thread), body(thread), length);
+  return Object.assign(program, { minimum: setup(1).length + body(1).length });
+}
+
+export const critical_global_lock: CriticalProgram = critical(
+  () => [{ _tag: "PyThread_EnsureGlobalLock", def: "odbc", name: "henv" }],
+  () => [
+    { _tag: "PyThread_acquire_lock", def: "odbc", name: "henv", index: idx },
+    { _tag: "call_unsafe_library", def: "odbc", name: "henv", index: idx },
+    { _tag: "PyThread_release_lock", def: "odbc", name: "henv", index: idx },
+  ],
+);
 
 /**
  * A lifecycle family's calls as thread `thread` makes them (D18): an interpreter's second thread
@@ -46,51 +57,43 @@ function byThread(thread: number, calls: readonly AnyCall[]): AnyCall[] {
   return k === 1 ? [...calls] : calls.map((c) => ({ ...c, instance: k }) as AnyCall);
 }
 
-export const critical_refcounted_lock = (thread: number, _seed: number, length: number): Iterable<AnyCall> =>
-  loop(
-    byThread(thread, [{ _tag: "mod_init", def: "odbc", setupFails: false }]),
-    byThread(thread, [
-      { _tag: "PyThread_acquire_lock", def: "odbc" },
-      { _tag: "call_unsafe_library", def: "odbc" },
-      { _tag: "PyThread_release_lock", def: "odbc" },
-    ]),
-    length,
-  );
+export const critical_refcounted_lock: CriticalProgram = critical(
+  (thread) => byThread(thread, [{ _tag: "mod_init", def: "odbc", setupFails: false }]),
+  (thread) => byThread(thread, [
+    { _tag: "PyThread_acquire_lock", def: "odbc" },
+    { _tag: "call_unsafe_library", def: "odbc" },
+    { _tag: "PyThread_release_lock", def: "odbc" },
+  ]),
+);
 
-export const critical_static_mutex = (thread: number, _seed: number, length: number): Iterable<AnyCall> =>
-  loop(
-    byThread(thread, [{ _tag: "mod_exec", def: "odbc", initFails: false }]),
-    byThread(thread, [
-      { _tag: "PyMutex_Lock", def: "odbc" },
-      { _tag: "call_unsafe_library", def: "odbc" },
-      { _tag: "PyMutex_Unlock", def: "odbc" },
-    ]),
-    length,
-  );
+export const critical_static_mutex: CriticalProgram = critical(
+  (thread) => byThread(thread, [{ _tag: "mod_exec", def: "odbc", initFails: false }]),
+  (thread) => byThread(thread, [
+    { _tag: "PyMutex_Lock", def: "odbc" },
+    { _tag: "call_unsafe_library", def: "odbc" },
+    { _tag: "PyMutex_Unlock", def: "odbc" },
+  ]),
+);
 
 /** Store churn: publish and read a value under a key held for the whole run. */
-export const critical_runtime_store = (interp: number, _seed: number, length: number): Iterable<AnyCall> =>
-  loop(
-    [{ _tag: "PyRuntime_store_ensure", def: "odbc", name: "henv" }],
-    [
-      { _tag: "PyRuntime_store_set", key: idx, value: interp, owner: "raw" },
-      { _tag: "PyRuntime_store_get", key: idx },
-      { _tag: "PyRuntime_store_is_set", key: idx },
-    ],
-    length,
-  );
+export const critical_runtime_store: CriticalProgram = critical(
+  () => [{ _tag: "PyRuntime_store_ensure", def: "odbc", name: "henv" }],
+  (interp) => [
+    { _tag: "PyRuntime_store_set", key: idx, value: interp, owner: "raw" },
+    { _tag: "PyRuntime_store_get", key: idx },
+    { _tag: "PyRuntime_store_is_set", key: idx },
+  ],
+);
 
 /** Import/use/unload churn through 1→0→1: global_init and global_exit race across workers. */
-export const critical_module_slots = (_interp: number, _seed: number, length: number): Iterable<AnyCall> =>
-  loop(
-    [],
-    [
-      { _tag: "PyModule_ExecDef", def: "odbc", initFails: false, execFails: false, initImportsSelf: false },
-      { _tag: "use_global_state", def: "odbc" },
-      { _tag: "unload_module", def: "odbc" },
-    ],
-    length,
-  );
+export const critical_module_slots: CriticalProgram = critical(
+  () => [],
+  () => [
+    { _tag: "PyModule_ExecDef", def: "odbc", initFails: false, execFails: false, initImportsSelf: false },
+    { _tag: "use_global_state", def: "odbc" },
+    { _tag: "unload_module", def: "odbc" },
+  ],
+);
 
 /**
  * How many library calls the first `completed` calls of a critical program made (setup 1, then
@@ -99,15 +102,6 @@ export const critical_module_slots = (_interp: number, _seed: number, length: nu
 export function libraryCallsDone(completed: number): number {
   return Math.floor(Math.max(0, completed) / 3);
 }
-
-/** The fewest calls a critical program needs to run its setup and one whole body. */
-export const criticalMinimum: Readonly<Record<string, number>> = {
-  global_lock: 4,
-  refcounted_lock: 4,
-  static_mutex: 4,
-  runtime_store: 4,
-  module_slots: 3,
-};
 
 /** How many library calls a critical program of `length` calls makes (setup 1, body of 3 with one library call). */
 export function libraryCalls(length: number): number {
