@@ -83,6 +83,7 @@ export const moduleSlotsProfile = {
   family: "module_slots",
   model: moduleSlotsModel,
   globalState: "lifecycle",
+  undeclaredCClient: true,
   runtimeCounts: "module-instances",
   extensionCallbacks: {
     exec: (def) => ({ _tag: "PyModule_ExecDef", def, initFails: false, execFails: false, initImportsSelf: false }),

@@ -57,6 +57,12 @@ export interface ModelProfile<C extends SomeCall = any> {
    * (def, name) too, rather than as a bare index (global_lock's acquire/release).
    */
   readonly lockHandleCalls?: readonly string[];
+  /**
+   * The family a C client that declares none (no IL_FAMILY, no --family) is checked against, as
+   * older C clients relied on: of the families marked so, the one with `extensionCallbacks` when
+   * the file exports Py_mod_global_init, the one without otherwise (cfront/client.ts).
+   */
+  readonly undeclaredCClient?: boolean;
   /** How an extension uses the family, call by call: what the workloads build programs from and the judge names symptoms by. */
   readonly usage: FamilyUsage<C>;
   /**

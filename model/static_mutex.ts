@@ -91,6 +91,7 @@ export const staticMutexProfile = {
   family: "static_mutex",
   model: staticMutexModel,
   globalState: "lifecycle",
+  undeclaredCClient: true,
   blockingRuntimeCalls: ["Py_EndInterpreter"],
   usage: {
     open: "mod_exec",
