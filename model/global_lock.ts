@@ -224,6 +224,15 @@ export const globalLockProfile = {
       { _tag: "call_unsafe_library", def: "odbc", name: "henv", index: refTo("odbc", "henv") },
       { _tag: "PyThread_release_lock", def: "odbc", name: "henv", index: refTo("odbc", "henv") },
     ],
+    // stress: ensure once, then the library call under the lock, over and over.
+    critical: () => ({
+      setup: [{ _tag: "PyThread_EnsureGlobalLock", def: "odbc", name: "henv" }],
+      body: [
+        { _tag: "PyThread_acquire_lock", def: "odbc", name: "henv", index: refTo("odbc", "henv") },
+        { _tag: "call_unsafe_library", def: "odbc", name: "henv", index: refTo("odbc", "henv") },
+        { _tag: "PyThread_release_lock", def: "odbc", name: "henv", index: refTo("odbc", "henv") },
+      ],
+    }),
   },
   fastPaths: [
     {

@@ -6,6 +6,8 @@ import {
   userBitsOf,
   describeThread,
   interpOf,
+  threadIndexOf,
+  INSTANCES,
   bumpDef,
   defaultConfig,
   defs,
@@ -76,6 +78,17 @@ const idle: DefState = { importers: 0, handle: 0, holder: 0, calls: 0, myLock: 0
 export function initLifecycle(config: ModelConfig = defaultConfig): LifecycleState {
   validateConfig(config);
   return { rt: { alive: allAlive(config), finalized: false }, defs: { odbc: idle, mylib: idle }, ghost: emptyGhost, config };
+}
+
+/**
+ * A lifecycle family's calls as thread `thread` makes them (D18): an interpreter's second thread
+ * imports and uses the interpreter's second module instance, so that its lock never runs before
+ * an import of its own (a program cannot wait for its sibling's import). Thread 1 names none.
+ */
+export function asThreadInstance<C extends object>(thread: number, calls: readonly C[]): C[] {
+  const k = threadIndexOf(thread);
+  if (k > INSTANCES) throw new RangeError(`stress programs give each thread of an interpreter its own module instance: at most ${INSTANCES} threads per interpreter, got thread ${k}`);
+  return k === 1 ? [...calls] : calls.map((c) => ({ ...c, instance: k }));
 }
 
 /** The abstract operations a family's calls map onto. */

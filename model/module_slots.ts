@@ -99,6 +99,15 @@ export const moduleSlotsProfile = {
       { _tag: "use_global_state", def: "odbc" },
       { _tag: "unload_module", def: "odbc" },
     ],
+    // stress: import/use/unload churn through 1→0→1, global_init and global_exit racing across workers.
+    critical: () => ({
+      setup: [],
+      body: [
+        { _tag: "PyModule_ExecDef", def: "odbc", initFails: false, execFails: false, initImportsSelf: false },
+        { _tag: "use_global_state", def: "odbc" },
+        { _tag: "unload_module", def: "odbc" },
+      ],
+    }),
   },
   fastPaths: [
     { setup: [{ _tag: "PyModule_ExecDef", def: "odbc", initFails: false, execFails: false, initImportsSelf: false }], loop: [{ _tag: "use_global_state", def: "odbc" }] },

@@ -96,6 +96,13 @@ export interface FamilyUsage<C extends SomeCall = any> {
    * acquire, the library call, release (thread 1 of the two-thread programs, D18).
    */
   readonly lockHolder?: readonly C[];
+  /**
+   * The extension's critical section as `interlock stress` loops it in each worker, with the calls
+   * as thread `thread` makes them: `setup` once (a reference never given back, so runtime
+   * finalisation must clean up after it, P7), then as many whole `body`s as fit
+   * (properties/stress_programs.ts). Absent: the family has no stress program.
+   */
+  readonly critical?: (thread: number) => { readonly setup: readonly C[]; readonly body: readonly C[] };
 }
 
 /** The role a call plays in its family's usage (`FamilyUsage`). */

@@ -2,7 +2,7 @@ import { Schema } from "effect";
 import { Def, Instance, RuntimeCall, describeThread } from "./common.js";
 import type { FamilyModel } from "./family.js";
 import type { ModelProfile } from "./profile.js";
-import { describeLifecycle, initLifecycle, lifecycleKey, stepLifecycle, type LifecycleOp, type LifecycleState } from "./lifecycle.js";
+import { asThreadInstance, describeLifecycle, initLifecycle, lifecycleKey, stepLifecycle, type LifecycleOp, type LifecycleState } from "./lifecycle.js";
 
 /**
  * Refcounted lock with setup/teardown — Petr Viktorin's sketch (thread.txt, "internally,
@@ -115,5 +115,14 @@ export const refcountedLockProfile = {
       { _tag: "call_unsafe_library", def: "odbc" },
       { _tag: "PyThread_release_lock", def: "odbc" },
     ],
+    // stress: import once, then the library call under the lock, over and over (a second thread with its own module instance).
+    critical: (thread) => ({
+      setup: asThreadInstance(thread, [{ _tag: "mod_init", def: "odbc", setupFails: false }] as const),
+      body: asThreadInstance(thread, [
+        { _tag: "PyThread_acquire_lock", def: "odbc" },
+        { _tag: "call_unsafe_library", def: "odbc" },
+        { _tag: "PyThread_release_lock", def: "odbc" },
+      ] as const),
+    }),
   },
 } as const satisfies ModelProfile<RefcountedLockCall>;

@@ -211,6 +211,15 @@ export const runtimeStoreProfile = {
       { _tag: "PyRuntime_store_get", key: refTo("odbc", "henv") },
       { _tag: "PyRuntime_store_release", key: refTo("odbc", "henv") },
     ],
+    // stress (store churn): publish and read a value under a key held for the whole run.
+    critical: (thread) => ({
+      setup: [{ _tag: "PyRuntime_store_ensure", def: "odbc", name: "henv" }],
+      body: [
+        { _tag: "PyRuntime_store_set", key: refTo("odbc", "henv"), value: thread, owner: "raw" },
+        { _tag: "PyRuntime_store_get", key: refTo("odbc", "henv") },
+        { _tag: "PyRuntime_store_is_set", key: refTo("odbc", "henv") },
+      ],
+    }),
   },
   fastPaths: [
     {

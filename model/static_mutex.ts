@@ -2,7 +2,7 @@ import { Schema } from "effect";
 import { Def, Instance, RuntimeCall, describeThread } from "./common.js";
 import type { FamilyModel } from "./family.js";
 import type { ModelProfile } from "./profile.js";
-import { describeLifecycle, initLifecycle, lifecycleKey, stepLifecycle, type LifecycleOp, type LifecycleState } from "./lifecycle.js";
+import { asThreadInstance, describeLifecycle, initLifecycle, lifecycleKey, stepLifecycle, type LifecycleOp, type LifecycleState } from "./lifecycle.js";
 
 /**
  * The shipped baseline: what CPython 3.13 actually offers instead of the proposals — a static,
@@ -113,6 +113,15 @@ export const staticMutexProfile = {
       { _tag: "call_unsafe_library", def: "odbc" },
       { _tag: "PyMutex_Unlock", def: "odbc" },
     ],
+    // stress: import once, then the library call under the mutex, over and over (a second thread with its own module instance).
+    critical: (thread) => ({
+      setup: asThreadInstance(thread, [{ _tag: "mod_exec", def: "odbc", initFails: false }] as const),
+      body: asThreadInstance(thread, [
+        { _tag: "PyMutex_Lock", def: "odbc" },
+        { _tag: "call_unsafe_library", def: "odbc" },
+        { _tag: "PyMutex_Unlock", def: "odbc" },
+      ] as const),
+    }),
   },
   fastPaths: [{ setup: [{ _tag: "mod_exec", def: "odbc", initFails: false }], loop: [{ _tag: "PyMutex_Lock", def: "odbc" }, { _tag: "PyMutex_Unlock", def: "odbc" }] }],
 } as const satisfies ModelProfile<StaticMutexCall>;

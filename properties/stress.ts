@@ -5,8 +5,7 @@ import { AtomicsMemory } from "../impl/memory.js";
 import { moduleBeside, runStress, type InterpreterReport, type StressHistoryEntry } from "../impl/stress/run.js";
 import { checkHistory, type Operation, type Verdict } from "./checker/index.js";
 import { checkerModel } from "./family_checker.js";
-import * as stressPrograms from "./stress_programs.js";
-import { libraryCallsDone, type CriticalProgram } from "./stress_programs.js";
+import { criticalMinimum, libraryCallsDone } from "./stress_programs.js";
 
 /**
  * Stress mode for a family: N worker threads, each an interpreter running the family's critical
@@ -62,15 +61,6 @@ export interface FamilyStressResult {
 
 const ownModule = (family: FamilyName): URL => moduleBeside(import.meta.url, `../impl/${family}`);
 const programsModule = (): URL => moduleBeside(import.meta.url, "./stress_programs");
-/** The export of properties/stress_programs.ts a family's workers run: `critical_<family>`. */
-const criticalExport = (family: FamilyName): string => `critical_${family}`;
-
-/** The critical program a family's workers run, or undefined for a family that has none. */
-export function criticalProgram(family: FamilyName): CriticalProgram | undefined {
-  const program = (stressPrograms as Readonly<Record<string, unknown>>)[criticalExport(family)];
-  return typeof program === "function" ? (program as CriticalProgram) : undefined;
-}
-
 /** Converts a stress history into checker operations (pending entries stay pending). */
 export function toOperations(history: readonly StressHistoryEntry<AnyCall, Result>[]): Operation<AnyCall, Result>[] {
   return history.map((h, id) =>
@@ -81,12 +71,13 @@ export function toOperations(history: readonly StressHistoryEntry<AnyCall, Resul
 }
 
 export async function stressFamily(o: FamilyStressOptions): Promise<FamilyStressResult> {
+  if (criticalMinimum(o.family) === undefined) throw new Error(`${o.family} has no critical program to stress (its profile's usage.critical)`);
   // Validated as a program set's threads are (distinct, valid ids, one per worker).
   const threads = o.threads === undefined ? undefined : withThreads(Array.from({ length: o.workers }), o.threads).threads;
   const config = o.config ?? (threads === undefined ? { ...defaultConfig, interpreters: o.workers } : { ...defaultConfig, ...sizeOfThreads(threads) });
   const subjectRef = o.subject ?? { module: ownModule(o.family), export: o.family };
   const programs = Array.from({ length: o.workers }, (_, i) => ({
-    generate: { module: programsModule(), export: criticalExport(o.family) },
+    generate: { module: programsModule(), export: "critical", options: o.family },
     seed: i + 1,
     length: o.callsPerWorker,
     ...(threads === undefined ? {} : { thread: threads[i] as number }),

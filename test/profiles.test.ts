@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { checkAgreement } from "../properties/agreement.js";
 import { classifyDisagreement } from "../properties/properties.js";
 import { lockFamilies, siblingThreadPrograms, typicalProgram } from "../properties/programs.js";
-import { criticalProgram } from "../properties/stress.js";
+import { criticalMinimum } from "../properties/stress_programs.js";
 import { defaultVerifySettings, planJobs, runJob, type VerifySettings } from "../properties/verify.js";
 import { programsArbitrary } from "../properties/workload.js";
 import { counterCall, counterProfile } from "./fixtures/family/model.js";
@@ -57,7 +57,7 @@ describe("the generic workloads and jobs run it from its profile alone", () => {
     expect(typicalProgram(family, 2)).toEqual([add, get, add, get]);
     expect(lockFamilies).not.toContain(family);
     expect(() => siblingThreadPrograms(family)).toThrow(/no lock/);
-    expect(criticalProgram(family)).toBeUndefined();
+    expect(criticalMinimum(family)).toBeUndefined();
   });
 
   it("its fast-check programs are sessions of its own calls, without runtime calls (it has none)", () => {
