@@ -6,14 +6,14 @@
  * traps.
  *
  * The family: `--family` (the caller's `family`), else the file's IL_FAMILY(name) declaration,
- * else module_slots when the file exports Py_mod_global_init and static_mutex otherwise (the
- * guess older C clients relied on).
+ * else the guess older C clients relied on (module_slots when the file exports Py_mod_global_init,
+ * static_mutex otherwise: the profiles marked `undeclaredCClient`).
  *
  * Memory: the family's words, then the scenario's client words (the library's monitor), then the
  * C file's globals (the client's statics), then one word that records a C trap (so a crash is
  * judged at the state it happened in).
  */
-import { defaultConfig, type FamilyName, type ModelConfig } from "../model/index.js";
+import { defaultConfig, familyNames, profiles, type FamilyName, type ModelConfig } from "../model/index.js";
 import type { Program, Subject } from "../impl/subject.js";
 import type { Hooks, StateView, Violation } from "../properties/explorer/index.js";
 import { wordNames as wordsOf } from "../properties/judge/counterexample.js";
@@ -47,7 +47,10 @@ export function cClientFamily(compiled: CompiledC, asked?: FamilyName): FamilyNa
   if (asked !== undefined) return asked;
   if (declared !== undefined) return declared;
   const exported = new Set(WebAssembly.Module.exports(new WebAssembly.Module(compiled.wasm)).map((e) => e.name));
-  return exported.has(cHooks.globalInit) ? "module_slots" : "static_mutex";
+  const callbacks = exported.has(cHooks.globalInit);
+  const guess = familyNames.find((f) => profiles[f].undeclaredCClient === true && (profiles[f].extensionCallbacks !== undefined) === callbacks);
+  if (guess === undefined) throw new Error(`${compiled.file} declares no family: add IL_FAMILY(name) or pass --family`);
+  return guess;
 }
 
 const clients = new WeakMap<CompiledC, Map<FamilyName, CClient>>();

@@ -215,24 +215,34 @@ export interface LockObject {
   readonly pins: number;
 }
 
-export type LifecycleKind = "module_slots" | "refcounted_lock" | "static_mutex";
+/**
+ * The words a lifecycle family adds to the per-def block every lifecycle family has: the outer
+ * static PyMutex an extension takes itself (static_mutex), and the static `my_lock` pointer with
+ * a pool of refcounted lock objects it points into (refcounted_lock). Each family's implementation
+ * file names its own parts.
+ */
+export interface LifecycleParts {
+  readonly outerMutex?: boolean;
+  readonly lockObjects?: boolean;
+}
 
 export interface LifecycleLayout {
   readonly words: number;
   readonly rt: RuntimeLayout;
-  readonly kind: LifecycleKind;
+  /** The family laid out (for messages). */
+  readonly family: string;
   readonly def: Readonly<Record<Def, DefBlock>>;
-  /** The lock-object pool (refcounted_lock only; empty otherwise): at most one object per def is live. */
+  /** The lock-object pool (with `lockObjects` only; empty otherwise): at most one object per def is live. */
   readonly pool: readonly LockObject[];
 }
 
-export function lifecycleLayout(kind: LifecycleKind): LifecycleLayout {
+export function lifecycleLayout(family: string, parts: LifecycleParts = {}): LifecycleLayout {
   const w = new Words();
   const rt = runtimeLayout(w);
   const block = (): DefBlock => ({
     inner: w.mutex(),
-    outer: kind === "static_mutex" ? w.mutex() : undefined,
-    lockRef: kind === "refcounted_lock" ? w.take() : undefined,
+    outer: parts.outerMutex === true ? w.mutex() : undefined,
+    lockRef: parts.lockObjects === true ? w.take() : undefined,
     count: w.take(),
     importers: w.take(),
     importers2: w.take(),
@@ -243,9 +253,8 @@ export function lifecycleLayout(kind: LifecycleKind): LifecycleLayout {
     calls: w.take(),
   });
   const def = Object.fromEntries(defs.map((d) => [d, block()])) as Record<Def, DefBlock>;
-  const pool: LockObject[] =
-    kind === "refcounted_lock" ? defs.map(() => ({ live: w.take(), mutex: w.mutex(), pins: w.take() })) : [];
-  return { words: w.next, rt, kind, def, pool };
+  const pool: LockObject[] = parts.lockObjects === true ? defs.map(() => ({ live: w.take(), mutex: w.mutex(), pins: w.take() })) : [];
+  return { words: w.next, rt, family, def, pool };
 }
 
 // ---- word names, for the judge and reports ---------------------------------------------------

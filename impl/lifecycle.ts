@@ -259,7 +259,7 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
 
   private *requireClientLock(def: Def): Code<MutexAt> {
     const client = yield* this.clientLock(def);
-    if (client === undefined) throw new Error(`${this.layout.kind} has no client lock for ${def}`);
+    if (client === undefined) throw new Error(`${this.layout.family} has no client lock for ${def}`);
     return client;
   }
 

@@ -32,4 +32,10 @@ export interface ImplProfile {
    * callbacks ignore them). Absent for a family the scenario matrix does not cover.
    */
   readonly runtime?: (config: ModelConfig, hooks?: ExtensionHooks) => Runtime<AnyCall>;
+  /**
+   * The decoded word (`Subject.decode`) counting the library calls made under the family's lock,
+   * which a stress run checks against the calls made (no lost update, P9). Absent: the family's
+   * stress program makes no library call to count.
+   */
+  readonly libraryCounter?: string;
 }

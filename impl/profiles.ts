@@ -39,11 +39,11 @@ function withHooks<C extends { readonly _tag: string }>(Base: new (config: Model
 }
 
 const builtIn: Readonly<Record<FamilyName, ImplProfile>> = {
-  global_lock: { subject: widen((c) => global_lock(c)), runtime: (c) => asAny(new GlobalLock(c)) },
+  global_lock: { subject: widen((c) => global_lock(c)), runtime: (c) => asAny(new GlobalLock(c)), libraryCounter: "slot0.calls" },
   runtime_store: { subject: widen((c) => runtime_store(c)), runtime: (c) => asAny(new RuntimeStore(c)) },
-  refcounted_lock: { subject: widen((c) => refcounted_lock(c)), runtime: withHooks(RefcountedLock) },
+  refcounted_lock: { subject: widen((c) => refcounted_lock(c)), runtime: withHooks(RefcountedLock), libraryCounter: "odbc.calls" },
   module_slots: { subject: widen((c) => module_slots(c)), runtime: withHooks(ModuleSlots) },
-  static_mutex: { subject: widen((c) => static_mutex(c)), runtime: (c) => asAny(new StaticMutex(c)) },
+  static_mutex: { subject: widen((c) => static_mutex(c)), runtime: (c) => asAny(new StaticMutex(c)), libraryCounter: "odbc.calls" },
 };
 
 /** The implementation profile of every registered family. */

@@ -34,7 +34,7 @@ import type { Subject } from "./subject.js";
 
 export class RefcountedLock extends Lifecycle<RefcountedLockCall> {
   constructor(config: ModelConfig) {
-    super(config, lifecycleLayout("refcounted_lock"));
+    super(config, lifecycleLayout("refcounted_lock", { lockObjects: true }));
   }
 
   protected toOp(call: RefcountedLockCall): LifecycleOp {

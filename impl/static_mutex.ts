@@ -29,7 +29,7 @@ import type { Subject } from "./subject.js";
 
 export class StaticMutex extends Lifecycle<StaticMutexCall> {
   constructor(config: ModelConfig) {
-    super(config, lifecycleLayout("static_mutex"));
+    super(config, lifecycleLayout("static_mutex", { outerMutex: true }));
   }
 
   protected toOp(call: StaticMutexCall): LifecycleOp {

@@ -1,5 +1,6 @@
 import { Schema } from "effect";
 import {
+  refTo,
   bit,
   Def,
   Instance,
@@ -26,6 +27,7 @@ import {
   validateConfig,
 } from "./common.js";
 import type { FamilyModel } from "./family.js";
+import type { ModelProfile } from "./profile.js";
 import {
   describeRegistry,
   dropRef,
@@ -196,3 +198,53 @@ export const globalLockModel: FamilyModel<GlobalLockState, GlobalLockCall> = {
   partitionOf: () => undefined, // indices are allocated from one registry: calls on different names interact
 };
 
+/** Named runtime-global locks (PyThread_EnsureGlobalLock …): a registry of named locks reached by index. */
+export const globalLockProfile = {
+  family: "global_lock",
+  model: globalLockModel,
+  globalState: "registry",
+  lockHandleCalls: ["PyThread_acquire_lock", "PyThread_release_lock"],
+  usage: {
+    open: "PyThread_EnsureGlobalLock",
+    close: "PyThread_ReleaseGlobalLock",
+    uses: ["PyThread_GetGlobalLock"],
+    lock: { acquire: "PyThread_acquire_lock", release: "PyThread_release_lock", inside: ["call_unsafe_library"] },
+    // ensure the lock, check the index, take the lock around a library call, release both.
+    typical: [
+      { _tag: "PyThread_EnsureGlobalLock", def: "odbc", name: "henv" },
+      { _tag: "PyThread_GetGlobalLock", def: "odbc", name: "henv", index: refTo("odbc", "henv") },
+      { _tag: "PyThread_acquire_lock", def: "odbc", name: "henv", index: refTo("odbc", "henv") },
+      { _tag: "call_unsafe_library", def: "odbc", name: "henv", index: refTo("odbc", "henv") },
+      { _tag: "PyThread_release_lock", def: "odbc", name: "henv", index: refTo("odbc", "henv") },
+      { _tag: "PyThread_ReleaseGlobalLock", def: "odbc", name: "henv", index: refTo("odbc", "henv") },
+    ],
+    lockHolder: [
+      { _tag: "PyThread_EnsureGlobalLock", def: "odbc", name: "henv" },
+      { _tag: "PyThread_acquire_lock", def: "odbc", name: "henv", index: refTo("odbc", "henv") },
+      { _tag: "call_unsafe_library", def: "odbc", name: "henv", index: refTo("odbc", "henv") },
+      { _tag: "PyThread_release_lock", def: "odbc", name: "henv", index: refTo("odbc", "henv") },
+    ],
+    // stress: ensure once, then the library call under the lock, over and over.
+    critical: () => ({
+      setup: [{ _tag: "PyThread_EnsureGlobalLock", def: "odbc", name: "henv" }],
+      body: [
+        { _tag: "PyThread_acquire_lock", def: "odbc", name: "henv", index: refTo("odbc", "henv") },
+        { _tag: "call_unsafe_library", def: "odbc", name: "henv", index: refTo("odbc", "henv") },
+        { _tag: "PyThread_release_lock", def: "odbc", name: "henv", index: refTo("odbc", "henv") },
+      ],
+    }),
+  },
+  fastPaths: [
+    {
+      setup: [{ _tag: "PyThread_EnsureGlobalLock", def: "odbc", name: "henv" }],
+      loop: [{ _tag: "PyThread_GetGlobalLock", def: "odbc", name: "henv", index: refTo("odbc", "henv") }],
+    },
+    {
+      setup: [{ _tag: "PyThread_EnsureGlobalLock", def: "odbc", name: "henv" }],
+      loop: [
+        { _tag: "PyThread_acquire_lock", def: "odbc", name: "henv", index: refTo("odbc", "henv") },
+        { _tag: "PyThread_release_lock", def: "odbc", name: "henv", index: refTo("odbc", "henv") },
+      ],
+    },
+  ],
+} as const satisfies ModelProfile<GlobalLockCall>;

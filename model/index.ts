@@ -11,8 +11,8 @@ import type { StaticMutexCall } from "./static_mutex.js";
 
 export * from "./common.js";
 export type { FamilyModel } from "./family.js";
-export { familyNames, isFamilyName, models, profiles, registerFamily, type FamilyCall, type FamilyName } from "./profiles.js";
-export type { AnyFamilyModel, ModelProfile } from "./profile.js";
+export { callRole, familyNames, isFamilyName, models, profiles, registerFamily, type FamilyCall, type FamilyName } from "./profiles.js";
+export type { AnyFamilyModel, CallRole, FamilyUsage, ModelProfile } from "./profile.js";
 export { arbitraryOf } from "./arbitrary.js";
 export { emptyCarry, resolveCall, updateCarry } from "./carry.js";
 export { globalLockModel } from "./global_lock.js";

@@ -30,7 +30,7 @@ export interface Executed {
 /** The profile of a family by name (undefined for a name no family is registered under). */
 const traitsOf = (family: string): ModelProfile | undefined => (isFamilyName(family) ? profiles[family] : undefined);
 /** The profile of a model's family (a mutant model keeps its family's name, so its traits). */
-const profileOf = (model: AnyFamilyModel): ModelProfile => traitsOf(model.family) ?? { family: model.family, model, globalState: "other" };
+const profileOf = (model: AnyFamilyModel): ModelProfile => traitsOf(model.family) ?? { family: model.family, model, globalState: "other", usage: { open: "", close: "", uses: [], typical: [] } }; // a model of no registered family: no trait, no usage
 
 /** Families keeping global state in a per-def lifecycle, and in the runtime's registry. */
 const lifecycle = (f: string): boolean => traitsOf(f)?.globalState === "lifecycle";

@@ -6,6 +6,8 @@ import {
   userBitsOf,
   describeThread,
   interpOf,
+  threadIndexOf,
+  INSTANCES,
   bumpDef,
   defaultConfig,
   defs,
@@ -16,6 +18,7 @@ import {
   ghostKey,
   ok,
   type Def,
+  type RuntimeCallTag,
   type Ghost,
   type ModelConfig,
 
@@ -77,6 +80,17 @@ export function initLifecycle(config: ModelConfig = defaultConfig): LifecycleSta
   return { rt: { alive: allAlive(config), finalized: false }, defs: { odbc: idle, mylib: idle }, ghost: emptyGhost, config };
 }
 
+/**
+ * A lifecycle family's calls as thread `thread` makes them (D18): an interpreter's second thread
+ * imports and uses the interpreter's second module instance, so that its lock never runs before
+ * an import of its own (a program cannot wait for its sibling's import). Thread 1 names none.
+ */
+export function asThreadInstance<C extends object>(thread: number, calls: readonly C[]): C[] {
+  const k = threadIndexOf(thread);
+  if (k > INSTANCES) throw new RangeError(`stress programs give each thread of an interpreter its own module instance: at most ${INSTANCES} threads per interpreter, got thread ${k}`);
+  return k === 1 ? [...calls] : calls.map((c) => ({ ...c, instance: k }));
+}
+
 /** The abstract operations a family's calls map onto. */
 export type LifecycleOp =
   | { readonly op: "import"; readonly def: Def; readonly instance: number; readonly initFails: boolean; readonly execFails: boolean; readonly initImportsSelf: boolean }
@@ -85,7 +99,7 @@ export type LifecycleOp =
   | { readonly op: "unlock"; readonly def: Def; readonly instance: number }
   | { readonly op: "use"; readonly def: Def; readonly instance: number }
   | { readonly op: "library"; readonly def: Def; readonly instance: number }
-  | { readonly op: "runtime"; readonly tag: "Py_NewInterpreter" | "Py_EndInterpreter" | "Py_FinalizeEx" | "Py_Initialize" };
+  | { readonly op: "runtime"; readonly tag: RuntimeCallTag };
 
 function withDef(s: LifecycleState, def: Def, d: DefState, ghost: Ghost = s.ghost): LifecycleState {
   const next = def === "odbc" ? { odbc: d, mylib: s.defs.mylib } : { odbc: s.defs.odbc, mylib: d };

@@ -1,6 +1,7 @@
 import { Schema } from "effect";
 import { Def, Instance, RuntimeCall, describeThread } from "./common.js";
 import type { FamilyModel } from "./family.js";
+import type { ModelProfile } from "./profile.js";
 import { describeLifecycle, initLifecycle, lifecycleKey, stepLifecycle, type LifecycleOp, type LifecycleState } from "./lifecycle.js";
 
 /**
@@ -76,3 +77,39 @@ export const moduleSlotsModel: FamilyModel<LifecycleState, ModuleSlotsCall> = {
   describeState: (s) => describeLifecycle(s, "lock"),
   partitionOf: (call) => ("def" in call ? call.def : undefined),
 };
+
+/** Module slots Py_mod_global_init / Py_mod_global_exit with the runtime's refcount per def. */
+export const moduleSlotsProfile = {
+  family: "module_slots",
+  model: moduleSlotsModel,
+  globalState: "lifecycle",
+  undeclaredCClient: true,
+  runtimeCounts: "module-instances",
+  extensionCallbacks: {
+    exec: (def) => ({ _tag: "PyModule_ExecDef", def, initFails: false, execFails: false, initImportsSelf: false }),
+    free: (def) => ({ _tag: "unload_module", def }),
+  },
+  usage: {
+    open: "PyModule_ExecDef",
+    close: "unload_module",
+    uses: ["use_global_state"],
+    // import (global_init on 0→1), use henv, unload (global_exit on 1→0).
+    typical: [
+      { _tag: "PyModule_ExecDef", def: "odbc", initFails: false, execFails: false, initImportsSelf: false },
+      { _tag: "use_global_state", def: "odbc" },
+      { _tag: "unload_module", def: "odbc" },
+    ],
+    // stress: import/use/unload churn through 1→0→1, global_init and global_exit racing across workers.
+    critical: () => ({
+      setup: [],
+      body: [
+        { _tag: "PyModule_ExecDef", def: "odbc", initFails: false, execFails: false, initImportsSelf: false },
+        { _tag: "use_global_state", def: "odbc" },
+        { _tag: "unload_module", def: "odbc" },
+      ],
+    }),
+  },
+  fastPaths: [
+    { setup: [{ _tag: "PyModule_ExecDef", def: "odbc", initFails: false, execFails: false, initImportsSelf: false }], loop: [{ _tag: "use_global_state", def: "odbc" }] },
+  ],
+} as const satisfies ModelProfile<ModuleSlotsCall>;

@@ -58,8 +58,52 @@ export interface ModelProfile<C extends SomeCall = any> {
    */
   readonly lockHandleCalls?: readonly string[];
   /**
+   * The family a C client that declares none (no IL_FAMILY, no --family) is checked against, as
+   * older C clients relied on: of the families marked so, the one with `extensionCallbacks` when
+   * the file exports Py_mod_global_init, the one without otherwise (cfront/client.ts).
+   */
+  readonly undeclaredCClient?: boolean;
+  /** How an extension uses the family, call by call: what the workloads build programs from and the judge names symptoms by. */
+  readonly usage: FamilyUsage<C>;
+  /**
    * The calls an extension makes most, for `interlock bench fastpath`: each a setup run once, then
    * a loop timed on the real backend.
    */
   readonly fastPaths?: readonly { readonly setup: readonly C[]; readonly loop: readonly C[] }[];
 }
+
+/** A call tag of the calls `C`. */
+type TagOf<C extends SomeCall> = C["_tag"];
+
+/**
+ * How an extension uses a family, by call tag: the call that takes the resource (an import, an
+ * ensure), the one that gives it back (an unload, a release), the calls made while holding it,
+ * and — where the family has one — the lock pair with the calls that belong inside it. Generic
+ * code builds programs from these (a use comes after its open, every acquire has its release)
+ * and the judge names a disagreement's symptom by the role of the call (properties/properties.ts).
+ * A tag has the same role in every family that has it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface FamilyUsage<C extends SomeCall = any> {
+  readonly open: TagOf<C>;
+  readonly close: TagOf<C>;
+  readonly uses: readonly TagOf<C>[];
+  readonly lock?: { readonly acquire: TagOf<C>; readonly release: TagOf<C>; readonly inside: readonly TagOf<C>[] };
+  /** One import/use/unload cycle as an extension runs it: the verification job's typical program. */
+  readonly typical: readonly C[];
+  /**
+   * With a lock: what a thread does to call the library under it — set up (ensure / import), then
+   * acquire, the library call, release (thread 1 of the two-thread programs, D18).
+   */
+  readonly lockHolder?: readonly C[];
+  /**
+   * The extension's critical section as `interlock stress` loops it in each worker, with the calls
+   * as thread `thread` makes them: `setup` once (a reference never given back, so runtime
+   * finalisation must clean up after it, P7), then as many whole `body`s as fit
+   * (properties/stress_programs.ts). Absent: the family has no stress program.
+   */
+  readonly critical?: (thread: number) => { readonly setup: readonly C[]; readonly body: readonly C[] };
+}
+
+/** The role a call plays in its family's usage (`FamilyUsage`). */
+export type CallRole = "open" | "close" | "use" | "acquire" | "release" | "inside";

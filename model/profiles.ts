@@ -1,86 +1,18 @@
 /**
  * The registry of API families at the model level: one line per family. Everything else that
- * differs between families is read from a family's `ModelProfile` (model/profile.ts), so adding a
- * family is its model file, its implementation file and one line here (and one in
- * impl/profiles.ts).
+ * differs between families is read from a family's `ModelProfile` (model/profile.ts), which the
+ * family's own model file defines, so adding a family is its model file, its implementation file
+ * and one line here (and one in impl/profiles.ts).
  */
-import { refTo } from "./common.js";
-import { globalLockModel, type GlobalLockCall } from "./global_lock.js";
-import { moduleSlotsModel, type ModuleSlotsCall } from "./module_slots.js";
 import type { FamilyModel } from "./family.js";
-import type { AnyFamilyModel, ModelProfile } from "./profile.js";
-import { refcountedLockModel, type RefcountedLockCall } from "./refcounted_lock.js";
-import { runtimeStoreModel, type RuntimeStoreCall } from "./runtime_store.js";
-import { staticMutexModel, type StaticMutexCall } from "./static_mutex.js";
+import { globalLockProfile } from "./global_lock.js";
+import { moduleSlotsProfile } from "./module_slots.js";
+import type { AnyFamilyModel, CallRole, FamilyUsage, ModelProfile } from "./profile.js";
+import { refcountedLockProfile } from "./refcounted_lock.js";
+import { runtimeStoreProfile } from "./runtime_store.js";
+import { staticMutexProfile } from "./static_mutex.js";
 
-/** Named runtime-global locks (PyThread_EnsureGlobalLock …): a registry of named locks reached by index. */
-export const globalLockProfile = {
-  family: "global_lock",
-  model: globalLockModel,
-  globalState: "registry",
-  lockHandleCalls: ["PyThread_acquire_lock", "PyThread_release_lock"],
-  fastPaths: [
-    {
-      setup: [{ _tag: "PyThread_EnsureGlobalLock", def: "odbc", name: "henv" }],
-      loop: [{ _tag: "PyThread_GetGlobalLock", def: "odbc", name: "henv", index: refTo("odbc", "henv") }],
-    },
-    {
-      setup: [{ _tag: "PyThread_EnsureGlobalLock", def: "odbc", name: "henv" }],
-      loop: [
-        { _tag: "PyThread_acquire_lock", def: "odbc", name: "henv", index: refTo("odbc", "henv") },
-        { _tag: "PyThread_release_lock", def: "odbc", name: "henv", index: refTo("odbc", "henv") },
-      ],
-    },
-  ],
-} as const satisfies ModelProfile<GlobalLockCall>;
-
-/** The runtime store (PyRuntime_store_*): a registry of named values reached by key. */
-export const runtimeStoreProfile = {
-  family: "runtime_store",
-  model: runtimeStoreModel,
-  globalState: "registry",
-  runtimeCounts: "every-resource",
-  fastPaths: [
-    {
-      setup: [{ _tag: "PyRuntime_store_ensure", def: "odbc", name: "henv" }, { _tag: "PyRuntime_store_set", key: refTo("odbc", "henv"), value: 7, owner: "raw" }],
-      loop: [{ _tag: "PyRuntime_store_get", key: refTo("odbc", "henv") }],
-    },
-  ],
-} as const satisfies ModelProfile<RuntimeStoreCall>;
-
-/** Petr's refcounted lock object: a per-def lifecycle whose client lock is a refcounted object the extension points at. */
-export const refcountedLockProfile = {
-  family: "refcounted_lock",
-  model: refcountedLockModel,
-  globalState: "lifecycle",
-  runtimeCounts: "module-instances",
-  lockObject: true,
-  extensionCallbacks: { exec: (def) => ({ _tag: "mod_init", def, setupFails: false }), free: (def) => ({ _tag: "mod_free", def }) },
-} as const satisfies ModelProfile<RefcountedLockCall>;
-
-/** Module slots Py_mod_global_init / Py_mod_global_exit with the runtime's refcount per def. */
-export const moduleSlotsProfile = {
-  family: "module_slots",
-  model: moduleSlotsModel,
-  globalState: "lifecycle",
-  runtimeCounts: "module-instances",
-  extensionCallbacks: {
-    exec: (def) => ({ _tag: "PyModule_ExecDef", def, initFails: false, execFails: false, initImportsSelf: false }),
-    free: (def) => ({ _tag: "unload_module", def }),
-  },
-  fastPaths: [
-    { setup: [{ _tag: "PyModule_ExecDef", def: "odbc", initFails: false, execFails: false, initImportsSelf: false }], loop: [{ _tag: "use_global_state", def: "odbc" }] },
-  ],
-} as const satisfies ModelProfile<ModuleSlotsCall>;
-
-/** The shipped baseline: a static PyMutex and the extension's own count; its m_free waits for the mutex (D14). */
-export const staticMutexProfile = {
-  family: "static_mutex",
-  model: staticMutexModel,
-  globalState: "lifecycle",
-  blockingRuntimeCalls: ["Py_EndInterpreter"],
-  fastPaths: [{ setup: [{ _tag: "mod_exec", def: "odbc", initFails: false }], loop: [{ _tag: "PyMutex_Lock", def: "odbc" }, { _tag: "PyMutex_Unlock", def: "odbc" }] }],
-} as const satisfies ModelProfile<StaticMutexCall>;
+export { globalLockProfile, moduleSlotsProfile, refcountedLockProfile, runtimeStoreProfile, staticMutexProfile };
 
 /** The built-in families, one line each. */
 const builtIn = {
@@ -120,4 +52,29 @@ export function registerFamily(profile: ModelProfile): FamilyName {
   (profiles as Record<FamilyName, ModelProfile>)[name] = profile;
   (models as Record<FamilyName, AnyFamilyModel>)[name] = profile.model;
   return name;
+}
+
+/** The roles a usage gives its calls' tags. */
+function rolesOf(usage: FamilyUsage): [string, CallRole][] {
+  return [
+    [usage.open, "open"],
+    [usage.close, "close"],
+    ...usage.uses.map((t): [string, CallRole] => [t, "use"]),
+    ...(usage.lock === undefined
+      ? []
+      : [[usage.lock.acquire, "acquire"] as [string, CallRole], [usage.lock.release, "release"] as [string, CallRole], ...usage.lock.inside.map((t): [string, CallRole] => [t, "inside"])]),
+  ];
+}
+
+/**
+ * The role a call tag plays (`FamilyUsage`) and the profile of the first registered family whose
+ * usage gives it one, or undefined (a runtime call, or a call no usage names). A tag has the same
+ * role in every family that has it, so the judge can name a call's symptom without its family.
+ */
+export function callRole(tag: string): { readonly role: CallRole; readonly profile: ModelProfile } | undefined {
+  for (const profile of Object.values(profiles) as ModelProfile[]) {
+    const found = rolesOf(profile.usage).find(([t]) => t === tag);
+    if (found !== undefined) return { role: found[1], profile };
+  }
+  return undefined;
 }

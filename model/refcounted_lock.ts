@@ -1,7 +1,8 @@
 import { Schema } from "effect";
 import { Def, Instance, RuntimeCall, describeThread } from "./common.js";
 import type { FamilyModel } from "./family.js";
-import { describeLifecycle, initLifecycle, lifecycleKey, stepLifecycle, type LifecycleOp, type LifecycleState } from "./lifecycle.js";
+import type { ModelProfile } from "./profile.js";
+import { asThreadInstance, describeLifecycle, initLifecycle, lifecycleKey, stepLifecycle, type LifecycleOp, type LifecycleState } from "./lifecycle.js";
 
 /**
  * Refcounted lock with setup/teardown — Petr Viktorin's sketch (thread.txt, "internally,
@@ -85,3 +86,43 @@ export const refcountedLockModel: FamilyModel<LifecycleState, RefcountedLockCall
   describeState: (s) => describeLifecycle(s, "lock"),
   partitionOf: (call) => ("def" in call ? call.def : undefined),
 };
+
+/** Petr's refcounted lock object: a per-def lifecycle whose client lock is a refcounted object the extension points at. */
+export const refcountedLockProfile = {
+  family: "refcounted_lock",
+  model: refcountedLockModel,
+  globalState: "lifecycle",
+  runtimeCounts: "module-instances",
+  lockObject: true,
+  extensionCallbacks: { exec: (def) => ({ _tag: "mod_init", def, setupFails: false }), free: (def) => ({ _tag: "mod_free", def }) },
+  usage: {
+    open: "mod_init",
+    close: "mod_free",
+    uses: ["use_global_state"],
+    lock: { acquire: "PyThread_acquire_lock", release: "PyThread_release_lock", inside: ["call_unsafe_library"] },
+    // mod_init (setup when just allocated), my_func under the lock, mod_free (teardown when just freed).
+    typical: [
+      { _tag: "mod_init", def: "odbc", setupFails: false },
+      { _tag: "use_global_state", def: "odbc" },
+      { _tag: "PyThread_acquire_lock", def: "odbc" },
+      { _tag: "call_unsafe_library", def: "odbc" },
+      { _tag: "PyThread_release_lock", def: "odbc" },
+      { _tag: "mod_free", def: "odbc" },
+    ],
+    lockHolder: [
+      { _tag: "mod_init", def: "odbc", setupFails: false },
+      { _tag: "PyThread_acquire_lock", def: "odbc" },
+      { _tag: "call_unsafe_library", def: "odbc" },
+      { _tag: "PyThread_release_lock", def: "odbc" },
+    ],
+    // stress: import once, then the library call under the lock, over and over (a second thread with its own module instance).
+    critical: (thread) => ({
+      setup: asThreadInstance(thread, [{ _tag: "mod_init", def: "odbc", setupFails: false }] as const),
+      body: asThreadInstance(thread, [
+        { _tag: "PyThread_acquire_lock", def: "odbc" },
+        { _tag: "call_unsafe_library", def: "odbc" },
+        { _tag: "PyThread_release_lock", def: "odbc" },
+      ] as const),
+    }),
+  },
+} as const satisfies ModelProfile<RefcountedLockCall>;

@@ -1,5 +1,6 @@
 import { Schema } from "effect";
 import {
+  refTo,
   allAlive,
   bit,
   Def,
@@ -25,6 +26,7 @@ import {
   interpOf,
 } from "./common.js";
 import type { FamilyModel } from "./family.js";
+import type { ModelProfile } from "./profile.js";
 import {
   describeRegistry,
   dropRef,
@@ -191,3 +193,38 @@ export const runtimeStoreModel: FamilyModel<RuntimeStoreState, RuntimeStoreCall>
       : describeRegistry(s.reg, (p) => (p.isSet ? `, value ${p.value}${p.owner ? ` owned by interp ${p.owner}` : ""}` : ", no value")),
   partitionOf: () => undefined, // keys are allocated from one registry: calls on different names interact
 };
+
+/** The runtime store (PyRuntime_store_*): a registry of named values reached by key. */
+export const runtimeStoreProfile = {
+  family: "runtime_store",
+  model: runtimeStoreModel,
+  globalState: "registry",
+  runtimeCounts: "every-resource",
+  usage: {
+    open: "PyRuntime_store_ensure",
+    close: "PyRuntime_store_release",
+    uses: ["PyRuntime_store_set", "PyRuntime_store_get", "PyRuntime_store_is_set", "PyRuntime_store_delete"],
+    // ensure the key, publish a raw value, read it back, release the key.
+    typical: [
+      { _tag: "PyRuntime_store_ensure", def: "odbc", name: "henv" },
+      { _tag: "PyRuntime_store_set", key: refTo("odbc", "henv"), value: 7, owner: "raw" },
+      { _tag: "PyRuntime_store_get", key: refTo("odbc", "henv") },
+      { _tag: "PyRuntime_store_release", key: refTo("odbc", "henv") },
+    ],
+    // stress (store churn): publish and read a value under a key held for the whole run.
+    critical: (thread) => ({
+      setup: [{ _tag: "PyRuntime_store_ensure", def: "odbc", name: "henv" }],
+      body: [
+        { _tag: "PyRuntime_store_set", key: refTo("odbc", "henv"), value: thread, owner: "raw" },
+        { _tag: "PyRuntime_store_get", key: refTo("odbc", "henv") },
+        { _tag: "PyRuntime_store_is_set", key: refTo("odbc", "henv") },
+      ],
+    }),
+  },
+  fastPaths: [
+    {
+      setup: [{ _tag: "PyRuntime_store_ensure", def: "odbc", name: "henv" }, { _tag: "PyRuntime_store_set", key: refTo("odbc", "henv"), value: 7, owner: "raw" }],
+      loop: [{ _tag: "PyRuntime_store_get", key: refTo("odbc", "henv") }],
+    },
+  ],
+} as const satisfies ModelProfile<RuntimeStoreCall>;

@@ -1,7 +1,8 @@
 import { Schema } from "effect";
 import { Def, Instance, RuntimeCall, describeThread } from "./common.js";
 import type { FamilyModel } from "./family.js";
-import { describeLifecycle, initLifecycle, lifecycleKey, stepLifecycle, type LifecycleOp, type LifecycleState } from "./lifecycle.js";
+import type { ModelProfile } from "./profile.js";
+import { asThreadInstance, describeLifecycle, initLifecycle, lifecycleKey, stepLifecycle, type LifecycleOp, type LifecycleState } from "./lifecycle.js";
 
 /**
  * The shipped baseline: what CPython 3.13 actually offers instead of the proposals — a static,
@@ -84,3 +85,43 @@ export const staticMutexModel: FamilyModel<LifecycleState, StaticMutexCall> = {
   describeState: (s) => describeLifecycle(s, "PyMutex"),
   partitionOf: (call) => ("def" in call ? call.def : undefined),
 };
+
+/** The shipped baseline: a static PyMutex and the extension's own count; its m_free waits for the mutex (D14). */
+export const staticMutexProfile = {
+  family: "static_mutex",
+  model: staticMutexModel,
+  globalState: "lifecycle",
+  undeclaredCClient: true,
+  blockingRuntimeCalls: ["Py_EndInterpreter"],
+  usage: {
+    open: "mod_exec",
+    close: "mod_free",
+    uses: ["use_global_state"],
+    lock: { acquire: "PyMutex_Lock", release: "PyMutex_Unlock", inside: ["call_unsafe_library"] },
+    // the extension's own code around a static PyMutex.
+    typical: [
+      { _tag: "mod_exec", def: "odbc", initFails: false },
+      { _tag: "use_global_state", def: "odbc" },
+      { _tag: "PyMutex_Lock", def: "odbc" },
+      { _tag: "call_unsafe_library", def: "odbc" },
+      { _tag: "PyMutex_Unlock", def: "odbc" },
+      { _tag: "mod_free", def: "odbc" },
+    ],
+    lockHolder: [
+      { _tag: "mod_exec", def: "odbc", initFails: false },
+      { _tag: "PyMutex_Lock", def: "odbc" },
+      { _tag: "call_unsafe_library", def: "odbc" },
+      { _tag: "PyMutex_Unlock", def: "odbc" },
+    ],
+    // stress: import once, then the library call under the mutex, over and over (a second thread with its own module instance).
+    critical: (thread) => ({
+      setup: asThreadInstance(thread, [{ _tag: "mod_exec", def: "odbc", initFails: false }] as const),
+      body: asThreadInstance(thread, [
+        { _tag: "PyMutex_Lock", def: "odbc" },
+        { _tag: "call_unsafe_library", def: "odbc" },
+        { _tag: "PyMutex_Unlock", def: "odbc" },
+      ] as const),
+    }),
+  },
+  fastPaths: [{ setup: [{ _tag: "mod_exec", def: "odbc", initFails: false }], loop: [{ _tag: "PyMutex_Lock", def: "odbc" }, { _tag: "PyMutex_Unlock", def: "odbc" }] }],
+} as const satisfies ModelProfile<StaticMutexCall>;

@@ -1,4 +1,4 @@
-import { decodeIndex, describeResult, type AnyCall, type Result } from "../model/index.js";
+import { callRole, decodeIndex, describeResult, isRuntimeCall, type AnyCall, type CallRole, type ModelProfile, type Result } from "../model/index.js";
 
 /**
  * The properties P1–P9 (../shared/reference/properties.md) by id, and how a disagreement between
@@ -42,6 +42,12 @@ function describedBecause(observed: Result | undefined, expected: Result | undef
   return (property, why) => ({ property, why: `${why} (returned ${saw}; the model says ${want})` });
 }
 
+/** A registry family's release of an ensure (its close), which `NotEnsured` explains by its own symptom. */
+function releasesAnEnsure(tag: string): boolean {
+  const found = callRole(tag);
+  return found?.role === "close" && found.profile.globalState === "registry";
+}
+
 /**
  * Classifies a call the model could not place: `observed` is what the implementation returned,
  * `expected` what the model would return at the longest linearizable prefix (undefined when the
@@ -55,81 +61,107 @@ export function classifyDisagreement(call: AnyCall, observed: Result | undefined
   const because = describedBecause(observed, expected);
   const tag = call._tag;
   if (observed?._tag === "Ok" && errIs(expected, "StaleIndex")) return because("P8", `a stale index reached a newer resource: ${indexWords(call)} no longer resolves, yet ${tag} went through`);
-  if (observed?._tag === "Ok" && errIs(expected, "NotEnsured") && tag !== "PyThread_ReleaseGlobalLock" && tag !== "PyRuntime_store_release") {
+  if (observed?._tag === "Ok" && errIs(expected, "NotEnsured") && !releasesAnEnsure(tag)) {
     return because("P3", `an interpreter reached an entry it never ensured (or already released): ${tag} went through without a balanced ensure`);
   }
   if (expected?._tag === "Ok" && (errIs(observed, "StaleIndex") || errIs(observed, "NotEnsured"))) return because("P3", "a module instance lost its ensure to another instance's release");
   return classifyBySymptom(call, observed, expected);
 }
 
-/** What the call alone says broke: the first symptom, by the call and the two results (no evidence beyond them). */
+/**
+ * What the call alone says broke: the first symptom, by the call's role in its family's usage
+ * (model/profile.ts `FamilyUsage`: an import or ensure, an unload or release, a use, the lock and
+ * the library call inside it), where the family keeps its global state, and the two results (no
+ * evidence beyond them).
+ */
 export function classifyBySymptom(call: AnyCall, observed: Result | undefined, expected: Result | undefined): Classified {
   const because = describedBecause(observed, expected);
-  const tag = call._tag;
+  const found = callRole(call._tag);
   if (expected === undefined && observed?._tag === "Ok") {
-    if (tag === "PyThread_acquire_lock" || tag === "PyMutex_Lock") return because("P9", "the lock was acquired while another interpreter held it");
-    if (tag === "Py_FinalizeEx") return because("P7", "the runtime finalised while an interpreter was still inside the extension (holding a lock it must wait for, D3)");
+    if (found?.role === "acquire") return because("P9", "the lock was acquired while another interpreter held it");
+    if (call._tag === "Py_FinalizeEx") return because("P7", "the runtime finalised while an interpreter was still inside the extension (holding a lock it must wait for, D3)");
     return because("P9", "a call went through a lock another interpreter held");
   }
-  switch (tag) {
-    case "PyModule_ExecDef":
-    case "mod_init":
-    case "mod_exec":
-      if (ok(observed, 1) && ok(expected, 0)) return because("P1", "global state was initialised again while an earlier epoch was still alive");
-      if (ok(observed, 0) && ok(expected, 1)) return because("P1", "the import skipped initialisation although no epoch was alive");
-      if (errIs(expected, "InitFailed") || errIs(observed, "InitFailed") || errIs(expected, "ExecFailed") || errIs(observed, "ExecFailed")) {
-        return because("P5", "a failed init did not leave the state as the model requires");
-      }
-      if (errIs(observed, "ImportCycle") || errIs(expected, "ImportCycle") || errIs(observed, "Reentrant")) {
-        return because("P6", "re-entry into init was not handled as an import cycle");
-      }
-      return because("P3", "the module instance count disagrees with the model");
-    case "unload_module":
-    case "mod_free":
-      if (ok(observed, 1) && ok(expected, 0)) return because("P2", "global state was torn down while another interpreter still used it");
-      if (ok(observed, 0) && ok(expected, 1)) return because("P2", "the last user did not tear the global state down");
-      return because("P3", "an unload was accepted or refused against the instance count");
-    case "use_global_state":
-      if (ok(observed, 0)) return because("P2", "an interpreter used global state that was torn down or not yet set up");
-      if (observed?._tag === "Ok" && expected?._tag === "Ok") return because("P1", "an interpreter saw the handle of another epoch");
-      return because("P3", "use was accepted or refused against the instance count");
-    case "call_unsafe_library":
+  if (isRuntimeCall(call)) return because("P7", "interpreter or runtime finalisation disagrees with the model");
+  const symptom = found === undefined ? undefined : symptomOf(found.role, found.profile, observed, expected, because);
+  // A call no usage gives a role, or of a family the generic rules know nothing of: agreement itself.
+  return symptom ?? because("agreement", "the result disagrees with the model");
+}
+
+type Because = (property: PropertyId, why: string) => Classified;
+
+/** The symptom of a call playing `role` in a family with `profile`'s traits (undefined: none known). */
+function symptomOf(role: CallRole, profile: ModelProfile, observed: Result | undefined, expected: Result | undefined, because: Because): Classified | undefined {
+  const state = profile.globalState;
+  switch (role) {
+    case "inside":
       return because("P9", "two interpreters were inside the library at once (a lost update)");
-    case "PyThread_release_lock":
-    case "PyMutex_Unlock":
+    case "release":
       return because("P9", "the lock was released by an interpreter that did not hold it");
-    case "PyThread_acquire_lock":
-    case "PyMutex_Lock":
+    case "acquire":
       if (errIs(expected, "StaleIndex") || errIs(expected, "NameMismatch")) return because("P8", "a stale or mismatched index reached a lock");
       return because("P9", "the lock's ownership disagrees with the model");
-    case "PyThread_EnsureGlobalLock":
-    case "PyRuntime_store_ensure":
-      if (observed?._tag === "Ok" && expected?._tag === "Ok") return because("P1", "two interpreters got different indices for the same (def, name): two resources for one name");
-      return because("P5", "ensure failed or succeeded against the registry's capacity");
-    case "PyThread_GetGlobalLock":
-    case "PyRuntime_store_is_set":
-    case "PyRuntime_store_get":
-    case "PyRuntime_store_set":
-    case "PyRuntime_store_delete":
-      if (observed?._tag === "Ok" && (errIs(expected, "StaleIndex") || errIs(expected, "NameMismatch"))) return because("P8", "a stale index or key resolved to a newer entry");
-      if (observed?._tag === "Ok" && errIs(expected, "NotEnsured")) return because("P3", "an interpreter reached an entry it never ensured");
-      if (expected?._tag === "Ok" && (errIs(observed, "StaleIndex") || errIs(observed, "NotEnsured"))) return because("P3", "a module instance lost its ensure to another instance's release");
-      return because("agreement", "the value read disagrees with the model");
-    case "PyThread_ReleaseGlobalLock":
-    case "PyRuntime_store_release":
-      if (tag === "PyRuntime_store_release" && ok(observed, 0) && ok(expected, 1)) return because("P2", "the last user was not told it was last, so nobody frees the value");
-      if (tag === "PyRuntime_store_release" && ok(observed, 1) && ok(expected, 0)) return because("P2", "a releaser was told it was last while another interpreter still uses the key");
-      if (observed?._tag === "Ok" && errIs(expected, "NotEnsured")) return because("P3", "a release was accepted from an interpreter that holds no ensure (released twice, or ensured by another)");
-      if (observed?._tag === "Ok" && errIs(expected, "StaleIndex")) return because("P8", "a stale index was released");
-      return because("P3", "the ensure count disagrees with the model");
-    case "Py_EndInterpreter":
-    case "Py_FinalizeEx":
-    case "Py_Initialize":
-    case "Py_NewInterpreter":
-      return because("P7", "interpreter or runtime finalisation disagrees with the model");
+    case "open":
+      return state === "lifecycle" ? importSymptom(observed, expected, because) : state === "registry" ? ensureSymptom(observed, expected, because) : undefined;
+    case "close":
+      return state === "lifecycle" ? unloadSymptom(observed, expected, because) : state === "registry" ? releaseSymptom(profile, observed, expected, because) : undefined;
+    case "use":
+      return state === "lifecycle" ? useSymptom(observed, expected, because) : state === "registry" ? lookupSymptom(observed, expected, because) : undefined;
   }
-  // A call of a family registered from outside (no symptom known for it): agreement itself.
-  return because("agreement", "the result disagrees with the model");
+}
+
+/** An import (a lifecycle family's open): the epoch, the failure rollback, the import cycle, else the instance count. */
+function importSymptom(observed: Result | undefined, expected: Result | undefined, because: Because): Classified {
+  if (ok(observed, 1) && ok(expected, 0)) return because("P1", "global state was initialised again while an earlier epoch was still alive");
+  if (ok(observed, 0) && ok(expected, 1)) return because("P1", "the import skipped initialisation although no epoch was alive");
+  if (errIs(expected, "InitFailed") || errIs(observed, "InitFailed") || errIs(expected, "ExecFailed") || errIs(observed, "ExecFailed")) {
+    return because("P5", "a failed init did not leave the state as the model requires");
+  }
+  if (errIs(observed, "ImportCycle") || errIs(expected, "ImportCycle") || errIs(observed, "Reentrant")) {
+    return because("P6", "re-entry into init was not handled as an import cycle");
+  }
+  return because("P3", "the module instance count disagrees with the model");
+}
+
+/** An unload (a lifecycle family's close): teardown by the last user only, else the instance count. */
+function unloadSymptom(observed: Result | undefined, expected: Result | undefined, because: Because): Classified {
+  if (ok(observed, 1) && ok(expected, 0)) return because("P2", "global state was torn down while another interpreter still used it");
+  if (ok(observed, 0) && ok(expected, 1)) return because("P2", "the last user did not tear the global state down");
+  return because("P3", "an unload was accepted or refused against the instance count");
+}
+
+/** A use of global state (a lifecycle family's use). */
+function useSymptom(observed: Result | undefined, expected: Result | undefined, because: Because): Classified {
+  if (ok(observed, 0)) return because("P2", "an interpreter used global state that was torn down or not yet set up");
+  if (observed?._tag === "Ok" && expected?._tag === "Ok") return because("P1", "an interpreter saw the handle of another epoch");
+  return because("P3", "use was accepted or refused against the instance count");
+}
+
+/** An ensure (a registry family's open). */
+function ensureSymptom(observed: Result | undefined, expected: Result | undefined, because: Because): Classified {
+  if (observed?._tag === "Ok" && expected?._tag === "Ok") return because("P1", "two interpreters got different indices for the same (def, name): two resources for one name");
+  return because("P5", "ensure failed or succeeded against the registry's capacity");
+}
+
+/** A call through an index or key (a registry family's use). */
+function lookupSymptom(observed: Result | undefined, expected: Result | undefined, because: Because): Classified {
+  if (observed?._tag === "Ok" && (errIs(expected, "StaleIndex") || errIs(expected, "NameMismatch"))) return because("P8", "a stale index or key resolved to a newer entry");
+  if (observed?._tag === "Ok" && errIs(expected, "NotEnsured")) return because("P3", "an interpreter reached an entry it never ensured");
+  if (expected?._tag === "Ok" && (errIs(observed, "StaleIndex") || errIs(observed, "NotEnsured"))) return because("P3", "a module instance lost its ensure to another instance's release");
+  return because("agreement", "the value read disagrees with the model");
+}
+
+/**
+ * A release of an ensure (a registry family's close). Where the runtime counts every resource's
+ * users (the store), the release tells the last one it is last.
+ */
+function releaseSymptom(profile: ModelProfile, observed: Result | undefined, expected: Result | undefined, because: Because): Classified {
+  const tellsLast = profile.runtimeCounts === "every-resource";
+  if (tellsLast && ok(observed, 0) && ok(expected, 1)) return because("P2", "the last user was not told it was last, so nobody frees the value");
+  if (tellsLast && ok(observed, 1) && ok(expected, 0)) return because("P2", "a releaser was told it was last while another interpreter still uses the key");
+  if (observed?._tag === "Ok" && errIs(expected, "NotEnsured")) return because("P3", "a release was accepted from an interpreter that holds no ensure (released twice, or ensured by another)");
+  if (observed?._tag === "Ok" && errIs(expected, "StaleIndex")) return because("P8", "a stale index was released");
+  return because("P3", "the ensure count disagrees with the model");
 }
 
 /**

@@ -1,11 +1,11 @@
 import { threadOf } from "../model/thread.js";
 import { defaultConfig, models, sizeOfThreads, withThreads, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../model/index.js";
-import { implementations } from "../impl/index.js";
+import { implementations, implProfiles } from "../impl/index.js";
 import { AtomicsMemory } from "../impl/memory.js";
 import { moduleBeside, runStress, type InterpreterReport, type StressHistoryEntry } from "../impl/stress/run.js";
 import { checkHistory, type Operation, type Verdict } from "./checker/index.js";
 import { checkerModel } from "./family_checker.js";
-import { libraryCallsDone } from "./stress_programs.js";
+import { criticalMinimum, libraryCallsDone } from "./stress_programs.js";
 
 /**
  * Stress mode for a family: N worker threads, each an interpreter running the family's critical
@@ -61,7 +61,6 @@ export interface FamilyStressResult {
 
 const ownModule = (family: FamilyName): URL => moduleBeside(import.meta.url, `../impl/${family}`);
 const programsModule = (): URL => moduleBeside(import.meta.url, "./stress_programs");
-
 /** Converts a stress history into checker operations (pending entries stay pending). */
 export function toOperations(history: readonly StressHistoryEntry<AnyCall, Result>[]): Operation<AnyCall, Result>[] {
   return history.map((h, id) =>
@@ -72,12 +71,13 @@ export function toOperations(history: readonly StressHistoryEntry<AnyCall, Resul
 }
 
 export async function stressFamily(o: FamilyStressOptions): Promise<FamilyStressResult> {
+  if (criticalMinimum(o.family) === undefined) throw new Error(`${o.family} has no critical program to stress (its profile's usage.critical)`);
   // Validated as a program set's threads are (distinct, valid ids, one per worker).
   const threads = o.threads === undefined ? undefined : withThreads(Array.from({ length: o.workers }), o.threads).threads;
   const config = o.config ?? (threads === undefined ? { ...defaultConfig, interpreters: o.workers } : { ...defaultConfig, ...sizeOfThreads(threads) });
   const subjectRef = o.subject ?? { module: ownModule(o.family), export: o.family };
   const programs = Array.from({ length: o.workers }, (_, i) => ({
-    generate: { module: programsModule(), export: `critical_${o.family}` },
+    generate: { module: programsModule(), export: "critical", options: o.family },
     seed: i + 1,
     length: o.callsPerWorker,
     ...(threads === undefined ? {} : { thread: threads[i] as number }),
@@ -90,7 +90,7 @@ export async function stressFamily(o: FamilyStressOptions): Promise<FamilyStress
   });
   const subject = implementations[o.family](config);
   const decoded = subject.decode?.(run.memory) ?? {};
-  const libraryField = o.family === "global_lock" ? "slot0.calls" : o.family === "runtime_store" || o.family === "module_slots" ? undefined : "odbc.calls";
+  const libraryField = implProfiles[o.family].libraryCounter;
   const cutShort = run.interpreters.some((i) => i.status === "stopped");
   // Judge what was done: the library calls among the calls that returned, plus any cut off mid-call.
   const expected = run.interpreters.reduce((sum, i) => sum + libraryCallsDone(i.completed), 0);

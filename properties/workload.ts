@@ -1,6 +1,6 @@
 import { Schema } from "effect";
 import fc from "fast-check";
-import { arbitraryOf, carrySlots, defs, encodeIndex, models, names, refTo, type AnyCall, type Def, type FamilyName, type Name } from "../model/index.js";
+import { arbitraryOf, carrySlots, defs, encodeIndex, models, names, profiles, refTo, runtimeCallTags, type AnyCall, type Def, type FamilyName, type Name } from "../model/index.js";
 
 export { emptyCarry, resolveCall, updateCarry } from "../model/carry.js";
 
@@ -13,7 +13,7 @@ export { emptyCarry, resolveCall, updateCarry } from "../model/carry.js";
 /** How often runtime calls appear relative to the family's own calls: rare, since they end everything. */
 const RUNTIME_WEIGHT = 1;
 const FAMILY_WEIGHT = 12;
-const runtimeTags = new Set(["Py_NewInterpreter", "Py_EndInterpreter", "Py_FinalizeEx", "Py_Initialize"]);
+const runtimeTags: ReadonlySet<string> = new Set(runtimeCallTags);
 
 /**
  * An index or key argument: mostly a reference to a value this interpreter received (resolved when
@@ -134,47 +134,6 @@ export function invocationsArbitrary(
   );
 }
 
-/**
- * How an extension uses a family, by call tag: the call that takes the resource (an import, an
- * ensure), the one that gives it back (an unload, a release), the calls made while holding it,
- * and — where the family has one — the lock pair with the calls that belong inside it. A program
- * is built from these so that what it does means something: a use comes after its import, every
- * acquire has its release.
- */
-interface Shape {
-  readonly open: string;
-  readonly close: string;
-  readonly uses: readonly string[];
-  readonly lock?: { readonly acquire: string; readonly release: string; readonly inside: readonly string[] };
-}
-
-const shapes: Record<FamilyName, Shape> = {
-  global_lock: {
-    open: "PyThread_EnsureGlobalLock",
-    close: "PyThread_ReleaseGlobalLock",
-    uses: ["PyThread_GetGlobalLock"],
-    lock: { acquire: "PyThread_acquire_lock", release: "PyThread_release_lock", inside: ["call_unsafe_library"] },
-  },
-  runtime_store: {
-    open: "PyRuntime_store_ensure",
-    close: "PyRuntime_store_release",
-    uses: ["PyRuntime_store_set", "PyRuntime_store_get", "PyRuntime_store_is_set", "PyRuntime_store_delete"],
-  },
-  module_slots: { open: "PyModule_ExecDef", close: "unload_module", uses: ["use_global_state"] },
-  refcounted_lock: {
-    open: "mod_init",
-    close: "mod_free",
-    uses: ["use_global_state"],
-    lock: { acquire: "PyThread_acquire_lock", release: "PyThread_release_lock", inside: ["call_unsafe_library"] },
-  },
-  static_mutex: {
-    open: "mod_exec",
-    close: "mod_free",
-    uses: ["use_global_state"],
-    lock: { acquire: "PyMutex_Lock", release: "PyMutex_Unlock", inside: ["call_unsafe_library"] },
-  },
-};
-
 /** A resource of the vocabulary: mostly (odbc, henv), so that interpreters collide on it. */
 interface Resource {
   readonly def: Def;
@@ -230,7 +189,9 @@ const keepArb = fc.oneof({ weight: 1, arbitrary: fc.constant(false) }, { weight:
  * for the resource (resolved when the call is made).
  */
 function sessionArb(family: FamilyName, leaves: Leaves): fc.Arbitrary<AnyCall[]> {
-  const shape = shapes[family];
+  // How an extension uses the family (its profile's usage), so that what a program does means
+  // something: a use comes after its import, every acquire has its release.
+  const shape = profiles[family].usage;
   const use = shaped(leaves, shape.uses).map((c) => [c]);
   const lock = shape.lock;
   const lone = shaped(leaves, [shape.open, shape.close, ...(lock ? [lock.acquire, lock.release] : [])]).map((c) => [c]);
@@ -315,7 +276,8 @@ export function programsArbitrary(
   options: CallArbitraryOptions = {},
 ): fc.Arbitrary<AnyCall[][]> {
   const leaves = leafArbitraries(family);
-  const runtime = options.runtime !== false;
+  // A family without the runtime calls (a test fixture's) runs without runtime events.
+  const runtime = options.runtime !== false && runtimeCallTags.every((tag) => leaves.has(tag));
   if (!(maxCalls >= 1)) throw new RangeError(`programsArbitrary: maxCalls must be at least 1, got ${maxCalls}`);
   // One set in four shuts down; shrinks to 0, no shutdown.
   const finalizes = runtime && maxCalls >= 3 ? fc.integer({ min: 0, max: 3 }).map((n) => n === 3) : fc.constant(false);

@@ -46,7 +46,7 @@ register({
     if (families.length !== 1) throw new UsageError("stress: give exactly one --family");
     const family = families[0]!;
     const workers = intFlag(v["workers"], "workers", 1, 8, 2);
-    const minimum = criticalMinimum[family] ?? 4;
+    const minimum = criticalMinimum(family) ?? 4;
     const calls = intFlag(v["calls"], "calls", minimum, 100_000_000, 100_000);
     const budgetMs = intFlag(v["budget-ms"], "budget-ms", 1, 86_400_000, 120_000);
     const historyPath = str(v["history"]);

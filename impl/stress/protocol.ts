@@ -62,7 +62,7 @@ export interface ModuleExportRef {
 
 export type WorkerProgram =
   | { readonly kind: "calls"; readonly calls: readonly unknown[] }
-  | { readonly kind: "generated"; readonly generator: ModuleExportRef; readonly seed: number; readonly length: number };
+  | { readonly kind: "generated"; readonly generator: ModuleExportRef; readonly seed: number; readonly length: number; readonly options?: unknown };
 
 /** Everything a worker is started with (`workerData`). */
 export interface WorkerInit {

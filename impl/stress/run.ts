@@ -49,12 +49,13 @@ export interface ModuleExport {
 
 /**
  * The program of one interpreter: explicit calls, or calls generated inside the worker by
- * `generate.export`, a function `(interp, seed, length) => Iterable<Call>` — so a run of 10^6
- * calls does not post 10^6 objects.
+ * `generate.export`, a function `(interp, seed, length, options) => Iterable<Call>` — so a run of
+ * 10^6 calls does not post 10^6 objects. `generate.options` (structured-cloned to the worker) is
+ * passed as it is, e.g. the family whose program to generate.
  */
 export type StressProgram<Call> = (
   | { readonly calls: readonly Call[] }
-  | { readonly generate: ModuleExport; readonly seed: number; readonly length: number }
+  | { readonly generate: ModuleExport & { readonly options?: unknown }; readonly seed: number; readonly length: number }
 ) & {
   /**
    * The thread that runs it (model D18 `threadId`: thread k of interpreter i is i + 8·(k − 1));
@@ -196,15 +197,15 @@ function ref(m: ModuleExport): ModuleExportRef {
 function toWorkerProgram<Call>(p: StressProgram<Call>): WorkerProgram {
   return "calls" in p
     ? { kind: "calls", calls: p.calls }
-    : { kind: "generated", generator: ref(p.generate), seed: p.seed, length: p.length };
+    : { kind: "generated", generator: ref(p.generate), seed: p.seed, length: p.length, options: p.generate.options };
 }
 
 /** The call at `index` of a program (regenerated in this thread for a generated program). */
 async function callAt(p: WorkerProgram, thread: number, index: number): Promise<unknown> {
   if (p.kind === "calls") return p.calls[index];
-  const generate = (await importExport(p.generator)) as (i: number, s: number, l: number) => Iterable<unknown>;
+  const generate = (await importExport(p.generator)) as (i: number, s: number, l: number, options: unknown) => Iterable<unknown>;
   let i = 0;
-  for (const call of generate(thread, p.seed, p.length)) if (i++ === index) return call;
+  for (const call of generate(thread, p.seed, p.length, p.options)) if (i++ === index) return call;
   return undefined;
 }
 

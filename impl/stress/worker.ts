@@ -90,7 +90,7 @@ async function program(): Promise<Iterable<unknown>> {
   if (p.kind === "calls") return p.calls;
   const generate = await importExport(p.generator);
   if (typeof generate !== "function") throw new TypeError(`${p.generator.url}#${p.generator.export} is not a function`);
-  return (generate as (thread: number, seed: number, length: number) => Iterable<unknown>)(init.thread, p.seed, p.length);
+  return (generate as (thread: number, seed: number, length: number, options: unknown) => Iterable<unknown>)(init.thread, p.seed, p.length, p.options);
 }
 
 async function main(): Promise<void> {
