@@ -6,11 +6,11 @@
  */
 import type { Code } from "../../../impl/memory.js";
 import { load, store } from "../../../impl/memory.js";
-import { PyMutex_Unlock, StaticPyMutex_Lock } from "../../../impl/pymutex.js";
 import { rsEnsure, rsGetOrCreate, rsReleaseLocked, runtimeStore } from "../columns/runtime_store.js";
 import { fail, ok, okValue, type ClientApi, type HookResult, type Resource } from "../contract.js";
 import { registryName } from "../library.js";
 import { impossible, mistake, type MistakeEntry } from "./entry.js";
+import { lockLib, unlockLib } from "./second-mutex.js";
 
 type Api = ClientApi<"runtime_store">;
 
@@ -63,13 +63,6 @@ function* drop(x: Api, r: Resource, slip: { freeFirst?: boolean; freeAfterUnlock
   yield* x.unlock();
   if (last && slip.freeAfterUnlock === true) yield* x.lib.free(r, h);
   return ok();
-}
-
-function* lockLib(x: Api): Code<void> {
-  yield* StaticPyMutex_Lock(x.statics.word("lib_mutex"), x.statics.word("lib_mutex_owner"), x.interp);
-}
-function* unlockLib(x: Api): Code<void> {
-  yield* PyMutex_Unlock(x.statics.word("lib_mutex"), x.statics.word("lib_mutex_owner"), x.interp);
 }
 
 const rs = runtimeStore;

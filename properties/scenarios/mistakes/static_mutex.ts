@@ -5,11 +5,11 @@
  */
 import type { Code } from "../../../impl/memory.js";
 import { add, load, store } from "../../../impl/memory.js";
-import { PyMutex_Unlock, StaticPyMutex_Lock } from "../../../impl/pymutex.js";
 import { smGetOrCreate, staticMutex } from "../columns/static_mutex.js";
 import type { Api } from "../columns/shared.js";
 import { fail, ok, type HookResult, type Resource } from "../contract.js";
 import { impossible, mistake, type MistakeEntry } from "./entry.js";
+import { lockLib, unlockLib } from "./second-mutex.js";
 
 /** Get-or-create with the mutex taken by `lock` (default: held all along) and the given slips. */
 export function* smGetOrCreateWith(x: Api, r: Resource, slip: { checkFirst?: boolean; countAfter?: boolean; keepCount?: boolean; noUnlockOnError?: boolean; flag?: boolean }): Code<HookResult> {
@@ -54,14 +54,6 @@ export function* smDropWith(x: Api, r: Resource, slip: { freeFirst?: boolean; fr
     yield store(x.statics.handle(r), 0);
   }
   return ok();
-}
-
-/** A second static PyMutex of the extension's own (for the lock-order mistake). */
-function* lockLib(x: Api): Code<void> {
-  yield* StaticPyMutex_Lock(x.statics.word("lib_mutex"), x.statics.word("lib_mutex_owner"), x.interp);
-}
-function* unlockLib(x: Api): Code<void> {
-  yield* PyMutex_Unlock(x.statics.word("lib_mutex"), x.statics.word("lib_mutex_owner"), x.interp);
 }
 
 const sm = staticMutex;
