@@ -12,7 +12,7 @@ const layers: readonly (readonly string[])[] = [
   ["model"],
   ["impl"],
   ["properties/explorer", "properties/checker"],
-  ["properties", "properties/judge"],
+  ["properties/workload", "properties/io", "properties/judge", "properties/verify"],
   ["properties/scenarios"],
   ["reports"],
   ["cfront"],

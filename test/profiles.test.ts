@@ -3,7 +3,7 @@ import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { familyNames, models, profiles, registerFamily, runtimeCallTags } from "../model/index.js";
 import { implementations, registerImplementation } from "../impl/index.js";
-import { checkAgreement } from "../properties/agreement.js";
+import { checkAgreement } from "../properties/judge/agreement.js";
 import { counterCall, counterProfile } from "./fixtures/family/model.js";
 import { counterImplProfile, counterSubject } from "./fixtures/family/impl.js";
 
@@ -56,8 +56,8 @@ const allowed = new Set([
   "impl/profiles.ts",
   "impl/layout.ts", // the per-def block of each lifecycle family (lifecycleLayout(kind))
   "model/lifecycle.ts", // to fold: the runtime-op tag union
-  "properties/workload.ts", // to fold: its runtime tag set and per-family shapes
-  "properties/stress.ts", // to fold: the library field per family
+  "properties/workload/program-arbitraries.ts", // to fold: its runtime tag set and per-family shapes
+  "properties/verify/thread-stress.ts", // to fold: the library field per family
 ]);
 const skipped = new Set(["node_modules", "dist", ".git", "api", "test", "examples", "fixtures", "mutants"]);
 

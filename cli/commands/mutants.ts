@@ -1,7 +1,7 @@
 import { mutants } from "../../impl/mutants/index.js";
 import { join } from "node:path";
 import { mutantConfig } from "../../impl/mutants/mutant.js";
-import { mutantCounterexample, renderMutantTable, runMutants, type StrategyKind } from "../../properties/mutants.js";
+import { mutantCounterexample, renderMutantTable, runMutants, type StrategyKind } from "../../properties/verify/mutant-runs.js";
 import { buildReport } from "../../reports/build.js";
 import { writeReportIndex } from "../../reports/index-page.js";
 import { checkReportDirectory, ReportError, writeReportFiles } from "../../reports/io.js";

@@ -1,10 +1,10 @@
 import { threadOf } from "../../model/thread.js";
 import { Schema } from "effect";
 import { describeResult, models, withThreads, type AnyCall, type FamilyName, type Result } from "../../model/index.js";
-import { toPrograms } from "../../properties/agreement.js";
+import { toPrograms } from "../../properties/judge/agreement.js";
 import { agreementJudge } from "../../properties/judge/judge.js";
 import { decodeToken, replay } from "../../properties/explorer/index.js";
-import { subjectNamed } from "../../properties/subjects.js";
+import { subjectNamed } from "../../properties/verify/subject-by-name.js";
 import { readReportFile } from "../../reports/io.js";
 import { str } from "../args.js";
 import { environmentLimits } from "../limits.js";

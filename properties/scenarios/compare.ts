@@ -16,7 +16,7 @@ import { clients, type Client } from "./clients.js";
 import { linesFor } from "./lines.js";
 import { opsUsed, scenarios, type Scenario } from "./scenarios.js";
 import { explore, type ExploreResult, type FoundViolation, type Verdict } from "../explorer/index.js";
-import { propertyNames } from "../properties.js";
+import { propertyNames } from "../judge/property-classifier.js";
 
 /**
  * A cell's verdict, in the one vocabulary of the explorer, the checker and the reports: "ok" (the

@@ -1,4 +1,4 @@
-import { decodeIndex, describeResult, type AnyCall, type Result } from "../model/index.js";
+import { decodeIndex, describeResult, type AnyCall, type Result } from "../../model/index.js";
 
 /**
  * The properties P1–P9 (../shared/reference/properties.md) by id, and how a disagreement between

@@ -1,4 +1,4 @@
-import { refTo, threadId, withThreads, type AnyCall, type FamilyName, type Threaded } from "../model/index.js";
+import { refTo, threadId, withThreads, type AnyCall, type FamilyName, type Threaded } from "../../model/index.js";
 
 /**
  * Each family's typical program: what one interpreter running an extension does with the API in
