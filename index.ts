@@ -24,7 +24,7 @@ import type * as PropertiesModule from "./properties/judge/property-classifier.j
 import type * as Stress from "./properties/verify/thread-stress.js";
 import type * as ReportBuild from "./reports/build.js";
 import type * as ReportIo from "./reports/io.js";
-import type * as ScenarioCheck from "./properties/scenarios/check.js";
+import type * as ScenarioCheck from "./properties/scenarios/check-client.js";
 
 // ── Loading on first use ────────────────────────────────────────────────────────────────────────
 // Everything that reaches the models loads effect's Schema, ~45 MB of RSS. So this entry imports
@@ -97,7 +97,7 @@ const properties = onFirstUse<typeof PropertiesModule>("./properties/judge/prope
 const stress = onFirstUse<typeof Stress>("./properties/verify/thread-stress.js");
 const reportBuild = onFirstUse<typeof ReportBuild>("./reports/build.js");
 const reportIo = onFirstUse<typeof ReportIo>("./reports/io.js");
-const scenarioCheck = onFirstUse<typeof ScenarioCheck>("./properties/scenarios/check.js");
+const scenarioCheck = onFirstUse<typeof ScenarioCheck>("./properties/scenarios/check-client.js");
 
 // ── Check an implementation ─────────────────────────────────────────────────────────────────────
 
@@ -383,4 +383,4 @@ export const scenarioIds: typeof ScenarioCheck.scenarioIds = deferredValue(scena
  * One scenario's verdict for a client, and the options of `checkClient`.
  * @public
  */
-export type { ClientCheck, CheckClientOptions } from "./properties/scenarios/check.js";
+export type { ClientCheck, CheckClientOptions } from "./properties/scenarios/check-client.js";

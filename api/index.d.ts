@@ -22,7 +22,7 @@ import type * as PropertiesModule from "./properties/judge/property-classifier.j
 import type * as Stress from "./properties/verify/thread-stress.js";
 import type * as ReportBuild from "./reports/build.js";
 import type * as ReportIo from "./reports/io.js";
-import type * as ScenarioCheck from "./properties/scenarios/check.js";
+import type * as ScenarioCheck from "./properties/scenarios/check-client.js";
 /**
  * Explores `programs` (one call list per interpreter) against a Subject under a strategy and judges
  * every execution against the family's model: linearizability (online and whole-history), the
@@ -261,4 +261,4 @@ export declare const scenarioIds: typeof ScenarioCheck.scenarioIds;
  * One scenario's verdict for a client, and the options of `checkClient`.
  * @public
  */
-export type { ClientCheck, CheckClientOptions } from "./properties/scenarios/check.js";
+export type { ClientCheck, CheckClientOptions } from "./properties/scenarios/check-client.js";

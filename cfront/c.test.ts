@@ -22,7 +22,7 @@ import { cClient } from "./client-column.js";
 import { cClientCell, cClientFamily } from "./client.js";
 import { definitionProblems } from "../properties/scenarios/definition.js";
 import { columnOf } from "../properties/scenarios/harness.js";
-import { checkClient } from "../properties/scenarios/check.js";
+import { checkClient } from "../properties/scenarios/check-client.js";
 import { CCompileError, compileC, type CompiledC } from "./compile.js";
 import { cFamilyFactory } from "./family.js";
 import { CInstance } from "./runtime.js";

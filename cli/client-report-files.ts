@@ -7,7 +7,7 @@
  */
 import { basename, extname, join } from "node:path";
 import { defaultConfig, type AnyCall, type FamilyName } from "../model/index.js";
-import type { ClientCheck } from "../properties/scenarios/check.js";
+import type { ClientCheck } from "../properties/scenarios/check-client.js";
 import { scenarios } from "../properties/scenarios/scenarios.js";
 import { buildReport } from "../reports/build.js";
 import { writeReportIndex } from "../reports/index-page.js";

@@ -52,7 +52,7 @@ describe("the package entry", () => {
       const model = await import(${d("model/index.js")});
       const impl = await import(${d("impl/index.js")});
       const properties = await import(${d("properties/judge/property-classifier.js")});
-      const scenarios = await import(${d("properties/scenarios/check.js")});
+      const scenarios = await import(${d("properties/scenarios/check-client.js")});
       const programs = await import(${d("properties/workload/typical-programs.js")});
       // Objects: the same properties, the very same values, enumerable, spreadable, serialisable.
       for (const [name, real] of [["models", model.models], ["defaultConfig", model.defaultConfig], ["implementations", impl.implementations], ["propertyNames", properties.propertyNames]]) {

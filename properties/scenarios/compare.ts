@@ -1,6 +1,6 @@
 /**
  * The proposal comparison: every scenario (rows) against every column's client code (columns),
- * each cell decided by the explorer and judged by judge.ts, with the lines of client code the
+ * each cell decided by the explorer and judged by cell-judge.ts, with the lines of client code the
  * author had to write (lines.ts). Renderers: Markdown (the full report, and the README block) and
  * one self-contained HTML page.
  *
