@@ -6,7 +6,7 @@ import { buildReport } from "../../reports/build.js";
 import { writeReportIndex } from "../../reports/index-page.js";
 import { checkReportDirectory, ReportError, writeReportFiles } from "../../reports/io.js";
 import { choiceListFlag, intFlag, listFlag, str } from "../args.js";
-import { replayCommand } from "../verify-job.js";
+import { replayCommand } from "../verify-job-report.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { register } from "../command.js";
 

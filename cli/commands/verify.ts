@@ -8,7 +8,7 @@ import { implementations } from "../../impl/index.js";
 import { junitForReports } from "../../reports/render/junit.js";
 import { checkReportDirectory, writeReportFiles, writeTextFile, reportFormats, type ReportFileFormat } from "../../reports/io.js";
 import { configOf, defaultVerifySettings, planJobs, shardJobs, strategyNames, type StrategyName, type VerifySettings } from "../../properties/verify/jobs.js";
-import { failedJob, runJobToReport, type JobOutcome, type JobRequest } from "../verify-job.js";
+import { failedJob, runJobToReport, type JobOutcome, type JobRequest } from "../verify-job-report.js";
 import { choiceListFlag, familiesFlag, intFlag, shardFlag, str } from "../args.js";
 import { environmentLimits } from "../limits.js";
 import { ExitCode, UsageError } from "../errors.js";
