@@ -13,18 +13,18 @@
  */
 
 import { createRequire } from "node:module";
-import type * as Agreement from "./properties/agreement.js";
+import type * as Agreement from "./properties/judge/agreement.js";
 import type * as JudgeModule from "./properties/judge/judge.js";
 import type * as CounterexampleModule from "./properties/judge/counterexample.js";
-import type * as Workload from "./properties/workload.js";
-import type * as Programs from "./properties/programs.js";
+import type * as Workload from "./properties/workload/program-arbitraries.js";
+import type * as Programs from "./properties/workload/typical-programs.js";
 import type * as ModelModule from "./model/index.js";
 import type * as ImplModule from "./impl/index.js";
-import type * as PropertiesModule from "./properties/properties.js";
-import type * as Stress from "./properties/stress.js";
+import type * as PropertiesModule from "./properties/judge/property-classifier.js";
+import type * as Stress from "./properties/verify/thread-stress.js";
 import type * as ReportBuild from "./reports/build.js";
 import type * as ReportIo from "./reports/io.js";
-import type * as ScenarioCheck from "./properties/scenarios/check.js";
+import type * as ScenarioCheck from "./properties/scenarios/check-client.js";
 
 // ── Loading on first use ────────────────────────────────────────────────────────────────────────
 // Everything that reaches the models loads effect's Schema, ~45 MB of RSS. So this entry imports
@@ -86,18 +86,18 @@ function deferredValue<M, K extends keyof M & string>(module: () => M, name: K, 
   return new Proxy(shape, handler) as M[K];
 }
 
-const agreement = onFirstUse<typeof Agreement>("./properties/agreement.js");
+const agreement = onFirstUse<typeof Agreement>("./properties/judge/agreement.js");
 const judge = onFirstUse<typeof JudgeModule>("./properties/judge/judge.js");
 const counterexample = onFirstUse<typeof CounterexampleModule>("./properties/judge/counterexample.js");
-const workload = onFirstUse<typeof Workload>("./properties/workload.js");
-const programs = onFirstUse<typeof Programs>("./properties/programs.js");
+const workload = onFirstUse<typeof Workload>("./properties/workload/program-arbitraries.js");
+const programs = onFirstUse<typeof Programs>("./properties/workload/typical-programs.js");
 const model = onFirstUse<typeof ModelModule>("./model/index.js");
 const impl = onFirstUse<typeof ImplModule>("./impl/index.js");
-const properties = onFirstUse<typeof PropertiesModule>("./properties/properties.js");
-const stress = onFirstUse<typeof Stress>("./properties/stress.js");
+const properties = onFirstUse<typeof PropertiesModule>("./properties/judge/property-classifier.js");
+const stress = onFirstUse<typeof Stress>("./properties/verify/thread-stress.js");
 const reportBuild = onFirstUse<typeof ReportBuild>("./reports/build.js");
 const reportIo = onFirstUse<typeof ReportIo>("./reports/io.js");
-const scenarioCheck = onFirstUse<typeof ScenarioCheck>("./properties/scenarios/check.js");
+const scenarioCheck = onFirstUse<typeof ScenarioCheck>("./properties/scenarios/check-client.js");
 
 // ── Check an implementation ─────────────────────────────────────────────────────────────────────
 
@@ -114,13 +114,13 @@ export const checkAgreement: typeof Agreement.checkAgreement = deferredFunction(
  * programs, strategy, limits, progress callback.
  * @public
  */
-export type { AgreementOptions } from "./properties/agreement.js";
+export type { AgreementOptions } from "./properties/judge/agreement.js";
 /**
  * What `checkAgreement` returns: the explorer's result (a union on `verdict`: "ok", "violation",
  * "unknown") plus the deadlocks the model has too (`blockedByDesign`: the programs cannot finish).
  * @public
  */
-export type { AgreementResult } from "./properties/agreement.js";
+export type { AgreementResult } from "./properties/judge/agreement.js";
 /**
  * The one way to build the judge of a run: the online linearizability judge and the whole-history
  * check as explorer hooks (`judge.hooks`), so that `explore`, `replay` and `shrink` judge a token
@@ -280,7 +280,7 @@ export const stressFamily: typeof Stress.stressFamily = deferredFunction(stress,
  * Options and result of `stressFamily`.
  * @public
  */
-export type { FamilyStressOptions, FamilyStressResult } from "./properties/stress.js";
+export type { FamilyStressOptions, FamilyStressResult } from "./properties/verify/thread-stress.js";
 
 // ── Reports ─────────────────────────────────────────────────────────────────────────────────────
 
@@ -383,4 +383,4 @@ export const scenarioIds: typeof ScenarioCheck.scenarioIds = deferredValue(scena
  * One scenario's verdict for a client, and the options of `checkClient`.
  * @public
  */
-export type { ClientCheck, CheckClientOptions } from "./properties/scenarios/check.js";
+export type { ClientCheck, CheckClientOptions } from "./properties/scenarios/check-client.js";

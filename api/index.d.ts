@@ -11,18 +11,18 @@
  * import`): the models, effect, fast-check and the reports load on the first use of an export that
  * needs them (see "Loading on first use" below; test/package-entry.test.ts).
  */
-import type * as Agreement from "./properties/agreement.js";
+import type * as Agreement from "./properties/judge/agreement.js";
 import type * as JudgeModule from "./properties/judge/judge.js";
 import type * as CounterexampleModule from "./properties/judge/counterexample.js";
-import type * as Workload from "./properties/workload.js";
-import type * as Programs from "./properties/programs.js";
+import type * as Workload from "./properties/workload/program-arbitraries.js";
+import type * as Programs from "./properties/workload/typical-programs.js";
 import type * as ModelModule from "./model/index.js";
 import type * as ImplModule from "./impl/index.js";
-import type * as PropertiesModule from "./properties/properties.js";
-import type * as Stress from "./properties/stress.js";
+import type * as PropertiesModule from "./properties/judge/property-classifier.js";
+import type * as Stress from "./properties/verify/thread-stress.js";
 import type * as ReportBuild from "./reports/build.js";
 import type * as ReportIo from "./reports/io.js";
-import type * as ScenarioCheck from "./properties/scenarios/check.js";
+import type * as ScenarioCheck from "./properties/scenarios/check-client.js";
 /**
  * Explores `programs` (one call list per interpreter) against a Subject under a strategy and judges
  * every execution against the family's model: linearizability (online and whole-history), the
@@ -36,13 +36,13 @@ export declare const checkAgreement: typeof Agreement.checkAgreement;
  * programs, strategy, limits, progress callback.
  * @public
  */
-export type { AgreementOptions } from "./properties/agreement.js";
+export type { AgreementOptions } from "./properties/judge/agreement.js";
 /**
  * What `checkAgreement` returns: the explorer's result (a union on `verdict`: "ok", "violation",
  * "unknown") plus the deadlocks the model has too (`blockedByDesign`: the programs cannot finish).
  * @public
  */
-export type { AgreementResult } from "./properties/agreement.js";
+export type { AgreementResult } from "./properties/judge/agreement.js";
 /**
  * The one way to build the judge of a run: the online linearizability judge and the whole-history
  * check as explorer hooks (`judge.hooks`), so that `explore`, `replay` and `shrink` judge a token
@@ -174,7 +174,7 @@ export declare const stressFamily: typeof Stress.stressFamily;
  * Options and result of `stressFamily`.
  * @public
  */
-export type { FamilyStressOptions, FamilyStressResult } from "./properties/stress.js";
+export type { FamilyStressOptions, FamilyStressResult } from "./properties/verify/thread-stress.js";
 /**
  * Builds the versioned JSON report of a run (what `interlock verify` writes) from a result.
  * @public
@@ -261,4 +261,4 @@ export declare const scenarioIds: typeof ScenarioCheck.scenarioIds;
  * One scenario's verdict for a client, and the options of `checkClient`.
  * @public
  */
-export type { ClientCheck, CheckClientOptions } from "./properties/scenarios/check.js";
+export type { ClientCheck, CheckClientOptions } from "./properties/scenarios/check-client.js";

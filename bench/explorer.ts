@@ -1,9 +1,9 @@
 import { pathToFileURL } from "node:url";
-import { checkAgreement } from "../properties/agreement.js";
+import { checkAgreement } from "../properties/judge/agreement.js";
 import { explore, type StorageOption } from "../properties/explorer/index.js";
 import { moduleSlotHistoryKey, moduleSlotMonitor, moduleSlotPrograms, moduleSlots } from "../properties/explorer/fixtures/moduleSlots.js";
-import { typicalPrograms } from "../properties/programs.js";
-import { defaultVerifySettings } from "../properties/verify.js";
+import { typicalPrograms } from "../properties/workload/typical-programs.js";
+import { defaultVerifySettings } from "../properties/verify/jobs.js";
 import { familyNames } from "../model/index.js";
 import { runSpin, spinAvailable } from "./spin/run.js";
 

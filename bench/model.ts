@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { models, resolveCall, updateCarry, emptyCarry, type FamilyName } from "../model/index.js";
-import { invocationsArbitrary } from "../properties/workload.js";
+import { invocationsArbitrary } from "../properties/workload/program-arbitraries.js";
 
 /**
  * Model speed: single-call steps per second for each family, over a fixed pseudo-random workload

@@ -4,15 +4,15 @@
  *     (goal: median ≤ 50 ms, max ≤ 2 s);
  *   - the shrunk counterexample's length against the shortest possible (goal ≤ 1.2×), where the
  *     shortest possible is the fewest steps of ANY execution showing the same kind and property of
- *     violation, found by a breadth-first search over schedules (properties/mutants.ts
+ *     violation, found by a breadth-first search over schedules (properties/verify/mutant-runs.ts
  *     `fewestSteps`: merges states only when memory, positions and the history up to renaming agree,
  *     so the first level with a violation is the true minimum) under the explorer's default limits.
  * Prints a table and, with --json, the rows as JSON.
  */
 import { mutants } from "../impl/mutants/index.js";
 import { mutantConfig } from "../impl/mutants/mutant.js";
-import { toPrograms } from "../properties/agreement.js";
-import { fewestSteps, mutantHooks, renderMutantTable, runMutants, type StrategyKind } from "../properties/mutants.js";
+import { toPrograms } from "../properties/judge/agreement.js";
+import { fewestSteps, mutantHooks, renderMutantTable, runMutants, type StrategyKind } from "../properties/verify/mutant-runs.js";
 
 const json = process.argv.includes("--json");
 const strategies: StrategyKind[] = ["exhaustive", "bounded", "pct", "random"];

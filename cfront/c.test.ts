@@ -6,9 +6,9 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, test } from "vitest";
 import { defaultConfig, type AnyCall, type Result } from "../model/index.js";
 import type { Subject } from "../impl/subject.js";
-import { checkAgreement } from "../properties/agreement.js";
-import { typicalPrograms } from "../properties/programs.js";
-import { defaultVerifySettings, planJobs, runJob } from "../properties/verify.js";
+import { checkAgreement } from "../properties/judge/agreement.js";
+import { typicalPrograms } from "../properties/workload/typical-programs.js";
+import { defaultVerifySettings, planJobs, runJob } from "../properties/verify/jobs.js";
 import { scenarios } from "../properties/scenarios/scenarios.js";
 import { buildReport } from "../reports/build.js";
 import { renderMarkdown } from "../reports/render/markdown.js";
@@ -22,7 +22,7 @@ import { cClient } from "./client-column.js";
 import { cClientCell, cClientFamily } from "./client.js";
 import { definitionProblems } from "../properties/scenarios/definition.js";
 import { columnOf } from "../properties/scenarios/harness.js";
-import { checkClient } from "../properties/scenarios/check.js";
+import { checkClient } from "../properties/scenarios/check-client.js";
 import { CCompileError, compileC, type CompiledC } from "./compile.js";
 import { cFamilyFactory } from "./family.js";
 import { CInstance } from "./runtime.js";
@@ -608,7 +608,7 @@ describe("interlock client and replay on a C extension", () => {
 describe("every explorer capability on C code", () => {
   test("a C counterexample's token replays to the same violation, and shrinking keeps the property in no more steps", async () => {
     const { agreementJudge } = await import("../properties/judge/judge.js");
-    const { toPrograms } = await import("../properties/agreement.js");
+    const { toPrograms } = await import("../properties/judge/agreement.js");
     const { explore, replay, shrink } = await import("../properties/explorer/index.js");
     const subject = cFamilyFactory(slotsBuggy, "module_slots")(config);
     const programs = toPrograms(typicalPrograms("module_slots", 2, 1));

@@ -14,7 +14,7 @@
  */
 import type { FamilyName } from "../model/index.js";
 import type { AnyCall } from "../model/index.js";
-import { propertyNames, type PropertyId } from "../properties/properties.js";
+import { propertyNames, type PropertyId } from "../properties/judge/property-classifier.js";
 import type { Scenario } from "../properties/scenarios/scenarios.js";
 import { buildReport } from "../reports/build.js";
 import { scenarioCounterexample, scenarioVocabulary } from "../reports/scenario-cell.js";

@@ -2,7 +2,7 @@
  * Way (a): an extension's own code in C — its module exec, m_free, global init/exit and module
  * functions — run in the scenarios of properties/scenarios through the client contract's harness
  * (cfront/client-column.ts makes the C file a `ClientDefinition`), judged by the same judge
- * (judge.ts: P1, P2, P5, P6, P7, P9 over the wrapped library's monitor and the runtime) plus C
+ * (cell-judge.ts: P1, P2, P5, P6, P7, P9 over the wrapped library's monitor and the runtime) plus C
  * traps.
  *
  * The family: `--family` (the caller's `family`), else the file's IL_FAMILY(name) declaration,

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import type { FamilyName } from "../model/index.js";
-import type { SubjectFactory } from "../properties/verify.js";
+import type { SubjectFactory } from "../properties/verify/jobs.js";
 import { UsageError } from "./errors.js";
 import { CCompileError, compileC, type CompiledC } from "../cfront/compile.js";
 import { cFamilies, cFamilyFactory, entryOf } from "../cfront/family.js";

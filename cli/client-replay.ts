@@ -1,19 +1,19 @@
 /**
  * `interlock replay` of a report written by `interlock client file.c` (cfront/client-report.ts):
  * compiles the C file the report names (`config.options.client`, or --impl), rebuilds the scenario
- * cell and replays the token under the same judge. Reproduced means, as for a family report, the
- * same property failing at the same step after the same history. Exit 1 when it fails again, 0 when
+ * cell and replays the token under the same judge; cli/replay-outcome.ts compares the replay with
+ * the report, as for every report (the same property failing at the same step after the same history). Exit 1 when it fails again, 0 when
  * nothing fails any more, 2 when the file, the scenario or the schedule no longer fit.
  */
 import { existsSync } from "node:fs";
 import { ExitCode, UsageError } from "./errors.js";
 import type { Output } from "./output.js";
-import { describeResult, type Result } from "../model/index.js";
 import { replay } from "../properties/explorer/index.js";
 import { scenarios } from "../properties/scenarios/scenarios.js";
 import type { Report } from "../reports/schema.js";
 import { cClientCell } from "../cfront/client.js";
 import { compileForCli } from "./c-impl.js";
+import { replayedOf, reportReplay } from "./replay-outcome.js";
 
 export async function replayClientReport(path: string, report: Report, fileOverride: string | undefined, json: boolean, out: Output): Promise<ExitCode> {
   const file = fileOverride ?? (report.config.options["client"] as string);
@@ -38,19 +38,5 @@ export async function replayClientReport(path: string, report: Report, fileOverr
     throw e;
   }
   if (r.status === "mismatch") throw new UsageError(`${path}: the schedule no longer matches the code at ${r.message}; re-run interlock client to get a fresh report`);
-  const failingStep = r.execution.steps > 0 ? r.execution.steps - 1 : null;
-  const history = r.execution.history.map((h) => `${h.interp}.${h.callIndex}:${h.invoke}-${h.response === null ? "pending" : `${h.response.step}=${describeResult(h.response.result as Result)}`}`);
-  const before = report.history.map((h) => `${h.interp}.${h.callIndex}:${h.invoke}-${h.respond === null ? "pending" : `${h.respond}=${h.result}`}`);
-  const differences = [
-    ...(r.violation?.property !== recorded.property ? [`property ${r.violation?.property ?? "none"} instead of ${recorded.property}`] : []),
-    ...(failingStep !== recorded.failingStep ? [`failing step ${failingStep ?? "none"} instead of ${recorded.failingStep ?? "none"}`] : []),
-    ...(history.join(";") !== before.join(";") ? ["the history differs"] : []),
-  ];
-  const same = r.violation !== null && differences.length === 0;
-  const message = r.violation?.message.split("\n")[0] ?? null;
-  if (json) out.out(JSON.stringify({ report: path, reproduced: same, property: r.violation?.property ?? null, expected: recorded.property, failingStep, differences, message, steps: r.execution.steps }, null, 2));
-  else if (same) out.out(`reproduced ${recorded.property} (${recorded.propertyName}) after ${r.execution.steps} steps: ${message}`);
-  else if (r.violation !== null) out.out(`replayed, but not the same counterexample: ${differences.join("; ")}: ${message}`);
-  else out.out(`replayed ${r.execution.steps} steps and nothing failed: ${file} no longer shows this counterexample`);
-  return r.violation !== null ? ExitCode.counterexample : ExitCode.agreement;
+  return reportReplay({ path, report, replayed: replayedOf(r.execution, r.violation), subject: file, json, out });
 }

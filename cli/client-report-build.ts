@@ -11,8 +11,8 @@
  *     step at which it failed and a replayable token — never a hazard.
  */
 import type { AnyCall } from "../model/index.js";
-import { propertyNames, type PropertyId } from "../properties/properties.js";
-import type { ClientCheck } from "../properties/scenarios/check.js";
+import { propertyNames, type PropertyId } from "../properties/judge/property-classifier.js";
+import type { ClientCheck } from "../properties/scenarios/check-client.js";
 import { storyOf } from "../properties/scenarios/compare.js";
 import type { ClientDefinition } from "../properties/scenarios/contract.js";
 import type { Scenario } from "../properties/scenarios/scenarios.js";

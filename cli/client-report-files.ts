@@ -7,7 +7,7 @@
  */
 import { basename, extname, join } from "node:path";
 import { defaultConfig, type AnyCall, type FamilyName } from "../model/index.js";
-import type { ClientCheck } from "../properties/scenarios/check.js";
+import type { ClientCheck } from "../properties/scenarios/check-client.js";
 import { scenarios } from "../properties/scenarios/scenarios.js";
 import { buildReport } from "../reports/build.js";
 import { writeReportIndex } from "../reports/index-page.js";
@@ -18,7 +18,7 @@ import { scenarioVocabulary } from "../reports/scenario-cell.js";
 import { moduleFailed, moduleFailedName } from "./client-report-cell.js";
 import { clientPathParts } from "./client-module.js";
 import { UsageError } from "./errors.js";
-import { replayCommand } from "./verify-job.js";
+import { replayCommand } from "./verify-job-report.js";
 import { reportErrorsAsUsage } from "./report-errors.js";
 
 /** The folder client reports go to; a usage error (exit 2, before anything runs) when it cannot be one. */

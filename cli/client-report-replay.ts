@@ -14,9 +14,7 @@ import type { Report } from "../reports/schema.js";
 import { clientOptionKeys } from "./client-report-build.js";
 import { runClientWorker } from "./client-verify.js";
 import { loadTimeoutMs } from "./impl-sandbox.js";
-
-/** The call records of a report in the form the worker returns them (client-report-replay-cell.ts). */
-const recordedHistory = (report: Report): string[] => report.history.map((h) => `${h.interp}.${h.callIndex}:${h.invoke}-${h.respond === null ? "pending" : `${h.respond}=${h.result}`}`);
+import { reportReplay } from "./replay-outcome.js";
 
 export async function replayClientModuleReport(path: string, report: Report, moduleOverride: string | undefined, json: boolean, out: Output): Promise<ExitCode> {
   const o = report.config.options;
@@ -34,16 +32,5 @@ export async function replayClientModuleReport(path: string, report: Report, mod
     return ExitCode.moduleFailed;
   }
   if (replayed.status === "mismatch") throw new UsageError(`${path}: ${replayed.message}; re-run verify --client to get a fresh report`);
-  const now = replayed.history.join(";");
-  const differences = [
-    ...(replayed.property !== recorded.property ? [`property ${replayed.property ?? "none"} instead of ${recorded.property}`] : []),
-    ...(replayed.failingStep !== recorded.failingStep ? [`failing step ${replayed.failingStep ?? "none"} instead of ${recorded.failingStep ?? "none"}`] : []),
-    ...(now !== recordedHistory(report).join(";") ? ["the history differs"] : []),
-  ];
-  const same = replayed.property !== null && differences.length === 0;
-  if (json) out.out(JSON.stringify({ report: path, reproduced: same, property: replayed.property, expected: recorded.property, failingStep: replayed.failingStep, differences, message: replayed.message, steps: replayed.steps }, null, 2));
-  else if (same) out.out(`reproduced ${recorded.property} (${recorded.propertyName}) after ${replayed.steps} steps: ${replayed.message ?? ""}`);
-  else if (replayed.property !== null) out.out(`replayed, but not the same counterexample: ${differences.join("; ")}: ${replayed.message ?? ""}`);
-  else out.out(`replayed ${replayed.steps} steps and nothing failed: ${given} no longer shows this counterexample`);
-  return replayed.property !== null ? ExitCode.counterexample : ExitCode.agreement;
+  return reportReplay({ path, report, replayed, subject: given, json, out });
 }

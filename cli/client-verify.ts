@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { FamilyName } from "../model/index.js";
-import type { ClientCheck } from "../properties/scenarios/check.js";
+import type { ClientCheck } from "../properties/scenarios/check-client.js";
 import type { Report } from "../reports/schema.js";
 import type { ReplayOutcome, ReplayRequest } from "./client-report-replay-cell.js";
 import { clientReportDir, writeClientReports } from "./client-report-files.js";

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { chooseScenarios } from "../properties/scenarios/check.js";
+import { chooseScenarios } from "../properties/scenarios/check-client.js";
 import type { ClientDefinition } from "../properties/scenarios/contract.js";
 import { checkScenario } from "./client-report-build.js";
 import { replayCell, type ReplayRequest } from "./client-report-replay-cell.js";

@@ -25,7 +25,7 @@ import type { ClientDefinition } from "../properties/scenarios/contract.js";
 import { decideCell, type Cell, type Matrix } from "../properties/scenarios/compare.js";
 import { linesFor } from "../properties/scenarios/lines.js";
 import { opsUsed, scenarios } from "../properties/scenarios/scenarios.js";
-import type { SubjectFactory } from "../properties/verify.js";
+import type { SubjectFactory } from "../properties/verify/jobs.js";
 import { loadClientModule } from "./client-module.js";
 import { UsageError } from "./errors.js";
 import { loadImplModule } from "./impl-module.js";

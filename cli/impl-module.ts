@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { familyNames, isFamilyName, type FamilyName } from "../model/index.js";
-import type { SubjectFactory } from "../properties/verify.js";
+import type { SubjectFactory } from "../properties/verify/jobs.js";
 import { UsageError } from "./errors.js";
 import { importUserModule } from "./model-module.js";
 import { allowInterlockImports } from "./interlock-resolve.js";

@@ -4,8 +4,8 @@ import { Result, type AnyCall, type FamilyName, type ModelConfig } from "../mode
 import { AccessOp, type Access, type Code } from "../impl/memory.js";
 import { moduleBeside } from "../impl/stress/run.js";
 import type { Subject } from "../impl/subject.js";
-import { isInt32, showValue } from "../properties/module-values.js";
-import type { SubjectFactory } from "../properties/verify.js";
+import { isInt32, showValue } from "../properties/io/module-values.js";
+import type { SubjectFactory } from "../properties/verify/jobs.js";
 import { UsageError } from "./errors.js";
 
 /**

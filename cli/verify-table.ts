@@ -1,7 +1,7 @@
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Progress } from "../properties/explorer/index.js";
-import { replayCommand, type JobOutcome } from "./verify-job.js";
+import { replayCommand, type JobOutcome } from "./verify-job-report.js";
 import { paint, table, type Output } from "./output.js";
 
 /**

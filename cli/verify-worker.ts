@@ -1,7 +1,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { loadImplModule } from "./impl-module.js";
 import { guardFactories, oneLine } from "./impl-sandbox.js";
-import { runJobToReport, type JobRequest } from "./verify-job.js";
+import { runJobToReport, type JobRequest } from "./verify-job-report.js";
 
 /**
  * A worker thread of `interlock verify`: takes job requests one at a time from the parent and

@@ -25,7 +25,7 @@ import {
 import { checkHistory, type Model, type Operation } from "../properties/checker/index.js";
 import { ghostMismatch } from "../properties/judge/judge.js";
 import { explore, type CallRecord, type Violation } from "../properties/explorer/index.js";
-import { invocationsArbitrary } from "../properties/workload.js";
+import { invocationsArbitrary } from "../properties/workload/program-arbitraries.js";
 import { implementations, ModuleSlots, module_slots, type AnySubject } from "./index.js";
 import { AccessOp, AtomicsMemory, performPlain, WaitResult, type Access, type Code } from "./memory.js";
 import {

@@ -5,7 +5,7 @@ import { ghostRules, globalLockRules, moduleSlotsRules, refcountedLockRules, run
 import { ghostSummary } from "./common.js";
 import { invariants } from "./invariants.js";
 import { modelMutants } from "./mutants.js";
-import { invocationsArbitrary } from "../properties/workload.js";
+import { invocationsArbitrary } from "../properties/workload/program-arbitraries.js";
 
 /**
  * Tests with teeth: every model mutant (model/mutants.ts) breaks one rule, and the model's own

@@ -80,7 +80,7 @@ type TagOf<C extends SomeCall> = C["_tag"];
  * ensure), the one that gives it back (an unload, a release), the calls made while holding it,
  * and — where the family has one — the lock pair with the calls that belong inside it. Generic
  * code builds programs from these (a use comes after its open, every acquire has its release)
- * and the judge names a disagreement's symptom by the role of the call (properties/properties.ts).
+ * and the judge names a disagreement's symptom by the role of the call (properties/judge/property-classifier.ts).
  * A tag has the same role in every family that has it.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -100,7 +100,7 @@ export interface FamilyUsage<C extends SomeCall = any> {
    * The extension's critical section as `interlock stress` loops it in each worker, with the calls
    * as thread `thread` makes them: `setup` once (a reference never given back, so runtime
    * finalisation must clean up after it, P7), then as many whole `body`s as fit
-   * (properties/stress_programs.ts). Absent: the family has no stress program.
+   * (properties/workload/critical-programs.ts). Absent: the family has no stress program.
    */
   readonly critical?: (thread: number) => { readonly setup: readonly C[]; readonly body: readonly C[] };
 }

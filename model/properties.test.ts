@@ -2,11 +2,11 @@ import { it } from "@fast-check/vitest";
 import { describe } from "vitest";
 import { models, type FamilyName } from "./index.js";
 import { invariants } from "./invariants.js";
-import { invocationsArbitrary } from "../properties/workload.js";
+import { invocationsArbitrary } from "../properties/workload/program-arbitraries.js";
 
 /**
  * Properties of the model over random call sequences made by three interpreters. The sequences come
- * from the Schema vocabulary (properties/workload.ts); references to indices are resolved against
+ * from the Schema vocabulary (properties/workload/program-arbitraries.ts); references to indices are resolved against
  * what each interpreter received, as a client would. That each property has teeth is shown by the
  * model-mutant catalogue (model/mutants.test.ts).
  */

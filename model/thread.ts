@@ -21,7 +21,7 @@ export const threadOf = (x: { readonly interp: number; readonly thread?: number 
  * A program set — one call list per thread — may carry `threads`: program i's thread id (D18).
  * Without it program i is the only thread of interpreter i + 1, as every program set written
  * before threads existed. It rides on the array, so code that passes `AnyCall[][]` along keeps
- * it; JSON drops it, so files write it out (properties/programs-file.ts, reports).
+ * it; JSON drops it, so files write it out (properties/io/programs-file.ts, reports).
  */
 export type Threaded<T extends readonly unknown[]> = T & { readonly threads?: readonly number[] };
 

@@ -12,10 +12,10 @@ import {
   type Threaded,
 } from "../model/index.js";
 import { accessOpName, AccessOp, LoadMode, type Access } from "../impl/memory.js";
-import type { AgreementResult } from "../properties/agreement.js";
+import type { AgreementResult } from "../properties/judge/agreement.js";
 import type { Coverage, Limits, Stats, TraceRow } from "../properties/explorer/index.js";
 import type { Counterexample } from "../properties/judge/counterexample.js";
-import { propertyNames, type PropertyId } from "../properties/properties.js";
+import { propertyNames, type PropertyId } from "../properties/judge/property-classifier.js";
 import { REPORT_FORMAT, REPORT_VERSION, type Report, type ReportCall, type ReportStep } from "./schema.js";
 
 /**

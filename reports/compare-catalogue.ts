@@ -11,7 +11,7 @@
 import { matrixHtml, matrixMarkdownBlock, type Matrix } from "../properties/scenarios/compare.js";
 import { COMPARE_DATA_PATH, familySummaries, REGENERATE, type CompareData } from "../properties/scenarios/compare-data.js";
 import type { CatalogueCell, JudgedEntry } from "../properties/scenarios/mistakes/judge.js";
-import { propertyNames } from "../properties/properties.js";
+import { propertyNames } from "../properties/judge/property-classifier.js";
 
 /** Where the catalogue page lives, relative to the repository root. */
 export const CATALOGUE_PAGE_PATH = "properties/scenarios/mistakes/CATALOGUE.md";

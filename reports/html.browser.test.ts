@@ -5,7 +5,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mutants } from "../impl/mutants/index.js";
 import { mutantConfig } from "../impl/mutants/mutant.js";
-import { exploreJudged } from "../properties/agreement.js";
+import { exploreJudged } from "../properties/judge/agreement.js";
 import { traceCounterexample } from "../properties/judge/counterexample.js";
 import { agreementJudge } from "../properties/judge/judge.js";
 import { buildReport } from "./build.js";

@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Either, ParseResult, Schema, SchemaAST } from "effect";
-import { InputFileError, readBoundedText } from "../properties/input-file.js";
-import { scanNesting } from "../properties/nesting.js";
+import { InputFileError, readBoundedText } from "../properties/io/input-file.js";
+import { scanNesting } from "../properties/io/json-nesting.js";
 import { renderHtml } from "./render/html.js";
 import { renderJunit } from "./render/junit.js";
 import { renderMarkdown } from "./render/markdown.js";
@@ -274,7 +274,7 @@ export function quotePath(path: string): string {
 }
 
 /**
- * Reads an input file as text with properties/input-file.ts (no device, FIFO or directory, at most
+ * Reads an input file as text with properties/io/input-file.ts (no device, FIFO or directory, at most
  * `MAX_INPUT_BYTES`, a byte-order mark dropped); failures are ReportErrors, one line.
  */
 export function readInputFile(path: string, what: string, hint: string): string {
@@ -300,7 +300,7 @@ export function readInputFile(path: string, what: string, hint: string): string 
   }
 }
 
-/** The deepest nesting of arrays and objects in a JSON text, up to just past `MAX_JSON_DEPTH` (properties/nesting.ts). */
+/** The deepest nesting of arrays and objects in a JSON text, up to just past `MAX_JSON_DEPTH` (properties/io/json-nesting.ts). */
 export function jsonDepth(text: string): number {
   return scanNesting(text, MAX_JSON_DEPTH).max;
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { mutants } from "../impl/mutants/index.js";
 import { mutantConfig } from "../impl/mutants/mutant.js";
 import { threadId } from "../model/index.js";
-import { exploreMutant, mutantCounterexample } from "../properties/mutants.js";
+import { exploreMutant, mutantCounterexample } from "../properties/verify/mutant-runs.js";
 import { buildReport } from "./build.js";
 import { decodeReport, encodeReport } from "./io.js";
 import { hazardOf, stateDiff, stateLines, violationHeading } from "./render/common.js";

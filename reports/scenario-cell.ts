@@ -6,7 +6,7 @@
 import { describeResult, type Result } from "../model/index.js";
 import { replay, type FoundViolation, type Hooks } from "../properties/explorer/index.js";
 import type { Counterexample } from "../properties/judge/counterexample.js";
-import { propertyNames, type PropertyId } from "../properties/properties.js";
+import { propertyNames, type PropertyId } from "../properties/judge/property-classifier.js";
 import { describeExtCall, type ExtCall, type ExtResult } from "../properties/scenarios/library.js";
 import type { Program, Subject } from "../impl/subject.js";
 import type { ReportVocabulary } from "./build.js";

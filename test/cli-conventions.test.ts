@@ -18,7 +18,7 @@ import {
   VerifyProgress,
   type Row,
 } from "../cli/verify-table.js";
-import { planJobs, strategyNames } from "../properties/verify.js";
+import { planJobs, strategyNames } from "../properties/verify/jobs.js";
 import { familyNames } from "../model/index.js";
 import { junitFileName, junitForReports } from "../reports/render/junit.js";
 import { decodeReport } from "../reports/io.js";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli } from "./cli-harness.js";
-import { planJobs, shardJobs, strategyNames } from "../properties/verify.js";
+import { planJobs, shardJobs, strategyNames } from "../properties/verify/jobs.js";
 import { familyNames } from "../model/index.js";
 
 

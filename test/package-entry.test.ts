@@ -39,7 +39,7 @@ describe("the package entry", () => {
   });
 
   it("the import-graph check itself finds effect behind a module that reaches the models", () => {
-    expect(eagerPackages(join(DIST, "properties", "agreement.js"), readDist)).toContain("effect");
+    expect(eagerPackages(join(DIST, "properties", "judge", "agreement.js"), readDist)).toContain("effect");
     const fake: Record<string, string> = { "/x/entry.js": 'export { a } from "./a.js";\nimport "./b.js";', "/x/a.js": 'import { Schema } from "effect";', "/x/b.js": "" };
     expect(eagerPackages("/x/entry.js", (f) => fake[f]!)).toEqual(["effect"]);
   });
@@ -51,9 +51,9 @@ describe("the package entry", () => {
       const root = await import(${d("index.js")});
       const model = await import(${d("model/index.js")});
       const impl = await import(${d("impl/index.js")});
-      const properties = await import(${d("properties/properties.js")});
-      const scenarios = await import(${d("properties/scenarios/check.js")});
-      const programs = await import(${d("properties/programs.js")});
+      const properties = await import(${d("properties/judge/property-classifier.js")});
+      const scenarios = await import(${d("properties/scenarios/check-client.js")});
+      const programs = await import(${d("properties/workload/typical-programs.js")});
       // Objects: the same properties, the very same values, enumerable, spreadable, serialisable.
       for (const [name, real] of [["models", model.models], ["defaultConfig", model.defaultConfig], ["implementations", impl.implementations], ["propertyNames", properties.propertyNames]]) {
         assert.deepEqual(Object.keys(root[name]), Object.keys(real), name);

@@ -38,7 +38,7 @@ function readmeRecipe(): string {
 /**
  * The mutants the recipe can catch: `programsArbitrary` draws one program per interpreter, so the
  * mutants that need two threads of one interpreter (model D18, `programs.threads`) are left to
- * `interlock mutants` and properties/threads.test.ts.
+ * `interlock mutants` and properties/judge/threads.test.ts.
  */
 const mutants = catalogue.filter((m) => m.programs.threads === undefined);
 

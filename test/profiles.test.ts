@@ -4,12 +4,12 @@ import { describe, expect, it } from "vitest";
 import { familyNames, models, profiles, registerFamily, runtimeCallTags } from "../model/index.js";
 import { implementations, registerImplementation } from "../impl/index.js";
 import fc from "fast-check";
-import { checkAgreement } from "../properties/agreement.js";
-import { classifyDisagreement } from "../properties/properties.js";
-import { lockFamilies, siblingThreadPrograms, typicalProgram } from "../properties/programs.js";
-import { criticalMinimum } from "../properties/stress_programs.js";
-import { defaultVerifySettings, planJobs, runJob, type VerifySettings } from "../properties/verify.js";
-import { programsArbitrary } from "../properties/workload.js";
+import { checkAgreement } from "../properties/judge/agreement.js";
+import { classifyDisagreement } from "../properties/judge/property-classifier.js";
+import { lockFamilies, siblingThreadPrograms, typicalProgram } from "../properties/workload/typical-programs.js";
+import { criticalMinimum } from "../properties/workload/critical-programs.js";
+import { defaultVerifySettings, planJobs, runJob, type VerifySettings } from "../properties/verify/jobs.js";
+import { programsArbitrary } from "../properties/workload/program-arbitraries.js";
 import { counterCall, counterProfile } from "./fixtures/family/model.js";
 import { counterImplProfile, counterSubject } from "./fixtures/family/impl.js";
 

@@ -1,5 +1,5 @@
 import type { Model, Operation } from "../../properties/checker/index.js";
-import { defaultMaxBytes, detectFormat, HistoryError, historyFormats, readHistoryText, type HistoryFormat } from "../../properties/history-formats.js";
+import { defaultMaxBytes, detectFormat, HistoryError, historyFormats, readHistoryText, type HistoryFormat } from "../../properties/io/history-formats.js";
 import { intFlag } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { existsSync, statSync } from "node:fs";
@@ -163,7 +163,7 @@ async function readOtherFormat(
     const text = readHistoryText(path, maxBytes);
     const format = formatFlag ?? detectFormat(path, text);
     if (format === "interlock") throw new UsageError(`--model is for histories in other formats; ${path} is an interlock history of a built-in family (drop --model)`);
-    const { parseGenericHistory } = await import("../../properties/history-formats.js");
+    const { parseGenericHistory } = await import("../../properties/io/history-formats.js");
     const history = await parseGenericHistory(text, format, path);
     const name = `${path} (${format}, ${history.processes} processes${history.dropped ? `, ${history.dropped} failed or nemesis operations dropped` : ""})`;
     return { operations: history.operations, name };
@@ -184,10 +184,10 @@ async function readingHistory<T>(path: string, read: () => Promise<T>): Promise<
 /** An interlock-history file: a built-in family's model and calls. */
 async function familySubject(path: string, text: string, familyFlag: unknown): Promise<Subject> {
   const [{ checkNesting }, { decodeHistory }, { describeResult, models }, { checkerModel }, { familiesFlag }] = await Promise.all([
-    import("../../properties/history-formats.js"),
-    import("../../properties/history.js"),
+    import("../../properties/io/history-formats.js"),
+    import("../../properties/io/history-file.js"),
     import("../../model/index.js"),
-    import("../../properties/family_checker.js"),
+    import("../../properties/judge/checker-model.js"),
     import("../args.js"),
   ]);
   const expected = familyFlag === undefined ? undefined : familiesFlag(familyFlag)[0];

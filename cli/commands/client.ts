@@ -11,7 +11,7 @@ import { choiceListFlag, intFlag, str } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { register } from "../command.js";
 import { table } from "../output.js";
-import { replayCommand } from "../verify-job.js";
+import { replayCommand } from "../verify-job-report.js";
 import { writeReportIndex } from "../../reports/index-page.js";
 import { checkReportDirectory, reportFormats, writeReportFiles, type ReportFileFormat } from "../../reports/io.js";
 import type { Report } from "../../reports/schema.js";

@@ -1,12 +1,12 @@
 import { mutants } from "../../impl/mutants/index.js";
 import { join } from "node:path";
 import { mutantConfig } from "../../impl/mutants/mutant.js";
-import { mutantCounterexample, renderMutantTable, runMutants, type StrategyKind } from "../../properties/mutants.js";
+import { mutantCounterexample, renderMutantTable, runMutants, type StrategyKind } from "../../properties/verify/mutant-runs.js";
 import { buildReport } from "../../reports/build.js";
 import { writeReportIndex } from "../../reports/index-page.js";
 import { checkReportDirectory, ReportError, writeReportFiles } from "../../reports/io.js";
 import { choiceListFlag, intFlag, listFlag, str } from "../args.js";
-import { replayCommand } from "../verify-job.js";
+import { replayCommand } from "../verify-job-report.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { register } from "../command.js";
 

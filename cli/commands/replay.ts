@@ -1,10 +1,10 @@
 import { threadOf } from "../../model/thread.js";
 import { Schema } from "effect";
-import { describeResult, models, withThreads, type AnyCall, type FamilyName, type Result } from "../../model/index.js";
-import { toPrograms } from "../../properties/agreement.js";
+import { models, withThreads, type AnyCall, type FamilyName, type Result } from "../../model/index.js";
+import { toPrograms } from "../../properties/judge/agreement.js";
 import { agreementJudge } from "../../properties/judge/judge.js";
 import { decodeToken, replay } from "../../properties/explorer/index.js";
-import { subjectNamed } from "../../properties/subjects.js";
+import { subjectNamed } from "../../properties/verify/subject-by-name.js";
 import { readReportFile } from "../../reports/io.js";
 import { str } from "../args.js";
 import { environmentLimits } from "../limits.js";
@@ -13,6 +13,7 @@ import { loadImplModule } from "../impl-module.js";
 import { guardFactories, loadTimeoutMs, ModuleFailure, probeImplModule } from "../impl-sandbox.js";
 import { register } from "../command.js";
 import { reportErrorsAsUsage } from "../report-errors.js";
+import { replayedOf, reportReplay } from "../replay-outcome.js";
 
 register({
   name: "replay",
@@ -98,37 +99,8 @@ register({
     if (r.status === "mismatch") {
       throw new UsageError(`${path}: the schedule no longer matches the code at ${r.message}; re-run verify to get a fresh report`);
     }
-    // Reproduced means the same property, failing at the same step, after the same history.
-    const failingStep = r.execution.steps > 0 ? r.execution.steps - 1 : null;
-    const history = r.execution.history.map((h) => `${h.interp}.${h.callIndex}:${h.invoke}-${h.response === null ? "pending" : `${h.response.step}=${describeResult(h.response.result)}`}`);
-    const recorded = report.history.map((h) => `${h.interp}.${h.callIndex}:${h.invoke}-${h.respond === null ? "pending" : `${h.respond}=${h.result}`}`);
-    const differences = [
-      ...(r.violation?.property !== report.violation.property ? [`property ${r.violation?.property ?? "none"} instead of ${report.violation.property}`] : []),
-      ...(failingStep !== report.violation.failingStep ? [`failing step ${failingStep ?? "none"} instead of ${report.violation.failingStep ?? "none"}`] : []),
-      ...(history.join(";") !== recorded.join(";") ? [`the history differs (${firstDifference(history, recorded)})`] : []),
-    ];
-    const same = r.violation !== null && differences.length === 0;
-    const body = {
-      report: path,
-      reproduced: same,
-      property: r.violation?.property ?? null,
-      expected: report.violation.property,
-      failingStep,
-      differences,
-      message: r.violation?.message.split("\n")[0] ?? null,
-      steps: r.execution.steps,
-    };
-    if (args.values["json"]) out.out(JSON.stringify(body, null, 2));
-    else if (same) out.out(`reproduced ${report.violation.property} (${report.violation.propertyName}) after ${r.execution.steps} steps: ${body.message}`);
-    else if (r.violation !== null) out.out(`replayed, but not the same counterexample: ${differences.join("; ")}: ${body.message}`);
-    else out.out(`replayed ${r.execution.steps} steps and nothing failed: the implementation no longer shows this counterexample`);
-    return r.violation !== null ? ExitCode.counterexample : ExitCode.agreement;
+    // Reproduced means the same property, failing at the same step, after the same history (cli/replay-outcome.ts).
+    const replayed = replayedOf(r.execution, r.violation);
+    return reportReplay({ path, report, replayed, subject: "the implementation", json: args.values["json"] === true, out });
   },
 });
-
-/** Where two histories first differ, in words. */
-function firstDifference(now: readonly string[], recorded: readonly string[]): string {
-  const i = now.findIndex((h, k) => h !== recorded[k]);
-  const at = i < 0 ? now.length : i;
-  return `call record ${at}: now ${now[at] ?? "none"}, the report ${recorded[at] ?? "none"}`;
-}

@@ -1,7 +1,7 @@
 import { dirname, basename } from "node:path";
-import { encodeHistory } from "../../properties/history.js";
-import { stressFamily } from "../../properties/stress.js";
-import { criticalMinimum } from "../../properties/stress_programs.js";
+import { encodeHistory } from "../../properties/io/history-file.js";
+import { stressFamily } from "../../properties/verify/thread-stress.js";
+import { criticalMinimum } from "../../properties/workload/critical-programs.js";
 import { checkReportDirectory, writeTextFile } from "../../reports/io.js";
 import { familiesFlag, intFlag, str } from "../args.js";
 import { ExitCode, UsageError } from "../errors.js";

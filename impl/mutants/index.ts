@@ -1,6 +1,6 @@
 /**
  * The mutant catalogue: every deliberately broken implementation the verifier must catch (see
- * mutant.ts for an entry's shape, properties/mutants.ts for running them).
+ * mutant.ts for an entry's shape, properties/verify/mutant-runs.ts for running them).
  */
 import { globalLockMutants } from "./global_lock.js";
 import { moduleSlotsMutants } from "./module_slots.js";

@@ -15,7 +15,7 @@ export type PropertyTag = "P1" | "P2" | "P3" | "P4" | "P5" | "P6" | "P7" | "P8" 
 /**
  * How the verifier must catch a mutant:
  *   - `via: "model"`: a finished execution's history is not linearizable with respect to the model
- *     (explorer violation kind "check"); `property` is what properties/properties.ts
+ *     (explorer violation kind "check"); `property` is what properties/judge/property-classifier.ts
  *     `classifyDisagreement` names for the first call the model cannot place;
  *   - `via: "deadlock"`: every interpreter is blocked where the model could still move (kind
  *     "deadlock", property P6);

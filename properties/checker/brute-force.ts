@@ -1,5 +1,5 @@
 import { explainStuck } from "./explain.js";
-import type { Model, Operation, Verdict } from "./model.js";
+import type { Model, Operation, Verdict } from "./types.js";
 import { byInvokeThenId, normalizeModel, validateHistory } from "./normalize.js";
 
 /**

@@ -13,7 +13,7 @@ import {
   type Operation,
   type UnknownReason,
   type Verdict,
-} from "./model.js";
+} from "./types.js";
 import { byInvokeThenId, normalizeModel, validateHistory, type NormalModel } from "./normalize.js";
 
 /**

@@ -20,7 +20,7 @@
  *    and the exhaustive search of the whole goes on. So a wrong guess costs time, never a verdict.
  */
 import { canonicalJson } from "./canonical.js";
-import type { Operation } from "./model.js";
+import type { Operation } from "./types.js";
 import type { NormalModel } from "./normalize.js";
 
 /** Distinct calls beyond which no split is inferred (the pairwise test is quadratic in them). */

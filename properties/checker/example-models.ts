@@ -5,7 +5,7 @@
  * result is an integer, which keeps fixtures and corruptions simple.
  */
 import { partitionByKey } from "./check.js";
-import type { Model, Operation } from "./model.js";
+import type { Model, Operation } from "./types.js";
 
 /** A call on a single integer register. */
 export type RegisterCall =

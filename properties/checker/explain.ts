@@ -1,4 +1,4 @@
-import type { Operation } from "./model.js";
+import type { Operation } from "./types.js";
 import type { NormalModel } from "./normalize.js";
 
 /** What the checker reports about a partition that has no linearization. */

@@ -1,6 +1,6 @@
 import { canonicalJson } from "./canonical.js";
 import { stateKeying } from "./memo.js";
-import type { Model, Operation } from "./model.js";
+import type { Model, Operation } from "./types.js";
 
 /**
  * A Model with every default filled in, as the search uses it. States are interned (memo.ts) by

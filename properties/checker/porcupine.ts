@@ -4,7 +4,7 @@
  * interlock `Model` (whose `step` receives the observed result as its fourth argument), so the
  * checker, the brute-force reference and `check-history --model` all take it.
  */
-import type { Model, Operation } from "./model.js";
+import type { Model, Operation } from "./types.js";
 
 /** A model written as for Porcupine (Go): init, a judging step, and the optional extras. */
 export interface PorcupineModel<S, Input, Output> {

@@ -7,7 +7,7 @@
  * taken effect or not. Timestamps advance by 0 or 1 per event, so touching intervals (equal
  * timestamps, concurrent under closed intervals) occur too.
  */
-import type { Model, Operation } from "./model.js";
+import type { Model, Operation } from "./types.js";
 
 /** A deterministic pseudo-random source: mulberry32, floats in [0, 1). */
 export function seededRandom(seed: number): () => number {

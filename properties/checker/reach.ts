@@ -24,7 +24,7 @@
  * When the closure exceeds its caps (e.g. appends make states without end) nothing is concluded and
  * the search runs as it would without this analysis.
  */
-import type { Operation } from "./model.js";
+import type { Operation } from "./types.js";
 import type { NormalModel } from "./normalize.js";
 import type { StateTable } from "./memo.js";
 import { canonicalJson } from "./canonical.js";

@@ -6,7 +6,7 @@ import type { Program } from "../../impl/subject.js";
 import type { AnyCall, Result } from "../../model/index.js";
 import { agreementJudge } from "../judge/judge.js";
 import { linearizabilityObserver } from "../judge/online.js";
-import { typicalPrograms } from "../programs.js";
+import { typicalPrograms } from "../workload/typical-programs.js";
 import { clearBits, notify, setBits, store, testBits, wait } from "../../impl/memory.js";
 import { QUIET_BITS, QuietnessBroken, STABLE, UNWAITED, quietAccess, watchAccess } from "./engine/quietWords.js";
 import { explore, type Strategy } from "./index.js";

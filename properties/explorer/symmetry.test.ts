@@ -6,7 +6,7 @@ import { agreementJudge } from "../judge/judge.js";
 import { explore, type Execution, type SymmetryOption } from "./index.js";
 import { Machine } from "./machine.js";
 import { below, mulberry32 } from "./prng.js";
-import { typicalPrograms } from "../programs.js";
+import { typicalPrograms } from "../workload/typical-programs.js";
 
 /** Every permutation of `xs`. */
 const permutations = (xs: readonly number[]): number[][] =>

@@ -1,7 +1,7 @@
 import type { AnyCall, Result } from "../../model/index.js";
 import { namesByAddress, readWords } from "../../impl/layout.js";
 import type { Subject } from "../../impl/subject.js";
-import { toPrograms } from "../agreement.js";
+import { toPrograms } from "./agreement.js";
 import { replay, type Execution, type FoundViolation, type Limits, type TraceRow } from "../explorer/index.js";
 import type { Evidence, Judge } from "./judge.js";
 

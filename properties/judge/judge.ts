@@ -3,8 +3,8 @@ import { defs, describeResult, models, type AnyCall, type FamilyName, type Ghost
 import type { Subject } from "../../impl/subject.js";
 import { checkHistory, type Budget, type Operation, type Verdict as CheckVerdict } from "../checker/index.js";
 import type { Execution, FoundViolation, Hooks, Observer, Violation } from "../explorer/index.js";
-import { checkerModel } from "../family_checker.js";
-import { classifyDisagreement, propertyNames, type Classified, type PropertyId } from "../properties.js";
+import { checkerModel } from "./checker-model.js";
+import { classifyDisagreement, propertyNames, type Classified, type PropertyId } from "./property-classifier.js";
 import { linearizabilityObserver, type BlockedCall } from "./online.js";
 
 /**

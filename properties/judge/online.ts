@@ -1,6 +1,6 @@
 import { describeResult, equalResult, models, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../../model/index.js";
 import type { Observer, Violation } from "../explorer/index.js";
-import { classifyDisagreement, propertyNames } from "../properties.js";
+import { classifyDisagreement, propertyNames } from "./property-classifier.js";
 
 /** A call left blocked at a deadlock: which interpreter, which call. */
 export interface BlockedCall {

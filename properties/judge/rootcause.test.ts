@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import { encodeIndex, refTo, type AnyCall, type FamilyName } from "../../model/index.js";
 import { implementations } from "../../impl/index.js";
 import { mutants } from "../../impl/mutants/index.js";
-import { classifyBySymptom } from "../properties.js";
+import { classifyBySymptom } from "./property-classifier.js";
 import { hazardOf } from "../../reports/render/common.js";
 import { keepsOwner } from "./fixtures/keeps-owner.js";
-import { defaultVerifySettings, planJobs, runJob, type JobResult, type VerifySettings } from "../verify.js";
+import { defaultVerifySettings, planJobs, runJob, type JobResult, type VerifySettings } from "../verify/jobs.js";
 
 /**
  * Root-cause naming by the agreement judge: seeded mutants (impl/mutants) run on a hand-chosen

@@ -8,7 +8,7 @@ import type { Program, Subject } from "../../impl/subject.js";
 import type { Runtime } from "../../impl/runtime.js";
 import { explore, replay, type ExploreResult, type Hooks, type Limits, type Strategy } from "../explorer/index.js";
 import type { Client, Ctx } from "./column.js";
-import { scenarioHooks } from "./judge.js";
+import { scenarioHooks } from "./cell-judge.js";
 import { CARRY_IMPORTED, clientWords, countWordsKept, describeExtCall, emptyExtCarry, Library, type ClientWords, type ExtCall, type ExtResult } from "./library.js";
 import type { Scenario } from "./scenarios.js";
 

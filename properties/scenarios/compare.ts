@@ -1,6 +1,6 @@
 /**
  * The proposal comparison: every scenario (rows) against every column's client code (columns),
- * each cell decided by the explorer and judged by judge.ts, with the lines of client code the
+ * each cell decided by the explorer and judged by cell-judge.ts, with the lines of client code the
  * author had to write (lines.ts). Renderers: Markdown (the full report, and the README block) and
  * one self-contained HTML page.
  *
@@ -16,7 +16,7 @@ import { clients, type Client } from "./clients.js";
 import { linesFor } from "./lines.js";
 import { opsUsed, scenarios, type Scenario } from "./scenarios.js";
 import { explore, type ExploreResult, type FoundViolation, type Verdict } from "../explorer/index.js";
-import { propertyNames } from "../properties.js";
+import { propertyNames } from "../judge/property-classifier.js";
 
 /**
  * A cell's verdict, in the one vocabulary of the explorer, the checker and the reports: "ok" (the

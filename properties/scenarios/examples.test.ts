@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkClient } from "./check.js";
+import { checkClient } from "./check-client.js";
 import type { ClientDefinition } from "./contract.js";
 import type { FamilyName } from "../../model/index.js";
 import readyOnce, { unsafe as readyOnceUnsafe } from "../../examples/clients/ready_once.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { load, store, type Code } from "../../impl/memory.js";
-import { checkClient } from "./check.js";
+import { checkClient } from "./check-client.js";
 import { defineClient, ok, type ClientApi, type ClientDefinition, type HookResult } from "./contract.js";
 
 /**

@@ -17,7 +17,7 @@ import { AccessOp, type Access, type Code } from "../../impl/memory.js";
 import { PyMutex_Unlock, StaticPyMutex_Lock } from "../../impl/pymutex.js";
 import type { Discipline } from "../../impl/subject.js";
 import { profiles, type AnyCall, type Def, type FamilyName, type ModelConfig, type Result } from "../../model/index.js";
-import { isInt32, showValue } from "../module-values.js";
+import { isInt32, showValue } from "../io/module-values.js";
 import type { ImportOpLike } from "./client_support.js";
 import type { Client, Ctx } from "./column.js";
 import { ClientFailure, type ClientApi, type ClientDefinition, type FamilyCalls, type HookResult, type InstanceState, type Statics } from "./contract.js";

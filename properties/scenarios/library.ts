@@ -6,7 +6,7 @@
  * The library is not client code (it is the C library the extension wraps), so its lines are not
  * counted; it is also where misuse becomes observable: `alloc` while a handle is live, `free` of a
  * handle that is not the live one, a `use` of a handle that is not live, two callers inside the
- * library at once. Each of those writes a code into BAD, which the monitor (judge.ts) reports —
+ * library at once. Each of those writes a code into BAD, which the monitor (cell-judge.ts) reports —
  * a word of memory, so the stateful explorer judges it in every reachable state.
  */
 import { exchange, add, store, sub, testEquals, type Code } from "../../impl/memory.js";

@@ -1,7 +1,7 @@
 /**
  * The thread's use cases as scenarios: what each interpreter running the extension does. Every
  * scenario runs in 3 interpreters (interpreter 1 is the main one); the matrix runs each scenario
- * against every column's client code (clients.ts) and judges it with judge.ts.
+ * against every column's client code (clients.ts) and judges it with cell-judge.ts.
  */
 import type { ExtCall, Res } from "./library.js";
 
@@ -114,7 +114,7 @@ export const isReleasing = (c: ExtCall): boolean => releasing.has(c._tag);
 /**
  * What an interpreter holds before each of its calls (index k: before call k; the last entry is
  * after the program), assuming each call does what it says: every import succeeds, after one
- * retry where the scenario's library fails once (judge.ts checks that it does).
+ * retry where the scenario's library fails once (cell-judge.ts checks that it does).
  */
 export function heldBefore(program: readonly ExtCall[]): ReadonlySet<Res>[] {
   const out: ReadonlySet<Res>[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { load, store } from "../../impl/memory.js";
-import { checkClient, scenarioIds } from "./check.js";
+import { checkClient, scenarioIds } from "./check-client.js";
 import { defineClient, ok, okValue, type ClientDefinition } from "./contract.js";
 import type { FamilyName } from "../../model/index.js";
 import { staticMutex } from "./columns/static_mutex.js";

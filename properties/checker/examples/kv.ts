@@ -12,7 +12,7 @@
  *
  *   interlock check-history ops.json --model properties/checker/examples/kv.ts
  */
-import type { Model, Operation } from "../model.js";
+import type { Model, Operation } from "../types.js";
 
 /** A key-value call. */
 export interface KvCall {

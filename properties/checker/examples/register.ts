@@ -13,7 +13,7 @@
  *
  *   interlock check-history history.edn --model properties/checker/examples/register.ts
  */
-import type { Model } from "../model.js";
+import type { Model } from "../types.js";
 
 /** A register's value; null until the first write (a Jepsen register starts as nil). */
 export type RegisterValue = number | string | null;

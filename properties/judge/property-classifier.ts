@@ -1,4 +1,4 @@
-import { callRole, decodeIndex, describeResult, isRuntimeCall, type AnyCall, type CallRole, type ModelProfile, type Result } from "../model/index.js";
+import { callRole, decodeIndex, describeResult, isRuntimeCall, type AnyCall, type CallRole, type ModelProfile, type Result } from "../../model/index.js";
 
 /**
  * The properties P1–P9 (../shared/reference/properties.md) by id, and how a disagreement between

@@ -1,11 +1,11 @@
-import { threadOf } from "../model/thread.js";
-import { defaultConfig, models, sizeOfThreads, withThreads, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../model/index.js";
-import { implementations, implProfiles } from "../impl/index.js";
-import { AtomicsMemory } from "../impl/memory.js";
-import { moduleBeside, runStress, type InterpreterReport, type StressHistoryEntry } from "../impl/stress/run.js";
-import { checkHistory, type Operation, type Verdict } from "./checker/index.js";
-import { checkerModel } from "./family_checker.js";
-import { criticalMinimum, libraryCallsDone } from "./stress_programs.js";
+import { threadOf } from "../../model/thread.js";
+import { defaultConfig, models, sizeOfThreads, withThreads, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../../model/index.js";
+import { implementations, implProfiles } from "../../impl/index.js";
+import { AtomicsMemory } from "../../impl/memory.js";
+import { moduleBeside, runStress, type InterpreterReport, type StressHistoryEntry } from "../../impl/stress/run.js";
+import { checkHistory, type Operation, type Verdict } from "../checker/index.js";
+import { checkerModel } from "../judge/checker-model.js";
+import { criticalMinimum, libraryCallsDone } from "../workload/critical-programs.js";
 
 /**
  * Stress mode for a family: N worker threads, each an interpreter running the family's critical
@@ -59,8 +59,8 @@ export interface FamilyStressResult {
   readonly operations: readonly Operation<AnyCall, Result>[];
 }
 
-const ownModule = (family: FamilyName): URL => moduleBeside(import.meta.url, `../impl/${family}`);
-const programsModule = (): URL => moduleBeside(import.meta.url, "./stress_programs");
+const ownModule = (family: FamilyName): URL => moduleBeside(import.meta.url, `../../impl/${family}`);
+const programsModule = (): URL => moduleBeside(import.meta.url, "../workload/critical-programs");
 /** Converts a stress history into checker operations (pending entries stay pending). */
 export function toOperations(history: readonly StressHistoryEntry<AnyCall, Result>[]): Operation<AnyCall, Result>[] {
   return history.map((h, id) =>

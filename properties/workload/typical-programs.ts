@@ -1,4 +1,4 @@
-import { familyNames, profiles, threadId, withThreads, type AnyCall, type FamilyName, type Threaded } from "../model/index.js";
+import { familyNames, profiles, threadId, withThreads, type AnyCall, type FamilyName, type Threaded } from "../../model/index.js";
 
 /**
  * Each family's typical program (its profile's `usage.typical`): what one interpreter running an
@@ -52,7 +52,7 @@ function holderAndSibling(family: FamilyName): [AnyCall[], AnyCall[]] {
  * thread-unsafe library under the family's lock while thread 2 of interpreter 1 does the same —
  * a sibling must block on the holder's lock, not pass for it (`Reentrant`, or a second caller in
  * the library). The explorer runs it with symmetry off and the implementation in a config with two
- * threads per interpreter (properties/agreement.ts `configFor`).
+ * threads per interpreter (properties/judge/agreement.ts `configFor`).
  */
 export function siblingThreadPrograms(family: LockFamily): Threaded<AnyCall[][]> {
   return withThreads(holderAndSibling(family), [threadId(1, 1), threadId(1, 2)]);

@@ -1,15 +1,15 @@
-import { threadOf } from "../model/thread.js";
+import { threadOf } from "../../model/thread.js";
 import fc from "fast-check";
-import { defaultConfig, familyNames, threadsOfSet, withThreads, type AnyCall, type FamilyName, type ModelConfig, type Result, type Threaded } from "../model/index.js";
-import { implementations } from "../impl/index.js";
-import type { Subject } from "../impl/subject.js";
-import { exploreJudged, toPrograms, type AgreementResult } from "./agreement.js";
-import { replay, shrink, type Limits, type Progress, type Strategy } from "./explorer/index.js";
-import { agreementJudge, type Judge } from "./judge/judge.js";
-import { traceCounterexample, type Counterexample } from "./judge/counterexample.js";
-import { typicalPrograms } from "./programs.js";
-import { programsArbitrary } from "./workload.js";
-import type { ChosenPrograms } from "./programs-file.js";
+import { defaultConfig, familyNames, threadsOfSet, withThreads, type AnyCall, type FamilyName, type ModelConfig, type Result, type Threaded } from "../../model/index.js";
+import { implementations } from "../../impl/index.js";
+import type { Subject } from "../../impl/subject.js";
+import { exploreJudged, toPrograms, type AgreementResult } from "../judge/agreement.js";
+import { replay, shrink, type Limits, type Progress, type Strategy } from "../explorer/index.js";
+import { agreementJudge, type Judge } from "../judge/judge.js";
+import { traceCounterexample, type Counterexample } from "../judge/counterexample.js";
+import { typicalPrograms } from "../workload/typical-programs.js";
+import { programsArbitrary } from "../workload/program-arbitraries.js";
+import type { ChosenPrograms } from "../io/programs-file.js";
 
 /**
  * The verification job: for each family, the implementation explored under each strategy and

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { refTo, type AnyCall, type FamilyName } from "../model/index.js";
-import { implementations } from "../impl/index.js";
-import { explore } from "./explorer/index.js";
-import { ghostHazard } from "./properties.js";
+import { refTo, type AnyCall, type FamilyName } from "../../model/index.js";
+import { implementations } from "../../impl/index.js";
+import { explore } from "../explorer/index.js";
+import { ghostHazard } from "./property-classifier.js";
 import { checkAgreement } from "./agreement.js";
 
 /**

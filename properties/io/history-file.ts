@@ -11,8 +11,8 @@ import {
   type AnyCall,
   type FamilyName,
   type ModelConfig,
-} from "../model/index.js";
-import type { Operation } from "./checker/index.js";
+} from "../../model/index.js";
+import type { Operation } from "../checker/index.js";
 import { checkOneCallAtATime, HistoryError } from "./history-formats.js";
 
 export { HistoryError };

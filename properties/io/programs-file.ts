@@ -16,10 +16,10 @@ import {
   type FamilyName,
   type Name,
   type Threaded,
-} from "../model/index.js";
+} from "../../model/index.js";
 import { InputFileError, readBoundedText } from "./input-file.js";
-import { callExamples } from "./workload.js";
-import { typicalProgram } from "./programs.js";
+import { callExamples } from "../workload/program-arbitraries.js";
+import { typicalProgram } from "../workload/typical-programs.js";
 
 /**
  * Chosen workloads: a programs file (`interlock verify --programs file.json`) gives, per family,

@@ -8,7 +8,7 @@
  *   - P3: an extension refcount below 0 (an instance released what it never acquired);
  *   - P2: an interpreter that still holds a resource (it finished the call that acquired it and
  *     has not started the call that gives it back) finds it not live;
- *   - the runtime's ghost counters (properties.ts `ghostHazard`): P9 a lock abandoned by an ending
+ *   - the runtime's ghost counters (judge/property-classifier.ts `ghostHazard`): P9 a lock abandoned by an ending
  *     holder, P4 a stored value owned by an interpreter that died, P7 a store value dropped unseen;
  *   - P7: once the runtime is finalised, a live library handle, a registry entry the runtime had
  *     to reclaim, or an extension refcount that is not back to 0.
@@ -37,7 +37,7 @@ import { profiles, type AnyCall, type FamilyName } from "../../model/index.js";
 import { SlotState } from "../../impl/layout.js";
 import { badReasons, badText, resIndex, resources, type ClientWords, type ExtCall, type ExtResult, type Res } from "./library.js";
 import { heldBefore, isReleasing, type Scenario } from "./scenarios.js";
-import { ghostHazard } from "../properties.js";
+import { ghostHazard } from "../judge/property-classifier.js";
 
 /** What the judge must know about the client: it refuses imports in subinterpreters (Py_mod_multiple_interpreters), so they hold nothing. */
 export interface JudgeOptions {

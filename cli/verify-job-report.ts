@@ -3,7 +3,7 @@ import { implementations } from "../impl/index.js";
 import type { FamilyName } from "../model/index.js";
 import { buildReport } from "../reports/build.js";
 import type { Report } from "../reports/schema.js";
-import { boundedPreemptions, runJob, type Job, type SubjectFactory, type VerifySettings } from "../properties/verify.js";
+import { boundedPreemptions, runJob, type Job, type SubjectFactory, type VerifySettings } from "../properties/verify/jobs.js";
 import type { Progress, Verdict } from "../properties/explorer/index.js";
 
 /**

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { refTo, threadId, withThreads, type AnyCall, type Result } from "../model/index.js";
-import { implementations } from "../impl/index.js";
-import { mutants } from "../impl/mutants/index.js";
-import { explore, replay, type Execution } from "./explorer/index.js";
-import { agreementJudge } from "./judge/judge.js";
+import { refTo, threadId, withThreads, type AnyCall, type Result } from "../../model/index.js";
+import { implementations } from "../../impl/index.js";
+import { mutants } from "../../impl/mutants/index.js";
+import { explore, replay, type Execution } from "../explorer/index.js";
+import { agreementJudge } from "./judge.js";
 import { configFor, toPrograms } from "./agreement.js";
-import { lockFamilies, siblingThreadPrograms, typicalProgram } from "./programs.js";
+import { lockFamilies, siblingThreadPrograms, typicalProgram } from "../workload/typical-programs.js";
 
 /**
  * Threads are not interpreters (model/README.md D18), end to end: two threads of one interpreter

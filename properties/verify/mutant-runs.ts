@@ -1,6 +1,6 @@
 /**
  * Running the mutant catalogue (impl/mutants/): every mutant explored under every strategy and
- * judged against the model (properties/agreement.ts), with the first counterexample shrunk and its
+ * judged against the model (properties/judge/agreement.ts), with the first counterexample shrunk and its
  * replay token kept; the correct implementation is run on the same programs under the same
  * strategies, and any alarm it raises is a false alarm. Rows are plain JSON (a CLI prints them or
  * `renderMutantTable` does).
@@ -11,17 +11,17 @@
  * preemptions — a depth-3 bug, which PCT finds with probability ≥ 1/(n·k²) per run; the tests hold
  * every mutant to being caught within that budget at the fixed seed (measured: ≤ 86 runs).
  */
-import { type AnyCall, type FamilyName, type Result } from "../model/index.js";
-import { mutants as catalogue, type Mutant } from "../impl/mutants/index.js";
-import { mutantConfig } from "../impl/mutants/mutant.js";
-import { implementations } from "../impl/index.js";
-import type { Program, Subject } from "../impl/subject.js";
-import { toPrograms } from "./agreement.js";
-import { traceCounterexample, type Counterexample } from "./judge/counterexample.js";
-import { agreementJudge, type Judge } from "./judge/judge.js";
-import { explore, replay, shrink, type Coverage, type FoundViolation, type Hooks, type ReplayResult, type Strategy, type Verdict } from "./explorer/index.js";
-import { Session } from "./explorer/session.js";
-import { resolveLimits, type Limits } from "./explorer/types.js";
+import { type AnyCall, type FamilyName, type Result } from "../../model/index.js";
+import { mutants as catalogue, type Mutant } from "../../impl/mutants/index.js";
+import { mutantConfig } from "../../impl/mutants/mutant.js";
+import { implementations } from "../../impl/index.js";
+import type { Program, Subject } from "../../impl/subject.js";
+import { toPrograms } from "../judge/agreement.js";
+import { traceCounterexample, type Counterexample } from "../judge/counterexample.js";
+import { agreementJudge, type Judge } from "../judge/judge.js";
+import { explore, replay, shrink, type Coverage, type FoundViolation, type Hooks, type ReplayResult, type Strategy, type Verdict } from "../explorer/index.js";
+import { Session } from "../explorer/session.js";
+import { resolveLimits, type Limits } from "../explorer/types.js";
 
 export type StrategyKind = Strategy["kind"];
 

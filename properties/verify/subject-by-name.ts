@@ -1,8 +1,8 @@
-import { implementations } from "../impl/index.js";
-import type { Subject } from "../impl/subject.js";
-import type { AnyCall, FamilyName, ModelConfig, Result } from "../model/index.js";
-import { mutants } from "../impl/mutants/index.js";
-import type { SubjectFactory } from "./verify.js";
+import { implementations } from "../../impl/index.js";
+import type { Subject } from "../../impl/subject.js";
+import type { AnyCall, FamilyName, ModelConfig, Result } from "../../model/index.js";
+import { mutants } from "../../impl/mutants/index.js";
+import type { SubjectFactory } from "./jobs.js";
 
 /**
  * Finds the implementation a report names: interlock's own (named after the family), a mutant of

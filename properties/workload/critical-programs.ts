@@ -1,4 +1,4 @@
-import { isFamilyName, profiles, type AnyCall } from "../model/index.js";
+import { isFamilyName, profiles, type AnyCall } from "../../model/index.js";
 
 /**
  * Programs for stress runs, generated inside each worker (so a run of 10^6 calls posts nothing but

@@ -25,8 +25,8 @@
  * limit, and nesting deeper than `maxNesting` (256), before parsing anything.
  */
 import { InputFileError, readBoundedText } from "./input-file.js";
-import { scanNesting } from "./nesting.js";
-import type { Operation } from "./checker/index.js";
+import { scanNesting } from "./json-nesting.js";
+import type { Operation } from "../checker/index.js";
 
 /** The formats `check-history` reads besides its own `interlock-history` document. */
 export const historyFormats = ["interlock", "jsonl", "edn", "porcupine-ops", "porcupine-events"] as const;

@@ -6,8 +6,8 @@ import {
   type AnyFamilyModel,
   type ModelConfig,
   type Result,
-} from "../model/index.js";
-import type { Model, Operation } from "./checker/index.js";
+} from "../../model/index.js";
+import type { Model, Operation } from "../checker/index.js";
 
 /**
  * A family model as the linearizability checker sees it: the model's step and canonical key, its

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { threadId, type FamilyName } from "../model/index.js";
-import { stressFamily } from "./stress.js";
+import { threadId, type FamilyName } from "../../model/index.js";
+import { stressFamily } from "./thread-stress.js";
 
 /**
  * Stress mode on real threads (worker_threads over one SharedArrayBuffer, Atomics). Needs the

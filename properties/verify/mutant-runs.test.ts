@@ -3,10 +3,10 @@
  * raise no alarm on the same runs, and every counterexample must replay and be minimal.
  */
 import { describe, expect, it } from "vitest";
-import { mutants, type Mutant } from "../impl/mutants/index.js";
-import { mutantConfig } from "../impl/mutants/mutant.js";
-import { toPrograms } from "./agreement.js";
-import { correctSubject, exploreMutant, fewestPreemptions, mutantHooks, renderMutantTable, replayRow, runMutants, type MutantRow } from "./mutants.js";
+import { mutants, type Mutant } from "../../impl/mutants/index.js";
+import { mutantConfig } from "../../impl/mutants/mutant.js";
+import { toPrograms } from "../judge/agreement.js";
+import { correctSubject, exploreMutant, fewestPreemptions, mutantHooks, renderMutantTable, replayRow, runMutants, type MutantRow } from "./mutant-runs.js";
 
 const seed = 1;
 const budgetMs = 20_000;

@@ -2,10 +2,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { mutants } from "../impl/mutants/index.js";
-import { encodeIndex, refTo, threadId } from "../model/index.js";
+import { mutants } from "../../impl/mutants/index.js";
+import { encodeIndex, refTo, threadId } from "../../model/index.js";
 import { decodePrograms, ProgramsFileError, programsRun, readProgramsFile } from "./programs-file.js";
-import { defaultVerifySettings, planJobs, runJob, type VerifySettings } from "./verify.js";
+import { defaultVerifySettings, planJobs, runJob, type VerifySettings } from "../verify/jobs.js";
 
 const dir = mkdtempSync(join(tmpdir(), "interlock-programs-"));
 const file = (name: string, text: string): string => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { mutants } from "../impl/mutants/index.js";
-import { configOf, defaultVerifySettings, planJobs, runJob } from "./verify.js";
-import type { AnyCall } from "../model/index.js";
-import { checkAgreement, toPrograms } from "./agreement.js";
-import { agreementJudge } from "./judge/judge.js";
-import { replay } from "./explorer/index.js";
+import { mutants } from "../../impl/mutants/index.js";
+import { configOf, defaultVerifySettings, planJobs, runJob } from "./jobs.js";
+import type { AnyCall } from "../../model/index.js";
+import { checkAgreement, toPrograms } from "../judge/agreement.js";
+import { agreementJudge } from "../judge/judge.js";
+import { replay } from "../explorer/index.js";
 
 /**
  * The property-based job of `verify`: fast-check draws per-interpreter programs from the Schema

@@ -1,9 +1,9 @@
-import { defaultConfig, interpOf, sizeOfThreads, threadsOfSet, type AnyCall, type FamilyName, type ModelConfig, type Result, type Threaded } from "../model/index.js";
-import { implementations } from "../impl/index.js";
-import type { Program, Subject } from "../impl/subject.js";
-import type { Budget } from "./checker/index.js";
-import { explore, type ExploreOptions, type ExploreResult, type Limits, type Strategy } from "./explorer/index.js";
-import { agreementJudge, type BlockedByDesign, type Judge } from "./judge/judge.js";
+import { defaultConfig, interpOf, sizeOfThreads, threadsOfSet, type AnyCall, type FamilyName, type ModelConfig, type Result, type Threaded } from "../../model/index.js";
+import { implementations } from "../../impl/index.js";
+import type { Program, Subject } from "../../impl/subject.js";
+import type { Budget } from "../checker/index.js";
+import { explore, type ExploreOptions, type ExploreResult, type Limits, type Strategy } from "../explorer/index.js";
+import { agreementJudge, type BlockedByDesign, type Judge } from "./judge.js";
 
 /**
  * Agreement: the implementation's executions, explored over interleavings, judged against the
