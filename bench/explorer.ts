@@ -1,5 +1,8 @@
 import { pathToFileURL } from "node:url";
-import { checkAgreement } from "../properties/agreement.js";
+import { checkAgreement, configFor, toPrograms } from "../properties/agreement.js";
+import { ampleBound, type AmpleBound } from "../properties/explorer/ampleBound.js";
+import { agreementJudge } from "../properties/judge/judge.js";
+import { implementations } from "../impl/index.js";
 import { explore, type StorageOption } from "../properties/explorer/index.js";
 import { moduleSlotHistoryKey, moduleSlotMonitor, moduleSlotPrograms, moduleSlots } from "../properties/explorer/fixtures/moduleSlots.js";
 import { typicalPrograms } from "../properties/programs.js";
@@ -126,9 +129,30 @@ export function familiesAtFour(budgetMs: number): ExplorerBenchRow[] {
   });
 }
 
-/** `node dist/bench/explorer.js [--quick] [--budget-ms ms] [--exact] [--families]`: the table with bytes per state. */
+/**
+ * What singleton ample sets (state-reducing partial-order reduction) could gain, per family's typical
+ * program at N interpreters × C, under the online judge: properties/explorer/ampleBound.ts, an upper
+ * bound with exact futures and no cycle proviso.
+ */
+export function ampleBounds(n: number, c: number): ({ family: string } & AmpleBound)[] {
+  return familyNames.map((family) => {
+    const programs = typicalPrograms(family, n, c);
+    const config = configFor(programs);
+    const judge = agreementJudge({ family, config, subject: implementations[family](config) });
+    return { family, ...ampleBound(judge.subject, toPrograms(programs), judge.hooks) };
+  });
+}
+
+/** `node dist/bench/explorer.js [--quick] [--budget-ms ms] [--exact] [--families] [--ample-bound N C]`: the table with bytes per state. */
 async function main(argv: readonly string[]): Promise<void> {
   const at = argv.indexOf("--budget-ms");
+  const ample = argv.indexOf("--ample-bound");
+  if (ample >= 0) {
+    console.log("| family | N | C | states | branching | singleton ample | states explored with them |\n|---|---|---|---:|---:|---:|---:|");
+    const [n, c] = [Number(argv[ample + 1] ?? 3), Number(argv[ample + 2] ?? 1)];
+    for (const b of ampleBounds(n, c)) console.log(`| ${b.family} | ${n} | ${c} | ${b.states} | ${b.branching} | ${b.singleton} | ${b.reducedStates} (${((100 * (b.states - b.reducedStates)) / b.states).toFixed(1)} % fewer) |`);
+    return;
+  }
   if (argv.includes("--families")) {
     printTable(familiesAtFour(at >= 0 ? Number(argv[at + 1]) : 600_000));
     return;
