@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { add, load, type Code } from "../../impl/memory.js";
+import { add, load, store, type Code } from "../../impl/memory.js";
 import type { Program, Subject } from "../../impl/subject.js";
 import { toPrograms } from "../agreement.js";
 import { agreementJudge } from "../judge/judge.js";
@@ -21,6 +21,19 @@ const ownWords: Subject<Bump, number> = {
 };
 const ownWordPrograms: Program<Bump>[] = [1, 2, 3].map((interp) => ({ interp, calls: [{ kind: "bump" }] }));
 
+/** Each interpreter bumps its own word (its invocation), then increments a shared word racily in the middle of its call. */
+const sharedMiddle: Subject<Bump, number> = {
+  name: "litmus/shared-middle",
+  words: 3,
+  *start(interp): Code<number> {
+    yield add(interp, 1);
+    const seen = yield load(0);
+    yield store(0, seen + 1);
+    return yield load(interp);
+  },
+};
+const sharedPrograms: Program<Bump>[] = [1, 2].map((interp) => ({ interp, calls: [{ kind: "bump" }] }));
+
 describe("the measured bound on singleton ample sets", () => {
   it("finds a singleton ample set wherever interpreters touch only their own words between their visible steps", () => {
     const b = ampleBound(ownWords, ownWordPrograms, {});
@@ -28,6 +41,16 @@ describe("the measured bound on singleton ample sets", () => {
     // every step but a call's first (its invocation) and last (its response) is one
     expect(b.singleton).toBeGreaterThan(b.branching / 2);
     expect(b.reducedStates).toBeLessThan(b.states);
+    expect(b.terminalsKept).toBe(true);
+  });
+
+  it("keeps every terminal state with exact futures, and loses one when an ample set ignores the others' futures (a broken variant)", () => {
+    const sound = ampleBound(sharedMiddle, sharedPrograms, {});
+    expect(sound.terminalsKept).toBe(true);
+    const broken = ampleBound(sharedMiddle, sharedPrograms, {}, { ignoreFutures: true });
+    // the shared word is in the other's future until it has incremented it: exact futures see that
+    expect(broken.singleton).toBeGreaterThan(sound.singleton);
+    expect(broken.terminalsKept).toBe(false); // the lost update (shared word 1) is never reached
   });
 
   it("finds none when every step touches the word the other interpreter's remaining step touches", () => {
@@ -46,5 +69,6 @@ describe("the measured bound on singleton ample sets", () => {
     expect(b.states).toBeGreaterThan(100);
     expect(b.singleton).toBeLessThan(b.branching / 10);
     expect(b.reducedStates).toBeGreaterThan(b.states * 0.9);
+    expect(b.terminalsKept).toBe(true);
   });
 });

@@ -33,6 +33,15 @@ export interface AmpleBound {
   readonly singleton: number;
   /** States of the search that explores only the ample thread where there is one. */
   readonly reducedStates: number;
+  /** Whether that search reached the same terminal states (memory and every call's result) as the full one: the reduction's own check. */
+  readonly terminalsKept: boolean;
+}
+
+export interface AmpleBoundOptions {
+  /** Bound on each search's states. */
+  readonly maxStates?: number;
+  /** A deliberately broken variant for the tests: any invisible step is ample, whatever the others' futures. */
+  readonly ignoreFutures?: boolean;
 }
 
 /** Words read and written, as bit sets over memory. */
@@ -41,8 +50,9 @@ interface Touch {
   readonly writes: Uint32Array;
 }
 
-/** Measures the bound for `programs` on `subject` under `hooks` (an observer: the online judge); `maxStates` bounds each search. */
-export function ampleBound<Call, Result>(subject: Subject<Call, Result>, programs: readonly Program<Call>[], hooks: Hooks<Call, Result>, maxStates = 5_000_000): AmpleBound {
+/** Measures the bound for `programs` on `subject` under `hooks` (an observer: the online judge). */
+export function ampleBound<Call, Result>(subject: Subject<Call, Result>, programs: readonly Program<Call>[], hooks: Hooks<Call, Result>, options: AmpleBoundOptions = {}): AmpleBound {
+  const maxStates = options.maxStates ?? 5_000_000;
   const limits = resolveLimits({ maxStates });
   const session = (symmetric: boolean): Session<Call, Result> => new Session(subject, programs, hooks, limits, symmetric, undefined);
   const quiet = quietWords(session(false));
@@ -51,7 +61,7 @@ export function ampleBound<Call, Result>(subject: Subject<Call, Result>, program
     try {
       const m = session(symmetric).machine;
       m.assumeQuiet(quiet);
-      return measure(m, maxStates);
+      return measure(m, maxStates, options.ignoreFutures === true);
     } catch (e) {
       // As the exhaustive strategy does: a broken assumption is dropped and the search redone.
       if (e instanceof SymmetryBroken) symmetric = false;
@@ -61,14 +71,15 @@ export function ampleBound<Call, Result>(subject: Subject<Call, Result>, program
   }
 }
 
-function measure<Call, Result>(m: Machine<Call, Result>, maxStates: number): AmpleBound {
+function measure<Call, Result>(m: Machine<Call, Result>, maxStates: number, ignoreFutures: boolean): AmpleBound {
   m.footprint = new Footprint(m.words, m.eventsCommute);
   const seen = new Map<number, Touch>();
   const full = search(m, maxStates, seen, null);
-  const futures = new Futures(m as Machine<unknown, unknown>, seen);
+  const futures = new Futures(m as Machine<unknown, unknown>, seen, ignoreFutures);
   const counted = search(m, maxStates, seen, futures, false);
   const reduced = search(m, maxStates, seen, futures, true);
-  return { states: full.states, branching: counted.branching, singleton: counted.singleton, reducedStates: reduced.states };
+  const terminalsKept = full.terminals.size === reduced.terminals.size && [...full.terminals].every((t) => reduced.terminals.has(t));
+  return { states: full.states, branching: counted.branching, singleton: counted.singleton, reducedStates: reduced.states, terminalsKept };
 }
 
 /** The future footprint of each thread-local node: what the steps of every node reachable from it touched. */
@@ -77,9 +88,11 @@ class Futures {
   constructor(
     private readonly m: Machine<unknown, unknown>,
     private readonly seen: ReadonlyMap<number, Touch>,
+    private readonly ignored: boolean,
   ) {}
 
   of(id: number): Touch {
+    if (this.ignored) return blank(this.m.words);
     const known = this.memo.get(id);
     if (known !== undefined) return known;
     const out = blank(this.m.words);
@@ -116,24 +129,22 @@ function dependent(f: Footprint, future: Touch): boolean {
 }
 
 /**
- * Stateful DFS from the initial state. Without `futures`, records each node's step footprint in
- * `seen`; with them, counts the states with a singleton ample set, and with `prune` explores only
- * that thread there.
+ * Stateful DFS from the initial state (recursive, so that every restore goes back to an ancestor and
+ * the history log stays a prefix). Without `futures`, records each node's step footprint in `seen`;
+ * with them, counts the states with a singleton ample set, and with `prune` explores only that
+ * thread there. Collects the canonical keys of the terminal states.
  */
-function search<Call, Result>(m: Machine<Call, Result>, maxStates: number, seen: Map<number, Touch>, futures: Futures | null, prune = false): { states: number; branching: number; singleton: number } {
+function search<Call, Result>(m: Machine<Call, Result>, maxStates: number, seen: Map<number, Touch>, futures: Futures | null, prune = false): { states: number; branching: number; singleton: number; terminals: Set<string> } {
   const table = new StateTable(m.keyWidth);
-  m.reset();
-  table.findOrInsert(m.key(), 0);
-  const stack: Int32Array[] = [snapshot(m)];
-  let branching = 0;
-  let singleton = 0;
-  for (let here = stack.pop(); here !== undefined; here = stack.pop()) {
+  const out = { states: 0, branching: 0, singleton: 0, terminals: new Set<string>() };
+  const visit = (here: Int32Array): void => {
     m.restore(here, 0);
     const enabled: number[] = [];
     for (let t = 0; t < m.n; t++) if (m.isEnabled(t)) enabled.push(t);
-    if (enabled.length > 1) branching++;
+    if (enabled.length === 0) out.terminals.add(m.key().join(","));
+    if (enabled.length > 1) out.branching++;
     const ample = futures === null || enabled.length < 2 ? -1 : ampleThread(m, here, enabled, futures);
-    if (ample >= 0) singleton++;
+    if (ample >= 0) out.singleton++;
     for (const t of prune && ample >= 0 ? [ample] : enabled) {
       m.restore(here, 0);
       const id = m.node[t] as number;
@@ -143,10 +154,14 @@ function search<Call, Result>(m: Machine<Call, Result>, maxStates: number, seen:
       if (futures === null) record(seen, id, m.footprint as Footprint, m.words);
       if (table.findOrInsert(m.key(), 0) >= 0) continue;
       if (table.size > maxStates) throw new Error(`ampleBound: more than ${maxStates} states`);
-      stack.push(snapshot(m));
+      visit(snapshot(m));
     }
-  }
-  return { states: table.size, branching, singleton };
+  };
+  m.reset();
+  table.findOrInsert(m.key(), 0);
+  visit(snapshot(m));
+  out.states = table.size;
+  return out;
 }
 
 /** The first enabled thread whose step from `here` is invisible and independent of every other unfinished thread's future, or -1. */
