@@ -1,5 +1,8 @@
 import { pathToFileURL } from "node:url";
-import { checkAgreement } from "../properties/judge/agreement.js";
+import { checkAgreement, configFor, toPrograms } from "../properties/judge/agreement.js";
+import { ampleBound, type AmpleBound } from "../properties/explorer/ampleBound.js";
+import { agreementJudge } from "../properties/judge/judge.js";
+import { implementations } from "../impl/index.js";
 import { explore, type StorageOption } from "../properties/explorer/index.js";
 import { moduleSlotHistoryKey, moduleSlotMonitor, moduleSlotPrograms, moduleSlots } from "../properties/explorer/fixtures/moduleSlots.js";
 import { typicalPrograms } from "../properties/workload/typical-programs.js";
@@ -32,6 +35,8 @@ export interface ExplorerBenchRow {
   readonly seconds: number;
   /** Bytes of the visited set per stored state (interlock rows; SPIN reports its own memory). */
   readonly bytesPerState?: number;
+  /** CPU seconds of this process for the row (interlock family rows): what load on a shared machine does not inflate as much as wall time. */
+  readonly cpuSeconds?: number;
 }
 
 export interface ExplorerBenchOptions {
@@ -60,14 +65,16 @@ async function ensureSpin(install: boolean): Promise<boolean> {
 /** interlock's real module_slots under the online judge, exhaustively, with the default reductions. */
 function familyRow(n: number, c: number, o: ExplorerBenchOptions): ExplorerBenchRow {
   const storage = o.storage ?? "hash-compact";
+  const cpu = process.cpuUsage();
   const r = checkAgreement({
     family: "module_slots",
     programs: typicalPrograms("module_slots", n, c),
     strategy: { kind: "exhaustive", storage },
     limits: { timeLimitMs: o.familyBudgetMs ?? 60_000, maxStates: o.maxStates ?? 50_000_000 },
   });
+  const used = process.cpuUsage(cpu);
   const bytes = r.stats.storedBytes === undefined ? undefined : r.stats.storedBytes / Math.max(1, r.stats.states);
-  const row = { n, c, tool: `interlock (module_slots family, judge, ${storage})`, verdict: r.verdict, states: r.stats.states, seconds: r.stats.elapsedMs / 1000 };
+  const row = { n, c, tool: `interlock (module_slots family, judge, ${storage})`, verdict: r.verdict, states: r.stats.states, seconds: r.stats.elapsedMs / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
   return bytes === undefined ? row : { ...row, bytesPerState: bytes };
 }
 
@@ -115,20 +122,44 @@ export async function benchExplorer(options: ExplorerBenchOptions = {}): Promise
  */
 export function familiesAtFour(budgetMs: number): ExplorerBenchRow[] {
   return familyNames.map((family) => {
+    const cpu = process.cpuUsage();
     const r = checkAgreement({
       family,
       programs: typicalPrograms(family, 4, 1),
       strategy: { kind: "exhaustive", storage: "exact" },
       limits: { timeLimitMs: budgetMs, maxStates: defaultVerifySettings.maxStates },
     });
+    const used = process.cpuUsage(cpu);
     const bytes = r.stats.storedBytes === undefined ? {} : { bytesPerState: r.stats.storedBytes / Math.max(1, r.stats.states) };
-    return { n: 4, c: 1, tool: `interlock (${family} family, judge, exact)`, verdict: r.verdict, states: r.stats.states, seconds: r.stats.elapsedMs / 1000, ...bytes };
+    const cpuSeconds = (used.user + used.system) / 1e6;
+    return { n: 4, c: 1, tool: `interlock (${family} family, judge, exact)`, verdict: r.verdict, states: r.stats.states, seconds: r.stats.elapsedMs / 1000, cpuSeconds, ...bytes };
   });
 }
 
-/** `node dist/bench/explorer.js [--quick] [--budget-ms ms] [--exact] [--families]`: the table with bytes per state. */
+/**
+ * What singleton ample sets (state-reducing partial-order reduction) could gain, per family's typical
+ * program at N interpreters × C, under the online judge: properties/explorer/ampleBound.ts, an upper
+ * bound with exact futures and no cycle proviso.
+ */
+export function ampleBounds(n: number, c: number): ({ family: string } & AmpleBound)[] {
+  return familyNames.map((family) => {
+    const programs = typicalPrograms(family, n, c);
+    const config = configFor(programs);
+    const judge = agreementJudge({ family, config, subject: implementations[family](config) });
+    return { family, ...ampleBound(judge.subject, toPrograms(programs), judge.hooks) };
+  });
+}
+
+/** `node dist/bench/explorer.js [--quick] [--budget-ms ms] [--exact] [--families] [--ample-bound N C]`: the table with bytes per state. */
 async function main(argv: readonly string[]): Promise<void> {
   const at = argv.indexOf("--budget-ms");
+  const ample = argv.indexOf("--ample-bound");
+  if (ample >= 0) {
+    console.log("| family | N | C | states | branching | singleton ample | states explored with them | terminal states kept |\n|---|---|---|---:|---:|---:|---:|---|");
+    const [n, c] = [Number(argv[ample + 1] ?? 3), Number(argv[ample + 2] ?? 1)];
+    for (const b of ampleBounds(n, c)) console.log(`| ${b.family} | ${n} | ${c} | ${b.states} | ${b.branching} | ${b.singleton} | ${b.reducedStates} (${((100 * (b.states - b.reducedStates)) / b.states).toFixed(1)} % fewer) | ${b.terminalsKept ? "yes" : "NO"} |`);
+    return;
+  }
   if (argv.includes("--families")) {
     printTable(familiesAtFour(at >= 0 ? Number(argv[at + 1]) : 600_000));
     return;
@@ -142,10 +173,11 @@ async function main(argv: readonly string[]): Promise<void> {
 }
 
 function printTable(rows: readonly ExplorerBenchRow[]): void {
-  console.log("| N | C | tool | verdict | states | seconds | µs/state | bytes/state |\n|---|---|---|---|---:|---:|---:|---:|");
+  console.log("| N | C | tool | verdict | states | seconds | µs/state | CPU µs/state | bytes/state |\n|---|---|---|---|---:|---:|---:|---:|---:|");
   for (const r of rows) {
     const perState = r.states > 0 ? ((r.seconds * 1e6) / r.states).toFixed(1) : "-";
-    console.log(`| ${r.n} | ${r.c} | ${r.tool} | ${r.verdict} | ${r.states} | ${r.seconds.toFixed(2)} | ${perState} | ${r.bytesPerState?.toFixed(0) ?? "-"} |`);
+    const cpuPerState = r.states > 0 && r.cpuSeconds !== undefined ? ((r.cpuSeconds * 1e6) / r.states).toFixed(1) : "-";
+    console.log(`| ${r.n} | ${r.c} | ${r.tool} | ${r.verdict} | ${r.states} | ${r.seconds.toFixed(2)} | ${perState} | ${cpuPerState} | ${r.bytesPerState?.toFixed(0) ?? "-"} |`);
   }
 }
 

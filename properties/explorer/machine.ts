@@ -327,10 +327,18 @@ export class Machine<Call, Result> {
     this.footprint?.read(nd.addr);
     const owner = d.ownerOf(nd.addr);
     if (owner >= 0) this.footprint?.read(owner);
-    const program = this.programs[t] as Program<Call>;
-    const who = (what: string): string => `${describeThread(threadOf(program))} did ${what} during ${callText(this.subject.describeCall, program.calls[nd.callIndex] as Call)}`;
-    return d.invisible(nd.access as Access, threadOf(program), this.mem, who);
+    this.blamed = t;
+    this.blamedCall = nd.callIndex;
+    return d.invisible(nd.access as Access, this.threadIdOf(t), this.mem, this.who);
   }
+
+  /** Who did an access `invisible` judged, for a discipline break's message (one closure, not one per access). */
+  private blamed = 0;
+  private blamedCall = 0;
+  private readonly who = (what: string): string => {
+    const program = this.programs[this.blamed] as Program<Call>;
+    return `${describeThread(threadOf(program))} did ${what} during ${callText(this.subject.describeCall, program.calls[this.blamedCall] as Call)}`;
+  };
 
   /** Advances thread t past its access with `value`, first appending a trace row when tracing. */
   private traced(t: number, nd: TNode, accessIndex: number, step: number, value: number): void {
@@ -458,6 +466,11 @@ export class Machine<Call, Result> {
     return `${describeThread(threadOf(program))} at call ${nd.callIndex} (${text}), access ${index}: ${blocked ? "blocked in" : "about to"} ${describeAccess(nd.access)}`;
   }
 
+  /** The thread-local nodes node `id` has stepped to so far (its memoised edges; properties/explorer/ampleBound.ts). */
+  successors(id: number): number[] {
+    return [...this.threads.node(id).edges.values()].map((e) => e.to);
+  }
+
   /** Thread-local nodes built so far (a measure of how much generator work was memoised). */
   nodeCount(): number {
     return this.threads.size;
@@ -489,7 +502,7 @@ export class Machine<Call, Result> {
   private record(t: number, done: readonly Completion[], carryIn: readonly number[] = [], from?: TNode): void {
     const s = this.steps;
     let carry = carryIn;
-    if (this.footprint !== null) this.footprint.events |= done.some((c) => c.accessless) ? INVOKED | RESPONDED : RESPONDED;
+    if (this.footprint !== null) for (const c of done) this.footprint.events |= c.accessless ? INVOKED | RESPONDED : RESPONDED;
     for (const c of done) {
       if (c.accessless) this.log.push(t, c.callIndex, s, undefined, false);
       this.log.push(t, c.callIndex, s, c.result, true);

@@ -105,11 +105,12 @@ export class Canonical {
     }
     // Enumerated: the key is laid out as [declared words, thread codes, judge, undeclared words]; the
     // undeclared words are the same under every renaming, so the least key is decided by the prefix.
-    const candidates = sym.perms.length <= SMALL_GROUP ? sym.everyIndex : sym.candidates(this.signatures(sym));
-    let best = candidates[0] as number;
+    const every = sym.perms.length <= SMALL_GROUP;
+    const count = every ? sym.perms.length : sym.candidates(this.signatures(sym));
+    let best = every ? 0 : sym.candidate(0);
     const prefix = this.renamedPrefix(best, k);
-    for (let c = 1; c < candidates.length; c++) {
-      const pi = candidates[c] as number;
+    for (let c = 1; c < count; c++) {
+      const pi = every ? c : sym.candidate(c);
       // Most renamings lose on the declared words already: those are compared before the rest is built.
       if (!this.declaredNotGreater(pi, k)) continue;
       this.renamedPrefix(pi, this.candidate);
@@ -141,10 +142,13 @@ export class Canonical {
   /** Per thread, what renaming carries along with it: position (call, pending access, rank) and its column of the declared words. */
   private signatures(sym: Symmetry): Int32Array {
     const sig = this.sigScratch;
+    const col = this.codeScratch;
+    col.fill(0);
+    sym.columns(this.mem, this.interps, col);
     for (let t = 0; t < this.n; t++) {
       const nd = this.at(t);
       let h = Math.imul(nd.callIndex + 1, 0x85ebca6b) ^ Math.imul(nd.op + 2, 0xc2b2ae35) ^ Math.imul(nd.addr + 1, 0x27d4eb2f) ^ (this.rank[t] as number);
-      h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) ^ sym.column(this.mem, this.interps[t] as number);
+      h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) ^ (col[t] as number);
       sig[t] = h;
     }
     return sig;

@@ -110,8 +110,6 @@ export class Symmetry {
   private readonly stride: number;
   /** A thread mapping (base-n digits of `thread`) ↦ its index in `perms`. */
   private readonly indexOf = new Map<number, number>();
-  /** 0 … perms.length − 1. */
-  readonly everyIndex: readonly number[];
   /** The classes with more than one member (singletons never move). */
   private readonly movable: readonly (readonly number[])[];
   /** Scratch for `candidates`: the thread mapping being built, a class's order by signature. */
@@ -119,7 +117,9 @@ export class Symmetry {
   /** Per movable class, its threads in signature order; tie groups as (class, from, to) triples. */
   private readonly orders: Int32Array[];
   private readonly ties: number[] = [];
+  private tieCount = 0;
   private readonly found: number[] = [];
+  private foundCount = 0;
 
   constructor(
     readonly classes: readonly (readonly number[])[],
@@ -141,38 +141,41 @@ export class Symmetry {
     this.toFirst = new Int32Array(n);
     this.perms = sorted ? this.transpositions(n, interps) : this.group(n, interps);
     this.perms.forEach((p, i) => this.indexOf.set(encode(p.thread), i));
-    this.everyIndex = this.perms.map((_, i) => i);
     this.movable = classes.filter((c) => c.length > 1);
     this.target = new Int32Array(n);
     this.orders = this.movable.map((c) => new Int32Array(c.length));
   }
 
   /**
-   * Thread `interp`'s column of the declared words, hashed: per word, whether an id word holds
-   * `interp`, or `interp`'s bits of a mask. Renaming moves a column with its interpreter.
+   * Each thread's column of the declared words, hashed into `out[t]`: per word, whether an id word
+   * holds the thread's interpreter, or that interpreter's bits of a mask. Renaming moves a column
+   * with its interpreter. One pass over the declared words for all threads (it runs for every key).
    */
-  column(mem: Int32Array, interp: number): number {
-    let h = 0;
+  columns(mem: Int32Array, interps: readonly number[], out: Int32Array): void {
+    const n = out.length;
     for (let j = 0; j < this.declared.length; j++) {
       const a = this.declared[j] as number;
       const kind = this.wordKind[a] as number;
       const v = mem[a] as number;
-      const c = kind === IdKind.id ? (v === interp ? 1 : 0) : kind === IdKind.mask ? (v >>> (interp - 1)) & 1 : (v >>> ((interp - 1) * this.stride)) & ((1 << this.stride) - 1);
-      h = (Math.imul(h, 0x9e3779b1) + c + 1) | 0;
+      for (let t = 0; t < n; t++) {
+        const interp = interps[t] as number;
+        const c = kind === IdKind.id ? (v === interp ? 1 : 0) : kind === IdKind.mask ? (v >>> (interp - 1)) & 1 : (v >>> ((interp - 1) * this.stride)) & ((1 << this.stride) - 1);
+        out[t] = (Math.imul(out[t] as number, 0x9e3779b1) + c + 1) | 0;
+      }
     }
-    return h;
   }
 
   /**
    * Enumerated mode: the indices (in `perms`) of the permutations that sort each class's threads by
-   * `sig` (per thread, an equivariant signature), every order of equal signatures included. The
-   * returned array is scratch, overwritten by the next call.
+   * `sig` (per thread, an equivariant signature), every order of equal signatures included: returns
+   * how many, read with `candidate(i)` (scratch, overwritten by the next call; counters, not array
+   * lengths, since resetting an array's length per key was measurable).
    */
-  candidates(sig: Int32Array): readonly number[] {
+  candidates(sig: Int32Array): number {
     const target = this.target;
     for (let t = 0; t < target.length; t++) target[t] = t;
     const ties = this.ties;
-    ties.length = 0;
+    this.tieCount = 0;
     for (let c = 0; c < this.movable.length; c++) {
       const members = this.movable[c] as readonly number[];
       const order = this.orders[c] as Int32Array;
@@ -189,21 +192,30 @@ export class Symmetry {
         let j = k + 1;
         while (j < members.length && sig[order[j] as number] === sig[order[k] as number]) j++;
         if (j === k + 1) target[order[k] as number] = members[k] as number;
-        else ties.push(c, k, j);
+        else {
+          ties[this.tieCount++] = c;
+          ties[this.tieCount++] = k;
+          ties[this.tieCount++] = j;
+        }
         k = j;
       }
     }
-    this.found.length = 0;
+    this.foundCount = 0;
     this.assignTies(0);
-    return this.found;
+    return this.foundCount;
+  }
+
+  /** The i-th permutation index the last `candidates` found. */
+  candidate(i: number): number {
+    return this.found[i] as number;
   }
 
   /** Every assignment of the tied threads (`ties`: class, from, to) to their slots, from tie g on; each completed mapping's index joins `found`. */
   private assignTies(g: number): void {
-    if (g >= this.ties.length) {
+    if (g >= this.tieCount) {
       const index = this.indexOf.get(encode(this.target));
       if (index === undefined) throw new Error("internal: a sorting permutation outside the group");
-      this.found.push(index);
+      this.found[this.foundCount++] = index;
       return;
     }
     const c = this.ties[g] as number;

@@ -274,6 +274,9 @@ export class ThreadTable<Call, Result> {
       edges: new Map(),
       gen: access === null ? null : s.gen,
       images: null,
+      // set now, not when first resolved: every node keeps one hidden class, so the engine's reads
+      // of a node's fields stay monomorphic
+      resolved: undefined,
     };
     this.intern.set(key, fresh.id);
     this.nodes.push(fresh);
