@@ -4,7 +4,8 @@
  * "impossible" with the reason the API leaves the author nothing to get wrong.
  */
 import type { FamilyName } from "../../../model/index.js";
-import { defineClient, type ClientDefinition } from "../contract.js";
+import type { Code } from "../../../impl/memory.js";
+import { defineClient, type ClientApi, type ClientDefinition, type HookResult, type Resource } from "../contract.js";
 import type { MistakeKindId } from "./kinds.js";
 
 /** A mistake the author can write against the family. */
@@ -51,6 +52,19 @@ export function mistake<F extends FamilyName>(kind: MistakeKindId, correct: Clie
   const id = `${correct.family}.${kind}`;
   const client = defineClient<F>({ ...correct, disciplines: undefined, ...change, name: id } as ClientDefinition<F>);
   return { id, family: correct.family, kind, possible: true, description, correct, client, ...(explain ? { explain } : {}) };
+}
+
+/** A column's code that gets or creates a resource, or gives one back, with the slip a mistake makes in it. */
+type ResourceCode<F extends FamilyName, S> = (x: ClientApi<F>, r: Resource, slip: S) => Code<HookResult>;
+
+/** The change for a slip in the code that gets or creates a resource: the import's own (henv, in exec) and every acquire. */
+export function inGetOrCreate<F extends FamilyName, S>(getOrCreate: ResourceCode<F, S>, slip: S): Overrides<F> {
+  return { exec: (x) => getOrCreate(x, "henv", slip), acquire: (x, r) => getOrCreate(x, r, slip) } as Overrides<F>;
+}
+
+/** The change for a slip in the code that gives a resource back: m_free's (henv) and every release. */
+export function inDrop<F extends FamilyName, S>(drop: ResourceCode<F, S>, slip: S): Overrides<F> {
+  return { free: (x) => drop(x, "henv", slip), release: (x, r) => drop(x, r, slip) } as Overrides<F>;
 }
 
 /** A mistake the API makes impossible, with the reason. */

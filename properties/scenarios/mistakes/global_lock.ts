@@ -9,7 +9,7 @@ import { add, load, store } from "../../../impl/memory.js";
 import { glEnsure, glGetOrCreate, glLock, glNaiveGetOrCreate, glUnlock, globalLock, ref } from "../columns/global_lock.js";
 import { fail, ok, okValue, type ClientApi, type HookResult, type Resource } from "../contract.js";
 import { registryName } from "../library.js";
-import { mistake, type MistakeEntry } from "./entry.js";
+import { inDrop, inGetOrCreate, mistake, type MistakeEntry } from "./entry.js";
 
 type Api = ClientApi<"global_lock">;
 
@@ -68,23 +68,14 @@ export const globalLockMistakes: readonly MistakeEntry[] = [
     exec: (x) => glNaiveGetOrCreate(x, "henv"),
     acquire: glNaiveGetOrCreate,
   }),
-  mistake("count-outside-lock", gl, "`count++` after `PyThread_release_lock`.", {
-    exec: (x) => getOrCreate(x, "henv", { countAfter: true }),
-    acquire: (x, r) => getOrCreate(x, r, { countAfter: true }),
-  }),
-  mistake("free-before-release", gl, "m_free frees the handle, then locks and decrements the count.", {
-    free: (x) => drop(x, "henv", { freeFirst: true }),
-    release: (x, r) => drop(x, r, { freeFirst: true }),
-  }),
-  mistake("teardown-outside-lock", gl, "The last user decrements under the named lock and frees the handle after releasing it.", {
-    free: (x) => drop(x, "henv", { freeAfterUnlock: true }),
-    release: (x, r) => drop(x, r, { freeAfterUnlock: true }),
-  }),
+  mistake("count-outside-lock", gl, "`count++` after `PyThread_release_lock`.", inGetOrCreate(getOrCreate, { countAfter: true })),
+  mistake("free-before-release", gl, "m_free frees the handle, then locks and decrements the count.", inDrop(drop, { freeFirst: true })),
+  mistake("teardown-outside-lock", gl, "The last user decrements under the named lock and frees the handle after releasing it.", inDrop(drop, { freeAfterUnlock: true })),
   mistake(
     "no-rollback-on-failed-init",
     gl,
     "When SQLAllocHandle fails the exec unlocks and returns the error without `PyThread_ReleaseGlobalLock`: the registry keeps its reference.",
-    { exec: (x) => getOrCreate(x, "henv", { noRollback: true }), acquire: (x, r) => getOrCreate(x, r, { noRollback: true }) },
+    inGetOrCreate(getOrCreate, { noRollback: true }),
     { "init-failure": "the registry records one reference bit per module instance (impl/registry.ts REFS), so the retry's ensure in the same interpreter re-registers the same user and its unload gives the one reference back: the API itself absorbs the missing rollback", "*": "only the init-failure scenario refuses an allocation" },
   ),
   mistake("stale-index", gl, "The lock index from the first import is kept in `static Py_ssize_t lock_index` and used by every later import, after the last `PyThread_ReleaseGlobalLock` freed it.", {
@@ -126,10 +117,7 @@ export const globalLockMistakes: readonly MistakeEntry[] = [
     },
     { "*": "only the library scenario runs the library call against an import" },
   ),
-  mistake("skip-global-exit", gl, "The last user decrements the count and releases the lock but never frees the handle.", {
-    free: (x) => drop(x, "henv", { neverFree: true }),
-    release: (x, r) => drop(x, r, { neverFree: true }),
-  }),
+  mistake("skip-global-exit", gl, "The last user decrements the count and releases the lock but never frees the handle.", inDrop(drop, { neverFree: true })),
   mistake("library-without-lock", gl, "The module function calls the thread-unsafe library without `PyThread_acquire_lock`.", {
     *library(x) {
       yield* x.lib.call();
@@ -140,7 +128,7 @@ export const globalLockMistakes: readonly MistakeEntry[] = [
     "unlock-missing-on-error",
     gl,
     "When SQLAllocHandle fails the exec releases its reference to the named lock but returns with the lock still held.",
-    { exec: (x) => getOrCreate(x, "henv", { noUnlockOnError: true }), acquire: (x, r) => getOrCreate(x, r, { noUnlockOnError: true }) },
+    inGetOrCreate(getOrCreate, { noUnlockOnError: true }),
     { "init-failure": "PyThread_acquire_lock by the interpreter already holding the lock returns an error (\"Reentrant\", impl/global_lock.ts) instead of blocking, and the import's retry in the same interpreter then releases it: the API absorbs the missing unlock", "*": "only the init-failure scenario refuses an allocation" },
   ),
 ];

@@ -9,7 +9,7 @@ import { load, store } from "../../../impl/memory.js";
 import { rsEnsure, rsGetOrCreate, rsReleaseLocked, runtimeStore } from "../columns/runtime_store.js";
 import { fail, ok, okValue, type ClientApi, type HookResult, type Resource } from "../contract.js";
 import { registryName } from "../library.js";
-import { impossible, mistake, type MistakeEntry } from "./entry.js";
+import { impossible, inDrop, inGetOrCreate, mistake, type MistakeEntry } from "./entry.js";
 import { lockLib, unlockLib } from "./second-mutex.js";
 
 type Api = ClientApi<"runtime_store">;
@@ -67,24 +67,15 @@ function* drop(x: Api, r: Resource, slip: { freeFirst?: boolean; freeAfterUnlock
 
 const rs = runtimeStore;
 export const runtimeStoreMistakes: readonly MistakeEntry[] = [
-  mistake("check-outside-lock", rs, "`PyRuntime_store_is_set` before taking the static mutex; the allocation and `PyRuntime_store_set` follow.", {
-    exec: (x) => getOrCreate(x, "henv", { checkFirst: true }),
-    acquire: (x, r) => getOrCreate(x, r, { checkFirst: true }),
-  }),
+  mistake("check-outside-lock", rs, "`PyRuntime_store_is_set` before taking the static mutex; the allocation and `PyRuntime_store_set` follow.", inGetOrCreate(getOrCreate, { checkFirst: true })),
   impossible("runtime_store", "count-outside-lock", "The author keeps no count: the store's ensure/release count the users under the runtime's lock, and release returns 1 to the last one."),
-  mistake("free-before-release", rs, "m_free frees the stored handle, then releases the key.", {
-    free: (x) => drop(x, "henv", { freeFirst: true }),
-    release: (x, r) => drop(x, r, { freeFirst: true }),
-  }),
-  mistake("teardown-outside-lock", rs, "The last user (release returned 1) frees the handle after unlocking the static mutex.", {
-    free: (x) => drop(x, "henv", { freeAfterUnlock: true }),
-    release: (x, r) => drop(x, r, { freeAfterUnlock: true }),
-  }),
+  mistake("free-before-release", rs, "m_free frees the stored handle, then releases the key.", inDrop(drop, { freeFirst: true })),
+  mistake("teardown-outside-lock", rs, "The last user (release returned 1) frees the handle after unlocking the static mutex.", inDrop(drop, { freeAfterUnlock: true })),
   mistake(
     "no-rollback-on-failed-init",
     rs,
     "When SQLAllocHandle fails the exec unlocks and returns the error without `PyRuntime_store_release`: the key keeps its reference.",
-    { exec: (x) => getOrCreate(x, "henv", { noRollback: true }), acquire: (x, r) => getOrCreate(x, r, { noRollback: true }) },
+    inGetOrCreate(getOrCreate, { noRollback: true }),
     { "init-failure": "the registry records one reference bit per module instance (impl/registry.ts REFS), so the retry's ensure in the same interpreter re-registers the same user and its unload gives the one reference back: the API itself absorbs the missing rollback", "*": "only the init-failure scenario refuses an allocation" },
   ),
   mistake("stale-index", rs, "The key from the first import is kept in a static and used by every later import, after the last `PyRuntime_store_release` deallocated it.", {
@@ -127,10 +118,7 @@ export const runtimeStoreMistakes: readonly MistakeEntry[] = [
     },
     { "*": "only the library scenario runs the library call against an import" },
   ),
-  mistake("skip-global-exit", rs, "The last user's release returns 1 but it does not free the stored handle.", {
-    free: (x) => drop(x, "henv", { neverFree: true }),
-    release: (x, r) => drop(x, r, { neverFree: true }),
-  }),
+  mistake("skip-global-exit", rs, "The last user's release returns 1 but it does not free the stored handle.", inDrop(drop, { neverFree: true })),
   mistake("library-without-lock", rs, "The module function calls the thread-unsafe library without the static mutex.", {
     *library(x) {
       yield* x.lib.call();
@@ -141,7 +129,7 @@ export const runtimeStoreMistakes: readonly MistakeEntry[] = [
     "unlock-missing-on-error",
     rs,
     "When SQLAllocHandle fails the exec releases the key but returns with the static mutex still locked.",
-    { exec: (x) => getOrCreate(x, "henv", { noUnlockOnError: true }), acquire: (x, r) => getOrCreate(x, r, { noUnlockOnError: true }) },
+    inGetOrCreate(getOrCreate, { noUnlockOnError: true }),
     { "*": "only the init-failure scenario refuses an allocation" },
   ),
 ];

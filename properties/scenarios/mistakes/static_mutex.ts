@@ -8,7 +8,7 @@ import { add, load, store } from "../../../impl/memory.js";
 import { smGetOrCreate, staticMutex } from "../columns/static_mutex.js";
 import type { Api } from "../columns/shared.js";
 import { fail, ok, type HookResult, type Resource } from "../contract.js";
-import { impossible, mistake, type MistakeEntry } from "./entry.js";
+import { impossible, inDrop, inGetOrCreate, mistake, type MistakeEntry } from "./entry.js";
 import { lockLib, unlockLib } from "./second-mutex.js";
 
 /** Get-or-create with the mutex taken by `lock` (default: held all along) and the given slips. */
@@ -58,27 +58,15 @@ export function* smDropWith(x: Api, r: Resource, slip: { freeFirst?: boolean; fr
 
 const sm = staticMutex;
 export const staticMutexMistakes: readonly MistakeEntry[] = [
-  mistake("check-outside-lock", sm, "Tests `henv == NULL` and allocates before `PyMutex_Lock`; only the count is locked.", {
-    exec: (x) => smGetOrCreateWith(x, "henv", { checkFirst: true }),
-    acquire: (x, r) => smGetOrCreateWith(x, r, { checkFirst: true }),
-  }),
-  mistake("count-outside-lock", sm, "`count++` after `PyMutex_Unlock`.", {
-    exec: (x) => smGetOrCreateWith(x, "henv", { countAfter: true }),
-    acquire: (x, r) => smGetOrCreateWith(x, r, { countAfter: true }),
-  }),
-  mistake("free-before-release", sm, "m_free frees the handle, then locks and decrements the count.", {
-    free: (x) => smDropWith(x, "henv", { freeFirst: true }),
-    release: (x, r) => smDropWith(x, r, { freeFirst: true }),
-  }),
-  mistake("teardown-outside-lock", sm, "The last user decrements under the mutex and frees the handle after unlocking.", {
-    free: (x) => smDropWith(x, "henv", { freeAfterUnlock: true }),
-    release: (x, r) => smDropWith(x, r, { freeAfterUnlock: true }),
-  }),
+  mistake("check-outside-lock", sm, "Tests `henv == NULL` and allocates before `PyMutex_Lock`; only the count is locked.", inGetOrCreate(smGetOrCreateWith, { checkFirst: true })),
+  mistake("count-outside-lock", sm, "`count++` after `PyMutex_Unlock`.", inGetOrCreate(smGetOrCreateWith, { countAfter: true })),
+  mistake("free-before-release", sm, "m_free frees the handle, then locks and decrements the count.", inDrop(smDropWith, { freeFirst: true })),
+  mistake("teardown-outside-lock", sm, "The last user decrements under the mutex and frees the handle after unlocking.", inDrop(smDropWith, { freeAfterUnlock: true })),
   mistake(
     "no-rollback-on-failed-init",
     sm,
     "`count++` before set-up; when SQLAllocHandle fails the import returns the error with the count still raised.",
-    { exec: (x) => smGetOrCreateWith(x, "henv", { keepCount: true }), acquire: (x, r) => smGetOrCreateWith(x, r, { keepCount: true }) },
+    inGetOrCreate(smGetOrCreateWith, { keepCount: true }),
     { "*": "only the init-failure scenario refuses an allocation" },
   ),
   impossible("static_mutex", "stale-index", "The static mutex hands out no index or key: the author's handle is a static that stays live while its count is above 0."),
@@ -121,10 +109,7 @@ export const staticMutexMistakes: readonly MistakeEntry[] = [
     },
     { "*": "only the library scenario runs the library call against an import" },
   ),
-  mistake("skip-global-exit", sm, "The last user decrements the count but never frees the handle (\"the process is exiting anyway\").", {
-    free: (x) => smDropWith(x, "henv", { neverFree: true }),
-    release: (x, r) => smDropWith(x, r, { neverFree: true }),
-  }),
+  mistake("skip-global-exit", sm, "The last user decrements the count but never frees the handle (\"the process is exiting anyway\").", inDrop(smDropWith, { neverFree: true })),
   mistake(
     "library-without-lock",
     sm,
@@ -140,7 +125,7 @@ export const staticMutexMistakes: readonly MistakeEntry[] = [
     "unlock-missing-on-error",
     sm,
     "When SQLAllocHandle fails the exec returns the error with the mutex still locked.",
-    { exec: (x) => smGetOrCreateWith(x, "henv", { noUnlockOnError: true }), acquire: (x, r) => smGetOrCreateWith(x, r, { noUnlockOnError: true }) },
+    inGetOrCreate(smGetOrCreateWith, { noUnlockOnError: true }),
     { "*": "only the init-failure scenario refuses an allocation" },
   ),
 ];
