@@ -1,9 +1,11 @@
 /**
- * Explorer benchmark: the module-slot protocol explored exhaustively for N = 3, 4, 5 interpreters ×
- * C = 1, 2 cycles, and the controlled backend's raw speed. Run after `npm run build`:
+ * Explorer benchmark on the fixture: the module-slot protocol written for the explorer
+ * (fixtures/moduleSlots.ts) explored exhaustively for N = 3, 4, 5 interpreters × C = 1, 2 cycles,
+ * and the controlled backend's raw speed (the real implementations beside SPIN: bench/explorer.ts).
+ * Run after `npm run build`:
  *
- *   node dist/properties/explorer/bench.js            # table on stdout, live progress on stderr
- *   node dist/properties/explorer/bench.js --json     # one JSON object per measurement
+ *   node dist/properties/explorer/fixture-bench.js            # table on stdout, live progress on stderr
+ *   node dist/properties/explorer/fixture-bench.js --json     # one JSON object per measurement
  *
  * Reference (anchors.md, same kind of machine): SPIN 6.5.2, N=5, C=2: 8.47 M states in 9.4 s with
  * partial-order reduction. Compare ratios within one run; these machines are noisy.
