@@ -10,7 +10,7 @@ import { rsEnsure, rsGetOrCreate, rsReleaseLocked, runtimeStore } from "../colum
 import { fail, ok, okValue, type ClientApi, type HookResult, type Resource } from "../contract.js";
 import { registryName } from "../library.js";
 import { impossible, inDrop, inGetOrCreate, mistake, type MistakeEntry } from "./entry.js";
-import { lockLib, unlockLib } from "./second-mutex.js";
+import { libraryCallLibFirst, libraryCallMutexFirst } from "./second-mutex.js";
 
 type Api = ClientApi<"runtime_store">;
 
@@ -100,21 +100,10 @@ export const runtimeStoreMistakes: readonly MistakeEntry[] = [
       statics: ["lib_mutex", "lib_mutex_owner"],
       *exec(x) {
         const r = yield* rsGetOrCreate(x, "henv");
-        yield* x.lock();
-        yield* lockLib(x);
-        yield* x.lib.call();
-        yield* unlockLib(x);
-        yield* x.unlock();
+        yield* libraryCallMutexFirst(x);
         return r;
       },
-      *library(x) {
-        yield* lockLib(x);
-        yield* x.lock();
-        yield* x.lib.call();
-        yield* x.unlock();
-        yield* unlockLib(x);
-        return ok();
-      },
+      library: libraryCallLibFirst,
     },
     { "*": "only the library scenario runs the library call against an import" },
   ),

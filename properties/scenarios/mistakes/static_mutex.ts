@@ -9,7 +9,7 @@ import { smGetOrCreate, staticMutex } from "../columns/static_mutex.js";
 import type { Api } from "../columns/shared.js";
 import { fail, ok, type HookResult, type Resource } from "../contract.js";
 import { impossible, inDrop, inGetOrCreate, mistake, type MistakeEntry } from "./entry.js";
-import { lockLib, unlockLib } from "./second-mutex.js";
+import { libraryCallLibFirst, libraryCallMutexFirst } from "./second-mutex.js";
 
 /** Get-or-create with the mutex taken by `lock` (default: held all along) and the given slips. */
 export function* smGetOrCreateWith(x: Api, r: Resource, slip: { checkFirst?: boolean; countAfter?: boolean; keepCount?: boolean; noUnlockOnError?: boolean; flag?: boolean }): Code<HookResult> {
@@ -91,21 +91,10 @@ export const staticMutexMistakes: readonly MistakeEntry[] = [
       statics: ["lib_mutex", "lib_mutex_owner"],
       *exec(x) {
         // the library's own set-up call, under both locks
-        yield* x.lock();
-        yield* lockLib(x);
-        yield* x.lib.call();
-        yield* unlockLib(x);
-        yield* x.unlock();
+        yield* libraryCallMutexFirst(x);
         return yield* smGetOrCreate(x, "henv");
       },
-      *library(x) {
-        yield* lockLib(x);
-        yield* x.lock();
-        yield* x.lib.call();
-        yield* x.unlock();
-        yield* unlockLib(x);
-        return ok();
-      },
+      library: libraryCallLibFirst,
     },
     { "*": "only the library scenario runs the library call against an import" },
   ),
