@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, normalize, relative } from "node:path";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { relativeImports, sourceFiles } from "../properties/io/source-files.js";
 
 /**
  * The layer order of the source tree, lowest first. A file may import from its own layer or any
@@ -41,27 +42,7 @@ const rank = (unit: string): number => layers.findIndex((l) => l.includes(unit))
 
 /** Every relative import (value, type, side-effect or dynamic) of every non-test source file under `root`. */
 function importGraph(root: string): Map<string, string[]> {
-  const files: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) {
-        if (!skipped.has(name) && !name.startsWith(".")) walk(path);
-      } else if (!skipped.has(name) && name.endsWith(".ts") && !name.endsWith(".test.ts") && !name.endsWith(".d.ts")) {
-        files.push(relative(root, path));
-      }
-    }
-  };
-  walk(root);
-  // `import … from "…"`, `export … from "…"`, a side-effect `import "…"`, and `import("…")`.
-  const pattern = /^\s*(?:import|export)\s[^;]*?from\s+"(\.[^"]+)"|^\s*import\s+"(\.[^"]+)"|import\(\s*"(\.[^"]+)"\s*\)/gms;
-  const graph = new Map<string, string[]>();
-  for (const file of files) {
-    const source = readFileSync(join(root, file), "utf8");
-    const targets = [...source.matchAll(pattern)].map((m) => normalize(join(dirname(file), (m[1] ?? m[2] ?? m[3]) as string)).replace(/\.js$/, ".ts"));
-    graph.set(file, targets);
-  }
-  return graph;
+  return new Map(sourceFiles(root, skipped).map((file) => [file, relativeImports(file, readFileSync(join(root, file), "utf8"))]));
 }
 
 /**

@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { familyNames, models, profiles, registerFamily, runtimeCallTags } from "../model/index.js";
 import { implementations, registerImplementation } from "../impl/index.js";
@@ -12,6 +12,7 @@ import { defaultVerifySettings, planJobs, runJob, type VerifySettings } from "..
 import { programsArbitrary } from "../properties/workload/program-arbitraries.js";
 import { counterCall, counterProfile } from "./fixtures/family/model.js";
 import { counterImplProfile, counterSubject } from "./fixtures/family/impl.js";
+import { sourceFiles } from "../properties/io/source-files.js";
 
 // The fixture family is registered here and nowhere else: its two files plus these two lines are
 // all it takes for the generic machinery to run it.
@@ -98,20 +99,6 @@ const allowed = new Set([
 ]);
 const skipped = new Set(["node_modules", "dist", ".git", "api", "test", "examples", "fixtures", "mutants"]);
 
-function sourceFiles(root: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) {
-        if (!skipped.has(name) && !name.startsWith(".")) walk(path);
-      } else if (name.endsWith(".ts") && !name.endsWith(".test.ts") && !name.endsWith(".d.ts")) out.push(relative(root, path));
-    }
-  };
-  walk(root);
-  return out;
-}
-
 /** The classes of the built-in families: asking a value whether it is one is a switch on the family too. */
 const familyClasses = /\binstanceof\s+(GlobalLock|RuntimeStore|ModuleSlots|RefcountedLock|StaticMutex|Registry|Lifecycle)\b/;
 
@@ -133,7 +120,7 @@ export function familySwitches(source: string, names: readonly string[], runtime
 describe("family-specific code lives in the profiles", () => {
   it("no source file outside the profiles switches on a family name or class, or writes out the runtime calls", () => {
     const root = join(import.meta.dirname, "..");
-    const found = sourceFiles(root)
+    const found = sourceFiles(root, skipped)
       .filter((f) => !allowed.has(f))
       .flatMap((f) => familySwitches(readFileSync(join(root, f), "utf8"), familyNames, runtimeCallTags).map((line) => `${f}: ${line.trim()}`));
     expect(found).toEqual([]);

@@ -8,8 +8,9 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { join, posix, relative } from "node:path";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { relativeImports } from "../io/source-files.js";
 
 /** Where the computation starts, relative to the repository root. */
 const entry = "properties/scenarios/compare-data.ts";
@@ -20,19 +21,12 @@ export function sourceRoot(): string | undefined {
   return candidates.find((p) => existsSync(join(p, "properties", "scenarios", "scenarios.ts")) && existsSync(join(p, "impl", "index.ts")));
 }
 
-/** A source file's relative imports and re-exports (static and dynamic), as repository paths of .ts files. */
-function importsOf(root: string, file: string): string[] {
-  const source = readFileSync(join(root, file), "utf8");
-  const pattern = /^\s*(?:import|export)\s[^;]*?from\s+"(\.[^"]+)"|import\(\s*"(\.[^"]+)"\s*\)/gms;
-  return [...source.matchAll(pattern)].map((m) => posix.normalize(posix.join(posix.dirname(file), (m[1] ?? m[2]) as string)).replace(/\.js$/, ".ts"));
-}
-
 /** The input files: the entry and every file it reaches by relative imports, sorted, relative to `root`. */
 export function inputFiles(root: string): string[] {
   const seen = new Set<string>([entry]);
   const queue = [entry];
   for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
-    for (const next of importsOf(root, file)) {
+    for (const next of relativeImports(file, readFileSync(join(root, file), "utf8"))) {
       if (seen.has(next) || !existsSync(join(root, next))) continue;
       seen.add(next);
       queue.push(next);
