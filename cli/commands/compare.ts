@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { matrixMarkdown, README_BEGIN, README_END, withReadmeBlock, type Cell, type Matrix } from "../../properties/scenarios/compare.js";
+import { matrixMarkdown, README_BEGIN, README_END, withReadmeBlock, type Cell } from "../../properties/scenarios/compare.js";
 import { availableParallelism } from "node:os";
 import { buildCompareData, COMPARE_DATA_PATH, defaultCatalogueStates, defaultColumnStates, type BuildOptions, type CompareData } from "../../properties/scenarios/compare-data.js";
 import { inputsHash, sourceRoot } from "../../properties/scenarios/inputs.js";
@@ -90,20 +90,19 @@ register({
     const timed = withColumns(own.timed, user, columnStates, (c: Cell) => progress(`${c.scenario} × ${c.column}: ${c.verdict}`));
     const data: CompareData = user.length === 0 ? own.data : { ...own.data, matrix: { ...timed, cells: timed.cells.map(({ ms: _ms, ...rest }) => rest) } };
     out.endProgress();
-    const m = data.matrix as unknown as Matrix;
     const json = JSON.stringify(data, null, 2) + "\n";
     // the data first: everything else is rendered from it
     if (readme !== undefined) writeFileSync(COMPARE_DATA_PATH, json);
     writeTextFile(dir, "matrix.md", matrixMarkdown(timed));
     writeTextFile(dir, "matrix.html", compareHtml(data));
-    writeTextFile(dir, "matrix.json", JSON.stringify(m, null, 2) + "\n");
+    writeTextFile(dir, "matrix.json", JSON.stringify(data.matrix, null, 2) + "\n");
     writeTextFile(dir, "compare.json", json);
     writeTextFile(dir, "catalogue.md", cataloguePage(data));
     if (readme !== undefined) {
       writeFileSync("README.md", withReadmeBlock(readme, compareReadmeBlock(data)));
       writeFileSync(CATALOGUE_PAGE_PATH, cataloguePage(data));
     }
-    const unknown = m.cells.filter((c) => c.verdict === "unknown").length;
+    const unknown = data.matrix.cells.filter((c) => c.verdict === "unknown").length;
     if (args.values["json"]) out.out(json.trimEnd());
     else {
       out.out(compareReadmeBlock(data));

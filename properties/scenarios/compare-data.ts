@@ -7,7 +7,7 @@
  * no figure a designer reads is written by hand. Deterministic: no timings.
  */
 import { clients } from "./clients.js";
-import { decideCell, type Cell, type Matrix } from "./compare.js";
+import { decideCell, matrixOf, type Cell, type Matrix } from "./compare.js";
 import { catalogue, catalogueFamilies, mistakeKinds, type MistakeEntry, type MistakeKind } from "./mistakes/catalogue.js";
 import { judgedEntryOf, judgeEntryIn, type CatalogueCell, type JudgedEntry } from "./mistakes/judge.js";
 import { scenarios } from "./scenarios.js";
@@ -92,11 +92,7 @@ export function describeAnswer(t: CompareTask, a: CompareAnswer): string {
 /** The data from the answers of `compareTasks(entries)`, in that order: the matrix with its timings (for the full report), and the recorded data. */
 export function assembleCompareData(o: BuildOptions, budgets: CompareBudgets, answers: readonly CompareAnswer[]): { readonly data: CompareData; readonly timed: Matrix } {
   const columnCount = scenarios.length * clients.length;
-  const m: Matrix = {
-    scenarios: scenarios.map((s) => ({ id: s.id, title: s.title, story: s.story })),
-    columns: clients.map((c) => ({ column: c.column, family: c.family, naive: c.naive, mistake: c.mistake })),
-    cells: answers.slice(0, columnCount) as Cell[],
-  };
+  const m = matrixOf(scenarios, clients, answers.slice(0, columnCount) as Cell[]);
   let next = columnCount;
   const judged = (o.entries ?? catalogue).map((e) => judgedEntryOf(e, e.possible ? (answers.slice(next, (next += scenarios.length)) as CatalogueCell[]) : []));
   if (next !== answers.length) throw new Error(`assembleCompareData: ${answers.length} answers for ${next} tasks`);

@@ -114,6 +114,11 @@ export function compareAll(options: CompareOptions = {}): Matrix {
       options.onCell?.(cell);
     }
   }
+  return matrixOf(rows, cols, cells);
+}
+
+/** A matrix of these scenarios (rows) and clients (columns) with its decided cells. */
+export function matrixOf(rows: readonly Scenario[], cols: readonly Client[], cells: readonly Cell[]): Matrix {
   return {
     scenarios: rows.map((s) => ({ id: s.id, title: s.title, story: s.story })),
     columns: cols.map((c) => ({ column: c.column, family: c.family, naive: c.naive, mistake: c.mistake })),
