@@ -28,6 +28,7 @@ const ENTRIES = 1 << 24;
 const LISTS = 1 << 26;
 const STATES = 1 << 26;
 const MAX_PENDING = 1 << 8;
+const CONFIGS = 1 << 28;
 
 /** `id`, which must be below `space`: beyond it the packed keys would collide. */
 function checked(id: number, space: number): number {
@@ -170,6 +171,18 @@ export class JudgeTables {
 
   /** The configuration with `entry` added in interpreter order (one pending call per interpreter). */
   withPending(config: number, entry: number): number {
+    const memo = checked(config, CONFIGS) * ENTRIES + checked(entry, ENTRIES);
+    let id = this.added.get(memo);
+    if (id === undefined) {
+      id = this.addPending(config, entry);
+      this.added.set(memo, id);
+    }
+    return id;
+  }
+  /** (configuration, entry) → `withPending`'s answer. */
+  private readonly added = new Map<number, number>();
+
+  private addPending(config: number, entry: number): number {
     const out = [...this.pendingOf(config)];
     const interp = this.entryInterp[entry] as number;
     let i = out.length;

@@ -51,16 +51,15 @@ export function linearizabilityObserver(
     last = v;
     return -1;
   };
-  /** Every configuration reachable by letting pending calls take effect, in any order. */
-  const closure = (start: readonly number[]): Set<number> | null => {
-    const seen = new Set(start);
-    const queue = [...start];
+  /** Every configuration reachable from configuration `c` by letting pending calls take effect, in any order (null: over budget). */
+  const reachFrom = (c0: number): readonly number[] | null => {
+    const seen = new Set([c0]);
+    const queue = [c0];
     while (queue.length > 0) {
       const c = queue.pop() as number;
       const pending = t.pendingOf(c);
       for (let i = 0; i < pending.length; i++) {
-        const e = pending[i] as number;
-        if (t.resultOf(e) !== NOT_YET) continue;
+        if (t.resultOf(pending[i] as number) !== NOT_YET) continue;
         const next = t.linearize(c, i);
         if (next < 0 || seen.has(next)) continue;
         seen.add(next);
@@ -68,7 +67,24 @@ export function linearizabilityObserver(
       }
       if (seen.size > MAX_CONFIGS) return null;
     }
-    return seen;
+    return [...seen];
+  };
+  // A configuration recurs in many judge states: what it reaches is computed once.
+  const reached = new Map<number, readonly number[] | null>();
+  /** The closure of a set of configurations: the union of what each reaches (null: over budget). */
+  const closure = (start: readonly number[]): Set<number> | null => {
+    const all = new Set<number>();
+    for (const c of start) {
+      let r = reached.get(c);
+      if (r === undefined) {
+        r = reachFrom(c);
+        reached.set(c, r);
+      }
+      if (r === null) return null;
+      for (const x of r) all.add(x);
+      if (all.size > MAX_CONFIGS) return null;
+    }
+    return all;
   };
   const initial = intern([t.config(t.stateId(model.init(config)), [])]);
   const invokeFresh = (id: number, interp: number, call: AnyCall): number => {
