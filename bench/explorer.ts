@@ -62,19 +62,23 @@ async function ensureSpin(install: boolean): Promise<boolean> {
   return spinAvailable();
 }
 
-/** interlock's real module_slots under the online judge, exhaustively, with the default reductions. */
-function familyRow(n: number, c: number, o: ExplorerBenchOptions): ExplorerBenchRow {
+/**
+ * interlock's real module_slots under the online judge, exhaustively, with the default reductions —
+ * or with every one but lock sections (`lockSections: false`), the same run's measure of what they cut.
+ */
+function familyRow(n: number, c: number, o: ExplorerBenchOptions, lockSections = true): ExplorerBenchRow {
   const storage = o.storage ?? "hash-compact";
   const cpu = process.cpuUsage();
   const r = checkAgreement({
     family: "module_slots",
     programs: typicalPrograms("module_slots", n, c),
-    strategy: { kind: "exhaustive", storage },
+    strategy: { kind: "exhaustive", storage, lockSections },
     limits: { timeLimitMs: o.familyBudgetMs ?? 60_000, maxStates: o.maxStates ?? 50_000_000 },
   });
   const used = process.cpuUsage(cpu);
   const bytes = r.stats.storedBytes === undefined ? undefined : r.stats.storedBytes / Math.max(1, r.stats.states);
-  const row = { n, c, tool: `interlock (module_slots family, judge, ${storage})`, verdict: r.verdict, states: r.stats.states, seconds: r.stats.elapsedMs / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
+  const what = lockSections ? "" : ", without lock sections";
+  const row = { n, c, tool: `interlock (module_slots family, judge, ${storage}${what})`, verdict: r.verdict, states: r.stats.states, seconds: r.stats.elapsedMs / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
   return bytes === undefined ? row : { ...row, bytesPerState: bytes };
 }
 
@@ -108,6 +112,8 @@ export async function benchExplorer(options: ExplorerBenchOptions = {}): Promise
   for (const n of ns) {
     for (const c of cs) {
       rows.push(familyRow(n, c, options));
+      // without lock sections only N=3 finishes in a minute (N=4, C=1 takes about 20 s; C=2 does not finish)
+      if (n === 3) rows.push(familyRow(n, c, options, false));
       rows.push(protocolRow(n, c));
       if (spin) rows.push(...(await spinRows(n, c)));
     }
@@ -117,22 +123,22 @@ export async function benchExplorer(options: ExplorerBenchOptions = {}): Promise
 }
 
 /**
- * Every family's typical program at N=4 interpreters, exhaustively under the online judge with
- * `npm run verify`'s default work budget (12 M states, exact storage): whether N=4 fits that budget.
+ * Every family's typical program at N interpreters, exhaustively under the online judge with
+ * `npm run verify`'s default work budget (12 M states, exact storage): whether N fits that budget.
  */
-export function familiesAtFour(budgetMs: number): ExplorerBenchRow[] {
+export function familiesAt(n: number, budgetMs: number): ExplorerBenchRow[] {
   return familyNames.map((family) => {
     const cpu = process.cpuUsage();
     const r = checkAgreement({
       family,
-      programs: typicalPrograms(family, 4, 1),
+      programs: typicalPrograms(family, n, 1),
       strategy: { kind: "exhaustive", storage: "exact" },
       limits: { timeLimitMs: budgetMs, maxStates: defaultVerifySettings.maxStates },
     });
     const used = process.cpuUsage(cpu);
     const bytes = r.stats.storedBytes === undefined ? {} : { bytesPerState: r.stats.storedBytes / Math.max(1, r.stats.states) };
     const cpuSeconds = (used.user + used.system) / 1e6;
-    return { n: 4, c: 1, tool: `interlock (${family} family, judge, exact)`, verdict: r.verdict, states: r.stats.states, seconds: r.stats.elapsedMs / 1000, cpuSeconds, ...bytes };
+    return { n, c: 1, tool: `interlock (${family} family, judge, exact)`, verdict: r.verdict, states: r.stats.states, seconds: r.stats.elapsedMs / 1000, cpuSeconds, ...bytes };
   });
 }
 
@@ -150,7 +156,7 @@ export function ampleBounds(n: number, c: number): ({ family: string } & AmpleBo
   });
 }
 
-/** `node dist/bench/explorer.js [--quick] [--budget-ms ms] [--exact] [--families] [--ample-bound N C]`: the table with bytes per state. */
+/** `node dist/bench/explorer.js [--quick] [--budget-ms ms] [--exact] [--families [N]] [--ample-bound N C]`: the table with bytes per state. */
 async function main(argv: readonly string[]): Promise<void> {
   const at = argv.indexOf("--budget-ms");
   const ample = argv.indexOf("--ample-bound");
@@ -160,8 +166,10 @@ async function main(argv: readonly string[]): Promise<void> {
     for (const b of ampleBounds(n, c)) console.log(`| ${b.family} | ${n} | ${c} | ${b.states} | ${b.branching} | ${b.singleton} | ${b.reducedStates} (${((100 * (b.states - b.reducedStates)) / b.states).toFixed(1)} % fewer) | ${b.terminalsKept ? "yes" : "NO"} |`);
     return;
   }
-  if (argv.includes("--families")) {
-    printTable(familiesAtFour(at >= 0 ? Number(argv[at + 1]) : 600_000));
+  const families = argv.indexOf("--families");
+  if (families >= 0) {
+    const n = Number(argv[families + 1]);
+    printTable(familiesAt(Number.isInteger(n) && n > 0 ? n : 4, at >= 0 ? Number(argv[at + 1]) : 600_000));
     return;
   }
   const rows = await benchExplorer({

@@ -341,6 +341,11 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
     return guarded;
   }
 
+  /** A def's lifecycle lock is held only inside one call (layout.ts DefBlock.inner), and always taken with impl/pymutex.ts's code. */
+  override sectionLocks(): readonly number[] {
+    return [...super.sectionLocks(), ...defs.map((def) => this.block(def).inner.lock)];
+  }
+
   override ownerWords(): readonly number[] {
     const words = [...super.ownerWords()];
     for (const def of defs) {

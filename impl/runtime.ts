@@ -147,6 +147,16 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
     return [this.rt.lock.owner];
   }
 
+  /**
+   * The lock words of the runtime's own PyMutexes that are held only inside one call
+   * (Subject.sectionLocks): the runtime lock — but not when a variant takes it with code of its
+   * own, since the explorer folds a section only on the premise that the lock is impl/pymutex.ts's.
+   */
+  sectionLocks(): readonly number[] {
+    const own = this.lockRuntime === Runtime.prototype.lockRuntime && this.unlockRuntime === Runtime.prototype.unlockRuntime;
+    return own ? [this.rt.lock.lock] : [];
+  }
+
   /** Bitmasks in which each interpreter changes only its own bit. */
   selfBitWords(): readonly number[] {
     return [];
@@ -411,6 +421,7 @@ export function subjectOf<Call extends { readonly _tag: string }>(
       return (addr: number) => rules.get(addr);
     })(),
     interpWords: impl.interpWords(),
+    sectionLocks: impl.sectionLocks(),
     treatsMainApart: (call) => runtimeTags.has(call._tag),
     describeCall: (call) => describe(0, call).replace(/ in interp 0$/, ""),
   };

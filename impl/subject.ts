@@ -52,6 +52,15 @@ export interface Subject<Call, Result> {
    * explorer's symmetry may rename interpreter 1 too. Undefined: every call may.
    */
   treatsMainApart?(call: Call): boolean;
+  /**
+   * Lock words of PyMutexes (impl/pymutex.ts's futex protocol: cas 0 → 1 wins it, fetch-sub 1 finding
+   * 1 releases it with nobody waiting) that are held only inside one call — the runtime lock, a def's
+   * lifecycle lock. The explorer may run an uncontended section of one as a single step (Lipton's
+   * reduction: properties/explorer/README.md "Lock sections"). That trusts the mutex itself, so
+   * declare only locks taken with impl/pymutex.ts's own code; the accesses inside a section are
+   * still checked like any other.
+   */
+  readonly sectionLocks?: readonly number[];
   /** Shared memory decoded into named fields (the ghost counters the judge compares, `ghost.*`). */
   decode?(mem: Int32Array): Record<string, number>;
   /**

@@ -20,13 +20,14 @@ const temp = (): string => mkdtempSync(join(tmpdir(), "interlock-trust-"));
 describe("limits from the environment", () => {
   it("INTERLOCK_MAX_STATES caps an exhaustive job, which then ends unknown (exit 3) naming the limit", () => {
     const dir = temp();
-    const r = interlock(dir, { INTERLOCK_MAX_STATES: "1000" }, "verify", "--family", "module_slots", "--strategy", "exhaustive", "--json", "--report-dir", "out");
+    // refcounted_lock: module_slots's whole state space (lock sections folded) is smaller than the cap
+    const r = interlock(dir, { INTERLOCK_MAX_STATES: "1000" }, "verify", "--family", "refcounted_lock", "--strategy", "exhaustive", "--json", "--report-dir", "out");
     expect(r.stderr).toBe("");
     expect(r.status).toBe(3);
     const summary = JSON.parse(r.stdout) as { jobs: { verdict: string; states: number }[] };
     expect(summary.jobs[0]?.verdict).toBe("unknown");
     expect(summary.jobs[0]?.states).toBeLessThanOrEqual(1001);
-    const report = decodeReport(readFileSync(join(dir, "out/verify/module_slots.exhaustive.json"), "utf8"), "report");
+    const report = decodeReport(readFileSync(join(dir, "out/verify/refcounted_lock.exhaustive.json"), "utf8"), "report");
     expect(report.config.limits["maxStates"]).toBe(1000);
     expect(report.coverage.sentence).toMatch(/maxStates \(1000\)/);
   });
@@ -46,7 +47,7 @@ describe("limits from the environment", () => {
 
   it("a wall-clock budget too small to finish anything ends unknown (exit 3) and names --budget-ms, for every strategy", () => {
     const dir = temp();
-    const r = interlock(dir, {}, "verify", "--family", "module_slots", "--budget-ms", "1", "--json", "--report-dir", "out");
+    const r = interlock(dir, {}, "verify", "--family", "refcounted_lock", "--budget-ms", "1", "--json", "--report-dir", "out");
     expect(r.stderr).toBe("");
     expect(r.status).toBe(3);
     const summary = JSON.parse(r.stdout) as { jobs: { job: string; verdict: string }[] };

@@ -60,6 +60,7 @@ export function explore<Call, Result>(
         storage: strategy.storage ?? "exact",
         sleepSets: strategy.sleepSets ?? true,
         quietWords: (strategy.quietWords ?? true) && options.monitor === undefined,
+        lockSections: strategy.lockSections ?? true,
       });
     case "bounded":
       return exploreBounded(run, strategy.maxPreemptions ?? strategyDefaults.maxPreemptions);
@@ -77,6 +78,8 @@ interface ExhaustiveOptions {
   readonly sleepSets: boolean;
   /** Fold accesses to quiet words (engine/quietWords.ts); never with a monitor, which may look at positions. */
   readonly quietWords: boolean;
+  /** Fold uncontended lock sections (machine.ts `foldSection`); only while quiet words are assumed. */
+  readonly lockSections: boolean;
 }
 
 /**
@@ -106,6 +109,7 @@ function exhaustiveWith<Call, Result>(run: Run<Call, Result>, o: ExhaustiveOptio
   const keyed = run.options.historyKey !== undefined;
   const search = (session: Session<Call, Result>) => () => {
     session.machine.assumeQuiet(quiet);
+    session.machine.foldLockSections(o.lockSections && quiet !== null);
     return exhaustive(session, o.storage, o.sleepSets);
   };
   const counts = quiet === null ? { stable: 0, masks: 0, unwaited: 0 } : quietCounts(quiet);
@@ -221,6 +225,7 @@ function exhaustiveCoverage<Call, Result>(s: Session<Call, Result>, symmetry: Sy
     (quiet.stable + quiet.masks + quiet.unwaited > 0
       ? `, quiet words (loads of the ${quiet.stable} words no step writes, own-bit writes to the ${quiet.masks} self-bit masks no step reads whole and notifies of the ${quiet.unwaited} words no step waits on, every access checked, folded into the step before them; a call's first access is still a scheduling point)`
       : "") +
+    sectionsClause(s) +
     (keyed ? `, thread histories merged by the caller's historyKey` : "");
   const sentence = found
     ? `exhaustive search ${modulo} stopped at the first violation after ${s.states} states.`
@@ -230,6 +235,18 @@ function exhaustiveCoverage<Call, Result>(s: Session<Call, Result>, symmetry: Sy
         : `the whole-history check judged the ${s.checkedExecutions} executions the search completed (paths that merged into a visited state were not run to the end).`) +
       storageClause(s.visited, o.storage);
   return { ...base(s, "exhaustive", "exhaustive", symmetry), sentence };
+}
+
+/** The lock-sections clause of the coverage sentence: what was folded, and what that trusts. */
+function sectionsClause<Call, Result>(s: Session<Call, Result>): string {
+  const m = s.machine;
+  if (!m.foldsLockSections) return "";
+  const names = m.sectionLockNames();
+  return (
+    `, lock sections (${m.foldedSections} times an uncontended section of the section lock${names.length === 1 ? "" : "s"} ${names.join(", ")} ran as one step — ` +
+    `the acquire, one visible access, the release, each with the invisible accesses after it, never two acquires in one step; ` +
+    `Lipton's reduction, sound for a correct mutex: it trusts impl/pymutex.ts's PyMutex, whose contended paths this search does not take)`
+  );
 }
 
 /** What the visited set's storage means for the guarantee. */

@@ -107,6 +107,10 @@ export class Machine<Call, Result> {
     this.canonical = new Canonical({ mem: this.mem, node: this.node, rank: this.rank, interps: this.interps, threads, judgeLink }, sym, this.classMembers, this.classOf);
     this.canonicalThread = this.canonical.canonicalThread;
     this.view = stateView(this, programs, (t) => this.at(t));
+    if (subject.sectionLocks !== undefined && subject.sectionLocks.length > 0) {
+      this.sections = new Uint8Array(this.words);
+      for (const a of subject.sectionLocks) this.sections[a] = 1;
+    }
     this.reset();
   }
 
@@ -189,7 +193,12 @@ export class Machine<Call, Result> {
     else {
       if (this.disciplines?.governs(nd.addr) === true) this.invisible(t, nd);
       if (this.quiet !== null || this.touched !== null) this.watch(t, nd.access as Access);
+      const acquired = this.sectionsOn() && this.sectionMove(nd.access as Access) === RIGHT;
       this.traced(t, nd, at, s, this.perform(nd.access as Access));
+      if (this.disciplines !== null || this.quiet !== null) this.runInvisible(t, s);
+      if (this.sectionsOn()) this.foldSection(t, s, acquired);
+      this.steps = s + 1;
+      return;
     }
     if (this.disciplines !== null || this.quiet !== null) this.runInvisible(t, s);
     this.steps = s + 1;
@@ -252,6 +261,75 @@ export class Machine<Call, Result> {
       this.accessIndex[t] = at + 1;
       if (this.quiet !== null || this.touched !== null) this.watch(t, nd.access as Access);
       this.traced(t, nd, at, s, this.perform(nd.access as Access));
+    }
+  }
+
+  /** Per word, 1 for a section lock's lock word (Subject.sectionLocks); null when the Subject declares none. */
+  private sections: Uint8Array | null = null;
+  /** Whether lock sections are folded (the exhaustive strategy's choice; only while quiet words are assumed). */
+  private foldsSections = false;
+  /** Uncontended releases folded into the step of their section so far (for the coverage sentence). */
+  foldedSections = 0;
+
+  /** Folds uncontended sections of the Subject's section locks into one step (README "Lock sections"), while quiet words are assumed. */
+  foldLockSections(on: boolean): void {
+    this.foldsSections = on && this.sections !== null;
+  }
+
+  /** Whether this search folds lock sections (and the Subject declares some). */
+  get foldsLockSections(): boolean {
+    return this.sectionsOn();
+  }
+
+  /** The section locks' names (Subject.wordNames, else "word i"). */
+  sectionLockNames(): string[] {
+    const names = this.subject.wordNames?.() ?? {};
+    const byAddr = new Map(Object.entries(names).map(([name, a]) => [a, name]));
+    return (this.subject.sectionLocks ?? []).map((a) => byAddr.get(a) ?? `word ${a}`);
+  }
+
+  private sectionsOn(): boolean {
+    return this.foldsSections && this.quiet !== null;
+  }
+
+  /**
+   * How access `a` moves in Lipton's sense, given memory: RIGHT for an uncontended acquire of a
+   * section lock (the cas 0 → 1 that wins it), LEFT for an uncontended release (the fetch-sub that
+   * finds it 1: nobody waits), 0 for anything else.
+   */
+  private sectionMove(a: Access): number {
+    if ((this.sections as Uint8Array)[a.addr] !== 1) return 0;
+    const v = this.mem[a.addr];
+    if (a.op === AccessOp.cas && a.a === 0 && a.b === 1 && v === 0) return RIGHT;
+    if (a.op === AccessOp.sub && a.a === 1 && a.b === 0 && v === 1) return LEFT;
+    return 0;
+  }
+
+  /**
+   * Lock sections (Lipton's reduction; README "Lock sections"): after the step's own access and the
+   * invisible ones after it, the thread goes on in the same step as long as the accesses keep the
+   * shape R* N L* with at most one R — after an uncontended acquire (the step's own access), one
+   * further visible access, then uncontended releases — each followed by its invisible accesses.
+   * It stops at a second acquire (so a lock-order deadlock's half-way state stays reachable), a
+   * wait, a notify, and the end of the call.
+   */
+  private foldSection(t: number, s: number, acquired: boolean): void {
+    let visibleLeft = acquired;
+    for (;;) {
+      if (this.rank[t] !== 0) return;
+      const nd = this.at(t);
+      if (nd.op === FINISHED || nd.op === AccessOp.wait || nd.op === AccessOp.notify) return;
+      const at = this.accessIndex[t] as number;
+      if (at === 0) return;
+      const move = this.sectionMove(nd.access as Access);
+      if (move === RIGHT || (move === 0 && !visibleLeft)) return;
+      visibleLeft = false;
+      if (move === LEFT) this.foldedSections++;
+      else if (this.disciplines?.governs(nd.addr) === true) this.invisible(t, nd);
+      this.accessIndex[t] = at + 1;
+      this.watch(t, nd.access as Access);
+      this.traced(t, nd, at, s, this.perform(nd.access as Access));
+      this.runInvisible(t, s);
     }
   }
 
@@ -576,3 +654,6 @@ export class Machine<Call, Result> {
 
 /** Most quiet accesses one step folds (engine/quietWords.ts). */
 const QUIET_FOLDS = 8;
+/** Lipton movers of a section lock's accesses (Machine.sectionMove). */
+const RIGHT = 1;
+const LEFT = 2;

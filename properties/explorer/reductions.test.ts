@@ -35,8 +35,9 @@ function run(n: number, strategy: Exhaustive, cycles = 1) {
 
 describe("sleep sets (partial-order reduction)", () => {
   it("keep the verdict, every state and every terminal state of the real module_slots under the judge (N=3), taking fewer transitions", () => {
-    const without = run(3, { kind: "exhaustive", symmetry: "off", sleepSets: false });
-    const withSleep = run(3, { kind: "exhaustive", symmetry: "off", sleepSets: true });
+    // without lock sections: folded, module_slots N=3 has no two independent steps left to sleep on
+    const without = run(3, { kind: "exhaustive", symmetry: "off", sleepSets: false, lockSections: false });
+    const withSleep = run(3, { kind: "exhaustive", symmetry: "off", sleepSets: true, lockSections: false });
     expect(withSleep.r.verdict).toBe(without.r.verdict);
     expect(withSleep.r.stats.states).toBe(without.r.stats.states);
     expect(withSleep.finals).toEqual(without.finals);

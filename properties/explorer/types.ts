@@ -166,6 +166,11 @@ export type Strategy =
       readonly sleepSets?: boolean;
       /** Accesses to quiet words (engine/quietWords.ts) are folded into the step before them (checked; default on, off with a monitor). */
       readonly quietWords?: boolean;
+      /**
+       * An uncontended section of a lock the Subject declares in `sectionLocks` runs as one step
+       * (Lipton's reduction, README "Lock sections"; only with quiet words; default on).
+       */
+      readonly lockSections?: boolean;
     }
   | { readonly kind: "bounded"; readonly maxPreemptions?: number }
   | {

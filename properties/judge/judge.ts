@@ -279,9 +279,10 @@ function withReinitEvidence(inner: Observer<AnyCall, Result>): Observer<AnyCall,
   const REINITIALISED = 2;
   const touched = (def: string): number => 4 << defs.indexOf(def as (typeof defs)[number]);
   const pairs: (readonly [number, number])[] = [];
-  const ids = new Map<string, number>();
+  const ids = new Map<number, number>();
   const intern = (innerId: number, mark: number): number => {
-    const key = `${innerId}:${mark}`;
+    // a mark is FINALISED, REINITIALISED and a touched bit per def: below 2^(2 + defs)
+    const key = innerId * (4 << defs.length) + mark;
     let id = ids.get(key);
     if (id === undefined) {
       id = pairs.length;

@@ -1,34 +1,12 @@
-import { describeResult, equalResult, models, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../../model/index.js";
+import { describeResult, models, type AnyCall, type FamilyName, type ModelConfig, type Result } from "../../model/index.js";
 import type { Observer, Violation } from "../explorer/index.js";
+import { JudgeTables, NOT_YET } from "./judge-tables.js";
 import { classifyDisagreement, propertyNames } from "./property-classifier.js";
 
 /** A call left blocked at a deadlock: which interpreter, which call. */
 export interface BlockedCall {
   readonly interp: number;
   readonly call: AnyCall;
-}
-
-/**
- * A pending call in one configuration of the online judge: invoked, and either not yet linearized
- * or linearized with the result the model gave it.
- */
-interface Pending {
-  readonly interp: number;
-  readonly call: AnyCall;
-  readonly result: Result | null;
-}
-interface Config {
-  readonly state: unknown;
-  readonly pending: readonly Pending[];
-}
-
-/** `pending` with `p` added in interpreter order (one pending call per interpreter). */
-function withPending(pending: readonly Pending[], p: Pending): Pending[] {
-  const out = [...pending];
-  let i = out.length;
-  while (i > 0 && (out[i - 1] as Pending).interp > p.interp) i--;
-  out.splice(i, 0, p);
-  return out;
 }
 
 /** How many configurations one judge state may hold before the judge gives up (a budget, reported). */
@@ -50,42 +28,20 @@ export function linearizabilityObserver(
   onBlockedByDesign?: (calls: readonly BlockedCall[]) => void,
 ): Observer<AnyCall, Result> {
   const model = models[family];
-  const sets: Config[][] = [];
+  const t = new JudgeTables(model);
+  const sets: (readonly number[])[] = [];
   const ids = new Map<string, number>();
-  // A configuration's identity: the model state, and each pending call with its result so far.
-  // The explorer hands the judge the same call object each time a node's call is invoked or
-  // completes: remember each call's key by identity.
-  const callKeys = new WeakMap<object, string>();
-  const callKey = (call: AnyCall): string => {
-    let k = callKeys.get(call);
-    if (k === undefined) {
-      k = JSON.stringify(call);
-      callKeys.set(call, k);
-    }
-    return k;
-  };
-  const stateKeys = new WeakMap<object, string>();
-  const stateKey = (state: unknown): string => {
-    let k = stateKeys.get(state as object);
-    if (k === undefined) {
-      k = model.key(state);
-      stateKeys.set(state as object, k);
-    }
-    return k;
-  };
-  const keyOf = (c: Config): string =>
-    `${stateKey(c.state)}#${c.pending.map((p) => `${p.interp}:${callKey(p.call)}:${p.result === null ? "-" : describeResult(p.result)}`).join(",")}`;
   // The explorer revisits the same judge transitions again and again: remember them.
   const invokeMemo = new Map<string, number>();
   const respondMemo = new Map<string, number>();
-  const intern = (configs: Config[]): number => {
-    const unique = new Map<string, Config>();
-    for (const c of configs) unique.set(keyOf(c), c);
-    const key = [...unique.keys()].sort().join("|");
+  /** The set of configurations `configs` as a judge state (deduplicated, sorted, interned). */
+  const intern = (configs: Iterable<number>): number => {
+    const sorted = [...new Set(configs)].sort((x, y) => x - y);
+    const key = sorted.join(",");
     let id = ids.get(key);
     if (id === undefined) {
       id = sets.length;
-      sets.push([...unique.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((e) => e[1]));
+      sets.push(sorted);
       ids.set(key, id);
     }
     return id;
@@ -95,52 +51,67 @@ export function linearizabilityObserver(
     last = v;
     return -1;
   };
-  /** Every configuration reachable by letting pending calls take effect, in any order. */
-  const closure = (start: Config[]): Config[] | null => {
-    const seen = new Map<string, Config>();
-    const queue = [...start];
-    for (const c of start) seen.set(keyOf(c), c);
+  /** Every configuration reachable from configuration `c` by letting pending calls take effect, in any order (null: over budget). */
+  const reachFrom = (c0: number): readonly number[] | null => {
+    const seen = new Set([c0]);
+    const queue = [c0];
     while (queue.length > 0) {
-      const c = queue.pop() as Config;
-      c.pending.forEach((p, i) => {
-        if (p.result !== null) return;
-        const r = model.step(c.state, p.interp, p.call);
-        if (r === undefined) return;
-        const next: Config = { state: r.state, pending: c.pending.map((q, j) => (j === i ? { ...q, result: r.result } : q)) };
-        const k = keyOf(next);
-        if (!seen.has(k)) {
-          seen.set(k, next);
-          queue.push(next);
-        }
-      });
+      const c = queue.pop() as number;
+      const pending = t.pendingOf(c);
+      for (let i = 0; i < pending.length; i++) {
+        if (t.resultOf(pending[i] as number) !== NOT_YET) continue;
+        const next = t.linearize(c, i);
+        if (next < 0 || seen.has(next)) continue;
+        seen.add(next);
+        queue.push(next);
+      }
       if (seen.size > MAX_CONFIGS) return null;
     }
-    return [...seen.values()];
+    return [...seen];
   };
-  const initial = intern([{ state: model.init(config), pending: [] }]);
+  // A configuration recurs in many judge states: what it reaches is computed once.
+  const reached = new Map<number, readonly number[] | null>();
+  /** The closure of a set of configurations: the union of what each reaches (null: over budget). */
+  const closure = (start: readonly number[]): Set<number> | null => {
+    const all = new Set<number>();
+    for (const c of start) {
+      let r = reached.get(c);
+      if (r === undefined) {
+        r = reachFrom(c);
+        reached.set(c, r);
+      }
+      if (r === null) return null;
+      for (const x of r) all.add(x);
+      if (all.size > MAX_CONFIGS) return null;
+    }
+    return all;
+  };
+  const initial = intern([t.config(t.stateId(model.init(config)), [])]);
   const invokeFresh = (id: number, interp: number, call: AnyCall): number => {
     // Pending calls are kept in interpreter order, so a configuration does not remember in which
     // order calls were invoked (it cannot matter: none has returned in between) and the judge states
     // of two invocation orders are one.
-    const configs = (sets[id] as Config[]).map((c) => ({ state: c.state, pending: withPending(c.pending, { interp, call, result: null }) }));
-    const all = closure(configs);
+    const entry = t.entry(interp, t.callId(call), NOT_YET);
+    const all = closure((sets[id] as readonly number[]).map((c) => t.withPending(c, entry)));
     if (all === null) return reject({ property: "agreement", message: `the online linearizability judge exceeded ${MAX_CONFIGS} configurations (a budget, not a verdict)` });
     return intern(all);
   };
   const respondFresh = (id: number, interp: number, call: AnyCall, result: Result): number => {
-    const configs = sets[id] as Config[];
-    const kept: Config[] = [];
+    const configs = sets[id] as readonly number[];
+    const want = t.resultId(result);
+    const kept: number[] = [];
     for (const c of configs) {
-      const p = c.pending.find((q) => q.interp === interp);
-      if (p && p.result !== null && equalResult(p.result, result)) kept.push({ state: c.state, pending: c.pending.filter((q) => q !== p) });
+      const i = t.pendingIndex(c, interp);
+      if (i >= 0 && t.resultOf(t.pendingOf(c)[i] as number) === want) kept.push(t.without(c, i));
     }
     if (kept.length > 0) return intern(kept);
     // No order of the calls so far lets this one return what it did: name the broken property.
     let expected: Result | undefined;
     for (const c of configs) {
-      const p = c.pending.find((q) => q.interp === interp);
-      if (p?.result) expected = p.result;
-      else expected ??= model.step(c.state, interp, call)?.result;
+      const i = t.pendingIndex(c, interp);
+      const r = i < 0 ? NOT_YET : t.resultOf(t.pendingOf(c)[i] as number);
+      if (r !== NOT_YET) expected = t.result(r);
+      else expected ??= model.step(t.state(t.stateOf(c)), interp, call)?.result;
       if (expected) break;
     }
     const cls = classifyDisagreement(call, result, expected);
@@ -150,7 +121,7 @@ export function linearizabilityObserver(
     initial,
     eventsCommute: true,
     invoke(id, interp, call) {
-      const memoKey = `${id}|${interp}|${callKey(call)}`;
+      const memoKey = `${id}|${interp}|${t.callId(call)}`;
       const known = invokeMemo.get(memoKey);
       if (known !== undefined) return known;
       const next = invokeFresh(id, interp, call);
@@ -158,7 +129,7 @@ export function linearizabilityObserver(
       return next;
     },
     respond(id, interp, call, result) {
-      const memoKey = `${id}|${interp}|${callKey(call)}|${describeResult(result)}`;
+      const memoKey = `${id}|${interp}|${t.callId(call)}|${t.resultId(result)}`;
       const known = respondMemo.get(memoKey);
       if (known !== undefined) return known;
       const next = respondFresh(id, interp, call, result);
@@ -166,7 +137,7 @@ export function linearizabilityObserver(
       return next;
     },
     blocked(id) {
-      const configs = sets[id] as Config[];
+      const configs = (sets[id] as readonly number[]).map((c) => t.describe(c));
       // Accepted if in some configuration no pending call has taken effect and none could.
       const accepting = configs.find((c) => c.pending.every((p) => p.result === null && model.step(c.state, p.interp, p.call) === undefined));
       if (accepting !== undefined) {

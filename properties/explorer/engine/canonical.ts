@@ -109,12 +109,18 @@ export class Canonical {
     const count = every ? sym.perms.length : sym.candidates(this.signatures(sym));
     let best = every ? 0 : sym.candidate(0);
     const prefix = this.renamedPrefix(best, k);
+    // The judge's renamed state (the key's last prefix entry) is computed only for a renaming that
+    // ties with the best so far on the rest: renaming the judge is the costly part.
+    const judgeAt = prefix - 1;
     for (let c = 1; c < count; c++) {
       const pi = every ? c : sym.candidate(c);
       // Most renamings lose on the declared words already: those are compared before the rest is built.
       if (!this.declaredNotGreater(pi, k)) continue;
-      this.renamedPrefix(pi, this.candidate);
-      if (lessThan(this.candidate, k, prefix)) {
+      this.renamedPrefix(pi, this.candidate, false);
+      const order = compare(this.candidate, k, judgeAt);
+      if (order > 0) continue;
+      this.candidate[judgeAt] = this.renamedJudge(pi);
+      if (order < 0 || (this.candidate[judgeAt] as number) < (k[judgeAt] as number)) {
         k.set(this.candidate.subarray(0, prefix));
         best = pi;
       }
@@ -195,7 +201,7 @@ export class Canonical {
   }
 
   /** The permutation-dependent prefix of the key of the state renamed by pi (declared words, codes, judge), written into out; returns its length. */
-  private renamedPrefix(pi: number, out: Int32Array): number {
+  private renamedPrefix(pi: number, out: Int32Array, withJudge = true): number {
     const sym = this.symmetry as Symmetry;
     const p = sym.perms[pi] as Perm;
     const declared = sym.declaredWords;
@@ -213,8 +219,14 @@ export class Canonical {
       const image = pi === 0 ? nd.id : known >= 0 ? known : sym.image(this.threads, nd, pi, this.interps);
       out[d + (p.thread[t] as number)] = (image << 5) | (this.rank[t] as number);
     }
-    out[d + this.n] = this.judgeLink.rename(this.judgeLink.state, pi, sym.perms.length, p.interp);
+    if (withJudge) out[d + this.n] = this.renamedJudge(pi);
     return d + this.n + 1;
+  }
+
+  /** The judge's state renamed by permutation pi. */
+  private renamedJudge(pi: number): number {
+    const sym = this.symmetry as Symmetry;
+    return this.judgeLink.rename(this.judgeLink.state, pi, sym.perms.length, (sym.perms[pi] as Perm).interp);
   }
 
   /** How symmetry canonicalises states, for the coverage sentence (null: no symmetry). */
@@ -239,13 +251,12 @@ export class Canonical {
 /** Groups this small (two interchangeable interpreters) are enumerated whole: cheaper than computing signatures. */
 const SMALL_GROUP = 2;
 
-/** Lexicographic a < b over the first `length` int32s. */
-function lessThan(a: Int32Array, b: Int32Array, length: number): boolean {
+/** Lexicographic comparison of a and b over the first `length` int32s: negative, 0 or positive. */
+function compare(a: Int32Array, b: Int32Array, length: number): number {
   for (let i = 0; i < length; i++) {
     const x = a[i] as number;
     const y = b[i] as number;
-    if (x !== y) return x < y;
+    if (x !== y) return x < y ? -1 : 1;
   }
-  return false;
+  return 0;
 }
-
