@@ -148,7 +148,12 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
    * `protections`, whose words are not even read without the mutex.
    */
   writeProtections(): ReadonlyMap<number, number> {
-    return new Map();
+    // ALIVE and FINALIZED change only in runtime calls, under the runtime lock (or the world lock,
+    // which ends with it); the gate reads them under it, an embedding application without it.
+    return new Map([
+      [this.rt.alive, this.rt.lock.owner],
+      [this.rt.finalized, this.rt.lock.owner],
+    ]);
   }
 
   /** Every mutex's owner word (PyMutex owner words follow the "owner" discipline). */
