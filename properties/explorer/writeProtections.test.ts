@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { mutants } from "../../impl/mutants/index.js";
+import { mutantConfig } from "../../impl/mutants/mutant.js";
 import { implementations, ModuleSlots, module_slots, RefcountedLock, refcounted_lock } from "../../impl/index.js";
 import type { MutexAt } from "../../impl/layout.js";
 import { load, store, testEquals, type Code } from "../../impl/memory.js";
 import { PyMutex_Lock, PyMutex_Unlock } from "../../impl/pymutex.js";
 import type { Discipline, Program, Subject } from "../../impl/subject.js";
 import { err, familyNames, ok, type AnyCall, type Def, type FamilyName, type ModelConfig, type Result } from "../../model/index.js";
+import { toPrograms } from "../judge/agreement.js";
 import { agreementJudge } from "../judge/judge.js";
 import { typicalProgram } from "../workload/typical-programs.js";
 import { Disciplines } from "./engine/discipline.js";
@@ -157,6 +160,20 @@ describe("the families' words written only under a mutex (writesProtectedBy) and
     expect(withClaims.r.verdict).toBe(without.r.verdict);
     expect(withClaims.finals).toEqual(without.finals);
     expect(withClaims.r.stats.states).toBeLessThanOrEqual(without.r.stats.states);
+  });
+});
+
+describe("the seeded bugs with and without the declarations", () => {
+  it("are each found, as the same property, whether or not their families declare the words written under a mutex", () => {
+    for (const m of mutants) {
+      const config = mutantConfig(m);
+      const subject = m.subject(config);
+      const programs = toPrograms(m.programs);
+      const property = (s: Subject<AnyCall, Result>) => explore(s, programs, { strategy: { kind: "exhaustive" }, ...agreementJudge({ family: m.family, config, subject: s }).hooks }).violation?.property;
+      const found = property(subject);
+      expect(found, m.id).toBeDefined();
+      expect(found, m.id).toBe(property(withoutWriteClaims(subject)));
+    }
   });
 });
 
