@@ -11,7 +11,7 @@ import { toPrograms } from "../judge/agreement.js";
 import { agreementJudge } from "../judge/judge.js";
 import { typicalProgram } from "../workload/typical-programs.js";
 import { Disciplines } from "./engine/discipline.js";
-import { explore } from "./index.js";
+import { explore, type Strategy } from "./index.js";
 
 /**
  * The words this discipline's work declared: every `writesProtectedBy` word, and the words found to
@@ -34,12 +34,14 @@ function withoutWriteClaims(s: Subject<AnyCall, Result>): Subject<AnyCall, Resul
   };
 }
 
+type Exhaustive = Extract<Strategy, { kind: "exhaustive" }>;
+
 /** Explores `programs` exhaustively under the online judge; collects every terminal memory reached (reductions.test.ts). */
-function run(family: FamilyName, subject: Subject<AnyCall, Result>, config: ModelConfig, programs: readonly (readonly AnyCall[])[]) {
+function run(family: FamilyName, subject: Subject<AnyCall, Result>, config: ModelConfig, programs: readonly (readonly AnyCall[])[], strategy: Exhaustive = { kind: "exhaustive" }) {
   const hooks = agreementJudge({ family, config, subject }).hooks;
   const seen = new Set<string>();
   const r = explore<AnyCall, Result>(subject, programs.map((calls, i): Program<AnyCall> => ({ interp: i + 1, calls })), {
-    strategy: { kind: "exhaustive" },
+    strategy,
     ...(hooks.observer ? { observer: hooks.observer } : {}),
     check: (e) => {
       seen.add(`${e.outcome}:${[...e.memory].join(",")}`);
@@ -138,12 +140,17 @@ describe("the families' words written only under a mutex (writesProtectedBy) and
   ];
   const config: ModelConfig = { interpreters: 2, capacity: 4 };
 
-  it.each(familyNames.map((f) => [f] as const))(
-    "%s: the declarations keep the verdict and every terminal state of the typical program followed by Py_FinalizeEx / Py_EndInterpreter (N=2), with fewer states",
-    (family) => {
+  // the default search (symmetry, sleep sets, quiet words, lead-ins), and the discipline alone
+  const searches: readonly (readonly [string, Exhaustive])[] = [
+    ["with every other reduction", { kind: "exhaustive" }],
+    ["with no other reduction", { kind: "exhaustive", symmetry: "off", sleepSets: false, quietWords: false }],
+  ];
+  it.each(familyNames.flatMap((f) => searches.map(([how, strategy]) => [f, how, strategy] as const)))(
+    "%s: the declarations keep the verdict and every terminal state of the typical program followed by Py_FinalizeEx / Py_EndInterpreter (N=2, %s), with fewer states",
+    (family, _how, strategy) => {
       const declared = implementations[family](config);
-      const withClaims = run(family, declared, config, withRuntimeCalls(family));
-      const without = run(family, withoutWriteClaims(declared), config, withRuntimeCalls(family));
+      const withClaims = run(family, declared, config, withRuntimeCalls(family), strategy);
+      const without = run(family, withoutWriteClaims(declared), config, withRuntimeCalls(family), strategy);
       expect(withClaims.r.verdict).toBe("ok");
       expect(without.r.verdict).toBe("ok");
       expect(withClaims.finals).toEqual(without.finals);
