@@ -36,7 +36,7 @@ export class Disciplines {
       if (d === undefined) continue;
       if (d === "owner") this.kinds[a] = OWNER;
       else if (d === "self-bits") this.kinds[a] = SELF_BITS;
-      else if ("writesProtectedBy" in d) {
+      else if (typeof d === "object" && "writesProtectedBy" in d) {
         this.kinds[a] = WRITES_PROTECTED;
         this.guardOwner[a] = d.writesProtectedBy;
       } else {
