@@ -330,7 +330,7 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
   /**
    * The count and the global state's phase and ghost counters change only under the def's
    * lifecycle lock. (Importers and handle are read without it by design — an interpreter reads its
-   * own bit and, while it holds an instance, the live handle — so they stay scheduling points.)
+   * own bit and, while it holds an instance, the live handle: see `writeProtections`.)
    */
   override protections(): ReadonlyMap<number, number> {
     const guarded = new Map<number, number>();
@@ -344,6 +344,20 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
   /** A def's lifecycle lock is held only inside one call (layout.ts DefBlock.inner), and always taken with impl/pymutex.ts's code. */
   override sectionLocks(): readonly number[] {
     return [...super.sectionLocks(), ...defs.map((def) => this.block(def).inner.lock)];
+  }
+
+  /**
+   * The importers masks and the handle are written only under the def's lifecycle lock (countUp,
+   * countDown; global_init, global_exit) and read without it (an interpreter's own bit; the live
+   * handle in my_func): the lock holder's reads of them need no scheduling point.
+   */
+  override writeProtections(): ReadonlyMap<number, number> {
+    const guarded = new Map(super.writeProtections());
+    for (const def of defs) {
+      const d = this.block(def);
+      for (const a of [d.importers, d.importers2, d.handle]) guarded.set(a, d.inner.owner);
+    }
+    return guarded;
   }
 
   override ownerWords(): readonly number[] {

@@ -23,7 +23,7 @@
  * → the runtime lock. The runtime lock is taken alone for references, never while waiting.
  * At most one object per def is live, so a pool of one object per def never runs out.
  */
-import { refcountedLockModel, type Def, type ModelConfig, type RefcountedLockCall, type Result } from "../model/index.js";
+import { defs, refcountedLockModel, type Def, type ModelConfig, type RefcountedLockCall, type Result } from "../model/index.js";
 import type { LifecycleOp } from "../model/lifecycle.js";
 import { refcountedLockOp } from "../model/refcounted_lock.js";
 import { lifecycleLayout, type LockObject, type MutexAt } from "./layout.js";
@@ -108,6 +108,20 @@ export class RefcountedLock extends Lifecycle<RefcountedLockCall> {
 
   protected *endInstance(def: Def, _interp: number): Code<void> {
     yield* this.dropReference(def);
+  }
+
+  /** A pool object's LIVE and PINS are read and written only under the runtime lock (allocation, references). */
+  override protections(): ReadonlyMap<number, number> {
+    const guarded = new Map(super.protections());
+    for (const o of this.layout.pool) for (const a of [o.live, o.pins]) guarded.set(a, this.rt.lock.owner);
+    return guarded;
+  }
+
+  /** LOCKREF is written only under the runtime lock, with the refcount; an instance reads it without (`clientLock`). */
+  override writeProtections(): ReadonlyMap<number, number> {
+    const guarded = new Map(super.writeProtections());
+    for (const def of defs) guarded.set(this.lockRefOf(def), this.rt.lock.owner);
+    return guarded;
   }
 }
 

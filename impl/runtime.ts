@@ -142,6 +142,20 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
     return new Map();
   }
 
+  /**
+   * Words written only while holding a mutex but read with or without it, and the owner word of
+   * that mutex: the holder's reads need no scheduling point (see Subject.discipline). Disjoint from
+   * `protections`, whose words are not even read without the mutex.
+   */
+  writeProtections(): ReadonlyMap<number, number> {
+    // ALIVE and FINALIZED change only in runtime calls, under the runtime lock (or the world lock,
+    // which ends with it); the gate reads them under it, an embedding application without it.
+    return new Map([
+      [this.rt.alive, this.rt.lock.owner],
+      [this.rt.finalized, this.rt.lock.owner],
+    ]);
+  }
+
   /** Every mutex's owner word (PyMutex owner words follow the "owner" discipline). */
   ownerWords(): readonly number[] {
     return [this.rt.lock.owner];
@@ -179,6 +193,10 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
   disciplines(): ReadonlyMap<number, Discipline> {
     const rules = new Map<number, Discipline>();
     for (const [addr, owner] of this.protections()) rules.set(addr, { protectedBy: owner });
+    for (const [addr, owner] of this.writeProtections()) {
+      if (rules.has(addr)) throw new Error(`internal: word ${addr} is declared both lock-protected and write-protected`);
+      rules.set(addr, { writesProtectedBy: owner });
+    }
     for (const addr of this.ownerWords()) rules.set(addr, "owner");
     for (const addr of [this.rt.busy, ...this.selfBitWords()]) rules.set(addr, "self-bits");
     return rules;

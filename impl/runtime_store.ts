@@ -114,6 +114,20 @@ export class RuntimeStore extends Registry<RuntimeStoreCall, StorePayloadFields>
     }
   }
 
+  /**
+   * A key's storage (ISSET, VALUE, OWNER) is read and written only under the runtime lock, like the
+   * entry's header: every store call runs under it, and so do an ending interpreter's accounting
+   * and the slot's free.
+   */
+  override protections(): ReadonlyMap<number, number> {
+    const guarded = new Map(super.protections());
+    for (let slot = 0; slot < this.layout.capacity; slot++) {
+      const s = this.layout.slot(slot);
+      for (const a of [s.isSet, s.value, s.owner]) guarded.set(a, this.rt.lock.owner);
+    }
+    return guarded;
+  }
+
   /** A stored value's `owner` is the interpreter that owns it (0: raw memory). */
   override interpWords(): InterpWords {
     const base = super.interpWords();

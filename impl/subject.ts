@@ -76,6 +76,11 @@ export interface Subject<Call, Result> {
  * Sharing disciplines (see Subject.discipline):
  *   - `{ protectedBy: ownerWord }`: every access happens while holding the PyMutex whose owner word
  *     is `ownerWord`; such accesses are performed without a scheduling point.
+ *   - `{ writesProtectedBy: ownerWord }`: every *write* happens while holding the PyMutex whose
+ *     owner word is `ownerWord`, and reads happen with or without it (a refcount's LOCKREF, a
+ *     module's handle). A read by the holder has one possible answer — nobody else may write the
+ *     word meanwhile, and reads commute with reads — and needs no scheduling point; the holder's
+ *     writes and the reads of others stay scheduling points; a write without the mutex is a break.
  *   - `"owner"`: a mutex's owner word. An interpreter only stores its own id into it (after winning
  *     the lock) or 0 over its own id (before releasing), and only ever asks "is it me?"
  *     (`testEquals(word, self)`), so both are invisible to everyone else and need no scheduling point.
@@ -83,7 +88,7 @@ export interface Subject<Call, Result> {
  *     for one's own bit (`testBits(word, bit(self))`) then has one possible answer whatever the
  *     others do, and needs no scheduling point. Writes stay scheduling points.
  */
-export type Discipline = { readonly protectedBy: number } | "owner" | "self-bits";
+export type Discipline = { readonly protectedBy: number } | { readonly writesProtectedBy: number } | "owner" | "self-bits";
 
 /** Words holding interpreter identities (see Subject.interpWords). */
 export interface InterpWords {

@@ -3,8 +3,8 @@
  * 0→1 and Py_mod_global_exit on 1→0 under a per-def lifecycle lock, Erlend's `PyModule_ExecDef` /
  * `unload_module` pseudo-code). Each class overrides one step of `ModuleSlots`; where the broken
  * step touches words the correct code declares lock-protected, it also withdraws that declaration
- * (`protections`), so the explorer schedules those accesses and the counterexample shows the real
- * consequence through the model rather than only a discipline break.
+ * (`protections`, `writeProtections`), so the explorer schedules those accesses and the
+ * counterexample shows the real consequence through the model rather than only a discipline break.
  */
 import { bit, defs, err, ok, type Def, type ModelConfig, type ModuleSlotsCall, type Result } from "../../model/index.js";
 import type { LifecycleOp } from "../../model/lifecycle.js";
@@ -26,6 +26,14 @@ function protectionsWithout(impl: ModuleSlots, drop: (def: Def) => readonly numb
   const out = new Map<number, number>();
   const dropped = new Set(defs.flatMap(drop));
   for (const [addr, owner] of ModuleSlots.prototype.protections.call(impl)) if (!dropped.has(addr)) out.set(addr, owner);
+  return out;
+}
+
+/** The lifecycle-lock write claims of the correct code (importers, handle) minus `drop` (words this mutant writes unlocked). */
+function writeProtectionsWithout(impl: ModuleSlots, drop: (def: Def) => readonly number[]): ReadonlyMap<number, number> {
+  const out = new Map<number, number>();
+  const dropped = new Set(defs.flatMap(drop));
+  for (const [addr, owner] of ModuleSlots.prototype.writeProtections.call(impl)) if (!dropped.has(addr)) out.set(addr, owner);
   return out;
 }
 
@@ -54,6 +62,10 @@ export class UnlockedCheckThenAct extends ModuleSlots {
   override protections(): ReadonlyMap<number, number> {
     return protectionsWithout(this, (def) => [this.block(def).count, this.block(def).phase, this.block(def).epoch]);
   }
+  /** global_init now writes the handle without the lock. */
+  override writeProtections(): ReadonlyMap<number, number> {
+    return writeProtectionsWithout(this, (def) => [this.block(def).handle]);
+  }
 }
 
 /** global_exit run after the lifecycle lock is dropped, so it can overlap a new import's global_init. */
@@ -72,6 +84,10 @@ export class ExitOutsideLock extends ModuleSlots {
   /** global_exit now writes PHASE and the exit counter without the lock. */
   override protections(): ReadonlyMap<number, number> {
     return protectionsWithout(this, (def) => [this.block(def).phase, this.block(def).exits]);
+  }
+  /** global_exit now clears the handle without the lock. */
+  override writeProtections(): ReadonlyMap<number, number> {
+    return writeProtectionsWithout(this, (def) => [this.block(def).handle]);
   }
 }
 
@@ -93,6 +109,10 @@ export class RefcountLoadStore extends ModuleSlots {
   /** COUNT is now written without the lock. */
   override protections(): ReadonlyMap<number, number> {
     return protectionsWithout(this, (def) => [this.block(def).count]);
+  }
+  /** The importer bit is now cleared without the lock. */
+  override writeProtections(): ReadonlyMap<number, number> {
+    return writeProtectionsWithout(this, (def) => [this.block(def).importers]);
   }
 }
 

@@ -47,6 +47,11 @@ export class SetupOutsideLock extends RefcountedLock {
     const dropped = new Set(defs.flatMap((def) => [this.block(def).phase, this.block(def).epoch]));
     return new Map([...super.protections()].filter(([addr]) => !dropped.has(addr)));
   }
+  /** Setup now writes the handle without the lock. */
+  override writeProtections(): ReadonlyMap<number, number> {
+    const dropped = new Set(defs.map((def) => this.block(def).handle));
+    return new Map([...super.writeProtections()].filter(([addr]) => !dropped.has(addr)));
+  }
 }
 
 /** Teardown by every unloader, not only the last: `lock_was_just_freed` ignored. */

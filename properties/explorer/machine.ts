@@ -401,7 +401,7 @@ export class Machine<Call, Result> {
   private invisible(t: number, nd: TNode): boolean {
     const d = this.disciplines;
     if (d === null || !d.governs(nd.addr)) return false;
-    // the check reads the word and (for a protected word) its mutex's owner word
+    // the check reads the word and (for a word whose accesses or writes a mutex protects) its mutex's owner word
     this.footprint?.read(nd.addr);
     const owner = d.ownerOf(nd.addr);
     if (owner >= 0) this.footprint?.read(owner);

@@ -109,7 +109,7 @@ export class Session<Call, Result> {
     }
   }
 
-  /** A violation of the Subject's lock-protection claim in the last step (see Subject.protectedBy). */
+  /** A break of the Subject's sharing disciplines in the last step (see Subject.discipline), else the judge's rejection. */
   guard(): FoundViolation<Call, Result> | null {
     const race = this.machine.takeGuardViolation();
     if (race !== null) return this.found("monitor", { property: "P9", message: race }, "stopped");

@@ -12,11 +12,12 @@ import { interpOf } from "../../../model/thread.js";
 const PROTECTED = 1;
 const OWNER = 2;
 const SELF_BITS = 3;
+const WRITES_PROTECTED = 4;
 
 export class Disciplines {
-  /** Per word: its discipline as PROTECTED / OWNER / SELF_BITS, 0 for an ordinary word. */
+  /** Per word: its discipline as PROTECTED / WRITES_PROTECTED / OWNER / SELF_BITS, 0 for an ordinary word. */
   private readonly kinds: Int8Array;
-  /** Per lock-protected word: the owner word of the mutex that protects it. */
+  /** Per lock-protected word (all its accesses, or only its writes): the owner word of the mutex that protects it. */
   private readonly guardOwner: Int32Array;
   /** The first break since last taken. */
   private violation: string | null = null;
@@ -35,14 +36,17 @@ export class Disciplines {
       if (d === undefined) continue;
       if (d === "owner") this.kinds[a] = OWNER;
       else if (d === "self-bits") this.kinds[a] = SELF_BITS;
-      else {
+      else if (typeof d === "object" && "writesProtectedBy" in d) {
+        this.kinds[a] = WRITES_PROTECTED;
+        this.guardOwner[a] = d.writesProtectedBy;
+      } else {
         this.kinds[a] = PROTECTED;
         this.guardOwner[a] = d.protectedBy;
       }
     }
   }
 
-  /** The owner word of the mutex protecting addr, or -1 if addr is not lock-protected. */
+  /** The owner word of the mutex protecting addr (all its accesses, or only its writes), or -1 if there is none. */
   ownerOf(addr: number): number {
     return this.guardOwner[addr] as number;
   }
@@ -70,6 +74,7 @@ export class Disciplines {
       if (mem[owner] === me) return true;
       return this.breaks(access, who, `without holding the mutex that protects that word (its owner word ${owner} holds ${mem[owner]}): an unlocked access to lock-protected state, a data race`);
     }
+    if (kind === WRITES_PROTECTED) return this.writesProtected(access, me, mem, who);
     if (kind === OWNER) {
       if (access.op === AccessOp.load && access.b === LoadMode.equals && access.a === me) return true;
       // Asking about a sibling thread of one's own interpreter (ending it waits for its locks, D18):
@@ -79,6 +84,20 @@ export class Disciplines {
       return this.breaks(access, who, `on a mutex owner word holding ${word}: only the holder may set or clear its own id, and others may only ask "is it me?"`);
     }
     return this.selfBits(access, me, word, who);
+  }
+
+  /**
+   * A word written only under its mutex and read anywhere: the holder's read has one possible answer
+   * (nobody else may write the word meanwhile, and reads commute with reads), so it is invisible;
+   * the holder's write stays a scheduling point (others read the word without the lock), and so
+   * does a read without the mutex; a write without it is a break.
+   */
+  private writesProtected(access: Access, me: number, mem: Int32Array, who: (what: string) => string): boolean {
+    const owner = this.guardOwner[access.addr] as number;
+    const holds = mem[owner] === me;
+    if (access.op === AccessOp.load) return holds;
+    if (holds) return false;
+    return this.breaks(access, who, `without holding the mutex that every write of that word must hold (its owner word ${owner} holds ${mem[owner]}): an unlocked write to state others read, a data race`);
   }
 
   private selfBits(access: Access, me: number, word: number, who: (what: string) => string): boolean {
