@@ -1,36 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { implementations } from "../../impl/index.js";
 import { mutants } from "../../impl/mutants/index.js";
-import { mutantConfig } from "../../impl/mutants/mutant.js";
 import type { Program } from "../../impl/subject.js";
 import type { AnyCall, Result } from "../../model/index.js";
-import { agreementJudge } from "../judge/judge.js";
 import { linearizabilityObserver } from "../judge/online.js";
 import { typicalPrograms } from "../workload/typical-programs.js";
 import { clearBits, notify, setBits, store, testBits, wait } from "../../impl/memory.js";
 import { QUIET_BITS, QuietnessBroken, STABLE, UNWAITED, quietAccess, watchAccess } from "./engine/quietWords.js";
-import { explore, type Strategy } from "./index.js";
+import { explore } from "./index.js";
+import { judgedRun, mutantProperty, type Exhaustive } from "../../test/judged-runs.js";
 import { Machine } from "./machine.js";
 import { moduleSlotCheck, moduleSlotHistoryKey, moduleSlotMonitor, moduleSlotPrograms, moduleSlots } from "./fixtures/moduleSlots.js";
-
-type Exhaustive = Extract<Strategy, { kind: "exhaustive" }>;
 
 /** Runs the real module_slots under the online judge; collects every terminal memory the search reached. */
 function run(n: number, strategy: Exhaustive, cycles = 1) {
   const config = { interpreters: n, capacity: 4 };
-  const subject = implementations.module_slots(config);
-  const hooks = agreementJudge({ family: "module_slots", config, subject }).hooks;
-  const seen = new Set<string>();
-  const programs = typicalPrograms("module_slots", n, cycles).map((calls, i): Program<AnyCall> => ({ interp: i + 1, calls }));
-  const r = explore<AnyCall, Result>(subject, programs, {
-    strategy,
-    ...(hooks.observer ? { observer: hooks.observer } : {}),
-    check: (e) => {
-      seen.add(`${e.outcome}:${[...e.memory].join(",")}`);
-      return hooks.check?.(e);
-    },
-  });
-  return { r, finals: [...seen].sort() };
+  return judgedRun("module_slots", implementations.module_slots(config), config, typicalPrograms("module_slots", n, cycles), strategy);
 }
 
 describe("sleep sets (partial-order reduction)", () => {
@@ -57,14 +42,7 @@ describe("sleep sets (partial-order reduction)", () => {
   });
 
   it("still find every seeded bug the exhaustive search finds without them", () => {
-    for (const m of mutants) {
-      const config = mutantConfig(m);
-      const subject = m.subject(config);
-      const programs = m.programs.map((calls, i): Program<AnyCall> => ({ interp: i + 1, calls: [...calls] }));
-      const verdict = (sleepSets: boolean) =>
-        explore(subject, programs, { strategy: { kind: "exhaustive", sleepSets }, ...agreementJudge({ family: m.family, config, subject }).hooks }).violation?.property;
-      expect(verdict(true), m.id).toBe(verdict(false));
-    }
+    for (const m of mutants) expect(mutantProperty(m, { kind: "exhaustive", sleepSets: true }), m.id).toBe(mutantProperty(m, { kind: "exhaustive", sleepSets: false }));
   });
 });
 
@@ -79,14 +57,7 @@ describe("quiet words (loads of words no step writes, own-bit accesses to masks 
   });
 
   it("find every seeded bug the search without them finds", () => {
-    for (const m of mutants) {
-      const config = mutantConfig(m);
-      const subject = m.subject(config);
-      const programs = m.programs.map((calls, i): Program<AnyCall> => ({ interp: i + 1, calls: [...calls] }));
-      const verdict = (quietWords: boolean) =>
-        explore(subject, programs, { strategy: { kind: "exhaustive", quietWords }, ...agreementJudge({ family: m.family, config, subject }).hooks }).violation?.property;
-      expect(verdict(true), m.id).toBe(verdict(false));
-    }
+    for (const m of mutants) expect(mutantProperty(m, { kind: "exhaustive", quietWords: true }), m.id).toBe(mutantProperty(m, { kind: "exhaustive", quietWords: false }));
   });
 
   it("stop the machine at the first write to a word assumed stable", () => {

@@ -3,33 +3,18 @@ import { implementations } from "../../impl/index.js";
 import { AccessOp, load, loopEnter, loopHead, store, wait, type Code } from "../../impl/memory.js";
 import { module_slots, ModuleSlots } from "../../impl/module_slots.js";
 import { mutants } from "../../impl/mutants/index.js";
-import { mutantConfig } from "../../impl/mutants/mutant.js";
 import { PyMutex_Lock, PyMutex_Unlock } from "../../impl/pymutex.js";
 import type { Discipline, Program, Subject } from "../../impl/subject.js";
-import { familyNames, type AnyCall, type FamilyName, type Result } from "../../model/index.js";
-import { agreementJudge } from "../judge/judge.js";
+import { familyNames, type FamilyName } from "../../model/index.js";
 import { typicalPrograms } from "../workload/typical-programs.js";
-import { explore, type Strategy } from "./index.js";
+import { explore } from "./index.js";
+import { judgedRun, mutantProperty, type Exhaustive } from "../../test/judged-runs.js";
 import { Machine } from "./machine.js";
-
-type Exhaustive = Extract<Strategy, { kind: "exhaustive" }>;
 
 /** A family's typical program under the online judge; every terminal outcome and memory the search reached. */
 function run(family: FamilyName, n: number, strategy: Exhaustive) {
   const config = { interpreters: n, capacity: 4 };
-  const subject = implementations[family](config);
-  const hooks = agreementJudge({ family, config, subject }).hooks;
-  const seen = new Set<string>();
-  const programs = typicalPrograms(family, n, 1).map((calls, i): Program<AnyCall> => ({ interp: i + 1, calls }));
-  const r = explore<AnyCall, Result>(subject, programs, {
-    strategy,
-    ...(hooks.observer ? { observer: hooks.observer } : {}),
-    check: (e) => {
-      seen.add(`${e.outcome}:${[...e.memory].join(",")}`);
-      return hooks.check?.(e);
-    },
-  });
-  return { r, finals: [...seen].sort() };
+  return judgedRun(family, implementations[family](config), config, typicalPrograms(family, n, 1), strategy);
 }
 
 // ---- a two-word-per-mutex fixture over impl/pymutex.ts ---------------------------------------
@@ -139,14 +124,7 @@ describe("lock sections (an uncontended section of a declared PyMutex runs as on
   });
 
   it("find every seeded bug the search without them finds", () => {
-    for (const m of mutants) {
-      const config = mutantConfig(m);
-      const subject = m.subject(config);
-      const programs = m.programs.map((calls, i): Program<AnyCall> => ({ interp: i + 1, calls: [...calls] }));
-      const verdict = (lockSections: boolean) =>
-        explore(subject, programs, { strategy: { kind: "exhaustive", lockSections }, ...agreementJudge({ family: m.family, config, subject }).hooks }).violation?.property;
-      expect(verdict(true), m.id).toBe(verdict(false));
-    }
+    for (const m of mutants) expect(mutantProperty(m, { kind: "exhaustive", lockSections: true }), m.id).toBe(mutantProperty(m, { kind: "exhaustive", lockSections: false }));
   });
 
   it("are declared only for a runtime lock taken with impl/pymutex.ts's own code: a variant with its own lockRuntime loses the runtime lock's", () => {

@@ -1,17 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { mutants } from "../../impl/mutants/index.js";
-import { mutantConfig } from "../../impl/mutants/mutant.js";
 import { implementations, ModuleSlots, module_slots, RefcountedLock, refcounted_lock } from "../../impl/index.js";
 import type { MutexAt } from "../../impl/layout.js";
 import { load, store, testEquals, type Code } from "../../impl/memory.js";
 import { PyMutex_Lock, PyMutex_Unlock } from "../../impl/pymutex.js";
 import type { Discipline, Program, Subject } from "../../impl/subject.js";
 import { err, familyNames, ok, type AnyCall, type Def, type FamilyName, type ModelConfig, type Result } from "../../model/index.js";
-import { toPrograms } from "../judge/agreement.js";
-import { agreementJudge } from "../judge/judge.js";
 import { typicalProgram } from "../workload/typical-programs.js";
 import { Disciplines } from "./engine/discipline.js";
-import { explore, type Strategy } from "./index.js";
+import { explore } from "./index.js";
+import { judgedRun, mutantProperty, type Exhaustive } from "../../test/judged-runs.js";
 
 /**
  * The words this discipline's work declared: every `writesProtectedBy` word, and the words found to
@@ -34,21 +32,9 @@ function withoutWriteClaims(s: Subject<AnyCall, Result>): Subject<AnyCall, Resul
   };
 }
 
-type Exhaustive = Extract<Strategy, { kind: "exhaustive" }>;
-
-/** Explores `programs` exhaustively under the online judge; collects every terminal memory reached (reductions.test.ts). */
+/** Explores `programs` exhaustively under the online judge; collects every terminal memory reached. */
 function run(family: FamilyName, subject: Subject<AnyCall, Result>, config: ModelConfig, programs: readonly (readonly AnyCall[])[], strategy: Exhaustive = { kind: "exhaustive" }) {
-  const hooks = agreementJudge({ family, config, subject }).hooks;
-  const seen = new Set<string>();
-  const r = explore<AnyCall, Result>(subject, programs.map((calls, i): Program<AnyCall> => ({ interp: i + 1, calls })), {
-    strategy,
-    ...(hooks.observer ? { observer: hooks.observer } : {}),
-    check: (e) => {
-      seen.add(`${e.outcome}:${[...e.memory].join(",")}`);
-      return hooks.check?.(e);
-    },
-  });
-  return { r, finals: [...seen].sort() };
+  return judgedRun(family, subject, config, programs, strategy);
 }
 
 describe("the writes-under-the-lock discipline, checked at every access", () => {
@@ -173,13 +159,9 @@ describe("the families' words written only under a mutex (writesProtectedBy) and
 describe("the seeded bugs with and without the declarations", () => {
   it("are each found, as the same property, whether or not their families declare the words written under a mutex", () => {
     for (const m of mutants) {
-      const config = mutantConfig(m);
-      const subject = m.subject(config);
-      const programs = toPrograms(m.programs);
-      const property = (s: Subject<AnyCall, Result>) => explore(s, programs, { strategy: { kind: "exhaustive" }, ...agreementJudge({ family: m.family, config, subject: s }).hooks }).violation?.property;
-      const found = property(subject);
+      const found = mutantProperty(m, { kind: "exhaustive" });
       expect(found, m.id).toBeDefined();
-      expect(found, m.id).toBe(property(withoutWriteClaims(subject)));
+      expect(found, m.id).toBe(mutantProperty(m, { kind: "exhaustive" }, withoutWriteClaims));
     }
   });
 });
