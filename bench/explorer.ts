@@ -95,7 +95,7 @@ async function spinRows(n: number, c: number): Promise<ExplorerBenchRow[]> {
     rows.push({
       n,
       c,
-      tool: futex ? "SPIN (futex mutex, same granularity)" : "SPIN (test-and-set lock)",
+      tool: futex ? "SPIN (futex mutex: every access a step, as interlock without lock sections)" : "SPIN (test-and-set lock: one step a lock, as interlock with lock sections)",
       verdict: s.complete ? (s.errors > 0 ? "violation" : "ok") : "incomplete",
       states: s.states,
       seconds: s.seconds,
