@@ -245,7 +245,7 @@ function sectionsClause<Call, Result>(s: Session<Call, Result>): string {
   return (
     `, lock sections (${m.foldedSections} times an uncontended section of the section lock${names.length === 1 ? "" : "s"} ${names.join(", ")} ran as one step — ` +
     `the acquire, one visible access, the release, each with the invisible accesses after it, never two acquires in one step; ` +
-    `Lipton's reduction, sound for a correct mutex: it trusts impl/pymutex.ts's PyMutex, whose contended paths this search does not take)`
+    `Lipton's reduction, sound for a correct mutex: it trusts impl/pymutex.ts's PyMutex, whose contended paths properties/explorer/sections.test.ts searches exhaustively on their own)`
   );
 }
 
