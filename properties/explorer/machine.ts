@@ -65,6 +65,13 @@ export class Machine<Call, Result> {
   private quiet: Int8Array | null = null;
   /** When non-null, what each access did to its word is marked here (WRITTEN, READ_WHOLE: the quiet-words pre-pass). */
   private touched: Uint8Array | null = null;
+  /** Per word, 1 for a section lock's lock word (Subject.sectionLocks); null when the Subject declares none. */
+  private readonly sections: Uint8Array | null;
+  /** Whether the search asked for lock sections (`foldLockSections`), and whether they are folded now: asked, and quiet words assumed. */
+  private sectionsAsked = false;
+  private foldingSections = false;
+  /** Uncontended releases folded into the step of their section so far (for the coverage sentence). */
+  foldedSections = 0;
 
   private readonly threads: ThreadTable<Call, Result>;
   private readonly initialMem: Int32Array;
@@ -107,10 +114,7 @@ export class Machine<Call, Result> {
     this.canonical = new Canonical({ mem: this.mem, node: this.node, rank: this.rank, interps: this.interps, threads, judgeLink }, sym, this.classMembers, this.classOf);
     this.canonicalThread = this.canonical.canonicalThread;
     this.view = stateView(this, programs, (t) => this.at(t));
-    if (subject.sectionLocks !== undefined && subject.sectionLocks.length > 0) {
-      this.sections = new Uint8Array(this.words);
-      for (const a of subject.sectionLocks) this.sections[a] = 1;
-    }
+    this.sections = sectionMask(this.words, subject.sectionLocks);
     this.reset();
   }
 
@@ -188,19 +192,20 @@ export class Machine<Call, Result> {
     }
     if (at === 0) this.invoked(t, nd, s);
     this.accessIndex[t] = at + 1;
+    // Lock sections extend a step whose own access is a plain one (not a wait or a notify).
+    let folds = false;
+    let acquired = false;
     if (nd.op === AccessOp.wait) this.stepWait(t, nd, at, s);
     else if (nd.op === AccessOp.notify) this.stepNotify(t, nd, at, s);
     else {
       if (this.disciplines?.governs(nd.addr) === true) this.invisible(t, nd);
       if (this.quiet !== null || this.touched !== null) this.watch(t, nd.access as Access);
-      const acquired = this.sectionsOn() && this.sectionMove(nd.access as Access) === RIGHT;
+      folds = this.foldingSections;
+      acquired = folds && this.sectionMove(nd.access as Access) === RIGHT;
       this.traced(t, nd, at, s, this.perform(nd.access as Access));
-      if (this.disciplines !== null || this.quiet !== null) this.runInvisible(t, s);
-      if (this.sectionsOn()) this.foldSection(t, s, acquired);
-      this.steps = s + 1;
-      return;
     }
     if (this.disciplines !== null || this.quiet !== null) this.runInvisible(t, s);
+    if (folds) this.foldSection(t, s, acquired);
     this.steps = s + 1;
   }
 
@@ -264,21 +269,15 @@ export class Machine<Call, Result> {
     }
   }
 
-  /** Per word, 1 for a section lock's lock word (Subject.sectionLocks); null when the Subject declares none. */
-  private sections: Uint8Array | null = null;
-  /** Whether lock sections are folded (the exhaustive strategy's choice; only while quiet words are assumed). */
-  private foldsSections = false;
-  /** Uncontended releases folded into the step of their section so far (for the coverage sentence). */
-  foldedSections = 0;
-
   /** Folds uncontended sections of the Subject's section locks into one step (README "Lock sections"), while quiet words are assumed. */
   foldLockSections(on: boolean): void {
-    this.foldsSections = on && this.sections !== null;
+    this.sectionsAsked = on && this.sections !== null;
+    this.foldingSections = this.sectionsAsked && this.quiet !== null;
   }
 
   /** Whether this search folds lock sections (and the Subject declares some). */
   get foldsLockSections(): boolean {
-    return this.sectionsOn();
+    return this.foldingSections;
   }
 
   /** The section locks' names (Subject.wordNames, else "word i"). */
@@ -286,10 +285,6 @@ export class Machine<Call, Result> {
     const names = this.subject.wordNames?.() ?? {};
     const byAddr = new Map(Object.entries(names).map(([name, a]) => [a, name]));
     return (this.subject.sectionLocks ?? []).map((a) => byAddr.get(a) ?? `word ${a}`);
-  }
-
-  private sectionsOn(): boolean {
-    return this.foldsSections && this.quiet !== null;
   }
 
   /**
@@ -365,6 +360,7 @@ export class Machine<Call, Result> {
   assumeQuiet(quiet: Int8Array | null): void {
     this.quiet = quiet;
     this.canonical.omitStable(quiet === null ? null : quiet.map((q) => q & STABLE));
+    this.foldingSections = this.sectionsAsked && quiet !== null;
   }
 
   /** Width of `key()` in int32s (words assumed stable are not keyed: set `assumeQuiet` first). */
@@ -654,6 +650,14 @@ export class Machine<Call, Result> {
 
 /** Most quiet accesses one step folds (engine/quietWords.ts). */
 const QUIET_FOLDS = 8;
+/** Per word, 1 for a section lock's lock word; null when there are none. */
+function sectionMask(words: number, locks: readonly number[] | undefined): Uint8Array | null {
+  if (locks === undefined || locks.length === 0) return null;
+  const mask = new Uint8Array(words);
+  for (const a of locks) mask[a] = 1;
+  return mask;
+}
+
 /** Lipton movers of a section lock's accesses (Machine.sectionMove). */
 const RIGHT = 1;
 const LEFT = 2;
