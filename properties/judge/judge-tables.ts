@@ -57,8 +57,10 @@ export class JudgeTables {
   private readonly configState: number[] = [];
   private readonly configList: number[] = [];
   private readonly configIds = new Map<number, number>();
-  /** (state, interp, call) → index into stepState/stepResult of the model's step, or -1 when it blocks. */
+  /** (state, interp, call) → the model's step (`step`). */
   private readonly steps = new Map<number, number>();
+  /** (configuration, entry) → `withPending`'s answer. */
+  private readonly added = new Map<number, number>();
   /** (configuration, pending index) → the configuration after that call takes effect, or -1 when the model blocks it. */
   private readonly linearized = new Map<number, number>();
 
@@ -179,9 +181,6 @@ export class JudgeTables {
     }
     return id;
   }
-  /** (configuration, entry) → `withPending`'s answer. */
-  private readonly added = new Map<number, number>();
-
   private addPending(config: number, entry: number): number {
     const out = [...this.pendingOf(config)];
     const interp = this.entryInterp[entry] as number;
@@ -209,33 +208,26 @@ export class JudgeTables {
     const call = this.entryCall[e] as number;
     const outcome = this.step(this.stateOf(config), interp, call);
     let next = -1;
-    if (outcome !== null) {
+    if (outcome >= 0) {
       const out = [...pending];
-      out[i] = this.entry(interp, call, outcome.result);
-      next = this.config(outcome.state, out);
+      out[i] = this.entry(interp, call, outcome % RESULTS);
+      next = this.config(Math.floor(outcome / RESULTS), out);
     }
     this.linearized.set(memo, next);
     return next;
   }
 
-  /** The model's step as ids, once per (state, interp, call); null when the call blocks. */
-  private step(state: number, interp: number, call: number): { readonly state: number; readonly result: number } | null {
+  /** The model's step as ids, once per (state, interp, call): next state · RESULTS + result, or -1 when the call blocks. */
+  private step(state: number, interp: number, call: number): number {
     const memo = (checked(state, STATES) * INTERPS + interp) * CALLS + call;
-    const known = this.steps.get(memo);
-    if (known !== undefined) return known < 0 ? null : { state: this.stepState[known] as number, result: this.stepResult[known] as number };
-    const r = this.model.step(this.states[state] as never, interp, this.calls[call] as never);
-    if (r === undefined) {
-      this.steps.set(memo, -1);
-      return null;
+    let outcome = this.steps.get(memo);
+    if (outcome === undefined) {
+      const r = this.model.step(this.states[state] as never, interp, this.calls[call] as never);
+      outcome = r === undefined ? -1 : checked(this.stateId(r.state), STATES) * RESULTS + checked(this.resultId(r.result), RESULTS);
+      this.steps.set(memo, outcome);
     }
-    const outcome = { state: this.stateId(r.state), result: this.resultId(r.result) };
-    this.steps.set(memo, this.stepState.length);
-    this.stepState.push(outcome.state);
-    this.stepResult.push(outcome.result);
     return outcome;
   }
-  private readonly stepState: number[] = [];
-  private readonly stepResult: number[] = [];
 
   /** The configuration spelled out. */
   describe(config: number): DescribedConfig {
