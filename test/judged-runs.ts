@@ -22,7 +22,7 @@ export function judgedRun(
   subject: Subject<AnyCall, Result>,
   config: ModelConfig,
   programs: readonly (readonly AnyCall[])[],
-  strategy: Exhaustive,
+  strategy: Exhaustive = { kind: "exhaustive" },
 ): { readonly r: ExploreResult<AnyCall, Result>; readonly finals: readonly string[] } {
   const hooks = agreementJudge({ family, config, subject }).hooks;
   const seen = new Set<string>();

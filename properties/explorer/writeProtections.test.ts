@@ -33,9 +33,7 @@ function withoutWriteClaims(s: Subject<AnyCall, Result>): Subject<AnyCall, Resul
 }
 
 /** Explores `programs` exhaustively under the online judge; collects every terminal memory reached. */
-function run(family: FamilyName, subject: Subject<AnyCall, Result>, config: ModelConfig, programs: readonly (readonly AnyCall[])[], strategy: Exhaustive = { kind: "exhaustive" }) {
-  return judgedRun(family, subject, config, programs, strategy);
-}
+const run = judgedRun;
 
 describe("the writes-under-the-lock discipline, checked at every access", () => {
   // word 0: a mutex's owner word; word 1: written only by that mutex's holder, read by anybody
