@@ -126,19 +126,19 @@ export async function benchExplorer(options: ExplorerBenchOptions = {}): Promise
  * Every family's typical program at N interpreters, exhaustively under the online judge with
  * `npm run verify`'s default work budget (12 M states, exact storage): whether N fits that budget.
  */
-export function familiesAt(n: number, budgetMs: number): ExplorerBenchRow[] {
+export function familiesAt(n: number, budgetMs: number, lockSections = true): ExplorerBenchRow[] {
   return familyNames.map((family) => {
     const cpu = process.cpuUsage();
     const r = checkAgreement({
       family,
       programs: typicalPrograms(family, n, 1),
-      strategy: { kind: "exhaustive", storage: "exact" },
+      strategy: { kind: "exhaustive", storage: "exact", lockSections },
       limits: { timeLimitMs: budgetMs, maxStates: defaultVerifySettings.maxStates },
     });
     const used = process.cpuUsage(cpu);
     const bytes = r.stats.storedBytes === undefined ? {} : { bytesPerState: r.stats.storedBytes / Math.max(1, r.stats.states) };
     const cpuSeconds = (used.user + used.system) / 1e6;
-    return { n, c: 1, tool: `interlock (${family} family, judge, exact)`, verdict: r.verdict, states: r.stats.states, seconds: r.stats.elapsedMs / 1000, cpuSeconds, ...bytes };
+    return { n, c: 1, tool: `interlock (${family} family, judge, exact${lockSections ? "" : ", without lock sections"})`, verdict: r.verdict, states: r.stats.states, seconds: r.stats.elapsedMs / 1000, cpuSeconds, ...bytes };
   });
 }
 
@@ -156,7 +156,7 @@ export function ampleBounds(n: number, c: number): ({ family: string } & AmpleBo
   });
 }
 
-/** `node dist/bench/explorer.js [--quick] [--budget-ms ms] [--exact] [--families [N]] [--ample-bound N C]`: the table with bytes per state. */
+/** `node dist/bench/explorer.js [--quick] [--budget-ms ms] [--exact] [--families [N] [--no-lock-sections]] [--ample-bound N C]`: the table with bytes per state. */
 async function main(argv: readonly string[]): Promise<void> {
   const at = argv.indexOf("--budget-ms");
   const ample = argv.indexOf("--ample-bound");
@@ -169,7 +169,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const families = argv.indexOf("--families");
   if (families >= 0) {
     const n = Number(argv[families + 1]);
-    printTable(familiesAt(Number.isInteger(n) && n > 0 ? n : 4, at >= 0 ? Number(argv[at + 1]) : 600_000));
+    printTable(familiesAt(Number.isInteger(n) && n > 0 ? n : 4, at >= 0 ? Number(argv[at + 1]) : 600_000, !argv.includes("--no-lock-sections")));
     return;
   }
   const rows = await benchExplorer({
