@@ -11,7 +11,7 @@ import type { LifecycleOp } from "../../model/lifecycle.js";
 import { clearBits, increment, load, setBits, store, type Code } from "../memory.js";
 import { module_slots, ModuleSlots } from "../module_slots.js";
 import { lockOrDie, unlockOrDie } from "../runtime.js";
-import { mutantName, widen, type Mutant } from "./mutant.js";
+import { claimsWithout, mutantName, widen, type Mutant } from "./mutant.js";
 
 type ImportOp = Extract<LifecycleOp, { op: "import" }>;
 
@@ -20,22 +20,6 @@ const unload = (def: Def = "odbc"): ModuleSlotsCall => ({ _tag: "unload_module",
 const use = (def: Def = "odbc"): ModuleSlotsCall => ({ _tag: "use_global_state", def });
 /** The same call by the interpreter's second module instance of the def. */
 const second = (c: ModuleSlotsCall): ModuleSlotsCall => ({ ...c, instance: 2 }) as ModuleSlotsCall;
-
-/** The lifecycle-lock claims of the correct code minus `drop` (words this mutant touches unlocked). */
-function protectionsWithout(impl: ModuleSlots, drop: (def: Def) => readonly number[]): ReadonlyMap<number, number> {
-  const out = new Map<number, number>();
-  const dropped = new Set(defs.flatMap(drop));
-  for (const [addr, owner] of ModuleSlots.prototype.protections.call(impl)) if (!dropped.has(addr)) out.set(addr, owner);
-  return out;
-}
-
-/** The lifecycle-lock write claims of the correct code (importers, handle) minus `drop` (words this mutant writes unlocked). */
-function writeProtectionsWithout(impl: ModuleSlots, drop: (def: Def) => readonly number[]): ReadonlyMap<number, number> {
-  const out = new Map<number, number>();
-  const dropped = new Set(defs.flatMap(drop));
-  for (const [addr, owner] of ModuleSlots.prototype.writeProtections.call(impl)) if (!dropped.has(addr)) out.set(addr, owner);
-  return out;
-}
 
 /** global_init decided by an unlocked check of the refcount, then the lock taken only to count. */
 export class UnlockedCheckThenAct extends ModuleSlots {
@@ -60,11 +44,11 @@ export class UnlockedCheckThenAct extends ModuleSlots {
   }
   /** The count and the global state are read and written without the lock now: no claim on them. */
   override protections(): ReadonlyMap<number, number> {
-    return protectionsWithout(this, (def) => [this.block(def).count, this.block(def).phase, this.block(def).epoch]);
+    return claimsWithout(super.protections(), defs.flatMap((def) => [this.block(def).count, this.block(def).phase, this.block(def).epoch]));
   }
   /** global_init now writes the handle without the lock. */
   override writeProtections(): ReadonlyMap<number, number> {
-    return writeProtectionsWithout(this, (def) => [this.block(def).handle]);
+    return claimsWithout(super.writeProtections(), defs.flatMap((def) => [this.block(def).handle]));
   }
 }
 
@@ -83,11 +67,11 @@ export class ExitOutsideLock extends ModuleSlots {
   }
   /** global_exit now writes PHASE and the exit counter without the lock. */
   override protections(): ReadonlyMap<number, number> {
-    return protectionsWithout(this, (def) => [this.block(def).phase, this.block(def).exits]);
+    return claimsWithout(super.protections(), defs.flatMap((def) => [this.block(def).phase, this.block(def).exits]));
   }
   /** global_exit now clears the handle without the lock. */
   override writeProtections(): ReadonlyMap<number, number> {
-    return writeProtectionsWithout(this, (def) => [this.block(def).handle]);
+    return claimsWithout(super.writeProtections(), defs.flatMap((def) => [this.block(def).handle]));
   }
 }
 
@@ -108,11 +92,11 @@ export class RefcountLoadStore extends ModuleSlots {
   }
   /** COUNT is now written without the lock. */
   override protections(): ReadonlyMap<number, number> {
-    return protectionsWithout(this, (def) => [this.block(def).count]);
+    return claimsWithout(super.protections(), defs.flatMap((def) => [this.block(def).count]));
   }
   /** The importer bit is now cleared without the lock. */
   override writeProtections(): ReadonlyMap<number, number> {
-    return writeProtectionsWithout(this, (def) => [this.block(def).importers]);
+    return claimsWithout(super.writeProtections(), defs.flatMap((def) => [this.block(def).importers]));
   }
 }
 

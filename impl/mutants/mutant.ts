@@ -65,3 +65,13 @@ export const mutantName = (family: FamilyName, id: string): string => `${family}
 /** The runtime a mutant's programs run in: exactly one interpreter per program (so the main interpreter can finalise). */
 export const mutantConfig = (m: Pick<Mutant, "programs">): ModelConfig =>
   m.programs.threads === undefined ? { interpreters: m.programs.length, capacity: 4 } : { ...sizeOfThreads(m.programs.threads), capacity: 4 };
+
+/**
+ * A variant's sharing claims (`protections`, `writeProtections`): the correct code's, minus the words
+ * the variant now touches without the lock — so the explorer schedules those accesses and the
+ * counterexample shows their consequence through the model, not only a discipline break.
+ */
+export function claimsWithout(claims: ReadonlyMap<number, number>, dropped: readonly number[]): ReadonlyMap<number, number> {
+  const drop = new Set(dropped);
+  return new Map([...claims].filter(([addr]) => !drop.has(addr)));
+}

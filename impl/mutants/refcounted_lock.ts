@@ -8,7 +8,7 @@ import { load, store, type Code } from "../memory.js";
 import type { LockObject, MutexAt } from "../layout.js";
 import { refcounted_lock, RefcountedLock } from "../refcounted_lock.js";
 import { lockOrDie, unlockOrDie, type EndBlocker } from "../runtime.js";
-import { mutantName, widen, type Mutant } from "./mutant.js";
+import { claimsWithout, mutantName, widen, type Mutant } from "./mutant.js";
 
 type ImportOp = Extract<LifecycleOp, { op: "import" }>;
 
@@ -44,13 +44,11 @@ export class SetupOutsideLock extends RefcountedLock {
   }
   /** Setup now writes PHASE and EPOCH without the lock. */
   override protections(): ReadonlyMap<number, number> {
-    const dropped = new Set(defs.flatMap((def) => [this.block(def).phase, this.block(def).epoch]));
-    return new Map([...super.protections()].filter(([addr]) => !dropped.has(addr)));
+    return claimsWithout(super.protections(), defs.flatMap((def) => [this.block(def).phase, this.block(def).epoch]));
   }
   /** Setup now writes the handle without the lock. */
   override writeProtections(): ReadonlyMap<number, number> {
-    const dropped = new Set(defs.map((def) => this.block(def).handle));
-    return new Map([...super.writeProtections()].filter(([addr]) => !dropped.has(addr)));
+    return claimsWithout(super.writeProtections(), defs.map((def) => this.block(def).handle));
   }
 }
 
