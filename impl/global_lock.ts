@@ -16,7 +16,7 @@ import { globalLockLayout, registryWordNames, type LockPayloadFields, type WordN
 import { cas, increment, load, store, testEquals, type Code } from "./memory.js";
 import { PyMutex_Lock, PyMutex_Unlock, PyMutexState } from "./pymutex.js";
 import { Registry } from "./registry.js";
-import { subjectOf, type EndBlocker } from "./runtime.js";
+import { keepsMethods, subjectOf, type EndBlocker } from "./runtime.js";
 import type { Subject } from "./subject.js";
 
 type FamilyCall = Exclude<GlobalLockCall, RuntimeCall>;
@@ -145,6 +145,12 @@ export class GlobalLock extends Registry<GlobalLockCall, LockPayloadFields> {
       }
     }
     return undefined;
+  }
+
+  /** The runtime lock, and every entry's mutex while acquireEntry and releaseEntry are PyMutex_Lock and PyMutex_Unlock (this class's). */
+  override trustedMutexes(): readonly number[] {
+    const entries = keepsMethods<GlobalLock>(this, GlobalLock.prototype, ["acquireEntry", "releaseEntry"]);
+    return [...super.trustedMutexes(), ...(entries ? Array.from({ length: this.layout.capacity }, (_, slot) => this.layout.slot(slot).mutex.lock) : [])];
   }
 
   override ownerWords(): readonly number[] {

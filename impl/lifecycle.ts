@@ -346,6 +346,16 @@ export abstract class Lifecycle<Call extends { readonly _tag: string }> extends 
     return [...super.sectionLocks(), ...defs.map((def) => this.block(def).inner.lock)];
   }
 
+  /** The section locks, and the client lock's words when the family's own lock and unlock take it (`trustedClientMutexes`). */
+  override trustedMutexes(): readonly number[] {
+    return [...super.trustedMutexes(), ...this.trustedClientMutexes()];
+  }
+
+  /** The client lock's words, when its lock and unlock are impl/pymutex.ts's and no variant changed them: none by default. */
+  protected trustedClientMutexes(): readonly number[] {
+    return [];
+  }
+
   /**
    * The importers masks and the handle are written only under the def's lifecycle lock (countUp,
    * countDown; global_init, global_exit) and read without it (an interpreter's own bit; the live

@@ -29,7 +29,7 @@ import { refcountedLockOp } from "../model/refcounted_lock.js";
 import { lifecycleLayout, type LockObject, type MutexAt } from "./layout.js";
 import { Lifecycle } from "./lifecycle.js";
 import { add, load, store, sub, type Code } from "./memory.js";
-import { subjectOf } from "./runtime.js";
+import { keepsMethods, subjectOf } from "./runtime.js";
 import type { Subject } from "./subject.js";
 
 export class RefcountedLock extends Lifecycle<RefcountedLockCall> {
@@ -108,6 +108,11 @@ export class RefcountedLock extends Lifecycle<RefcountedLockCall> {
 
   protected *endInstance(def: Def, _interp: number): Code<void> {
     yield* this.dropReference(def);
+  }
+
+  /** Every pool object's mutex, while lockClientMutex and unlockClientMutex are PyMutex_Lock and PyMutex_Unlock (Lifecycle's). */
+  protected override trustedClientMutexes(): readonly number[] {
+    return keepsMethods<RefcountedLock>(this, RefcountedLock.prototype, ["lockClientMutex", "unlockClientMutex"]) ? this.layout.pool.map((o) => o.mutex.lock) : [];
   }
 
   /** A pool object's LIVE and PINS are read and written only under the runtime lock (allocation, references). */

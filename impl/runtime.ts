@@ -167,8 +167,16 @@ export abstract class Runtime<Call extends { readonly _tag: string }> {
    * own, since the explorer folds a section only on the premise that the lock is impl/pymutex.ts's.
    */
   sectionLocks(): readonly number[] {
-    const own = this.lockRuntime === Runtime.prototype.lockRuntime && this.unlockRuntime === Runtime.prototype.unlockRuntime;
-    return own ? [this.rt.lock.lock] : [];
+    return keepsMethods(this, Runtime.prototype, ["lockRuntime", "unlockRuntime"]) ? [this.rt.lock.lock] : [];
+  }
+
+  /**
+   * The lock words of the PyMutexes this implementation takes and releases only with
+   * impl/pymutex.ts's code (Subject.trustedMutexes): the section locks, and in a family with a
+   * client lock, that lock's words while the family's own lock and unlock code is unchanged.
+   */
+  trustedMutexes(): readonly number[] {
+    return this.sectionLocks();
   }
 
   /** Bitmasks in which each interpreter changes only its own bit. */
@@ -440,7 +448,16 @@ export function subjectOf<Call extends { readonly _tag: string }>(
     })(),
     interpWords: impl.interpWords(),
     sectionLocks: impl.sectionLocks(),
+    trustedMutexes: impl.trustedMutexes(),
     treatsMainApart: (call) => runtimeTags.has(call._tag),
     describeCall: (call) => describe(0, call).replace(/ in interp 0$/, ""),
   };
+}
+
+/**
+ * Whether `impl` runs `proto`'s own code for each named method — a variant (a mutant) that overrides
+ * one runs code of its own, which the explorer's lock reductions must not trust.
+ */
+export function keepsMethods<T extends object>(impl: T, proto: T, names: readonly (keyof T)[]): boolean {
+  return names.every((name) => impl[name] === proto[name]);
 }

@@ -24,7 +24,7 @@ import { Lifecycle } from "./lifecycle.js";
 import { lockOrDie, unlockOrDie } from "./runtime.js";
 import { cas, load, loopEnter, loopHead, notify, wait, type Code } from "./memory.js";
 import { PyMutexState, ShippedPyMutex_Lock, ShippedPyMutex_Unlock } from "./pymutex.js";
-import { subjectOf, type EndBlocker } from "./runtime.js";
+import { keepsMethods, subjectOf, type EndBlocker } from "./runtime.js";
 import type { Subject } from "./subject.js";
 
 export class StaticMutex extends Lifecycle<StaticMutexCall> {
@@ -135,6 +135,11 @@ export class StaticMutex extends Lifecycle<StaticMutexCall> {
   /** The static mutex has no owner to ask: the loop in `endBlocker` waits for any holder, a sibling thread too (D18). */
   protected override *lockHeldBySibling(_thread: number): Code<EndBlocker | undefined> {
     return undefined;
+  }
+
+  /** Each def's static mutex, while lockClientMutex and unlockClientMutex are ShippedPyMutex_Lock and ShippedPyMutex_Unlock. */
+  protected override trustedClientMutexes(): readonly number[] {
+    return keepsMethods<StaticMutex>(this, StaticMutex.prototype, ["lockClientMutex", "unlockClientMutex"]) ? defs.map((def) => this.mutexOf(def).lock) : [];
   }
 
   /** The static mutex has no owner word in use: only the lifecycle locks' and the runtime lock's owners follow the owner discipline. */
