@@ -2,6 +2,7 @@
  * `explore` runs one strategy over a subject and some programs, and says what it proved.
  */
 import type { Program, Subject } from "../../impl/subject.js";
+import { MutexTrustBroken, trustedMask } from "./engine/blockingAcquires.js";
 import { QuietnessBroken, quietCounts } from "./engine/quietWords.js";
 import { quietWords } from "./quietProbe.js";
 import { SymmetryBroken } from "./machine.js";
@@ -36,6 +37,7 @@ export const strategyDefaults = {
 
 /** What every strategy's driver gets: the run's inputs and a way to open a session. */
 interface Run<Call, Result> {
+  readonly subject: Subject<Call, Result>;
   readonly programs: readonly Program<Call>[];
   readonly options: ExploreOptions<Call, Result>;
   readonly limits: Limits;
@@ -51,7 +53,7 @@ export function explore<Call, Result>(
   const limits = resolveLimits(options.limits);
   const newSession = (symmetric: boolean): Session<Call, Result> =>
     new Session(subject, programs, options, limits, symmetric, options.historyKey, options.onProgress, options.progressIntervalMs);
-  const run: Run<Call, Result> = { programs, options, limits, newSession };
+  const run: Run<Call, Result> = { subject, programs, options, limits, newSession };
   const strategy = options.strategy;
   switch (strategy.kind) {
     case "exhaustive":
@@ -61,6 +63,7 @@ export function explore<Call, Result>(
         sleepSets: strategy.sleepSets ?? true,
         quietWords: (strategy.quietWords ?? true) && options.monitor === undefined,
         lockSections: strategy.lockSections ?? true,
+        blockingAcquires: strategy.blockingAcquires ?? true,
       });
     case "bounded":
       return exploreBounded(run, strategy.maxPreemptions ?? strategyDefaults.maxPreemptions);
@@ -80,6 +83,19 @@ interface ExhaustiveOptions {
   readonly quietWords: boolean;
   /** Fold uncontended lock sections (machine.ts `foldSection`); only while quiet words are assumed. */
   readonly lockSections: boolean;
+  /** Block lockers at a held trusted mutex (engine/blockingAcquires.ts); only while quiet words are assumed. */
+  readonly blockingAcquires: boolean;
+}
+
+/**
+ * What the reduced search assumes and checks: the quiet words, and the trusted mutexes whose
+ * acquires block. A broken assumption is dropped and the search starts again without it.
+ */
+interface Assumptions {
+  readonly quiet: Int8Array | null;
+  readonly trusted: Uint8Array | null;
+  /** Trusted mutex words whose trust a release broke (for the coverage sentence). */
+  readonly untrusted: number[];
 }
 
 /**
@@ -89,15 +105,22 @@ interface ExhaustiveOptions {
  */
 function exploreExhaustive<Call, Result>(run: Run<Call, Result>, o: ExhaustiveOptions): ExploreResult<Call, Result> {
   const quiet = o.quietWords ? quietWords(run.newSession(false)) : null;
+  const trusted = quiet !== null && o.blockingAcquires ? trustedMask(run.subject.words, run.subject.trustedMutexes) : null;
+  const assumed: Assumptions = { quiet, trusted, untrusted: [] };
   for (;;) {
     try {
-      const r = exhaustiveWith(run, o, quiet);
+      const r = exhaustiveWith(run, o, assumed);
       if (quiet === null || r.verdict !== "violation") return r;
       // The rerun folds a call's leading accesses backwards (no lead-ins), so its histories have more
       // overlap: should it miss the violation, the reduced search's finding stands.
-      const again = exhaustiveWith(run, o, null);
+      const again = exhaustiveWith(run, o, { quiet: null, trusted: null, untrusted: [] });
       return again.verdict === "violation" ? again : r;
     } catch (e) {
+      if (e instanceof MutexTrustBroken && trusted !== null) {
+        trusted[e.addr] = 0;
+        assumed.untrusted.push(e.addr);
+        continue;
+      }
       if (!(e instanceof QuietnessBroken) || quiet === null) throw e;
       quiet[e.addr] = (quiet[e.addr] as number) & ~e.flag;
     }
@@ -105,15 +128,17 @@ function exploreExhaustive<Call, Result>(run: Run<Call, Result>, o: ExhaustiveOp
 }
 
 /** Exhaustive search, with symmetry when asked for and verified; without it when it breaks. */
-function exhaustiveWith<Call, Result>(run: Run<Call, Result>, o: ExhaustiveOptions, quiet: Int8Array | null): ExploreResult<Call, Result> {
+function exhaustiveWith<Call, Result>(run: Run<Call, Result>, o: ExhaustiveOptions, assumed: Assumptions): ExploreResult<Call, Result> {
+  const { quiet, trusted } = assumed;
   const keyed = run.options.historyKey !== undefined;
   const search = (session: Session<Call, Result>) => () => {
     session.machine.assumeQuiet(quiet);
     session.machine.foldLockSections(o.lockSections && quiet !== null);
+    session.machine.blockAcquires(quiet !== null && trusted !== null && trusted.includes(1) ? trusted : null);
     return exhaustive(session, o.storage, o.sleepSets);
   };
   const counts = quiet === null ? { stable: 0, masks: 0, unwaited: 0 } : quietCounts(quiet);
-  const coverage = (symmetry: SymmetryReport) => (s: Session<Call, Result>, found: boolean) => exhaustiveCoverage(s, symmetry, found, keyed, o, counts);
+  const coverage = (symmetry: SymmetryReport) => (s: Session<Call, Result>, found: boolean) => exhaustiveCoverage(s, symmetry, found, keyed, o, counts, assumed.untrusted);
   let symmetry: SymmetryReport = { applied: false, classes: [], reason: "symmetry off by request" };
   if (o.symmetry === "auto") {
     try {
@@ -216,7 +241,15 @@ function base<Call, Result>(
   return { strategy, guarantee, symmetry, checkedExecutions: s.checkedExecutions };
 }
 
-function exhaustiveCoverage<Call, Result>(s: Session<Call, Result>, symmetry: SymmetryReport, found: boolean, keyed: boolean, o: ExhaustiveOptions, quiet: { stable: number; masks: number; unwaited: number }): Coverage {
+function exhaustiveCoverage<Call, Result>(
+  s: Session<Call, Result>,
+  symmetry: SymmetryReport,
+  found: boolean,
+  keyed: boolean,
+  o: ExhaustiveOptions,
+  quiet: { stable: number; masks: number; unwaited: number },
+  untrusted: readonly number[],
+): Coverage {
   const modulo =
     (symmetry.applied
       ? `modulo symmetry over interps ${symmetry.classes.map((c) => `{${c.join(",")}}`).join(" ")}`
@@ -226,6 +259,7 @@ function exhaustiveCoverage<Call, Result>(s: Session<Call, Result>, symmetry: Sy
       ? `, quiet words (loads of the ${quiet.stable} words no step writes, own-bit writes to the ${quiet.masks} self-bit masks no step reads whole and notifies of the ${quiet.unwaited} words no step waits on, every access checked, folded into the step before them; a call's first access is still a scheduling point)`
       : "") +
     sectionsClause(s) +
+    blockingClause(s, untrusted) +
     (keyed ? `, thread histories merged by the caller's historyKey` : "");
   const sentence = found
     ? `exhaustive search ${modulo} stopped at the first violation after ${s.states} states.`
@@ -246,6 +280,17 @@ function sectionsClause<Call, Result>(s: Session<Call, Result>): string {
     `, lock sections (${m.foldedSections} times an uncontended section of the section lock${names.length === 1 ? "" : "s"} ${names.join(", ")} ran as one step — ` +
     `the acquire, one visible access, the release, each with the invisible accesses after it, never two acquires in one step; ` +
     `Lipton's reduction, sound for a correct mutex: it trusts impl/pymutex.ts's PyMutex, whose contended paths properties/explorer/sections.test.ts searches exhaustively on their own)`
+  );
+}
+
+/** The blocking-acquires clause of the coverage sentence: which mutexes' contended paths were replaced, and what that trusts. */
+function blockingClause<Call, Result>(s: Session<Call, Result>, untrusted: readonly number[]): string {
+  const names = s.machine.blockingMutexNames();
+  const dropped = untrusted.length === 0 ? "" : `; ${s.machine.namesOf(untrusted).join(", ")} lost that trust to a release without a notify, and their contended paths were searched as they are`;
+  if (names.length === 0) return dropped === "" ? "" : `, blocking acquires (none${dropped})`;
+  return (
+    `, blocking acquires (a locker waits at its winning compare-and-swap while the trusted mutex${names.length === 1 ? "" : "es"} ${names.join(", ")} ${names.length === 1 ? "is" : "are"} held, instead of the futex slow path; ` +
+    `exact for a mutex with mutual exclusion and no lost wake-up, which it trusts of impl/pymutex.ts's PyMutex (searched on its own in properties/explorer/sections.test.ts), every release checked${dropped})`
   );
 }
 

@@ -11,6 +11,7 @@
 import { AccessOp, WaitResult, performPlain, type Access } from "../../impl/memory.js";
 import { threadOf, type Program, type Subject } from "../../impl/subject.js";
 import { describeThread } from "../../model/thread.js";
+import { blockedAcquire, checkRelease, trustedMask } from "./engine/blockingAcquires.js";
 import { Canonical } from "./engine/canonical.js";
 import { Disciplines } from "./engine/discipline.js";
 import { Footprint, INVOKED, ORDERED, RESPONDED } from "./engine/footprint.js";
@@ -72,6 +73,12 @@ export class Machine<Call, Result> {
   private foldingSections = false;
   /** Uncontended releases folded into the step of their section so far (for the coverage sentence). */
   foldedSections = 0;
+  /** Per word, 1 for a trusted mutex's lock word (Subject.trustedMutexes); null when the Subject declares none. */
+  readonly trustedMutexes: Uint8Array | null;
+  /** The trusted words whose contended path is replaced by blocking now (engine/blockingAcquires.ts); null: none. */
+  private blocking: Uint8Array | null = null;
+  /** The value of the word the last `perform` wrote, before it did (the release check). */
+  private before = 0;
 
   private readonly threads: ThreadTable<Call, Result>;
   private readonly initialMem: Int32Array;
@@ -115,6 +122,7 @@ export class Machine<Call, Result> {
     this.canonicalThread = this.canonical.canonicalThread;
     this.view = stateView(this, programs, (t) => this.at(t));
     this.sections = sectionMask(this.words, subject.sectionLocks);
+    this.trustedMutexes = trustedMask(this.words, subject.trustedMutexes);
     this.reset();
   }
 
@@ -154,8 +162,11 @@ export class Machine<Call, Result> {
     return this.threads.node(this.node[t] as number);
   }
 
+  /** Whether thread t can take a step: not waiting, not done, and not held back at a trusted mutex that is held (blocking acquires). */
   isEnabled(t: number): boolean {
-    return this.rank[t] === 0 && this.at(t).op !== FINISHED;
+    if (this.rank[t] !== 0) return false;
+    const nd = this.at(t);
+    return nd.op !== FINISHED && (this.blocking === null || !blockedAcquire(this.blocking, this.mem, nd.access));
   }
 
   isFinished(t: number): boolean {
@@ -183,7 +194,19 @@ export class Machine<Call, Result> {
     this.footprint?.clear();
     const s = this.steps;
     this.schedule.put(s, t, this.node[t] as number, this.accessIndex[t] as number);
-    if (this.accessIndex[t] === 0 && this.leadsIn()) this.leadIn(t, s);
+    if (this.accessIndex[t] === 0 && this.leadsIn()) {
+      this.leadIn(t, s);
+      // A lead-in that ends at a held trusted mutex ends the step: the locker waits at its cas (blocking
+      // acquires). Whether it ends here depends on the lock word, so the step reads it (sleep sets).
+      const next = this.at(t).access;
+      if (this.blocking !== null && this.accessIndex[t] !== 0 && next !== null && this.blocking[next.addr] === 1) {
+        this.footprint?.read(next.addr);
+        if (blockedAcquire(this.blocking, this.mem, next)) {
+          this.steps = s + 1;
+          return;
+        }
+      }
+    }
     const nd = this.at(t);
     const at = this.accessIndex[t] as number;
     if (nd.op === FINISHED) {
@@ -280,11 +303,16 @@ export class Machine<Call, Result> {
     return this.foldingSections;
   }
 
-  /** The section locks' names (Subject.wordNames, else "word i"). */
+  /** The section locks' names. */
   sectionLockNames(): string[] {
+    return this.namesOf(this.subject.sectionLocks ?? []);
+  }
+
+  /** Words' names (Subject.wordNames, else "word i"). */
+  namesOf(addrs: readonly number[]): string[] {
     const names = this.subject.wordNames?.() ?? {};
     const byAddr = new Map(Object.entries(names).map(([name, a]) => [a, name]));
-    return (this.subject.sectionLocks ?? []).map((a) => byAddr.get(a) ?? `word ${a}`);
+    return addrs.map((a) => byAddr.get(a) ?? `word ${a}`);
   }
 
   /**
@@ -351,6 +379,20 @@ export class Machine<Call, Result> {
     }
   }
 
+  /**
+   * Blocking acquires (engine/blockingAcquires.ts) on the trusted mutex words marked in `mask` (a
+   * subset of `trustedMutexes`), or none (null): a locker waits at its cas while the word is held.
+   */
+  blockAcquires(mask: Uint8Array | null): void {
+    this.blocking = mask;
+  }
+
+  /** The trusted mutex words whose acquires block in this search (empty when none). */
+  blockingMutexNames(): string[] {
+    const mask = this.blocking;
+    return mask === null ? [] : this.namesOf(Array.from({ length: this.words }, (_, a) => a).filter((a) => mask[a] === 1));
+  }
+
   /** Whether thread t's pending access at nd (its `at`-th in the call) is quiet (engine/quietWords.ts). */
   private quietAccess(t: number, nd: TNode, at: number): boolean {
     return this.quiet !== null && at !== 0 && quietAccess(this.quiet, nd.access as Access, this.threadIdOf(t));
@@ -390,6 +432,7 @@ export class Machine<Call, Result> {
       if (access.op === AccessOp.load) this.footprint.read(access.addr);
       else this.footprint.write(access.addr);
     }
+    this.before = this.mem[access.addr] as number;
     return performPlain(this.mem, access);
   }
 
@@ -422,6 +465,7 @@ export class Machine<Call, Result> {
       this.traceRows.push(row);
     }
     this.advance(t, nd, value, row);
+    if (this.blocking !== null && this.blocking[nd.addr] === 1 && nd.op !== AccessOp.wait) checkRelease(this.mem, nd.access as Access, this.before, this.at(t).access);
   }
 
   /** The protection claim's first violation since the last call, if any (and forgets it). */

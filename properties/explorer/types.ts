@@ -171,6 +171,12 @@ export type Strategy =
        * (Lipton's reduction, README "Lock sections"; only with quiet words; default on).
        */
       readonly lockSections?: boolean;
+      /**
+       * A locker waits at its winning compare-and-swap while a mutex the Subject declares in
+       * `trustedMutexes` is held, instead of the futex slow path (README "Blocking acquires"; only
+       * with quiet words; default on).
+       */
+      readonly blockingAcquires?: boolean;
     }
   | { readonly kind: "bounded"; readonly maxPreemptions?: number }
   | {

@@ -1,0 +1,61 @@
+/**
+ * Blocking acquires (README "Blocking acquires"): the contended path of a trusted PyMutex replaced
+ * by blocking. A Subject names, in `trustedMutexes`, the lock words of mutexes it takes and releases
+ * only with impl/pymutex.ts's code (Drepper's futex mutex). For those words the search never lets a
+ * thread try to acquire a word that is held: a thread whose next access is the winning attempt,
+ * `cas(word, 0 → 1)`, is not enabled while the word is non-zero. Its failing cas, the exchange to
+ * 2, the futex wait and the wake-up are never explored; the holder's releases find the word 1 and
+ * need no notify.
+ *
+ * Why that is exact for a correct futex mutex. Every execution of the search is an execution of the
+ * real mutex (the cas simply ran when it would win). Conversely, map a real execution by erasing a
+ * blocked locker's slow path (its failed cas, its exchanges that found the word held, its waits) and
+ * turning the exchange that finally wins into the cas: what remains is an execution of the search,
+ * with every other access, every call's invocation and response, and every memory word but the lock
+ * word's 1-or-2 the same. Any order in which waiters win is reachable both ways (a locker that is
+ * slow to reach its exchange may win before one woken first), and a locker blocked for ever is
+ * blocked in both: a correct mutex never loses a wake-up. What this trusts, then, is the mutex:
+ * mutual exclusion and no lost wake-up — the premise properties/explorer/sections.test.ts checks by
+ * searching PyMutex's contended paths exhaustively with no reduction at all.
+ *
+ * What is checked here, at every access to a trusted word: that whatever hands a held word back to
+ * 0 could not have lost a sleeper's wake-up. A sleeper sets the word to 2 before it sleeps, and the
+ * word leaves 2 only through a release; so a release from 1 by fetch-sub or compare-and-swap
+ * (PyMutex_Unlock's and ShippedPyMutex_Unlock's uncontended release) is safe, and any other release
+ * to 0 — a store, or a release from 2 — must be followed by the same thread's notify of the word.
+ * A release that is neither breaks the trust: the search is redone with that word's contended path
+ * explored as it is (properties/explorer/explore.ts), as with quiet words.
+ */
+import { AccessOp, type Access } from "../../../impl/memory.js";
+
+/** A trusted mutex word was released in a way a correct PyMutex never does; the search drops the word's trust and starts again. */
+export class MutexTrustBroken extends Error {
+  constructor(readonly addr: number) {
+    super(`word ${addr}, declared a trusted PyMutex, was handed back to 0 without a notify that a sleeper on it would need`);
+  }
+}
+
+/** Per word, 1 for a trusted mutex's lock word; null when there are none. */
+export function trustedMask(words: number, locks: readonly number[] | undefined): Uint8Array | null {
+  if (locks === undefined || locks.length === 0) return null;
+  const mask = new Uint8Array(words);
+  for (const a of locks) mask[a] = 1;
+  return mask;
+}
+
+/** Whether `access` is the winning attempt on a trusted word that is held now: the locker blocks instead. */
+export function blockedAcquire(mask: Uint8Array, mem: Int32Array, access: Access | null): boolean {
+  return access !== null && access.op === AccessOp.cas && mask[access.addr] === 1 && access.a === 0 && access.b === 1 && mem[access.addr] !== 0;
+}
+
+/**
+ * After `access` took a trusted word from `before` to its value in `mem`: throws MutexTrustBroken
+ * when it released the word (non-zero to 0) other than from 1 by fetch-sub or compare-and-swap, and
+ * the thread's next access (`next`) is not a notify of the word.
+ */
+export function checkRelease(mem: Int32Array, access: Access, before: number, next: Access | null): void {
+  if (before === 0 || mem[access.addr] !== 0) return;
+  if (before === 1 && (access.op === AccessOp.sub || access.op === AccessOp.cas)) return;
+  if (next !== null && next.op === AccessOp.notify && next.addr === access.addr && next.a >= 1) return;
+  throw new MutexTrustBroken(access.addr);
+}
