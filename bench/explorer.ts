@@ -119,26 +119,36 @@ export async function benchExplorer(options: ExplorerBenchOptions = {}): Promise
     }
   }
   if (!spin) rows.push({ n: 0, c: 0, tool: "SPIN not installed (apt-get install -y spin failed): not compared", verdict: "-", states: 0, seconds: 0 });
+  // every family's real implementation at the largest N, within verify's budget
+  if (!options.quick) rows.push(...familiesAt(5, options.familyBudgetMs ?? 60_000));
   return rows;
+}
+
+/** The exhaustive reductions a family row turns off (each on by default), to measure what it cuts in the same run. */
+export interface ReductionsOff {
+  readonly lockSections?: false;
+  readonly blockingAcquires?: false;
 }
 
 /**
  * Every family's typical program at N interpreters, exhaustively under the online judge with
  * `npm run verify`'s default work budget (12 M states, exact storage): whether N fits that budget.
  */
-export function familiesAt(n: number, budgetMs: number, lockSections = true): ExplorerBenchRow[] {
+export function familiesAt(n: number, budgetMs: number, off: ReductionsOff = {}): ExplorerBenchRow[] {
+  const without = [off.lockSections === false ? "lock sections" : "", off.blockingAcquires === false ? "blocking acquires" : ""].filter((w) => w !== "");
   return familyNames.map((family) => {
     const cpu = process.cpuUsage();
     const r = checkAgreement({
       family,
       programs: typicalPrograms(family, n, 1),
-      strategy: { kind: "exhaustive", storage: "exact", lockSections },
+      strategy: { kind: "exhaustive", storage: "exact", ...off },
       limits: { timeLimitMs: budgetMs, maxStates: defaultVerifySettings.maxStates },
     });
     const used = process.cpuUsage(cpu);
     const bytes = r.stats.storedBytes === undefined ? {} : { bytesPerState: r.stats.storedBytes / Math.max(1, r.stats.states) };
     const cpuSeconds = (used.user + used.system) / 1e6;
-    return { n, c: 1, tool: `interlock (${family} family, judge, exact${lockSections ? "" : ", without lock sections"})`, verdict: r.verdict, states: r.stats.states, seconds: r.stats.elapsedMs / 1000, cpuSeconds, ...bytes };
+    const tool = `interlock (${family} family, judge, exact${without.length === 0 ? "" : `, without ${without.join(" or ")}`})`;
+    return { n, c: 1, tool, verdict: r.verdict, states: r.stats.states, seconds: r.stats.elapsedMs / 1000, cpuSeconds, ...bytes };
   });
 }
 
@@ -156,7 +166,7 @@ export function ampleBounds(n: number, c: number): ({ family: string } & AmpleBo
   });
 }
 
-/** `node dist/bench/explorer.js [--quick] [--budget-ms ms] [--exact] [--families [N] [--no-lock-sections]] [--ample-bound N C]`: the table with bytes per state. */
+/** `node dist/bench/explorer.js [--quick] [--budget-ms ms] [--exact] [--families [N] [--no-lock-sections] [--no-blocking-acquires]] [--ample-bound N C]`: the table with bytes per state. */
 async function main(argv: readonly string[]): Promise<void> {
   const at = argv.indexOf("--budget-ms");
   const ample = argv.indexOf("--ample-bound");
@@ -169,7 +179,8 @@ async function main(argv: readonly string[]): Promise<void> {
   const families = argv.indexOf("--families");
   if (families >= 0) {
     const n = Number(argv[families + 1]);
-    printTable(familiesAt(Number.isInteger(n) && n > 0 ? n : 4, at >= 0 ? Number(argv[at + 1]) : 600_000, !argv.includes("--no-lock-sections")));
+    const off: ReductionsOff = { ...(argv.includes("--no-lock-sections") ? { lockSections: false } : {}), ...(argv.includes("--no-blocking-acquires") ? { blockingAcquires: false } : {}) };
+    printTable(familiesAt(Number.isInteger(n) && n > 0 ? n : 4, at >= 0 ? Number(argv[at + 1]) : 600_000, off));
     return;
   }
   const rows = await benchExplorer({
