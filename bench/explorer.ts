@@ -64,22 +64,27 @@ async function ensureSpin(install: boolean): Promise<boolean> {
 
 /**
  * interlock's real module_slots under the online judge, exhaustively, with the default reductions —
- * or with every one but lock sections (`lockSections: false`), the same run's measure of what they cut.
+ * or with some turned off (`off`), the same run's measure of what they cut.
  */
-function familyRow(n: number, c: number, o: ExplorerBenchOptions, lockSections = true): ExplorerBenchRow {
+function familyRow(n: number, c: number, o: ExplorerBenchOptions, off: ReductionsOff = {}): ExplorerBenchRow {
   const storage = o.storage ?? "hash-compact";
   const cpu = process.cpuUsage();
   const r = checkAgreement({
     family: "module_slots",
     programs: typicalPrograms("module_slots", n, c),
-    strategy: { kind: "exhaustive", storage, lockSections },
+    strategy: { kind: "exhaustive", storage, ...off },
     limits: { timeLimitMs: o.familyBudgetMs ?? 60_000, maxStates: o.maxStates ?? 50_000_000 },
   });
   const used = process.cpuUsage(cpu);
   const bytes = r.stats.storedBytes === undefined ? undefined : r.stats.storedBytes / Math.max(1, r.stats.states);
-  const what = lockSections ? "" : ", without lock sections";
-  const row = { n, c, tool: `interlock (module_slots family, judge, ${storage}${what})`, verdict: r.verdict, states: r.stats.states, seconds: r.stats.elapsedMs / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
+  const row = { n, c, tool: `interlock (module_slots family, judge, ${storage}${withoutText(off)})`, verdict: r.verdict, states: r.stats.states, seconds: r.stats.elapsedMs / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
   return bytes === undefined ? row : { ...row, bytesPerState: bytes };
+}
+
+/** ", without lock sections or blocking acquires" for the reductions `off` turns off ("" for none). */
+function withoutText(off: ReductionsOff): string {
+  const without = [off.lockSections === false ? "lock sections" : "", off.blockingAcquires === false ? "blocking acquires" : ""].filter((w) => w !== "");
+  return without.length === 0 ? "" : `, without ${without.join(" or ")}`;
 }
 
 function protocolRow(n: number, c: number): ExplorerBenchRow {
@@ -95,7 +100,9 @@ async function spinRows(n: number, c: number): Promise<ExplorerBenchRow[]> {
     rows.push({
       n,
       c,
-      tool: futex ? "SPIN (futex mutex: every access a step, as interlock without lock sections)" : "SPIN (test-and-set lock: one step a lock, as interlock with lock sections)",
+      tool: futex
+        ? "SPIN (futex mutex: every access a step, as interlock without lock sections or blocking acquires)"
+        : "SPIN (test-and-set lock: one step a lock, as interlock with lock sections and blocking acquires)",
       verdict: s.complete ? (s.errors > 0 ? "violation" : "ok") : "incomplete",
       states: s.states,
       seconds: s.seconds,
@@ -112,8 +119,8 @@ export async function benchExplorer(options: ExplorerBenchOptions = {}): Promise
   for (const n of ns) {
     for (const c of cs) {
       rows.push(familyRow(n, c, options));
-      // without lock sections only N=3 finishes in a minute (N=4, C=1 takes about 20 s; C=2 does not finish)
-      if (n === 3) rows.push(familyRow(n, c, options, false));
+      // without the lock reductions (SPIN's futex granularity) only N=3 finishes in a minute
+      if (n === 3) rows.push(familyRow(n, c, options, { lockSections: false, blockingAcquires: false }));
       rows.push(protocolRow(n, c));
       if (spin) rows.push(...(await spinRows(n, c)));
     }
@@ -135,7 +142,6 @@ export interface ReductionsOff {
  * `npm run verify`'s default work budget (12 M states, exact storage): whether N fits that budget.
  */
 export function familiesAt(n: number, budgetMs: number, off: ReductionsOff = {}): ExplorerBenchRow[] {
-  const without = [off.lockSections === false ? "lock sections" : "", off.blockingAcquires === false ? "blocking acquires" : ""].filter((w) => w !== "");
   return familyNames.map((family) => {
     const cpu = process.cpuUsage();
     const r = checkAgreement({
@@ -147,7 +153,7 @@ export function familiesAt(n: number, budgetMs: number, off: ReductionsOff = {})
     const used = process.cpuUsage(cpu);
     const bytes = r.stats.storedBytes === undefined ? {} : { bytesPerState: r.stats.storedBytes / Math.max(1, r.stats.states) };
     const cpuSeconds = (used.user + used.system) / 1e6;
-    const tool = `interlock (${family} family, judge, exact${without.length === 0 ? "" : `, without ${without.join(" or ")}`})`;
+    const tool = `interlock (${family} family, judge, exact${withoutText(off)})`;
     return { n, c: 1, tool, verdict: r.verdict, states: r.stats.states, seconds: r.stats.elapsedMs / 1000, cpuSeconds, ...bytes };
   });
 }

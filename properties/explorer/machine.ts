@@ -11,7 +11,7 @@
 import { AccessOp, WaitResult, performPlain, type Access } from "../../impl/memory.js";
 import { threadOf, type Program, type Subject } from "../../impl/subject.js";
 import { describeThread } from "../../model/thread.js";
-import { blockedAcquire, checkRelease, trustedMask } from "./engine/blockingAcquires.js";
+import { blockedAcquire, checkRelease } from "./engine/blockingAcquires.js";
 import { Canonical } from "./engine/canonical.js";
 import { Disciplines } from "./engine/discipline.js";
 import { Footprint, INVOKED, ORDERED, RESPONDED } from "./engine/footprint.js";
@@ -73,8 +73,6 @@ export class Machine<Call, Result> {
   private foldingSections = false;
   /** Uncontended releases folded into the step of their section so far (for the coverage sentence). */
   foldedSections = 0;
-  /** Per word, 1 for a trusted mutex's lock word (Subject.trustedMutexes); null when the Subject declares none. */
-  readonly trustedMutexes: Uint8Array | null;
   /** The trusted words whose contended path is replaced by blocking now (engine/blockingAcquires.ts); null: none. */
   private blocking: Uint8Array | null = null;
   /** The value of the word the last `perform` wrote, before it did (the release check). */
@@ -122,7 +120,6 @@ export class Machine<Call, Result> {
     this.canonicalThread = this.canonical.canonicalThread;
     this.view = stateView(this, programs, (t) => this.at(t));
     this.sections = sectionMask(this.words, subject.sectionLocks);
-    this.trustedMutexes = trustedMask(this.words, subject.trustedMutexes);
     this.reset();
   }
 
@@ -196,15 +193,9 @@ export class Machine<Call, Result> {
     this.schedule.put(s, t, this.node[t] as number, this.accessIndex[t] as number);
     if (this.accessIndex[t] === 0 && this.leadsIn()) {
       this.leadIn(t, s);
-      // A lead-in that ends at a held trusted mutex ends the step: the locker waits at its cas (blocking
-      // acquires). Whether it ends here depends on the lock word, so the step reads it (sleep sets).
-      const next = this.at(t).access;
-      if (this.blocking !== null && this.accessIndex[t] !== 0 && next !== null && this.blocking[next.addr] === 1) {
-        this.footprint?.read(next.addr);
-        if (blockedAcquire(this.blocking, this.mem, next)) {
-          this.steps = s + 1;
-          return;
-        }
+      if (this.leadInBlocked(t)) {
+        this.steps = s + 1;
+        return;
       }
     }
     const nd = this.at(t);
@@ -391,6 +382,18 @@ export class Machine<Call, Result> {
   blockingMutexNames(): string[] {
     const mask = this.blocking;
     return mask === null ? [] : this.namesOf(Array.from({ length: this.words }, (_, a) => a).filter((a) => mask[a] === 1));
+  }
+
+  /**
+   * After thread t's lead-in: whether it ended at the winning cas of a held trusted mutex, where the
+   * locker waits (blocking acquires) — which ends the step. Whether it does depends on the lock word,
+   * so the step reads it (sleep sets).
+   */
+  private leadInBlocked(t: number): boolean {
+    const next = this.at(t).access;
+    if (this.blocking === null || this.accessIndex[t] === 0 || next === null || this.blocking[next.addr] !== 1) return false;
+    this.footprint?.read(next.addr);
+    return blockedAcquire(this.blocking, this.mem, next);
   }
 
   /** Whether thread t's pending access at nd (its `at`-th in the call) is quiet (engine/quietWords.ts). */
