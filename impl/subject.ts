@@ -63,12 +63,12 @@ export interface Subject<Call, Result> {
   readonly sectionLocks?: readonly number[];
   /**
    * Lock words of PyMutexes taken and released only with impl/pymutex.ts's code (a section lock, or
-   * a client lock held across calls): on these words a `cas(word, 0 → 1)` is only ever that lock's
-   * winning attempt, never a try-lock. The explorer may then let a locker wait at that cas while the
-   * word is held instead of exploring the futex slow path (properties/explorer/README.md "Blocking
-   * acquires"), exact for a mutex with mutual exclusion and no lost wake-up. Every release of such a
-   * word is checked for what a lost wake-up would need; declare only words whose lock and unlock are
-   * impl/pymutex.ts's own.
+   * a client lock held across calls). The explorer may let a locker wait at the `cas(word, 0 → 1)`
+   * that wins such a word while it is held, instead of exploring the futex slow path
+   * (properties/explorer/README.md "Blocking acquires"): exact for a mutex with mutual exclusion and
+   * no lost wake-up, which is trusted. What is checked: that a held-back cas would go on to the slow
+   * path (not a try-lock), and every release for what a lost wake-up would need. Declare only words
+   * whose lock and unlock are impl/pymutex.ts's own.
    */
   readonly trustedMutexes?: readonly number[];
   /** Shared memory decoded into named fields (the ghost counters the judge compares, `ghost.*`). */

@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { implementations } from "../../impl/index.js";
-import { AccessOp } from "../../impl/memory.js";
+import { AccessOp, cas, load, notify, store, sub, type Code } from "../../impl/memory.js";
+import type { Subject } from "../../impl/subject.js";
 import { mutants } from "../../impl/mutants/index.js";
 import { familyNames, type FamilyName } from "../../model/index.js";
 import { judgedRun, mutantProperty, type Exhaustive } from "../../test/judged-runs.js";
 import { A, B, exploreMutex, increments, mutexSubject, oppositeOrders, pyLock, pyUnlock, shippedLock, shippedUnlock, silentUnlock } from "../../test/mutex-litmus.js";
 import { typicalPrograms } from "../workload/typical-programs.js";
 import { MutexTrustBroken, trustedMask } from "./engine/blockingAcquires.js";
+import { explore } from "./index.js";
 import { Machine } from "./machine.js";
 
 /** A family's typical program under the online judge; every terminal outcome and memory the search reached. */
@@ -96,6 +98,37 @@ describe("blocking acquires (a locker waits at its compare-and-swap while a trus
     const r = exploreMutex(mutexSubject(pyLock, pyUnlock, { trustedMutexes: [A.lock, B.lock] }), oppositeOrders, { blockingAcquires: true });
     expect(r.verdict).toBe("violation");
     expect(r.violation?.property).toBe("P6");
+  });
+
+  it("check that a held-back compare-and-swap is a blocking acquire: a try-lock declared trusted loses the trust, and its failed tries are still explored", () => {
+    // one word, a try-lock around an increment of word 1: a try that finds the word held gives up
+    const tryLock: Subject<"inc", number> = {
+      name: "litmus/try-lock",
+      words: 2,
+      trustedMutexes: [0],
+      *start(): Code<number> {
+        if ((yield cas(0, 0, 1)) !== 0) return -1;
+        const v = yield load(1);
+        yield store(1, v + 1);
+        if ((yield sub(0, 1)) !== 1) {
+          yield store(0, 0);
+          yield notify(0, 1);
+        }
+        return v;
+      },
+    };
+    const programs = [1, 2].map((interp) => ({ interp, calls: ["inc" as const] }));
+    const r = explore(tryLock, programs, {
+      strategy: { kind: "exhaustive", blockingAcquires: true },
+      check: (e) => (e.outcome === "finished" && e.memory[1] !== 2 ? { property: "P1", message: `counter ${e.memory[1]}: a try gave up` } : undefined),
+    });
+    // blocking the try would make it always succeed; the check at the held-back node drops the trust instead
+    expect(r.verdict).toBe("violation");
+    expect(r.violation?.message).toMatch(/a try gave up/);
+    const m = new Machine(tryLock, programs, false);
+    m.blockAcquires(trustedMask(tryLock.words, tryLock.trustedMutexes));
+    m.step(0);
+    expect(() => m.isEnabled(1)).toThrow(/try-lock/);
   });
 
   it("check every release: a lost-wake-up unlock declared trusted loses the trust at its release, and the search still finds the sleeper it strands", () => {

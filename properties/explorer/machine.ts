@@ -11,7 +11,7 @@
 import { AccessOp, WaitResult, performPlain, type Access } from "../../impl/memory.js";
 import { threadOf, type Program, type Subject } from "../../impl/subject.js";
 import { describeThread } from "../../model/thread.js";
-import { blockedAcquire, checkRelease } from "./engine/blockingAcquires.js";
+import { blockedAcquire, checkRelease, checkSlowPath } from "./engine/blockingAcquires.js";
 import { Canonical } from "./engine/canonical.js";
 import { Disciplines } from "./engine/discipline.js";
 import { Footprint, INVOKED, ORDERED, RESPONDED } from "./engine/footprint.js";
@@ -77,6 +77,8 @@ export class Machine<Call, Result> {
   private blocking: Uint8Array | null = null;
   /** The value of the word the last `perform` wrote, before it did (the release check). */
   private before = 0;
+  /** Thread-local nodes whose held-back acquire was checked to be the blocking one (not a try-lock). */
+  private readonly checkedAcquires = new Set<number>();
 
   private readonly threads: ThreadTable<Call, Result>;
   private readonly initialMem: Int32Array;
@@ -163,7 +165,19 @@ export class Machine<Call, Result> {
   isEnabled(t: number): boolean {
     if (this.rank[t] !== 0) return false;
     const nd = this.at(t);
-    return nd.op !== FINISHED && (this.blocking === null || !blockedAcquire(this.blocking, this.mem, nd.access));
+    return nd.op !== FINISHED && (this.blocking === null || !this.heldBack(nd));
+  }
+
+  /** Whether the locker at nd waits at a held trusted mutex (blocking acquires); the first time at nd, checks that its cas is not a try-lock's. */
+  private heldBack(nd: TNode): boolean {
+    if (!blockedAcquire(this.blocking as Uint8Array, this.mem, nd.access)) return false;
+    if (!this.checkedAcquires.has(nd.id)) {
+      // the successor for "the word was 1", computed from the thread's generator, not run on memory
+      const failed = this.threads.edge(nd, 1);
+      checkSlowPath(nd.access as Access, failed.done === null ? this.threads.node(failed.to).access : null);
+      this.checkedAcquires.add(nd.id);
+    }
+    return true;
   }
 
   isFinished(t: number): boolean {
@@ -393,7 +407,7 @@ export class Machine<Call, Result> {
     const next = this.at(t).access;
     if (this.blocking === null || this.accessIndex[t] === 0 || next === null || this.blocking[next.addr] !== 1) return false;
     this.footprint?.read(next.addr);
-    return blockedAcquire(this.blocking, this.mem, next);
+    return this.heldBack(this.at(t));
   }
 
   /** Whether thread t's pending access at nd (its `at`-th in the call) is quiet (engine/quietWords.ts). */

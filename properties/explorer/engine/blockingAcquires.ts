@@ -18,21 +18,37 @@
  * mutual exclusion and no lost wake-up — the premise properties/explorer/sections.test.ts checks by
  * searching PyMutex's contended paths exhaustively with no reduction at all.
  *
- * What is checked here, at every access to a trusted word: that whatever hands a held word back to
- * 0 could not have lost a sleeper's wake-up. A sleeper sets the word to 2 before it sleeps, and the
- * word leaves 2 only through a release; so a release from 1 by fetch-sub or compare-and-swap
- * (PyMutex_Unlock's and ShippedPyMutex_Unlock's uncontended release) is safe, and any other release
- * to 0 — a store, or a release from 2 — must be followed by the same thread's notify of the word.
- * A release that is neither breaks the trust: the search is redone with that word's contended path
+ * What is checked here. At each thread-local node where a locker is first held back: that the cas,
+ * had it failed, would go on to the slow path's exchange to 2 — the code is the blocking acquire,
+ * not a try-lock (the node's successor for the value 1 is computed, not run). And at every access to
+ * a trusted word: that whatever hands a held word back to 0 could not have lost a sleeper's
+ * wake-up. A sleeper sets the word to 2 before it sleeps, and the word leaves 2 only through a
+ * release; so a release from 1 by fetch-sub or compare-and-swap (PyMutex_Unlock's and
+ * ShippedPyMutex_Unlock's uncontended release) is safe, and any other release to 0 — a store, or a
+ * release from 2 — must be followed by the same thread's notify of the word. A try-lock, or a
+ * release that is neither, breaks the trust: the search is redone with that word's contended path
  * explored as it is (properties/explorer/explore.ts), as with quiet words.
  */
 import { AccessOp, type Access } from "../../../impl/memory.js";
 
-/** A trusted mutex word was released in a way a correct PyMutex never does; the search drops the word's trust and starts again. */
+/** A trusted mutex word was used in a way a correct PyMutex never is; the search drops the word's trust and starts again. */
 export class MutexTrustBroken extends Error {
-  constructor(readonly addr: number) {
-    super(`word ${addr}, declared a trusted PyMutex, was handed back to 0 without a notify that a sleeper on it would need`);
+  constructor(
+    readonly addr: number,
+    why = "was handed back to 0 without a notify that a sleeper on it would need",
+  ) {
+    super(`word ${addr}, declared a trusted PyMutex, ${why}`);
   }
+}
+
+/**
+ * Whether a locker at `acquire` (a trusted word's `cas(word, 0 → 1)`) goes on, when the cas finds the
+ * word held (1), to `next`: the exchange to 2 of Drepper's slow path. A try-lock returns instead —
+ * and blocking it would hide its failure — so anything else breaks the trust.
+ */
+export function checkSlowPath(acquire: Access, next: Access | null): void {
+  if (next !== null && next.op === AccessOp.exchange && next.addr === acquire.addr && next.a === 2) return;
+  throw new MutexTrustBroken(acquire.addr, "has a compare-and-swap 0 → 1 whose failure does not lead to the futex slow path (an exchange to 2): a try-lock, whose failure blocking would hide");
 }
 
 /** Per word, 1 for a trusted mutex's lock word; null when there are none. */
