@@ -2,10 +2,10 @@
  * `explore` runs one strategy over a subject and some programs, and says what it proved.
  */
 import type { Program, Subject } from "../../impl/subject.js";
-import { MutexTrustBroken, trustedMask } from "./engine/blockingAcquires.js";
+import { MutexTrustBroken } from "./engine/blockingAcquires.js";
 import { QuietnessBroken, quietCounts } from "./engine/quietWords.js";
 import { quietWords } from "./quietProbe.js";
-import { SymmetryBroken } from "./machine.js";
+import { SymmetryBroken, wordMask } from "./machine.js";
 import type { VisitedSet } from "./stateTable.js";
 import { LimitReached, Session } from "./session.js";
 import { bounded } from "./strategies/bounded.js";
@@ -93,9 +93,8 @@ interface ExhaustiveOptions {
  */
 interface Assumptions {
   readonly quiet: Int8Array | null;
+  /** Per word, 1 while a trusted mutex's acquires block; a word whose trust broke is 0 again. */
   readonly trusted: Uint8Array | null;
-  /** Trusted mutex words whose trust a release broke (for the coverage sentence). */
-  readonly untrusted: number[];
 }
 
 /**
@@ -105,20 +104,19 @@ interface Assumptions {
  */
 function exploreExhaustive<Call, Result>(run: Run<Call, Result>, o: ExhaustiveOptions): ExploreResult<Call, Result> {
   const quiet = o.quietWords ? quietWords(run.newSession(false)) : null;
-  const trusted = quiet !== null && o.blockingAcquires ? trustedMask(run.subject.words, run.subject.trustedMutexes) : null;
-  const assumed: Assumptions = { quiet, trusted, untrusted: [] };
+  const trusted = quiet !== null && o.blockingAcquires ? wordMask(run.subject.words, run.subject.trustedMutexes) : null;
+  const assumed: Assumptions = { quiet, trusted };
   for (;;) {
     try {
       const r = exhaustiveWith(run, o, assumed);
       if (quiet === null || r.verdict !== "violation") return r;
       // The rerun folds a call's leading accesses backwards (no lead-ins), so its histories have more
       // overlap: should it miss the violation, the reduced search's finding stands.
-      const again = exhaustiveWith(run, o, { quiet: null, trusted: null, untrusted: [] });
+      const again = exhaustiveWith(run, o, { quiet: null, trusted: null });
       return again.verdict === "violation" ? again : r;
     } catch (e) {
       if (e instanceof MutexTrustBroken && trusted !== null) {
         trusted[e.addr] = 0;
-        assumed.untrusted.push(e.addr);
         continue;
       }
       if (!(e instanceof QuietnessBroken) || quiet === null) throw e;
@@ -134,11 +132,12 @@ function exhaustiveWith<Call, Result>(run: Run<Call, Result>, o: ExhaustiveOptio
   const search = (session: Session<Call, Result>) => () => {
     session.machine.assumeQuiet(quiet);
     session.machine.foldLockSections(o.lockSections && quiet !== null);
-    session.machine.blockAcquires(quiet !== null && trusted !== null && trusted.includes(1) ? trusted : null);
+    // trusted is null without quiet words (exploreExhaustive), so acquires block only in the reduced search
+    session.machine.blockAcquires(trusted !== null && trusted.includes(1) ? trusted : null);
     return exhaustive(session, o.storage, o.sleepSets);
   };
   const counts = quiet === null ? { stable: 0, masks: 0, unwaited: 0 } : quietCounts(quiet);
-  const coverage = (symmetry: SymmetryReport) => (s: Session<Call, Result>, found: boolean) => exhaustiveCoverage(s, symmetry, found, keyed, o, counts, assumed.untrusted);
+  const coverage = (symmetry: SymmetryReport) => (s: Session<Call, Result>, found: boolean) => exhaustiveCoverage(s, symmetry, found, keyed, o, counts, untrustedOf(run.subject, trusted));
   let symmetry: SymmetryReport = { applied: false, classes: [], reason: "symmetry off by request" };
   if (o.symmetry === "auto") {
     try {
@@ -152,6 +151,11 @@ function exhaustiveWith<Call, Result>(run: Run<Call, Result>, o: ExhaustiveOptio
   }
   const session = run.newSession(false);
   return finish(session, symmetry, search(session), coverage(symmetry));
+}
+
+/** The declared trusted mutex words whose trust a search dropped (their mask entry is 0 again). */
+function untrustedOf<Call, Result>(subject: Subject<Call, Result>, trusted: Uint8Array | null): number[] {
+  return trusted === null ? [] : (subject.trustedMutexes ?? []).filter((a) => trusted[a] === 0);
 }
 
 /** The classes a symmetric session found, as a report. */

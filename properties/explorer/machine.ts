@@ -75,8 +75,6 @@ export class Machine<Call, Result> {
   foldedSections = 0;
   /** The trusted words whose contended path is replaced by blocking now (engine/blockingAcquires.ts); null: none. */
   private blocking: Uint8Array | null = null;
-  /** The value of the word the last `perform` wrote, before it did (the release check). */
-  private before = 0;
   /** Thread-local nodes whose held-back acquire was checked to be the blocking one (not a try-lock). */
   private readonly checkedAcquires = new Set<number>();
 
@@ -121,7 +119,7 @@ export class Machine<Call, Result> {
     this.canonical = new Canonical({ mem: this.mem, node: this.node, rank: this.rank, interps: this.interps, threads, judgeLink }, sym, this.classMembers, this.classOf);
     this.canonicalThread = this.canonical.canonicalThread;
     this.view = stateView(this, programs, (t) => this.at(t));
-    this.sections = sectionMask(this.words, subject.sectionLocks);
+    this.sections = wordMask(this.words, subject.sectionLocks);
     this.reset();
   }
 
@@ -227,10 +225,9 @@ export class Machine<Call, Result> {
     else if (nd.op === AccessOp.notify) this.stepNotify(t, nd, at, s);
     else {
       if (this.disciplines?.governs(nd.addr) === true) this.invisible(t, nd);
-      if (this.quiet !== null || this.touched !== null) this.watch(t, nd.access as Access);
       folds = this.foldingSections;
       acquired = folds && this.sectionMove(nd.access as Access) === RIGHT;
-      this.traced(t, nd, at, s, this.perform(nd.access as Access));
+      this.performAt(t, nd, at, s);
     }
     if (this.disciplines !== null || this.quiet !== null) this.runInvisible(t, s);
     if (folds) this.foldSection(t, s, acquired);
@@ -292,8 +289,7 @@ export class Machine<Call, Result> {
       if (!this.invisible(t, nd) && !(quiet++ < QUIET_FOLDS && this.quietAccess(t, nd, at))) return;
       if (at === 0) this.invoked(t, nd, s);
       this.accessIndex[t] = at + 1;
-      if (this.quiet !== null || this.touched !== null) this.watch(t, nd.access as Access);
-      this.traced(t, nd, at, s, this.perform(nd.access as Access));
+      this.performAt(t, nd, at, s);
     }
   }
 
@@ -355,8 +351,7 @@ export class Machine<Call, Result> {
       if (move === LEFT) this.foldedSections++;
       else if (this.disciplines?.governs(nd.addr) === true) this.invisible(t, nd);
       this.accessIndex[t] = at + 1;
-      this.watch(t, nd.access as Access);
-      this.traced(t, nd, at, s, this.perform(nd.access as Access));
+      this.performAt(t, nd, at, s);
       this.runInvisible(t, s);
     }
   }
@@ -379,8 +374,7 @@ export class Machine<Call, Result> {
       if (!this.invisible(t, nd)) return;
       if (at === 0) this.invoked(t, nd, s);
       this.accessIndex[t] = at + 1;
-      this.watch(t, nd.access as Access);
-      this.traced(t, nd, at, s, this.perform(nd.access as Access));
+      this.performAt(t, nd, at, s);
     }
   }
 
@@ -404,10 +398,10 @@ export class Machine<Call, Result> {
    * so the step reads it (sleep sets).
    */
   private leadInBlocked(t: number): boolean {
-    const next = this.at(t).access;
-    if (this.blocking === null || this.accessIndex[t] === 0 || next === null || this.blocking[next.addr] !== 1) return false;
-    this.footprint?.read(next.addr);
-    return this.heldBack(this.at(t));
+    const nd = this.at(t);
+    if (this.blocking === null || this.accessIndex[t] === 0 || nd.access === null || this.blocking[nd.addr] !== 1) return false;
+    this.footprint?.read(nd.addr);
+    return this.heldBack(nd);
   }
 
   /** Whether thread t's pending access at nd (its `at`-th in the call) is quiet (engine/quietWords.ts). */
@@ -442,6 +436,20 @@ export class Machine<Call, Result> {
     watchAccess(this.quiet, this.touched, a, this.threadIdOf(t));
   }
 
+  /**
+   * Performs thread t's pending plain access nd (its `at`-th in the call) as part of step s: watched
+   * for quiet words, traced and advanced past, and — on a trusted mutex word while acquires block —
+   * checked as a release (engine/blockingAcquires.ts `checkRelease`).
+   */
+  private performAt(t: number, nd: TNode, at: number, s: number): void {
+    const access = nd.access as Access;
+    if (this.quiet !== null || this.touched !== null) this.watch(t, access);
+    const trusted = this.blocking !== null && this.blocking[nd.addr] === 1;
+    const before = trusted ? (this.mem[nd.addr] as number) : 0;
+    this.traced(t, nd, at, s, this.perform(access));
+    if (trusted) checkRelease(this.mem, access, before, this.at(t).access);
+  }
+
   /** Performs a non-blocking access on memory (under symmetry, first checks it commutes with renaming). */
   private perform(access: Access): number {
     this.symmetry?.checkEffect(access, this.mem[access.addr] as number);
@@ -449,7 +457,6 @@ export class Machine<Call, Result> {
       if (access.op === AccessOp.load) this.footprint.read(access.addr);
       else this.footprint.write(access.addr);
     }
-    this.before = this.mem[access.addr] as number;
     return performPlain(this.mem, access);
   }
 
@@ -482,7 +489,6 @@ export class Machine<Call, Result> {
       this.traceRows.push(row);
     }
     this.advance(t, nd, value, row);
-    if (this.blocking !== null && this.blocking[nd.addr] === 1 && nd.op !== AccessOp.wait) checkRelease(this.mem, nd.access as Access, this.before, this.at(t).access);
   }
 
   /** The protection claim's first violation since the last call, if any (and forgets it). */
@@ -711,11 +717,11 @@ export class Machine<Call, Result> {
 
 /** Most quiet accesses one step folds (engine/quietWords.ts). */
 const QUIET_FOLDS = 8;
-/** Per word, 1 for a section lock's lock word; null when there are none. */
-function sectionMask(words: number, locks: readonly number[] | undefined): Uint8Array | null {
-  if (locks === undefined || locks.length === 0) return null;
+/** Per word, 1 for each of `addrs` (section locks, trusted mutexes); null when there are none. */
+export function wordMask(words: number, addrs: readonly number[] | undefined): Uint8Array | null {
+  if (addrs === undefined || addrs.length === 0) return null;
   const mask = new Uint8Array(words);
-  for (const a of locks) mask[a] = 1;
+  for (const a of addrs) mask[a] = 1;
   return mask;
 }
 

@@ -51,14 +51,6 @@ export function checkSlowPath(acquire: Access, next: Access | null): void {
   throw new MutexTrustBroken(acquire.addr, "has a compare-and-swap 0 → 1 whose failure does not lead to the futex slow path (an exchange to 2): a try-lock, whose failure blocking would hide");
 }
 
-/** Per word, 1 for a trusted mutex's lock word; null when there are none. */
-export function trustedMask(words: number, locks: readonly number[] | undefined): Uint8Array | null {
-  if (locks === undefined || locks.length === 0) return null;
-  const mask = new Uint8Array(words);
-  for (const a of locks) mask[a] = 1;
-  return mask;
-}
-
 /** Whether `access` is the winning attempt on a trusted word that is held now: the locker blocks instead. */
 export function blockedAcquire(mask: Uint8Array, mem: Int32Array, access: Access | null): boolean {
   return access !== null && access.op === AccessOp.cas && mask[access.addr] === 1 && access.a === 0 && access.b === 1 && mem[access.addr] !== 0;
