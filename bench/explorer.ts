@@ -3,11 +3,11 @@ import { checkAgreement, configFor, toPrograms } from "../properties/judge/agree
 import { ampleBound, type AmpleBound } from "../properties/explorer/ampleBound.js";
 import { agreementJudge } from "../properties/judge/judge.js";
 import { implementations } from "../impl/index.js";
-import { explore, type StorageOption } from "../properties/explorer/index.js";
+import { explore, type Limits, type StorageOption } from "../properties/explorer/index.js";
 import { moduleSlotHistoryKey, moduleSlotMonitor, moduleSlotPrograms, moduleSlots } from "../properties/explorer/fixtures/moduleSlots.js";
 import { typicalPrograms } from "../properties/workload/typical-programs.js";
 import { defaultVerifySettings } from "../properties/verify/jobs.js";
-import { familyNames } from "../model/index.js";
+import { familyNames, type FamilyName } from "../model/index.js";
 import { runSpin, spinAvailable } from "./spin/run.js";
 
 /**
@@ -63,22 +63,22 @@ async function ensureSpin(install: boolean): Promise<boolean> {
 }
 
 /**
- * interlock's real module_slots under the online judge, exhaustively, with the default reductions —
- * or with some turned off (`off`), the same run's measure of what they cut.
+ * One interlock row: a family's real implementation running its typical program (×C) in N
+ * interpreters, exhaustively under the online judge with the default reductions — or with some
+ * turned off (`off`), the same run's measure of what they cut — within `limits`.
  */
-function familyRow(n: number, c: number, o: ExplorerBenchOptions, off: ReductionsOff = {}): ExplorerBenchRow {
-  const storage = o.storage ?? "hash-compact";
+function judgedRow(family: FamilyName, n: number, c: number, storage: StorageOption, off: ReductionsOff, limits: Partial<Limits>): ExplorerBenchRow {
   const cpu = process.cpuUsage();
-  const r = checkAgreement({
-    family: "module_slots",
-    programs: typicalPrograms("module_slots", n, c),
-    strategy: { kind: "exhaustive", storage, ...off },
-    limits: { timeLimitMs: o.familyBudgetMs ?? 60_000, maxStates: o.maxStates ?? 50_000_000 },
-  });
+  const r = checkAgreement({ family, programs: typicalPrograms(family, n, c), strategy: { kind: "exhaustive", storage, ...off }, limits });
   const used = process.cpuUsage(cpu);
-  const bytes = r.stats.storedBytes === undefined ? undefined : r.stats.storedBytes / Math.max(1, r.stats.states);
-  const row = { n, c, tool: `interlock (module_slots family, judge, ${storage}${withoutText(off)})`, verdict: r.verdict, states: r.stats.states, seconds: r.stats.elapsedMs / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
-  return bytes === undefined ? row : { ...row, bytesPerState: bytes };
+  const bytes = r.stats.storedBytes === undefined ? {} : { bytesPerState: r.stats.storedBytes / Math.max(1, r.stats.states) };
+  const tool = `interlock (${family} family, judge, ${storage}${withoutText(off)})`;
+  return { n, c, tool, verdict: r.verdict, states: r.stats.states, seconds: r.stats.elapsedMs / 1000, cpuSeconds: (used.user + used.system) / 1e6, ...bytes };
+}
+
+/** interlock's real module_slots beside SPIN: N interpreters × C cycles, hash compaction unless asked otherwise. */
+function familyRow(n: number, c: number, o: ExplorerBenchOptions, off: ReductionsOff = {}): ExplorerBenchRow {
+  return judgedRow("module_slots", n, c, o.storage ?? "hash-compact", off, { timeLimitMs: o.familyBudgetMs ?? 60_000, maxStates: o.maxStates ?? 50_000_000 });
 }
 
 /** ", without lock sections or blocking acquires" for the reductions `off` turns off ("" for none). */
@@ -142,20 +142,7 @@ export interface ReductionsOff {
  * `npm run verify`'s default work budget (12 M states, exact storage): whether N fits that budget.
  */
 export function familiesAt(n: number, budgetMs: number, off: ReductionsOff = {}): ExplorerBenchRow[] {
-  return familyNames.map((family) => {
-    const cpu = process.cpuUsage();
-    const r = checkAgreement({
-      family,
-      programs: typicalPrograms(family, n, 1),
-      strategy: { kind: "exhaustive", storage: "exact", ...off },
-      limits: { timeLimitMs: budgetMs, maxStates: defaultVerifySettings.maxStates },
-    });
-    const used = process.cpuUsage(cpu);
-    const bytes = r.stats.storedBytes === undefined ? {} : { bytesPerState: r.stats.storedBytes / Math.max(1, r.stats.states) };
-    const cpuSeconds = (used.user + used.system) / 1e6;
-    const tool = `interlock (${family} family, judge, exact${withoutText(off)})`;
-    return { n, c: 1, tool, verdict: r.verdict, states: r.stats.states, seconds: r.stats.elapsedMs / 1000, cpuSeconds, ...bytes };
-  });
+  return familyNames.map((family) => judgedRow(family, n, 1, "exact", off, { timeLimitMs: budgetMs, maxStates: defaultVerifySettings.maxStates }));
 }
 
 /**
