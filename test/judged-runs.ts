@@ -1,8 +1,9 @@
 /**
  * What the reduction tests share (properties/explorer/reductions.test.ts, sections.test.ts,
- * writeProtections.test.ts): a reduction is tested by running the same programs with and without
+ * writeProtections.test.ts, blockingAcquires.test.ts): a reduction is tested by running the same programs with and without
  * it and comparing the verdict, the terminal states and the property each seeded bug is caught as.
  */
+import { implementations } from "../impl/index.js";
 import type { Mutant } from "../impl/mutants/mutant.js";
 import { mutantConfig } from "../impl/mutants/mutant.js";
 import type { Program, Subject } from "../impl/subject.js";
@@ -10,6 +11,7 @@ import type { AnyCall, FamilyName, ModelConfig, Result } from "../model/index.js
 import { explore, type ExploreResult, type Strategy } from "../properties/explorer/index.js";
 import { toPrograms } from "../properties/judge/agreement.js";
 import { agreementJudge } from "../properties/judge/judge.js";
+import { typicalPrograms } from "../properties/workload/typical-programs.js";
 
 export type Exhaustive = Extract<Strategy, { kind: "exhaustive" }>;
 
@@ -35,6 +37,12 @@ export function judgedRun(
     },
   });
   return { r, finals: [...seen].sort() };
+}
+
+/** `judgedRun` of a family's real implementation running its typical program (`cycles` times) in each of `n` interpreters. */
+export function typicalRun(family: FamilyName, n: number, strategy: Exhaustive, cycles = 1): ReturnType<typeof judgedRun> {
+  const config = { interpreters: n, capacity: 4 };
+  return judgedRun(family, implementations[family](config), config, typicalPrograms(family, n, cycles), strategy);
 }
 
 /** The property seeded bug `m` is caught as (undefined: not caught) by `strategy`, on its Subject as `rewrite` leaves it. */

@@ -4,18 +4,11 @@ import { AccessOp, cas, load, notify, store, sub, type Code } from "../../impl/m
 import type { Subject } from "../../impl/subject.js";
 import { mutants } from "../../impl/mutants/index.js";
 import { familyNames, type FamilyName } from "../../model/index.js";
-import { judgedRun, mutantProperty, type Exhaustive } from "../../test/judged-runs.js";
+import { mutantProperty, typicalRun, type Exhaustive } from "../../test/judged-runs.js";
 import { A, B, exploreMutex, increments, mutexSubject, oppositeOrders, pyLock, pyUnlock, shippedLock, shippedUnlock, silentUnlock } from "../../test/mutex-litmus.js";
-import { typicalPrograms } from "../workload/typical-programs.js";
-import { MutexTrustBroken, trustedMask } from "./engine/blockingAcquires.js";
+import { MutexTrustBroken } from "./engine/blockingAcquires.js";
 import { explore } from "./index.js";
-import { Machine } from "./machine.js";
-
-/** A family's typical program under the online judge; every terminal outcome and memory the search reached. */
-function run(family: FamilyName, n: number, strategy: Exhaustive) {
-  const config = { interpreters: n, capacity: 4 };
-  return judgedRun(family, implementations[family](config), config, typicalPrograms(family, n, 1), strategy);
-}
+import { Machine, wordMask } from "./machine.js";
 
 const on: Exhaustive = { kind: "exhaustive", blockingAcquires: true };
 const off: Exhaustive = { kind: "exhaustive", blockingAcquires: false };
@@ -26,8 +19,8 @@ describe("blocking acquires (a locker waits at its compare-and-swap while a trus
   it.each(familyNames.flatMap((family) => [2, 3].map((n) => ({ family, n }))))(
     "keep the verdict and every terminal state of $family's typical program under the judge (N=$n), in no more states",
     ({ family, n }) => {
-      const without = run(family, n, off);
-      const blocking = run(family, n, on);
+      const without = typicalRun(family, n, off);
+      const blocking = typicalRun(family, n, on);
       expect(without.r.verdict).toBe("ok");
       expect(blocking.r.verdict).toBe("ok");
       expect(blocking.finals).toEqual(without.finals);
@@ -64,7 +57,7 @@ describe("blocking acquires (a locker waits at its compare-and-swap while a trus
   it("hold a locker at a held trusted mutex's compare-and-swap, never in the futex wait, and let it go when the mutex is released", () => {
     const subject = mutexSubject(pyLock, pyUnlock, { trustedMutexes: [A.lock] });
     const m = new Machine(subject, increments(2, 1), false);
-    m.blockAcquires(trustedMask(subject.words, subject.trustedMutexes));
+    m.blockAcquires(wordMask(subject.words, subject.trustedMutexes));
     for (let k = 0; k < 5 && m.mem[A.lock] === 0; k++) m.step(0);
     expect(m.mem[A.lock]).toBe(1);
     for (let k = 0; k < 5 && m.isEnabled(1); k++) m.step(1);
@@ -126,7 +119,7 @@ describe("blocking acquires (a locker waits at its compare-and-swap while a trus
     expect(r.verdict).toBe("violation");
     expect(r.violation?.message).toMatch(/a try gave up/);
     const m = new Machine(tryLock, programs, false);
-    m.blockAcquires(trustedMask(tryLock.words, tryLock.trustedMutexes));
+    m.blockAcquires(wordMask(tryLock.words, tryLock.trustedMutexes));
     m.step(0);
     expect(() => m.isEnabled(1)).toThrow(/try-lock/);
   });
@@ -135,7 +128,7 @@ describe("blocking acquires (a locker waits at its compare-and-swap while a trus
     const subject = mutexSubject(pyLock, silentUnlock, { trustedMutexes: [A.lock] });
     // on the machine: the store that hands the held word back to 0 with no notify after it
     const m = new Machine(subject, increments(1, 1), false);
-    m.blockAcquires(trustedMask(subject.words, subject.trustedMutexes));
+    m.blockAcquires(wordMask(subject.words, subject.trustedMutexes));
     expect(() => {
       for (let k = 0; k < 10 && !m.allFinished(); k++) m.step(0);
     }).toThrow(MutexTrustBroken);

@@ -8,15 +8,12 @@ import { typicalPrograms } from "../workload/typical-programs.js";
 import { clearBits, notify, setBits, store, testBits, wait } from "../../impl/memory.js";
 import { QUIET_BITS, QuietnessBroken, STABLE, UNWAITED, quietAccess, watchAccess } from "./engine/quietWords.js";
 import { explore } from "./index.js";
-import { judgedRun, mutantProperty, type Exhaustive } from "../../test/judged-runs.js";
+import { mutantProperty, typicalRun, type Exhaustive } from "../../test/judged-runs.js";
 import { Machine } from "./machine.js";
 import { moduleSlotCheck, moduleSlotHistoryKey, moduleSlotMonitor, moduleSlotPrograms, moduleSlots } from "./fixtures/moduleSlots.js";
 
-/** Runs the real module_slots under the online judge; collects every terminal memory the search reached. */
-function run(n: number, strategy: Exhaustive, cycles = 1) {
-  const config = { interpreters: n, capacity: 4 };
-  return judgedRun("module_slots", implementations.module_slots(config), config, typicalPrograms("module_slots", n, cycles), strategy);
-}
+/** The real module_slots under the online judge, with every terminal memory the search reached. */
+const run = (n: number, strategy: Exhaustive, cycles = 1) => typicalRun("module_slots", n, strategy, cycles);
 
 describe("sleep sets (partial-order reduction)", () => {
   it("keep the verdict, every state and every terminal state of the real module_slots under the judge (N=3), taking fewer transitions", () => {

@@ -1,26 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { implementations } from "../../impl/index.js";
 import { AccessOp, type Code } from "../../impl/memory.js";
 import { module_slots, ModuleSlots } from "../../impl/module_slots.js";
 import { mutants } from "../../impl/mutants/index.js";
-import { familyNames, type FamilyName } from "../../model/index.js";
-import { typicalPrograms } from "../workload/typical-programs.js";
-import { judgedRun, mutantProperty, type Exhaustive } from "../../test/judged-runs.js";
+import { familyNames } from "../../model/index.js";
+import { mutantProperty, typicalRun } from "../../test/judged-runs.js";
 import { A, B, COUNTER, exploreMutex, increments, mutexSubject, oppositeOrders, pyLock, pyUnlock, shippedLock, shippedUnlock, silentUnlock, testThenSetLock, type Lock, type Unlock } from "../../test/mutex-litmus.js";
 import { Machine } from "./machine.js";
-
-/** A family's typical program under the online judge; every terminal outcome and memory the search reached. */
-function run(family: FamilyName, n: number, strategy: Exhaustive) {
-  const config = { interpreters: n, capacity: 4 };
-  return judgedRun(family, implementations[family](config), config, typicalPrograms(family, n, 1), strategy);
-}
 
 describe("lock sections (an uncontended section of a declared PyMutex runs as one step: Lipton's reduction)", () => {
   it.each(familyNames.map((family) => ({ family })))(
     "keep the verdict and every terminal state of $family's typical program under the judge (N=2), with fewer states",
     ({ family }) => {
-      const without = run(family, 2, { kind: "exhaustive", lockSections: false, blockingAcquires: false });
-      const folded = run(family, 2, { kind: "exhaustive", lockSections: true, blockingAcquires: false });
+      const without = typicalRun(family, 2, { kind: "exhaustive", lockSections: false, blockingAcquires: false });
+      const folded = typicalRun(family, 2, { kind: "exhaustive", lockSections: true, blockingAcquires: false });
       expect(folded.r.verdict).toBe("ok");
       expect(without.r.verdict).toBe("ok");
       expect(folded.finals).toEqual(without.finals);
@@ -31,8 +23,8 @@ describe("lock sections (an uncontended section of a declared PyMutex runs as on
   );
 
   it("keep every terminal state of module_slots at N=3, with a tenth of the states or fewer", () => {
-    const without = run("module_slots", 3, { kind: "exhaustive", lockSections: false, blockingAcquires: false });
-    const folded = run("module_slots", 3, { kind: "exhaustive", lockSections: true, blockingAcquires: false });
+    const without = typicalRun("module_slots", 3, { kind: "exhaustive", lockSections: false, blockingAcquires: false });
+    const folded = typicalRun("module_slots", 3, { kind: "exhaustive", lockSections: true, blockingAcquires: false });
     expect(folded.r.verdict).toBe(without.r.verdict);
     expect(folded.finals).toEqual(without.finals);
     expect(folded.r.stats.states * 10).toBeLessThan(without.r.stats.states);
